@@ -1,0 +1,28 @@
+// `brokerwatch -t`: check a rules file and its includes, like `monit -t`.
+import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import { loadRules } from '../config/loader.js';
+import type { Config } from '../config/model.js';
+
+export interface CheckOutcome {
+  readonly ok: boolean;
+  readonly config?: Config;
+  readonly lines: string[];
+}
+
+/** Loads the file and returns what `-t` prints: every warning and error, then one summary line. */
+export async function checkRules(file: string): Promise<CheckOutcome> {
+  try {
+    const { config, warnings } = await loadRules(file);
+    const lines = warnings.map(formatDiagnostic);
+    const n = config.services.length;
+    const inc = config.files.length - 1;
+    lines.push(`Control file syntax OK: ${file} (${n} service${n === 1 ? '' : 's'}${inc ? `, ${inc} included file${inc === 1 ? '' : 's'}` : ''}${warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''})`);
+    return { ok: true, config, lines };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const lines = e.diagnostics.map(formatDiagnostic);
+    const errors = e.diagnostics.filter((d) => d.severity === 'error').length;
+    lines.push(`${file}: ${errors} error${errors === 1 ? '' : 's'}; nothing was started`);
+    return { ok: false, lines };
+  }
+}

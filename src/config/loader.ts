@@ -1,0 +1,203 @@
+// Reading rules files: permission checks (for the main file and every included one, which monit
+// forgets), `include` globs expanded on the token stream where they stand, loops detected.
+import { existsSync } from 'node:fs';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Diagnostic } from './diagnostics.js';
+import { ConfigError, sortDiagnostics } from './diagnostics.js';
+import type { Token } from './lexer.js';
+import { lex } from './lexer.js';
+import type { Config, SourcePos } from './model.js';
+import { parseTokens } from './parser.js';
+
+export interface LoadOptions {
+  /** Refuse files not owned by the running user or open to group/others (default true). */
+  readonly checkPermissions?: boolean;
+}
+
+export interface LoadResult {
+  readonly config: Config;
+  /** Warnings only; errors make `loadRules` throw a ConfigError. */
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** Where the rules file is looked for when `-c` is not given, first found wins. */
+export function defaultRulesFiles(): string[] {
+  return [join(homedir(), '.brokerwatchrc'), '/etc/brokerwatch/brokerwatch.rc', '/etc/brokerwatchrc', resolve('brokerwatch.rc')];
+}
+
+/** Finds the first existing default rules file. */
+export function findRulesFile(): string | undefined {
+  return defaultRulesFiles().find((f) => existsSync(f));
+}
+
+/** Loads, checks and parses a rules file with its includes; throws ConfigError listing every error. */
+export async function loadRules(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  const main = resolve(file);
+  const tokens = await readTokens(main, { file: main, line: 1, col: 1 }, [], files, diagnostics, opts.checkPermissions ?? true);
+  return finish(tokens, files, diagnostics);
+}
+
+/** Parses rules from a string (no includes relative to disk are checked for permissions). */
+export async function parseRules(text: string, file = 'rules.rc', opts: LoadOptions = { checkPermissions: false }): Promise<LoadResult> {
+  const diagnostics: Diagnostic[] = [];
+  const files = [file];
+  const lexed = lex(text, file);
+  diagnostics.push(...lexed.diagnostics);
+  const tokens = await expandIncludes(lexed.tokens, file, [file], files, diagnostics, opts.checkPermissions ?? false);
+  return finish(tokens, files, diagnostics);
+}
+
+function finish(tokens: Token[], files: string[], diagnostics: Diagnostic[]): LoadResult {
+  const last = tokens[tokens.length - 1];
+  const eofPos = last ? { ...last.pos, col: last.pos.col + Math.max(1, last.text.length) } : { file: files[0] ?? 'rules', line: 1, col: 1 };
+  const eof: Token = { type: 'eof', text: '', lower: '', pos: eofPos, lineStart: true, glued: false };
+  const result = parseTokens([...tokens, eof], files);
+  const all = sortDiagnostics([...diagnostics, ...result.diagnostics], files);
+  if (all.some((d) => d.severity === 'error')) throw new ConfigError(all);
+  return { config: result.config, warnings: all };
+}
+
+async function readTokens(
+  path: string,
+  from: SourcePos,
+  stack: string[],
+  files: string[],
+  diagnostics: Diagnostic[],
+  checkPermissions: boolean,
+): Promise<Token[]> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    diagnostics.push({ severity: 'error', pos: from, message: `cannot read rules file ${path}: no such file` });
+    return [];
+  }
+  if (stack.includes(real)) {
+    diagnostics.push({ severity: 'error', pos: from, message: `include loop: ${[...stack, real].join(' -> ')}` });
+    return [];
+  }
+  if (checkPermissions) {
+    const problem = await permissionProblem(path);
+    if (problem) {
+      diagnostics.push({ severity: 'error', pos: from, message: problem });
+      return [];
+    }
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    diagnostics.push({ severity: 'error', pos: from, message: `cannot read rules file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+    return [];
+  }
+  files.push(path);
+  const lexed = lex(text, path);
+  diagnostics.push(...lexed.diagnostics);
+  return expandIncludes(lexed.tokens, path, [...stack, real], files, diagnostics, checkPermissions);
+}
+
+async function expandIncludes(
+  tokens: Token[],
+  file: string,
+  stack: string[],
+  files: string[],
+  diagnostics: Diagnostic[],
+  checkPermissions: boolean,
+): Promise<Token[]> {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    const arg = tokens[i + 1];
+    if (t.type !== 'word' || t.lower !== 'include') {
+      out.push(t);
+      continue;
+    }
+    if (!arg || (arg.type !== 'word' && arg.type !== 'string')) {
+      diagnostics.push({ severity: 'error', pos: t.pos, message: `expected a file or glob after include, found ${arg ? `'${arg.text}'` : 'end of file'}` });
+      continue;
+    }
+    i++;
+    const pattern = isAbsolute(arg.text) ? arg.text : join(dirname(file), arg.text);
+    const matches = await glob(pattern);
+    if (matches.length === 0 && !/[*?[]/.test(arg.text)) {
+      diagnostics.push({ severity: 'error', pos: arg.pos, message: `include ${arg.text}: no such file` });
+    }
+    for (const m of matches) {
+      out.push(...(await readTokens(m, arg.pos, stack, files, diagnostics, checkPermissions)));
+    }
+  }
+  return out;
+}
+
+/** Why a rules file must not be used (it may hold passwords), or undefined when it is fine. */
+export async function permissionProblem(path: string): Promise<string | undefined> {
+  const st = await stat(path);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    return `${path} is owned by uid ${st.uid}, not by the user running brokerwatch (uid ${uid}); run 'chown ${uid} ${path}'`;
+  }
+  if ((st.mode & 0o077) !== 0) {
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    return `${path} must not be accessible by group or others (mode ${mode}): it may hold passwords; run 'chmod 600 ${path}'`;
+  }
+  return undefined;
+}
+
+/** Expands `*`, `?` and `[…]` per path segment; regular files only, sorted. */
+export async function glob(pattern: string): Promise<string[]> {
+  const segments = pattern.split('/');
+  let bases: string[] = [pattern.startsWith('/') ? '/' : '.'];
+  for (const [idx, seg] of segments.entries()) {
+    if (seg === '' || seg === '.') continue;
+    const last = idx === segments.length - 1;
+    const next: string[] = [];
+    for (const base of bases) {
+      if (!/[*?[]/.test(seg)) {
+        next.push(join(base, seg));
+        continue;
+      }
+      let entries: string[];
+      try {
+        entries = await readdir(base);
+      } catch {
+        continue;
+      }
+      const re = segmentRegex(seg);
+      for (const e of entries.sort()) if (re.test(e)) next.push(join(base, e));
+    }
+    bases = next;
+    if (last) break;
+  }
+  const files: string[] = [];
+  for (const f of bases) {
+    try {
+      if ((await stat(f)).isFile()) files.push(f);
+    } catch {
+      // a name that does not exist is simply not matched
+    }
+  }
+  return files.sort();
+}
+
+function segmentRegex(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const ch = seg[i] as string;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const end = seg.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${seg.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  // POSIX glob: a wildcard does not match a leading dot.
+  return new RegExp(seg.startsWith('.') ? `^${re}$` : `^(?!\\.)${re}$`);
+}

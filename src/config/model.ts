@@ -1,0 +1,304 @@
+// The typed, readonly model of a rules file. Everything downstream (scheduler, checks, state
+// machine, HTTP, alerts) reads this and nothing else. All durations are milliseconds, all sizes
+// bytes, so no consumer ever converts units.
+
+/** Where a construct came from, for messages that name `file:line:col`. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** A program to run: argv split like monit (no shell), with optional identity and deadline. */
+export interface Command {
+  readonly argv: readonly string[];
+  readonly uid?: string | number;
+  readonly gid?: string | number;
+  /** Deadline for the program (and, for start/stop, the wait for the pid). */
+  readonly timeoutMs?: number;
+}
+
+export type Operator = '>' | '<' | '>=' | '<=' | '=' | '!=';
+
+/** `[for] N cycles` or `N [times] within M cycles`; the default is 1 of 1. */
+export interface Rate {
+  readonly count: number;
+  readonly cycles: number;
+}
+
+export type ActionKind = 'alert' | 'restart' | 'start' | 'stop' | 'unmonitor' | 'monitor' | 'exec';
+
+export type Action =
+  | { readonly kind: Exclude<ActionKind, 'exec'> }
+  | {
+      readonly kind: 'exec';
+      readonly command: Command;
+      /** `repeat every N cycles`: run again while the failure lasts. */
+      readonly repeatEvery?: number;
+    };
+
+/** monit's event names, used by alert filters and in every event brokerwatch emits. */
+export const EVENT_TYPES = [
+  'action',
+  'checksum',
+  'connection',
+  'content',
+  'data',
+  'exec',
+  'gid',
+  'icmp',
+  'instance',
+  'invalid',
+  'link',
+  'nonexist',
+  'exist',
+  'permission',
+  'pid',
+  'ppid',
+  'resource',
+  'size',
+  'status',
+  'timeout',
+  'timestamp',
+  'uid',
+  'uptime',
+  'fsflags',
+  'heartbeat',
+  'saturation',
+  'speed',
+  'bytein',
+  'byteout',
+  'packetin',
+  'packetout',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export type ResourceKind = 'cpu' | 'cpuuser' | 'cpusystem' | 'totalcpu' | 'memory' | 'totalmemory' | 'children' | 'threads';
+
+/** TLS settings for a probe or an alert channel. Verification is on unless turned off. */
+export interface TlsOptions {
+  readonly enabled: boolean;
+  readonly verify: boolean;
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly serverName?: string;
+}
+
+/** The extension: connect, subscribe to a private topic, publish a unique payload, receive it. */
+export interface RoundTrip {
+  readonly qos: 0 | 1 | 2;
+  /** Topic prefix; a unique suffix is added per probe. */
+  readonly topic: string;
+  /** Publish and subscribe on two connections, proving delivery between sessions. */
+  readonly separateConnections: boolean;
+}
+
+export interface MqttOptions {
+  readonly username?: string;
+  readonly password?: string;
+  readonly version: 3 | 4 | 5;
+  readonly clientIdPrefix: string;
+  readonly roundTrip?: RoundTrip;
+}
+
+export type Condition =
+  | { readonly kind: 'nonexist' }
+  | { readonly kind: 'exist' }
+  | {
+      readonly kind: 'port';
+      readonly host: string;
+      readonly port: number;
+      readonly transport: 'tcp' | 'udp';
+      readonly ipVersion?: 4 | 6;
+      readonly tls?: TlsOptions;
+      /** Protocol name as written; only `mqtt` (and plain tcp) is spoken, others connect only. */
+      readonly protocol?: string;
+      readonly mqtt?: MqttOptions;
+      readonly timeoutMs: number;
+      readonly retry: number;
+      readonly responseTime?: { readonly op: Operator; readonly ms: number };
+    }
+  | {
+      readonly kind: 'resource';
+      readonly resource: ResourceKind;
+      readonly op: Operator;
+      readonly value: number;
+      /** `%` for cpu and memory shares, `bytes` for memory sizes, `count` for children/threads. */
+      readonly unit: '%' | 'bytes' | 'count';
+    }
+  | { readonly kind: 'uptime'; readonly op: Operator; readonly ms: number }
+  | { readonly kind: 'changed'; readonly what: 'pid' | 'ppid' | 'checksum' | 'timestamp' | 'size' | 'status' }
+  | { readonly kind: 'restarts'; readonly count: number; readonly cycles: number }
+  | { readonly kind: 'status'; readonly op: Operator; readonly value: number }
+  | { readonly kind: 'timestamp'; readonly op: Operator; readonly ms: number }
+  | { readonly kind: 'size'; readonly op: Operator; readonly bytes: number }
+  | { readonly kind: 'checksum'; readonly algorithm?: 'md5' | 'sha1'; readonly expect?: string }
+  | { readonly kind: 'permission'; readonly mode: number }
+  | { readonly kind: 'uid'; readonly user: string }
+  | { readonly kind: 'gid'; readonly group: string }
+  | {
+      readonly kind: 'sys';
+      /** A numeric `$SYS` topic with a threshold, or one of the two uptime watches. */
+      readonly test:
+        | { readonly kind: 'threshold'; readonly topic: string; readonly op: Operator; readonly value: number }
+        | { readonly kind: 'uptime-reset' }
+        | { readonly kind: 'uptime-stalled' };
+      /** Broker endpoint; defaults to the service's first `protocol mqtt` test. */
+      readonly host?: string;
+      readonly port?: number;
+    };
+
+export type ConditionKind = Condition['kind'];
+
+/** One `if … then …` statement. */
+export interface Rule {
+  readonly id: string;
+  readonly condition: Condition;
+  readonly rate: Rate;
+  readonly action: Action;
+  readonly elseAction?: Action;
+  /** True for the `if does not exist then restart` that monit adds when none is written. */
+  readonly implicit?: boolean;
+  readonly pos: SourcePos;
+}
+
+export interface Backoff {
+  /** Delay before the second attempt; the first restart after a failure is immediate. */
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly factor: number;
+  /** Consecutive failed attempts before giving up (and alerting). */
+  readonly giveUpAfter: number;
+  /** After giving up, wait this long and try again, instead of staying down for good. */
+  readonly cooldownMs: number;
+  /** A broker healthy this long has its attempt counter reset. */
+  readonly resetAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = {
+  initialMs: 1_000,
+  maxMs: 60_000,
+  factor: 2,
+  giveUpAfter: 5,
+  cooldownMs: 600_000,
+  resetAfterMs: 300_000,
+};
+
+export type Schedule =
+  | { readonly kind: 'always' }
+  | { readonly kind: 'cycles'; readonly every: number }
+  | { readonly kind: 'cron'; readonly expression: string; readonly negate: boolean };
+
+export type ServiceType = 'process' | 'host' | 'file' | 'program';
+
+export interface AlertFilter {
+  /** `on { … }`: only these; `not on { … }`: all but these. */
+  readonly mode: 'all' | 'only' | 'except';
+  readonly events: readonly EventType[];
+}
+
+export interface MailFormat {
+  readonly from?: string;
+  readonly replyTo?: string;
+  readonly subject?: string;
+  readonly message?: string;
+}
+
+export type AlertTarget =
+  | { readonly kind: 'mail'; readonly address: string; readonly format?: MailFormat }
+  | {
+      readonly kind: 'webhook';
+      readonly url: string;
+      readonly slack: boolean;
+      readonly timeoutMs: number;
+    }
+  | {
+      readonly kind: 'mqtt';
+      readonly host: string;
+      readonly port: number;
+      readonly topic: string;
+      readonly qos: 0 | 1 | 2;
+      readonly retain: boolean;
+      readonly username?: string;
+      readonly password?: string;
+      readonly tls?: TlsOptions;
+    }
+  | { readonly kind: 'exec'; readonly command: Command };
+
+export interface AlertRecipient {
+  readonly target: AlertTarget;
+  readonly filter: AlertFilter;
+  /** Send a reminder every N cycles while a failure lasts; 0 = never. */
+  readonly reminderCycles: number;
+  readonly pos: SourcePos;
+}
+
+export interface Service {
+  readonly name: string;
+  readonly type: ServiceType;
+  readonly pos: SourcePos;
+  /** process: how the PID is found. */
+  readonly pidfile?: string;
+  readonly matching?: string;
+  /** host: the machine's address. */
+  readonly address?: string;
+  /** file: the file; program: the command to run. */
+  readonly path?: string;
+  readonly program?: Command;
+  readonly start?: Command;
+  readonly stop?: Command;
+  readonly restart?: Command;
+  readonly rules: readonly Rule[];
+  readonly dependsOn: readonly string[];
+  readonly groups: readonly string[];
+  readonly mode: 'active' | 'passive' | 'manual';
+  readonly onReboot: 'start' | 'nostart' | 'laststate';
+  readonly schedule: Schedule;
+  readonly alerts: readonly AlertRecipient[];
+  readonly noAlerts: readonly string[];
+  readonly backoff: Backoff;
+}
+
+export interface MailServer {
+  readonly host: string;
+  readonly port?: number;
+  readonly username?: string;
+  readonly password?: string;
+  /** `tls`: implicit TLS; `starttls`: upgrade on 25/587; undefined: nodemailer's default for the port. */
+  readonly security?: 'tls' | 'starttls';
+  readonly timeoutMs?: number;
+}
+
+export type HttpAllow =
+  | { readonly kind: 'user'; readonly user: string; readonly password: string; readonly readOnly: boolean }
+  | { readonly kind: 'net'; readonly cidr: string; readonly readOnly: boolean };
+
+export interface Httpd {
+  readonly port: number;
+  readonly address: string;
+  readonly allow: readonly HttpAllow[];
+  readonly tls?: { readonly pemFile?: string; readonly certFile?: string; readonly keyFile?: string };
+}
+
+export interface Config {
+  /** The main rules file and every file it included, in reading order. */
+  readonly files: readonly string[];
+  readonly daemon: { readonly cycleMs: number; readonly startDelayMs: number };
+  readonly log?: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'syslog'; readonly facility?: string };
+  readonly pidfile?: string;
+  readonly statefile?: string;
+  readonly eventQueue?: { readonly basedir?: string; readonly slots?: number };
+  readonly mailServers: readonly MailServer[];
+  readonly mailFormat?: MailFormat;
+  readonly alerts: readonly AlertRecipient[];
+  readonly httpd?: Httpd;
+  readonly services: readonly Service[];
+}
+
+/** monit's default cycle when `set daemon` is absent. */
+export const DEFAULT_CYCLE_MS = 30_000;
+/** Deadline of start/stop/restart programs and exec actions when none is written (monit's). */
+export const DEFAULT_PROGRAM_TIMEOUT_MS = 30_000;
+/** Port test timeout when none is written (monit's). */
+export const DEFAULT_PORT_TIMEOUT_MS = 5_000;

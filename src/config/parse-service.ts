@@ -1,0 +1,276 @@
+// `check TYPE NAME …` and the statements of a service: programs, rules, dependencies, groups,
+// modes, schedules, alerts, and brokerwatch's restart backoff.
+import { validate as validateCron } from 'node-cron';
+import type { Token } from './lexer.js';
+import type { Cursor } from './cursor.js';
+import { ParseAbort, describe } from './cursor.js';
+import type { AlertRecipient, Backoff, Command, Rule, Schedule, Service, ServiceType, SourcePos } from './model.js';
+import { DEFAULT_BACKOFF } from './model.js';
+import { parseAlertRecipient } from './parse-alert.js';
+import { parseCommand, parseIf } from './parse-rule.js';
+import { parseDuration } from './units.js';
+
+/** Words that start a statement inside a check block (used to resynchronise after an error). */
+export const SERVICE_KEYWORDS: ReadonlySet<string> = new Set([
+  'if', 'start', 'stop', 'restart', 'depends', 'depend', 'dependson', 'group', 'mode', 'every', 'not',
+  'alert', 'noalert', 'onreboot', 'backoff', 'check', 'set',
+]);
+
+const IGNORED_CHECKS = new Set(['system', 'filesystem', 'directory', 'fifo', 'network', 'device']);
+
+/** A parsed service with the positions the validator needs to name. */
+export interface ParsedService {
+  readonly service: Service;
+  readonly dependsPos: ReadonlyMap<string, SourcePos>;
+}
+
+interface Draft {
+  name: string;
+  type: ServiceType;
+  pos: SourcePos;
+  pidfile?: string;
+  matching?: string;
+  address?: string;
+  path?: string;
+  program?: Command;
+  start?: Command;
+  stop?: Command;
+  restart?: Command;
+  rules: Rule[];
+  dependsOn: string[];
+  dependsPos: Map<string, SourcePos>;
+  groups: string[];
+  mode: Service['mode'];
+  onReboot: Service['onReboot'];
+  schedule: Schedule;
+  alerts: AlertRecipient[];
+  noAlerts: string[];
+  backoff: Backoff;
+}
+
+/** True at a token where a new top-level or service statement may begin (resync point). */
+export function atServiceStatement(t: Token): boolean {
+  return t.type === 'eof' || (t.lineStart && t.type === 'word' && SERVICE_KEYWORDS.has(t.lower));
+}
+
+/** Parses `check …` up to the next `check`, `set` or the end; ignored check types give their name only. */
+export function parseCheck(c: Cursor): ParsedService | { readonly ignored: string } {
+  const checkTok = c.next();
+  const typeTok = c.peek();
+  if (typeTok.type === 'word' && IGNORED_CHECKS.has(typeTok.lower)) {
+    c.warn(typeTok.pos, `'check ${typeTok.text}' is not supported by brokerwatch; this service is ignored`);
+    c.next();
+    const name = c.peek().text;
+    c.skipUntil((t) => t.lineStart && t.type === 'word' && (t.lower === 'check' || t.lower === 'set'));
+    return { ignored: name };
+  }
+  const type = c.expectWord("a service type after check (process, host, file, program)", 'process', 'host', 'file', 'program').lower as ServiceType;
+  const nameTok = c.expectValue(`a service name after 'check ${type}'`);
+  const d: Draft = {
+    name: nameTok.text,
+    type,
+    pos: checkTok.pos,
+    rules: [],
+    dependsOn: [],
+    dependsPos: new Map(),
+    groups: [],
+    mode: 'active',
+    onReboot: 'start',
+    schedule: { kind: 'always' },
+    alerts: [],
+    noAlerts: [],
+    backoff: DEFAULT_BACKOFF,
+  };
+  parseHeader(c, d, nameTok);
+
+  while (!c.atEnd && !c.isWord('check', 'set')) {
+    try {
+      parseStatement(c, d);
+    } catch (e) {
+      if (!(e instanceof ParseAbort)) throw e;
+      c.next();
+      c.skipUntil(atServiceStatement);
+    }
+  }
+  return finish(d);
+}
+
+function parseHeader(c: Cursor, d: Draft, nameTok: Token): void {
+  switch (d.type) {
+    case 'process': {
+      const how = c.expectWord(`'pidfile PATH' or 'matching "REGEX"' after 'check process ${nameTok.text}'`, 'pidfile', 'matching', 'match', 'path');
+      const v = c.expectValue(how.lower === 'pidfile' ? 'a pidfile path' : 'a pattern');
+      if (how.lower === 'pidfile') d.pidfile = v.text;
+      else if (how.lower === 'path') {
+        c.warn(how.pos, `'check process … path' is not supported; the process is found by 'matching "^${v.text}"' instead`);
+        d.matching = `^${escapeRegex(v.text)}`;
+      } else {
+        try {
+          new RegExp(v.text);
+        } catch (err) {
+          c.fail(v, `invalid regular expression "${v.text}": ${(err as Error).message}`);
+        }
+        d.matching = v.text;
+      }
+      return;
+    }
+    case 'host':
+      c.expectWord(`'address HOST' after 'check host ${nameTok.text}'`, 'address');
+      d.address = c.expectValue('a host name or address').text;
+      return;
+    case 'file':
+      c.expectWord(`'path PATH' after 'check file ${nameTok.text}'`, 'path');
+      d.path = c.expectValue('a file path').text;
+      return;
+    case 'program':
+      c.expectWord(`'path "COMMAND"' after 'check program ${nameTok.text}'`, 'path');
+      d.program = parseCommand(c, 'a command');
+      return;
+  }
+}
+
+function parseStatement(c: Cursor, d: Draft): void {
+  const t = c.peek();
+  if (t.type !== 'word') c.fail(t, `expected a statement in 'check ${d.type} ${d.name}' (if, start, stop, depends, group, …), found ${describe(t)}`);
+  switch (t.lower) {
+    case 'if': {
+      c.next();
+      const r = parseIf(c, d.type);
+      if (r) d.rules.push({ id: `r${d.rules.length + 1}`, ...r, pos: t.pos });
+      return;
+    }
+    case 'start':
+    case 'stop':
+    case 'restart': {
+      c.next();
+      c.acceptOp();
+      const cmd = parseCommand(c, `a command after '${t.lower} program ='`);
+      if (t.lower === 'start') d.start = cmd;
+      else if (t.lower === 'stop') d.stop = cmd;
+      else d.restart = cmd;
+      return;
+    }
+    case 'depends':
+    case 'depend':
+    case 'dependson': {
+      c.next();
+      let any = false;
+      while ((c.peek().type === 'word' || c.peek().type === 'string') && !(c.peek().type === 'word' && SERVICE_KEYWORDS.has(c.peek().lower))) {
+        const n = c.next();
+        any = true;
+        if (!d.dependsOn.includes(n.text)) {
+          d.dependsOn.push(n.text);
+          d.dependsPos.set(n.text, n.pos);
+        }
+      }
+      if (!any) c.fail(c.peek(), `expected a service name after 'depends on', found ${describe(c.peek())}`);
+      return;
+    }
+    case 'group':
+      c.next();
+      d.groups.push(c.expectValue('a group name').text);
+      return;
+    case 'mode':
+      c.next();
+      d.mode = c.expectWord("'active', 'passive' or 'manual' after mode", 'active', 'passive', 'manual').lower as Service['mode'];
+      return;
+    case 'onreboot':
+      c.next();
+      d.onReboot = c.expectWord("'start', 'nostart' or 'laststate' after onreboot", 'start', 'nostart', 'laststate').lower as Service['onReboot'];
+      return;
+    case 'not':
+    case 'every':
+      d.schedule = parseSchedule(c);
+      return;
+    case 'alert':
+      c.next();
+      d.alerts.push(parseAlertRecipient(c));
+      return;
+    case 'noalert': {
+      c.next();
+      const a = c.expectValue('a mail address after noalert');
+      d.noAlerts.push(a.text);
+      return;
+    }
+    case 'backoff':
+      c.next();
+      d.backoff = parseBackoff(c);
+      return;
+    default:
+      c.fail(t, `unknown statement '${t.text}' in 'check ${d.type} ${d.name}': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff`);
+  }
+}
+
+/** `every N cycles`, `every "CRON"`, `not every "CRON"` (cron steps like `*\/5` are allowed). */
+function parseSchedule(c: Cursor): Schedule {
+  const negate = !!c.acceptWord('not');
+  c.expectWord("'every'", 'every');
+  const t = c.peek();
+  if (t.type === 'number') {
+    if (negate) c.fail(t, `'not every' takes a cron expression in quotes, found ${describe(t)}`);
+    const every = c.expectInteger('a number of cycles', 1, 1_000_000);
+    c.expectWord("'cycles'", 'cycle', 'cycles');
+    return { kind: 'cycles', every };
+  }
+  const expr = c.expectString('a number of cycles or a cron expression');
+  if (!validateCron(expr.text)) c.fail(expr, `invalid cron expression "${expr.text}": expected 5 fields, minute hour day month weekday`);
+  return { kind: 'cron', expression: expr.text, negate };
+}
+
+/** `backoff DURATION [max DURATION] [factor N] [giveup N] [cooldown DURATION] [reset DURATION]`. */
+function parseBackoff(c: Cursor): Backoff {
+  const initialMs = parseDuration(c, 'backoff', 'seconds');
+  let b: Backoff = { ...DEFAULT_BACKOFF, initialMs, maxMs: Math.max(DEFAULT_BACKOFF.maxMs, initialMs) };
+  for (;;) {
+    const t = c.peek();
+    if (c.acceptWord('max', 'maximum')) b = { ...b, maxMs: parseDuration(c, 'max', 'seconds') };
+    else if (c.acceptWord('factor')) {
+      const f = c.expectNumber('a growth factor');
+      if (f < 1 || f > 100) c.fail(t, `backoff factor ${f} is out of range (1–100)`);
+      b = { ...b, factor: f };
+    } else if (c.acceptWord('giveup')) {
+      b = { ...b, giveUpAfter: c.expectInteger('a number of attempts after giveup', 1, 1000) };
+      c.acceptWord('attempts', 'attempt', 'restarts');
+    } else if (c.acceptWord('cooldown')) b = { ...b, cooldownMs: parseDuration(c, 'cooldown', 'seconds') };
+    else if (c.acceptWord('reset')) b = { ...b, resetAfterMs: parseDuration(c, 'reset', 'seconds') };
+    else break;
+  }
+  if (b.maxMs < b.initialMs) c.fail(c.peek(), 'backoff max must not be shorter than the initial delay');
+  return b;
+}
+
+function finish(d: Draft): ParsedService {
+  const rules = [...d.rules];
+  if (d.type === 'process' && !rules.some((r) => r.condition.kind === 'nonexist' || r.condition.kind === 'exist')) {
+    // monit adds this rule to every process check that has no existence rule.
+    rules.unshift({ id: 'nonexist', condition: { kind: 'nonexist' }, rate: { count: 1, cycles: 1 }, action: { kind: 'restart' }, implicit: true, pos: d.pos });
+  }
+  const withHost = d.type === 'host' ? rules.map((r) => (r.condition.kind === 'port' && r.condition.host === '' ? { ...r, condition: { ...r.condition, host: d.address ?? '' } } : r)) : rules;
+  const service: Service = {
+    name: d.name,
+    type: d.type,
+    pos: d.pos,
+    ...(d.pidfile !== undefined ? { pidfile: d.pidfile } : {}),
+    ...(d.matching !== undefined ? { matching: d.matching } : {}),
+    ...(d.address !== undefined ? { address: d.address } : {}),
+    ...(d.path !== undefined ? { path: d.path } : {}),
+    ...(d.program ? { program: d.program } : {}),
+    ...(d.start ? { start: d.start } : {}),
+    ...(d.stop ? { stop: d.stop } : {}),
+    ...(d.restart ? { restart: d.restart } : {}),
+    rules: withHost,
+    dependsOn: d.dependsOn,
+    groups: d.groups,
+    mode: d.mode,
+    onReboot: d.onReboot,
+    schedule: d.schedule,
+    alerts: d.alerts,
+    noAlerts: d.noAlerts,
+    backoff: d.backoff,
+  };
+  return { service, dependsPos: d.dependsPos };
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,85 @@
+// Checks that need the whole file: unique names, known dependencies, no dependency loops, and
+// rules that cannot do what they say (a restart with nothing to run).
+import type { Cursor } from './cursor.js';
+import type { Service } from './model.js';
+import type { ParsedService } from './parse-service.js';
+
+/**
+ * Records every whole-file problem on the cursor's diagnostics and returns the services, with
+ * dependencies on checks that brokerwatch ignores (`check directory` …) dropped with a warning.
+ */
+export function validate(parsed: readonly ParsedService[], ignored: ReadonlySet<string>, c: Cursor): Service[] {
+  const byName = new Map<string, ParsedService>();
+  for (const p of parsed) {
+    const s = p.service;
+    const prev = byName.get(s.name);
+    if (prev) c.error(s.pos, `service '${s.name}' is already defined at ${prev.service.pos.file}:${prev.service.pos.line}`);
+    else byName.set(s.name, p);
+  }
+  for (const p of parsed) {
+    for (const dep of p.service.dependsOn) {
+      const pos = p.dependsPos.get(dep) ?? p.service.pos;
+      if (dep === p.service.name) c.error(pos, `service '${dep}' depends on itself`);
+      else if (ignored.has(dep)) c.warn(pos, `'${p.service.name}' depends on '${dep}', a check brokerwatch ignores; this dependency is ignored`);
+      else if (!byName.has(dep)) c.error(pos, `unknown service '${dep}' in depends of '${p.service.name}'`);
+    }
+    checkActions(p, c);
+  }
+  reportCycles(parsed, byName, c);
+  return parsed.map((p) => {
+    const deps = p.service.dependsOn.filter((d) => !ignored.has(d) || byName.has(d));
+    return deps.length === p.service.dependsOn.length ? p.service : { ...p.service, dependsOn: deps };
+  });
+}
+
+function checkActions(p: ParsedService, c: Cursor): void {
+  const s = p.service;
+  const canStart = s.start !== undefined || s.restart !== undefined;
+  for (const r of s.rules) {
+    const kinds = [r.action.kind, r.elseAction?.kind];
+    if (!canStart && (kinds.includes('restart') || kinds.includes('start')) && !r.implicit && s.type !== 'process') {
+      c.warn(r.pos, `'${s.name}' has no start program: this rule can alert but not ${r.action.kind}`);
+    }
+    if (r.condition.kind === 'nonexist' && s.type !== 'process' && s.type !== 'file') {
+      c.error(r.pos, `'if not exist' applies to process and file checks, not to 'check ${s.type}'`);
+    }
+    if ((r.condition.kind === 'resource' || r.condition.kind === 'uptime' || (r.condition.kind === 'changed' && (r.condition.what === 'pid' || r.condition.what === 'ppid'))) && s.type !== 'process') {
+      c.error(r.pos, `'${describeCondition(r.condition.kind)}' tests apply to 'check process' only`);
+    }
+    if (r.condition.kind === 'status' && s.type !== 'program') {
+      c.error(r.pos, `'status' tests apply to 'check program' only`);
+    }
+  }
+  if (s.type === 'process' && !canStart) {
+    const needs = s.rules.find((r) => !r.implicit && (r.action.kind === 'restart' || r.action.kind === 'start'));
+    if (needs) c.warn(needs.pos, `'${s.name}' has no start program: '${needs.action.kind}' cannot start it`);
+  }
+}
+
+function describeCondition(kind: string): string {
+  return kind === 'changed' ? 'changed pid' : kind;
+}
+
+/** Depth-first search; each loop is reported once, at the service that closes it. */
+function reportCycles(parsed: readonly ParsedService[], byName: Map<string, ParsedService>, c: Cursor): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    const p = byName.get(name);
+    if (!p) return;
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of p.service.dependsOn) {
+      const st = state.get(dep);
+      if (st === 'visiting') {
+        const loop = [...stack.slice(stack.indexOf(dep)), dep];
+        c.error(p.dependsPos.get(dep) ?? p.service.pos, `dependency loop: ${loop.join(' -> ')}`);
+      } else if (st === undefined) {
+        visit(dep);
+      }
+    }
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const p of parsed) if (!state.has(p.service.name)) visit(p.service.name);
+}
