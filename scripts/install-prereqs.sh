@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the test suite and the benchmarks need on Debian, only when it is missing:
+# mosquitto (the broker under test), its clients, openssl (test certificates) and monit (its
+# control files are test fixtures, and the benchmarks run it side by side).
+set -euo pipefail
+
+need=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_passwd >/dev/null 2>&1 || need+=(mosquitto-clients)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/bin/monit ] || need+=(monit)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "test prerequisites: all present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install as root: apt-get install ${need[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "test prerequisites: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
