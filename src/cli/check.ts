@@ -2,6 +2,7 @@
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import type { Config } from '../config/model.js';
+import { printConfig } from '../config/printer.js';
 
 export interface CheckOutcome {
   readonly ok: boolean;
@@ -9,11 +10,15 @@ export interface CheckOutcome {
   readonly lines: string[];
 }
 
-/** Loads the file and returns what `-t` prints: every warning and error, then one summary line. */
-export async function checkRules(file: string): Promise<CheckOutcome> {
+/**
+ * Loads the file and returns what `-t` prints: every warning and error, then one summary line;
+ * with `verbose`, the rules as brokerwatch understood them (passwords masked) before that line.
+ */
+export async function checkRules(file: string, verbose = false): Promise<CheckOutcome> {
   try {
     const { config, warnings } = await loadRules(file);
     const lines = warnings.map(formatDiagnostic);
+    if (verbose) lines.push(printConfig(config, { maskSecrets: true }).trimEnd(), '');
     const n = config.services.length;
     const inc = config.files.length - 1;
     lines.push(`Control file syntax OK: ${file} (${n} service${n === 1 ? '' : 's'}${inc ? `, ${inc} included file${inc === 1 ? '' : 's'}` : ''}${warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''})`);

@@ -4,6 +4,8 @@ import type { Diagnostic } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import type { SourcePos } from './model.js';
 
+const STATEMENT_WORDS: ReadonlySet<string> = new Set(['set', 'check', 'if']);
+
 /** Unwinds one statement after its error was recorded; the parser then resynchronises. */
 export class ParseAbort extends Error {}
 
@@ -67,7 +69,9 @@ export class Cursor {
   /** A word or a string: names, paths, addresses. */
   expectValue(expected: string): Token {
     const t = this.peek();
-    if (t.type === 'word' || t.type === 'string' || t.type === 'number') return this.next();
+    // `set`, `check` or `if` opening a line starts the next statement: the value is missing.
+    const nextStatement = t.type === 'word' && t.lineStart && STATEMENT_WORDS.has(t.lower);
+    if ((t.type === 'word' || t.type === 'string' || t.type === 'number') && !nextStatement) return this.next();
     this.fail(t, `expected ${expected}, found ${describe(t)}`);
   }
 

@@ -45,7 +45,8 @@ export interface LexResult {
 export function lex(text: string, file: string): LexResult {
   const tokens: Token[] = [];
   const diagnostics: Diagnostic[] = [];
-  let i = 0;
+  // A byte-order mark (some editors write one) is not part of the first word.
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   let lineOffset = 0;
   let lastLine = 0;
@@ -54,7 +55,14 @@ export function lex(text: string, file: string): LexResult {
   const pos = (at: number, ln = line, lo = lineOffset): SourcePos => ({ file, line: ln, col: at - lo + 1 });
   const push = (type: TokenType, txt: string, start: number, ln: number, lo: number, quote?: '"' | "'"): void => {
     const lower = type === 'word' ? txt.toLowerCase() : txt;
-    if (type === 'word' && NOISE_WORDS.has(lower)) {
+    // `check program` is one keyword in monit's lexer, and the name after `check TYPE` is never
+    // noise (`check file last …`); everywhere else these words are dropped.
+    const prev = tokens[tokens.length - 1];
+    const prev2 = tokens[tokens.length - 2];
+    const afterCheck =
+      (lower === 'program' && prev?.type === 'word' && prev.lower === 'check') ||
+      (prev2?.type === 'word' && prev2.lower === 'check' && prev?.type === 'word');
+    if (type === 'word' && NOISE_WORDS.has(lower) && !afterCheck) {
       lastEnd = -1;
       return;
     }

@@ -122,7 +122,14 @@ async function expandIncludes(
     }
     i++;
     const pattern = isAbsolute(arg.text) ? arg.text : join(dirname(file), arg.text);
-    const matches = await glob(pattern);
+    let matches: string[];
+    try {
+      matches = await glob(pattern);
+    } catch (e) {
+      if (!(e instanceof GlobError)) throw e;
+      diagnostics.push({ severity: 'error', pos: arg.pos, message: `include ${arg.text}: ${e.message}` });
+      continue;
+    }
     if (matches.length === 0 && !/[*?[]/.test(arg.text)) {
       diagnostics.push({ severity: 'error', pos: arg.pos, message: `include ${arg.text}: no such file` });
     }
@@ -138,7 +145,7 @@ export async function permissionProblem(path: string): Promise<string | undefine
   const st = await stat(path);
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
-    return `${path} is owned by uid ${st.uid}, not by the user running brokerwatch (uid ${uid}); run 'chown ${uid} ${path}'`;
+    return `${path} is owned by uid ${st.uid}, not by the user running brokerwatch (uid ${uid}); run 'chown ${uid} ${path} && chmod 600 ${path}'`;
   }
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
@@ -147,7 +154,10 @@ export async function permissionProblem(path: string): Promise<string | undefine
   return undefined;
 }
 
-/** Expands `*`, `?` and `[…]` per path segment; regular files only, sorted. */
+/** A malformed glob, e.g. the class `[z-a]`. */
+export class GlobError extends Error {}
+
+/** Expands `*`, `?` and `[…]` per path segment; regular files only, sorted. Throws GlobError. */
 export async function glob(pattern: string): Promise<string[]> {
   const segments = pattern.split('/');
   let bases: string[] = [pattern.startsWith('/') ? '/' : '.'];
@@ -199,5 +209,9 @@ function segmentRegex(seg: string): RegExp {
     } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
   }
   // POSIX glob: a wildcard does not match a leading dot.
-  return new RegExp(seg.startsWith('.') ? `^${re}$` : `^(?!\\.)${re}$`);
+  try {
+    return new RegExp(seg.startsWith('.') ? `^${re}$` : `^(?!\\.)${re}$`);
+  } catch {
+    throw new GlobError(`invalid pattern '${seg}'`);
+  }
 }

@@ -182,7 +182,7 @@ export const DEFAULT_BACKOFF: Backoff = {
   factor: 2,
   giveUpAfter: 5,
   cooldownMs: 600_000,
-  resetAfterMs: 300_000,
+  resetAfterMs: 5_000,
 };
 
 export type Schedule =

@@ -18,7 +18,8 @@ export function parseAlertRecipient(c: Cursor): AlertRecipient {
   let reminderCycles = 0;
   let format: MailFormat | undefined;
   for (;;) {
-    if (c.isWord('not') || c.peek().type === '{') {
+    // `not` opens an event filter unless it starts `not every "CRON"` on the service's next line.
+    if ((c.isWord('not') && !(c.peek(1).type === 'word' && c.peek(1).lower === 'every')) || c.peek().type === '{') {
       const negate = !!c.acceptWord('not');
       filter = { mode: negate ? 'except' : 'only', events: parseEventSet(c) };
     } else if (c.acceptWord('reminder')) {
@@ -58,15 +59,15 @@ function parseTarget(c: Cursor): AlertTarget {
     c.next();
     const urlTok = c.expectString('an mqtt://HOST:PORT/TOPIC address after mqtt');
     const url = checkUrl(c, urlTok, ['mqtt:', 'mqtts:']);
-    const topic = decodeURIComponent(url.pathname.replace(/^\//, ''));
-    if (!topic || /[#+]/.test(topic)) c.fail(urlTok, `expected a topic without wildcards in "${urlTok.text}", e.g. mqtt://127.0.0.1:1883/brokerwatch/events`);
+    const topic = decode(c, urlTok, url.pathname.replace(/^\//, ''));
+    if (!topic || /[#+]/.test(topic) || urlTok.text.includes('#')) c.fail(urlTok, `expected a topic without wildcards in "${urlTok.text}", e.g. mqtt://127.0.0.1:1883/brokerwatch/events`);
     let qos: 0 | 1 | 2 = 1;
     let retain = false;
-    let username = url.username ? decodeURIComponent(url.username) : undefined;
-    let password = url.password ? decodeURIComponent(url.password) : undefined;
+    let username = url.username ? decode(c, urlTok, url.username) : undefined;
+    let password = url.password ? decode(c, urlTok, url.password) : undefined;
     let caFile: string | undefined;
     for (;;) {
-      if (c.acceptWord('qos')) qos = c.expectInteger('a QoS of 0, 1 or 2', 0, 2) as 0 | 1 | 2;
+      if (c.acceptWord('qos')) qos = c.expectInteger('a QoS', 0, 2) as 0 | 1 | 2;
       else if (c.acceptWord('retain', 'retained')) retain = true;
       else if (c.acceptWord('username', 'user')) username = c.expectValue('a user name').text;
       else if (c.acceptWord('password')) password = c.expectValue('a password').text;
@@ -95,6 +96,15 @@ function parseTarget(c: Cursor): AlertTarget {
     return { kind: 'mail', address: t.text };
   }
   c.fail(t, `expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC" or exec "CMD", found ${describe(t)}`);
+}
+
+/** decodeURIComponent, with a malformed escape (`%zz`, which URL lets through) as an error, not a throw. */
+function decode(c: Cursor, tok: Token, s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    c.fail(tok, `malformed %-escape in "${tok.text}"`);
+  }
 }
 
 function checkUrl(c: Cursor, tok: Token, protocols: string[]): URL {
@@ -143,7 +153,8 @@ export function parseMailFormat(block: Token, c: Cursor): MailFormat {
     const from = (m.index ?? 0) + m[0].length;
     const next = keys[i + 1];
     const end = key === 'message' ? (next?.index ?? text.length) : Math.min(next?.index ?? text.length, lineEnd(text, from));
-    const value = key === 'message' ? text.slice(from, end).replace(/^[ \t]*\n?/, '').replace(/\s+$/, '') : text.slice(from, end).trim();
+    // trimEnd, not .replace(/\s+$/, ''): that regex is quadratic on a long run of blanks.
+    const value = key === 'message' ? text.slice(from, end).replace(/^[ \t]*\n?/, '').trimEnd() : text.slice(from, end).trim();
     if (key === 'from') out.from = value;
     else if (key === 'reply-to') out.replyTo = value;
     else if (key === 'subject') out.subject = value;

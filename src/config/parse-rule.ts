@@ -49,6 +49,12 @@ export function parseIf(c: Cursor, serviceType: ServiceType): RuleSyntax | undef
     c.next();
     c.expectWord("'if' after 'else'", 'if');
     c.expectWord("'succeeded' or 'recovered' after 'else if'", 'succeeded', 'success', 'recovered', 'passed');
+    // monit allows a rate here (`else if succeeded 2 cycles then …`); the model has none for recovery.
+    const rateTok = c.peek();
+    if (rateTok.type === 'number') {
+      parseRate(c);
+      c.warn(rateTok.pos, "a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success");
+    }
     c.expectWord("'then'", 'then');
     elseAction = parseAction(c);
   }
@@ -359,7 +365,7 @@ function parseRoundTrip(c: Cursor): RoundTrip {
   let separateConnections = false;
   for (;;) {
     if (c.acceptWord('qos')) {
-      qos = c.expectInteger('a QoS of 0, 1 or 2', 0, 2) as 0 | 1 | 2;
+      qos = c.expectInteger('a QoS', 0, 2) as 0 | 1 | 2;
     } else if (c.acceptWord('topic')) {
       const t = c.expectValue('a topic');
       if (/[#+]/.test(t.text) || t.text === '') c.fail(t, `the round-trip topic must be a plain topic without wildcards, found "${t.text}"`);
@@ -455,6 +461,7 @@ function parseSys(c: Cursor): Condition {
     if (unit.type === 'word' && isSizeUnit(unit.text)) {
       value = parseSizeFrom(c, numTok.text);
     }
+    if (!Number.isFinite(value)) c.fail(numTok, `${t.text} threshold ${numTok.text} is out of range`);
     test = { kind: 'threshold', topic: t.text, op, value };
   } else if (c.acceptWord('uptime')) {
     const w = c.expectWord("'reset' or 'stalled' after 'sys uptime'", 'reset', 'backwards', 'stalled', 'stale', 'frozen');
@@ -485,18 +492,23 @@ function sizeFactor(u: string): number {
 /** `[for] N cycles` or `N [times] within M cycles` (the noise words are gone already). */
 export function parseRate(c: Cursor): Rate {
   if (c.peek().type !== 'number') return { count: 1, cycles: 1 };
+  const firstTok = c.peek();
   const first = c.expectInteger('a number of cycles', 1, 64);
   if (c.acceptWord('cycle', 'cycles')) return { count: first, cycles: first };
   const second = c.expectInteger("a number of cycles after 'within'", 1, 64);
   c.expectWord("'cycles'", 'cycle', 'cycles');
-  if (first > second) c.fail(c.peek(), `${first} times within ${second} cycles can never happen: the count must not exceed the cycles`);
+  if (first > second) c.fail(firstTok, `${first} times within ${second} cycles can never happen: the count must not exceed the cycles`);
   return { count: first, cycles: second };
 }
+
+/** Words that open the next statement: an action written on the next line is fine, these are not. */
+const NEXT_STATEMENT = new Set(['if', 'check', 'set', 'depends', 'depend', 'group', 'mode', 'every', 'noalert', 'onreboot', 'backoff']);
 
 /** `alert | restart | start | stop | unmonitor | monitor | timeout | exec "CMD" [as uid U] [timeout N s] [repeat every N cycles]`. */
 export function parseAction(c: Cursor): Action {
   const t = c.peek();
-  if (t.type !== 'word') c.fail(t, `expected an action (alert, restart, start, stop, unmonitor, exec), found ${describe(t)}`);
+  // An action on the next line means it is missing here, not unknown.
+  if (t.type !== 'word' || (t.lineStart && NEXT_STATEMENT.has(t.lower))) c.fail(t, `expected an action (alert, restart, start, stop, unmonitor, exec), found ${describe(t)}`);
   switch (t.lower) {
     case 'alert':
     case 'restart':
@@ -515,7 +527,8 @@ export function parseAction(c: Cursor): Action {
       let repeatEvery: number | undefined;
       if (c.acceptWord('repeat')) {
         c.expectWord("'every' after 'repeat'", 'every');
-        repeatEvery = c.expectInteger('a number of cycles', 1, 1_000_000);
+        // monit: `repeat every cycle` means every 1 cycle.
+        repeatEvery = c.isWord('cycle', 'cycles') ? 1 : c.expectInteger('a number of cycles', 1, 1_000_000);
         c.expectWord("'cycles'", 'cycle', 'cycles');
       }
       return { kind: 'exec', command, ...(repeatEvery ? { repeatEvery } : {}) };
@@ -527,8 +540,10 @@ export function parseAction(c: Cursor): Action {
 
 /** `"CMD" [as uid U] [and gid G] [with timeout N seconds]`, the command split into argv. */
 export function parseCommand(c: Cursor, expected: string): Command {
-  const tok = c.expectString(expected);
-  const argv = splitCommand(tok.text);
+  const first = c.peek();
+  // monit also takes an unquoted path: `check program x with path /usr/local/bin/x.sh`.
+  const tok = first.type === 'word' && first.text.startsWith('/') ? c.next() : c.expectString(expected);
+  const argv = tok.type === 'string' ? splitCommand(tok.text) : [tok.text];
   if (argv.length === 0) c.fail(tok, 'the command is empty');
   let uid: string | number | undefined;
   let gid: string | number | undefined;

@@ -81,14 +81,23 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     noAlerts: [],
     backoff: DEFAULT_BACKOFF,
   };
-  parseHeader(c, d, nameTok);
+  try {
+    parseHeader(c, d, nameTok);
+  } catch (e) {
+    // A broken header still lets the body be read, so its errors are reported too.
+    if (!(e instanceof ParseAbort)) throw e;
+    c.skipUntil(atServiceStatement);
+  }
 
   while (!c.atEnd && !c.isWord('check', 'set')) {
+    const first = c.peek();
     try {
       parseStatement(c, d);
     } catch (e) {
       if (!(e instanceof ParseAbort)) throw e;
-      c.next();
+      // Resume at the next statement, which may begin at the token that failed (a missing value);
+      // a statement that failed at its own first token skips it, so this always moves on.
+      if (c.peek() === first) c.next();
       c.skipUntil(atServiceStatement);
     }
   }
@@ -213,7 +222,8 @@ function parseSchedule(c: Cursor): Schedule {
     return { kind: 'cycles', every };
   }
   const expr = c.expectString('a number of cycles or a cron expression');
-  if (!validateCron(expr.text)) c.fail(expr, `invalid cron expression "${expr.text}": expected 5 fields, minute hour day month weekday`);
+  // No cron field takes 3 digits, and node-cron expands ranges into arrays: `0-99999999` would hang.
+  if (/\d{3}/.test(expr.text) || !validateCron(expr.text)) c.fail(expr, `invalid cron expression "${expr.text}": expected 5 fields, minute hour day month weekday`);
   return { kind: 'cron', expression: expr.text, negate };
 }
 

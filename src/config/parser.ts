@@ -61,7 +61,9 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
       }
     } catch (e) {
       if (!(e instanceof ParseAbort)) throw e;
-      c.next();
+      // Resume at the next statement, which may begin at the token that failed (a missing value);
+      // a statement that failed at its own first token skips it, so this always moves on.
+      if (c.peek() === t) c.next();
       c.skipUntil(atTopStatement);
     }
   }
@@ -184,7 +186,8 @@ function parseMailServers(c: Cursor): MailServer[] {
       ...(security ? { security } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
-  } while ((c.peek().type === 'word' || c.peek().type === 'string') && !atTopStatement(c.peek()) && !c.peek().lineStart);
+    // monit's own monitrc lists one server per line: `set mailserver a,\n b port 10025,\n localhost`.
+  } while ((c.peek().type === 'word' || c.peek().type === 'string') && !atTopStatement(c.peek()));
   return servers.map((s) => (s.timeoutMs === undefined && sharedTimeout !== undefined ? { ...s, timeoutMs: sharedTimeout } : s));
 }
 

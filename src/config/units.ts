@@ -1,6 +1,7 @@
 // Units of the rules language: durations, sizes and percentages, always normalised to ms and bytes.
 import type { Cursor } from './cursor.js';
 import { describe } from './cursor.js';
+import type { Token } from './lexer.js';
 import type { Operator } from './model.js';
 
 const DURATION_UNITS: Record<string, number> = {
@@ -28,27 +29,36 @@ export const SIZE_WORDS = Object.keys(SIZE_UNITS);
  */
 export function parseDuration(c: Cursor, what: string, bare: 'seconds' | 'minutes' | 'ms', warnBare = true): number {
   const numTok = c.peek();
-  const n = c.expectNumber(what);
+  const n = c.expectNumber(`a duration for ${what}`);
   const unit = c.peek();
   if (unit.type === 'word' && unit.lower in DURATION_UNITS) {
     c.next();
-    return Math.round(n * (DURATION_UNITS[unit.lower] as number));
+    return exact(c, numTok, what, Math.round(n * (DURATION_UNITS[unit.lower] as number)));
   }
   if (warnBare) c.warn(numTok.pos, `bare number ${numTok.text} for ${what} is taken as ${bare}; write '${numTok.text} ${bare}'`);
-  return Math.round(n * (bare === 'seconds' ? 1000 : bare === 'minutes' ? 60_000 : 1));
+  return exact(c, numTok, what, Math.round(n * (bare === 'seconds' ? 1000 : bare === 'minutes' ? 60_000 : 1)));
 }
 
 /** A size: `N unit`, 1024-based like monit. A bare number is bytes, with a warning. */
 export function parseSize(c: Cursor, what: string): number {
   const numTok = c.peek();
-  const n = c.expectNumber(what);
+  const n = c.expectNumber(`a size for ${what}`);
   const unit = c.peek();
   if (unit.type === 'word' && unit.lower in SIZE_UNITS) {
     c.next();
-    return Math.round(n * (SIZE_UNITS[unit.lower] as number));
+    return exact(c, numTok, what, Math.round(n * (SIZE_UNITS[unit.lower] as number)));
   }
   c.warn(numTok.pos, `bare number ${numTok.text} for ${what} is taken as bytes; write '${numTok.text} B' or use kB, MB, GB`);
-  return Math.round(n);
+  return exact(c, numTok, what, Math.round(n));
+}
+
+/**
+ * ms and bytes must be whole numbers a double holds exactly: `set daemon 1e400 seconds` would be
+ * Infinity, which setTimeout takes as 1 ms.
+ */
+function exact(c: Cursor, numTok: Token, what: string, value: number): number {
+  if (!Number.isSafeInteger(value)) c.fail(numTok, `${what} ${numTok.text} is out of range`);
+  return value;
 }
 
 export function isSizeUnit(word: string): boolean {

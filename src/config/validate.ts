@@ -71,6 +71,7 @@ function reportCycles(parsed: readonly ParsedService[], byName: Map<string, Pars
     stack.push(name);
     for (const dep of p.service.dependsOn) {
       const st = state.get(dep);
+      if (dep === name) continue; // reported as 'depends on itself'
       if (st === 'visiting') {
         const loop = [...stack.slice(stack.indexOf(dep)), dep];
         c.error(p.dependsPos.get(dep) ?? p.service.pos, `dependency loop: ${loop.join(' -> ')}`);

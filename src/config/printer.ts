@@ -1,0 +1,454 @@
+// The printer: a Config back as a canonical rules file in brokerwatch's own syntax, so that
+// `parseRules(printConfig(c))` gives `c` again (positions and the file list aside). It also serves
+// `brokerwatch -t -v`, which shows the file as brokerwatch understood it: `set` statements first,
+// one blank line between services, units spelled out, defaults that matter written out.
+//
+// Every model the parser produces can be printed. A model built by hand can hold values the
+// language cannot express; those are printed as closely as possible (never an exception), and
+// reading the output back gives a different model:
+// - an argv element containing `'`: a command is split like monit's, with no escape for a single
+//   quote, so the parser never produces one;
+// - a mail-format value containing `}`, a from/reply-to/subject value with a line break or
+//   surrounding blanks, a message ending in blanks or holding a line that starts with `from:`,
+//   `reply-to:`, `subject:` or `message:` (the block is free text up to the first `}`);
+// - numbers that are negative, NaN or infinite (the language has only unsigned decimals); a uid/gid
+//   that is a string of digits (read back as a number) or a non-integer number;
+// - anything the parser derives rather than reads: a mail server whose `security` does not follow
+//   from its port (`using tls` means STARTTLS on 25/587/no port, implicit TLS elsewhere), TLS that is
+//   disabled or (for mqtt alerts) has more than a CA file, a `localhost` httpd address (read as
+//   127.0.0.1), a process check with both or neither of pidfile and matching, an mqtt port test
+//   without `protocol mqtt`, an `all` alert filter with events, an empty port-test host in a host
+//   check (filled with its address), an empty pidfile/statefile/protocol/sys host/checksum, rule
+//   ids other than r1, r2, … (they are positional);
+// - values the parser rejects: out of range, an invalid cron expression, regex or URL;
+// - an mqtt alert topic with `.` or `..` levels or lone surrogates, or a host that a URL cannot
+//   hold verbatim (non-ASCII, non-canonical IPv6), or an empty host with a non-default port;
+// - an `allow` user starting with `@` or without a password, or whose `user:password` reads as an
+//   IP address.
+import { NOISE_WORDS } from './lexer.js';
+import type {
+  Action,
+  AlertFilter,
+  AlertRecipient,
+  AlertTarget,
+  Backoff,
+  Command,
+  Condition,
+  Config,
+  HttpAllow,
+  Httpd,
+  MailFormat,
+  MailServer,
+  MqttOptions,
+  Rate,
+  ResourceKind,
+  Rule,
+  Service,
+} from './model.js';
+import { DEFAULT_BACKOFF } from './model.js';
+import { SERVICE_KEYWORDS } from './parse-service.js';
+
+export interface PrintOptions {
+  /** Print `********` instead of passwords (httpd, mail servers, MQTT tests and alert targets). */
+  readonly maskSecrets?: boolean;
+}
+
+/** What a masked secret prints as. */
+export const MASK = '********';
+
+/** Prints a model as a rules file that the parser reads back into the same model. */
+export function printConfig(config: Config, options: PrintOptions = {}): string {
+  const p = new Printer(options.maskSecrets ?? false);
+  const sections: string[][] = [p.settings(config), p.alerting(config), config.httpd ? p.httpd(config.httpd) : [], ...config.services.map((s) => p.service(s))];
+  return `${sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n')}\n`;
+}
+
+/** Words the lexer treats specially wherever they stand. */
+const LEXER_WORDS: ReadonlySet<string> = new Set([...NOISE_WORDS, 'include', 'mail-format']);
+
+/**
+ * Words a bare value must not be: the lexer's, the service keywords that end a `depends on` list,
+ * and `syslog` after `set log`. Everywhere else a value is taken whatever word it is.
+ */
+const RESERVED: ReadonlySet<string> = new Set([...LEXER_WORDS, ...SERVICE_KEYWORDS, 'syslog', 'then', 'else']);
+
+/** The lexer's number shapes: such text would not come back as one word. */
+const NUMBERISH = /^\d+(?:\.\d+)?(?:[a-zA-Z%]+)?$/;
+/** Characters that never end a word or start something else. */
+const WORD_CHARS = /^[A-Za-z0-9_./@+:*-]+$/;
+
+function lexesAsWord(s: string): boolean {
+  return WORD_CHARS.test(s) && !NUMBERISH.test(s);
+}
+
+/** A string in double quotes; the lexer knows two escapes, `\"` and `\\`. */
+export function quote(s: string): string {
+  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/** A name, path or address: bare when that is unambiguous everywhere, quoted otherwise. */
+function word(s: string): string {
+  return lexesAsWord(s) && !RESERVED.has(s.toLowerCase()) ? s : quote(s);
+}
+
+/** A non-negative number in plain decimals (the lexer has no exponent notation). */
+export function plainNumber(n: number): string {
+  const s = String(n);
+  const m = /^(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const int = m[1] as string;
+  const digits = int + (m[2] ?? '');
+  const point = int.length + Number(m[3]);
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+const DURATION_STEPS: readonly (readonly [number, string, string])[] = [
+  [86_400_000, 'day', 'days'],
+  [3_600_000, 'hour', 'hours'],
+  [60_000, 'minute', 'minutes'],
+  [1000, 'second', 'seconds'],
+];
+
+/** Milliseconds in the largest unit that keeps them exact: `30 seconds`, `1500 ms`. */
+export function duration(ms: number): string {
+  if (ms === 0) return '0 seconds';
+  if (Number.isSafeInteger(ms) && ms > 0) {
+    for (const [f, one, many] of DURATION_STEPS) if (ms % f === 0) return `${ms / f} ${ms === f ? one : many}`;
+  }
+  return `${plainNumber(ms)} ms`;
+}
+
+const SIZE_STEPS: readonly (readonly [number, string])[] = [
+  [1024 ** 4, 'TB'],
+  [1024 ** 3, 'GB'],
+  [1024 ** 2, 'MB'],
+  [1024, 'kB'],
+];
+
+/** Bytes in the largest 1024-based unit that keeps them exact: `512 MB`, `100 B`. */
+export function size(bytes: number): string {
+  if (Number.isSafeInteger(bytes) && bytes > 0) {
+    for (const [f, unit] of SIZE_STEPS) if (bytes % f === 0) return `${bytes / f} ${unit}`;
+  }
+  return `${plainNumber(bytes)} B`;
+}
+
+function cycles(n: number): string {
+  return `${n} ${n === 1 ? 'cycle' : 'cycles'}`;
+}
+
+/**
+ * A command string that `splitCommand` turns back into `argv`: arguments with whitespace (or
+ * empty ones) in single quotes. An argument holding `'` cannot be written (see the file header).
+ */
+export function commandString(argv: readonly string[]): string {
+  return quote(argv.map((a) => (a === '' || /\s/.test(a) ? `'${a}'` : a)).join(' '));
+}
+
+function id(v: string | number): string {
+  return typeof v === 'number' ? plainNumber(v) : word(v);
+}
+
+function command(cmd: Command): string {
+  let s = commandString(cmd.argv);
+  if (cmd.uid !== undefined) s += ` as uid ${id(cmd.uid)}`;
+  if (cmd.gid !== undefined) s += `${cmd.uid !== undefined ? ' and' : ' as'} gid ${id(cmd.gid)}`;
+  if (cmd.timeoutMs !== undefined) s += ` with timeout ${duration(cmd.timeoutMs)}`;
+  return s;
+}
+
+const RESOURCE_WORDS: Record<ResourceKind, string> = {
+  cpu: 'cpu',
+  cpuuser: 'cpu user',
+  cpusystem: 'cpu system',
+  totalcpu: 'totalcpu',
+  memory: 'memory',
+  totalmemory: 'totalmemory',
+  children: 'children',
+  threads: 'threads',
+};
+
+function rate(r: Rate): string {
+  if (r.count === r.cycles) return r.count === 1 ? '' : ` for ${cycles(r.count)}`;
+  return ` ${r.count} times within ${cycles(r.cycles)}`;
+}
+
+function filter(f: AlertFilter): string {
+  if (f.mode === 'all') return '';
+  const set = f.events.length > 0 ? `{ ${f.events.join(', ')} }` : '{ }';
+  return f.mode === 'only' ? ` on ${set}` : ` not on ${set}`;
+}
+
+/** A mail address: bare when it is one plain word, quoted otherwise. */
+function mailAddress(a: string): string {
+  return /^[A-Za-z0-9._%+-]+@[A-Za-z0-9._-]+$/.test(a) ? a : quote(a);
+}
+
+/** Topic levels percent-encoded for the URL path (the parser decodes it). */
+function encodeTopic(topic: string): string {
+  try {
+    return topic.split('/').map(encodeURIComponent).join('/');
+  } catch {
+    return topic; // lone surrogates: not a valid MQTT topic anyway
+  }
+}
+
+/** Prints with a fixed choice about secrets; one method per part of the model. */
+class Printer {
+  constructor(private readonly mask: boolean) {}
+
+  private secret(s: string): string {
+    return this.mask ? MASK : word(s);
+  }
+
+  settings(c: Config): string[] {
+    const out = [`set daemon ${duration(c.daemon.cycleMs)}${c.daemon.startDelayMs ? ` with start delay ${duration(c.daemon.startDelayMs)}` : ''}`];
+    if (c.log?.kind === 'file') out.push(`set log ${word(c.log.path)}`);
+    else if (c.log) out.push(`set log syslog${c.log.facility !== undefined ? ` facility ${word(c.log.facility)}` : ''}`);
+    if (c.pidfile !== undefined) out.push(`set pidfile ${word(c.pidfile)}`);
+    if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
+    if (c.eventQueue) {
+      const q = c.eventQueue;
+      out.push(`set eventqueue${q.basedir !== undefined ? ` basedir ${word(q.basedir)}` : ''}${q.slots !== undefined ? ` slots ${q.slots}` : ''}`);
+    }
+    return out;
+  }
+
+  alerting(c: Config): string[] {
+    const out = c.mailServers.map((m) => `set mailserver ${this.mailServer(m)}`);
+    if (c.mailFormat) out.push(`set ${mailFormat(c.mailFormat, '')}`);
+    for (const a of c.alerts) out.push(`set alert ${this.recipient(a, '')}`);
+    return out;
+  }
+
+  /** One server per statement, so a timeout is never shared with the next one. */
+  private mailServer(m: MailServer): string {
+    let s = word(m.host);
+    if (m.port !== undefined) s += ` port ${m.port}`;
+    if (m.username !== undefined) s += ` username ${word(m.username)}`;
+    if (m.password !== undefined) s += ` password ${this.secret(m.password)}`;
+    if (m.security) s += ' using tls';
+    if (m.timeoutMs !== undefined) s += ` with timeout ${duration(m.timeoutMs)}`;
+    return s;
+  }
+
+  httpd(h: Httpd): string[] {
+    const out = [`set httpd port ${h.port} address ${word(h.address)}`];
+    if (h.tls) {
+      const t = h.tls;
+      out.push(
+        `  ssl enable${t.pemFile !== undefined ? ` pemfile ${word(t.pemFile)}` : ''}${t.certFile !== undefined ? ` certfile ${word(t.certFile)}` : ''}${t.keyFile !== undefined ? ` keyfile ${word(t.keyFile)}` : ''}`,
+      );
+    }
+    for (const a of h.allow) out.push(`  allow ${this.allow(a)}${a.readOnly ? ' read-only' : ''}`);
+    return out;
+  }
+
+  private allow(a: HttpAllow): string {
+    if (a.kind === 'net') {
+      const lower = a.cidr.toLowerCase();
+      const keyword = LEXER_WORDS.has(lower) || ['md5', 'crypt', 'sha1', 'cleartext'].includes(lower);
+      return lexesAsWord(a.cidr) && !keyword ? a.cidr : quote(a.cidr);
+    }
+    const text = `${a.user}:${this.mask ? MASK : a.password}`;
+    return lexesAsWord(text) ? text : quote(text);
+  }
+
+  private recipient(r: AlertRecipient, indent: string): string {
+    let s = this.target(r.target) + filter(r.filter);
+    if (r.reminderCycles > 0) s += ` with reminder on ${cycles(r.reminderCycles)}`;
+    if (r.target.kind === 'mail' && r.target.format) s += ` ${mailFormat(r.target.format, indent)}`;
+    return s;
+  }
+
+  private target(t: AlertTarget): string {
+    switch (t.kind) {
+      case 'mail':
+        return mailAddress(t.address);
+      case 'webhook':
+        return `webhook ${quote(this.mask ? maskUrl(t.url) : t.url)}${t.slack ? ' slack' : ''}${t.timeoutMs !== 5000 ? ` with timeout ${duration(t.timeoutMs)}` : ''}`;
+      case 'exec':
+        return `exec ${command(t.command)}`;
+      case 'mqtt': {
+        // Credentials go in options rather than the URL: no percent-encoding to get right.
+        const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+        const authority = t.host === '' ? '' : `${host}:${t.port}`;
+        let s = `mqtt ${quote(`${t.tls ? 'mqtts' : 'mqtt'}://${authority}/${encodeTopic(t.topic)}`)} qos ${t.qos}`;
+        if (t.retain) s += ' retain';
+        if (t.username !== undefined) s += ` username ${word(t.username)}`;
+        if (t.password !== undefined) s += ` password ${this.secret(t.password)}`;
+        if (t.tls?.caFile) s += ` cafile ${word(t.tls.caFile)}`;
+        return s;
+      }
+    }
+  }
+
+  service(s: Service): string[] {
+    const out = [`check ${s.type} ${word(s.name)} ${header(s)}`];
+    if (s.start) out.push(`  start program = ${command(s.start)}`);
+    if (s.stop) out.push(`  stop program = ${command(s.stop)}`);
+    if (s.restart) out.push(`  restart program = ${command(s.restart)}`);
+    // The implicit `if does not exist then restart` is not printed: the parser adds it again.
+    for (const r of s.rules) if (!r.implicit) out.push(`  ${this.rule(r)}`);
+    const b = backoff(s.backoff);
+    if (b) out.push(`  ${b}`);
+    if (s.dependsOn.length > 0) out.push(`  depends on ${s.dependsOn.map(word).join(', ')}`);
+    for (const g of s.groups) out.push(`  group ${word(g)}`);
+    if (s.mode !== 'active') out.push(`  mode ${s.mode}`);
+    if (s.onReboot !== 'start') out.push(`  onreboot ${s.onReboot}`);
+    if (s.schedule.kind === 'cycles') out.push(`  every ${cycles(s.schedule.every)}`);
+    else if (s.schedule.kind === 'cron') out.push(`  ${s.schedule.negate ? 'not ' : ''}every ${quote(s.schedule.expression)}`);
+    for (const a of s.alerts) out.push(`  alert ${this.recipient(a, '  ')}`);
+    for (const n of s.noAlerts) out.push(`  noalert ${word(n)}`);
+    return out;
+  }
+
+  private rule(r: Rule): string {
+    const otherwise = r.elseAction ? ` else if succeeded then ${action(r.elseAction)}` : '';
+    return `if ${this.condition(r.condition)}${rate(r.rate)} then ${action(r.action)}${otherwise}`;
+  }
+
+  private condition(c: Condition): string {
+    switch (c.kind) {
+      case 'nonexist':
+        return 'does not exist';
+      case 'exist':
+        return 'exist';
+      case 'port':
+        return this.portTest(c);
+      case 'resource': {
+        const v = c.unit === '%' ? `${plainNumber(c.value)}%` : c.unit === 'bytes' ? size(c.value) : plainNumber(c.value);
+        return `${RESOURCE_WORDS[c.resource]} ${c.op} ${v}`;
+      }
+      case 'uptime':
+        return `uptime ${c.op} ${duration(c.ms)}`;
+      case 'changed':
+        return `changed ${c.what}`;
+      case 'restarts':
+        return `${c.count} ${c.count === 1 ? 'restart' : 'restarts'} within ${cycles(c.cycles)}`;
+      case 'status':
+        return `status ${c.op} ${plainNumber(c.value)}`;
+      case 'timestamp':
+        return `timestamp ${c.op} ${duration(c.ms)}`;
+      case 'size':
+        return `size ${c.op} ${size(c.bytes)}`;
+      case 'checksum':
+        return `failed checksum${c.algorithm ? ` ${c.algorithm}` : ''}${c.expect ? ` expect ${word(c.expect)}` : ''}`;
+      case 'permission':
+        return `failed permission ${c.mode.toString(8).padStart(3, '0')}`;
+      case 'uid':
+        return `failed uid ${word(c.user)}`;
+      case 'gid':
+        return `failed gid ${word(c.group)}`;
+      case 'sys': {
+        const t = c.test;
+        let s = t.kind === 'threshold' ? `sys ${quote(t.topic)} ${t.op} ${plainNumber(t.value)}` : `sys uptime ${t.kind === 'uptime-reset' ? 'reset' : 'stalled'}`;
+        if (c.host) s += ` host ${word(c.host)}`;
+        if (c.port !== undefined) s += ` port ${c.port}`;
+        return s;
+      }
+    }
+  }
+
+  private portTest(c: Extract<Condition, { kind: 'port' }>): string {
+    const p = ['failed host', word(c.host), 'port', String(c.port)];
+    if (c.transport === 'udp') p.push('type udp');
+    if (c.ipVersion) p.push(`ipv${c.ipVersion}`);
+    if (c.tls) {
+      const t = c.tls;
+      p.push('ssl');
+      if (!t.verify) p.push('verify disable');
+      if (t.caFile !== undefined) p.push('cafile', word(t.caFile));
+      if (t.certFile !== undefined) p.push('certfile', word(t.certFile));
+      if (t.keyFile !== undefined) p.push('keyfile', word(t.keyFile));
+      if (t.serverName !== undefined) p.push('servername', word(t.serverName));
+    }
+    if (c.protocol !== undefined) {
+      // A protocol written as a word is lower-cased by the parser; anything else keeps its quotes.
+      const bare = /^[a-z][a-z0-9_.+-]*$/.test(c.protocol) && !LEXER_WORDS.has(c.protocol);
+      p.push('protocol', bare ? c.protocol : quote(c.protocol));
+      if (c.protocol === 'mqtt' && c.mqtt) p.push(...this.mqttOptions(c.mqtt));
+    }
+    p.push('with timeout', duration(c.timeoutMs));
+    if (c.retry) p.push('retry', String(c.retry));
+    if (c.responseTime) p.push('responsetime', c.responseTime.op, duration(c.responseTime.ms));
+    return p.join(' ');
+  }
+
+  private mqttOptions(m: MqttOptions): string[] {
+    const p: string[] = [];
+    if (m.version !== 4) p.push('version', m.version === 3 ? '3.1' : plainNumber(m.version));
+    if (m.clientIdPrefix !== 'brokerwatch') p.push('clientid', word(m.clientIdPrefix));
+    if (m.username !== undefined) p.push('username', word(m.username));
+    if (m.password !== undefined) p.push('password', this.secret(m.password));
+    if (m.roundTrip) {
+      const r = m.roundTrip;
+      p.push('roundtrip qos', String(r.qos));
+      if (r.topic !== 'brokerwatch/probe') p.push('topic', quote(r.topic));
+      if (r.separateConnections) p.push('separate connections');
+    }
+    return p;
+  }
+}
+
+function header(s: Service): string {
+  switch (s.type) {
+    case 'process':
+      return s.pidfile !== undefined ? `with pidfile ${word(s.pidfile)}` : `matching ${quote(s.matching ?? '')}`;
+    case 'host':
+      return `with address ${word(s.address ?? '')}`;
+    case 'file':
+      return `with path ${word(s.path ?? '')}`;
+    case 'program':
+      return `with path ${command(s.program ?? { argv: [] })}`;
+  }
+}
+
+function action(a: Action): string {
+  if (a.kind !== 'exec') return a.kind;
+  return `exec ${command(a.command)}${a.repeatEvery ? ` repeat every ${cycles(a.repeatEvery)}` : ''}`;
+}
+
+/** `backoff …` when it differs from the default; the initial delay and the maximum always. */
+function backoff(b: Backoff): string | undefined {
+  const d = DEFAULT_BACKOFF;
+  const same = b.initialMs === d.initialMs && b.maxMs === d.maxMs && b.factor === d.factor && b.giveUpAfter === d.giveUpAfter && b.cooldownMs === d.cooldownMs && b.resetAfterMs === d.resetAfterMs;
+  if (same) return undefined;
+  let s = `backoff ${duration(b.initialMs)} max ${duration(b.maxMs)}`;
+  if (b.factor !== d.factor) s += ` factor ${plainNumber(b.factor)}`;
+  if (b.giveUpAfter !== d.giveUpAfter) s += ` giveup ${b.giveUpAfter}`;
+  if (b.cooldownMs !== d.cooldownMs) s += ` cooldown ${duration(b.cooldownMs)}`;
+  if (b.resetAfterMs !== d.resetAfterMs) s += ` reset ${duration(b.resetAfterMs)}`;
+  return s;
+}
+
+/**
+ * `mail-format { … }`: one key a line, the message last (it runs to the closing brace). A message
+ * that starts with blanks begins on the next line, where the parser keeps them.
+ */
+function mailFormat(f: MailFormat, indent: string): string {
+  const lines = ['mail-format {'];
+  if (f.from !== undefined) lines.push(`${indent}  from: ${f.from}`);
+  if (f.replyTo !== undefined) lines.push(`${indent}  reply-to: ${f.replyTo}`);
+  if (f.subject !== undefined) lines.push(`${indent}  subject: ${f.subject}`);
+  if (f.message !== undefined) {
+    const m = f.message;
+    lines.push(m === '' ? `${indent}  message:` : /^[ \t\n]/.test(m) ? `${indent}  message:\n${m}` : `${indent}  message: ${m}`);
+  }
+  lines.push(`${indent}}`);
+  return lines.join('\n');
+}
+
+/** A URL with the password of its user info replaced. */
+function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = MASK;
+    return u.href;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,536 @@
+// fast-check arbitraries for rules-file models: every Config they generate is one the printer claims
+// to write exactly (see the header of src/config/printer.ts), and that the parser accepts without
+// errors. Also `stripPositions`, for comparing a model with the one read back from its printout.
+import { isIP } from 'node:net';
+import fc from 'fast-check';
+import type {
+  Action,
+  ActionKind,
+  AlertFilter,
+  AlertRecipient,
+  AlertTarget,
+  Backoff,
+  Command,
+  Condition,
+  Config,
+  EventType,
+  HttpAllow,
+  Httpd,
+  MailFormat,
+  MailServer,
+  MqttOptions,
+  Operator,
+  Rate,
+  Rule,
+  Schedule,
+  Service,
+  ServiceType,
+  SourcePos,
+  TlsOptions,
+} from '../../src/config/model.js';
+import { DEFAULT_BACKOFF, EVENT_TYPES } from '../../src/config/model.js';
+
+/** A model without `pos` fields and without `files`: what a round trip must preserve. */
+export function stripPositions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripPositions);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (k !== 'pos' && k !== 'files') out[k] = stripPositions(v);
+  return out;
+}
+
+/** Warnings a printed file may still earn: about what the rules mean, not how they are written. */
+export const SEMANTIC_WARNING = /has no start program|can never happen|is not spoken by brokerwatch/;
+
+const POS: SourcePos = { file: 'arbitrary.rc', line: 1, col: 1 };
+
+/** Text that looks like the language (keywords, noise words, numbers, units) or breaks it. */
+const TRICKY = [
+  'is', 'with', 'on', 'the', 'include', 'mail-format', 'check', 'set', 'if', 'then', 'else', 'not', 'every', 'group',
+  'depends', 'alert', 'syslog', 'md5', 'port', 'host', 'timeout', 'seconds', 'ms', 'MB', 'b', 'Include', 'SET',
+  '5', '007', '80%', '1.5', '5MB', '1e5', '3.1.1', '#x', 'a b', 'a#b', '"', '\\', '\\"', 'x\\', '{', '}', '{ }', '',
+  '=', '!=', '<>', 'a,b', 'a;b', '(x)', 'tab\there', 'line\nbreak', 'cr\rlf', 'ünïcödé', '日本', '😀', 'a\u00a0b',
+  '$SYS', '*', 'admin:pw', '::1', '10.0.0.1', '/var/run/x.pid', 'var/demo/state.json', "it's",
+];
+
+const identifier = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}$/);
+const path = fc.stringMatching(/^\/[a-zA-Z0-9_./-]{0,20}$/);
+const grammarChars = fc.constantFrom('a', 'Z', '0', '9', ' ', '\t', '\n', '"', '\\', "'", '#', '{', '}', '=', '!', '<', '>', ',', ';', '(', ')', '%', '.', '@', ':', '/', '-', '$', 'é', '😀');
+
+/** Any text: quoted by the printer when it is not a safe bare word. */
+export const text: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...TRICKY),
+  identifier,
+  path,
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.string({ unit: grammarChars, maxLength: 10 }),
+);
+export const nonEmptyText = text.filter((s) => s !== '');
+
+/** One line of text: no line terminator (`^` in a multiline RegExp also matches after \r, \u2028, \u2029). */
+const lineText = text.filter((s) => !/[\n\r\u2028\u2029]/.test(s));
+
+export const durationMs: fc.Arbitrary<number> = fc.oneof(
+  fc.nat({ max: 10_000_000 }),
+  fc.tuple(fc.nat({ max: 1000 }), fc.constantFrom(1000, 60_000, 3_600_000, 86_400_000)).map(([n, f]) => n * f),
+  fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+);
+
+export const sizeBytes: fc.Arbitrary<number> = fc.oneof(
+  fc.nat({ max: 10_000_000 }),
+  fc.tuple(fc.nat({ max: 4096 }), fc.constantFrom(1024, 1024 ** 2, 1024 ** 3, 1024 ** 4)).map(([n, f]) => n * f),
+  fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+);
+
+/** A finite, non-negative double (never -0), from 0.5 to 1e-300 and 1e300. */
+function unsigned(max: number): fc.Arbitrary<number> {
+  return fc.oneof(fc.nat({ max: Math.min(max, 1_000_000) }), fc.double({ min: 0, max, noNaN: true, noDefaultInfinity: true })).map((v) => (v === 0 ? 0 : v));
+}
+
+const operator: fc.Arbitrary<Operator> = fc.constantFrom('>', '<', '>=', '<=', '=', '!=');
+const port = fc.integer({ min: 1, max: 65535 });
+
+/** A uid or gid: a whole number, or a name that is not all digits (that would read back as a number). */
+const ident: fc.Arbitrary<string | number> = fc.oneof(fc.nat({ max: 2 ** 32 }), text.filter((s) => !/^\d+$/.test(s)));
+
+/** argv without single quotes: monit's command splitting has no escape for one. */
+export const argv: fc.Arbitrary<string[]> = fc.array(text.filter((s) => !s.includes("'")), { minLength: 1, maxLength: 4 });
+
+export const command: fc.Arbitrary<Command> = fc.record(
+  { argv, uid: ident, gid: ident, timeoutMs: durationMs },
+  { requiredKeys: ['argv'] },
+);
+
+const rate: fc.Arbitrary<Rate> = fc.oneof(
+  fc.constant({ count: 1, cycles: 1 }),
+  fc.integer({ min: 1, max: 64 }).chain((cycles) => fc.integer({ min: 1, max: cycles }).map((count) => ({ count, cycles }))),
+);
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  fc.constantFrom<Exclude<ActionKind, 'exec'>>('alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor').map((kind) => ({ kind })),
+  fc.record({ kind: fc.constant('exec' as const), command, repeatEvery: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: ['kind', 'command'] }),
+);
+
+const tls: fc.Arbitrary<TlsOptions> = fc.record(
+  { enabled: fc.constant(true), verify: fc.boolean(), caFile: text, certFile: text, keyFile: text, serverName: text },
+  { requiredKeys: ['enabled', 'verify'] },
+);
+
+/** An MQTT topic for probes: not empty, no wildcards. */
+const plainTopic = nonEmptyText.filter((s) => !/[#+]/.test(s));
+
+const mqttOptions: fc.Arbitrary<MqttOptions> = fc.record(
+  {
+    version: fc.constantFrom<3 | 4 | 5>(3, 4, 5),
+    clientIdPrefix: fc.oneof(fc.constant('brokerwatch'), text),
+    username: text,
+    password: text,
+    roundTrip: fc.record({ qos: fc.constantFrom<0 | 1 | 2>(0, 1, 2), topic: fc.oneof(fc.constant('brokerwatch/probe'), plainTopic), separateConnections: fc.boolean() }),
+  },
+  { requiredKeys: ['version', 'clientIdPrefix'] },
+);
+
+function portTest(type: ServiceType): fc.Arbitrary<Condition> {
+  // A host check fills an empty host with its address, so an empty one cannot be kept there.
+  const host = type === 'host' ? nonEmptyText : text;
+  const common = {
+    kind: fc.constant('port' as const),
+    host,
+    port,
+    transport: fc.constantFrom<'tcp' | 'udp'>('tcp', 'udp'),
+    ipVersion: fc.constantFrom<4 | 6>(4, 6),
+    tls,
+    timeoutMs: durationMs,
+    retry: fc.integer({ min: 0, max: 100 }),
+    responseTime: fc.record({ op: operator, ms: durationMs }),
+  };
+  const required = ['kind', 'host', 'port', 'transport', 'timeoutMs', 'retry'] as const;
+  return fc.oneof(
+    fc.record(common, { requiredKeys: [...required] }),
+    fc.record({ ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions }, { requiredKeys: [...required, 'protocol', 'mqtt'] }),
+    fc.record({ ...common, protocol: fc.oneof(fc.constantFrom('tcp', 'http', 'default', 'MQTT'), nonEmptyText).filter((p) => p !== 'mqtt') }, { requiredKeys: [...required, 'protocol'] }),
+  );
+}
+
+function condition(type: ServiceType): fc.Arbitrary<Condition> {
+  const any: fc.Arbitrary<Condition>[] = [
+    fc.constant({ kind: 'exist' }),
+    portTest(type),
+    fc.record({ kind: fc.constant('restarts' as const), count: fc.integer({ min: 1, max: 1_000_000 }), cycles: fc.integer({ min: 1, max: 64 }) }),
+    fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
+    fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
+    fc.record({ kind: fc.constant('changed' as const), what: fc.constantFrom('checksum', 'timestamp', 'size', 'status') }),
+    fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1'), expect: nonEmptyText }, { requiredKeys: ['kind'] }),
+    fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
+    fc.record({ kind: fc.constant('uid' as const), user: text }),
+    fc.record({ kind: fc.constant('gid' as const), group: text }),
+    fc.record(
+      {
+        kind: fc.constant('sys' as const),
+        test: fc.oneof(
+          fc.record({ kind: fc.constant('threshold' as const), topic: plainTopic.map((t) => `$SYS/${t}`), op: operator, value: unsigned(Number.MAX_VALUE) }),
+          fc.constant({ kind: 'uptime-reset' as const }),
+          fc.constant({ kind: 'uptime-stalled' as const }),
+        ),
+        host: nonEmptyText,
+        port,
+      },
+      { requiredKeys: ['kind', 'test'] },
+    ),
+  ];
+  if (type === 'process' || type === 'file') any.push(fc.constant({ kind: 'nonexist' }));
+  if (type === 'program') any.push(fc.record({ kind: fc.constant('status' as const), op: operator, value: fc.integer({ min: 0, max: 255 }) }));
+  if (type === 'process') {
+    any.push(
+      fc.record({ kind: fc.constant('changed' as const), what: fc.constantFrom('pid', 'ppid') }),
+      fc.record({ kind: fc.constant('uptime' as const), op: operator, ms: durationMs }),
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('cpu', 'cpuuser', 'cpusystem', 'totalcpu'), op: operator, value: unsigned(102_400), unit: fc.constant('%' as const) }),
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: unsigned(100), unit: fc.constant('%' as const) }),
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: sizeBytes, unit: fc.constant('bytes' as const) }),
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('children', 'threads'), op: operator, value: fc.integer({ min: 0, max: 10_000_000 }), unit: fc.constant('count' as const) }),
+    );
+  }
+  return fc.oneof(...any);
+}
+
+type RuleBody = Omit<Rule, 'id' | 'pos'>;
+
+function ruleBody(type: ServiceType): fc.Arbitrary<RuleBody> {
+  return fc.record({ condition: condition(type), rate, action, elseAction: action }, { requiredKeys: ['condition', 'rate', 'action'] });
+}
+
+/** Rules with positional ids, and monit's implicit existence rule where the parser adds it. */
+function rules(type: ServiceType): fc.Arbitrary<Rule[]> {
+  return fc.array(ruleBody(type), { maxLength: 5 }).map((bodies) => {
+    const out: Rule[] = bodies.map((b, i) => ({ id: `r${i + 1}`, ...b, pos: POS }));
+    if (type === 'process' && !out.some((r) => r.condition.kind === 'nonexist' || r.condition.kind === 'exist')) {
+      out.unshift({ id: 'nonexist', condition: { kind: 'nonexist' }, rate: { count: 1, cycles: 1 }, action: { kind: 'restart' }, implicit: true, pos: POS });
+    }
+    return out;
+  });
+}
+
+const events: fc.Arbitrary<EventType[]> = fc.array(fc.constantFrom(...EVENT_TYPES), { maxLength: 5 });
+const alertFilter: fc.Arbitrary<AlertFilter> = fc.oneof(
+  fc.constant({ mode: 'all' as const, events: [] }),
+  fc.record({ mode: fc.constantFrom<'only' | 'except'>('only', 'except'), events }),
+);
+
+/** mail-format values: free text up to the block's `}`, one line each except the message. */
+const formatLine = lineText.filter((s) => !s.includes('}') && s === s.trim());
+const FORMAT_KEY_LINE = /^[ \t]*(from|reply-to|subject|message):/im;
+const formatMessage = fc
+  .array(fc.oneof(formatLine, fc.constantFrom('', '  indented', '$EVENT on $SERVICE at $DATE', 'brokerwatch did: $ACTION')), { maxLength: 4 })
+  .map((lines) => lines.join('\n'))
+  .chain((m) => fc.constantFrom(m, `  ${m}`, `\n${m}`))
+  .filter((m) => m === m.trimEnd() && !FORMAT_KEY_LINE.test(m));
+
+export const mailFormat: fc.Arbitrary<MailFormat> = fc.record({ from: formatLine, replyTo: formatLine, subject: formatLine, message: formatMessage }, { requiredKeys: [] });
+
+const addressPart = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', '0', '.', '-', '_', '+', '%', '"', '#', '{', '}', "'", '\\', 'é'), minLength: 1, maxLength: 8 });
+const mailAddress = fc.tuple(addressPart, addressPart).map(([l, d]) => `${l}@${d}`);
+
+const hostName = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,15}$/);
+/** A host a special-scheme URL accepts: no label of digits last (IPv4) and no `xn--` (punycode). */
+const webHost = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}(\.[a-zA-Z][a-zA-Z0-9-]{0,8}){0,2}$/).filter((h) => !/(^|\.)xn--/i.test(h));
+const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
+/** IPv6 addresses in the form a URL keeps them (lower case, compressed). */
+const ipv6 = fc.constantFrom('::1', 'fe80::1', '2001:db8::1', '::');
+
+/** A topic level the URL path keeps as it is: not `.` or `..`, no `/` inside, no wildcards. */
+const topicLevel = text.filter((s) => !/[/#+]/.test(s) && s !== '.' && s !== '..');
+const alertTopic = fc.array(topicLevel, { minLength: 1, maxLength: 3 }).map((l) => l.join('/')).filter((t) => t !== '');
+
+const alertTarget: fc.Arbitrary<AlertTarget> = fc.oneof(
+  fc.record({ kind: fc.constant('mail' as const), address: mailAddress, format: mailFormat }, { requiredKeys: ['kind', 'address'] }),
+  fc.record({
+    kind: fc.constant('webhook' as const),
+    url: fc.tuple(fc.constantFrom('http', 'https', 'HTTPS'), webHost, fc.stringMatching(/^[a-zA-Z0-9/_?=&.-]{0,20}$/)).map(([s, h, p]) => `${s}://${h}/${p}`),
+    slack: fc.boolean(),
+    timeoutMs: fc.oneof(fc.constant(5000), durationMs),
+  }),
+  fc.record(
+    {
+      kind: fc.constant('mqtt' as const),
+      host: fc.oneof(hostName, ipv4, ipv6),
+      port,
+      topic: alertTopic,
+      qos: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+      retain: fc.boolean(),
+      username: text,
+      password: text,
+      tls: fc.record({ enabled: fc.constant(true), verify: fc.constant(true), caFile: nonEmptyText }, { requiredKeys: ['enabled', 'verify'] }),
+    },
+    { requiredKeys: ['kind', 'host', 'port', 'topic', 'qos', 'retain'] },
+  ),
+  fc.record({ kind: fc.constant('exec' as const), command }),
+);
+
+export const recipient: fc.Arbitrary<AlertRecipient> = fc.record({
+  target: alertTarget,
+  filter: alertFilter,
+  reminderCycles: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_000_000 })),
+  pos: fc.constant(POS),
+});
+
+const CRON = ['* * * * *', '*/5 * * * *', '0 3 * * *', '0-30 8-18 * * 1-5', '0 0 1 1 *', '15,45 * * * 0'];
+const schedule: fc.Arbitrary<Schedule> = fc.oneof(
+  fc.constant({ kind: 'always' as const }),
+  fc.record({ kind: fc.constant('cycles' as const), every: fc.integer({ min: 1, max: 1_000_000 }) }),
+  fc.record({ kind: fc.constant('cron' as const), expression: fc.constantFrom(...CRON), negate: fc.boolean() }),
+);
+
+const backoff: fc.Arbitrary<Backoff> = fc.oneof(
+  fc.constant(DEFAULT_BACKOFF),
+  fc.record({
+    initialMs: durationMs,
+    extra: fc.oneof(fc.constant(0), fc.nat({ max: 10_000_000 })),
+    factor: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.double({ min: 1, max: 100, noNaN: true })),
+    giveUpAfter: fc.integer({ min: 1, max: 1000 }),
+    cooldownMs: durationMs,
+    resetAfterMs: durationMs,
+  }).map(({ extra, ...b }) => ({ ...b, maxMs: Math.min(Number.MAX_SAFE_INTEGER, b.initialMs + extra) })),
+);
+
+/** The part of a service that its type decides. */
+function headerFor(type: ServiceType): fc.Arbitrary<Partial<Service>> {
+  switch (type) {
+    case 'process':
+      return fc.oneof(
+        text.map((pidfile) => ({ pidfile })),
+        fc.oneof(nonEmptyText.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), fc.constantFrom('^mosquitto', 'mosquitto -c .*\\.conf$', '[a-z]+\\d{2,}')).map((matching) => ({ matching })),
+      );
+    case 'host':
+      return text.map((address) => ({ address }));
+    case 'file':
+      return text.map((p) => ({ path: p }));
+    case 'program':
+      return command.map((program) => ({ program }));
+  }
+}
+
+type ServiceDraft = Omit<Service, 'dependsOn'>;
+
+function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
+  return fc
+    .record(
+      {
+        name: text,
+        header: headerFor(type),
+        start: command,
+        stop: command,
+        restart: command,
+        rules: rules(type),
+        groups: fc.array(text, { maxLength: 2 }),
+        mode: fc.constantFrom<Service['mode']>('active', 'passive', 'manual'),
+        onReboot: fc.constantFrom<Service['onReboot']>('start', 'nostart', 'laststate'),
+        schedule,
+        alerts: fc.array(recipient, { maxLength: 2 }),
+        noAlerts: fc.array(text, { maxLength: 2 }),
+        backoff,
+      },
+      { requiredKeys: ['name', 'header', 'rules', 'groups', 'mode', 'onReboot', 'schedule', 'alerts', 'noAlerts', 'backoff'] },
+    )
+    .map(({ header, ...s }) => ({ type, pos: POS, ...header, ...s }));
+}
+
+const anyService: fc.Arbitrary<ServiceDraft> = fc.constantFrom<ServiceType>('process', 'host', 'file', 'program').chain(serviceOf);
+
+/** Services with unique names, each depending only on earlier ones (no loops). */
+const services: fc.Arbitrary<Service[]> = fc
+  .uniqueArray(anyService, { selector: (s) => s.name, maxLength: 4 })
+  .chain((list) =>
+    fc.tuple(...list.map((s, i) => (i === 0 ? fc.constant<string[]>([]) : fc.subarray(list.slice(0, i).map((p) => p.name))).map((dependsOn) => ({ ...s, dependsOn })))),
+  );
+
+const mailServer: fc.Arbitrary<MailServer> = fc
+  .record({ host: text, port, username: text, password: text, timeoutMs: durationMs, secure: fc.boolean() }, { requiredKeys: ['host', 'secure'] })
+  .map(({ secure, ...m }) => {
+    // `using tls` is read as STARTTLS on 25, 587 or no port, implicit TLS elsewhere.
+    if (!secure) return m;
+    const security = m.port === undefined || m.port === 25 || m.port === 587 ? ('starttls' as const) : ('tls' as const);
+    return { ...m, security };
+  });
+
+const allow: fc.Arbitrary<HttpAllow> = fc.oneof(
+  fc
+    .record({ kind: fc.constant('user' as const), user: nonEmptyText.filter((u) => !u.includes(':') && !u.startsWith('@')), password: nonEmptyText, readOnly: fc.boolean() })
+    .filter((a) => isIP(`${a.user}:${a.password}`.split('/')[0] ?? '') === 0),
+  fc.record({
+    kind: fc.constant('net' as const),
+    cidr: fc.oneof(
+      fc.tuple(ipv4, fc.option(fc.integer({ min: 0, max: 32 }), { nil: undefined })).map(([ip, n]) => (n === undefined ? ip : `${ip}/${n}`)),
+      fc.tuple(ipv6, fc.option(fc.integer({ min: 0, max: 128 }), { nil: undefined })).map(([ip, n]) => (n === undefined ? ip : `${ip}/${n}`)),
+      hostName,
+      fc.constantFrom('localhost', 'md5', 'read-only', '10.0.0.0/255.0.0.0'),
+    ),
+    readOnly: fc.boolean(),
+  }),
+);
+
+const httpd: fc.Arbitrary<Httpd> = fc.record(
+  {
+    port,
+    address: text.filter((a) => a !== 'localhost'),
+    allow: fc.array(allow, { maxLength: 3 }),
+    tls: fc.record({ pemFile: text, certFile: text, keyFile: text }, { requiredKeys: [] }),
+  },
+  { requiredKeys: ['port', 'address', 'allow'] },
+);
+
+/** A whole model, as the parser would produce it from some rules file. */
+export const config: fc.Arbitrary<Config> = fc.record(
+  {
+    files: fc.constant(['rules.rc']),
+    daemon: fc.record({ cycleMs: durationMs.filter((ms) => ms >= 100), startDelayMs: durationMs }),
+    log: fc.oneof(
+      fc.record({ kind: fc.constant('file' as const), path: text }),
+      fc.record({ kind: fc.constant('syslog' as const), facility: nonEmptyText }, { requiredKeys: ['kind'] }),
+    ),
+    pidfile: nonEmptyText,
+    statefile: nonEmptyText,
+    eventQueue: fc.record({ basedir: text, slots: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: [] }),
+    mailServers: fc.array(mailServer, { maxLength: 3 }),
+    mailFormat,
+    alerts: fc.array(recipient, { maxLength: 3 }),
+    httpd,
+    services,
+  },
+  { requiredKeys: ['files', 'daemon', 'mailServers', 'alerts', 'services'] },
+);
+
+// Fixtures shared by the printer tests and the parser fuzzing.
+
+/** The two monit control files for mosquitto quoted in DESIGN.md §1. */
+export const DESIGN_EXAMPLES: readonly string[] = [
+  `check process mosquitto with pidfile /var/run/mosquitto.pid
+start = "/etc/init.d/mosquitto start"
+stop = "/etc/init.d/mosquitto stop"
+`,
+  `check process mosquitto with pidfile /var/run/mosquitto.pid
+  start program = "/etc/init.d/mosquitto start"
+  stop program = "/etc/init.d/mosquitto stop"
+  if failed host localhost port 1883 timeout 30 seconds retry 3 then restart
+  if changed pid then exec "/bin/bash -c 'PROCESS=Mosquitto /usr/local/bin/slack-webhook.sh'"
+  if 1 restart within 1 cycle then exec "/bin/bash -c 'PROCESS=Mosquitto /usr/local/bin/slack-webhook.sh'"
+`,
+];
+
+/** Every statement of DESIGN.md §2 and of brokerwatch's extensions, each in several spellings. */
+export const EVERY_STATEMENT = `# brokerwatch: every statement of the rules language
+set daemon 30 seconds with start delay 10 seconds
+set log syslog facility log_daemon
+set pidfile /run/brokerwatch.pid
+set statefile /var/lib/brokerwatch/state.json
+set eventqueue basedir /var/lib/brokerwatch/events slots 500
+set mailserver mail.example.com port 587 username "bw" password "mail-s3cret" using tls with timeout 15 seconds,
+               backup.example.com port 465 using ssl
+set mail-format {
+  from: brokerwatch@$HOST
+  reply-to: ops@example.com
+  subject: [$HOST] $SERVICE $EVENT
+  message: $EVENT on $SERVICE at $DATE
+$DESCRIPTION
+  brokerwatch did: $ACTION
+}
+set alert ops@example.com
+set alert oncall@example.com on { nonexist, timeout, connection } with reminder on 10 cycles
+set alert "boss+brokers@example.com" not on { instance, action } mail-format { subject: urgent: $SERVICE }
+set alert webhook "https://hooks.example.com/services/T000/B000/XXXX" slack with timeout 3 seconds
+set alert webhook "https://user:hook-s3cret@example.com/hook"
+set alert mqtt "mqtts://bw:mqtt-s3cret@broker.example.com:8883/brokerwatch/events%20log" qos 2 retain cafile /etc/ssl/ca.pem
+set alert mqtt "mqtt://[::1]/bw" username probe password "other-s3cret"
+set alert exec "/usr/local/bin/notify --level 'very high' ''" as uid nobody with timeout 20 seconds
+set httpd port 2812 address 0.0.0.0
+  ssl enable pemfile /etc/brokerwatch/cert.pem
+  allow admin:"pass word"
+  allow monitor:http-s3cret read-only
+  allow 192.168.1.0/24
+  allow localhost read-only
+
+check process mosquitto with pidfile /run/mosquitto/mosquitto.pid
+  start program = "/usr/bin/systemctl start mosquitto" as uid root and gid 0 with timeout 60 seconds
+  stop program = "/usr/bin/systemctl stop mosquitto"
+  restart program = "/usr/bin/systemctl restart mosquitto" with timeout 90 seconds
+  if does not exist for 2 cycles then restart
+  if failed host 127.0.0.1 port 1883 type tcp protocol mqtt username "probe" password "probe-s3cret"
+     with timeout 5 seconds retry 2 3 times within 5 cycles then restart else if succeeded then alert
+  if failed port 8883 type tcpssl protocol mqtt version 5 clientid bwprobe cafile /etc/mosquitto/ca.crt
+     servername broker.local then alert
+  if failed port 1883 protocol mqtt version 3.1 roundtrip qos 2 topic "bw/rt" separate connections timeout 2 seconds then restart
+  if failed host ::1 port 1884 ipv6 then alert
+  if failed port 1883 responsetime > 500 ms then alert
+  if failed port 1885 type udp then alert
+  if cpu > 90% for 5 cycles then alert
+  if cpu user > 50.5% then alert
+  if cpu system > 20% then alert
+  if totalcpu > 150% then alert
+  if memory > 512 MB then alert
+  if memory usage > 1.5 GB then alert
+  if totalmem > 80% then alert
+  if children > 100 then alert
+  if threads > 2000 then alert
+  if uptime < 2 minutes then alert
+  if changed pid then exec "/bin/bash -c 'PROCESS=Mosquitto /usr/local/bin/slack-webhook.sh'"
+  if changed ppid then alert
+  if 3 restarts within 5 cycles then unmonitor
+  if sys "$SYS/broker/clients/connected" > 5000 then alert
+  if sys "$SYS/broker/heap/current" >= 64 MB host 127.0.0.1 port 1883 then alert
+  if sys "$SYS/broker/load/messages/received/1min" < 0.5 then alert
+  if sys uptime reset then alert
+  if sys uptime stalled for 3 cycles then restart
+  if failed port 1883 then exec "/usr/local/bin/page" as uid 1000 repeat every 10 cycles
+  if failed port 1883 then timeout
+  if failed port 1883 then stop
+  if failed port 1883 then start
+  if failed port 1883 then monitor
+  depends on mosquitto_conf, persistence
+  group brokers
+  group mqtt
+  mode active
+  every 2 cycles
+  alert admin@example.com only on { pid, ppid }
+  alert webhook "http://127.0.0.1:9000/hook"
+  noalert ops@example.com
+  backoff 2 seconds max 2 minutes factor 1.5 giveup 8 attempts cooldown 15 minutes reset 10 minutes
+  onreboot laststate
+
+check process second-broker matching "mosquitto -c /etc/mosquitto/second\\.conf"
+  start "/usr/sbin/mosquitto -d -c /etc/mosquitto/second.conf"
+  if exist then alert
+  mode passive
+  alert ops@example.com mail-format {
+    subject: second broker: $EVENT
+    message:
+  indented first line
+  }
+  not every "0-5 3 * * *"
+
+check host remote-broker with address broker.example.net
+  if failed port 1883 protocol mqtt then alert
+  if failed port 8883 ssl verify disable protocol mqtt then alert
+  if failed port 8883 ssl { verify: enable, cafile: /etc/ssl/ca.pem } protocol mqtt then alert
+  mode manual
+
+check file mosquitto_conf with path /etc/mosquitto/mosquitto.conf
+  if changed checksum then alert
+  if failed checksum md5 expect d41d8cd98f00b204e9800998ecf8427e then alert
+  if failed permission 0644 then alert
+  if failed uid mosquitto then alert
+  if failed gid mosquitto then alert
+  if changed timestamp then alert
+  if timestamp > 1 hour then alert
+  if size > 100 MB then alert
+  if changed size then alert
+  every "*/10 * * * *"
+
+check file persistence with path /var/lib/mosquitto/mosquitto.db
+  if does not exist then alert
+  if timestamp > 15 minutes then alert
+
+check program sub-probe with path "/usr/bin/mosquitto_sub -h localhost -t '$SYS/broker/uptime' -C 1 -W 5" with timeout 10 seconds
+  if status != 0 then alert
+  if failed status then alert
+  if changed status then alert
+  onreboot nostart
+`;

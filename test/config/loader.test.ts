@@ -1,0 +1,215 @@
+// The loader: `include` globs (sorted, relative to the including file, expanded where they stand,
+// so an include inside a check continues that check), include loops, and the refusal of rules files
+// that others could read or that another user owns, for included files too.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, chown, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
+import { glob, loadRules, parseRules } from '../../src/config/loader.js';
+import type { Service } from '../../src/config/model.js';
+import type { TempDir } from '../helpers/tmp.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let tmp: TempDir;
+let root: string;
+let seq = 0;
+
+before(async () => {
+  tmp = await tempDir('bw-loader-');
+  root = await realpath(tmp.path);
+});
+
+after(async () => {
+  await tmp.cleanup();
+});
+
+/** Writes files (mode 600 unless given) under a fresh folder and returns that folder. */
+async function tree(entries: Record<string, string | { text: string; mode: number }>): Promise<string> {
+  const dir = join(root, `t${++seq}`);
+  for (const [name, v] of Object.entries(entries)) {
+    const path = join(dir, name);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const { text, mode } = typeof v === 'string' ? { text: v, mode: 0o600 } : v;
+    await writeFile(path, text, { mode });
+    await chmod(path, mode); // the umask must not decide the mode under test
+  }
+  return dir;
+}
+
+/** The errors of a file that must fail to load. */
+async function loadErrors(file: string): Promise<string[]> {
+  try {
+    await loadRules(file);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  }
+  return assert.fail(`${file} loaded, but errors were expected`);
+}
+
+function names(services: readonly Service[]): string[] {
+  return services.map((s) => s.name);
+}
+
+void describe('include', () => {
+  void test('a glob includes regular files in sorted order, without dot files', async () => {
+    const dir = await tree({
+      'main.rc': 'set daemon 5\ninclude conf.d/*.rc\ncheck file last with path /last\n',
+      'conf.d/20-b.rc': 'check file b with path /b\n',
+      'conf.d/10-a.rc': 'check file a with path /a\n',
+      'conf.d/30-c.rc': 'check file c with path /c\n',
+      'conf.d/.hidden.rc': 'check file hidden with path /h\n',
+      'conf.d/notes.txt': 'not rules at all\n',
+      'conf.d/sub.rc/inner': 'check file inner with path /i\n',
+    });
+    const { config, warnings } = await loadRules(join(dir, 'main.rc'));
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(names(config.services), ['a', 'b', 'c', 'last']);
+    assert.deepEqual(config.files, ['main.rc', 'conf.d/10-a.rc', 'conf.d/20-b.rc', 'conf.d/30-c.rc'].map((f) => join(dir, f)));
+    assert.deepEqual(await glob(join(dir, 'conf.d', '[12]0-?.rc')), [join(dir, 'conf.d/10-a.rc'), join(dir, 'conf.d/20-b.rc')]);
+  });
+
+  void test('a relative include is resolved against the folder of the file that includes it', async () => {
+    const dir = await tree({
+      'etc/main.rc': 'include sub/one.rc\n',
+      'etc/sub/one.rc': 'check file one with path /one\ninclude two.rc\ninclude ../three.rc\n',
+      'etc/sub/two.rc': 'check file two with path /two\n',
+      'etc/two.rc': 'check file wrong-two with path /wrong\n',
+      'etc/three.rc': 'check file three with path /three\n',
+    });
+    assert.notEqual(process.cwd(), join(dir, 'etc'));
+    const { config } = await loadRules(join(dir, 'etc/main.rc'));
+    assert.deepEqual(names(config.services), ['one', 'two', 'three']);
+    assert.deepEqual(config.files, ['etc/main.rc', 'etc/sub/one.rc', 'etc/sub/two.rc', 'etc/three.rc'].map((f) => join(dir, f)));
+    const two = config.services.find((s) => s.name === 'two');
+    assert.deepEqual(two?.pos, { file: join(dir, 'etc/sub/two.rc'), line: 1, col: 1 });
+  });
+
+  void test('an absolute include and a quoted include', async () => {
+    const dir = await tree({ 'inc/x.rc': 'check file x with path /x\n', 'inc/y z.rc': 'check file y with path /y\n' });
+    const main = join(dir, 'main.rc');
+    await writeFile(main, `include ${join(dir, 'inc/x.rc')}\ninclude "inc/y z.rc"\n`, { mode: 0o600 });
+    assert.deepEqual(names((await loadRules(main)).config.services), ['x', 'y']);
+  });
+
+  void test('parseRules resolves includes against the folder of the name it is given', async () => {
+    const dir = await tree({ 'part.rc': 'check file p with path /p\n' });
+    const { config } = await parseRules('include part.rc\n', join(dir, 'virtual.rc'));
+    assert.deepEqual(names(config.services), ['p']);
+    assert.deepEqual(config.files, [join(dir, 'virtual.rc'), join(dir, 'part.rc')]);
+  });
+
+  void test('an include inside a check block continues that check (monit semantics)', async () => {
+    const dir = await tree({
+      'templates/rootstrict': ' if failed checksum       then unmonitor\n if failed permission 600 then unmonitor\n if failed uid root       then unmonitor\n',
+      'main.rc': [
+        'check file key with path /etc/ssh/ssh_host_rsa_key',
+        '  group sshd',
+        '  include templates/rootstrict',
+        '  if changed timestamp then alert',
+        'check file other with path /other',
+        '  include templates/rootstrict',
+      ].join('\n'),
+    });
+    const tpl = join(dir, 'templates/rootstrict');
+    const { config } = await loadRules(join(dir, 'main.rc'));
+    const key = config.services[0];
+    assert.equal(key?.name, 'key');
+    assert.deepEqual(key.groups, ['sshd']);
+    assert.deepEqual(
+      key.rules.map((r) => [r.condition.kind, r.action.kind, `${r.pos.file}:${r.pos.line}`]),
+      [
+        ['checksum', 'unmonitor', `${tpl}:1`],
+        ['permission', 'unmonitor', `${tpl}:2`],
+        ['uid', 'unmonitor', `${tpl}:3`],
+        ['changed', 'alert', `${join(dir, 'main.rc')}:4`],
+      ],
+    );
+    assert.equal(config.services[1]?.rules.length, 3, 'the same template serves the next check');
+  });
+
+  void test('a file included twice (not a loop) is read each time', async () => {
+    const dir = await tree({ 'tpl': 'if failed uid root then alert\n', 'main.rc': 'check file a with path /a\n include tpl\ncheck file b with path /b\n include tpl\n' });
+    const { config } = await loadRules(join(dir, 'main.rc'));
+    assert.deepEqual(
+      config.services.map((s) => s.rules.length),
+      [1, 1],
+    );
+  });
+
+  void test('an include loop is detected, across three files and through a symlink', async () => {
+    const dir = await tree({ 'a.rc': 'include b.rc\n', 'b.rc': 'include c.rc\n', 'c.rc': '\n   include a.rc\n' });
+    const [a, b, c] = ['a.rc', 'b.rc', 'c.rc'].map((f) => join(dir, f)) as [string, string, string];
+    assert.deepEqual(await loadErrors(a), [`${c}:2:12: include loop: ${a} -> ${b} -> ${c} -> ${a}`]);
+
+    const dir2 = await tree({ 'main.rc': 'include link.rc\n' });
+    await symlink(join(dir2, 'main.rc'), join(dir2, 'link.rc'));
+    const main = join(dir2, 'main.rc');
+    assert.deepEqual(await loadErrors(main), [`${main}:1:9: include loop: ${main} -> ${main}`]);
+  });
+
+  void test('a missing file', async () => {
+    const missing = join(root, 'no-such-dir', 'brokerwatch.rc');
+    assert.deepEqual(await loadErrors(missing), [`${missing}:1:1: cannot read rules file ${missing}: no such file`]);
+  });
+});
+
+void describe('permissions (the file may hold passwords)', () => {
+  const asRoot = process.getuid?.() === 0;
+
+  void test('mode 600 and 400 are accepted', async () => {
+    const dir = await tree({ 'a.rc': { text: 'set daemon 5\n', mode: 0o600 }, 'b.rc': { text: 'set daemon 5\n', mode: 0o400 } });
+    await loadRules(join(dir, 'a.rc'));
+    await loadRules(join(dir, 'b.rc'));
+  });
+
+  for (const mode of [0o640, 0o604, 0o644, 0o660, 0o700 | 0o001]) {
+    const m = mode.toString(8).padStart(4, '0');
+    void test(`mode ${m} is refused with 'chmod 600 FILE'`, async () => {
+      const dir = await tree({ 'open.rc': { text: 'set daemon 5\n', mode } });
+      const file = join(dir, 'open.rc');
+      assert.deepEqual(await loadErrors(file), [
+        `${file}:1:1: ${file} must not be accessible by group or others (mode ${m}): it may hold passwords; run 'chmod 600 ${file}'`,
+      ]);
+    });
+  }
+
+  void test('a file owned by another user is refused', { skip: !asRoot && 'needs root to chown' }, async () => {
+    const dir = await tree({ 'theirs.rc': 'set daemon 5\n' });
+    const file = join(dir, 'theirs.rc');
+    await chown(file, 65534, 65534);
+    const errors = await loadErrors(file);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0]?.startsWith(`${file}:1:1: ${file} is owned by uid 65534, not by the user running brokerwatch (uid ${process.getuid?.()})`), errors[0]);
+    assert.ok(errors[0]?.includes(`chmod 600 ${file}`), errors[0]);
+  });
+
+  void test('included files are checked too, and the error points at the include', async () => {
+    const dir = await tree({
+      'main.rc': 'set daemon 5\ncheck file f with path /f\n  include parts/*.rc\n',
+      'parts/a.rc': { text: 'if failed uid root then alert\n', mode: 0o600 },
+      'parts/b.rc': { text: 'if failed gid root then alert\n', mode: 0o644 },
+    });
+    const b = join(dir, 'parts/b.rc');
+    assert.deepEqual(await loadErrors(join(dir, 'main.rc')), [
+      `${join(dir, 'main.rc')}:3:11: ${b} must not be accessible by group or others (mode 0644): it may hold passwords; run 'chmod 600 ${b}'`,
+    ]);
+  });
+
+  void test('an included file owned by another user is refused', { skip: !asRoot && 'needs root to chown' }, async () => {
+    const dir = await tree({ 'main.rc': 'include other.rc\n', 'other.rc': 'set daemon 5\n' });
+    const other = join(dir, 'other.rc');
+    await chown(other, 65534, 65534);
+    const errors = await loadErrors(join(dir, 'main.rc'));
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0]?.startsWith(`${join(dir, 'main.rc')}:1:9: ${other} is owned by uid 65534`), errors[0]);
+    assert.ok(errors[0]?.includes(`chmod 600 ${other}`), errors[0]);
+  });
+
+  void test('checkPermissions: false skips the check (tests, parseRules)', async () => {
+    const dir = await tree({ 'open.rc': { text: 'check file f with path /f\n', mode: 0o644 } });
+    const { config } = await loadRules(join(dir, 'open.rc'), { checkPermissions: false });
+    assert.deepEqual(names(config.services), ['f']);
+  });
+});
