@@ -1,0 +1,175 @@
+// Running start/stop/restart programs and `exec` actions (DESIGN.md §3, §6). A program is an argv
+// (no shell), runs in its own process group with a minimal environment, always has a deadline, and
+// on timeout or abort its whole group is ended: TERM, a grace period, KILL. A program that
+// succeeds is never killed, since a start program's daemonized broker is left in its group.
+// runCommand never throws for a failing program: every outcome is a RunResult.
+import { execa } from 'execa';
+import type { Command } from '../config/model.js';
+import type { TerminateResult } from '../process/group.js';
+import { terminateGroup } from '../process/group.js';
+import { baseEnv } from './env.js';
+import { resolveIds } from './ids.js';
+import { OutputCapture } from './output.js';
+
+export interface RunOptions {
+  /** The program's whole environment (see env.ts); PATH is added when missing. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  /** Deadline when the command has no `with timeout`. */
+  readonly defaultTimeoutMs: number;
+  /** Between SIGTERM and SIGKILL to the group; default 5 s. */
+  readonly killGraceMs?: number;
+  /** Working folder; default "/" so that a daemon started here pins no mount point. */
+  readonly cwd?: string;
+  /** Output kept, from the end; default 64 KiB. */
+  readonly maxOutputBytes?: number;
+}
+
+export interface RunResult {
+  /** The program's PID, which is also its process group, when it was started. */
+  readonly pid?: number;
+  readonly exitCode?: number;
+  /** The signal that ended the program, e.g. "SIGTERM". */
+  readonly signal?: string;
+  readonly timedOut: boolean;
+  readonly aborted: boolean;
+  readonly durationMs: number;
+  /** stdout and stderr interleaved; only the tail when longer than maxOutputBytes. */
+  readonly output: string;
+  readonly outputTruncated: boolean;
+  /** True unless the program exited with status 0 before its deadline. */
+  readonly failed: boolean;
+  /** Why it failed, in words: "exited with status 3", "timed out after 30000 ms; …". */
+  readonly error?: string;
+}
+
+export const DEFAULT_KILL_GRACE_MS = 5_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs `cmd` to completion or deadline; the result says how it ended and never throws for it. */
+export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  const notRun = (error: string, aborted = false): RunResult => ({
+    timedOut: false,
+    aborted,
+    durationMs: elapsed(),
+    output: '',
+    outputTruncated: false,
+    failed: true,
+    error,
+  });
+
+  const [file, ...args] = cmd.argv;
+  if (file === undefined || file === '') return notRun('empty command');
+  const ids = await resolveIds(cmd.uid, cmd.gid);
+  if (!ids.ok) return notRun(`cannot run ${file}: ${ids.error}`);
+  if (opts.signal?.aborted) return notRun(`not run: aborted before start`, true);
+
+  // setTimeout fires at once for a delay it cannot hold (over 2^31-1 ms), so clamp.
+  const timeoutMs = Math.min(Math.max(cmd.timeoutMs ?? opts.defaultTimeoutMs, 1), MAX_TIMER_MS);
+  const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const cwd = opts.cwd ?? '/';
+  // A full or read-only /tmp must not stop a broker from being restarted: run without output then.
+  const output = await OutputCapture.create().catch((err: unknown) => err as Error);
+  try {
+    // execa's types list descriptors 3-9 only, but a lone number (not in an array) is passed
+    // unchanged to child_process.spawn (execa 9 lib/stdio/native.js); the tests cover it.
+    const fd = output instanceof OutputCapture ? (output.fd as 3) : 'ignore';
+    const subprocess = execa(file, args, {
+      stdin: 'ignore',
+      stdout: fd,
+      stderr: fd,
+      // setsid(): the program leads a new process group (and session), which we can signal as one.
+      detached: true,
+      env: { PATH: baseEnv().PATH ?? '', ...opts.env },
+      extendEnv: false,
+      cwd,
+      uid: ids.uid,
+      gid: ids.gid,
+      reject: false,
+      // Deadlines and kills are ours, for the whole group; execa's would signal the leader only.
+      forceKillAfterDelay: false,
+      buffer: false,
+    });
+    const pid = subprocess.pid;
+
+    // Set on the child's 'exit' itself, not when execa settles a few ticks later: a deadline
+    // falling in between must not kill the broker that a successful start program left behind.
+    let exited = false;
+    let stopping: 'timeout' | 'abort' | undefined;
+    let termination: Promise<TerminateResult> | undefined;
+    const stop = (why: 'timeout' | 'abort'): void => {
+      if (stopping !== undefined || exited || pid === undefined) return;
+      stopping = why;
+      termination = terminateGroup(pid, graceMs).catch(() => ({ forced: false, gone: false }));
+    };
+    const onAbort = (): void => stop('abort');
+    const timer = setTimeout(() => stop('timeout'), timeoutMs);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort during the awaits above fired no listener yet.
+    if (opts.signal?.aborted) onAbort();
+    const disarm = (): void => {
+      exited = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    subprocess.once('exit', disarm);
+    // No 'exit' when spawning fails (ENOENT, EACCES); disarm once execa has settled in any case.
+    const result = await subprocess;
+    disarm();
+    const terminated = termination === undefined ? undefined : await termination;
+    const tail =
+      output instanceof OutputCapture
+        ? await output.tail(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES)
+        : { text: `(output not kept: ${output.message})`, truncated: false };
+
+    const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
+    const signal = result.signal ?? undefined;
+    let error: string | undefined;
+    if (stopping !== undefined) {
+      const how = terminated?.forced ? 'SIGTERM, then SIGKILL' : 'SIGTERM';
+      const left = terminated?.gone === false ? '; some processes did not die' : '';
+      const what = stopping === 'timeout' ? `timed out after ${timeoutMs} ms` : 'aborted';
+      error = `${what}; process group ${pid} ended with ${how}${left}`;
+    } else if (exitCode === undefined && signal === undefined) {
+      error = `cannot run ${file}: ${describeSpawnError(result.code, result.originalMessage, cwd)}`;
+    } else if (signal !== undefined) {
+      error = `killed by ${signal}`;
+    } else if (exitCode !== 0) {
+      error = `exited with status ${exitCode}`;
+    }
+    return {
+      ...(pid === undefined ? {} : { pid }),
+      ...(exitCode === undefined ? {} : { exitCode }),
+      ...(signal === undefined ? {} : { signal }),
+      timedOut: stopping === 'timeout',
+      aborted: stopping === 'abort',
+      durationMs: elapsed(),
+      output: tail.text,
+      outputTruncated: tail.truncated,
+      failed: error !== undefined,
+      ...(error === undefined ? {} : { error }),
+    };
+  } catch (err) {
+    // execa with reject:false reports spawn failures in its result; this is for the unexpected.
+    return notRun(`cannot run ${file}: ${(err as Error).message}`);
+  } finally {
+    if (output instanceof OutputCapture) await output.close();
+  }
+}
+
+function describeSpawnError(code: string | undefined, message: string | undefined, cwd: string): string {
+  switch (code) {
+    case 'ENOENT':
+      // Node reports a missing working folder as the program's ENOENT: name both.
+      return `no such program, or no working folder ${cwd} (ENOENT)`;
+    case 'EACCES':
+      return 'permission denied (EACCES)';
+    case 'EPERM':
+      return 'operation not permitted (EPERM)';
+    default:
+      return message ?? code ?? 'unknown error';
+  }
+}
