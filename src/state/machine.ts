@@ -16,6 +16,7 @@
 //   samples and are not counted.
 // - `now` is epoch ms (state outlives the process); a clock that steps back only delays a deferred
 //   restart and restarts the healthy period.
+import type { CheckResult } from '../checks/result.js';
 import type { Service } from '../config/model.js';
 import type { Ctx } from './context.js';
 import { emit, freshRule } from './context.js';
@@ -56,6 +57,9 @@ export function step(service: Service, state: MachineState, input: MachineInput,
     case 'liveness-lost':
       onLivenessLost(ctx, input);
       break;
+    case 'early-failure':
+      onEarlyFailure(ctx, input.result);
+      break;
     case 'action-done':
       onActionDone(ctx, input);
       break;
@@ -92,6 +96,16 @@ function onLivenessLost(ctx: Ctx, input: Extract<MachineInput, { kind: 'liveness
   const rule = ctx.service.rules.find((r) => r.condition.kind === 'nonexist');
   if (rule) applySample(ctx, rule, { status: 'failed', class: input.class, message: input.message }, true);
   else emit(ctx, { type: 'nonexist', state: 'failed', action: 'alert', class: input.class, message: input.message });
+}
+
+/** A watch saw a rule fail between cycles: counted now as that rule's sample for this cycle. */
+function onEarlyFailure(ctx: Ctx, result: CheckResult): void {
+  const s = ctx.s;
+  if (s.monitor === 'not-monitored' || s.inFlight || result.status !== 'failed') return;
+  const rule = ctx.service.rules.find((r) => r.id === result.ruleId);
+  if (!rule) return;
+  if (s.monitor !== 'monitored') setMonitor(ctx, 'monitored');
+  applySample(ctx, rule, { status: 'failed', class: result.class, message: result.message }, true);
 }
 
 function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-done' }>): void {

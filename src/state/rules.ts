@@ -27,8 +27,8 @@ export function evaluateCycle(ctx: Ctx, results: readonly CheckResult[]): void {
 }
 
 /**
- * One sample of one rule. `early` marks a nonexist failure seen by the liveness watcher between cycles:
- * it decides at once, and the next cycle's failed result of that rule is then not counted twice.
+ * One sample of one rule. `early` marks a failure seen between cycles (the liveness watcher, a probe's
+ * watch): it decides at once, and the next cycle's failed result of that rule is not counted twice.
  */
 export function applySample(ctx: Ctx, rule: Rule, r: Sample, early = false): void {
   const rs = ruleState(ctx.s, rule.id);

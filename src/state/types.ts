@@ -116,6 +116,8 @@ export type MachineInput =
   | { readonly kind: 'cycle'; readonly results: readonly CheckResult[] }
   | { readonly kind: 'waiting' }
   | { readonly kind: 'liveness-lost'; readonly class: FailureClass; readonly message: string }
+  /** A check's between-cycles watch saw its rule fail (a hung broker): one sample, decided now. */
+  | { readonly kind: 'early-failure'; readonly result: CheckResult }
   | {
       readonly kind: 'action-done';
       readonly action: ProcessAction | 'exec';

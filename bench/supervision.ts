@@ -1,0 +1,107 @@
+// Supervision benchmark: SIGKILL the broker at random phases of the cycle and measure kill → start
+// program run and kill → CONNACK from the new broker; then the supervisor's idle cost with one
+// broker probed every second. Run under brokerwatch and, when installed, monit 5.33 with the same
+// rules (`set daemon 1`, its fastest cycle).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrokerSetup, Supervisor } from './lib.js';
+import { alive, brokerSetup, cleanupBroker, procUsage, readPid, sleep, startBrokerwatch, startMonit, startTimes, stats, waitServing, wallMs } from './lib.js';
+
+export interface KillResult {
+  readonly detect: number[];
+  readonly serving: number[];
+}
+
+export interface IdleResult {
+  readonly cpuPercent: number;
+  readonly rssMb: number;
+  readonly seconds: number;
+}
+
+/** The rules a monit user writes; brokerwatch and monit read the very same file. */
+function rules(b: BrokerSetup, extra: string): string {
+  return [
+    'set daemon 1',
+    extra,
+    `check process mosquitto with pidfile ${b.pidfile}`,
+    `  start program = "${b.startScript}" with timeout 10 seconds`,
+    `  if failed host 127.0.0.1 port ${b.port} protocol mqtt with timeout 1 seconds then restart`,
+    '',
+  ].join('\n');
+}
+
+async function launch(kind: 'brokerwatch' | 'monit', b: BrokerSetup): Promise<Supervisor> {
+  const file = join(b.dir, `${kind}.rc`);
+  const log = join(b.dir, `${kind}.log`);
+  if (kind === 'monit') {
+    await writeFile(file, rules(b, [`set pidfile ${join(b.dir, 'monit.pid')}`, `set idfile ${join(b.dir, 'monit.id')}`, `set statefile ${join(b.dir, 'monit.state')}`, `set log ${log}`].join('\n')));
+    return startMonit(file, join(b.dir, 'monit.out'));
+  }
+  await writeFile(file, rules(b, `set statefile ${join(b.dir, 'state.json')}`));
+  return startBrokerwatch(file, log);
+}
+
+/** Waits until the supervisor has the broker running and serving. */
+async function settled(b: BrokerSetup, deadlineMs: number): Promise<number> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const pid = readPid(b.pidfile);
+    if (pid && alive(pid) && (await waitServing(b.port, 500))) return pid;
+    await sleep(20);
+  }
+  throw new Error(`broker not serving within ${deadlineMs} ms (see ${b.dir})`);
+}
+
+/** Kills the broker `runs` times; between kills waits `spacingMs` plus a random phase of the cycle. */
+export async function killBench(kind: 'brokerwatch' | 'monit', runs: number, spacingMs: number): Promise<KillResult> {
+  const b = await brokerSetup(kind);
+  const sup = await launch(kind, b);
+  const detect: number[] = [];
+  const serving: number[] = [];
+  try {
+    await settled(b, 20_000);
+    for (let i = 0; i < runs; i++) {
+      await sleep(spacingMs + Math.random() * 1000);
+      const pid = await settled(b, 20_000);
+      const before = (await startTimes(b)).length;
+      const t0 = wallMs();
+      process.kill(pid, 'SIGKILL');
+      const up = await waitServing(b.port, 30_000, 1);
+      const starts = await startTimes(b);
+      const startAt = starts[before];
+      if (up === undefined || startAt === undefined) throw new Error(`${kind}: broker not back after kill ${i + 1}`);
+      detect.push(startAt - t0);
+      serving.push(up - t0);
+    }
+  } finally {
+    await sup.stop();
+    await cleanupBroker(b);
+  }
+  return { detect, serving };
+}
+
+/** The supervisor's CPU share and RSS over `seconds`, with one broker probed every second. */
+export async function idleBench(kind: 'brokerwatch' | 'monit', seconds: number): Promise<IdleResult> {
+  const b = await brokerSetup(`${kind}-idle`);
+  const sup = await launch(kind, b);
+  try {
+    await settled(b, 20_000);
+    await sleep(3000); // past start-up work (JIT, first cycles)
+    const a = procUsage(sup.pid);
+    const t0 = Date.now();
+    let rssMax = 0;
+    while (Date.now() - t0 < seconds * 1000) {
+      await sleep(1000);
+      rssMax = Math.max(rssMax, procUsage(sup.pid)?.rss ?? 0);
+    }
+    const z = procUsage(sup.pid);
+    const elapsed = (Date.now() - t0) / 1000;
+    if (!a || !z) throw new Error(`${kind} exited during the idle benchmark`);
+    return { cpuPercent: ((z.ticks - a.ticks) / 100 / elapsed) * 100, rssMb: rssMax / 1048576, seconds: elapsed };
+  } finally {
+    await sup.stop();
+    await cleanupBroker(b);
+  }
+}
+
+export { stats };

@@ -1,0 +1,39 @@
+// The one contract every check kind shares: given a rule and what the cycle knows, return a result.
+import type { Rule, Service } from '../config/model.js';
+import type { CheckResult } from './result.js';
+
+/** What a check may read: the service, its rule, the process found this cycle, and its own memory. */
+export interface CheckContext {
+  readonly service: Service;
+  readonly rule: Rule;
+  /** PID of the identified process this cycle (process services), if running. */
+  readonly pid?: number;
+  readonly signal: AbortSignal;
+  /** Epoch ms at the start of the cycle. */
+  readonly now: number;
+  /** Program services: the exit status of this cycle's run of the program. */
+  readonly programStatus?: number;
+  /** Per-rule memory kept across cycles (previous pid, checksum, …). */
+  readonly memo: Map<string, unknown>;
+}
+
+/** What a check's between-cycles watch may read. */
+export interface WatchContext {
+  readonly service: Service;
+  readonly rule: Rule;
+}
+
+export interface Check {
+  /** Never throws to mean "down": a failure is a result; a throw is a bug. */
+  run(ctx: CheckContext): Promise<CheckResult>;
+  /**
+   * Optional: watches between cycles (e.g. a persistent MQTT connection pinged several times a
+   * second) and calls `report` with a failed result the moment the rule fails, once per failure
+   * episode, so a hung broker is seen one probe timeout after it froze, not at the next cycle.
+   */
+  watch?(ctx: WatchContext, report: (r: CheckResult) => void): void;
+  /** Releases sockets or timers the check keeps between cycles. */
+  close?(): void;
+}
+
+export type CheckFactory = (service: Service, rule: Rule) => Check;

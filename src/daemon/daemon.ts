@@ -1,0 +1,158 @@
+// The daemon: one runner per service, one liveness watcher for all, the event stream, the state
+// file, and `depends on` ordering. A reload swaps the rules only when the new file is valid.
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { Config, Service } from '../config/model.js';
+import { LivenessWatcher } from '../process/liveness.js';
+import { EventBus } from './event-bus.js';
+import type { Logger } from './logger.js';
+import { ServiceRunner } from './service-runner.js';
+import { StateStore, readStateFile } from './state-store.js';
+
+export interface DaemonOptions {
+  readonly logger: Logger;
+  /** Folder that relative paths resolve against and programs run in (default: the current one). */
+  readonly cwd?: string;
+  /** Liveness poll period (default 25 ms). */
+  readonly livenessMs?: number;
+}
+
+/** Where state lives when the rules file does not say: /var/lib/brokerwatch for root, else ~/.brokerwatch. */
+export function defaultStateDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/brokerwatch' : join(homedir(), '.brokerwatch');
+}
+
+export class Daemon {
+  readonly events: EventBus;
+  readonly liveness: LivenessWatcher;
+  readonly startedAt = Date.now();
+  #runners = new Map<string, ServiceRunner>();
+  #config: Config;
+  #store!: StateStore;
+  readonly #log: Logger;
+  readonly #cwd: string;
+
+  constructor(config: Config, opts: DaemonOptions) {
+    this.#config = config;
+    this.#log = opts.logger;
+    this.#cwd = opts.cwd ?? process.cwd();
+    this.events = new EventBus(1000, 1, (err) => this.#log.error({ err }, 'event subscriber failed (bug)'));
+    this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? 25 });
+    this.liveness.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  get statePath(): string {
+    return resolve(this.#cwd, this.#config.statefile ?? join(defaultStateDir(), 'state.json'));
+  }
+
+  get stateDir(): string {
+    return dirname(this.statePath);
+  }
+
+  runners(): ServiceRunner[] {
+    return [...this.#runners.values()];
+  }
+
+  runner(name: string): ServiceRunner | undefined {
+    return this.#runners.get(name);
+  }
+
+  /** Loads the state file, adopts running processes, and starts every service's loop. */
+  async start(): Promise<void> {
+    const { state, problem } = await readStateFile(this.statePath);
+    if (problem) this.#log.warn({ statefile: this.statePath }, problem);
+    this.#store = new StateStore(this.statePath, (err) => this.#log.error({ err, statefile: this.statePath }, 'cannot write state file'), 100, state);
+    // Event ids continue where the last run stopped, so consumers can ask for "since N".
+    this.events.resume(this.#store.nextEventId);
+    for (const s of this.#config.services) this.#addRunner(s);
+    const delay = this.#config.daemon.startDelayMs;
+    for (const r of this.#runners.values()) r.start(delay);
+    this.#log.info({ services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath }, 'brokerwatch started');
+  }
+
+  #addRunner(s: Service): ServiceRunner {
+    const prev = this.#store.get(s.name);
+    const r = new ServiceRunner(
+      s,
+      {
+        config: this.#config,
+        logger: this.#log,
+        events: this.events,
+        liveness: this.liveness,
+        store: this.#store,
+        cwd: this.#cwd,
+        beforeStart: (svc) => this.#startDependencies(svc),
+        beforeStop: (svc) => this.#stopDependants(svc),
+        afterStart: (_svc, restarted) => this.#startAll(restarted),
+      },
+      prev,
+    );
+    this.#runners.set(s.name, r);
+    return r;
+  }
+
+  /** `depends on`: what a service needs is started first. */
+  async #startDependencies(s: Service): Promise<void> {
+    for (const dep of s.dependsOn) {
+      const r = this.#runners.get(dep);
+      if (!r || r.service.type !== 'process' || r.isRunning()) continue;
+      this.#log.info({ service: dep, for: s.name }, `starting ${dep}, which ${s.name} depends on`);
+      r.control('start', `dependency of ${s.name}`);
+      await r.whenIdle();
+    }
+  }
+
+  /** `depends on`: services that depend on this one are stopped first; returns their names. */
+  async #stopDependants(s: Service): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const r of this.#runners.values()) {
+      if (!r.service.dependsOn.includes(s.name) || r.service.type !== 'process' || !r.isRunning()) continue;
+      this.#log.info({ service: r.service.name, for: s.name }, `stopping ${r.service.name}, which depends on ${s.name}`);
+      r.control('stop', `dependant of ${s.name}`);
+      await r.whenIdle();
+      stopped.push(r.service.name);
+    }
+    return stopped;
+  }
+
+  async #startAll(names: string[]): Promise<void> {
+    for (const n of names) {
+      const r = this.#runners.get(n);
+      if (!r) continue;
+      r.control('start', 'restart of a dependency');
+      await r.whenIdle();
+    }
+  }
+
+  /** Replaces the rules; unchanged and changed services keep their state, removed ones stop. */
+  async reload(config: Config): Promise<void> {
+    const old = this.#runners;
+    // No new cycles; let every start/stop in progress finish (each has a deadline) so the new
+    // runners never start a broker the old ones are still starting.
+    for (const r of old.values()) r.pause();
+    await Promise.all([...old.values()].map((r) => r.whenIdle()));
+    this.#runners = new Map();
+    this.#config = config;
+    for (const r of old.values()) r.close();
+    await this.#store.flush();
+    for (const s of config.services) {
+      const prevRunner = old.get(s.name);
+      if (prevRunner) this.#store.set(s.name, { machine: prevRunner.state, ...(prevRunner.identity ? { identity: prevRunner.identity } : {}) });
+      this.#addRunner(s);
+    }
+    this.#store.retain(new Set(config.services.map((s) => s.name)));
+    for (const r of this.#runners.values()) r.start(0);
+    this.#log.info({ services: config.services.length }, 'rules reloaded');
+  }
+
+  /** Stops all loops (the brokers keep running) and writes the state file. */
+  async stop(): Promise<void> {
+    for (const r of this.#runners.values()) r.close();
+    this.liveness.close();
+    await this.#store.flush();
+  }
+}

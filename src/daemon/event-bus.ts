@@ -1,0 +1,55 @@
+// The daemon's one stream of events: numbered in order, the recent ones kept for the API, handed to
+// every subscriber (log, alerts, metrics). A subscriber that throws does not stop the others.
+import type { ServiceEvent } from '../state/events.js';
+import type { EventDraft } from '../state/types.js';
+
+export type EventListener = (e: ServiceEvent) => void;
+
+export class EventBus {
+  #seq: number;
+  readonly #recent: ServiceEvent[] = [];
+  readonly #listeners = new Set<EventListener>();
+
+  constructor(
+    private readonly keep = 1000,
+    firstId = 1,
+    private readonly onListenerError: (err: unknown) => void = () => undefined,
+  ) {
+    this.#seq = firstId;
+  }
+
+  /** The id the next event will get (persisted so ids keep growing across restarts). */
+  get nextId(): number {
+    return this.#seq;
+  }
+
+  /** Continues numbering after a restart: ids never go backwards. */
+  resume(nextId: number): void {
+    if (nextId > this.#seq) this.#seq = nextId;
+  }
+
+  /** Numbers the event, keeps it, and hands it to every subscriber. */
+  publish(draft: EventDraft): ServiceEvent {
+    const e: ServiceEvent = { id: this.#seq++, ...draft };
+    this.#recent.push(e);
+    if (this.#recent.length > this.keep) this.#recent.splice(0, this.#recent.length - this.keep);
+    for (const l of this.#listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
+    return e;
+  }
+
+  subscribe(l: EventListener): () => void {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
+  }
+
+  /** Events with id greater than `since`, oldest first, at most `limit`. */
+  since(since = 0, limit = this.keep): ServiceEvent[] {
+    return this.#recent.filter((e) => e.id > since).slice(-limit);
+  }
+}

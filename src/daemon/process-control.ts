@@ -1,0 +1,132 @@
+// Start, stop and restart of a process service. Each shares one time budget between the program
+// and the wait that follows (monit's rule): start waits until the pidfile names a live process;
+// stop waits until the identified process is gone and then SIGKILLs it (monit never escalates, and
+// a SIGSTOPped broker ignores TERM). Only an identified process is ever signalled.
+import type { Service } from '../config/model.js';
+import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
+import type { FailureClass } from '../checks/result.js';
+import type { RunResult } from '../actions/run.js';
+import { runCommand } from '../actions/run.js';
+import type { FindResult, ProcessIdentity } from '../process/identity.js';
+import { findByMatching, findByPidfile, isSameProcess, safeKill } from '../process/identity.js';
+import { readProcStatSync } from '../process/proc-stat.js';
+
+export interface ControlOutcome {
+  readonly ok: boolean;
+  readonly class?: FailureClass;
+  readonly message: string;
+  /** The process after a successful start or restart. */
+  readonly identity?: ProcessIdentity;
+  readonly output?: string;
+}
+
+export interface ControlOptions {
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+  readonly signal?: AbortSignal;
+  /** How often to look for the pid while waiting; small, since this is the crash-to-serving path. */
+  readonly pollMs?: number;
+}
+
+/** Looks the service's process up once, by pidfile or by `matching`. */
+export function findProcess(service: Service, expect?: ProcessIdentity): Promise<FindResult> {
+  if (service.pidfile !== undefined) return findByPidfile(service.pidfile, expect);
+  if (service.matching !== undefined) return findByMatching(service.matching);
+  return Promise.resolve({ running: false, class: 'process-missing', message: 'no pidfile or matching pattern' });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value or `deadline` (epoch ms) passes. */
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, deadline: number, pollMs: number, signal?: AbortSignal): Promise<T | undefined> {
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() >= deadline || signal?.aborted) return undefined;
+    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+  }
+}
+
+function programFailure(r: RunResult, what: string): ControlOutcome {
+  const cls: FailureClass = r.timedOut ? 'action-timeout' : what === 'stop' ? 'stop-failed' : 'start-failed';
+  return { ok: false, class: cls, message: `${what} program ${r.error ?? 'failed'}`, output: r.output };
+}
+
+/** Runs the start program and waits (same budget) until a live process appears. */
+export async function startService(service: Service, opts: ControlOptions, previous?: ProcessIdentity): Promise<ControlOutcome> {
+  if (!service.start) return { ok: false, class: 'start-failed', message: 'no start program' };
+  const budget = service.start.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
+  const deadline = Date.now() + budget;
+  const r = await runCommand(service.start, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (r.failed) return programFailure(r, 'start');
+  return waitForNewProcess(service, deadline, budget, opts, previous, r.output, 'start');
+}
+
+async function waitForNewProcess(service: Service, deadline: number, budget: number, opts: ControlOptions, previous: ProcessIdentity | undefined, output: string, what: string): Promise<ControlOutcome> {
+  const identity = await until(
+    async () => {
+      const f = await findProcess(service);
+      if (!f.running) return undefined;
+      // After a restart, the old process may still be named for a moment; wait for a new one.
+      if (previous && f.identity.pid === previous.pid && f.identity.startTime === previous.startTime && what === 'restart') return undefined;
+      return f.identity;
+    },
+    deadline,
+    opts.pollMs ?? 5,
+    opts.signal,
+  );
+  if (!identity) {
+    const where = service.pidfile ? `pidfile ${service.pidfile} names no live process` : `no process matches ${service.matching ?? ''}`;
+    return { ok: false, class: 'action-timeout', message: `${what} program ran, but ${where} within ${budget} ms`, output };
+  }
+  return { ok: true, message: `${what}ed: pid ${identity.pid}`, identity, output };
+}
+
+function isStopped(identity: ProcessIdentity): boolean {
+  const st = readProcStatSync(identity.pid);
+  return st !== undefined && st.startTime === identity.startTime && (st.state === 'T' || st.state === 't');
+}
+
+/** Runs the stop program (or sends TERM), waits for the process to exit, then SIGKILLs it. */
+export async function stopService(service: Service, identity: ProcessIdentity | undefined, opts: ControlOptions): Promise<ControlOutcome> {
+  const budget = service.stop?.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
+  const deadline = Date.now() + budget;
+  let output = '';
+  let programError: string | undefined;
+  if (service.stop) {
+    const r = await runCommand(service.stop, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
+    output = r.output;
+    if (r.failed) programError = r.error ?? 'failed';
+  } else if (identity) {
+    safeKill(identity, isStopped(identity) ? 'SIGKILL' : 'SIGTERM');
+  }
+  // A stopped (SIGSTOP, state T) broker can never exit by itself: waiting out the budget only
+  // prolongs the outage, so it is killed as soon as the stop program has had its say.
+  if (identity && isStopped(identity)) safeKill(identity, 'SIGKILL');
+  if (!identity) {
+    return programError ? { ok: false, class: 'stop-failed', message: `stop program ${programError}`, output } : { ok: true, message: 'stopped', output };
+  }
+  const gone = await until(() => (isSameProcess(identity) ? undefined : true), deadline, opts.pollMs ?? 10, opts.signal);
+  if (gone) return { ok: true, message: `stopped: pid ${identity.pid} exited${programError ? ` (stop program ${programError})` : ''}`, output };
+  // Still there after the whole budget: hung (e.g. SIGSTOPped) or ignoring TERM.
+  safeKill(identity, 'SIGKILL');
+  const killed = await until(() => (isSameProcess(identity) ? undefined : true), Date.now() + 5_000, 10);
+  if (killed) return { ok: true, message: `stopped: pid ${identity.pid} did not exit within ${budget} ms and was killed (SIGKILL)`, output };
+  return { ok: false, class: 'stop-failed', message: `pid ${identity.pid} survived SIGKILL`, output };
+}
+
+/** The restart program and a wait for a new process; else stop then start. Not running: just start. */
+export async function restartService(service: Service, identity: ProcessIdentity | undefined, opts: ControlOptions): Promise<ControlOutcome> {
+  if (service.restart) {
+    const budget = service.restart.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
+    const deadline = Date.now() + budget;
+    const r = await runCommand(service.restart, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (r.failed) return programFailure(r, 'restart');
+    return waitForNewProcess(service, deadline, budget, opts, identity, r.output, 'restart');
+  }
+  if (identity && isSameProcess(identity)) {
+    const stopped = await stopService(service, identity, opts);
+    if (!stopped.ok) return stopped;
+  }
+  return startService(service, opts, identity);
+}

@@ -1,0 +1,105 @@
+// The state file: what must survive a daemon restart (even SIGKILL): each service's machine state
+// and its identified process (so a running broker is adopted, not restarted), and the event counter.
+// Writes are coalesced and atomic.
+import { readFile } from 'node:fs/promises';
+import type { ProcessIdentity } from '../process/identity.js';
+import type { MachineState } from '../state/types.js';
+import { MACHINE_STATE_VERSION } from '../state/types.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+export interface ServiceRecord {
+  readonly machine: MachineState;
+  readonly identity?: ProcessIdentity;
+}
+
+export interface StateFile {
+  readonly version: 1;
+  readonly savedAt: number;
+  readonly nextEventId: number;
+  readonly services: Record<string, ServiceRecord>;
+}
+
+/** Reads a state file; a missing or unreadable one gives an empty state (and a reason to log). */
+export async function readStateFile(path: string): Promise<{ state?: StateFile; problem?: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? {} : { problem: `cannot read state file ${path}: ${code ?? String(e)}` };
+  }
+  try {
+    const s = JSON.parse(text) as StateFile;
+    if (s.version !== 1 || typeof s.services !== 'object' || s.services === null) return { problem: `state file ${path} has an unknown format; starting fresh` };
+    for (const [name, rec] of Object.entries(s.services)) {
+      if (rec?.machine?.version !== MACHINE_STATE_VERSION) delete s.services[name];
+    }
+    return { state: s };
+  } catch {
+    return { problem: `state file ${path} is not valid JSON; starting fresh` };
+  }
+}
+
+/** Keeps the latest record of each service and writes them at most every `delayMs`. */
+export class StateStore {
+  readonly #records = new Map<string, ServiceRecord>();
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  #due = 0;
+  nextEventId = 1;
+
+  constructor(
+    readonly path: string,
+    private readonly onError: (err: unknown) => void,
+    private readonly delayMs = 100,
+    initial?: StateFile,
+    private readonly idleMs = 10_000,
+  ) {
+    if (initial) {
+      for (const [k, v] of Object.entries(initial.services)) this.#records.set(k, v);
+      this.nextEventId = initial.nextEventId;
+    }
+  }
+
+  get(name: string): ServiceRecord | undefined {
+    return this.#records.get(name);
+  }
+
+  /**
+   * Records a service's state. `urgent` (something happened: an event, an action) writes within
+   * `delayMs`; routine cycle bookkeeping waits up to `idleMs`, so an idle daemon does not fsync
+   * every second.
+   */
+  set(name: string, rec: ServiceRecord, urgent = true): void {
+    this.#records.set(name, rec);
+    this.#schedule(urgent ? this.delayMs : this.idleMs);
+  }
+
+  /** Drops services no longer in the rules (after a reload). */
+  retain(names: ReadonlySet<string>): void {
+    for (const k of [...this.#records.keys()]) if (!names.has(k)) this.#records.delete(k);
+    this.#schedule();
+  }
+
+  #schedule(delay = this.delayMs): void {
+    const due = Date.now() + delay;
+    if (this.#timer && this.#due <= due) return;
+    clearTimeout(this.#timer);
+    this.#due = due;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, delay);
+  }
+
+  /** Writes now (after any write in progress). */
+  flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const data: StateFile = { version: 1, savedAt: Date.now(), nextEventId: this.nextEventId, services: Object.fromEntries(this.#records) };
+    this.#writing = this.#writing.then(() => writeFileAtomic(this.path, `${JSON.stringify(data)}\n`)).catch((e: unknown) => this.onError(e));
+    return this.#writing;
+  }
+}
