@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { isDeadState, readProcStatSync } from '../../src/process/proc-stat.js';
+import { isDeadState, readProcStat, readProcStatSync } from '../../src/process/proc-stat.js';
 
 /** PIDs started (directly or reported by a script) by this test file. */
 export class Children {
@@ -39,6 +39,22 @@ export class Children {
     const reported = (text.split('\n')[0] ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
     for (const p of reported) this.remember(p);
     return { pid, reported };
+  }
+
+  /**
+   * A `sleep` (returned) whose parent is another `sleep` that never reaps it: killing it makes a
+   * zombie. Resolves only once the parent shell has exec'd, since a shell would reap its child.
+   */
+  async startUnreaped(): Promise<number> {
+    const { pid: parent, reported } = await this.startReporting('sleep 100000 & echo $!; exec sleep 100000');
+    const pid = reported[0];
+    if (pid === undefined) throw new Error('the shell reported no PID');
+    const deadline = Date.now() + 5_000;
+    while ((await readProcStat(parent))?.comm !== 'sleep') {
+      if (Date.now() > deadline) throw new Error(`shell ${parent} never exec'd sleep`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return pid;
   }
 
   /** Starts `sleep` with exactly `pid` (a real PID reuse), through /proc/sys/kernel/ns_last_pid,

@@ -40,9 +40,7 @@ async function pidfile(content: string): Promise<string> {
 
 /** A process whose parent never reaps it: `exec sleep` replaces the shell that started it. */
 async function makeZombie(): Promise<number> {
-  const { reported } = await children.startReporting('sleep 100000 & echo $!; exec sleep 100000');
-  const pid = reported[0];
-  assert.ok(pid !== undefined);
+  const pid = await children.startUnreaped();
   process.kill(pid, 'SIGKILL');
   await waitFor(async () => (await readProcStat(pid))?.state === 'Z', { message: `process ${pid} never became a zombie` });
   return pid;

@@ -83,9 +83,7 @@ void describe('LivenessWatcher', () => {
 
   void test('reports a zombie (exited, parent never reaps)', async () => {
     const watcher = newWatcher();
-    const { reported } = await children.startReporting('sleep 100000 & echo $!; exec sleep 100000');
-    const pid = reported[0];
-    assert.ok(pid !== undefined);
+    const pid = await children.startUnreaped();
     watcher.watch(await identified(pid), 'z');
     const { event } = await killAndMeasure(watcher, pid);
     assert.equal(event.reason, 'zombie');
