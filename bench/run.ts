@@ -8,9 +8,9 @@ import { monitAvailable, ms, stats, table } from './lib.js';
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
 const kinds: ('brokerwatch' | 'monit')[] = process.env.BENCH_ONLY === 'brokerwatch' || !monitAvailable() ? ['brokerwatch'] : ['brokerwatch', 'monit'];
-// Kills come more than brokerwatch's default backoff reset (5 s of health, judged by 1 s cycles) apart: each one is a fresh crash,
-// not a crash loop, for both supervisors alike.
-const spacingMs = 7_000;
+// Each kill comes after the broker has served through at least one full cycle (1 s), so that it is a
+// fresh crash and not a crash loop, for both supervisors alike; a random part picks the phase.
+const spacingMs = 1_500;
 
 const kill = new Map<string, KillResult>();
 const idle = new Map<string, IdleResult>();

@@ -172,7 +172,11 @@ export interface Backoff {
   readonly giveUpAfter: number;
   /** After giving up, wait this long and try again, instead of staying down for good. */
   readonly cooldownMs: number;
-  /** A broker healthy this long has its attempt counter reset. */
+  /**
+   * A broker healthy this long has its attempt counter reset; 0 (the default) means as soon as every
+   * restart-triggering rule has passed once after the start: a broker that proved it serves and
+   * fails later is a new incident, restarted at once; one that dies before is in a crash loop.
+   */
   readonly resetAfterMs: number;
 }
 
@@ -182,7 +186,7 @@ export const DEFAULT_BACKOFF: Backoff = {
   factor: 2,
   giveUpAfter: 5,
   cooldownMs: 600_000,
-  resetAfterMs: 5_000,
+  resetAfterMs: 0,
 };
 
 export type Schedule =

@@ -37,7 +37,7 @@ export class Daemon {
     this.#log = opts.logger;
     this.#cwd = opts.cwd ?? process.cwd();
     this.events = new EventBus(1000, 1, (err) => this.#log.error({ err }, 'event subscriber failed (bug)'));
-    this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? 25 });
+    this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? (Number(process.env.BROKERWATCH_LIVENESS_MS) || 25) });
     this.liveness.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
   }
 

@@ -2,6 +2,7 @@
 // and the wait that follows (monit's rule): start waits until the pidfile names a live process;
 // stop waits until the identified process is gone and then SIGKILLs it (monit never escalates, and
 // a SIGSTOPped broker ignores TERM). Only an identified process is ever signalled.
+import { readFileSync } from 'node:fs';
 import type { Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { FailureClass } from '../checks/result.js';
@@ -28,11 +29,27 @@ export interface ControlOptions {
   readonly pollMs?: number;
 }
 
-/** Looks the service's process up once, by pidfile or by `matching`. */
+/**
+ * Looks the service's process up once, by pidfile or by `matching`. The common case, the pidfile
+ * still naming the process already identified, is answered with two small synchronous reads: this
+ * runs every cycle for every service.
+ */
 export function findProcess(service: Service, expect?: ProcessIdentity): Promise<FindResult> {
+  if (service.pidfile !== undefined && expect !== undefined && pidfileNames(service.pidfile) === expect.pid && isSameProcess(expect)) {
+    return Promise.resolve({ running: true, identity: expect });
+  }
   if (service.pidfile !== undefined) return findByPidfile(service.pidfile, expect);
   if (service.matching !== undefined) return findByMatching(service.matching);
   return Promise.resolve({ running: false, class: 'process-missing', message: 'no pidfile or matching pattern' });
+}
+
+function pidfileNames(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -332,6 +332,9 @@ export class ServiceRunner {
         const stoppedDependants = await this.deps.beforeStop(this.service);
         this.deps.liveness.unwatch(this.service.name);
         outcome = await restartService(this.service, this.identity, opts);
+        // The dependants started next ask whether this service runs: they must see the new process, or
+        // they would ask for a start and wait for this very restart to end (a deadlock).
+        if (outcome.identity) this.identity = outcome.identity;
         if (outcome.ok) await this.deps.afterStart(this.service, stoppedDependants);
       }
     } catch (e) {
@@ -350,6 +353,23 @@ export class ServiceRunner {
     if (outcome.ok) this.log.info(line, outcome.message);
     else this.log.error(line, outcome.message);
     this.#feed({ kind: 'action-done', action: kind, ok: outcome.ok, message: outcome.message, ...(outcome.class ? { class: outcome.class } : {}), ...(a.ruleId ? { ruleId: a.ruleId } : {}) });
+    if (kind !== 'stop' && !outcome.ok) await this.#recheckAfterFailedStart();
+  }
+
+  /**
+   * A failed start usually leaves no broker, and no liveness watch can tell: without a look now the
+   * next attempt would wait for the next cycle, and the backoff's short, growing delays would be
+   * swamped by `set daemon` (monit's 120 s on Debian). A broker still missing is a failed existence
+   * sample between cycles, as when the liveness watcher sees one die.
+   */
+  async #recheckAfterFailedStart(): Promise<void> {
+    // Never rejects: it runs inside the action lock, whose chain a rejection would break.
+    const found = await findProcess(this.service, this.identity).catch((e: unknown) => {
+      this.log.error({ service: this.service.name, err: e }, 'existence check after a failed start failed (bug)');
+      return undefined;
+    });
+    if (!found || found.running || this.#closed || this.#pausedCycles || this.state.inFlight) return;
+    this.#feed({ kind: 'liveness-lost', class: found.class, message: found.message });
   }
 
   #env(event: string, description: string): Record<string, string> {
