@@ -23,23 +23,29 @@ export async function runDaemon(file: string): Promise<number> {
   const daemon = new Daemon(loaded.config, { logger: log.logger });
   const pidfile = loaded.config.pidfile;
   if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
-  await daemon.start();
-
+  // Handlers first: a SIGHUP during start-up must not end the daemon (Node's default for SIGHUP).
   let reloading = Promise.resolve();
+  let started: Promise<void> = Promise.resolve();
   process.on('SIGHUP', () => {
     log.reopen();
     reloading = reloading.then(async () => {
+      await started;
       try {
         const next = await loadRules(file);
         for (const w of next.warnings) log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
         await daemon.reload(next.config);
       } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        for (const d of e.diagnostics.filter((x) => x.severity === 'error')) log.logger.error({ file: d.pos.file, line: d.pos.line, col: d.pos.col }, d.message);
-        log.logger.error({ file }, 'reload refused: the rules file has errors; the old rules keep running');
+        if (e instanceof ConfigError) {
+          for (const d of e.diagnostics.filter((x) => x.severity === 'error')) log.logger.error({ file: d.pos.file, line: d.pos.line, col: d.pos.col }, d.message);
+          log.logger.error({ file }, 'reload refused: the rules file has errors; the old rules keep running');
+        } else {
+          log.logger.error({ file, err: e }, 'reload failed; the old rules keep running');
+        }
       }
     });
   });
+  started = daemon.start();
+  await started;
 
   return new Promise<number>((resolveExit) => {
     const stop = (signal: string): void => {

@@ -50,8 +50,22 @@ interface Draft {
 
 /** True at a token where a new top-level or service statement may begin (resync point). */
 export function atServiceStatement(t: Token): boolean {
-  return t.type === 'eof' || (t.lineStart && t.type === 'word' && SERVICE_KEYWORDS.has(t.lower));
+  if (t.type === 'eof') return true;
+  if (!t.lineStart || t.type !== 'word') return false;
+  // A line that starts with a word no statement continues with is a statement of its own (perhaps
+  // a wrong one, which then gets its own error instead of vanishing in the recovery).
+  return SERVICE_KEYWORDS.has(t.lower) || !CONTINUATION_WORDS.has(t.lower);
 }
+
+/** Words a statement broken over several lines may continue with. */
+const CONTINUATION_WORDS: ReadonlySet<string> = new Set([
+  'then', 'else', 'timeout', 'retry', 'protocol', 'proto', 'port', 'host', 'address', 'type', 'ssl', 'tls', 'tcpssl',
+  'ipv4', 'ipv6', 'username', 'user', 'password', 'version', 'clientid', 'roundtrip', 'qos', 'topic', 'separate',
+  'cafile', 'ca', 'certfile', 'keyfile', 'servername', 'verify', 'responsetime', 'request', 'send', 'expect',
+  'hostheader', 'content', 'status', 'checksum', 'certificate', 'uid', 'gid', 'repeat', 'reminder', 'mail-format',
+  'cycle', 'cycles', 'alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor', 'exec', 'max', 'maximum', 'factor',
+  'giveup', 'cooldown', 'reset', 'slack', 'retain', 'retained', 'pidfile', 'matching', 'path',
+]);
 
 /** Parses `check …` up to the next `check`, `set` or the end; ignored check types give their name only. */
 export function parseCheck(c: Cursor): ParsedService | { readonly ignored: string } {

@@ -144,6 +144,9 @@ export async function restartService(service: Service, identity: ProcessIdentity
   if (identity && isSameProcess(identity)) {
     const stopped = await stopService(service, identity, opts);
     if (!stopped.ok) return stopped;
+    const started = await startService(service, opts, identity);
+    // How the old process ended (e.g. killed with SIGKILL) belongs in the restart's story.
+    return { ...started, message: `${stopped.message}; ${started.message}` };
   }
   return startService(service, opts, identity);
 }

@@ -309,7 +309,8 @@ export class ServiceRunner {
       default: {
         const kind = a.kind;
         this.log.info({ service: name, action: kind, origin: a.origin }, `${kind}: ${a.reason}`);
-        this.#lock = this.#lock.then(() => this.#runProcessAction(kind, a));
+        // The chain must survive a bug in one action, or every later action would be dropped.
+        this.#lock = this.#lock.then(() => this.#runProcessAction(kind, a)).catch((e: unknown) => this.log.error({ service: name, err: e }, `${kind} failed (bug)`));
       }
     }
   }

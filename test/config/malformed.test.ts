@@ -266,3 +266,22 @@ void describe('malformed includes', () => {
     ]);
   });
 });
+
+void describe('recovery after an error in the middle of a statement', () => {
+  void test('a wrong word opening the next line gets its own error', async () => {
+    assert.deepEqual(
+      await errorsOf('check process m with pidfile /x.pid\n  if failed port 99999 then restart\n  frobnicate\n  if cpu > 50% then alert\n'),
+      [
+        'bad.rc:2:18: a port number 99999 is out of range (1–65535)',
+        "bad.rc:3:3: unknown statement 'frobnicate' in 'check process m': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff",
+      ],
+    );
+  });
+
+  void test('the continuation lines of a broken statement are not taken for statements', async () => {
+    assert.deepEqual(
+      await errorsOf('check process m with pidfile /x.pid\n  if failed port 99999\n     with timeout 2 seconds\n     then restart\n'),
+      ['bad.rc:2:18: a port number 99999 is out of range (1–65535)'],
+    );
+  });
+});
