@@ -30,8 +30,10 @@ export interface Check {
    * Optional: watches between cycles (e.g. a persistent MQTT connection pinged several times a
    * second) and calls `report` with a failed result the moment the rule fails, once per failure
    * episode, so a hung broker is seen one probe timeout after it froze, not at the next cycle.
+   * `connection(up)` says when its connection to the broker comes up or drops: a drop is how the
+   * kernel tells at once that the broker process died, so the daemon looks at the process then.
    */
-  watch?(ctx: WatchContext, report: (r: CheckResult) => void): void;
+  watch?(ctx: WatchContext, report: (r: CheckResult) => void, connection?: (up: boolean) => void): void;
   /** Releases sockets or timers the check keeps between cycles. */
   close?(): void;
 }

@@ -25,6 +25,7 @@ export function defaultStateDir(): string {
 export class Daemon {
   readonly events: EventBus;
   readonly liveness: LivenessWatcher;
+  readonly livenessSlow: LivenessWatcher;
   readonly startedAt = Date.now();
   #runners = new Map<string, ServiceRunner>();
   #config: Config;
@@ -38,7 +39,9 @@ export class Daemon {
     this.#cwd = opts.cwd ?? process.cwd();
     this.events = new EventBus(1000, 1, (err) => this.#log.error({ err }, 'event subscriber failed (bug)'));
     this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? (Number(process.env.BROKERWATCH_LIVENESS_MS) || 25) });
-    this.liveness.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
+    // The backstop for brokers whose death a probe connection reports at once (see ServiceRunner).
+    this.livenessSlow = new LivenessWatcher({ intervalMs: Number(process.env.BROKERWATCH_LIVENESS_SLOW_MS) || 500 });
+    for (const w of [this.liveness, this.livenessSlow]) w.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
   }
 
   get config(): Config {
@@ -83,6 +86,7 @@ export class Daemon {
         logger: this.#log,
         events: this.events,
         liveness: this.liveness,
+        livenessSlow: this.livenessSlow,
         store: this.#store,
         cwd: this.#cwd,
         beforeStart: (svc) => this.#startDependencies(svc),
@@ -153,6 +157,7 @@ export class Daemon {
   async stop(): Promise<void> {
     for (const r of this.#runners.values()) r.close();
     this.liveness.close();
+    this.livenessSlow.close();
     await this.#store.flush();
   }
 }

@@ -25,6 +25,8 @@ export interface RunnerDeps {
   readonly logger: Logger;
   readonly events: EventBus;
   readonly liveness: LivenessWatcher;
+  /** The slow backstop used while a probe connection to the broker is up (see #watch). */
+  readonly livenessSlow: LivenessWatcher;
   readonly store: StateStore;
   /** Folder that relative paths and programs run in. */
   readonly cwd: string;
@@ -64,6 +66,9 @@ export class ServiceRunner {
   #pausedCycles = false;
   /** The identified process changed since the last write: the state file must learn it soon. */
   #identityDirty = false;
+  /** Probe connections to the broker that are up right now. */
+  #connectionsUp = 0;
+  #watching = false;
 
   constructor(
     readonly service: Service,
@@ -84,11 +89,15 @@ export class ServiceRunner {
     for (const [ruleId, check] of this.#checks) {
       const rule = this.service.rules.find((r) => r.id === ruleId);
       if (!rule || !check.watch) continue;
-      check.watch({ service: this.service, rule }, (result) => {
-        if (this.#closed || this.#actionRunning) return;
-        this.log.warn({ service: this.service.name, rule: ruleId, ...(result.class ? { class: result.class } : {}) }, `between cycles: ${result.message}`);
-        this.#feed({ kind: 'early-failure', result });
-      });
+      check.watch(
+        { service: this.service, rule },
+        (result) => {
+          if (this.#closed || this.#actionRunning) return;
+          this.log.warn({ service: this.service.name, rule: ruleId, ...(result.class ? { class: result.class } : {}) }, `between cycles: ${result.message}`);
+          this.#feed({ kind: 'early-failure', result });
+        },
+        (up) => this.#onConnection(up),
+      );
     }
   }
 
@@ -119,7 +128,7 @@ export class ServiceRunner {
     clearTimeout(this.#cycleTimer);
     clearTimeout(this.#wakeTimer);
     this.#abort.abort();
-    this.deps.liveness.unwatch(this.service.name);
+    this.#unwatch();
     for (const c of this.#checks.values()) c.close?.();
   }
 
@@ -282,10 +291,32 @@ export class ServiceRunner {
     this.#wakeTimer = setTimeout(() => this.#feed({ kind: 'timer' }), delay);
   }
 
+  /**
+   * Watches the process for death. While a probe holds a connection to the broker, the kernel closing
+   * that connection is the instant sign of a crash (see #onConnection), so polling can be slow; without
+   * one, /proc is polled every 25 ms. Polling is what an idle daemon spends its CPU on.
+   */
   #watch(identity: ProcessIdentity): void {
     this.#identityDirty = true;
+    this.#unwatch();
+    this.#watching = true;
+    (this.#connectionsUp > 0 ? this.deps.livenessSlow : this.deps.liveness).watch(identity, this.service.name);
+  }
+
+  #unwatch(): void {
+    this.#watching = false;
     this.deps.liveness.unwatch(this.service.name);
-    this.deps.liveness.watch(identity, this.service.name);
+    this.deps.livenessSlow.unwatch(this.service.name);
+  }
+
+  /** A probe's connection to the broker came up or dropped. */
+  #onConnection(up: boolean): void {
+    const before = this.#connectionsUp;
+    this.#connectionsUp = Math.max(0, before + (up ? 1 : -1));
+    if (this.#closed || !this.identity || !this.#watching || before > 0 === this.#connectionsUp > 0) return;
+    this.#watch(this.identity);
+    // A dropped connection: look at the process now, not at the next poll.
+    if (!up) this.deps.liveness.checkNow();
   }
 
   #perform(a: PlannedAction): void {
@@ -295,7 +326,7 @@ export class ServiceRunner {
         if (this.identity && isSameProcess(this.identity)) this.#watch(this.identity);
         return;
       case 'unmonitor':
-        this.deps.liveness.unwatch(name);
+        this.#unwatch();
         return;
       case 'exec': {
         if (!a.command) return;
@@ -326,12 +357,12 @@ export class ServiceRunner {
         if (outcome.ok) await this.deps.afterStart(this.service, []);
       } else if (kind === 'stop') {
         await this.deps.beforeStop(this.service);
-        this.deps.liveness.unwatch(this.service.name);
+        this.#unwatch();
         outcome = await stopService(this.service, this.identity, opts);
       } else {
         await this.deps.beforeStart(this.service);
         const stoppedDependants = await this.deps.beforeStop(this.service);
-        this.deps.liveness.unwatch(this.service.name);
+        this.#unwatch();
         outcome = await restartService(this.service, this.identity, opts);
         // The dependants started next ask whether this service runs: they must see the new process, or
         // they would ask for a start and wait for this very restart to end (a deadlock).
