@@ -1,39 +1,83 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
-// installed. BENCH_RUNS (default 12) sets the kills per supervisor, BENCH_IDLE_S (default 60) the
-// idle window, BENCH_ONLY=brokerwatch skips monit.
-import { idleBench, killBench } from './supervision.js';
-import type { IdleResult, KillResult } from './supervision.js';
+// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,soak"), BENCH_RUNS (kills and
+// hangs per case, default 12), BENCH_IDLE_S (default 60), BENCH_SOAK_S (default 600),
+// BENCH_ONLY=brokerwatch to skip monit.
+import { hangBench } from './hang.js';
+import type { HangRule } from './hang.js';
 import { monitAvailable, ms, stats, table } from './lib.js';
+import { soakBench } from './soak.js';
+import { idleBench, killBench } from './supervision.js';
 
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,soak').split(','));
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
+const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 600);
 const kinds: ('brokerwatch' | 'monit')[] = process.env.BENCH_ONLY === 'brokerwatch' || !monitAvailable() ? ['brokerwatch'] : ['brokerwatch', 'monit'];
 // Each kill comes after the broker has served through at least one full cycle (1 s), so that it is a
 // fresh crash and not a crash loop, for both supervisors alike; a random part picks the phase.
 const spacingMs = 1_500;
+const note = (s: string): boolean => process.stderr.write(`${s}\n`);
+const row = (who: string, what: string, v: number[]): string[] => {
+  const s = stats(v);
+  return [who, what, String(s.n), ms(s.min), ms(s.median), ms(s.p90), ms(s.max)];
+};
+const HEADER = ['supervisor', 'measure', 'n', 'min', 'median', 'p90', 'max'];
 
-const kill = new Map<string, KillResult>();
-const idle = new Map<string, IdleResult>();
-for (const k of kinds) {
-  process.stderr.write(`kill benchmark: ${k}, ${runs} runs …\n`);
-  kill.set(k, await killBench(k, runs, spacingMs));
-}
-for (const k of kinds) {
-  process.stderr.write(`idle benchmark: ${k}, ${idleSeconds} s …\n`);
-  idle.set(k, await idleBench(k, idleSeconds));
+if (sections.has('kill')) {
+  const rows: string[][] = [];
+  for (const k of kinds) {
+    note(`kill benchmark: ${k}, ${runs} runs …`);
+    const r = await killBench(k, runs, spacingMs);
+    rows.push(row(k, 'kill → start program run', r.detect), row(k, 'kill → CONNACK from new broker', r.serving));
+  }
+  table('SIGKILL of mosquitto (`set daemon 1`, random phase of the cycle)', HEADER, rows);
+  console.log('\nTargets: kill → start median ≤ 50 ms; kill → serving median ≤ 100 ms, p90 ≤ 200 ms.');
 }
 
-const rows: string[][] = [];
-for (const [k, r] of kill) {
-  const d = stats(r.detect);
-  const s = stats(r.serving);
-  rows.push([k, 'kill → start program run', String(d.n), ms(d.min), ms(d.median), ms(d.p90), ms(d.max)]);
-  rows.push([k, 'kill → CONNACK from new broker', String(s.n), ms(s.min), ms(s.median), ms(s.p90), ms(s.max)]);
+if (sections.has('idle')) {
+  const rows: string[][] = [];
+  for (const k of kinds) {
+    note(`idle benchmark: ${k}, ${idleSeconds} s …`);
+    const r = await idleBench(k, idleSeconds);
+    rows.push([k, `${r.cpuPercent.toFixed(2)} %`, `${r.rssMb.toFixed(1)} MB`]);
+  }
+  table(`Idle cost, one broker probed every second (${idleSeconds} s)`, ['supervisor', 'CPU (% of a core)', 'RSS (max)'], rows);
+  console.log('\nTargets: ≤ 0.5 % of a core and ≤ 70 MB RSS.');
 }
-table('SIGKILL of mosquitto (`set daemon 1`, random phase of the cycle)', ['supervisor', 'measure', 'n', 'min', 'median', 'p90', 'max'], rows);
-table(
-  `Idle cost, one broker probed every second (${idleSeconds} s)`,
-  ['supervisor', 'CPU (% of a core)', 'RSS (max)'],
-  [...idle].map(([k, r]) => [k, `${r.cpuPercent.toFixed(2)} %`, `${r.rssMb.toFixed(1)} MB`]),
-);
-console.log('\nTargets: kill → start median ≤ 50 ms; kill → serving median ≤ 100 ms, p90 ≤ 200 ms; idle ≤ 0.5 % of a core and ≤ 70 MB RSS.');
+
+if (sections.has('hang')) {
+  const rows: string[][] = [];
+  const cases: [string, HangRule, boolean][] = [
+    ['connect', 'connect', false],
+    ['connect', 'connect', true],
+    ['roundtrip', 'roundtrip', false],
+    ['roundtrip', 'roundtrip', true],
+  ];
+  for (const k of kinds) {
+    for (const [label, rule, early] of cases) {
+      if (k === 'monit' && rule === 'roundtrip') continue; // monit has no round trip
+      note(`hang benchmark: ${k}, ${label}${early ? ', 1–2 s after a restart' : ''}, ${runs} runs …`);
+      const v = await hangBench(k, rule, runs, early);
+      rows.push(row(k, `SIGSTOP → serving, ${label === 'connect' ? 'protocol mqtt' : 'roundtrip qos 1'}${early ? ', 1–2 s after a restart' : ''}`, v));
+    }
+  }
+  table('Hung broker (SIGSTOP; `set daemon 1`, probe `with timeout 1 seconds`)', HEADER, rows);
+  console.log('\nTargets: median ≤ 1.2 s; ≤ 1.5 s when the hang comes 1–2 s after a restart.');
+}
+
+if (sections.has('soak')) {
+  note(`soak: ${soakSeconds} s of 1 s round trips …`);
+  const samples = await soakBench(soakSeconds, Math.max(1, Math.min(30, Math.round(soakSeconds / 20))));
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  const maxRss = Math.max(...samples.map((s) => s.rssMb));
+  const maxSockets = Math.max(...samples.map((s) => s.sockets));
+  table(
+    `Soak: a 1 s round trip for ${soakSeconds} s`,
+    ['measure', 'start', 'end', 'max'],
+    [
+      ['open sockets', String(first?.sockets ?? '?'), String(last?.sockets ?? '?'), String(maxSockets)],
+      ['RSS', `${first?.rssMb.toFixed(1) ?? '?'} MB`, `${last?.rssMb.toFixed(1) ?? '?'} MB`, `${maxRss.toFixed(1)} MB`],
+    ],
+  );
+}

@@ -1,74 +1,97 @@
 // `if failed [host H] port N …`: a TCP (or TLS) connect, or with `protocol mqtt` a CONNECT answered
-// by CONNACK 0 — monit's meaning. `retry N` tries again before reporting a failure.
-import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import { readFileSync } from 'node:fs';
-import type { Condition } from '../config/model.js';
-import type { FailureClass, CheckResult } from './result.js';
+// by CONNACK 0 — monit's meaning — or with `roundtrip` a publish/subscribe round trip. `retry N`
+// tries again before reporting a failure; `responsetime OP N ms` judges the total time. MQTT rules
+// also watch between cycles (mqtt/watch.ts), so a hung broker is seen one timeout after it froze.
+import type { Service } from '../config/model.js';
+import { compare } from './compare.js';
+import { asFailure, ProbeFailure, socketFailure } from './mqtt/classify.js';
+import type { Phase } from './mqtt/classify.js';
+import { endpointOf, openSocket, readTlsMaterial, where } from './mqtt/endpoint.js';
+import type { Endpoint, PortCondition } from './mqtt/endpoint.js';
+import { mqttProbe } from './mqtt/probe.js';
+import type { ProbeOutcome } from './mqtt/probe.js';
+import { MqttWatch } from './mqtt/watch.js';
+import type { CheckResult } from './result.js';
 import type { Check, CheckContext } from './types.js';
-import { mqttConnectProbe } from './mqtt-connect.js';
-import { classifySocketError, compare } from './compare.js';
-
-type PortCondition = Extract<Condition, { kind: 'port' }>;
-
-interface Attempt {
-  readonly ok: boolean;
-  readonly class?: FailureClass;
-  readonly message: string;
-  readonly ms: number;
-  readonly metrics?: Record<string, number>;
-}
 
 /** A port test; the protocol decides what "answers" means. */
-export function portCheck(cond: PortCondition): Check {
+export function portCheck(cond: PortCondition, service?: Service): Check {
+  const ep = endpointOf(cond, service);
+  const isMqtt = cond.protocol === 'mqtt';
+  let watch: MqttWatch | undefined;
   return {
     async run(ctx: CheckContext): Promise<CheckResult> {
-      let last: Attempt | undefined;
-      for (let i = 0; i <= cond.retry; i++) {
-        if (ctx.signal.aborted) break;
-        last = cond.protocol === 'mqtt' ? await mqttConnectProbe(cond, ctx.signal) : await tcpProbe(cond, ctx.signal);
+      let last: ProbeOutcome | undefined;
+      for (let i = 0; i <= cond.retry && !ctx.signal.aborted; i++) {
+        last = isMqtt ? await mqttProbe(ep, cond.mqtt?.roundTrip, cond.timeoutMs, ctx.signal) : await tcpProbe(ep, cond.timeoutMs, ctx.signal);
         if (last.ok) break;
       }
-      const a = last ?? { ok: false, class: 'internal' as const, message: 'check aborted', ms: 0 };
-      const where = `${cond.host}:${cond.port}`;
-      if (a.ok && cond.responseTime && !compare(a.ms, cond.responseTime.op, cond.responseTime.ms)) {
-        return { ruleId: ctx.rule.id, status: 'failed', class: 'latency', message: `${where} answered in ${a.ms} ms, not ${cond.responseTime.op} ${cond.responseTime.ms} ms`, metrics: { responseMs: a.ms, ...a.metrics } };
+      const a = last ?? { ok: false, class: 'internal' as const, message: 'check aborted', metrics: {} };
+      const w = where(ep);
+      const total = a.metrics.totalMs ?? 0;
+      if (a.ok && cond.responseTime && !compare(total, cond.responseTime.op, cond.responseTime.ms)) {
+        return { ruleId: ctx.rule.id, status: 'failed', class: 'latency', message: `${w}: ${a.message} in ${total} ms, not ${cond.responseTime.op} ${cond.responseTime.ms} ms`, metrics: a.metrics };
       }
       return {
         ruleId: ctx.rule.id,
         status: a.ok ? 'ok' : 'failed',
         ...(a.class ? { class: a.class } : {}),
-        message: a.ok ? `${where} answered in ${a.ms} ms` : `${where}: ${a.message}`,
-        metrics: { responseMs: a.ms, ...a.metrics },
+        message: a.ok ? `${w}: ${a.message} in ${total} ms` : `${w}: ${a.message}`,
+        metrics: a.metrics,
       };
     },
-  };
+    ...(isMqtt
+      ? {
+          watch(ctx, report, connection) {
+            watch?.close();
+            watch = new MqttWatch(
+              ep,
+              cond.timeoutMs,
+              (f) => report({ ruleId: ctx.rule.id, status: 'failed', class: f.class_, message: `${where(ep)}: ${f.message}` }),
+              cond.mqtt?.roundTrip,
+              connection,
+            );
+            watch.start();
+          },
+          close() {
+            watch?.close();
+            watch = undefined;
+          },
+        }
+      : {}),
+  } satisfies Check;
 }
 
-/** A plain (or TLS) connect with a deadline. */
-function tcpProbe(cond: PortCondition, signal: AbortSignal): Promise<Attempt> {
+/** A plain (or TLS) connect within the timeout, classified like the MQTT probe's first step. */
+async function tcpProbe(ep: Endpoint, timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> {
   const t0 = performance.now();
-  return new Promise((resolve) => {
-    const opts = { host: cond.host, port: cond.port, ...(cond.ipVersion ? { family: cond.ipVersion } : {}) };
-    const sock = cond.tls
-      ? tlsConnect({
-          ...opts,
-          rejectUnauthorized: cond.tls.verify,
-          ...(cond.tls.caFile ? { ca: readFileSync(cond.tls.caFile) } : {}),
-          ...(cond.tls.serverName ? { servername: cond.tls.serverName } : {}),
-        })
-      : netConnect(opts);
-    const done = (a: Omit<Attempt, 'ms'>): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      resolve({ ...a, ms: Math.round(performance.now() - t0) });
-    };
-    const onAbort = (): void => done({ ok: false, class: 'internal', message: 'check aborted' });
-    const timer = setTimeout(() => done({ ok: false, class: 'connect-timeout', message: `no connection within ${cond.timeoutMs} ms` }), cond.timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.once(cond.tls ? 'secureConnect' : 'connect', () => done({ ok: true, message: 'connected' }));
-    sock.once('error', (e: NodeJS.ErrnoException) => done(classifySocketError(e)));
-  });
+  const ms = (): number => Math.round(performance.now() - t0);
+  try {
+    const material = ep.tls ? await readTlsMaterial(ep.tls) : undefined;
+    await new Promise<void>((resolve, reject) => {
+      const sock = openSocket(ep, material);
+      let phase: Phase = 'tcp';
+      const done = (f?: ProbeFailure): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        sock.destroy();
+        if (f) reject(f);
+        else resolve();
+      };
+      const onAbort = (): void => done(new ProbeFailure('internal', 'check aborted'));
+      const timer = setTimeout(() => done(new ProbeFailure('connect-timeout', `${phase === 'tcp' ? 'no TCP connection' : 'TLS handshake not finished'} within ${timeoutMs} ms`)), timeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      sock.once('connect', () => {
+        phase = 'tls';
+        if (!ep.tls) done();
+      });
+      sock.once('secureConnect', () => done());
+      sock.on('error', (e: NodeJS.ErrnoException) => done(socketFailure(e, phase, timeoutMs)));
+      sock.once('close', () => done(new ProbeFailure(phase === 'tls' ? 'tls' : 'port-closed', 'connection closed')));
+    });
+    return { ok: true, message: ep.tls ? 'TLS connection' : 'connection', metrics: { connectMs: ms(), totalMs: ms() } };
+  } catch (e) {
+    const f = asFailure(e);
+    return { ok: false, class: f.class_, message: f.message, metrics: { totalMs: ms() } };
+  }
 }
-

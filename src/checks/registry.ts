@@ -6,6 +6,7 @@ import { fileCheck } from './file.js';
 import { portCheck } from './port.js';
 import { changedCheck, resourceCheck, uptimeCheck } from './process.js';
 import { statusCheck } from './program.js';
+import { sysCheck } from './sys.js';
 import type { Check } from './types.js';
 
 type Factory = (cond: Condition, service: Service) => Check | undefined;
@@ -13,7 +14,7 @@ type Factory = (cond: Condition, service: Service) => Check | undefined;
 const REGISTRY: { readonly [K in Condition['kind']]: Factory } = {
   nonexist: (c, s) => (s.type === 'file' ? fileCheck(c) : undefined),
   exist: (c, s) => (s.type === 'file' ? fileCheck(c) : undefined),
-  port: (c) => (c.kind === 'port' ? portCheck(c) : undefined),
+  port: (c, s) => (c.kind === 'port' ? portCheck(c, s) : undefined),
   resource: (c) => (c.kind === 'resource' ? resourceCheck(c) : undefined),
   uptime: (c) => (c.kind === 'uptime' ? uptimeCheck(c) : undefined),
   changed: (c, s) => (c.kind !== 'changed' ? undefined : s.type === 'file' ? fileCheck(c) : s.type === 'program' ? statusCheck(c) : changedCheck(c)),
@@ -25,8 +26,7 @@ const REGISTRY: { readonly [K in Condition['kind']]: Factory } = {
   permission: (c) => fileCheck(c),
   uid: (c) => fileCheck(c),
   gid: (c) => fileCheck(c),
-  // $SYS rules are evaluated by the MQTT health probes.
-  sys: () => undefined,
+  sys: (c, s) => (c.kind === 'sys' ? sysCheck(c, s) : undefined),
 };
 
 /** The check for one rule, or undefined when the runner or the state machine decides it. */

@@ -377,6 +377,8 @@ export class ServiceRunner {
     if (outcome.identity) {
       this.identity = outcome.identity;
       this.#watch(outcome.identity);
+      // A fresh connection to the new broker at once: a hang right after a restart is watched too.
+      if (outcome.ok) this.#startWatches();
     } else if (kind === 'stop' && outcome.ok) {
       this.identity = undefined;
     }

@@ -1,0 +1,90 @@
+// Hang benchmark: SIGSTOP the broker (the kernel still accepts TCP, nothing answers) at a random
+// phase of the cycle and measure stop → CONNACK from a new broker, under the very rules a monit user
+// writes (`set daemon 1`, `protocol mqtt with timeout 1 seconds then restart`), and the same 1–2 s
+// after a restart, when monit still pauses port tests for the start timeout. brokerwatch also runs
+// the round-trip rule.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrokerSetup, Supervisor } from './lib.js';
+import { alive, brokerSetup, cleanupBroker, readPid, sleep, startBrokerwatch, startMonit, waitServing, wallMs } from './lib.js';
+
+export type HangRule = 'connect' | 'roundtrip';
+
+function rules(b: BrokerSetup, rule: HangRule, extra: string): string {
+  const test = rule === 'roundtrip' ? 'protocol mqtt roundtrip qos 1' : 'protocol mqtt';
+  return [
+    'set daemon 1',
+    extra,
+    `check process mosquitto with pidfile ${b.pidfile}`,
+    `  start program = "${b.startScript}" with timeout 10 seconds`,
+    `  if failed host 127.0.0.1 port ${b.port} ${test} with timeout 1 seconds then restart`,
+    '',
+  ].join('\n');
+}
+
+async function launch(kind: 'brokerwatch' | 'monit', b: BrokerSetup, rule: HangRule): Promise<Supervisor> {
+  const file = join(b.dir, `${kind}.rc`);
+  if (kind === 'monit') {
+    await writeFile(file, rules(b, rule, [`set pidfile ${join(b.dir, 'monit.pid')}`, `set idfile ${join(b.dir, 'monit.id')}`, `set statefile ${join(b.dir, 'monit.state')}`, `set log ${join(b.dir, 'monit.log')}`].join('\n')));
+    return startMonit(file, join(b.dir, 'monit.out'));
+  }
+  await writeFile(file, rules(b, rule, `set statefile ${join(b.dir, 'state.json')}`));
+  return startBrokerwatch(file, join(b.dir, 'brokerwatch.log'));
+}
+
+async function serving(b: BrokerSetup, deadlineMs: number): Promise<number> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const pid = readPid(b.pidfile);
+    if (pid && alive(pid) && (await waitServing(b.port, 300))) return pid;
+    await sleep(20);
+  }
+  throw new Error(`broker not serving within ${deadlineMs} ms (see ${b.dir})`);
+}
+
+/** Ends a stopped broker the supervisor left behind (monit may), so the next run starts clean. */
+function reap(pid: number): void {
+  if (!alive(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
+
+/**
+ * SIGSTOPs the broker `runs` times; `early` puts each hang 1–2 s after a restart (caused by a
+ * SIGKILL), otherwise 1.5–2.5 s after the broker was last seen serving. Returns stop → serving (ms).
+ */
+export async function hangBench(kind: 'brokerwatch' | 'monit', rule: HangRule, runs: number, early: boolean): Promise<number[]> {
+  const b = await brokerSetup(`${kind}-hang`);
+  const sup = await launch(kind, b, rule);
+  const out: number[] = [];
+  try {
+    await serving(b, 20_000);
+    for (let i = 0; i < runs; i++) {
+      let pid = await serving(b, 30_000);
+      if (early) {
+        process.kill(pid, 'SIGKILL');
+        const back = await waitServing(b.port, 30_000, 1);
+        if (back === undefined) throw new Error(`${kind}: no restart after SIGKILL`);
+        pid = await serving(b, 30_000);
+        await sleep(Math.max(0, back + 1000 + Math.random() * 1000 - wallMs()));
+      } else {
+        await sleep(1500 + Math.random() * 1000);
+      }
+      const t0 = wallMs();
+      process.kill(pid, 'SIGSTOP');
+      const up = await waitServing(b.port, 60_000, 2);
+      if (up === undefined) throw new Error(`${kind}: broker not serving again after SIGSTOP ${i + 1}`);
+      out.push(up - t0);
+      reap(pid);
+    }
+  } finally {
+    await sup.stop();
+    const pid = readPid(b.pidfile);
+    if (pid) reap(pid);
+    await cleanupBroker(b);
+  }
+  return out;
+}

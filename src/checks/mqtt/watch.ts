@@ -1,0 +1,198 @@
+// The between-cycles watch of an MQTT port rule: one persistent connection (unique id, clean
+// session) asked for an answer every ~200 ms — a PINGREQ, or for round-trip rules a QoS 0 message
+// on a private topic — so a hung broker (SIGSTOP: the kernel still accepts TCP, nothing answers) is
+// seen one timeout after it froze instead of at the next cycle. A failure is reported once per
+// episode; then the watch stays quiet and reconnects with backoff until a connection works again.
+import { generate } from 'mqtt-packet';
+import type { RoundTrip } from '../../config/model.js';
+import { asFailure, ProbeFailure } from './classify.js';
+import { probeClientId, readTlsMaterial, token } from './endpoint.js';
+import type { Endpoint } from './endpoint.js';
+import { subscribe } from './flow.js';
+import { MqttSession } from './session.js';
+
+/** How often an answer is asked for while the broker answers. */
+export const WATCH_INTERVAL_MS = 200;
+const KEEPALIVE_S = 60;
+const DROP_RECONNECT_MS = 100;
+const PINGREQ = Buffer.from([0xc0, 0x00]);
+
+/** Wait before reconnect attempt N (from 0): every second for ten seconds, then growing by half a
+ *  second to 5 s while the broker stays unreachable. The first retry, and a refused connection (it
+ *  costs nothing and means a broker being restarted, typically by us) for ten seconds, come after
+ *  250 ms, so a restarted broker is watched again before it can hang unseen. */
+export function reconnectDelay(n: number, refused = false): number {
+  if (n === 0 || (refused && n < 40)) return 250;
+  return n < 10 ? 1_000 : Math.min(1_000 + 500 * (n - 9), 5_000);
+}
+
+/** Where a watch is; `up` means a working connection being pinged. */
+export type WatchState = 'connecting' | 'up' | 'waiting' | 'closed';
+
+/** A persistent, pinged connection; see the file comment. */
+export class MqttWatch {
+  #state: WatchState = 'waiting';
+  #session: MqttSession | undefined;
+  /** A connection worked since the last report: the next failure opens an episode and is reported. */
+  #armed = false;
+  #connected = false;
+  #attempts = 0;
+  /** performance.now() of the unanswered request, 0 when none is outstanding. */
+  #sentAt = 0;
+  #tick: NodeJS.Timeout | undefined;
+  #deadline: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  // Encoded once per connection: an answered ping allocates nothing of ours.
+  #request: Buffer = PINGREQ;
+  #topic: string | undefined;
+  readonly #answered = (): void => {
+    this.#sentAt = 0;
+    if (this.#deadline) {
+      clearTimeout(this.#deadline);
+      this.#deadline = undefined;
+    }
+  };
+
+  constructor(
+    readonly ep: Endpoint,
+    readonly timeoutMs: number,
+    readonly report: (f: ProbeFailure) => void,
+    readonly roundTrip?: RoundTrip,
+    /** Told when the connection comes up or goes away: a drop is the kernel's instant news of a crash. */
+    readonly onConnection?: (up: boolean) => void,
+  ) {}
+
+  /** Where the watch is (for tests and status). */
+  get state(): WatchState {
+    return this.#state;
+  }
+
+  /** Starts connecting; failures before the first working connection are not reported (the
+   *  cycle's probe judges a broker that never answered). */
+  start(): void {
+    if (this.#state === 'waiting') void this.#connect();
+  }
+
+  /** Ends the watch with a clean DISCONNECT. */
+  close(): void {
+    this.#state = 'closed';
+    clearTimeout(this.#retry);
+    this.#teardown();
+  }
+
+  async #connect(): Promise<void> {
+    this.#state = 'connecting';
+    const s = new MqttSession(this.ep, probeClientId(`${this.ep.clientIdPrefix}w`, this.ep.version));
+    this.#session = s;
+    const limit = setTimeout(() => s.fail(connectTimeout(s, this.timeoutMs)), this.timeoutMs).unref();
+    try {
+      const material = this.ep.tls ? await readTlsMaterial(this.ep.tls) : undefined;
+      await s.connect({ keepaliveS: KEEPALIVE_S, ...(material ? { material } : {}) });
+      if (this.roundTrip) {
+        this.#topic = `${this.roundTrip.topic}/${process.pid}-${token(6)}`;
+        await subscribe(s, this.#topic, 0);
+        this.#request = generate({ cmd: 'publish', topic: this.#topic, payload: Buffer.from('w'), qos: 0, retain: false, dup: false }, { protocolVersion: this.ep.version });
+      }
+    } catch (e) {
+      this.#session = undefined;
+      s.disconnect();
+      // Read through the getter: the await above may have seen close().
+      if (this.state !== 'closed') this.#failed(asFailure(e));
+      return;
+    } finally {
+      clearTimeout(limit);
+    }
+    if (this.state === 'closed') return s.disconnect();
+    this.#up(s);
+  }
+
+  #setConnected(up: boolean): void {
+    if (this.#connected === up) return;
+    this.#connected = up;
+    this.onConnection?.(up);
+  }
+
+  #up(s: MqttSession): void {
+    this.#state = 'up';
+    this.#setConnected(true);
+    this.#armed = true;
+    this.#attempts = 0;
+    this.#sentAt = 0;
+    const topic = this.#topic;
+    if (topic === undefined) s.onPingresp = this.#answered;
+    else
+      s.onPublish = (p) => {
+        if (p.topic === topic) this.#answered();
+      };
+    s.onEnd = (f) => this.#dropped(f);
+    this.#tick = setInterval(() => this.#ask(), WATCH_INTERVAL_MS).unref();
+  }
+
+  #ask(): void {
+    if (!this.#session) return;
+    if (this.#sentAt === 0) {
+      this.#sentAt = performance.now();
+      this.#session.sendRaw(this.#request);
+      if (this.timeoutMs <= WATCH_INTERVAL_MS) this.#deadline = setTimeout(() => this.#overdue(), this.timeoutMs).unref();
+    } else if (!this.#deadline) {
+      // Still unanswered a tick later (rare while healthy): only now a timer for the exact
+      // deadline, so an answered ping costs no timer of its own and no wakeup but the tick's.
+      this.#deadline = setTimeout(() => this.#overdue(), Math.max(0, this.#sentAt + this.timeoutMs - performance.now())).unref();
+    }
+  }
+
+  #overdue(): void {
+    this.#deadline = undefined;
+    if (this.#sentAt === 0 || this.#state !== 'up') return;
+    // Timers run before I/O in Node's loop: after a stall of our own, an answer may be sitting in
+    // the socket unread. setImmediate runs after the poll phase has read it.
+    setImmediate(() => {
+      if (this.#sentAt === 0 || this.#state !== 'up') return;
+      const what = this.#topic === undefined ? 'PINGREQ unanswered' : 'round-trip message not delivered';
+      const f = new ProbeFailure(this.#topic === undefined ? 'connect-timeout' : 'not-delivered', `no answer within ${this.timeoutMs} ms (${what}; broker hung?)`);
+      this.#teardown();
+      this.#failed(f);
+    });
+  }
+
+  /** The connection ended under us: a quick reconnect tells a dead broker (refused) from a blip,
+   *  and its failure, not the drop, is what gets reported. */
+  #dropped(_f: ProbeFailure): void {
+    if (this.#state !== 'up') return;
+    this.#teardown();
+    this.#state = 'waiting';
+    // A dying broker's sockets close one by one: right away, its listener may still accept and
+    // then reset, which would read as a protocol error instead of "refused".
+    this.#retry = setTimeout(() => void this.#connect(), DROP_RECONNECT_MS).unref();
+  }
+
+  #failed(f: ProbeFailure): void {
+    if (this.#armed) {
+      this.#armed = false;
+      this.report(f);
+    }
+    this.#state = 'waiting';
+    this.#retry = setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed')).unref();
+  }
+
+  #teardown(): void {
+    this.#setConnected(false);
+    clearInterval(this.#tick);
+    clearTimeout(this.#deadline);
+    this.#tick = undefined;
+    this.#deadline = undefined;
+    this.#sentAt = 0;
+    const s = this.#session;
+    this.#session = undefined;
+    if (s) {
+      s.onEnd = undefined;
+      s.disconnect();
+    }
+  }
+}
+
+/** The failure of a (re)connection that did not finish in time, named by the step it was in. */
+function connectTimeout(s: MqttSession, timeoutMs: number): ProbeFailure {
+  const what = { tcp: 'no TCP connection', tls: 'TLS handshake not finished', mqtt: 'no CONNACK', open: 'no SUBACK' }[s.phase];
+  return new ProbeFailure(s.phase === 'open' ? 'subscribe-timeout' : 'connect-timeout', `no answer within ${timeoutMs} ms (${what})`);
+}

@@ -1,0 +1,156 @@
+// The between-cycles watch against a real mosquitto: a SIGSTOPped broker (the kernel still accepts
+// TCP, nothing answers) is reported one timeout after it froze, once per episode; a killed broker is
+// reported as refused; a healthy one costs little and reports nothing; close() leaves no socket.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { portCheck } from '../../src/checks/port.js';
+import type { CheckResult } from '../../src/checks/result.js';
+import type { Check } from '../../src/checks/types.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import type { RunningMosquitto } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service } from './fixtures.js';
+
+const LIMIT = { timeout: 30_000 };
+const TIMEOUT_MS = 1_000;
+const cleanups: Array<() => Promise<void> | void> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function broker(): Promise<RunningMosquitto> {
+  const b = await startMosquitto();
+  cleanups.push(b.stop);
+  return b;
+}
+
+/** Starts the watch of COND; its reports are collected with the time they came. */
+function watched(cond: ReturnType<typeof mqttPort>): { check: Check; reports: Array<{ at: number; result: CheckResult }> } {
+  const r = rule(cond);
+  const check = portCheck(cond);
+  const reports: Array<{ at: number; result: CheckResult }> = [];
+  assert.ok(check.watch);
+  check.watch({ service: service([r]), rule: r }, (result) => reports.push({ at: performance.now(), result }));
+  cleanups.push(() => check.close?.());
+  return { check, reports };
+}
+
+/** Stops PID (SIGSTOP) and resumes it at cleanup, so the broker can be stopped for good. */
+function freeze(pid: number): number {
+  process.kill(pid, 'SIGSTOP');
+  cleanups.push(() => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  });
+  return performance.now();
+}
+
+/** Waits until the watch holds its connection (one more client socket than BASELINE). */
+async function connected(baseline: number): Promise<void> {
+  await waitFor(() => openSockets() > baseline, { message: 'the watch never connected' });
+  await delay(300); // a few pings answered
+}
+
+void describe('ping watch', () => {
+  let b: RunningMosquitto;
+  void test('a SIGSTOPped broker is reported once, within timeout + 500 ms', LIMIT, async (t) => {
+    b = await broker();
+    const baseline = openSockets();
+    const { check, reports } = watched(mqttPort(b.port, { timeoutMs: TIMEOUT_MS }));
+    await connected(baseline);
+    assert.equal(reports.length, 0);
+    const frozenAt = freeze(b.pid);
+    await waitFor(() => reports.length > 0, { timeoutMs: 5_000, message: 'no report' });
+    const latency = (reports[0]?.at ?? 0) - frozenAt;
+    t.diagnostic(`hang seen ${Math.round(latency)} ms after SIGSTOP (timeout ${TIMEOUT_MS} ms)`);
+    assert.ok(latency >= TIMEOUT_MS - 50 && latency < TIMEOUT_MS + 500, `latency ${latency}`);
+    const first = reports[0]?.result;
+    assert.equal(first?.status, 'failed');
+    assert.equal(first?.class, 'connect-timeout');
+    assert.match(first?.message ?? '', /no answer within 1000 ms/);
+    // Reconnect attempts fail too, but the episode was reported already.
+    await delay(2_500);
+    assert.equal(reports.length, 1);
+
+    // Resumed: a connection works again, which ends the episode; the next hang is a new one.
+    process.kill(b.pid, 'SIGCONT');
+    await waitFor(() => openSockets() > baseline, { timeoutMs: 8_000, message: 'no reconnect after SIGCONT' });
+    await delay(1_500);
+    freeze(b.pid);
+    await waitFor(() => reports.length > 1, { timeoutMs: 10_000, message: 'second hang not reported' });
+    process.kill(b.pid, 'SIGCONT');
+    check.close?.();
+    await noSocketsLeft(baseline);
+  });
+
+  void test('a killed broker is reported as refused at once', LIMIT, async () => {
+    const b2 = await broker();
+    const baseline = openSockets();
+    const { check, reports } = watched(mqttPort(b2.port, { timeoutMs: TIMEOUT_MS }));
+    await connected(baseline);
+    const t0 = performance.now();
+    process.kill(b2.pid, 'SIGKILL');
+    await waitFor(() => reports.length > 0, { message: 'no report' });
+    assert.ok((reports[0]?.at ?? 0) - t0 < 500);
+    assert.equal(reports[0]?.result.class, 'port-closed');
+    assert.match(reports[0]?.result.message ?? '', /refused/);
+    check.close?.();
+    await noSocketsLeft(baseline);
+  });
+
+  void test('a broker that never answered is left to the cycle: no report', LIMIT, async () => {
+    const port = await freePort();
+    const baseline = openSockets();
+    const { check, reports } = watched(mqttPort(port, { timeoutMs: 300 }));
+    await delay(1_500);
+    assert.equal(reports.length, 0);
+    check.close?.();
+    await noSocketsLeft(baseline);
+  });
+
+  void test('a healthy broker: no report, little CPU, one socket, released by close()', LIMIT, async (t) => {
+    const b3 = await broker();
+    const baseline = openSockets();
+    const { check, reports } = watched(mqttPort(b3.port, { timeoutMs: TIMEOUT_MS }));
+    await connected(baseline);
+    assert.equal(openSockets(), baseline + 1);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await delay(3_000);
+    const cpu = process.cpuUsage(cpu0);
+    const share = ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100;
+    t.diagnostic(`ping watch: ${share.toFixed(2)} % of a core (whole test process, pings every 200 ms)`);
+    assert.equal(reports.length, 0);
+    // A guard against busy loops, loose enough for a loaded machine (about 0.3 % when idle).
+    assert.ok(share < 5, `${share} %`);
+    check.close?.();
+    await noSocketsLeft(baseline);
+  });
+});
+
+void describe('round-trip watch', () => {
+  void test('a SIGSTOPped broker is reported as not-delivered within timeout + 500 ms', LIMIT, async (t) => {
+    const b = await broker();
+    const baseline = openSockets();
+    // One socket even for a two-connection rule: the watch proves the loop runs, the cycle the rest.
+    const { check, reports } = watched(mqttPort(b.port, { timeoutMs: TIMEOUT_MS, roundTrip: roundTrip(1, true) }));
+    await connected(baseline);
+    assert.equal(openSockets(), baseline + 1);
+    assert.equal(reports.length, 0);
+    const frozenAt = freeze(b.pid);
+    await waitFor(() => reports.length > 0, { timeoutMs: 5_000, message: 'no report' });
+    const latency = (reports[0]?.at ?? 0) - frozenAt;
+    t.diagnostic(`round-trip watch: hang seen ${Math.round(latency)} ms after SIGSTOP`);
+    assert.ok(latency < TIMEOUT_MS + 500, `latency ${latency}`);
+    assert.equal(reports[0]?.result.class, 'not-delivered');
+    assert.match(reports[0]?.result.message ?? '', /no answer within 1000 ms/);
+    process.kill(b.pid, 'SIGCONT');
+    check.close?.();
+    await noSocketsLeft(baseline);
+  });
+});
