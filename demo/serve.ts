@@ -16,6 +16,8 @@ export async function startBroker(opts: { host: string; port: number }): Promise
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // Small MQTT packets must not wait for Nagle's algorithm (40 ms per round trip otherwise).
+    socket.setNoDelay(true);
     aedes.handle(socket);
   });
   try {
