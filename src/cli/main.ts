@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `brokerwatch` command: monit's flags (-c, -t, -v, -I) and, later, its verbs.
+// The `brokerwatch` command: monit's flags (-c, -t, -v, -I) and its verbs (verbs.ts).
 import { Command } from 'commander';
 import { findRulesFile, defaultRulesFiles } from '../config/loader.js';
 import { checkRules } from './check.js';
 import { runDaemon } from './run-daemon.js';
+import { registerVerbs } from './verbs.js';
 
 const program = new Command();
 program
@@ -27,5 +28,7 @@ program
     }
     process.exit(await runDaemon(file));
   });
+
+registerVerbs(program);
 
 await program.parseAsync(process.argv);

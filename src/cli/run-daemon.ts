@@ -2,10 +2,15 @@
 // bad file is reported and the old rules keep running) and reopens the log; SIGTERM/SIGINT stop
 // brokerwatch and leave the brokers running.
 import { rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import { Daemon } from '../daemon/daemon.js';
+import { startAlerts } from '../alerts/index.js';
+import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../daemon/logger.js';
+import { startHttpServer } from '../http/server.js';
+import type { HttpServer } from '../http/server.js';
 
 /** Runs until a stop signal; resolves with the exit code. */
 export async function runDaemon(file: string): Promise<number> {
@@ -21,37 +26,78 @@ export async function runDaemon(file: string): Promise<number> {
   const log = createLogger(loaded.config.log);
   for (const w of loaded.warnings) log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
   const daemon = new Daemon(loaded.config, { logger: log.logger });
+  // Alerts subscribe before the first cycle, so that cycle's events are alerted too.
+  const httpd = loaded.config.httpd;
+  let alerts: Alerts;
+  try {
+    alerts = await startAlerts(daemon, {
+      config: loaded.config,
+      logger: log.logger,
+      stateDir: daemon.stateDir,
+      ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
+    });
+  } catch (e) {
+    log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
+    log.flush();
+    return 1;
+  }
   const pidfile = loaded.config.pidfile;
   if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
   // Handlers first: a SIGHUP during start-up must not end the daemon (Node's default for SIGHUP).
-  let reloading = Promise.resolve();
+  // SIGHUP and the API's reload share one path and one queue.
+  let reloading: Promise<unknown> = Promise.resolve();
   let started: Promise<void> = Promise.resolve();
-  process.on('SIGHUP', () => {
-    log.reopen();
-    reloading = reloading.then(async () => {
+  const reloadRules = (): Promise<{ ok: boolean; errors?: string[] }> => {
+    const run = reloading.then(async () => {
       await started;
       try {
         const next = await loadRules(file);
         for (const w of next.warnings) log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
         await daemon.reload(next.config);
+        alerts.reload(next.config);
+        return { ok: true };
       } catch (e) {
         if (e instanceof ConfigError) {
-          for (const d of e.diagnostics.filter((x) => x.severity === 'error')) log.logger.error({ file: d.pos.file, line: d.pos.line, col: d.pos.col }, d.message);
+          const errors = e.diagnostics.filter((x) => x.severity === 'error');
+          for (const d of errors) log.logger.error({ file: d.pos.file, line: d.pos.line, col: d.pos.col }, d.message);
           log.logger.error({ file }, 'reload refused: the rules file has errors; the old rules keep running');
-        } else {
-          log.logger.error({ file, err: e }, 'reload failed; the old rules keep running');
+          return { ok: false, errors: errors.map(formatDiagnostic) };
         }
+        log.logger.error({ file, err: e }, 'reload failed; the old rules keep running');
+        return { ok: false, errors: [] };
       }
     });
+    reloading = run;
+    return run;
+  };
+  process.on('SIGHUP', () => {
+    log.reopen();
+    void reloadRules();
   });
   started = daemon.start();
   await started;
 
+  let http: HttpServer | undefined;
+  if (loaded.config.httpd) {
+    try {
+      http = await startHttpServer(daemon, {
+        config: loaded.config,
+        logger: log.logger,
+        rulesFile: resolve(file),
+        reload: reloadRules,
+        quit: () => process.kill(process.pid, 'SIGTERM'),
+      });
+    } catch (e) {
+      log.logger.error({ err: e, port: loaded.config.httpd.port }, 'cannot start the status API; supervising without it');
+    }
+  }
+
   return new Promise<number>((resolveExit) => {
     const stop = (signal: string): void => {
       log.logger.info({ signal }, 'brokerwatch stopping; brokers keep running');
-      void daemon
-        .stop()
+      void (http ? http.close() : Promise.resolve())
+        .then(() => daemon.stop())
+        .then(() => alerts.close())
         .then(async () => {
           if (pidfile) await rm(pidfile, { force: true });
           log.flush();

@@ -1,0 +1,109 @@
+// Delivery: one loop per lane (recipient), sending its queued alerts strictly in order. A failing
+// head blocks the alerts behind it (head-of-line), so a recipient never sees a recovery before the
+// failure; it is retried with backoff until accepted. Lanes are independent: a hung webhook never
+// delays a mail.
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../daemon/logger.js';
+import type { RetryOptions } from './backoff.js';
+import { retryDelay } from './backoff.js';
+import type { AlertQueue } from './queue.js';
+import type { Alert, Channel } from './types.js';
+
+/** A last-resort deadline per attempt, beyond each channel's own timeouts. */
+export const ATTEMPT_DEADLINE_MS = 120_000;
+
+/** What the delivery loops need. */
+export interface DelivererDeps {
+  readonly queue: AlertQueue;
+  /** The channel for an alert's recipient in the current rules; undefined when they no longer name it. */
+  channel(alert: Alert): Channel | undefined;
+  retry(): RetryOptions;
+  readonly log: Logger;
+}
+
+/** Runs the delivery loops. */
+export class Deliverer {
+  readonly #active = new Set<string>();
+  readonly #loops = new Set<Promise<void>>();
+  readonly #ac = new AbortController();
+  #closed = false;
+
+  constructor(private readonly deps: DelivererDeps) {}
+
+  /** Starts the lane's loop unless it runs already. */
+  wake(lane: string): void {
+    if (this.#closed || this.#active.has(lane)) return;
+    this.#active.add(lane);
+    const p = this.#run(lane);
+    this.#loops.add(p);
+    void p.finally(() => this.#loops.delete(p));
+  }
+
+  /** Resolves once nothing is queued. */
+  async idle(): Promise<void> {
+    const q = this.deps.queue;
+    while (q.size > 0) await once(q, 'removed');
+  }
+
+  /** Stops every loop, aborting sends in progress; what is queued stays on disk. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#ac.abort(new Error('alerts closing'));
+    await Promise.allSettled([...this.#loops]);
+  }
+
+  async #run(lane: string): Promise<void> {
+    const { queue, log } = this.deps;
+    let failures = 0;
+    try {
+      for (;;) {
+        // Checked and acted on with no await in between: a wake() for a new alert either finds the
+        // loop active or starts a new one.
+        const head = queue.head(lane);
+        if (this.#closed || !head) return;
+        const channel = this.#channel(head);
+        if (!channel) {
+          log.warn({ recipient: head.label, alertId: head.id }, 'recipient no longer in the rules: queued alert dropped');
+          await queue.remove(head);
+          continue;
+        }
+        queue.setSending(lane, head.id);
+        const started = performance.now();
+        try {
+          await channel.send(head, AbortSignal.any([this.#ac.signal, AbortSignal.timeout(ATTEMPT_DEADLINE_MS)]));
+        } catch (err) {
+          queue.setSending(lane, undefined);
+          if (this.#closed) return;
+          failures++;
+          const delay = retryDelay(failures, this.deps.retry());
+          log.warn(
+            { recipient: head.label, alertId: head.id, service: head.event.service, attempt: failures, retryInMs: delay, queued: queue.pending(lane).length, error: (err as Error).message },
+            'alert not delivered; will retry',
+          );
+          await sleep(delay, undefined, { signal: this.#ac.signal }).catch(() => undefined);
+          continue;
+        }
+        failures = 0;
+        // Still marked as being sent until it is removed: a fold in between must not take it.
+        await queue.remove(head);
+        queue.setSending(lane, undefined);
+        log.info(
+          { recipient: head.label, alertId: head.id, kind: head.kind, service: head.event.service, event: head.event.type, state: head.event.state, ms: Math.round(performance.now() - started) },
+          'alert delivered',
+        );
+      }
+    } finally {
+      this.#active.delete(lane);
+    }
+  }
+
+  #channel(alert: Alert): Channel | undefined {
+    try {
+      return this.deps.channel(alert);
+    } catch (err) {
+      this.deps.log.error({ err, recipient: alert.label }, 'cannot set up the alert channel (bug)');
+      return undefined;
+    }
+  }
+}

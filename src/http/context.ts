@@ -1,0 +1,101 @@
+// What every route needs: the daemon, the access policy and the scrubber of the rules now in force
+// (both follow a reload: new users and passwords count at once), the observer's counters, and the
+// DTO builders.
+import type { Config } from '../config/model.js';
+import type { Daemon } from '../daemon/daemon.js';
+import type { Logger } from '../daemon/logger.js';
+import { AccessPolicy } from './access.js';
+import type { ServiceDto, StatusDto } from './dto.js';
+import { daemonDto, serviceDto } from './dto.js';
+import type { DaemonObserver } from './observer.js';
+import { Scrubber, collectSecrets } from './secrets.js';
+
+/** What startHttpServer is given. */
+export interface HttpServerOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Reloads the rules file; `errors` are `FILE:LINE:COL: message` lines (only their positions are sent). */
+  readonly reload: () => Promise<{ ok: boolean; errors?: string[] }>;
+  /** Stops brokerwatch (the brokers keep running); called after the answer is sent. */
+  readonly quit: () => void;
+  readonly rulesFile: string;
+  /** Listen here instead of `set httpd port/address` (tests use port 0). */
+  readonly port?: number;
+  readonly address?: string;
+  /** Rate limits (tests lower or raise them). */
+  readonly limits?: { readonly failedLogins?: number; readonly loginWindowMs?: number; readonly actionsPerMinute?: number };
+}
+
+interface Security {
+  readonly policy: AccessPolicy;
+  readonly scrubber: Scrubber;
+}
+
+/** Shared state of one HTTP server. */
+export class HttpContext {
+  readonly log: Logger;
+  #actionId = 0;
+  #config: Config | undefined;
+  #security: Promise<Security> | undefined;
+  #scrubber: Scrubber;
+  /** Logged once per rules: problems of the allow list. */
+  #warned = new WeakSet<Config>();
+
+  constructor(
+    readonly daemon: Daemon,
+    readonly opts: HttpServerOptions,
+    readonly observer: DaemonObserver,
+  ) {
+    this.log = opts.logger.child({ component: 'http' });
+    this.#scrubber = new Scrubber(collectSecrets(opts.config));
+  }
+
+  /** The access policy and scrubber of the rules in force (rebuilt after a reload). */
+  security(): Promise<Security> {
+    const config = this.daemon.config;
+    if (config !== this.#config || !this.#security) {
+      this.#config = config;
+      // Secrets of the rules the server started with stay masked too: old messages may quote them.
+      this.#scrubber = new Scrubber([...new Set([...collectSecrets(config), ...collectSecrets(this.opts.config)])].sort((a, b) => b.length - a.length));
+      const scrubber = this.#scrubber;
+      this.#security = AccessPolicy.create(config.httpd ?? this.opts.config.httpd).then((policy) => {
+        if (!this.#warned.has(config)) {
+          this.#warned.add(config);
+          for (const p of policy.problems) this.log.warn({ rulesFile: this.opts.rulesFile }, `set httpd: ${p}`);
+          const [was, now] = [this.opts.config.httpd, config.httpd];
+          if (was && (now?.port !== was.port || now.address !== was.address || (now.tls === undefined) !== (was.tls === undefined))) {
+            this.log.warn({ rulesFile: this.opts.rulesFile }, 'set httpd: a new port, address or TLS setting takes effect when brokerwatch restarts; users and passwords already have');
+          }
+        }
+        return { policy, scrubber };
+      });
+    }
+    return this.#security;
+  }
+
+  /** The scrubber of the rules in force (synchronous; refreshed by security()). */
+  get scrubber(): Scrubber {
+    if (this.daemon.config !== this.#config) void this.security();
+    return this.#scrubber;
+  }
+
+  /** The next action id: monotonic for the life of this server. */
+  nextActionId(): number {
+    return ++this.#actionId;
+  }
+
+  /** The whole status. */
+  status(): StatusDto {
+    this.observer.sample();
+    const ctx = { scrubber: this.scrubber, restarts: (n: string) => this.observer.restarts(n) };
+    return { daemon: daemonDto(this.daemon, this.opts.rulesFile), services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)) };
+  }
+
+  /** One service, or undefined if there is none by that name. */
+  service(name: string): ServiceDto | undefined {
+    const r = this.daemon.runner(name);
+    if (!r) return undefined;
+    this.observer.sample();
+    return serviceDto(r.status(), { scrubber: this.scrubber, restarts: (n) => this.observer.restarts(n) });
+  }
+}

@@ -1,0 +1,60 @@
+// The request guards: who is asking (every route), may they act (action routes), and is it JSON
+// (action routes: a cross-site form cannot send application/json, so actions are CSRF-safe without
+// tokens). See access.ts for the semantics of `allow`.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BwError } from '../errors.js';
+import type { Access } from './access.js';
+import { isLocalHostHeader, normalizeIp, parseBasicAuth } from './access.js';
+import type { HttpContext } from './context.js';
+import type { LoginLimiter } from './login-limiter.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook; null until then. */
+    bwAccess: Access | null;
+  }
+}
+
+/** The global onRequest hook: authenticates the request or answers 401/429. */
+export function authenticate(ctx: HttpContext, limiter: LoginLimiter) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const { policy } = await ctx.security();
+    const ip = normalizeIp(req.ip);
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      if (limiter.locked(ip)) {
+        ctx.log.warn({ client: ip }, 'login refused: too many failed logins from this client');
+        throw new BwError('BW_RATE_LIMITED', 'too many failed logins; try again later');
+      }
+      const creds = parseBasicAuth(header);
+      const access = creds ? policy.authenticate(creds.user, creds.password) : undefined;
+      if (!access) {
+        limiter.fail(ip);
+        // The name is logged only if it is a real user: a password typed in the user field stays out.
+        const known = creds !== undefined && policy.isUser(creds.user);
+        ctx.log.warn({ client: ip, user: known ? creds.user : '(unknown user)' }, 'login failed');
+        throw new BwError('BW_UNAUTHORIZED', 'wrong user name or password');
+      }
+      req.bwAccess = access;
+      return;
+    }
+    if (policy.admitsAddress(ip) && isLocalHostHeader(req.headers.host)) {
+      req.bwAccess = { readOnly: true };
+      return;
+    }
+    throw new BwError('BW_UNAUTHORIZED');
+  };
+}
+
+/** Action routes: a user who is not read-only. A network-admitted client must log in (401). */
+export async function requireAdmin(req: FastifyRequest): Promise<void> {
+  const a = req.bwAccess;
+  if (!a || a.user === undefined) throw new BwError('BW_UNAUTHORIZED', 'actions need a user name and password');
+  if (a.readOnly) throw new BwError('BW_FORBIDDEN', `user '${a.user}' is read-only`);
+}
+
+/** Action routes: Content-Type application/json, checked before the body is read. */
+export async function requireJson(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new BwError('BW_UNSUPPORTED_MEDIA');
+}

@@ -1,0 +1,139 @@
+// GET /metrics: Prometheus metrics in brokerwatch's own registry (never prom-client's global one, so
+// two servers in one process, as in tests, never mix). Gauges and counters are read from the runners
+// at scrape time; timing histograms are fed once per completed cycle by the observer.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Daemon } from '../daemon/daemon.js';
+import type { RunnerStatus } from '../daemon/service-runner.js';
+import type { CheckResult } from '../checks/result.js';
+import type { DaemonObserver } from './observer.js';
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Probe metrics (ms) and the `step` label they get. */
+const STEPS: ReadonlyArray<readonly [string, string]> = [
+  ['connectMs', 'connect'],
+  ['subscribeMs', 'subscribe'],
+  ['publishAckMs', 'publish_ack'],
+  ['deliveryMs', 'delivery'],
+];
+
+/** The metrics of one daemon. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #observer: DaemonObserver;
+
+  constructor(daemon: Daemon, observer: DaemonObserver) {
+    this.#observer = observer;
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'brokerwatch_' });
+    const runners = (): RunnerStatus[] => daemon.runners().map((r) => r.status());
+    new Gauge({
+      name: 'brokerwatch_service_up',
+      help: 'Whether the service is healthy: 1 ok, 0 failed or not known yet (see brokerwatch_service_monitored)',
+      labelNames: ['service', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of runners()) this.set({ service: s.service.name, type: s.service.type }, s.state.status === 'ok' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'brokerwatch_service_monitored',
+      help: 'Whether brokerwatch monitors the service: 1 monitored (or initializing/waiting), 0 not monitored',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of runners()) this.set({ service: s.service.name }, s.state.monitor === 'not-monitored' ? 0 : 1);
+      },
+    });
+    new Counter({
+      name: 'brokerwatch_service_restarts_total',
+      help: 'Starts and restarts brokerwatch made on its own (rules and backoff retries), since the daemon started',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of runners()) this.inc({ service: s.service.name }, observer.restarts(s.service.name));
+      },
+    });
+    new Counter({
+      name: 'brokerwatch_failures_total',
+      help: 'Failed events per service and failure class, since the daemon started',
+      labelNames: ['service', 'class'],
+      registers,
+      collect() {
+        this.reset();
+        for (const f of observer.failures()) this.inc({ service: f.service, class: f.class }, f.count);
+      },
+    });
+    const resource = (name: string, help: string, pick: (s: RunnerStatus) => number | undefined): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['service'],
+        registers,
+        collect() {
+          this.reset();
+          for (const s of runners()) {
+            const v = pick(s);
+            if (v !== undefined) this.set({ service: s.service.name }, v);
+          }
+        },
+      });
+    };
+    resource('brokerwatch_service_cpu_percent', 'CPU use from the last `if cpu` test', (s) => resourceValue(s, ['cpu', 'totalcpu'], '%'));
+    resource('brokerwatch_service_memory_bytes', 'Memory from the last `if memory … MB` test', (s) => resourceValue(s, ['memory', 'totalmemory'], 'bytes'));
+    const checkDuration = new Histogram({
+      name: 'brokerwatch_check_duration_seconds',
+      help: 'Duration of port and MQTT probes, one sample per completed cycle',
+      labelNames: ['service', 'rule', 'test'],
+      buckets: BUCKETS,
+      registers,
+    });
+    const stepDuration = new Histogram({
+      name: 'brokerwatch_probe_step_seconds',
+      help: 'Duration of MQTT probe steps (connect, subscribe, publish_ack, delivery), one sample per completed cycle',
+      labelNames: ['service', 'rule', 'step'],
+      buckets: BUCKETS,
+      registers,
+    });
+    observer.onCycle((st, results) => {
+      for (const r of results) observeResult(st, r, checkDuration, stepDuration);
+    });
+  }
+
+  /** The exposition text; samples the runners first so this scrape sees the latest cycle. */
+  async text(): Promise<string> {
+    this.#observer.sample();
+    return this.registry.metrics();
+  }
+
+  /** The exposition format's content type. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+function observeResult(st: RunnerStatus, r: CheckResult, check: Histogram<string>, step: Histogram<string>): void {
+  if (r.status === 'init' || !r.metrics) return;
+  const rule = st.service.rules.find((x) => x.id === r.ruleId);
+  if (!rule) return;
+  const labels = { service: st.service.name, rule: rule.id };
+  const total = r.metrics.totalMs ?? r.metrics.responseMs;
+  if (total !== undefined) check.observe({ ...labels, test: rule.condition.kind }, total / 1000);
+  for (const [key, name] of STEPS) {
+    const v = r.metrics[key];
+    if (v !== undefined) step.observe({ ...labels, step: name }, v / 1000);
+  }
+}
+
+function resourceValue(s: RunnerStatus, kinds: readonly string[], unit: '%' | 'bytes'): number | undefined {
+  for (const r of s.lastResults) {
+    const c = s.service.rules.find((x) => x.id === r.ruleId)?.condition;
+    if (c?.kind !== 'resource' || c.unit !== unit || !kinds.includes(c.resource)) continue;
+    const v = r.metrics?.[c.resource];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}

@@ -1,0 +1,136 @@
+// The status HTTP server (DESIGN.md §3, §6): fastify on `set httpd port N [address A]` (127.0.0.1
+// unless set), the JSON API v1, /metrics, monit's read endpoints, and `/`. The request lifecycle, as
+// data: onRequest = [authenticate (every route), then on actions: requireAdmin, requireJson, rate
+// limit] → body parsing (64 kB, JSON only on actions) → schema validation → handler → response
+// schema (a whitelist of fields) → onSend (security headers).
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
+import rateLimit from '@fastify/rate-limit';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Httpd } from '../config/model.js';
+import type { Daemon } from '../daemon/daemon.js';
+import { BwError } from '../errors.js';
+import { normalizeIp } from './access.js';
+import type { HttpServerOptions } from './context.js';
+import { HttpContext } from './context.js';
+import { authenticate } from './guard.js';
+import { LoginLimiter } from './login-limiter.js';
+import { Metrics } from './metrics.js';
+import { DaemonObserver } from './observer.js';
+import { OpenApiCollector } from './openapi.js';
+import { clientErrorHandler, installReplies, sendError, toBwError } from './replies.js';
+import { registerActionRoutes } from './routes-actions.js';
+import { registerApiRoutes } from './routes-api.js';
+import { registerMiscRoutes } from './routes-misc.js';
+import { registerMonitRoutes } from './routes-monit.js';
+
+/** What startHttpServer is given (see context.ts). */
+export type { HttpServerOptions } from './context.js';
+
+/** A running server. */
+export interface HttpServer {
+  close(): Promise<void>;
+  readonly port: number;
+  readonly address: string;
+}
+
+/** A server built but not listening: `app.inject()` reaches every route (tests). */
+export interface BuiltHttpServer {
+  readonly app: FastifyInstance;
+  readonly ctx: HttpContext;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+async function tlsOptions(tls: Httpd['tls']): Promise<{ key: Buffer; cert: Buffer } | undefined> {
+  if (!tls) return undefined;
+  if (tls.certFile && tls.keyFile) return { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) };
+  if (tls.pemFile) {
+    // monit's PEM file holds the key and the certificate together.
+    const pem = await readFile(tls.pemFile);
+    return { cert: pem, key: pem };
+  }
+  throw new Error("set httpd ssl needs 'pemfile' or both 'certfile' and 'keyfile'");
+}
+
+/** Builds the fastify app with every hook and route; it does not listen. */
+export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): Promise<BuiltHttpServer> {
+  const https = await tlsOptions(opts.config.httpd?.tls);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 256 },
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    clientErrorHandler,
+    // A URL fastify cannot decode (`%E0%A4%A`) is answered before any hook: same error shape.
+    frameworkErrors: (err, _req, reply) => void sendError(reply, err.statusCode === 400 ? new BwError('BW_BAD_REQUEST', 'the URL cannot be decoded or is too long') : toBwError(err)),
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+  const observer = new DaemonObserver(daemon);
+  try {
+    const metrics = new Metrics(daemon, observer);
+    observer.sample();
+    const ctx = new HttpContext(daemon, opts, observer);
+    await ctx.security();
+    const openapi = new OpenApiCollector();
+    openapi.attach(app);
+    app.decorateRequest('bwAccess', null);
+    installReplies(app, ctx);
+    // An action may be posted with no body at all: `{}` then.
+    const json = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, {}) : json(req, String(body), done)));
+    await app.register(rateLimit, {
+      global: false,
+      keyGenerator: (req) => normalizeIp(req.ip),
+      errorResponseBuilder: (_req, c) => new BwError('BW_RATE_LIMITED', `too many requests: at most ${c.max} actions a minute; try again in ${c.after}`),
+    });
+    const limits = opts.limits;
+    app.addHook('onRequest', authenticate(ctx, new LoginLimiter({ maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 })));
+    registerApiRoutes(app, ctx);
+    registerActionRoutes(app, ctx);
+    const httpd = opts.config.httpd;
+    registerMonitRoutes(app, ctx, () => ({
+      startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),
+      ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: https !== undefined } } : {}),
+    }));
+    registerMiscRoutes(app, metrics, openapi);
+    await app.ready();
+    return {
+      app,
+      ctx,
+      close: async () => {
+        observer.close();
+        await app.close();
+      },
+    };
+  } catch (e) {
+    observer.close();
+    await app.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Starts the server on `set httpd port N [address A]` and resolves once it listens. */
+export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): Promise<HttpServer> {
+  const built = await buildHttpServer(daemon, opts);
+  const httpd = opts.config.httpd;
+  const port = opts.port ?? httpd?.port ?? 2812;
+  const host = opts.address ?? httpd?.address ?? '127.0.0.1';
+  try {
+    await built.app.listen({ port, host });
+  } catch (e) {
+    await built.close();
+    throw e;
+  }
+  const addr = built.app.server.address() as AddressInfo;
+  const tls = httpd?.tls !== undefined;
+  built.ctx.log.info({ address: addr.address, port: addr.port, tls }, `status API on ${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`);
+  const loopback = isIP(host) !== 0 ? /^(127\.|::1$)/.test(host) : host === 'localhost';
+  if (!loopback && !tls) built.ctx.log.warn({ address: host }, 'the status API listens beyond this machine without TLS: passwords cross the network in clear text');
+  return { close: built.close, port: addr.port, address: addr.address };
+}
