@@ -10,6 +10,9 @@ import { alive, brokerSetup, cleanupBroker, readPid, sleep, startBrokerwatch, st
 
 export type HangRule = 'connect' | 'roundtrip';
 
+/** A run not serving again after this long counts as "not recovered". */
+export const GIVE_UP_MS = 20_000;
+
 function rules(b: BrokerSetup, rule: HangRule, extra: string): string {
   const test = rule === 'roundtrip' ? 'protocol mqtt roundtrip qos 1' : 'protocol mqtt';
   return [
@@ -54,7 +57,8 @@ function reap(pid: number): void {
 
 /**
  * SIGSTOPs the broker `runs` times; `early` puts each hang 1–2 s after a restart (caused by a
- * SIGKILL), otherwise 1.5–2.5 s after the broker was last seen serving. Returns stop → serving (ms).
+ * SIGKILL), otherwise 1.5–2.5 s after the broker was last seen serving. Returns stop → serving (ms),
+ * Infinity for a run that did not recover within GIVE_UP_MS.
  */
 export async function hangBench(kind: 'brokerwatch' | 'monit', rule: HangRule, runs: number, early: boolean): Promise<number[]> {
   const b = await brokerSetup(`${kind}-hang`);
@@ -75,9 +79,10 @@ export async function hangBench(kind: 'brokerwatch' | 'monit', rule: HangRule, r
       }
       const t0 = wallMs();
       process.kill(pid, 'SIGSTOP');
-      const up = await waitServing(b.port, 60_000, 2);
-      if (up === undefined) throw new Error(`${kind}: broker not serving again after SIGSTOP ${i + 1}`);
-      out.push(up - t0);
+      const up = await waitServing(b.port, GIVE_UP_MS, 2);
+      // Not back in time (monit cannot stop a stopped broker without a stop program that kills it):
+      // counted, and the broker is ended here so the next run starts from a serving one.
+      out.push(up === undefined ? Infinity : up - t0);
       reap(pid);
     }
   } finally {
