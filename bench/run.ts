@@ -1,15 +1,16 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
-// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,alerts,soak"), BENCH_RUNS (kills and
+// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,latency,alerts,soak"), BENCH_RUNS (kills and
 // hangs per case, default 12), BENCH_IDLE_S (default 60), BENCH_SOAK_S (default 600),
 // BENCH_ONLY=brokerwatch to skip monit.
 import { alertLatencyBench } from './alerts.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
+import { latencyBench } from './latency.js';
 import type { HangRule } from './hang.js';
 import { monitAvailable, ms, stats, table } from './lib.js';
 import { soakBench } from './soak.js';
 import { idleBench, killBench } from './supervision.js';
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,alerts,soak').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,alerts,soak').split(','));
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
 const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 600);
@@ -67,6 +68,18 @@ if (sections.has('hang')) {
   }
   table('Hung broker (SIGSTOP; `set daemon 1`, probe `with timeout 1 seconds`)', [...HEADER, `not back in ${GIVE_UP_MS / 1000} s`], rows);
   console.log('\nTargets: median ≤ 1.2 s; ≤ 1.5 s when the hang comes 1–2 s after a restart.');
+}
+
+if (sections.has('latency')) {
+  const n = Number(process.env.BENCH_LATENCY_RUNS ?? 200);
+  note(`latency benchmark: ${n} probes per QoS …`);
+  const res = await latencyBench(n);
+  const rows = res.flatMap((r) => {
+    const t = stats(r.totalMs);
+    const d = stats(r.deliveryMs);
+    return [[`QoS ${r.qos}`, String(t.n), ms(t.median), ms(t.p99), ms(d.median), ms(d.p99)]];
+  });
+  table('Round-trip probe on loopback (connect, subscribe, publish, receive, disconnect)', ['QoS', 'n', 'total median', 'total p99', 'delivery median', 'delivery p99'], rows);
 }
 
 if (sections.has('alerts')) {

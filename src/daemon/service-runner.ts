@@ -386,7 +386,10 @@ export class ServiceRunner {
     const line = { service: this.service.name, action: kind, ok: outcome.ok, ...(outcome.class ? { class: outcome.class } : {}) };
     if (outcome.ok) this.log.info(line, outcome.message);
     else this.log.error(line, outcome.message);
-    this.#feed({ kind: 'action-done', action: kind, ok: outcome.ok, message: outcome.message, ...(outcome.class ? { class: outcome.class } : {}), ...(a.ruleId ? { ruleId: a.ruleId } : {}) });
+    // What the program said belongs in the event: it is usually why a start failed.
+    const said = outcome.ok ? '' : lastLines(outcome.output ?? '', 3);
+    const message = said ? `${outcome.message}; output: ${said}` : outcome.message;
+    this.#feed({ kind: 'action-done', action: kind, ok: outcome.ok, message, ...(outcome.class ? { class: outcome.class } : {}), ...(a.ruleId ? { ruleId: a.ruleId } : {}) });
     if (kind !== 'stop' && !outcome.ok) await this.#recheckAfterFailedStart();
   }
 
@@ -410,4 +413,10 @@ export class ServiceRunner {
     const pid = this.identity?.pid;
     return programEnv({ service: this.service.name, event, description, ...(this.service.type === 'process' ? { process: pid !== undefined ? { pid } : {} } : {}) });
   }
+}
+
+/** The last `n` non-empty lines of a program's output, joined with ' | ', at most 500 characters. */
+function lastLines(output: string, n: number): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean).slice(-n).join(' | ');
+  return lines.length > 500 ? `…${lines.slice(-500)}` : lines;
 }
