@@ -9,7 +9,6 @@ import { Daemon } from '../daemon/daemon.js';
 import { startAlerts } from '../alerts/index.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../daemon/logger.js';
-import { startHttpServer } from '../http/server.js';
 import type { HttpServer } from '../http/server.js';
 
 /** Runs until a stop signal; resolves with the exit code. */
@@ -80,6 +79,8 @@ export async function runDaemon(file: string): Promise<number> {
   let http: HttpServer | undefined;
   if (loaded.config.httpd) {
     try {
+      // Loaded only when `set httpd` asks for it: fastify is most of an idle daemon's memory otherwise.
+      const { startHttpServer } = await import('../http/server.js');
       http = await startHttpServer(daemon, {
         config: loaded.config,
         logger: log.logger,

@@ -2,7 +2,6 @@
 // TLS and timeout; the first that accepts the mail ends the attempt. `starttls` requires the upgrade
 // (nodemailer's requireTLS: a server not offering it fails rather than receiving the mail and
 // password in clear); `tls` is implicit TLS (465). Without any server, mails go to the outbox.
-import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailServer } from '../../config/model.js';
@@ -40,6 +39,8 @@ export function transportOptions(s: MailServer, env: Pick<ChannelEnv, 'host'> & 
 }
 
 async function sendVia(server: MailServer, message: SendMailOptions, env: ChannelEnv, signal: AbortSignal): Promise<void> {
+  // Loaded on first use: an idle daemon that never mails does not carry nodemailer in memory.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport(transportOptions(server, env));
   try {
     await abortable(transport.sendMail(message), signal);

@@ -3,7 +3,6 @@
 // broker being watched: a dead broker cannot carry its own obituary.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { connect } from 'mqtt';
 import type { IClientOptions } from 'mqtt';
 import { abortable } from '../abort.js';
 import { alertDocument } from '../render.js';
@@ -36,6 +35,8 @@ export const mqttChannel: ChannelFactory<'mqtt'> = (target, env) => ({
         : {}),
     };
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(MQTT_ALERT_TIMEOUT_MS)]);
+    // Loaded on first use, like nodemailer: most daemons never publish an alert over MQTT.
+    const { connect } = await import('mqtt');
     const client = connect(opts);
     // Failures are reported through the promises below; a late 'error' must not crash the daemon.
     client.on('error', () => undefined);
