@@ -3,37 +3,13 @@
 // writes (`set daemon 1`, `protocol mqtt with timeout 1 seconds then restart`), and the same 1–2 s
 // after a restart, when monit still pauses port tests for the start timeout. brokerwatch also runs
 // the round-trip rule.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { BrokerSetup, Supervisor } from './lib.js';
-import { alive, brokerSetup, cleanupBroker, readPid, sleep, startBrokerwatch, startMonit, waitServing, wallMs } from './lib.js';
+import type { BrokerSetup } from './lib.js';
+import { alive, brokerSetup, cleanupBroker, launchSupervisor, readPid, sleep, waitServing, wallMs } from './lib.js';
 
 export type HangRule = 'connect' | 'roundtrip';
 
 /** A run not serving again after this long counts as "not recovered". */
 export const GIVE_UP_MS = 20_000;
-
-function rules(b: BrokerSetup, rule: HangRule, extra: string): string {
-  const test = rule === 'roundtrip' ? 'protocol mqtt roundtrip qos 1' : 'protocol mqtt';
-  return [
-    'set daemon 1',
-    extra,
-    `check process mosquitto with pidfile ${b.pidfile}`,
-    `  start program = "${b.startScript}" with timeout 10 seconds`,
-    `  if failed host 127.0.0.1 port ${b.port} ${test} with timeout 1 seconds then restart`,
-    '',
-  ].join('\n');
-}
-
-async function launch(kind: 'brokerwatch' | 'monit', b: BrokerSetup, rule: HangRule): Promise<Supervisor> {
-  const file = join(b.dir, `${kind}.rc`);
-  if (kind === 'monit') {
-    await writeFile(file, rules(b, rule, [`set pidfile ${join(b.dir, 'monit.pid')}`, `set idfile ${join(b.dir, 'monit.id')}`, `set statefile ${join(b.dir, 'monit.state')}`, `set log ${join(b.dir, 'monit.log')}`].join('\n')));
-    return startMonit(file, join(b.dir, 'monit.out'));
-  }
-  await writeFile(file, rules(b, rule, `set statefile ${join(b.dir, 'state.json')}`));
-  return startBrokerwatch(file, join(b.dir, 'brokerwatch.log'));
-}
 
 async function serving(b: BrokerSetup, deadlineMs: number): Promise<number> {
   const end = Date.now() + deadlineMs;
@@ -62,7 +38,7 @@ function reap(pid: number): void {
  */
 export async function hangBench(kind: 'brokerwatch' | 'monit', rule: HangRule, runs: number, early: boolean): Promise<number[]> {
   const b = await brokerSetup(`${kind}-hang`);
-  const sup = await launch(kind, b, rule);
+  const sup = await launchSupervisor(kind, b, rule === 'roundtrip' ? 'protocol mqtt roundtrip qos 1' : 'protocol mqtt');
   const out: number[] = [];
   try {
     await serving(b, 20_000);

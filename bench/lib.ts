@@ -201,3 +201,28 @@ export const ms = (v: number): string => (Number.isFinite(v) ? `${v < 10 ? v.toF
 export function monitAvailable(): boolean {
   return existsSync(MONIT);
 }
+
+export type SupervisorKind = 'brokerwatch' | 'monit';
+
+/**
+ * Writes the rules a monit user writes (`set daemon 1`, the start program, one MQTT test) plus each
+ * supervisor's own files, and starts that supervisor on them: both read the very same rules.
+ */
+export async function launchSupervisor(kind: SupervisorKind, b: BrokerSetup, test = 'protocol mqtt'): Promise<Supervisor> {
+  const file = join(b.dir, `${kind}.rc`);
+  const log = join(b.dir, `${kind}.log`);
+  const own =
+    kind === 'monit'
+      ? [`set pidfile ${join(b.dir, 'monit.pid')}`, `set idfile ${join(b.dir, 'monit.id')}`, `set statefile ${join(b.dir, 'monit.state')}`, `set log ${log}`]
+      : [`set statefile ${join(b.dir, 'state.json')}`];
+  const rules = [
+    'set daemon 1',
+    ...own,
+    `check process mosquitto with pidfile ${b.pidfile}`,
+    `  start program = "${b.startScript}" with timeout 10 seconds`,
+    `  if failed host 127.0.0.1 port ${b.port} ${test} with timeout 1 seconds then restart`,
+    '',
+  ].join('\n');
+  await writeFile(file, rules);
+  return kind === 'monit' ? startMonit(file, join(b.dir, 'monit.out')) : startBrokerwatch(file, log);
+}

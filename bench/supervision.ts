@@ -2,10 +2,8 @@
 // program run and kill → CONNACK from the new broker; then the supervisor's idle cost with one
 // broker probed every second. Run under brokerwatch and, when installed, monit 5.33 with the same
 // rules (`set daemon 1`, its fastest cycle).
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { BrokerSetup, Supervisor } from './lib.js';
-import { alive, brokerSetup, cleanupBroker, procUsage, readPid, sleep, startBrokerwatch, startMonit, startTimes, stats, waitServing, wallMs } from './lib.js';
+import type { BrokerSetup } from './lib.js';
+import { alive, brokerSetup, cleanupBroker, launchSupervisor, procUsage, readPid, sleep, startTimes, stats, waitServing, wallMs } from './lib.js';
 
 export interface KillResult {
   readonly detect: number[];
@@ -16,29 +14,6 @@ export interface IdleResult {
   readonly cpuPercent: number;
   readonly rssMb: number;
   readonly seconds: number;
-}
-
-/** The rules a monit user writes; brokerwatch and monit read the very same file. */
-function rules(b: BrokerSetup, extra: string): string {
-  return [
-    'set daemon 1',
-    extra,
-    `check process mosquitto with pidfile ${b.pidfile}`,
-    `  start program = "${b.startScript}" with timeout 10 seconds`,
-    `  if failed host 127.0.0.1 port ${b.port} protocol mqtt with timeout 1 seconds then restart`,
-    '',
-  ].join('\n');
-}
-
-async function launch(kind: 'brokerwatch' | 'monit', b: BrokerSetup): Promise<Supervisor> {
-  const file = join(b.dir, `${kind}.rc`);
-  const log = join(b.dir, `${kind}.log`);
-  if (kind === 'monit') {
-    await writeFile(file, rules(b, [`set pidfile ${join(b.dir, 'monit.pid')}`, `set idfile ${join(b.dir, 'monit.id')}`, `set statefile ${join(b.dir, 'monit.state')}`, `set log ${log}`].join('\n')));
-    return startMonit(file, join(b.dir, 'monit.out'));
-  }
-  await writeFile(file, rules(b, `set statefile ${join(b.dir, 'state.json')}`));
-  return startBrokerwatch(file, log);
 }
 
 /** Waits until the supervisor has the broker running and serving. */
@@ -55,7 +30,7 @@ async function settled(b: BrokerSetup, deadlineMs: number): Promise<number> {
 /** Kills the broker `runs` times; between kills waits `spacingMs` plus a random phase of the cycle. */
 export async function killBench(kind: 'brokerwatch' | 'monit', runs: number, spacingMs: number): Promise<KillResult> {
   const b = await brokerSetup(kind);
-  const sup = await launch(kind, b);
+  const sup = await launchSupervisor(kind, b);
   const detect: number[] = [];
   const serving: number[] = [];
   try {
@@ -83,7 +58,7 @@ export async function killBench(kind: 'brokerwatch' | 'monit', runs: number, spa
 /** The supervisor's CPU share and RSS over `seconds`, with one broker probed every second. */
 export async function idleBench(kind: 'brokerwatch' | 'monit', seconds: number): Promise<IdleResult> {
   const b = await brokerSetup(`${kind}-idle`);
-  const sup = await launch(kind, b);
+  const sup = await launchSupervisor(kind, b);
   try {
     await settled(b, 20_000);
     await sleep(3000); // past start-up work (JIT, first cycles)
