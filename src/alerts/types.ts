@@ -1,21 +1,11 @@
 // The vocabulary of alerts: what is queued on disk (one Alert per recipient), and the one contract
 // every channel implements. Queue files are input from disk after a restart, so Alert is plain JSON.
-import type { FailureClass } from '../checks/result.js';
-import type { ActionKind, AlertTarget, Config, EventType } from '../config/model.js';
+import type { AlertTarget, Config } from '../config/model.js';
 import type { Logger } from '../daemon/logger.js';
-import type { EventState } from '../state/events.js';
+import type { ServiceEvent } from '../state/events.js';
 
 /** The facts of one ServiceEvent an alert carries; `id` is the daemon's event id (0 for the daemon's own). */
-export interface AlertEvent {
-  readonly id: number;
-  readonly service: string;
-  readonly type: EventType;
-  readonly state: EventState;
-  readonly action: ActionKind | 'none';
-  readonly class?: FailureClass;
-  readonly message: string;
-  readonly time: number;
-}
+export type AlertEvent = ServiceEvent;
 
 /**
  * `event`: one event as it happened; `reminder`: a failure still lasting; `flapping`: the changes of a
