@@ -11,8 +11,19 @@ import type { Endpoint } from './endpoint.js';
 import { subscribe } from './flow.js';
 import { MqttSession } from './session.js';
 
-/** How often an answer is asked for while the broker answers. */
-export const WATCH_INTERVAL_MS = 200;
+/**
+ * How often an answer is asked for while the broker answers, at most. A hang is judged from the
+ * last answer ("silent for the whole timeout while asked"), not from the last request, so the
+ * detection time is the timeout whatever the interval; the interval only has to leave a healthy
+ * broker most of the timeout to answer. Each ask costs two wakeups (timer, answer), which is most
+ * of an idle daemon's CPU, hence no more often than needed.
+ */
+export const WATCH_INTERVAL_MS = 400;
+
+/** The ask interval for a timeout: 40 % of it, between 100 ms and WATCH_INTERVAL_MS. */
+export function watchInterval(timeoutMs: number): number {
+  return Math.max(100, Math.min(WATCH_INTERVAL_MS, Math.round(timeoutMs * 0.4)));
+}
 const KEEPALIVE_S = 60;
 const DROP_RECONNECT_MS = 100;
 const PINGREQ = Buffer.from([0xc0, 0x00]);
@@ -45,8 +56,11 @@ export class MqttWatch {
   // Encoded once per connection: an answered ping allocates nothing of ours.
   #request: Buffer = PINGREQ;
   #topic: string | undefined;
+  /** performance.now() of the last answer (or of the connection coming up). */
+  #lastAnswerAt = 0;
   readonly #answered = (): void => {
     this.#sentAt = 0;
+    this.#lastAnswerAt = performance.now();
     if (this.#deadline) {
       clearTimeout(this.#deadline);
       this.#deadline = undefined;
@@ -125,7 +139,8 @@ export class MqttWatch {
         if (p.topic === topic) this.#answered();
       };
     s.onEnd = (f) => this.#dropped(f);
-    this.#tick = setInterval(() => this.#ask(), WATCH_INTERVAL_MS).unref();
+    this.#lastAnswerAt = performance.now();
+    this.#tick = setInterval(() => this.#ask(), watchInterval(this.timeoutMs)).unref();
   }
 
   #ask(): void {
@@ -133,11 +148,11 @@ export class MqttWatch {
     if (this.#sentAt === 0) {
       this.#sentAt = performance.now();
       this.#session.sendRaw(this.#request);
-      if (this.timeoutMs <= WATCH_INTERVAL_MS) this.#deadline = setTimeout(() => this.#overdue(), this.timeoutMs).unref();
+      if (this.timeoutMs <= watchInterval(this.timeoutMs)) this.#deadline = setTimeout(() => this.#overdue(), this.timeoutMs).unref();
     } else if (!this.#deadline) {
       // Still unanswered a tick later (rare while healthy): only now a timer for the exact
-      // deadline, so an answered ping costs no timer of its own and no wakeup but the tick's.
-      this.#deadline = setTimeout(() => this.#overdue(), Math.max(0, this.#sentAt + this.timeoutMs - performance.now())).unref();
+      // deadline, the timeout after the last answer, so an answered ping costs no timer of its own.
+      this.#deadline = setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - performance.now())).unref();
     }
   }
 
