@@ -1,16 +1,17 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
-// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,latency,alerts,soak"), BENCH_RUNS (kills and
+// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,latency,http,alerts,soak"), BENCH_RUNS (kills and
 // hangs per case, default 12), BENCH_IDLE_S (default 60), BENCH_SOAK_S (default 600),
 // BENCH_ONLY=brokerwatch to skip monit.
 import { alertLatencyBench } from './alerts.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
+import { httpBench } from './http.js';
 import { latencyBench } from './latency.js';
 import type { HangRule } from './hang.js';
 import { monitAvailable, ms, stats, table } from './lib.js';
 import { soakBench } from './soak.js';
 import { idleBench, killBench } from './supervision.js';
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,alerts,soak').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,http,alerts,soak').split(','));
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
 const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 600);
@@ -80,6 +81,17 @@ if (sections.has('latency')) {
     return [[`QoS ${r.qos}`, String(t.n), ms(t.median), ms(t.p99), ms(d.median), ms(d.p99)]];
   });
   table('Round-trip probe on loopback (connect, subscribe, publish, receive, disconnect)', ['QoS', 'n', 'total median', 'total p99', 'delivery median', 'delivery p99'], rows);
+}
+
+if (sections.has('http')) {
+  note('status API benchmark: 10 s of load …');
+  const r = await httpBench(10);
+  table(
+    'GET /api/v1/status, 20 services probed every second (autocannon, 20 connections, same machine)',
+    ['requests/s', 'p50', 'p99', 'errors'],
+    [[r.reqPerSec.toFixed(0), ms(r.p50Ms), ms(r.p99Ms), String(r.errors)]],
+  );
+  console.log('\nTarget: ≥ 5,000 req/s, p99 ≤ 10 ms.');
 }
 
 if (sections.has('alerts')) {
