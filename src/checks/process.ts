@@ -4,7 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import pidusage from 'pidusage';
 import type { Condition } from '../config/model.js';
-import { readProcStat } from '../process/proc-stat.js';
+import { readProcStat, startedAtMs } from '../process/proc-stat.js';
 import { compare } from './compare.js';
 import type { CheckResult } from './result.js';
 import type { Check, CheckContext } from './types.js';
@@ -30,26 +30,15 @@ export function changedCheck(cond: Changed): Check {
   };
 }
 
-let bootTimeMs: number | undefined;
-async function bootTime(): Promise<number> {
-  if (bootTimeMs === undefined) {
-    const m = /^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'));
-    bootTimeMs = Number(m?.[1] ?? 0) * 1000;
-  }
-  return bootTimeMs;
-}
-
-/** USER_HZ: /proc start times are in these ticks; 100 on every Linux architecture Node runs on. */
-const CLOCK_TICKS = 100;
-
 /** `if uptime OP DURATION`. */
 export function uptimeCheck(cond: Uptime): Check {
   return {
     async run(ctx) {
       if (ctx.pid === undefined) return notRunning(ctx);
       const st = await readProcStat(ctx.pid);
-      if (!st) return notRunning(ctx);
-      const uptimeMs = ctx.now - ((await bootTime()) + (st.startTime / CLOCK_TICKS) * 1000);
+      const started = st ? startedAtMs(st.startTime) : undefined;
+      if (started === undefined) return notRunning(ctx);
+      const uptimeMs = ctx.now - started;
       const matched = compare(uptimeMs, cond.op, cond.ms);
       const secs = Math.round(uptimeMs / 1000);
       return { ruleId: ctx.rule.id, status: matched ? 'failed' : 'ok', ...(matched ? { class: 'resource' as const } : {}), message: `uptime ${secs} s`, metrics: { uptimeSeconds: secs } };

@@ -4,11 +4,11 @@
 // people and logs. Every signal to a process brokerwatch did not itself just spawn goes through
 // safeKill/safeKillGroup, which check that identity first, synchronously, so no event-loop turn
 // separates the check from the kill.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import type { FailureClass } from '../checks/result.js';
 import { readPidfile } from './pidfile.js';
 import type { ProcStat } from './proc-stat.js';
-import { isDeadState, isValidPid, readCmdline, readExe, readProcStat, readProcStatSync } from './proc-stat.js';
+import { isDeadState, isValidPid, readCmdline, readExe, readProcStat, readProcStatSync, startedAtMs } from './proc-stat.js';
 
 export { readPidfile } from './pidfile.js';
 export type { PidfileResult } from './pidfile.js';
@@ -108,18 +108,12 @@ export async function findByPidfile(path: string, expect?: ProcessIdentity): Pro
 
 /** Slack for clock granularity: /proc/stat's btime has 1 s resolution and NTP may step the clock. */
 const STALE_SLACK_MS = 2_000;
-/** USER_HZ, the unit of /proc start times: 100 on every Linux architecture Node runs on. */
-const CLOCK_TICKS = 100;
-let bootMs: number | undefined;
 
 /** "3.2 s" when `identity` started well after `path` was last modified, else undefined. */
 async function startedAfterPidfile(path: string, identity: ProcessIdentity): Promise<string | undefined> {
   try {
-    if (bootMs === undefined) {
-      const m = /^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'));
-      bootMs = Number(m?.[1] ?? 0) * 1000;
-    }
-    const started = bootMs + (identity.startTime / CLOCK_TICKS) * 1000;
+    const started = startedAtMs(identity.startTime);
+    if (started === undefined) return undefined;
     const written = (await stat(path)).mtimeMs;
     return started - written > STALE_SLACK_MS ? `${((started - written) / 1000).toFixed(1)} s` : undefined;
   } catch {

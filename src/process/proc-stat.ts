@@ -100,3 +100,21 @@ export async function readExe(pid: number): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/** USER_HZ: /proc start times are in these ticks; 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+let bootMs: number | null | undefined;
+
+/** When a process with this start time (ticks after boot, field 22) started, in epoch ms; undefined off Linux. */
+export function startedAtMs(startTimeTicks: number): number | undefined {
+  if (bootMs === undefined) {
+    try {
+      // btime is read once: it is fixed for the life of the system.
+      const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+      bootMs = m?.[1] ? Number(m[1]) * 1000 : null;
+    } catch {
+      bootMs = null;
+    }
+  }
+  return bootMs === null ? undefined : bootMs + (startTimeTicks / CLOCK_TICKS) * 1000;
+}

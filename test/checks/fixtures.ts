@@ -4,6 +4,8 @@ import { Socket, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import type { Condition, MqttOptions, RoundTrip, Rule, Service, TlsOptions } from '../../src/config/model.js';
 import type { CheckContext } from '../../src/checks/types.js';
+import { portCheck } from '../../src/checks/port.js';
+import type { CheckResult } from '../../src/checks/result.js';
 import { generate, parser as createParser } from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import { waitFor } from '../helpers/wait.js';
@@ -73,6 +75,15 @@ export function openSockets(): number {
 }
 
 /** Waits until no more than BASELINE sockets are open: probes must close what they open. */
+/** Runs one cycle of a port check for COND and proves it left no socket behind. */
+export async function probeOnce(cond: ReturnType<typeof mqttPort>): Promise<CheckResult> {
+  const baseline = openSockets();
+  const r = rule(cond);
+  const result = await portCheck(cond).run(context(service([r]), r));
+  await noSocketsLeft(baseline);
+  return result;
+}
+
 export async function noSocketsLeft(baseline: number): Promise<void> {
   await waitFor(() => openSockets() <= baseline, { timeoutMs: 3_000, message: `sockets left open: ${openSockets()} > ${baseline}` });
 }

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { portCheck } from '../../src/checks/port.js';
-import type { CheckResult } from '../../src/checks/result.js';
 import { startMosquitto, writePasswordFile } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { context, mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service, tcpPeer } from './fixtures.js';
+import { context, mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service, probeOnce, tcpPeer } from './fixtures.js';
 
 const LIMIT = { timeout: 30_000 };
 const cleanups: Array<() => Promise<void>> = [];
@@ -26,14 +25,7 @@ async function broker(opts?: Parameters<typeof startMosquitto>[0]): Promise<Runn
   return b;
 }
 
-/** Runs one cycle of a port check for COND and proves it left no socket behind. */
-async function probe(cond: ReturnType<typeof mqttPort>): Promise<CheckResult> {
-  const baseline = openSockets();
-  const r = rule(cond);
-  const result = await portCheck(cond).run(context(service([r]), r));
-  await noSocketsLeft(baseline);
-  return result;
-}
+const probe = probeOnce;
 
 void describe('anonymous broker', () => {
   let b: RunningMosquitto;

@@ -6,12 +6,10 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { portCheck } from '../../src/checks/port.js';
-import type { CheckResult } from '../../src/checks/result.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/tmp.js';
-import { context, mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service } from './fixtures.js';
+import { mqttPort, probeOnce, roundTrip } from './fixtures.js';
 
 const LIMIT = { timeout: 30_000 };
 const cleanups: Array<() => Promise<void>> = [];
@@ -39,13 +37,7 @@ async function makeCert(dir: string, ca: string, name = 'server'): Promise<{ cer
   return { certFile, keyFile };
 }
 
-async function probe(cond: ReturnType<typeof mqttPort>): Promise<CheckResult> {
-  const baseline = openSockets();
-  const r = rule(cond);
-  const result = await portCheck(cond).run(context(service([r]), r));
-  await noSocketsLeft(baseline);
-  return result;
-}
+const probe = probeOnce;
 
 void describe('TLS', () => {
   let b: RunningMosquitto;
