@@ -6,6 +6,7 @@ import type { Config, Service } from '../config/model.js';
 import { LivenessWatcher } from '../process/liveness.js';
 import { EventBus } from './event-bus.js';
 import type { Logger } from './logger.js';
+import type { CycleRecord } from './service-runner.js';
 import { ServiceRunner } from './service-runner.js';
 import { StateStore, readStateFile } from './state-store.js';
 
@@ -28,6 +29,7 @@ export class Daemon {
   readonly livenessSlow: LivenessWatcher;
   readonly startedAt = Date.now();
   #runners = new Map<string, ServiceRunner>();
+  readonly #cycleListeners = new Set<(c: CycleRecord) => void>();
   #config: Config;
   #store!: StateStore;
   readonly #log: Logger;
@@ -64,6 +66,22 @@ export class Daemon {
     return this.#runners.get(name);
   }
 
+  /** Calls `listener` after every completed cycle of every service; returns the unsubscribe. */
+  onCycle(listener: (c: CycleRecord) => void): () => void {
+    this.#cycleListeners.add(listener);
+    return () => this.#cycleListeners.delete(listener);
+  }
+
+  #cycleDone(c: CycleRecord): void {
+    for (const l of this.#cycleListeners) {
+      try {
+        l(c);
+      } catch (err) {
+        this.#log.error({ err, service: c.service.name }, 'cycle listener failed (bug)');
+      }
+    }
+  }
+
   /** Loads the state file, adopts running processes, and starts every service's loop. */
   async start(): Promise<void> {
     const { state, problem } = await readStateFile(this.statePath);
@@ -92,6 +110,7 @@ export class Daemon {
         beforeStart: (svc) => this.#startDependencies(svc),
         beforeStop: (svc) => this.#stopDependants(svc),
         afterStart: (_svc, restarted) => this.#startAll(restarted),
+        onCycle: (c) => this.#cycleDone(c),
       },
       prev,
     );

@@ -34,6 +34,18 @@ export interface RunnerDeps {
   readonly beforeStart: (service: Service) => Promise<void>;
   readonly beforeStop: (service: Service) => Promise<string[]>;
   readonly afterStart: (service: Service, restarted: string[]) => Promise<void>;
+  /** Told of every completed cycle (metrics, the latency chart). */
+  readonly onCycle?: (cycle: CycleRecord) => void;
+}
+
+/** One completed cycle: its results and when it ran. `startedAt - dueAt` is the schedule lag. */
+export interface CycleRecord {
+  readonly service: Service;
+  readonly results: readonly CheckResult[];
+  /** When the timer planned it. */
+  readonly dueAt: number;
+  readonly startedAt: number;
+  readonly finishedAt: number;
 }
 
 /** A snapshot for status output. */
@@ -175,13 +187,14 @@ export class ServiceRunner {
       // The next cycle is planned from when this one was due, so cycles do not drift.
       const next = Math.max(0, target + cycleMs - Date.now());
       this.#scheduleCycle(next);
-      void this.#cycle();
+      void this.#cycle(target);
     }, delayMs);
   }
 
-  async #cycle(): Promise<void> {
+  async #cycle(dueAt: number): Promise<void> {
     // A previous cycle still running (a hung check): skip this one rather than pile up.
     if (this.#cycleRunning || this.#closed) return;
+    const startedAt = Date.now();
     this.#cycleRunning = true;
     try {
       if (this.state.monitor === 'not-monitored') return;
@@ -191,9 +204,11 @@ export class ServiceRunner {
       }
       const results = await this.#runChecks();
       if (this.#closed) return;
+      const finishedAt = Date.now();
       this.#lastResults = results;
-      this.#lastCheckAt = Date.now();
+      this.#lastCheckAt = finishedAt;
       this.#feed({ kind: 'cycle', results });
+      this.deps.onCycle?.({ service: this.service, results, dueAt, startedAt, finishedAt });
     } catch (e) {
       this.log.error({ service: this.service.name, err: e }, 'cycle failed (bug)');
     } finally {

@@ -86,8 +86,7 @@ export class HttpContext {
 
   /** The whole status. */
   status(): StatusDto {
-    this.observer.sample();
-    const ctx = { scrubber: this.scrubber, restarts: (n: string) => this.observer.restarts(n) };
+    const ctx = { scrubber: this.scrubber };
     return { daemon: daemonDto(this.daemon, this.opts.rulesFile), services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)) };
   }
 
@@ -95,7 +94,6 @@ export class HttpContext {
   service(name: string): ServiceDto | undefined {
     const r = this.daemon.runner(name);
     if (!r) return undefined;
-    this.observer.sample();
-    return serviceDto(r.status(), { scrubber: this.scrubber, restarts: (n) => this.observer.restarts(n) });
+    return serviceDto(r.status(), { scrubber: this.scrubber });
   }
 }

@@ -75,7 +75,6 @@ export type EventDto = Omit<ServiceEvent, 'class'> & { readonly class: FailureCl
 /** What building a DTO needs besides the runner. */
 export interface DtoContext {
   readonly scrubber: Scrubber;
-  readonly restarts: (service: string) => number;
 }
 
 /** The probe metrics shown as step timings. */
@@ -163,7 +162,7 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
     pid,
     uptimeSeconds: st.identity && pid !== null ? (processUptimeSeconds(st.identity.startTime) ?? uptimeMetric ?? null) : null,
     ...resources(s, st.lastResults),
-    restarts: ctx.restarts(s.name),
+    restarts: state.restartCount,
     action: running ?? null,
     pending: state.pending ? { action: state.pending.action, dueAt: state.pending.dueAt } : null,
     backoff: { attempts: state.backoff.attempts, gaveUp: state.backoff.gaveUpAt !== undefined, retryAt: state.backoff.retryAt ?? null },

@@ -1,10 +1,11 @@
 // GET /metrics: Prometheus metrics in brokerwatch's own registry (never prom-client's global one, so
 // two servers in one process, as in tests, never mix). Gauges and counters are read from the runners
-// at scrape time; timing histograms are fed once per completed cycle by the observer.
+// at scrape time; timing histograms are fed by the daemon's cycle hook, once per completed cycle.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Daemon } from '../daemon/daemon.js';
 import type { RunnerStatus } from '../daemon/service-runner.js';
 import type { CheckResult } from '../checks/result.js';
+import type { Service } from '../config/model.js';
 import type { DaemonObserver } from './observer.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -20,10 +21,8 @@ const STEPS: ReadonlyArray<readonly [string, string]> = [
 /** The metrics of one daemon. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly #observer: DaemonObserver;
 
   constructor(daemon: Daemon, observer: DaemonObserver) {
-    this.#observer = observer;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'brokerwatch_' });
     const runners = (): RunnerStatus[] => daemon.runners().map((r) => r.status());
@@ -49,12 +48,12 @@ export class Metrics {
     });
     new Counter({
       name: 'brokerwatch_service_restarts_total',
-      help: 'Starts and restarts brokerwatch made on its own (rules and backoff retries), since the daemon started',
+      help: 'Starts and restarts brokerwatch made on its own (rules and backoff retries); kept across daemon restarts in the state file',
       labelNames: ['service'],
       registers,
       collect() {
         this.reset();
-        for (const s of runners()) this.inc({ service: s.service.name }, observer.restarts(s.service.name));
+        for (const s of runners()) this.inc({ service: s.service.name }, s.state.restartCount);
       },
     });
     new Counter({
@@ -98,14 +97,20 @@ export class Metrics {
       buckets: BUCKETS,
       registers,
     });
-    observer.onCycle((st, results) => {
-      for (const r of results) observeResult(st, r, checkDuration, stepDuration);
+    const lag = new Histogram({
+      name: 'brokerwatch_schedule_lag_seconds',
+      help: 'How late each cycle started after it was due (event-loop load; a cycle skipped while the previous one runs is not counted)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    observer.onCycle((c) => {
+      lag.observe(Math.max(0, c.startedAt - c.dueAt) / 1000);
+      for (const r of c.results) observeResult(c.service, r, checkDuration, stepDuration);
     });
   }
 
-  /** The exposition text; samples the runners first so this scrape sees the latest cycle. */
+  /** The exposition text. */
   async text(): Promise<string> {
-    this.#observer.sample();
     return this.registry.metrics();
   }
 
@@ -115,11 +120,11 @@ export class Metrics {
   }
 }
 
-function observeResult(st: RunnerStatus, r: CheckResult, check: Histogram<string>, step: Histogram<string>): void {
+function observeResult(service: Service, r: CheckResult, check: Histogram<string>, step: Histogram<string>): void {
   if (r.status === 'init' || !r.metrics) return;
-  const rule = st.service.rules.find((x) => x.id === r.ruleId);
+  const rule = service.rules.find((x) => x.id === r.ruleId);
   if (!rule) return;
-  const labels = { service: st.service.name, rule: rule.id };
+  const labels = { service: service.name, rule: rule.id };
   const total = r.metrics.totalMs ?? r.metrics.responseMs;
   if (total !== undefined) check.observe({ ...labels, test: rule.condition.kind }, total / 1000);
   for (const [key, name] of STEPS) {

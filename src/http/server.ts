@@ -73,7 +73,6 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
   const observer = new DaemonObserver(daemon);
   try {
     const metrics = new Metrics(daemon, observer);
-    observer.sample();
     const ctx = new HttpContext(daemon, opts, observer);
     await ctx.security();
     const openapi = new OpenApiCollector();

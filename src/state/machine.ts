@@ -39,6 +39,7 @@ export function initialState(service: Service, now: number): MachineState {
     rules: service.rules.map((r) => freshRule(r.id)),
     backoff: { attempts: 0 },
     restarts: [],
+    restartCount: 0,
   };
 }
 
@@ -126,7 +127,10 @@ function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-don
   if (s.monitor === 'not-monitored') return;
   if (input.ok) delete s.backoff.lastStartClass;
   else s.backoff.lastStartClass = cls;
-  if (f.origin !== 'control') recordRestart(ctx);
+  if (f.origin !== 'control') {
+    recordRestart(ctx);
+    s.restartCount += 1;
+  }
   rearmRules(ctx);
   if (input.ok) startGrace(ctx);
   evaluateRestarts(ctx, true);

@@ -35,6 +35,7 @@ export function restoreState(service: Service, saved: unknown, now: number, opts
     rules: service.rules.map((r) => restoreRule(r.id, savedRules.find((x) => x.id === r.id))),
     backoff: restoreBackoff(saved.backoff),
     restarts: Array.isArray(saved.restarts) ? saved.restarts.filter((c): c is number => num(c) !== undefined).slice(-256) : [],
+    restartCount: Math.max(0, Math.floor(num(saved.restartCount) ?? 0)),
     pending: restorePending(saved.pending),
     inFlight: restoreInFlight(saved.inFlight),
   });

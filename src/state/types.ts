@@ -108,6 +108,8 @@ export interface MachineState {
   backoff: BackoffState;
   /** Cycle numbers of completed rule-driven starts/restarts, for `N restarts within M cycles`. */
   restarts: number[];
+  /** Every completed rule-driven start/restart, ever (never reset: a counter to graph). */
+  restartCount: number;
   /** The daemon sends a `timer` input once this time has passed. */
   wakeAt?: number;
 }

@@ -49,7 +49,7 @@ void describe('GET /metrics', () => {
         `  if failed port ${closed} with timeout 1 seconds then alert`,
       ].join('\n'),
     );
-    // Three probe cycles of the sleeper, sampled by the server's observer.
+    // Three probe cycles of the sleeper, each handed to the metrics by the daemon's cycle hook.
     await waitFor(
       async () => {
         text = (await f.inject({ url: '/metrics', headers: auth })).body;
@@ -93,6 +93,15 @@ void describe('GET /metrics', () => {
     assert.ok((sample(text, 'brokerwatch_check_duration_seconds_count', { service: 'remote', test: 'port' }) ?? 0) >= 1);
     const sum = sample(text, 'brokerwatch_probe_step_seconds_sum', { service: 'sleeper', step: 'delivery' }) ?? -1;
     assert.ok(sum >= 0 && sum < 6, `seconds, not milliseconds: ${sum}`);
+  });
+
+  void test('every cycle of every service is one schedule-lag sample', () => {
+    const lag = sample(text, 'brokerwatch_schedule_lag_seconds_count') ?? 0;
+    const cycles = ['sleeper', 'remote'].map((s) => sample(text, 'brokerwatch_check_duration_seconds_count', { service: s, test: 'port' }) ?? 0);
+    // Every cycle of both services ran one port test, so no cycle escaped the hook (the sleeper's
+    // first cycles, before its start, have no timing and are counted in the lag only).
+    assert.ok(lag >= cycles.reduce((a, b) => a + b, 0), `lag ${lag} vs cycles ${cycles.join('+')}`);
+    assert.ok((sample(text, 'brokerwatch_schedule_lag_seconds_bucket', { le: '0.05' }) ?? 0) >= 1);
   });
 
   void test("prom-client's process metrics, prefixed; nothing in the global registry", async () => {
