@@ -1,0 +1,127 @@
+// Probe latency over the last hour, per service, for the web page's chart: the first port or MQTT
+// test's time of every cycle, folded into 10 s slots (count, sum, max, failures). A fixed ring of
+// typed arrays, so a service costs 14 kB however long the daemon runs and however short its cycle.
+import type { CheckResult } from '../checks/result.js';
+import type { CycleRecord } from '../daemon/service-runner.js';
+
+/** One slot of the chart. `avgMs`/`maxMs` are null when every sample in it failed. */
+export interface LatencyPoint {
+  /** Start of the slot (ms since the epoch). */
+  readonly t: number;
+  readonly count: number;
+  readonly avgMs: number | null;
+  readonly maxMs: number | null;
+  readonly failures: number;
+}
+
+/** What the chart draws. */
+export interface LatencySeries {
+  readonly from: number;
+  readonly to: number;
+  readonly slotMs: number;
+  /** The test the samples come from, e.g. `port 1883 protocol mqtt`; null if the service has none. */
+  readonly test: string | null;
+  /** Only slots with samples, oldest first. */
+  readonly points: readonly LatencyPoint[];
+}
+
+const FIELDS = 5; // slot number, count, sum, max, failures
+const [SLOT, COUNT, SUM, MAX, FAILS] = [0, 1, 2, 3, 4] as const;
+
+class Ring {
+  readonly data: Float64Array;
+  test: string;
+  constructor(
+    readonly slots: number,
+    test: string,
+  ) {
+    this.data = new Float64Array(slots * FIELDS);
+    for (let i = 0; i < slots; i++) this.data[i * FIELDS + SLOT] = -1;
+    this.test = test;
+  }
+}
+
+/** The probe result a chart follows: the first port test (plain TCP or MQTT) of the service. */
+function probeResult(c: CycleRecord): { result: CheckResult; test: string } | undefined {
+  for (const rule of c.service.rules) {
+    const cond = rule.condition;
+    if (cond.kind !== 'port') continue;
+    const result = c.results.find((r) => r.ruleId === rule.id);
+    if (!result || result.status === 'init') return undefined;
+    const proto = cond.protocol ?? (cond.mqtt ? 'mqtt' : undefined);
+    return { result, test: `port ${cond.port}${proto ? ` protocol ${proto}` : ''}${cond.mqtt?.roundTrip ? ' round trip' : ''}` };
+  }
+  return undefined;
+}
+
+/** Per-service rings of 10 s slots over `windowMs` (an hour). */
+export class LatencyHistory {
+  readonly #rings = new Map<string, Ring>();
+  readonly slotMs: number;
+  readonly windowMs: number;
+
+  constructor(opts: { slotMs?: number; windowMs?: number } = {}) {
+    this.slotMs = opts.slotMs ?? 10_000;
+    this.windowMs = opts.windowMs ?? 3_600_000;
+  }
+
+  /** Takes one cycle's probe time (or failure). */
+  record(c: CycleRecord): void {
+    const p = probeResult(c);
+    if (!p) return;
+    const latency = p.result.metrics?.totalMs ?? p.result.metrics?.responseMs;
+    this.add(c.service.name, p.test, c.finishedAt, p.result.status === 'failed' ? undefined : latency, p.result.status === 'failed');
+  }
+
+  /** Adds one sample: a latency in ms, or a failure. */
+  add(service: string, test: string, at: number, latencyMs: number | undefined, failed: boolean): void {
+    let ring = this.#rings.get(service);
+    if (!ring) {
+      ring = new Ring(Math.ceil(this.windowMs / this.slotMs), test);
+      this.#rings.set(service, ring);
+    }
+    ring.test = test;
+    const slot = Math.floor(at / this.slotMs);
+    const i = (slot % ring.slots) * FIELDS;
+    const d = ring.data;
+    if (d[i + SLOT] !== slot) {
+      d[i + SLOT] = slot;
+      d[i + COUNT] = 0;
+      d[i + SUM] = 0;
+      d[i + MAX] = 0;
+      d[i + FAILS] = 0;
+    }
+    if (failed) d[i + FAILS] = (d[i + FAILS] ?? 0) + 1;
+    else if (latencyMs !== undefined && Number.isFinite(latencyMs)) {
+      d[i + COUNT] = (d[i + COUNT] ?? 0) + 1;
+      d[i + SUM] = (d[i + SUM] ?? 0) + latencyMs;
+      d[i + MAX] = Math.max(d[i + MAX] ?? 0, latencyMs);
+    }
+  }
+
+  /** The last `windowMs` of one service, up to `now`. */
+  series(service: string, now = Date.now()): LatencySeries {
+    const from = now - this.windowMs;
+    const ring = this.#rings.get(service);
+    const points: LatencyPoint[] = [];
+    if (ring) {
+      const first = Math.floor(from / this.slotMs) + 1;
+      const last = Math.floor(now / this.slotMs);
+      const d = ring.data;
+      for (let slot = first; slot <= last; slot++) {
+        const i = (slot % ring.slots) * FIELDS;
+        if (d[i + SLOT] !== slot) continue;
+        const count = d[i + COUNT] ?? 0;
+        const failures = d[i + FAILS] ?? 0;
+        if (count === 0 && failures === 0) continue;
+        points.push({ t: slot * this.slotMs, count, avgMs: count > 0 ? (d[i + SUM] ?? 0) / count : null, maxMs: count > 0 ? (d[i + MAX] ?? 0) : null, failures });
+      }
+    }
+    return { from, to: now, slotMs: this.slotMs, test: ring?.test ?? null, points };
+  }
+
+  /** Forgets services that are gone (after a reload). */
+  retain(names: ReadonlySet<string>): void {
+    for (const n of this.#rings.keys()) if (!names.has(n)) this.#rings.delete(n);
+  }
+}
