@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the benchmarks need on Debian, only when it is missing:
-# mosquitto (the broker under test), its clients, openssl (test certificates) and monit (its
-# control files are test fixtures, and the benchmarks run it side by side).
+# mosquitto (the broker under test), its clients, openssl (test certificates), monit (its
+# control files are test fixtures, and the benchmarks run it side by side) and Chromium with a font
+# (the web page is tested in headless Chromium through playwright-core, which downloads nothing).
 set -euo pipefail
 
 need=()
@@ -9,6 +10,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 command -v mosquitto_passwd >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/monit ] || need+=(monit)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test prerequisites: all present"

@@ -35,6 +35,8 @@ interface Security {
 export class HttpContext {
   readonly log: Logger;
   #actionId = 0;
+  /** The reload in progress (reloads run one at a time). */
+  reloading: Promise<unknown> = Promise.resolve();
   #config: Config | undefined;
   #security: Promise<Security> | undefined;
   #scrubber: Scrubber;

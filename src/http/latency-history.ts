@@ -1,6 +1,6 @@
 // Probe latency over the last hour, per service, for the web page's chart: the first port or MQTT
-// test's time of every cycle, folded into 10 s slots (count, sum, max, failures). A fixed ring of
-// typed arrays, so a service costs 14 kB however long the daemon runs and however short its cycle.
+// test's time of every cycle, folded into 30 s slots (count, sum, max, failures). A fixed ring of
+// typed arrays, so a service costs 5 kB however long the daemon runs and however short its cycle.
 import type { CheckResult } from '../checks/result.js';
 import type { CycleRecord } from '../daemon/service-runner.js';
 
@@ -54,14 +54,14 @@ function probeResult(c: CycleRecord): { result: CheckResult; test: string } | un
   return undefined;
 }
 
-/** Per-service rings of 10 s slots over `windowMs` (an hour). */
+/** Per-service rings of 30 s slots over `windowMs` (an hour). */
 export class LatencyHistory {
   readonly #rings = new Map<string, Ring>();
   readonly slotMs: number;
   readonly windowMs: number;
 
   constructor(opts: { slotMs?: number; windowMs?: number } = {}) {
-    this.slotMs = opts.slotMs ?? 10_000;
+    this.slotMs = opts.slotMs ?? 30_000;
     this.windowMs = opts.windowMs ?? 3_600_000;
   }
 

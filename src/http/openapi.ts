@@ -12,8 +12,12 @@ declare module 'fastify' {
     description?: string;
     tags?: readonly string[];
     security?: ReadonlyArray<Record<string, readonly string[]>>;
-    /** Content type(s) of a non-JSON answer (text, XML, metrics). */
+    /** Content type(s) of a non-JSON answer (text, XML, metrics); with text/html, errors are pages too. */
     produces?: string | readonly string[];
+    /** A form route: where its 303 answer sends the browser. */
+    redirect?: string;
+    /** A form route's fields (application/x-www-form-urlencoded), for the document only. */
+    form?: Record<string, unknown>;
   }
 }
 
@@ -43,9 +47,11 @@ function parameters(schema: unknown, where: 'path' | 'query'): unknown[] {
 function operation(r: RouteOptions): Record<string, unknown> {
   const s = r.schema ?? {};
   const responses: Record<string, unknown> = {};
-  if (s.produces) responses['200'] = { description: 'OK', content: Object.fromEntries([s.produces].flat().map((t) => [t, { schema: { type: 'string' } }])) };
+  const html = [s.produces ?? []].flat().includes('text/html');
+  if (s.redirect) responses['303'] = { description: `See Other: ${s.redirect}` };
+  else if (s.produces) responses['200'] = { description: 'OK', content: Object.fromEntries([s.produces].flat().map((t) => [t, { schema: { type: 'string' } }])) };
   for (const [status, schema] of Object.entries((s.response ?? {}) as Record<string, unknown>)) {
-    responses[status] = { description: describeStatus(status), content: { 'application/json': { schema } } };
+    responses[status] = { description: describeStatus(status), content: html ? { 'text/html': { schema: { type: 'string' } } } : { 'application/json': { schema } } };
   }
   return {
     summary: s.summary ?? '',
@@ -54,6 +60,7 @@ function operation(r: RouteOptions): Record<string, unknown> {
     ...(s.security ? { security: s.security } : {}),
     parameters: [...parameters(s.params, 'path'), ...parameters(s.querystring, 'query')],
     ...(s.body ? { requestBody: { required: false, content: { 'application/json': { schema: s.body } } } } : {}),
+    ...(s.form ? { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: s.form } } } } : {}),
     responses,
   };
 }

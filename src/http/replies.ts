@@ -59,7 +59,9 @@ export function installReplies(app: FastifyInstance, ctx: HttpContext): void {
     const type = String(reply.getHeader('content-type') ?? '');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
+    // Pages: same-origin, or the browser sends `Origin: null` with their own form posts, which the
+    // page's CSRF check must then refuse. Nothing is ever sent to another site.
+    reply.header('referrer-policy', type.startsWith('text/html') ? 'same-origin' : 'no-referrer');
     reply.header('cross-origin-resource-policy', 'same-origin');
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', type.startsWith('text/html') ? PAGE_CSP : OTHER_CSP);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

@@ -3,6 +3,7 @@
 // is 202 with an action id, and the outcome shows in the events. Guards: a user who is not
 // read-only, Content-Type application/json, and a rate limit per client.
 import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
+import type { ControlAction } from '../state/types.js';
 import { BwError } from '../errors.js';
 import type { HttpContext } from './context.js';
 import { requireAdmin, requireJson } from './guard.js';
@@ -16,10 +17,36 @@ function positionOf(line: string): string {
   return m?.[1] ?? 'rules file';
 }
 
+/** The rate limit all action routes share (one store: the API and the page spend one budget per client). */
+export type ActionLimiter = ReturnType<FastifyInstance['rateLimit']>;
+
+/** An action on a service (or `all`) as the API and the web page ask for it: the one control path. */
+export function requestControl(ctx: HttpContext, req: { name: string; action: ControlAction; user: string; via: 'api' | 'web page'; client: string }): { actionId: number; services: string[] } {
+  const { name, action, user } = req;
+  const runners = name === 'all' ? ctx.daemon.runners() : [ctx.daemon.runner(name)].flatMap((r) => (r ? [r] : []));
+  if (runners.length === 0 && name !== 'all') throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name.slice(0, 200)}'`);
+  const actionId = ctx.nextActionId();
+  for (const r of runners) r.control(action, `${user} via ${req.via}, action ${actionId}`);
+  ctx.log.info({ user, action, service: name, actionId, client: req.client, via: req.via }, `${action} ${name} requested`);
+  return { actionId, services: runners.map((r) => r.service.name) };
+}
+
+/** Reloads the rules file, one reload at a time; refused reloads give the positions of the errors only. */
+export async function requestReload(ctx: HttpContext, user: string): Promise<{ ok: true; services: number } | { ok: false; error: BwError; positions: string[] }> {
+  const run = ctx.reloading.then(() => ctx.opts.reload());
+  ctx.reloading = run.catch(() => undefined);
+  const result = await run;
+  if (!result.ok) {
+    const positions = (result.errors ?? []).map(positionOf);
+    ctx.log.warn({ user, errors: positions.length }, 'reload refused: the rules file has errors');
+    return { ok: false, positions, error: new BwError('BW_RELOAD_REFUSED', `the rules file has ${positions.length || 'some'} error(s); the old rules keep running; run brokerwatch -t to see them`) };
+  }
+  ctx.log.info({ user }, 'rules reloaded on request');
+  return { ok: true, services: ctx.daemon.runners().length };
+}
+
 /** Registers the action routes. */
-export function registerActionRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  // One limiter (one store) for every action route: they share a client's budget.
-  const limitActions = app.rateLimit({ max: ctx.opts.limits?.actionsPerMinute ?? 60, timeWindow: 60_000 });
+export function registerActionRoutes(app: FastifyInstance, ctx: HttpContext, limitActions: ActionLimiter): void {
   const guarded = (schema: { summary: string; description?: string; params?: unknown; response: Record<number, unknown> }): RouteShorthandOptions => ({
     onRequest: [requireAdmin, requireJson, limitActions],
     schema: {
@@ -42,34 +69,19 @@ export function registerActionRoutes(app: FastifyInstance, ctx: HttpContext): vo
       }),
       async (req, reply) => {
         const name = req.params.name;
-        const runners = name === 'all' ? ctx.daemon.runners() : [ctx.daemon.runner(name)].flatMap((r) => (r ? [r] : []));
-        if (runners.length === 0 && name !== 'all') throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name.slice(0, 200)}'`);
-        const actionId = ctx.nextActionId();
-        const user = req.bwAccess?.user ?? '?';
-        for (const r of runners) r.control(action, `${user} via api, action ${actionId}`);
-        ctx.log.info({ user, action, service: name, actionId, client: req.ip }, `${action} ${name} requested`);
-        return reply.code(202).send({ actionId, service: name, action, services: runners.map((r) => r.service.name) });
+        const done = requestControl(ctx, { name, action, user: req.bwAccess?.user ?? '?', via: 'api', client: req.ip });
+        return reply.code(202).send({ actionId: done.actionId, service: name, action, services: done.services });
       },
     );
   }
 
-  let reloading: Promise<unknown> = Promise.resolve();
   app.post('/api/v1/reload', guarded({
     summary: 'Reload the rules file',
     description: 'A file with errors is refused and the old rules keep running (422, with the position of each error).',
     response: { 200: reloadResponseSchema, ...errorResponses(422) },
   }), async (req, reply) => {
-    const run = reloading.then(() => ctx.opts.reload());
-    reloading = run.catch(() => undefined);
-    const result = await run;
-    const user = req.bwAccess?.user ?? '?';
-    if (!result.ok) {
-      const positions = (result.errors ?? []).map(positionOf);
-      ctx.log.warn({ user, errors: positions.length }, 'reload refused: the rules file has errors');
-      return sendError(reply, new BwError('BW_RELOAD_REFUSED', `the rules file has ${positions.length || 'some'} error(s); the old rules keep running; run brokerwatch -t to see them`), positions);
-    }
-    ctx.log.info({ user }, 'rules reloaded on request');
-    return { ok: true, services: ctx.daemon.runners().length };
+    const result = await requestReload(ctx, req.bwAccess?.user ?? '?');
+    return result.ok ? result : sendError(reply, result.error, result.positions);
   });
 
   app.post(

@@ -1,5 +1,5 @@
 // The status HTTP server (DESIGN.md §3, §6): fastify on `set httpd port N [address A]` (127.0.0.1
-// unless set), the JSON API v1, /metrics, monit's read endpoints, and `/`. The request lifecycle, as
+// unless set), the JSON API v1, /metrics, monit's read endpoints, and the web page at `/`. The request lifecycle, as
 // data: onRequest = [authenticate (every route), then on actions: requireAdmin, requireJson, rate
 // limit] → body parsing (64 kB, JSON only on actions) → schema validation → handler → response
 // schema (a whitelist of fields) → onSend (security headers).
@@ -25,6 +25,7 @@ import { registerActionRoutes } from './routes-actions.js';
 import { registerApiRoutes } from './routes-api.js';
 import { registerMiscRoutes } from './routes-misc.js';
 import { registerMonitRoutes } from './routes-monit.js';
+import { registerPageRoutes } from './routes-page.js';
 
 /** What startHttpServer is given (see context.ts). */
 export type { HttpServerOptions } from './context.js';
@@ -91,7 +92,10 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     const limits = opts.limits;
     app.addHook('onRequest', authenticate(ctx, new LoginLimiter({ maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 })));
     registerApiRoutes(app, ctx);
-    registerActionRoutes(app, ctx);
+    // One limiter (one store) for every action route, API and page alike: they share a client's budget.
+    const limitActions = app.rateLimit({ max: limits?.actionsPerMinute ?? 60, timeWindow: 60_000 });
+    registerActionRoutes(app, ctx, limitActions);
+    await registerPageRoutes(app, ctx, limitActions);
     const httpd = opts.config.httpd;
     registerMonitRoutes(app, ctx, () => ({
       startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),

@@ -1,0 +1,156 @@
+// The web page's parts on their own: the latency ring (slots, wrap-around, failures, the hour's
+// edge), the SVG chart (scale, broken lines, failure marks, escaping), CSRF tokens (user binding,
+// expiry, forgery) and the renderer's escaping and badges.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LatencyHistory } from '../../src/http/latency-history.js';
+import { formatMs, latencyChart, niceCeil, summarize } from '../../src/http/page/chart.js';
+import { CsrfTokens } from '../../src/http/page/csrf.js';
+import { escapeHtml, formatDuration } from '../../src/http/page/html.js';
+import { badge, renderPage } from '../../src/http/page/render.js';
+import type { ServiceDto, StatusDto } from '../../src/http/dto.js';
+
+const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
+
+void describe('LatencyHistory', () => {
+  void test('folds samples into 30 s slots: count, average, max, failures', () => {
+    const h = new LatencyHistory();
+    h.add('b', 'port 1883', T0 + 1_000, 2, false);
+    h.add('b', 'port 1883', T0 + 2_000, 4, false);
+    h.add('b', 'port 1883', T0 + 3_000, undefined, true);
+    h.add('b', 'port 1883', T0 + 31_000, 10, false);
+    const s = h.series('b', T0 + 60_000);
+    assert.equal(s.slotMs, 30_000);
+    assert.equal(s.test, 'port 1883');
+    assert.deepEqual(s.points, [
+      { t: T0, count: 2, avgMs: 3, maxMs: 4, failures: 1 },
+      { t: T0 + 30_000, count: 1, avgMs: 10, maxMs: 10, failures: 0 },
+    ]);
+  });
+
+  void test('keeps one hour: older slots drop out, and a slot reused after the wrap starts clean', () => {
+    const h = new LatencyHistory();
+    h.add('b', 't', T0, 5, false);
+    h.add('b', 't', T0 + 3_600_000, 7, false); // the same ring position, an hour later
+    const s = h.series('b', T0 + 3_600_000 + 1);
+    assert.deepEqual(s.points.map((p) => [p.t, p.avgMs]), [[T0 + 3_600_000, 7]]);
+    assert.equal(h.series('b', T0 + 2 * 3_600_000 + 30_000).points.length, 0, 'nothing within the last hour');
+    assert.deepEqual(h.series('nobody', T0), { from: T0 - 3_600_000, to: T0, slotMs: 30_000, test: null, points: [] });
+  });
+
+  void test('a slot whose probes all failed has no latency, only failures', () => {
+    const h = new LatencyHistory();
+    h.add('b', 't', T0, undefined, true);
+    assert.deepEqual(h.series('b', T0 + 1).points, [{ t: T0, count: 0, avgMs: null, maxMs: null, failures: 1 }]);
+    h.retain(new Set(['other']));
+    assert.equal(h.series('b', T0 + 1).points.length, 0, 'retain forgets removed services');
+  });
+});
+
+void describe('the latency chart', () => {
+  void test('nice scales and readable times', () => {
+    assert.deepEqual([0.3, 1, 3, 7, 12, 99, 1001].map(niceCeil), [0.5, 1, 5, 10, 20, 100, 2000]);
+    assert.deepEqual([0.25, 12.4, 999, 1500, 12_000].map(formatMs), ['0.3 ms', '12 ms', '999 ms', '1.5 s', '12 s']);
+    assert.equal(formatDuration(3 * 86_400 + 4 * 3_600 + 5), '3d 4h');
+    assert.equal(formatDuration(65), '1m 5s');
+  });
+
+  void test('a line per run of slots, broken by a gap; failures marked; scale from the slowest', () => {
+    const h = new LatencyHistory();
+    for (const i of [0, 1, 2, 5, 6]) h.add('b', 't', T0 + i * 30_000, 4 + i, false);
+    h.add('b', 't', T0 + 9 * 30_000, undefined, true);
+    h.add('b', 't', T0 + 10 * 30_000, 40, false);
+    const s = h.series('b', T0 + 11 * 30_000);
+    const svg = latencyChart(s, 'Probe latency of <b>');
+    assert.equal(svg.match(/<polyline class="avg"/g)?.length, 2, 'two runs of slots');
+    assert.equal(svg.match(/<circle class="avg-dot"/g)?.length, 1, 'a lone slot is a dot');
+    assert.equal(svg.match(/<rect class="fail"/g)?.length, 1);
+    assert.match(svg, />50 ms<\/text>/, 'the scale tops at a nice value above 40 ms');
+    assert.match(svg, /<title>Probe latency of &lt;b&gt;<\/title>/);
+    assert.doesNotMatch(svg, /NaN|Infinity|undefined/);
+    const sum = summarize(s);
+    assert.deepEqual(sum, { median: 6, max: 40, failures: 1, samples: 7 });
+  });
+
+  void test('an empty hour draws axes only', () => {
+    const svg = latencyChart(new LatencyHistory().series('x', T0), 'empty');
+    assert.doesNotMatch(svg, /polyline|circle|class="fail"/);
+    assert.match(svg, />now<\/text>/);
+  });
+});
+
+void describe('CSRF tokens', () => {
+  void test('bound to the user, to this server, and to 12 hours', () => {
+    let now = T0;
+    const key = Buffer.alloc(32, 7);
+    const tokens = new CsrfTokens({ key, now: () => now });
+    const t = tokens.issue('admin');
+    assert.ok(tokens.verify('admin', t));
+    assert.equal(tokens.verify('ops', t), false, 'another user');
+    assert.equal(new CsrfTokens({ now: () => now }).verify('admin', t), false, 'another server (a new key)');
+    for (const bad of [undefined, 42, '', '.', 'abc', `${t}x`, t.replace(/^[^.]+/, (T0 + 1).toString(36)), 'x'.repeat(300)]) assert.equal(tokens.verify('admin', bad), false, String(bad));
+    now = T0 + 12 * 3_600_000;
+    assert.ok(tokens.verify('admin', t), 'still good at 12 h');
+    now += 1;
+    assert.equal(tokens.verify('admin', t), false, 'expired');
+  });
+});
+
+function svc(over: Partial<ServiceDto> = {}): ServiceDto {
+  return {
+    name: 'mosquitto',
+    type: 'process',
+    status: 'ok',
+    failure: null,
+    monitor: 'monitored',
+    monitorSince: T0,
+    mode: 'active',
+    pid: 42,
+    uptimeSeconds: 3600,
+    cpuPercent: null,
+    memoryBytes: null,
+    memoryPercent: null,
+    restarts: 0,
+    action: null,
+    pending: null,
+    backoff: { attempts: 0, gaveUp: false, retryAt: null },
+    lastCheckAt: T0,
+    probe: {},
+    checks: [],
+    ...over,
+  };
+}
+
+void describe('the page renderer', () => {
+  void test('badges say what is going on, in monit words', () => {
+    assert.deepEqual(badge(svc(), T0), { text: 'ok', cls: 'ok' });
+    assert.deepEqual(badge(svc({ status: 'failed' }), T0), { text: 'failed', cls: 'failed' });
+    assert.deepEqual(badge(svc({ monitor: 'not-monitored', status: 'failed' }), T0), { text: 'not monitored', cls: 'off' });
+    assert.deepEqual(badge(svc({ action: 'restart' }), T0), { text: 'restarting…', cls: 'busy' });
+    assert.deepEqual(badge(svc({ status: 'failed', pending: { action: 'restart', dueAt: T0 + 4_000 } }), T0), { text: 'restart in 4s', cls: 'busy' });
+    assert.deepEqual(badge(svc({ status: 'failed', backoff: { attempts: 5, gaveUp: true, retryAt: T0 } }), T0), { text: 'gave up', cls: 'failed' });
+    assert.deepEqual(badge(svc({ status: 'unknown', monitor: 'initializing' }), T0), { text: 'initializing', cls: 'off' });
+  });
+
+  void test('everything from the daemon is escaped', () => {
+    const evil = '<img src=x onerror=alert(1)>';
+    const status: StatusDto = {
+      daemon: { name: 'brokerwatch', version: '1', pid: 1, host: evil, startedAt: T0, uptimeSeconds: 5, rulesFile: `/etc/${evil}`, cycleSeconds: 1 },
+      services: [svc({ status: 'failed', failure: { rule: 'r1', type: 'connection', class: 'port-closed', message: evil, since: T0 } })],
+    };
+    const html = renderPage({
+      status,
+      events: [{ id: 1, service: 'mosquitto', type: 'connection', state: 'failed', action: 'restart', class: 'port-closed', message: evil, time: T0 }],
+      charts: new Map(),
+      viewer: { user: evil, readOnly: false },
+      csrf: '"><script>',
+      now: T0,
+      assets: { css: '/c.css', js: '/j.js', icon: '/i.svg' },
+    });
+    assert.doesNotMatch(html, /<img|<script>|onerror=alert\(1\)>/);
+    assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    assert.match(html, /value="&quot;&gt;&lt;script&gt;"/);
+    assert.match(html, /<title>\(1 failed\) brokerwatch on /);
+    assert.equal(escapeHtml(`&<>"'`), '&amp;&lt;&gt;&quot;&#39;');
+  });
+});
