@@ -271,3 +271,37 @@ void describe('restarts within cycles', () => {
     assert.deepEqual(d.kinds(), []);
   });
 });
+
+void describe('the restart counter (restartCount)', () => {
+  void test("counts completed rule-driven restarts, failed ones too, never an operator's; survives unmonitor and restore", async () => {
+    const { restoreState } = await import('../../src/state/restore.js');
+    const d = new Driver(service()).healthy();
+    assert.equal(d.state.restartCount, 0);
+    d.feed(lost, 50);
+    assert.deepEqual(d.kinds(), ['restart']);
+    d.feed(done('restart'), 40);
+    assert.equal(d.state.restartCount, 1);
+    // Healthy for a while, then a second crash whose restart fails: still one made.
+    for (let i = 0; i < 5; i++) d.feed(cycle(ok('exist')), 1000);
+    d.feed(lost, 50);
+    // The backoff may defer it (a crash soon after a restart): then its timer brings it.
+    if (d.state.pending) d.feed(timer, d.state.pending.dueAt - d.now);
+    assert.deepEqual(d.kinds(), ['restart']);
+    d.feed(done('restart', false, 'action-timeout'), 40);
+    assert.equal(d.state.restartCount, 2);
+
+    const op = new Driver(service()).healthy();
+    op.feed(control('restart'), 10);
+    assert.deepEqual(op.kinds(), ['restart']);
+    op.feed(done('restart'), 10);
+    assert.equal(op.state.restartCount, 0, "an operator's restart is not counted");
+
+    d.feed(control('unmonitor'), 10);
+    assert.equal(d.state.restartCount, 2, 'unmonitor keeps the counter');
+    const restored = restoreState(d.svc, JSON.parse(JSON.stringify(d.state)) as unknown, d.now + 10);
+    assert.equal(restored.restartCount, 2, 'kept in the state file');
+    const old: Record<string, unknown> = { ...d.state };
+    delete old.restartCount;
+    assert.equal(restoreState(d.svc, old, d.now).restartCount, 0, 'a state file from before the counter starts at 0');
+  });
+});
