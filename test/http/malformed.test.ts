@@ -44,8 +44,9 @@ void describe('malformed requests', () => {
     const res = await f.inject(opts);
     assert.ok(expected.includes(res.statusCode), `${what}: ${res.statusCode} ${res.body.slice(0, 200)}`);
     if (res.statusCode >= 400) {
-      const body = res.json<{ error: { code: string; message: string } }>();
-      assert.match(body.error.code, /^BW_[A-Z_]+$/, what);
+      // The page's routes answer errors as HTML pages, with the same codes.
+      const code = String(res.headers['content-type']).startsWith('text/html') ? /<span class="host">([A-Z_]+)<\/span>/.exec(res.body)?.[1] : res.json<{ error: { code: string; message: string } }>().error.code;
+      assert.match(code ?? '', /^BW_[A-Z_]+$/, what);
     }
   };
 
@@ -89,6 +90,25 @@ void describe('malformed requests', () => {
       if (!url.startsWith('/api/v1/services/')) continue;
       await check(`POST ${url.slice(0, 60)}/restart`, { method: 'POST', url: `${url}/restart`, headers: adminJson }, expected.concat(404));
     }
+  });
+
+  void test("the page's forms: odd bodies, names and encodings", async () => {
+    const form = { ...auth, 'content-type': 'application/x-www-form-urlencoded' };
+    const cases: Array<[string, string, string, number[]]> = [
+      ['no body', '/actions/sleeper/monitor', '', [403]],
+      ['a token twice', '/actions/sleeper/monitor', 'csrf=a&csrf=b', [403]],
+      ['bracket keys', '/actions/sleeper/monitor', 'csrf[a]=1&__proto__[x]=1', [403]],
+      ['bad percent-encoding', '/actions/sleeper/monitor', 'csrf=%E0%A4%A&x=%', [403]],
+      ['binary', '/actions/sleeper/monitor', '\u0000\uffff', [403]],
+      ['a long name', `/actions/${'a'.repeat(300)}/monitor`, 'csrf=x', [400, 404]],
+      ['a traversal name', '/actions/..%2F..%2Fetc/monitor', 'csrf=x', [403, 404]],
+      ['an unknown action', '/actions/sleeper/%00', 'csrf=x', [400]],
+      ['a 1 MB form', '/actions/sleeper/monitor', `csrf=${'x'.repeat(1024 * 1024)}`, [413]],
+    ];
+    for (const [what, url, payload, expected] of cases) await check(`form: ${what}`, { method: 'POST', url, headers: form, payload }, expected);
+    await check('form: multipart', { method: 'POST', url: '/actions/sleeper/monitor', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x--' }, [415]);
+    await check('page: odd query', { url: '/?done[]=restart&id=-1', headers: auth }, [200, 400]);
+    await check('static: traversal', { url: '/static/..%2F..%2Fpackage.json', headers: auth }, [404]);
   });
 
   void test('methods: only the documented ones answer; the rest are 404, never 500', async () => {

@@ -83,11 +83,21 @@ void describe('secrets never leave', () => {
     }
     await ask('bad json', { method: 'POST', url: '/api/v1/services/remote/monitor', headers: { ...admin, 'content-type': 'application/json' }, payload: `{"password":"${SECRETS.admin}` });
     await ask('form', { method: 'POST', url: '/api/v1/services/remote/monitor', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=b' });
+    // The web page's forms, with a real token and with mistakes.
+    const token = /name="csrf" value="([^"]+)"/.exec((await f.inject({ url: '/', headers: admin })).body)?.[1] ?? '';
+    assert.ok(token, 'the admin page has forms');
+    for (const action of ['monitor', 'unmonitor', 'nonsense']) {
+      for (const [who, headers] of [['admin', admin], ['guest', guest], ['network', {}], ['wrong', wrong]] as const) {
+        await ask(`${who} form ${action}`, { method: 'POST', url: `/actions/remote/${action}`, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${encodeURIComponent(token)}` });
+      }
+    }
+    await ask('form with a password for a token', { method: 'POST', url: '/actions/remote/monitor', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${SECRETS.admin}` });
     f.reloadResult = { ok: false, errors: [`${f.rulesFile}:12:7: expected a user, found '${SECRETS.admin}'`] };
     await ask('refused reload', { method: 'POST', url: '/api/v1/reload', headers: { ...admin, 'content-type': 'application/json' } });
+    await ask('refused reload by the page', { method: 'POST', url: '/actions/reload', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${encodeURIComponent(token)}` });
     // Status and events again, after the actions above produced events.
     await waitFor(() => f.daemon.runners().every((r) => !r.state.inFlight), { timeoutMs: 15_000 });
-    for (const url of ['/api/v1/status', '/api/v1/events?limit=1000', '/_status', '/_status?format=xml', '/metrics']) await ask(`admin GET ${url} (after)`, { url, headers: admin });
+    for (const url of ['/api/v1/status', '/api/v1/events?limit=1000', '/_status', '/_status?format=xml', '/metrics', '/']) await ask(`admin GET ${url} (after)`, { url, headers: admin });
     assert.ok(answers.length > 90);
   });
 
@@ -106,5 +116,8 @@ void describe('secrets never leave', () => {
     const status = answers.find((a) => a.what === 'admin GET /api/v1/status (after)');
     assert.match(status?.res.body ?? '', /"name":"remote"/);
     assert.match(status?.res.body ?? '', /port-closed/);
+    const page = answers.find((a) => a.what === 'admin GET / (after)');
+    assert.match(page?.res.body ?? '', /id="svc-remote"[\s\S]*port-closed/);
+    assert.ok(answers.some((a) => a.what === 'admin form monitor' && a.res.statusCode === 303), 'a form was accepted');
   });
 });
