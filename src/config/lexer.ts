@@ -95,10 +95,13 @@ export function lex(text: string, file: string): LexResult {
       while (i < text.length && text[i] !== '\n') i++;
       continue;
     }
+    // monit's lexer drops a backslash outside quotes: `\` at a line's end continues the statement.
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     const start = i;
     if (c === '"' || c === "'") {
-      const ln = line;
-      const lo = lineOffset;
       let value = '';
       i++;
       let closed = false;
@@ -114,17 +117,17 @@ export function lex(text: string, file: string): LexResult {
           i++;
           break;
         }
-        if (d === '\n') {
-          line++;
-          lineOffset = i + 1;
-        }
+        // A string ends on its own line. monit lets one run on, but then a missing quote swallows
+        // the lines after it, and their errors, up to the next quote of the file.
+        if (d === '\n') break;
         value += d;
         i++;
       }
       if (!closed) {
-        diagnostics.push({ severity: 'error', pos: pos(start, ln, lo), message: `unterminated string: missing closing ${c}` });
+        value = value.replace(/\r$/, '');
+        diagnostics.push({ severity: 'error', pos: pos(start), message: `unterminated string: missing closing ${c}` });
       }
-      push('string', value, start, ln, lo, c);
+      push('string', value, start, line, lineOffset, c);
       lastEnd = i;
       continue;
     }

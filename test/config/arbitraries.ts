@@ -57,14 +57,16 @@ const identifier = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}$/);
 const path = fc.stringMatching(/^\/[a-zA-Z0-9_./-]{0,20}$/);
 const grammarChars = fc.constantFrom('a', 'Z', '0', '9', ' ', '\t', '\n', '"', '\\', "'", '#', '{', '}', '=', '!', '<', '>', ',', ';', '(', ')', '%', '.', '@', ':', '/', '-', '$', 'é', '😀');
 
-/** Any text: quoted by the printer when it is not a safe bare word. */
-export const text: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(...TRICKY),
-  identifier,
-  path,
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.string({ unit: grammarChars, maxLength: 10 }),
-);
+/** Any text: quoted by the printer when it is not a safe bare word. No line break: a string ends on its line. */
+export const text: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.constantFrom(...TRICKY),
+    identifier,
+    path,
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.string({ unit: grammarChars, maxLength: 10 }),
+  )
+  .filter((s) => !s.includes('\n'));
 export const nonEmptyText = text.filter((s) => s !== '');
 
 /** One line of text: no line terminator (`^` in a multiline RegExp also matches after \r, \u2028, \u2029). */

@@ -96,7 +96,7 @@ void describe('brokerwatch -c FILE -t', () => {
         'check process a with pidfile /run/a.pid',
         '  if failed port 65536 then restart',
         '  if memory > 5000 then alert',
-        '  if cpu 80% then alert',
+        '  stop "/bin/stop a',
         'check process b with pidfile /run/b.pid',
         '  depends on nosuch',
         'check file a with path /a',
@@ -108,7 +108,7 @@ void describe('brokerwatch -c FILE -t', () => {
     assert.deepEqual(lines(r.stderr), [
       `${file}:3:18: a port number 65536 is out of range (1–65535)`,
       `${file}:4:15: warning: bare number 5000 for memory is taken as bytes; write '5000 B' or use kB, MB, GB`,
-      `${file}:5:10: expected an operator (>, <, >=, <=, =, !=) after 'cpu', found '80'`,
+      `${file}:5:8: unterminated string: missing closing "`,
       `${file}:7:14: unknown service 'nosuch' in depends of 'b'`,
       `${file}:8:1: service 'a' is already defined at ${file}:2`,
       `${file}: 4 errors; nothing was started`,

@@ -285,3 +285,37 @@ void describe('recovery after an error in the middle of a statement', () => {
     );
   });
 });
+
+void describe('an unterminated string ends at its line, and the lines after it are read', () => {
+  void test('each later line gets its own errors', async () => {
+    const text = [
+      'check process a with pidfile /run/a.pid',
+      '  start "/a start',
+      '  stop "/a stop"',
+      '  if failed port 0 then alert',
+      "  restart '/a restart",
+      '  if failed port 70000 then alert',
+      'check file "unclosed',
+    ].join('\n');
+    assert.deepEqual(await errorsOf(text), [
+      'bad.rc:2:9: unterminated string: missing closing "',
+      'bad.rc:4:18: a port number 0 is out of range (1–65535)',
+      "bad.rc:5:11: unterminated string: missing closing '",
+      'bad.rc:6:18: a port number 70000 is out of range (1–65535)',
+      'bad.rc:7:12: unterminated string: missing closing "',
+      "bad.rc:7:20: expected 'path PATH' after 'check file unclosed', found end of file",
+    ]);
+  });
+
+  void test('the string holds the rest of its line, so the statement itself still reads', async () => {
+    const d = await diagnosticsOf('check process a with pidfile /run/a.pid\n  start "/usr/sbin/mosquitto -d\r\n  if changed pid then alert\n');
+    assert.deepEqual(d.map(formatDiagnostic), ['bad.rc:2:9: unterminated string: missing closing "']);
+  });
+
+  void test('a quote inside the other kind of quotes is text, not an opening', async () => {
+    const r = await parseRules(`check process a with pidfile /run/a.pid\n  start "/bin/sh -c 'echo it\\"s'"\n  stop '/bin/kill "$PID"'\n`, 'ok.rc');
+    const s = r.config.services[0];
+    assert.deepEqual(s?.start?.argv, ['/bin/sh', '-c', 'echo it"s']);
+    assert.deepEqual(s?.stop?.argv, ['/bin/kill', '"$PID"']);
+  });
+});
