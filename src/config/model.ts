@@ -264,13 +264,30 @@ export interface Service {
   readonly backoff: Backoff;
 }
 
+/** monit's SSL options for a mail server (`using ssl { … }` over `set ssl { … }`), as written. */
+export interface MailServerTls {
+  /** `verify: disable` turns certificate checks off; verification is on unless so. */
+  readonly verify?: boolean;
+  /** `selfsigned: allow`: any certificate is accepted (anyone can make a self-signed one). */
+  readonly allowSelfSigned?: boolean;
+  /** Extra trusted CAs: a PEM file, or a folder of them, beside the system's. */
+  readonly caFile?: string;
+  readonly caPath?: string;
+}
+
 export interface MailServer {
   readonly host: string;
   readonly port?: number;
   readonly username?: string;
   readonly password?: string;
-  /** `tls`: implicit TLS; `starttls`: upgrade on 25/587; undefined: nodemailer's default for the port. */
+  /**
+   * `tls`: implicit TLS (`using ssl|tls` on port 465, or `using implicit tls`); `starttls`: STARTTLS
+   * required (`using ssl|tls` on any other port, or `using starttls`); undefined: STARTTLS when the
+   * server offers it, without certificate checks, else plain SMTP.
+   */
   readonly security?: 'tls' | 'starttls';
+  /** Only with `security`. */
+  readonly tls?: MailServerTls;
   readonly timeoutMs?: number;
 }
 

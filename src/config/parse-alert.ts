@@ -91,11 +91,29 @@ function parseTarget(c: Cursor): AlertTarget {
     c.next();
     return { kind: 'exec', command: parseCommand(c, 'a command after exec') };
   }
-  if ((t.type === 'word' || t.type === 'string') && /^[^@\s]+@[^@\s]+$/.test(t.text)) {
+  const bracketed = acceptBracketedAddress(c);
+  if (bracketed) return { kind: 'mail', address: bracketed };
+  if ((t.type === 'word' || t.type === 'string') && MAIL_ADDRESS.test(t.text)) {
     c.next();
     return { kind: 'mail', address: t.text };
   }
   c.fail(t, `expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC" or exec "CMD", found ${describe(t)}`);
+}
+
+const MAIL_ADDRESS = /^[^@\s]+@[^@\s]+$/;
+
+/**
+ * `<ops@example.com>`, as some monitrc files write a recipient: monit's lexer keeps the brackets in
+ * the address; they are only the mail syntax around it, so brokerwatch drops them.
+ */
+export function acceptBracketedAddress(c: Cursor): string | undefined {
+  const [open, addr, close] = [c.peek(), c.peek(1), c.peek(2)];
+  if (!(open.type === 'op' && open.text === '<' && (addr.type === 'word' || addr.type === 'string') && MAIL_ADDRESS.test(addr.text))) return undefined;
+  if (!(close.type === 'op' && close.text === '>' && close.glued && addr.glued)) return undefined;
+  c.next();
+  c.next();
+  c.next();
+  return addr.text;
 }
 
 /** decodeURIComponent, with a malformed escape (`%zz`, which URL lets through) as an error, not a throw. */

@@ -5,18 +5,24 @@ import type { Cursor } from './cursor.js';
 import { ParseAbort, describe } from './cursor.js';
 import type { Action, Command, Condition, MqttOptions, Operator, Rate, ResourceKind, RoundTrip, ServiceType, TlsOptions } from './model.js';
 import { DEFAULT_PORT_TIMEOUT_MS } from './model.js';
+import type { SslOptions } from './parse-ssl.js';
+import { isSslVersionWord, parseSslBlock } from './parse-ssl.js';
 import { acceptOperator, expectOperator, isSizeUnit, parseDuration, parseSize } from './units.js';
 
 /** monit tests that load but that brokerwatch does not evaluate (a warning names them). */
 const IGNORED_TESTS = new Set([
   'loadavg', 'load', 'swap', 'space', 'inode', 'inodes', 'read', 'write', 'service', 'disk', 'download', 'upload',
   'packet', 'packets', 'saturation', 'content', 'match', 'fsflags', 'fsflag', 'filesystem', 'network', 'link',
-  'bytes', 'byte', 'total', 'upload', 'ping', 'icmp', 'unixsocket', 'access', 'modification', 'change', 'nlink',
-  'mountpoint', 'filedescriptors', 'descriptors', 'open', 'openfiles',
+  'bytes', 'byte', 'total', 'ping', 'ping4', 'ping6', 'icmp', 'unixsocket', 'access', 'change', 'nlink',
+  'mountpoint', 'filedescriptors', 'descriptors', 'open', 'openfiles', 'url', 'euid', 'security', 'hardlink',
+  'hardlinks', 'servicetime', 'atime', 'ctime', 'pagein', 'pageout', 'notmatch', 'nomatch',
 ]);
 
+/** What `changed` may test in monit beyond what brokerwatch evaluates (a warning names them). */
+const IGNORED_CHANGES = new Set(['permission', 'perm', 'fsflag', 'fsflags', 'link', 'hardlink', 'hardlinks', 'atime', 'ctime', 'uid', 'gid']);
+
 /** Words that may follow a port test and are read as its options. */
-const PORT_OPTIONS_IGNORED = new Set(['request', 'send', 'expect', 'hostheader', 'content', 'status', 'checksum', 'certificate', 'http', 'header', 'address']);
+const PORT_OPTIONS_IGNORED = new Set(['request', 'send', 'expect', 'hostheader', 'content', 'status', 'checksum', 'http', 'header', 'method', 'origin', 'database', 'secret', 'target', 'maxforward', 'rsakey']);
 
 export interface RuleSyntax {
   readonly condition: Condition;
@@ -29,8 +35,15 @@ export interface RuleSyntax {
 export function parseIf(c: Cursor, serviceType: ServiceType): RuleSyntax | undefined {
   const first = c.peek();
   let condition: Condition | undefined;
+  const inverted = first.type === 'word' && first.lower === 'succeeded';
   if (first.type === 'number' && isRestartsRule(c)) {
     condition = parseRestarts(c);
+  } else if (first.type === 'word' && first.lower === 'total' && c.peek(1).type === 'word' && ['mem', 'memory', 'cpu'].includes(c.peek(1).lower)) {
+    // monit's lexer reads `total memory` and `total cpu` as totalmemory and totalcpu.
+    condition = parseResource(c);
+  } else if (inverted) {
+    c.warn(first.pos, "'if succeeded …' (monit's inverted connection test) is not evaluated by brokerwatch; this rule is ignored");
+    skipToThen(c);
   } else if (first.type === 'word' && IGNORED_TESTS.has(first.lower)) {
     c.warn(first.pos, `'${first.text}' tests are not evaluated by brokerwatch; this rule is ignored`);
     skipToThen(c);
@@ -47,15 +60,18 @@ export function parseIf(c: Cursor, serviceType: ServiceType): RuleSyntax | undef
   let elseAction: Action | undefined;
   if (c.isWord('else')) {
     c.next();
-    c.expectWord("'if' after 'else'", 'if');
-    c.expectWord("'succeeded' or 'recovered' after 'else if'", 'succeeded', 'success', 'recovered', 'passed');
-    // monit allows a rate here (`else if succeeded 2 cycles then …`); the model has none for recovery.
-    const rateTok = c.peek();
-    if (rateTok.type === 'number') {
-      parseRate(c);
-      c.warn(rateTok.pos, "a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success");
+    // monit takes `else ACTION` as well as `else if succeeded [RATE] then ACTION`.
+    if (c.acceptWord('if')) {
+      const words = inverted ? ['failed'] : ['succeeded', 'success', 'recovered', 'passed'];
+      c.expectWord(inverted ? "'failed' after 'else if'" : "'succeeded' or 'recovered' after 'else if'", ...words);
+      // monit allows a rate here (`else if succeeded 2 cycles then …`); the model has none for recovery.
+      const rateTok = c.peek();
+      if (rateTok.type === 'number') {
+        parseRate(c);
+        c.warn(rateTok.pos, "a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success");
+      }
+      c.expectWord("'then'", 'then');
     }
-    c.expectWord("'then'", 'then');
     elseAction = parseAction(c);
   }
   if (!condition) return undefined;
@@ -105,26 +121,34 @@ function parseCondition(c: Cursor, serviceType: ServiceType): Condition {
     case 'totalmemory':
     case 'totalmem':
     case 'children':
+    case 'child':
     case 'threads':
+    case 'thread':
       return parseResource(c);
+    // monit's `operator` may be left out, and then means `=` (p.y: `operator : /* EMPTY */`).
     case 'uptime': {
       c.next();
-      const op = expectOperator(c, 'uptime');
+      const op = operatorOrEqual(c);
       return { kind: 'uptime', op, ms: parseDuration(c, 'uptime', 'seconds') };
     }
     case 'status': {
       c.next();
-      const op = expectOperator(c, 'status');
+      const op = operatorOrEqual(c);
       return { kind: 'status', op, value: c.expectInteger('an exit status', 0, 255) };
     }
-    case 'timestamp': {
+    case 'timestamp':
+    case 'time':
+    case 'mtime':
+    case 'modification': {
+      // The modification time (`mtime`, `modification time`) is what brokerwatch's timestamp reads.
       c.next();
-      const op = expectOperator(c, 'timestamp');
+      if (t.lower === 'modification') c.acceptWord('time', 'timestamp');
+      const op = operatorOrEqual(c);
       return { kind: 'timestamp', op, ms: parseDuration(c, 'timestamp', 'seconds') };
     }
     case 'size': {
       c.next();
-      const op = expectOperator(c, 'size');
+      const op = operatorOrEqual(c);
       return { kind: 'size', op, bytes: parseSize(c, 'size') };
     }
     case 'sys':
@@ -143,13 +167,11 @@ function parseFailed(c: Cursor, serviceType: ServiceType): Condition {
     case 'port':
     case 'address':
       return parsePortTest(c, serviceType);
-    case 'checksum': {
-      c.next();
-      const algorithm = c.acceptWord('md5', 'sha1')?.lower as 'md5' | 'sha1' | undefined;
-      let expect: string | undefined;
-      if (c.acceptWord('expect')) expect = c.expectValue('a checksum after expect').text;
-      return { kind: 'checksum', ...(algorithm ? { algorithm } : {}), ...(expect ? { expect } : {}) };
-    }
+    case 'checksum':
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
+      return parseFailedChecksum(c);
     case 'permission':
     case 'perm': {
       c.next();
@@ -177,6 +199,34 @@ function parseFailed(c: Cursor, serviceType: ServiceType): Condition {
   }
 }
 
+/** The hash monit infers from an expected checksum's length (p.y addchecksum). */
+const HASH_BY_LENGTH: Readonly<Record<number, 'md5' | 'sha1' | 'sha256'>> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
+
+/** `[md5|sha1|sha256] checksum [expect HASH]`: monit's hash type comes before the word. */
+function parseFailedChecksum(c: Cursor): Condition {
+  // brokerwatch's printer writes the hash after the word (`failed checksum md5`); both read the same.
+  const before = c.acceptWord('md5', 'sha1', 'sha256');
+  const checksumTok = c.expectWord("'checksum'", 'checksum');
+  const hashTok = before ?? c.acceptWord('md5', 'sha1', 'sha256');
+  let expect: string | undefined;
+  let expectTok;
+  if (c.acceptWord('expect')) {
+    expectTok = c.expectValue('a checksum after expect');
+    expect = expectTok.text;
+  }
+  const cleaned = expect?.replace(/[^0-9a-fA-F]/g, '');
+  const algorithm = hashTok?.lower ?? (cleaned !== undefined ? HASH_BY_LENGTH[cleaned.length] : undefined);
+  if (expectTok && cleaned !== undefined && !hashTok && algorithm === undefined) {
+    c.fail(expectTok, `unknown checksum type "${expect}": not MD5 (32 hex digits), SHA1 (40) or SHA256 (64)`);
+  }
+  if (algorithm === 'sha256') {
+    c.warn((hashTok ?? checksumTok).pos, "SHA256 checksums are not evaluated by brokerwatch (MD5 and SHA1 are); this rule is ignored");
+    skipToThen(c);
+    throw new IgnoredRule();
+  }
+  return { kind: 'checksum', ...(algorithm ? { algorithm: algorithm as 'md5' | 'sha1' } : {}), ...(expect ? { expect } : {}) };
+}
+
 /** Signals a recognised-but-ignored test; the caller still consumes rate and action. */
 export class IgnoredRule extends ParseAbort {}
 
@@ -200,9 +250,35 @@ function parsePortTest(c: Cursor, serviceType: ServiceType): Condition {
     if (t.type !== 'word') break;
     switch (t.lower) {
       case 'host':
-      case 'address':
         c.next();
         host = c.expectValue('a host name or address after host').text;
+        continue;
+      case 'address':
+        // In a port test monit's `address` is the local address to connect from, not the target.
+        c.next();
+        c.expectValue('a local address after address');
+        c.warn(t.pos, "'address' (the local address a test connects from) is not used by brokerwatch; ignored");
+        continue;
+      case 'certificate': {
+        c.next();
+        if (c.acceptWord('valid')) {
+          if (c.peek().type === 'op') c.next();
+          c.expectNumber('a number of days after certificate valid');
+          c.acceptWord('day', 'days', 'd');
+          c.warn(t.pos, "'certificate valid' (expiry) is not evaluated by brokerwatch; ignored");
+        } else {
+          c.expectWord("'valid' or 'checksum' after 'certificate'", 'checksum');
+          c.acceptWord('md5', 'sha1', 'sha256');
+          if (c.peek().type === 'op') c.next();
+          c.expectValue('a certificate checksum');
+          c.warn(t.pos, "'certificate checksum' (pinning) is not evaluated by brokerwatch; ignored");
+        }
+        continue;
+      }
+      case 'certmd5':
+        c.next();
+        c.expectValue('a certificate checksum after certmd5');
+        c.warn(t.pos, "'certmd5' (pinning) is not evaluated by brokerwatch; ignored");
         continue;
       case 'port':
         c.next();
@@ -228,7 +304,7 @@ function parsePortTest(c: Cursor, serviceType: ServiceType): Condition {
       case 'tcpssl':
         c.next();
         if (c.peek().type === '{') {
-          parseSslBlock(c, tlsOpts);
+          probeSslOptions(c, parseSslBlock(c), tlsOpts);
         } else if (c.acceptWord('disable', 'disabled')) {
           tls = undefined;
           continue;
@@ -253,7 +329,7 @@ function parsePortTest(c: Cursor, serviceType: ServiceType): Condition {
         continue;
       case 'responsetime': {
         c.next();
-        const op = expectOperator(c, 'responsetime');
+        const op = operatorOrEqual(c);
         responseTime = { op, ms: parseDuration(c, 'responsetime', 'ms', false) };
         continue;
       }
@@ -307,6 +383,13 @@ function parsePortTest(c: Cursor, serviceType: ServiceType): Condition {
         if (tlsOpts.verify) c.acceptWord('enable', 'enabled', 'on', 'yes');
         continue;
       default:
+        if (isSslVersionWord(t)) {
+          // `type tcpssl sslauto`, `tlsv12`: TLS with a version choice brokerwatch leaves to Node.
+          c.next();
+          tls = tls ?? { enabled: true, verify: true };
+          c.warn(t.pos, `TLS version option '${t.text}' is not used by brokerwatch (Node's TLS defaults apply); ignored`);
+          continue;
+        }
         if (PORT_OPTIONS_IGNORED.has(t.lower)) {
           c.next();
           c.warn(t.pos, `port test option '${t.text}' is not evaluated by brokerwatch; ignored`);
@@ -322,7 +405,7 @@ function parsePortTest(c: Cursor, serviceType: ServiceType): Condition {
   if (port === undefined) c.fail(c.peek(), `expected 'port N' in this connection test, found ${describe(c.peek())}`);
   const anyTls = Object.keys(tlsOpts).length > 0;
   if (anyTls && !tls) tls = { enabled: true, verify: true };
-  if (tls) tls = { ...tls, ...tlsOpts, verify: tlsOpts.verify ?? true };
+  if (tls) tls = withGlobalSsl({ ...tls, ...tlsOpts, verify: tlsOpts.verify ?? true }, tlsOpts, c.globalSsl);
   const hasMqttOpts = Object.keys(mqtt).length > 0;
   if (hasMqttOpts && !protocol) {
     c.fail(start, `MQTT options (username, password, version, roundtrip) need 'protocol mqtt' in this test`);
@@ -379,36 +462,69 @@ function parseRoundTrip(c: Cursor): RoundTrip {
   }
 }
 
-/** `ssl { verify: enable, cafile: /p, … }` (monit 5.27+), read into the TLS options. */
-function parseSslBlock(c: Cursor, out: { verify?: boolean; caFile?: string }): void {
-  c.next(); // {
-  while (!c.atEnd && c.peek().type !== '}') {
-    const key = c.next();
-    const k = key.lower.replace(/:$/, '');
-    if (k === 'verify') out.verify = !c.acceptWord('disable', 'disabled');
-    else if (k === 'cacertificatefile' || k === 'cafile') out.caFile = c.expectValue('a CA file').text;
-    else if (c.peek().type !== '}' && !c.peek().lower.endsWith(':')) c.next();
-    if (k === 'verify' && c.isWord('enable', 'enabled')) c.next();
+type ProbeTls = { verify?: boolean; caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+
+/** A port test's `ssl { … }`. `selfsigned: allow` means no verification: anyone can make such a certificate. */
+function probeSslOptions(c: Cursor, o: SslOptions, out: ProbeTls): void {
+  if (o.verify !== undefined) out.verify = o.verify;
+  if (o.allowSelfSigned) out.verify = false;
+  if (o.caFile !== undefined) out.caFile = o.caFile;
+  // monit's client certificate is one PEM file holding both the certificate and its key.
+  if (o.clientPemFile !== undefined) {
+    out.certFile = o.clientPemFile;
+    out.keyFile = o.clientPemFile;
   }
-  if (c.peek().type === '}') c.next();
+  for (const u of o.unused) c.warn(u.pos, `'${u.key}' in a test's SSL options is not used by brokerwatch (Node's TLS defaults apply); ignored`);
+  if (o.caPath !== undefined) c.warn(c.peek().pos, "'cacertificatepath' is not used by brokerwatch's probes; name the CA file with 'cacertificatefile'");
+}
+
+/** `set ssl { … }` where the test says nothing of its own (monit: local options override global ones). */
+function withGlobalSsl(tls: TlsOptions, own: ProbeTls, global: SslOptions | undefined): TlsOptions {
+  if (!global) return tls;
+  const verify = own.verify ?? (global.verify === false || global.allowSelfSigned === true ? false : undefined);
+  const caFile = own.caFile ?? global.caFile;
+  return { ...tls, ...(verify !== undefined ? { verify } : {}), ...(caFile !== undefined ? { caFile } : {}) };
 }
 
 function parseChanged(c: Cursor): Condition {
   c.next();
-  const w = c.expectWord("'pid', 'ppid', 'checksum', 'timestamp', 'size' or 'status' after 'changed'", 'pid', 'ppid', 'checksum', 'timestamp', 'size', 'status', 'md5', 'sha1');
-  const what = w.lower === 'md5' || w.lower === 'sha1' ? 'checksum' : (w.lower as 'pid' | 'ppid' | 'checksum' | 'timestamp' | 'size' | 'status');
-  if (what === 'checksum') c.acceptWord('checksum');
+  const ignored = c.peek();
+  if (ignored.type === 'word' && IGNORED_CHANGES.has(ignored.lower)) {
+    c.warn(ignored.pos, `'changed ${ignored.text}' tests are not evaluated by brokerwatch; this rule is ignored`);
+    skipToThen(c);
+    throw new IgnoredRule();
+  }
+  const w = c.expectWord(
+    "'pid', 'ppid', 'checksum', 'timestamp', 'size' or 'status' after 'changed'",
+    'pid', 'ppid', 'checksum', 'timestamp', 'time', 'mtime', 'size', 'status', 'md5', 'sha1', 'sha256',
+  );
+  // Any hash notices a change; brokerwatch's is MD5 whatever the rule names.
+  const hashed = w.lower === 'md5' || w.lower === 'sha1' || w.lower === 'sha256';
+  const what = hashed ? 'checksum' : w.lower === 'time' || w.lower === 'mtime' ? 'timestamp' : (w.lower as 'pid' | 'ppid' | 'checksum' | 'timestamp' | 'size' | 'status');
+  if (hashed) c.expectWord("'checksum'", 'checksum');
   return { kind: 'changed', what };
 }
 
+/** monit reads a missing operator as `=`: `if cpu 80% then alert` is `if cpu = 80% then alert`. */
+function operatorOrEqual(c: Cursor): Operator {
+  return acceptOperator(c) ?? '=';
+}
+
 function parseResource(c: Cursor): Condition {
-  const t = c.next();
+  let t = c.next();
+  // `total memory`, `total cpu` (monit's lexer joins them).
+  if (t.lower === 'total') {
+    const w = c.next();
+    t = { ...w, text: `total ${w.text}`, lower: w.lower === 'cpu' ? 'totalcpu' : 'totalmemory' };
+  }
   let resource: ResourceKind;
   switch (t.lower) {
     case 'cpu': {
-      const sub = c.acceptWord('user', 'system', 'wait');
-      resource = sub?.lower === 'user' ? 'cpuuser' : sub?.lower === 'system' ? 'cpusystem' : 'cpu';
-      if (sub?.lower === 'wait') c.warn(sub.pos, "'cpu wait' is a system test; it is read as process cpu");
+      // `cpu (user)`, `cpu usage (us)`: the parentheses are blanks, `usage` a noise word.
+      const sub = c.acceptWord('user', 'usr', 'us', 'system', 'sys', 'sy', 'wait', 'wa');
+      const s = sub?.lower;
+      resource = s === 'user' || s === 'usr' || s === 'us' ? 'cpuuser' : s === 'system' || s === 'sys' || s === 'sy' ? 'cpusystem' : 'cpu';
+      if (sub && resource === 'cpu') c.warn(sub.pos, "'cpu wait' is a system test; it is read as process cpu");
       break;
     }
     case 'totalcpu':
@@ -423,20 +539,24 @@ function parseResource(c: Cursor): Condition {
       resource = 'totalmemory';
       break;
     case 'children':
+    case 'child':
       resource = 'children';
       break;
     default:
       resource = 'threads';
   }
-  const op = expectOperator(c, t.text);
+  const opTok = c.peek();
+  const op = operatorOrEqual(c);
+  // Messages name what was written: `after 'cpu >'`, or `after 'cpu'` when the operator was left out.
+  const after = c.peek() !== opTok ? `${t.text} ${op}` : t.text;
   if (resource === 'children' || resource === 'threads') {
     return { kind: 'resource', resource, op, value: c.expectInteger(`a number of ${resource}`, 0, 10_000_000), unit: 'count' };
   }
   const isCpu = resource !== 'memory' && resource !== 'totalmemory';
   const numTok = c.peek();
-  if (isCpu || (c.peek(1).type === 'word' && c.peek(1).lower === '%')) {
-    const v = c.expectNumber(`a percentage after '${t.text} ${op}'`);
-    if (!c.acceptWord('%')) c.warn(numTok.pos, `bare number ${numTok.text} for ${t.text} is taken as a percentage; write '${numTok.text}%'`);
+  if (isCpu || (c.peek(1).type === 'word' && (c.peek(1).lower === '%' || c.peek(1).lower === 'percent'))) {
+    const v = c.expectNumber(`a percentage after '${after}'`);
+    if (!c.acceptWord('%', 'percent')) c.warn(numTok.pos, `bare number ${numTok.text} for ${t.text} is taken as a percentage; write '${numTok.text}%'`);
     if (v > (isCpu ? 100 * 1024 : 100)) c.fail(numTok, `${t.text} ${v}% is out of range`);
     return { kind: 'resource', resource, op, value: v, unit: '%' };
   }

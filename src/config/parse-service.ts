@@ -6,14 +6,14 @@ import type { Cursor } from './cursor.js';
 import { ParseAbort, describe } from './cursor.js';
 import type { AlertRecipient, Backoff, Command, Rule, Schedule, Service, ServiceType, SourcePos } from './model.js';
 import { DEFAULT_BACKOFF } from './model.js';
-import { parseAlertRecipient } from './parse-alert.js';
+import { acceptBracketedAddress, parseAlertRecipient } from './parse-alert.js';
 import { parseCommand, parseIf } from './parse-rule.js';
 import { parseDuration } from './units.js';
 
 /** Words that start a statement inside a check block (used to resynchronise after an error). */
 export const SERVICE_KEYWORDS: ReadonlySet<string> = new Set([
   'if', 'start', 'stop', 'restart', 'depends', 'depend', 'dependson', 'group', 'mode', 'every', 'not',
-  'alert', 'noalert', 'onreboot', 'backoff', 'check', 'set',
+  'alert', 'noalert', 'onreboot', 'backoff', 'check', 'set', 'ignore',
 ]);
 
 const IGNORED_CHECKS = new Set(['system', 'filesystem', 'directory', 'fifo', 'network', 'device']);
@@ -211,8 +211,14 @@ function parseStatement(c: Cursor, d: Draft): void {
       return;
     case 'noalert': {
       c.next();
-      const a = c.expectValue('a mail address after noalert');
-      d.noAlerts.push(a.text);
+      d.noAlerts.push(acceptBracketedAddress(c) ?? c.expectValue('a mail address after noalert').text);
+      return;
+    }
+    case 'ignore': {
+      // monit's `ignore content|match "REGEX"` of a file's content test, which brokerwatch does not have.
+      c.next();
+      c.warn(t.pos, `'ignore ${c.peek().text}' (content tests) is not used by brokerwatch; ignored`);
+      c.skipUntil(atServiceStatement);
       return;
     }
     case 'backoff':

@@ -5,16 +5,18 @@ import { isIP } from 'node:net';
 import type { Diagnostic } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import { Cursor, ParseAbort, describe } from './cursor.js';
-import type { AlertRecipient, Config, HttpAllow, Httpd, MailFormat, MailServer } from './model.js';
+import type { AlertRecipient, Config, HttpAllow, Httpd, MailFormat, MailServer, MailServerTls } from './model.js';
 import { DEFAULT_CYCLE_MS } from './model.js';
 import { parseAlertRecipient, parseMailFormat } from './parse-alert.js';
 import type { ParsedService } from './parse-service.js';
 import { parseCheck } from './parse-service.js';
+import type { SslOptions } from './parse-ssl.js';
+import { isSslVersionWord, parseSslBlock } from './parse-ssl.js';
 import { parseDuration } from './units.js';
 import { validate } from './validate.js';
 
 /** monit `set` statements that load but have no effect in brokerwatch. */
-const IGNORED_SET = new Set(['idfile', 'mmonit', 'limits', 'ssl', 'onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'logfile', 'hostname']);
+const IGNORED_SET = new Set(['idfile', 'mmonit', 'limits', 'onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname']);
 
 interface MutableConfig {
   daemon: { cycleMs: number; startDelayMs: number };
@@ -42,6 +44,7 @@ function atTopStatement(t: Token): boolean {
 export function parseTokens(tokens: readonly Token[], files: readonly string[]): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const c = new Cursor(tokens, diagnostics);
+  c.globalSsl = prescanGlobalSsl(tokens);
   const cfg: MutableConfig = { daemon: { cycleMs: DEFAULT_CYCLE_MS, startDelayMs: 0 }, mailServers: [], alerts: [] };
   const parsed: ParsedService[] = [];
   const ignored = new Set<string>();
@@ -76,10 +79,10 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     ...(cfg.pidfile ? { pidfile: cfg.pidfile } : {}),
     ...(cfg.statefile ? { statefile: cfg.statefile } : {}),
     ...(cfg.eventQueue ? { eventQueue: cfg.eventQueue } : {}),
-    mailServers: cfg.mailServers,
+    mailServers: cfg.mailServers.map((m) => withGlobalSsl(m, c.globalSsl)),
     ...(cfg.mailFormat ? { mailFormat: cfg.mailFormat } : {}),
     alerts: cfg.alerts,
-    ...(cfg.httpd ? { httpd: cfg.httpd } : {}),
+    ...(cfg.httpd ? { httpd: withGlobalPem(cfg.httpd, c.globalSsl) } : {}),
     services,
   };
   return { config, diagnostics };
@@ -101,7 +104,9 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
       cfg.daemon = { cycleMs, startDelayMs };
       return;
     }
-    case 'log': {
+    case 'log':
+    case 'logfile': {
+      // `set logfile` is monit's old spelling of `set log`.
       if (c.acceptWord('syslog')) {
         const facility = c.acceptWord('facility') ? c.expectValue('a syslog facility').text : undefined;
         cfg.log = { kind: 'syslog', ...(facility ? { facility } : {}) };
@@ -142,6 +147,15 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
     case 'httpd':
       cfg.httpd = parseHttpd(c);
       return;
+    case 'ssl':
+    case 'tls': {
+      // Read again here for its diagnostics; its values were taken by prescanGlobalSsl.
+      if (c.peek().type !== '{') c.fail(c.peek(), `expected '{' and SSL options after 'set ${t.text}', found ${describe(c.peek())}`);
+      const o = parseSslBlock(c);
+      warnUnused(c, o, 'set ssl');
+      if (o.clientPemFile !== undefined) c.warn(t.pos, "'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored");
+      return;
+    }
     default:
       if (IGNORED_SET.has(t.lower)) {
         c.warn(t.pos, `'set ${t.text}' is not used by brokerwatch; ignored`);
@@ -153,37 +167,72 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
   }
 }
 
-/** `set mailserver HOST [port N] [username S] [password S] [using tls|ssl] [timeout N s], HOST2 …`. */
+/** Port 465 is SMTPS (RFC 8314): TLS from the first byte. */
+const SMTPS_PORT = 465;
+
+/**
+ * `set mailserver HOST [port N] [username S] [password S] [using ssl|tls [{ options }]] [timeout N s], HOST2 …`.
+ * `using ssl` and `using tls` are one word in monit; brokerwatch reads them as implicit TLS on port
+ * 465 and required STARTTLS on any other port (monit: STARTTLS on 25 and 587, implicit elsewhere).
+ * `using starttls` and `using implicit tls` say which whatever the port.
+ */
 function parseMailServers(c: Cursor): MailServer[] {
   const servers: MailServer[] = [];
   let sharedTimeout: number | undefined;
   do {
-    const host = c.expectValue('a mail server host').text;
+    const hostTok = c.expectValue('a mail server host');
     let port: number | undefined;
     let username: string | undefined;
     let password: string | undefined;
-    let secure = false;
+    let secureTok: Token | undefined;
+    let forced: 'tls' | 'starttls' | undefined;
+    let options: SslOptions | undefined;
     let timeoutMs: number | undefined;
     for (;;) {
+      const t = c.peek();
       if (c.acceptWord('port')) port = c.expectInteger('a port number', 1, 65535);
       else if (c.acceptWord('username', 'user')) username = c.expectValue('a user name').text;
       else if (c.acceptWord('password')) password = c.expectValue('a password').text;
-      else if (c.acceptWord('ssl', 'tls', 'tlsv1', 'tlsv11', 'tlsv12', 'tlsv13', 'sslv2', 'sslv3', 'sslauto', 'auto', 'starttls')) {
-        secure = true;
-        c.skipBraces();
+      else if (c.acceptWord('ssl', 'tls', 'starttls', 'implicit') || isSslVersionWord(t)) {
+        if (isSslVersionWord(t)) c.next();
+        secureTok = secureTok ?? t;
+        if (t.lower === 'starttls') forced = 'starttls';
+        else if (t.lower === 'implicit') forced = 'tls';
+        if (c.peek().type === '{') {
+          const o = parseSslBlock(c);
+          warnUnused(c, o, 'set mailserver');
+          options = { ...options, ...o, unused: [] };
+        }
+      } else if (c.isWord('certmd5', 'certificate')) {
+        c.next();
+        if (t.lower === 'certificate') {
+          c.expectWord("'checksum' after 'certificate'", 'checksum');
+          c.acceptWord('md5', 'sha1', 'sha256');
+          c.acceptOp();
+        }
+        c.expectValue('a certificate checksum');
+        c.warn(t.pos, `'${t.text}' (certificate pinning) is not used by brokerwatch; ignored`);
       } else if (c.acceptWord('timeout')) {
         timeoutMs = parseDuration(c, 'timeout', 'seconds');
         sharedTimeout = timeoutMs;
       } else if (c.acceptWord('hostname')) c.expectValue('a host name');
       else break;
     }
-    const security = secure ? (port === 25 || port === 587 || port === undefined ? 'starttls' : 'tls') : undefined;
+    let security: MailServer['security'];
+    if (secureTok) {
+      security = forced ?? (port === SMTPS_PORT ? 'tls' : 'starttls');
+      if (!forced && port !== undefined && port !== 25 && port !== 587 && port !== SMTPS_PORT) {
+        c.warn(secureTok.pos, `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using implicit tls' if this server expects that`);
+      }
+    }
+    const tls = security && options ? sslToMail(options) : undefined;
     servers.push({
-      host,
+      host: hostTok.text,
       ...(port !== undefined ? { port } : {}),
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(security ? { security } : {}),
+      ...(tls ? { tls } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
     // monit's own monitrc lists one server per line: `set mailserver a,\n b port 10025,\n localhost`.
@@ -191,15 +240,71 @@ function parseMailServers(c: Cursor): MailServer[] {
   return servers.map((s) => (s.timeoutMs === undefined && sharedTimeout !== undefined ? { ...s, timeoutMs: sharedTimeout } : s));
 }
 
+/** The mail-relevant part of SSL options; undefined when none is set. */
+function sslToMail(o: Omit<SslOptions, 'unused'>): MailServerTls | undefined {
+  const tls: MailServerTls = {
+    ...(o.verify !== undefined ? { verify: o.verify } : {}),
+    ...(o.allowSelfSigned !== undefined ? { allowSelfSigned: o.allowSelfSigned } : {}),
+    ...(o.caFile !== undefined ? { caFile: o.caFile } : {}),
+    ...(o.caPath !== undefined ? { caPath: o.caPath } : {}),
+  };
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
+/** A TLS mail server's own options over `set ssl`'s (monit: local options "override or extend" the global ones). */
+function withGlobalSsl(m: MailServer, global: SslOptions | undefined): MailServer {
+  if (!m.security || !global) return m;
+  const tls = sslToMail({ ...global, ...m.tls });
+  return tls ? { ...m, tls } : m;
+}
+
+/** `set ssl { pemfile: … }` serves the web interface when `set httpd … ssl` names no certificate of its own. */
+function withGlobalPem(h: Httpd, global: SslOptions | undefined): Httpd {
+  if (!h.tls || !global || h.tls.pemFile !== undefined || h.tls.certFile !== undefined || h.tls.keyFile !== undefined) return h;
+  const tls = {
+    ...(global.pemFile !== undefined ? { pemFile: global.pemFile } : {}),
+    ...(global.pemChain !== undefined ? { certFile: global.pemChain } : {}),
+    ...(global.pemKey !== undefined ? { keyFile: global.pemKey } : {}),
+  };
+  return Object.keys(tls).length > 0 ? { ...h, tls } : h;
+}
+
+function warnUnused(c: Cursor, o: SslOptions, where: string): void {
+  for (const u of o.unused) c.warn(u.pos, `'${u.key}' in the SSL options of '${where}' is not used by brokerwatch (Node's TLS defaults apply); ignored`);
+}
+
+/**
+ * Every `set ssl|tls { … }` of the file, merged in order, read before the rest: monit applies them
+ * to every SSL connection wherever they stand. Errors are reported when the statement is parsed.
+ */
+function prescanGlobalSsl(tokens: readonly Token[]): SslOptions | undefined {
+  let merged: SslOptions | undefined;
+  tokens.forEach((t, i) => {
+    const what = tokens[i + 1];
+    if (!(t.lineStart && t.type === 'word' && t.lower === 'set' && what?.type === 'word' && (what.lower === 'ssl' || what.lower === 'tls') && tokens[i + 2]?.type === '{')) return;
+    const scratch = new Cursor(tokens.slice(i + 2), []); // the stream ends with eof
+    try {
+      const o = parseSslBlock(scratch);
+      merged = { ...merged, ...o, unused: [] };
+    } catch (e) {
+      if (!(e instanceof ParseAbort)) throw e;
+    }
+  });
+  return merged;
+}
+
 /** `set httpd port N [address A] [ssl …] allow USER:PASS [read-only] | allow HOST/NET …`. */
 function parseHttpd(c: Cursor): Httpd {
   let port = 2812;
   let address = '127.0.0.1';
   const allow: HttpAllow[] = [];
+  // `port N read-only`: the whole web interface is read-only, whatever each allow says (monit 5.33).
+  let readOnly = false;
   let tls: { pemFile?: string; certFile?: string; keyFile?: string } | undefined;
   for (;;) {
     const t = c.peek();
     if (c.acceptWord('port')) port = c.expectInteger('a port number', 1, 65535);
+    else if (c.acceptWord('read-only', 'readonly')) readOnly = true;
     else if (c.acceptWord('address', 'bind')) address = c.expectValue('an address').text;
     else if (c.acceptWord('ssl', 'tls')) {
       tls = tls ?? {};
@@ -219,7 +324,7 @@ function parseHttpd(c: Cursor): Httpd {
     } else break;
   }
   if (address === 'localhost') address = '127.0.0.1';
-  return { port, address, allow, ...(tls ? { tls } : {}) };
+  return { port, address, allow: readOnly ? allow.map((a) => ({ ...a, readOnly: true })) : allow, ...(tls ? { tls } : {}) };
 }
 
 function parseHttpdSslBlock(c: Cursor): { pemFile?: string; certFile?: string; keyFile?: string } {
@@ -228,8 +333,8 @@ function parseHttpdSslBlock(c: Cursor): { pemFile?: string; certFile?: string; k
   while (!c.atEnd && c.peek().type !== '}') {
     const k = c.next().lower.replace(/:$/, '');
     if (k === 'pemfile') out.pemFile = c.expectValue('a PEM file').text;
-    else if (k === 'certificatefile' || k === 'certfile') out.certFile = c.expectValue('a certificate file').text;
-    else if (k === 'certificatekey' || k === 'keyfile') out.keyFile = c.expectValue('a key file').text;
+    else if (k === 'certificatefile' || k === 'certfile' || k === 'pemchain') out.certFile = c.expectValue('a certificate file').text;
+    else if (k === 'certificatekey' || k === 'keyfile' || k === 'pemkey') out.keyFile = c.expectValue('a key file').text;
   }
   if (c.peek().type === '}') c.next();
   return out;

@@ -13,9 +13,10 @@
 //   `reply-to:`, `subject:` or `message:` (the block is free text up to the first `}`);
 // - numbers that are negative, NaN or infinite (the language has only unsigned decimals); a uid/gid
 //   that is a string of digits (read back as a number) or a non-integer number;
-// - anything the parser derives rather than reads: a mail server whose `security` does not follow
-//   from its port (`using tls` means STARTTLS on 25/587/no port, implicit TLS elsewhere), TLS that is
-//   disabled or (for mqtt alerts) has more than a CA file, a `localhost` httpd address (read as
+// - a value holding a line break: a quoted string ends on its line;
+// - anything the parser derives rather than reads: a mail server with TLS options but no `security`
+//   (they are kept only where TLS is used), TLS that is disabled or (for mqtt alerts) has more than
+//   a CA file, a `localhost` httpd address (read as
 //   127.0.0.1), a process check with both or neither of pidfile and matching, an mqtt port test
 //   without `protocol mqtt`, an `all` alert filter with events, an empty port-test host in a host
 //   check (filled with its address), an empty pidfile/statefile/protocol/sys host/checksum, rule
@@ -39,6 +40,7 @@ import type {
   Httpd,
   MailFormat,
   MailServer,
+  MailServerTls,
   MqttOptions,
   Rate,
   ResourceKind,
@@ -84,6 +86,26 @@ function lexesAsWord(s: string): boolean {
 /** A string in double quotes; the lexer knows two escapes, `\"` and `\\`. */
 export function quote(s: string): string {
   return `"${s.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/**
+ * How a mail server's security is written so that it reads back the same without a warning: `tls`
+ * means STARTTLS on 25, 587 or no port and implicit TLS on 465; other ports say which.
+ */
+function securityWord(m: MailServer): string {
+  const plain = m.port === undefined || m.port === 25 || m.port === 587;
+  if (m.security === 'tls') return m.port === 465 ? 'tls' : 'implicit tls';
+  return plain ? 'tls' : 'starttls';
+}
+
+/** monit's SSL options block for a mail server. */
+function sslOptions(t: MailServerTls): string {
+  const p: string[] = [];
+  if (t.verify !== undefined) p.push(`verify: ${t.verify ? 'enable' : 'disable'}`);
+  if (t.allowSelfSigned !== undefined) p.push(`selfsigned: ${t.allowSelfSigned ? 'allow' : 'reject'}`);
+  if (t.caFile !== undefined) p.push(`cacertificatefile: ${quote(t.caFile)}`);
+  if (t.caPath !== undefined) p.push(`cacertificatepath: ${quote(t.caPath)}`);
+  return `{ ${p.join(', ')} }`;
 }
 
 /** A name, path or address: bare when that is unambiguous everywhere, quoted otherwise. */
@@ -229,7 +251,7 @@ class Printer {
     if (m.port !== undefined) s += ` port ${m.port}`;
     if (m.username !== undefined) s += ` username ${word(m.username)}`;
     if (m.password !== undefined) s += ` password ${this.secret(m.password)}`;
-    if (m.security) s += ' using tls';
+    if (m.security) s += ` using ${securityWord(m)}${m.tls ? ` ${sslOptions(m.tls)}` : ''}`;
     if (m.timeoutMs !== undefined) s += ` with timeout ${duration(m.timeoutMs)}`;
     return s;
   }

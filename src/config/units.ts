@@ -65,11 +65,12 @@ export function isSizeUnit(word: string): boolean {
   return word.toLowerCase() in SIZE_UNITS;
 }
 
+/** monit's lexer (l.l): `more`/`older` are `>`, `newer` is `<`. */
 const OPERATOR_WORDS: Record<string, Operator> = {
-  gt: '>', greater: '>', lt: '<', less: '<', ge: '>=', le: '<=', eq: '=', equal: '=', ne: '!=', notequal: '!=',
+  gt: '>', greater: '>', more: '>', older: '>', lt: '<', less: '<', newer: '<', ge: '>=', le: '<=', eq: '=', equal: '=', ne: '!=', notequal: '!=',
 };
 
-/** `> gt >= ge < lt <= le = == eq != <> ne`. */
+/** `> gt greater more older >= ge < lt less newer <= le = == eq equal != <> ne notequal`. */
 export function acceptOperator(c: Cursor): Operator | undefined {
   const t = c.peek();
   if (t.type === 'op') {

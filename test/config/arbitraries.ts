@@ -18,6 +18,7 @@ import type {
   Httpd,
   MailFormat,
   MailServer,
+  MailServerTls,
   MqttOptions,
   Operator,
   Rate,
@@ -162,7 +163,9 @@ function condition(type: ServiceType): fc.Arbitrary<Condition> {
     fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
     fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
     fc.record({ kind: fc.constant('changed' as const), what: fc.constantFrom('checksum', 'timestamp', 'size', 'status') }),
-    fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1'), expect: nonEmptyText }, { requiredKeys: ['kind'] }),
+    // An expected sum without its hash is read as the hash its length names (monit's rule), so the model has both.
+    fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') }, { requiredKeys: ['kind'] }),
+    fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1'), expect: nonEmptyText }),
     fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
     fc.record({ kind: fc.constant('uid' as const), user: text }),
     fc.record({ kind: fc.constant('gid' as const), group: text }),
@@ -345,14 +348,17 @@ const services: fc.Arbitrary<Service[]> = fc
     fc.tuple(...list.map((s, i) => (i === 0 ? fc.constant<string[]>([]) : fc.subarray(list.slice(0, i).map((p) => p.name))).map((dependsOn) => ({ ...s, dependsOn })))),
   );
 
+const mailTls: fc.Arbitrary<MailServerTls> = fc
+  .record({ verify: fc.boolean(), allowSelfSigned: fc.boolean(), caFile: text, caPath: text }, { requiredKeys: [] })
+  .filter((t) => Object.keys(t).length > 0);
+
+/** Any security on any port (the printer says which where the port does not); TLS options only with TLS. */
 const mailServer: fc.Arbitrary<MailServer> = fc
-  .record({ host: text, port, username: text, password: text, timeoutMs: durationMs, secure: fc.boolean() }, { requiredKeys: ['host', 'secure'] })
-  .map(({ secure, ...m }) => {
-    // `using tls` is read as STARTTLS on 25, 587 or no port, implicit TLS elsewhere.
-    if (!secure) return m;
-    const security = m.port === undefined || m.port === 25 || m.port === 587 ? ('starttls' as const) : ('tls' as const);
-    return { ...m, security };
-  });
+  .record(
+    { host: text, port, username: text, password: text, timeoutMs: durationMs, security: fc.constantFrom<'tls' | 'starttls'>('tls', 'starttls'), tls: mailTls },
+    { requiredKeys: ['host'] },
+  )
+  .map(({ tls, ...m }) => (m.security && tls ? { ...m, tls } : m));
 
 const allow: fc.Arbitrary<HttpAllow> = fc.oneof(
   fc
@@ -425,8 +431,11 @@ set log syslog facility log_daemon
 set pidfile /run/brokerwatch.pid
 set statefile /var/lib/brokerwatch/state.json
 set eventqueue basedir /var/lib/brokerwatch/events slots 500
+set ssl options { cacertificatefile: /etc/ssl/private-ca.pem }
 set mailserver mail.example.com port 587 username "bw" password "mail-s3cret" using tls with timeout 15 seconds,
-               backup.example.com port 465 using ssl
+               backup.example.com port 465 using ssl,
+               relay.example.com port 2525 using starttls with options { verify: enable, cacertificatefile: /etc/ssl/relay-ca.pem },
+               smtps.example.com port 4650 using implicit tls { selfsigned: allow }
 set mail-format {
   from: brokerwatch@$HOST
   reply-to: ops@example.com
@@ -464,12 +473,14 @@ check process mosquitto with pidfile /run/mosquitto/mosquitto.pid
   if failed port 1883 responsetime > 500 ms then alert
   if failed port 1885 type udp then alert
   if cpu > 90% for 5 cycles then alert
+  if cpu 99% then alert else alert
   if cpu user > 50.5% then alert
   if cpu system > 20% then alert
   if totalcpu > 150% then alert
   if memory > 512 MB then alert
   if memory usage > 1.5 GB then alert
   if totalmem > 80% then alert
+  if total memory > 1 GB then alert
   if children > 100 then alert
   if threads > 2000 then alert
   if uptime < 2 minutes then alert
@@ -517,6 +528,7 @@ check host remote-broker with address broker.example.net
 check file mosquitto_conf with path /etc/mosquitto/mosquitto.conf
   if changed checksum then alert
   if failed checksum md5 expect d41d8cd98f00b204e9800998ecf8427e then alert
+  if failed sha1 checksum expect da39a3ee5e6b4b0d3255bfef95601890afd80709 then alert
   if failed permission 0644 then alert
   if failed uid mosquitto then alert
   if failed gid mosquitto then alert

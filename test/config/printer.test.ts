@@ -58,7 +58,7 @@ void describe('printConfig round trip', () => {
     const { config, printed } = await roundTrip(EVERY_STATEMENT);
     assert.deepEqual((await parse(EVERY_STATEMENT)).warnings, []);
     assert.equal(config.services.length, 6);
-    assert.equal(service(config, 'mosquitto').rules.length, 30);
+    assert.equal(service(config, 'mosquitto').rules.length, 32);
     // The `'…'` of an argument without blanks is not needed, so it is not printed.
     assert.match(printed, /mosquitto_sub -h localhost -t \$SYS\/broker\/uptime -C 1/);
   });

@@ -63,6 +63,8 @@ const VOCABULARY = [
   'log', 'syslog', 'eventqueue', 'slots', 'noalert', 'onreboot', 'timestamp', 'size', 'filesystem', 'mmonit',
   '"mqtt://h:1/a%zz"', '"mqtt://%zz@h/t"', '"mqtts://[::1]:99999/t"', '"https://x"', '"0-99999999 * * * *"',
   '"* * * * *"', 'admin:"pw"', 'admin:', '@group', 'md5', '"/bin/sh -c \'x"', "'", '"', '\\', '#', '\n', '\n  ',
+  'total', 'implicit', 'starttls', 'tlsv12', 'certificate valid >', 'selfsigned:', 'selfsigned:allow', 'cacertificatefile:',
+  'verify :', 'logfile', '<ops@example.com>', '<', '>', 'sha256', 'ignore', 'else alert', 'succeeded', 'address',
 ];
 
 /** Numbers that are too big, too small or too precise for anything. */
