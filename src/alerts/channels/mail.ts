@@ -1,7 +1,13 @@
 // Mail (monit's channel): `set mailserver` servers tried in order, each with its port, credentials,
 // TLS and timeout; the first that accepts the mail ends the attempt. `starttls` requires the upgrade
 // (nodemailer's requireTLS: a server not offering it fails rather than receiving the mail and
-// password in clear); `tls` is implicit TLS (465). Without any server, mails go to the outbox.
+// password in clear); `tls` is implicit TLS (465); both check the certificate against the system's
+// CAs plus the rules' `cacertificatefile`/`cacertificatepath`, unless `verify: disable` or
+// `selfsigned: allow`. Without `using`, STARTTLS is used when offered, unverified, and plain SMTP
+// otherwise, like a mail relay's opportunistic TLS. Without any server, mails go to the outbox.
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import type { SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailServer } from '../../config/model.js';
@@ -14,16 +20,26 @@ import { noDelaySocket } from './smtp-socket.js';
 /** Connect and greeting deadline when `set mailserver` names none (monit's is 5 s; SMTP can be slow). */
 export const DEFAULT_MAIL_TIMEOUT_MS = 10_000;
 
-/** nodemailer's settings for one server. */
-export function transportOptions(s: MailServer, env: Pick<ChannelEnv, 'host'> & { mailTls?: MailTlsOptions }): SMTPTransport.Options {
+type MailEnv = Pick<ChannelEnv, 'host'> & { mailTls?: MailTlsOptions };
+
+/**
+ * nodemailer's settings for one server. `ca` holds the PEM certificates read from the server's
+ * CA file or folder (see trustedCas); nodemailer then trusts them beside the system's.
+ */
+export function transportOptions(s: MailServer, env: MailEnv, ca: readonly string[] = []): SMTPTransport.Options {
   const secure = s.security === 'tls';
   const timeout = s.timeoutMs ?? DEFAULT_MAIL_TIMEOUT_MS;
+  // `selfsigned: allow` checks nothing: a self-signed certificate proves no identity, anyone can make one.
+  const verify = s.security !== undefined && s.tls?.verify !== false && s.tls?.allowSelfSigned !== true && env.mailTls?.insecure !== true;
+  const extra = [...ca, ...(env.mailTls?.ca ? [env.mailTls.ca] : [])];
   return {
     host: s.host,
     // monit's default port is 25; implicit TLS lives on 465.
     port: s.port ?? (secure ? 465 : 25),
     secure,
     requireTLS: s.security === 'starttls',
+    // Opportunistic STARTTLS (no `using`): a refused STARTTLS goes on in plain text, as monit would send.
+    ...(s.security === undefined ? { opportunisticTLS: true } : {}),
     ...(s.username !== undefined ? { auth: { user: s.username, pass: s.password ?? '' } } : {}),
     name: env.host,
     connectionTimeout: timeout,
@@ -32,16 +48,49 @@ export function transportOptions(s: MailServer, env: Pick<ChannelEnv, 'host'> & 
     socketTimeout: Math.max(timeout, 30_000),
     getSocket: noDelaySocket(timeout),
     tls: {
-      rejectUnauthorized: env.mailTls?.insecure !== true,
-      ...(env.mailTls?.ca ? { ca: env.mailTls.ca } : {}),
+      rejectUnauthorized: verify,
+      // `ca` replaces Node's built-in roots, so they are passed along with the extra ones.
+      ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {}),
     },
   };
+}
+
+/** The PEM certificates of a server's `cacertificatefile` and of the files in its `cacertificatepath`. */
+export async function trustedCas(s: MailServer): Promise<string[]> {
+  const out: string[] = [];
+  const file = s.security ? s.tls?.caFile : undefined;
+  const dir = s.security ? s.tls?.caPath : undefined;
+  if (file !== undefined) out.push(await readPem(file));
+  if (dir !== undefined) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      throw new Error(`cannot read the CA folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    // OpenSSL's folder holds hashed links (abcd1234.0) beside the certificates; every PEM counts once.
+    const pems = await Promise.all(names.sort().map((n) => readFile(join(dir, n), 'utf8').catch(() => '')));
+    out.push(...new Set(pems.filter((p) => p.includes('-----BEGIN CERTIFICATE-----'))));
+  }
+  return out;
+}
+
+async function readPem(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read the CA file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`the CA file ${path} holds no PEM certificate`);
+  return text;
 }
 
 async function sendVia(server: MailServer, message: SendMailOptions, env: ChannelEnv, signal: AbortSignal): Promise<void> {
   // Loaded on first use: an idle daemon that never mails does not carry nodemailer in memory.
   const { default: nodemailer } = await import('nodemailer');
-  const transport = nodemailer.createTransport(transportOptions(server, env));
+  // Read at each attempt: a renewed CA file is used without a reload.
+  const transport = nodemailer.createTransport(transportOptions(server, env, await trustedCas(server)));
   try {
     await abortable(transport.sendMail(message), signal);
   } finally {
