@@ -222,7 +222,7 @@ function parseMailServers(c: Cursor): MailServer[] {
     if (secureTok) {
       security = forced ?? (port === SMTPS_PORT ? 'tls' : 'starttls');
       if (!forced && port !== undefined && port !== 25 && port !== 587 && port !== SMTPS_PORT) {
-        c.warn(secureTok.pos, `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using implicit tls' if this server expects that`);
+        c.warn(secureTok.pos, `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that`);
       }
     }
     const tls = security && options ? sslToMail(options) : undefined;

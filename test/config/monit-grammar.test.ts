@@ -185,7 +185,7 @@ void describe('mail servers: `using ssl|tls` by port', () => {
     const r = await servers('m port 2525 using tls');
     assert.deepEqual(r.config.mailServers, [{ host: 'm', port: 2525, security: 'starttls' }]);
     assert.deepEqual(warnings(r), [
-      "g.rc:1:34: warning: 'using tls' on port 2525 means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using implicit tls' if this server expects that",
+      "g.rc:1:34: warning: 'using tls' on port 2525 means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that",
     ]);
   });
 
@@ -204,7 +204,7 @@ void describe('mail servers: `using ssl|tls` by port', () => {
       { host: 'c', port: 25 },
     ]);
     assert.deepEqual(warnings(r), [
-      "g.rc:1:56: warning: 'using tls' on port 2525 means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using implicit tls' if this server expects that",
+      "g.rc:1:56: warning: 'using tls' on port 2525 means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that",
       "g.rc:4:81: warning: 'version' in the SSL options of 'set ssl' is not used by brokerwatch (Node's TLS defaults apply); ignored",
     ]);
   });
