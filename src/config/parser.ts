@@ -317,7 +317,15 @@ function parseHttpd(c: Cursor): Httpd {
     else if (c.acceptWord('allow')) {
       const a = parseAllow(c);
       if (a) allow.push(a);
-    } else if (c.acceptWord('signature', 'clientpemfile', 'allowselfcertification', 'unixsocket')) {
+    } else if (c.acceptWord('unixsocket')) {
+      // monit 5.33's socket and its own options: `unixsocket PATH [uid U] [gid G] [permission N] [read-only]`.
+      c.warn(t.pos, "'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored");
+      c.expectValue('a socket path after unixsocket');
+      for (;;) {
+        if (c.acceptWord('uid', 'gid', 'permission')) c.expectValue('a value');
+        else if (!c.acceptWord('read-only', 'readonly')) break;
+      }
+    } else if (c.acceptWord('signature', 'clientpemfile', 'allowselfcertification')) {
       c.warn(t.pos, `'${t.text}' in set httpd is not used by brokerwatch; ignored`);
       const v = c.peek();
       if (v.type !== 'eof' && !atTopStatement(v) && !(v.type === 'word' && ['allow', 'port', 'address', 'ssl'].includes(v.lower))) c.next();

@@ -142,6 +142,12 @@ void describe('global statements', () => {
     );
   });
 
+  void test("monit's unix socket and its options load with one warning; `readonly` there is the socket's", async () => {
+    const r = await parse('set httpd port 2812 unixsocket /run/monit.sock uid root gid root permission 0600 readonly\n  allow admin:monit\n');
+    assert.deepEqual(warnings(r), ["g.rc:1:21: warning: 'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored"]);
+    assert.deepEqual(r.config.httpd?.allow, [{ kind: 'user', user: 'admin', password: 'monit', readOnly: false }]);
+  });
+
   void test('`ssl { pemchain, pemkey }` of set httpd, and `set ssl`’s pemfile when httpd names none', async () => {
     const own = await parse('set httpd port 2812 with ssl { pemchain: /etc/c.pem, pemkey: /etc/k.pem } allow a:b\n');
     assert.deepEqual(own.config.httpd?.tls, { certFile: '/etc/c.pem', keyFile: '/etc/k.pem' });
