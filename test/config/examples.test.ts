@@ -843,8 +843,8 @@ void describe('config/ examples', () => {
     assert.equal(c.statefile, 'var/demo/state.json');
     assert.deepEqual(c.eventQueue, { basedir: 'var/demo/events', slots: 1000 });
     assert.deepEqual(c.httpd?.allow, [
-      { kind: 'user', user: 'admin', password: 'demo', readOnly: false },
-      { kind: 'user', user: 'guest', password: 'guest', readOnly: true },
+      { kind: 'user', user: 'admin', password: 'watchdog', readOnly: false },
+      { kind: 'user', user: 'guest', password: 'guestpw', readOnly: true },
     ]);
     assert.deepEqual(c.alerts[0]?.filter, { mode: 'except', events: ['instance'] });
     const b = service(c, 'demo-broker');

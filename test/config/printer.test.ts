@@ -112,8 +112,8 @@ set eventqueue basedir var/demo/events slots 1000
 set alert ops@example.com not on { instance }
 
 set httpd port 2812 address 127.0.0.1
-  allow admin:demo
-  allow guest:guest read-only
+  allow admin:watchdog
+  allow guest:guestpw read-only
 
 check process demo-broker with pidfile var/demo/broker.pid
   start program = "node dist/demo/broker.js --port 18830 --pidfile var/demo/broker.pid --log var/demo/broker.log" with timeout 10 seconds

@@ -21,8 +21,8 @@ const CHROMIUM = process.env.BROKERWATCH_CHROMIUM ?? '/usr/bin/chromium';
 // As root in a container: no sandbox; and nothing that reaches beyond loopback.
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'status-page.png');
-const ADMIN = { username: 'admin', password: 'demo' };
-const GUEST = { username: 'guest', password: 'guest' };
+const ADMIN = { username: 'admin', password: 'watchdog' };
+const GUEST = { username: 'guest', password: 'guestpw' };
 
 void describe('the status page in headless Chromium', { timeout: 120_000 }, () => {
   const cleanup = new Cleanup();
@@ -34,7 +34,7 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
 
   /** The demo broker as the API sees it. */
   async function demoBroker(): Promise<ServiceDto | undefined> {
-    const res = await fetch(`${base}/api/v1/status`, { headers: { authorization: `Basic ${Buffer.from('admin:demo').toString('base64')}` } });
+    const res = await fetch(`${base}/api/v1/status`, { headers: { authorization: `Basic ${Buffer.from('admin:watchdog').toString('base64')}` } });
     return ((await res.json()) as StatusDto).services.find((s) => s.name === 'demo-broker');
   }
 

@@ -19,7 +19,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
 thead th { font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); font-weight: 600; }
 tbody tr:nth-child(even) { background: var(--row); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.name { font-weight: 600; } .type { color: var(--muted); font-size: 12px; }
+.name { font-weight: 600; white-space: nowrap; } .type { color: var(--muted); font-size: 12px; }
 .failure { max-width: 380px; } .failure .class { font-family: ui-monospace, monospace; font-size: 12px; color: var(--failed); }
 .probe { font-size: 12px; color: var(--muted); white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; }
