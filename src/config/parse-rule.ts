@@ -199,32 +199,38 @@ function parseFailed(c: Cursor, serviceType: ServiceType): Condition {
   }
 }
 
-/** The hash monit infers from an expected checksum's length (p.y addchecksum). */
-const HASH_BY_LENGTH: Readonly<Record<number, 'md5' | 'sha1' | 'sha256'>> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
+/** Hex digits of each hash; monit infers the hash from an expected sum's length (p.y addchecksum). */
+const HASH_DIGITS = { md5: 32, sha1: 40, sha256: 64 } as const;
+const HASH_BY_LENGTH: Readonly<Record<number, keyof typeof HASH_DIGITS>> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
 
-/** `[md5|sha1|sha256] checksum [expect HASH]`: monit's hash type comes before the word. */
+/**
+ * `[md5|sha1|sha256] checksum [expect HASH]`: monit's hash type comes before the word. The expected
+ * sum is kept as monit does (cleanup_hash_string): its hex digits, lower-cased, so `8F:7F:…` matches.
+ */
 function parseFailedChecksum(c: Cursor): Condition {
   // brokerwatch's printer writes the hash after the word (`failed checksum md5`); both read the same.
   const before = c.acceptWord('md5', 'sha1', 'sha256');
   const checksumTok = c.expectWord("'checksum'", 'checksum');
   const hashTok = before ?? c.acceptWord('md5', 'sha1', 'sha256');
+  let algorithm = hashTok?.lower as keyof typeof HASH_DIGITS | undefined;
   let expect: string | undefined;
-  let expectTok;
   if (c.acceptWord('expect')) {
-    expectTok = c.expectValue('a checksum after expect');
-    expect = expectTok.text;
-  }
-  const cleaned = expect?.replace(/[^0-9a-fA-F]/g, '');
-  const algorithm = hashTok?.lower ?? (cleaned !== undefined ? HASH_BY_LENGTH[cleaned.length] : undefined);
-  if (expectTok && cleaned !== undefined && !hashTok && algorithm === undefined) {
-    c.fail(expectTok, `unknown checksum type "${expect}": not MD5 (32 hex digits), SHA1 (40) or SHA256 (64)`);
+    const tok = c.expectValue('a checksum after expect');
+    let text = tok.text;
+    // A sum whose letters follow its first digits lexes as number and unit (`12abcdef…`): one word again.
+    while (c.peek().glued && (c.peek().type === 'word' || c.peek().type === 'number')) text += c.next().text;
+    expect = text.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
+    const told = HASH_BY_LENGTH[expect.length];
+    if (!algorithm && !told) c.fail(tok, `unknown checksum type "${text}": not MD5 (32 hex digits), SHA1 (40) or SHA256 (64)`);
+    algorithm = algorithm ?? told;
+    if (algorithm && expect.length !== HASH_DIGITS[algorithm]) c.fail(tok, `invalid ${algorithm.toUpperCase()} checksum "${text}": expected ${HASH_DIGITS[algorithm]} hex digits`);
   }
   if (algorithm === 'sha256') {
-    c.warn((hashTok ?? checksumTok).pos, "SHA256 checksums are not evaluated by brokerwatch (MD5 and SHA1 are); this rule is ignored");
+    c.warn((hashTok ?? checksumTok).pos, 'SHA256 checksums are not evaluated by brokerwatch (MD5 and SHA1 are); this rule is ignored');
     skipToThen(c);
     throw new IgnoredRule();
   }
-  return { kind: 'checksum', ...(algorithm ? { algorithm: algorithm as 'md5' | 'sha1' } : {}), ...(expect ? { expect } : {}) };
+  return { kind: 'checksum', ...(algorithm ? { algorithm } : {}), ...(expect ? { expect } : {}) };
 }
 
 /** Signals a recognised-but-ignored test; the caller still consumes rate and action. */

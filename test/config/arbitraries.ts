@@ -163,9 +163,11 @@ function condition(type: ServiceType): fc.Arbitrary<Condition> {
     fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
     fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
     fc.record({ kind: fc.constant('changed' as const), what: fc.constantFrom('checksum', 'timestamp', 'size', 'status') }),
-    // An expected sum without its hash is read as the hash its length names (monit's rule), so the model has both.
+    // An expected sum is its hash's hex digits, lower-cased (monit's rule); without a hash, its length names one.
     fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') }, { requiredKeys: ['kind'] }),
-    fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1'), expect: nonEmptyText }),
+    fc
+      .constantFrom<'md5' | 'sha1'>('md5', 'sha1')
+      .chain((algorithm) => fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constant(algorithm), expect: fc.stringMatching(algorithm === 'md5' ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{40}$/) })),
     fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
     fc.record({ kind: fc.constant('uid' as const), user: text }),
     fc.record({ kind: fc.constant('gid' as const), group: text }),

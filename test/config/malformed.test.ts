@@ -89,6 +89,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   ['glued SSL option with a wrong value', P + '  if failed port 8883 ssl { selfsigned:always } then alert\n', ["bad.rc:3:29: expected 'allow' or 'reject' after 'selfsigned:', found 'always'"]],
   ['SSL options not closed', 'set ssl { verify: enable\n', ["bad.rc:1:25: expected '}' to close the SSL options opened at line 1, found end of file"]],
   ['set ssl without options', 'set ssl verify\n', ["bad.rc:1:9: expected '{' and SSL options after 'set ssl', found 'verify'"]],
+  ['checksum too short for its hash', 'check file f with path /f\n  if failed md5 checksum expect d41d8cd98f then alert\n', ['bad.rc:2:33: invalid MD5 checksum "d41d8cd98f": expected 32 hex digits']],
   ['checksum of unknown length', 'check file f with path /f\n  if failed checksum expect abc123 then alert\n', ['bad.rc:2:29: unknown checksum type "abc123": not MD5 (32 hex digits), SHA1 (40) or SHA256 (64)']],
   ['certificate without valid or checksum', P + '  if failed port 443 certificate expired then alert\n', ["bad.rc:3:34: expected 'valid' or 'checksum' after 'certificate', found 'expired'"]],
   ['cpu over range', P + '  if cpu > 200000% then alert\n', ['bad.rc:3:12: cpu 200000% is out of range']],

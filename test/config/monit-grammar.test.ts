@@ -305,6 +305,14 @@ void describe('checksums: the hash before the word, or told by the length of the
     ]);
   });
 
+  void test('the expected sum is kept as monit keeps it: hex digits, lower case; a sum lexed as number and unit is one', async () => {
+    const r = await parse(FILE + '  if failed checksum expect "D4:1D:8C:D9:8F:00:B2:04:E9:80:09:98:EC:F8:42:7E" then alert\n  if failed sha1 checksum expect 12abcdefabcdefabcdefabcdefabcdefabcdefab then alert\n');
+    assert.deepEqual(conditions(r), [
+      { kind: 'checksum', algorithm: 'md5', expect: 'd41d8cd98f00b204e9800998ecf8427e' },
+      { kind: 'checksum', algorithm: 'sha1', expect: '12abcdefabcdefabcdefabcdefabcdefabcdefab' },
+    ]);
+  });
+
   void test('SHA256 is not evaluated: the rule loads with a warning, whether named or told by the length', async () => {
     const r = await parse(FILE + `  if failed sha256 checksum then alert\n  if failed checksum expect ${'ab'.repeat(32)} then alert\n  if changed sha256 checksum then alert\n`);
     assert.equal(warnings(r).length, 2);
