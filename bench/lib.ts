@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -225,4 +226,195 @@ export async function launchSupervisor(kind: SupervisorKind, b: BrokerSetup, tes
   ].join('\n');
   await writeFile(file, rules);
   return kind === 'monit' ? startMonit(file, join(b.dir, 'monit.out')) : startBrokerwatch(file, log);
+}
+
+/** A loopback TCP listener that records when each connection was accepted (wall ms). */
+export interface RecordingListener {
+  readonly port: number;
+  /** Accept times (wall ms), in order. */
+  readonly accepts: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * A listener whose accept times tell when a supervisor's port test ran: the connection is accepted,
+ * timestamped and left for the client to close. With `mqtt`, it answers CONNECT with CONNACK 0 and
+ * PINGREQ with PINGRESP while `answering()` is true, and says nothing otherwise (a hung broker).
+ */
+export async function recordingListener(mqtt?: { answering: () => boolean }): Promise<RecordingListener> {
+  const accepts: number[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((sock) => {
+    accepts.push(wallMs());
+    sockets.add(sock);
+    sock.setNoDelay(true);
+    sock.on('error', () => undefined);
+    sock.once('close', () => sockets.delete(sock));
+    sock.on('end', () => sock.end());
+    if (!mqtt) return;
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const packet = nextMqttPacket(buf);
+        if (!packet) return;
+        buf = buf.subarray(packet.length);
+        if (!mqtt.answering()) continue;
+        if (packet.type === 1) sock.write(Buffer.from([0x20, 2, 0, 0]));
+        else if (packet.type === 12) sock.write(Buffer.from([0xd0, 0]));
+        else if (packet.type === 14) sock.end();
+      }
+    });
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => res());
+  });
+  const a = server.address();
+  const port = typeof a === 'object' && a ? a.port : 0;
+  return {
+    port,
+    accepts,
+    close: () =>
+      new Promise<void>((res) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
+  };
+}
+
+/** The type and total length of the first complete MQTT packet in `buf`, if there is one. */
+function nextMqttPacket(buf: Buffer): { type: number; length: number } | undefined {
+  let remaining = 0;
+  for (let i = 1, mult = 1; i <= 4 && i < buf.length; i++, mult *= 128) {
+    const byte = buf[i] ?? 0;
+    remaining += (byte & 0x7f) * mult;
+    if ((byte & 0x80) === 0) {
+      const length = i + 1 + remaining;
+      return buf.length >= length ? { type: (buf[0] ?? 0) >> 4, length } : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A `check program` script that appends the time it ran (`date +%s%N`) to `file`. */
+export async function tickProgram(dir: string, name: string): Promise<{ path: string; file: string }> {
+  const path = join(dir, `${name}.sh`);
+  const file = join(dir, `${name}.times`);
+  await writeFile(path, `#!/bin/sh\ndate +%s%N >> ${file}\n`, { mode: 0o755 });
+  await chmod(path, 0o755);
+  return { path, file };
+}
+
+/** The wall times (ms) a script recorded with `date +%s%N`, one a line. */
+export async function readTimestamps(file: string): Promise<number[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((ns) => Number(BigInt(ns) / 1000n) / 1000);
+}
+
+/** Gaps (ms) between successive times whose interval overlaps [from, to]. */
+export function gapsOverlapping(times: readonly number[], from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const a = times[i - 1] as number;
+    const b = times[i] as number;
+    if (b > from && a < to) out.push(b - a);
+  }
+  return out;
+}
+
+/** The monit-only lines of a control file: its pid, id and state files and log in `dir`. */
+export function monitOwnLines(dir: string): string[] {
+  return [`set pidfile ${join(dir, 'monit.pid')}`, `set idfile ${join(dir, 'monit.id')}`, `set statefile ${join(dir, 'monit.state')}`, `set log ${join(dir, 'monit.log')}`];
+}
+
+/** A Prometheus histogram read from a scrape: cumulative counts per upper bound (seconds). */
+export interface PromHistogram {
+  readonly buckets: ReadonlyArray<readonly [number, number]>;
+  readonly count: number;
+}
+
+/** Reads the unlabelled histogram `name` from a /metrics endpoint (basic auth `user:password`). */
+export async function scrapeHistogram(url: string, credentials: string, name: string): Promise<PromHistogram> {
+  const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  const text = await res.text();
+  const buckets: [number, number][] = [];
+  let count = 0;
+  for (const line of text.split('\n')) {
+    const b = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`).exec(line);
+    if (b) buckets.push([b[1] === '+Inf' ? Infinity : Number(b[1]), Number(b[2])]);
+    const c = new RegExp(`^${name}_count (\\S+)$`).exec(line);
+    if (c) count = Number(c[1]);
+  }
+  return { buckets: buckets.sort((x, y) => x[0] - y[0]), count };
+}
+
+/** The observations made between two scrapes of the same histogram. */
+export function histogramDiff(before: PromHistogram, after: PromHistogram): PromHistogram {
+  const old = new Map(before.buckets);
+  return { buckets: after.buckets.map(([le, n]) => [le, n - (old.get(le) ?? 0)] as const), count: after.count - before.count };
+}
+
+/** The upper bound (seconds) of the bucket holding quantile `q` (1 = the maximum); NaN when empty. */
+export function histogramQuantile(h: PromHistogram, q: number): number {
+  if (h.count === 0) return NaN;
+  const rank = Math.max(1, Math.ceil(q * h.count));
+  for (const [le, n] of h.buckets) if (n >= rank) return le;
+  return Infinity;
+}
+
+/** A histogram bound in ms as "≤ 5 ms" (or "> 1000 ms" for the +Inf bucket). */
+export function bucketMs(seconds: number, lastFinite = 1): string {
+  if (Number.isNaN(seconds)) return 'n/a';
+  if (!Number.isFinite(seconds)) return `> ${lastFinite * 1000} ms`;
+  return `≤ ${+(seconds * 1000).toPrecision(3)} ms`;
+}
+
+/** Polls `url` until it answers 200 (basic auth `user:password`), or throws after `deadlineMs`. */
+export async function waitHttp(url: string, credentials: string, deadlineMs: number): Promise<void> {
+  const auth = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    if (await fetch(url, { headers: { authorization: auth } }).then((r) => r.ok).catch(() => false)) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} not answering within ${deadlineMs} ms`);
+}
+
+/** Spawns a detached `sleep` that stands in for a daemon, and writes its PID to `pidfile`. */
+export async function sleeperWithPidfile(pidfile: string, seconds = 3600): Promise<number> {
+  const child = spawn('/bin/sleep', [String(seconds)], { detached: true, stdio: 'ignore' });
+  child.unref();
+  const pid = child.pid ?? 0;
+  await writeFile(pidfile, `${pid}\n`);
+  return pid;
+}
+
+/** Sends SIGKILL to `pid` if it is alive (a PID this bench started or recorded). */
+export function killPid(pid: number | undefined): void {
+  if (!pid || !alive(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
+
+/** The credentials of the status server `launchRules` gives brokerwatch. */
+export const BENCH_HTTP_USER = 'bench:bench-secret';
+
+/**
+ * Writes `body` (services) under `set daemon 1` and each supervisor's own lines (monit: its pid, id,
+ * state and log files; brokerwatch: its state file and, with `httpPort`, a status server for
+ * /metrics), and starts that supervisor on it: both read the very same services.
+ */
+export async function launchRules(kind: SupervisorKind, dir: string, body: readonly string[], httpPort?: number): Promise<Supervisor> {
+  const file = join(dir, `${kind}.rc`);
+  const own =
+    kind === 'monit'
+      ? monitOwnLines(dir)
+      : [`set statefile ${join(dir, 'state.json')}`, ...(httpPort ? [`set httpd port ${httpPort} address 127.0.0.1`, `  allow ${BENCH_HTTP_USER} read-only`] : [])];
+  await writeFile(file, ['set daemon 1', ...own, ...body, ''].join('\n'));
+  return kind === 'monit' ? startMonit(file, join(dir, 'monit.out')) : startBrokerwatch(file, join(dir, 'brokerwatch.log'));
 }

@@ -1,20 +1,28 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
-// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,latency,http,alerts,soak"), BENCH_RUNS (kills and
-// hangs per case, default 12), BENCH_IDLE_S (default 60), BENCH_SOAK_S (default 600),
-// BENCH_ONLY=brokerwatch to skip monit.
+// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,latency,http,alerts,soak,isolation,scale"),
+// BENCH_RUNS (kills and hangs per case, default 12), BENCH_IDLE_S (default 60), BENCH_SOAK_S
+// (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
+// BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
+// about 2.5 (60 s per supervisor plus start-up).
 import { alertLatencyBench } from './alerts.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
 import { httpBench } from './http.js';
+import { isolationBench } from './isolation.js';
+import type { HangKind } from './isolation.js';
 import { latencyBench } from './latency.js';
 import type { HangRule } from './hang.js';
-import { monitAvailable, ms, stats, table } from './lib.js';
+import { bucketMs, histogramQuantile, monitAvailable, ms, stats, table } from './lib.js';
+import type { PromHistogram } from './lib.js';
+import { scaleBench } from './scale.js';
 import { soakBench } from './soak.js';
 import { idleBench, killBench } from './supervision.js';
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,http,alerts,soak').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,http,alerts,soak,isolation,scale').split(','));
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
 const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 600);
+const scaleSeconds = Number(process.env.BENCH_SCALE_S ?? 60);
+const scaleServices = Number(process.env.BENCH_SCALE_N ?? 500);
 const kinds: ('brokerwatch' | 'monit')[] = process.env.BENCH_ONLY === 'brokerwatch' || !monitAvailable() ? ['brokerwatch'] : ['brokerwatch', 'monit'];
 // Each kill comes after the broker has served through at least one full cycle (1 s), so that it is a
 // fresh crash and not a crash loop, for both supervisors alike; a random part picks the phase.
@@ -25,6 +33,8 @@ const row = (who: string, what: string, v: number[]): string[] => {
   return [who, what, String(s.n), ms(s.min), ms(s.median), ms(s.p90), ms(s.max)];
 };
 const HEADER = ['supervisor', 'measure', 'n', 'min', 'median', 'p90', 'max'];
+/** "p99 / max" of a schedule-lag histogram, as bucket upper bounds, with its count. */
+const lagCell = (h: PromHistogram | undefined): string => (h ? `${bucketMs(histogramQuantile(h, 0.99))} / ${bucketMs(histogramQuantile(h, 1))} (n ${h.count})` : '–');
 
 if (sections.has('kill')) {
   const rows: string[][] = [];
@@ -116,4 +126,58 @@ if (sections.has('soak')) {
       ['RSS', `${first?.rssMb.toFixed(1) ?? '?'} MB`, `${last?.rssMb.toFixed(1) ?? '?'} MB`, `${maxRss.toFixed(1)} MB`],
     ],
   );
+}
+
+if (sections.has('isolation')) {
+  const rows: string[][] = [];
+  const cases: [HangKind, string][] = [
+    ['check', 'a check: mqtt test, 30 s timeout'],
+    ['start', 'a start program: sleep 30'],
+  ];
+  for (const k of kinds) {
+    for (const [hang, label] of cases) {
+      note(`isolation benchmark: ${k}, ${label} …`);
+      const r = await isolationBench(k, hang);
+      const delays = (v: number[]): string[] => {
+        const s = stats(v);
+        return [String(s.n), ms(s.median), ms(s.p90), ms(s.max)];
+      };
+      rows.push([k, 'nothing (the 6 s before)', ...delays(r.before), '–', lagCell(r.lagBefore)]);
+      rows.push([k, label, ...delays(r.during), r.killToStart === undefined ? 'not started' : ms(r.killToStart), lagCell(r.lagDuring)]);
+    }
+  }
+  table(
+    'One service hangs 30 s (`set daemon 1`): how late the 6 others ran (5 port tests, a program tick), and a SIGKILLed mosquitto',
+    ['supervisor', 'hanging', 'gaps', 'delay median', 'delay p90', 'delay max', 'kill → broker start program', 'schedule lag p99 / max (/metrics)'],
+    rows,
+  );
+  console.log('\nDelay: a gap between two runs of one service that overlaps the hang, less the 1 s cycle. Target: no other service delayed > 50 ms.');
+}
+
+if (sections.has('scale')) {
+  const rows: string[][] = [];
+  const cost: string[][] = [];
+  const lags: PromHistogram[] = [];
+  for (const k of kinds) {
+    note(`scale benchmark: ${k}, ${scaleServices} services, ${scaleSeconds} s …`);
+    const r = await scaleBench(k, scaleServices, scaleSeconds);
+    const gapRow = (what: string, v: number[]): string[] => {
+      const s = stats(v);
+      return [k, what, String(s.n), ms(s.median), ms(s.p99), ms(s.max)];
+    };
+    if (r.lag) {
+      const h = r.lag;
+      lags.push(h);
+      rows.push([k, 'schedule lag (/metrics histogram, bucket upper bounds)', String(h.count), bucketMs(histogramQuantile(h, 0.5)), bucketMs(histogramQuantile(h, 0.99)), bucketMs(histogramQuantile(h, 1))]);
+    }
+    rows.push(gapRow(`gap between two runs of one port test (${r.portServices} services)`, r.serviceGaps), gapRow('gap between two runs of the tick program (last in the file)', r.tickGaps));
+    cost.push([k, String(r.services), `${r.cpuPercent.toFixed(1)} %`, `${r.rssMb.toFixed(1)} MB`]);
+  }
+  table(`${scaleServices} services on one daemon, \`set daemon 1\` (${scaleSeconds} s)`, ['supervisor', 'measure', 'n', 'p50', 'p99', 'max'], rows);
+  table('Its cost', ['supervisor', 'services', 'CPU (% of a core)', 'RSS (max)'], cost);
+  for (const h of lags) {
+    const onTime = h.buckets.find(([le]) => le === 0.05)?.[1] ?? 0;
+    console.log(`\nbrokerwatch cycles started more than 50 ms late: ${(((h.count - onTime) / Math.max(1, h.count)) * 100).toFixed(1)} % of ${h.count}.`);
+  }
+  console.log('\nTarget: schedule lag p99 ≤ 50 ms.');
 }
