@@ -105,6 +105,7 @@ export function lex(text: string, file: string): LexResult {
       let value = '';
       i++;
       let closed = false;
+      const [strLine, strOffset] = [line, lineOffset];
       while (i < text.length) {
         const d = text[i] as string;
         if (d === '\\' && i + 1 < text.length && (text[i + 1] === c || text[i + 1] === '\\')) {
@@ -117,17 +118,22 @@ export function lex(text: string, file: string): LexResult {
           i++;
           break;
         }
-        // A string ends on its own line. monit lets one run on, but then a missing quote swallows
-        // the lines after it, and their errors, up to the next quote of the file.
-        if (d === '\n') break;
+        if (d === '\n') {
+          // monit lets a string run over lines (a long start program). A missing quote would then
+          // swallow the lines after it, and their errors, up to the next quote of the file: so a
+          // string runs on only if it closes before any line that starts a statement.
+          if (!continuesOnNextLine(text, i, c)) break;
+          line++;
+          lineOffset = i + 1;
+        }
         value += d;
         i++;
       }
       if (!closed) {
         value = value.replace(/\r$/, '');
-        diagnostics.push({ severity: 'error', pos: pos(start), message: `unterminated string: missing closing ${c}` });
+        diagnostics.push({ severity: 'error', pos: pos(start, strLine, strOffset), message: `unterminated string: missing closing ${c}` });
       }
-      push('string', value, start, line, lineOffset, c);
+      push('string', value, start, strLine, strOffset, c);
       lastEnd = i;
       continue;
     }
@@ -205,6 +211,26 @@ function readBlock(
   tokens.push({ type: 'block', text: text.slice(i + 1, stop), lower: '', pos, lineStart: false, glued: false });
   move(line, lineOffset);
   return end < 0 ? text.length : end + 1;
+}
+
+/** Lines that start a statement: a string never runs on across one of them. */
+const STATEMENT_START = /^\s*(?:check|set|if|include|else|start|stop|restart|depends|group|alert|noalert|every|mode)\b/i;
+
+/** Whether the string open at the newline `nl` closes (with `quote`) before a line that starts a statement. */
+function continuesOnNextLine(text: string, nl: number, quote: string): boolean {
+  let k = nl + 1;
+  while (k < text.length) {
+    const eol = text.indexOf('\n', k);
+    const lineText = text.slice(k, eol < 0 ? text.length : eol);
+    if (STATEMENT_START.test(lineText)) return false;
+    for (let j = 0; j < lineText.length; j++) {
+      if (lineText[j] === '\\') j++;
+      else if (lineText[j] === quote) return true;
+    }
+    if (eol < 0) return false;
+    k = eol + 1;
+  }
+  return false;
 }
 
 /** Splits a command string into argv like monit: on whitespace, single-quoted parts stay whole. */

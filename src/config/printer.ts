@@ -13,7 +13,8 @@
 //   `reply-to:`, `subject:` or `message:` (the block is free text up to the first `}`);
 // - numbers that are negative, NaN or infinite (the language has only unsigned decimals); a uid/gid
 //   that is a string of digits (read back as a number) or a non-integer number;
-// - a value holding a line break: a quoted string ends on its line;
+// - a value holding a line break followed by a line that starts with a statement word (check, set, if,
+//   start, …): a quoted string may run over lines, but it ends before such a line;
 // - anything the parser derives rather than reads: a mail server with TLS options but no `security`
 //   (they are kept only where TLS is used), TLS that is disabled or (for mqtt alerts) has more than
 //   a CA file, a `localhost` httpd address (read as

@@ -321,6 +321,14 @@ void describe('an unterminated string ends at its line, and the lines after it a
     assert.deepEqual(d.map(formatDiagnostic), ['bad.rc:2:9: unterminated string: missing closing "']);
   });
 
+  void test('a string closed on a later line runs over the lines, as in monit, unless a statement comes first', async () => {
+    const ok = await parseRules('check process a with pidfile /run/a.pid\n  start program = "/bin/sh -c \'cd /opt;\n      exec /usr/sbin/mosquitto -d\'"\n    with timeout 30 seconds\n  if changed pid then alert\n', 'ok.rc');
+    assert.deepEqual(ok.config.services[0]?.start?.argv, ['/bin/sh', '-c', 'cd /opt;\n      exec /usr/sbin/mosquitto -d']);
+    assert.equal(ok.config.services[0]?.start?.timeoutMs, 30_000);
+    // The quote on line 4 belongs to a new statement: line 2's string ends there.
+    assert.deepEqual(await errorsOf('check process a with pidfile /run/a.pid\n  start program = "/usr/sbin/mosquitto -d\n  with timeout 30 seconds\n  stop program = "/bin/kill x"\n'), ['bad.rc:2:19: unterminated string: missing closing "']);
+  });
+
   void test('a quote inside the other kind of quotes is text, not an opening', async () => {
     const r = await parseRules(`check process a with pidfile /run/a.pid\n  start "/bin/sh -c 'echo it\\"s'"\n  stop '/bin/kill "$PID"'\n`, 'ok.rc');
     const s = r.config.services[0];
