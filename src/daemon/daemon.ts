@@ -10,6 +10,10 @@ import type { CycleRecord } from './service-runner.js';
 import { ServiceRunner } from './service-runner.js';
 import { StateStore, readStateFile } from './state-store.js';
 
+/** The first cycles of all services are spread over one cycle, but never over more than this. */
+const SPREAD_MAX_MS = 1_000;
+const SPREAD_STEP_MS = 50;
+
 export interface DaemonOptions {
   readonly logger: Logger;
   /** Folder that relative paths resolve against and programs run in (default: the current one). */
@@ -91,7 +95,7 @@ export class Daemon {
     this.events.resume(this.#store.nextEventId);
     for (const s of this.#config.services) this.#addRunner(s);
     const delay = this.#config.daemon.startDelayMs;
-    for (const r of this.#runners.values()) r.start(delay);
+    this.#startRunners(delay);
     this.#log.info({ services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath }, 'brokerwatch started');
   }
 
@@ -116,6 +120,20 @@ export class Daemon {
     );
     this.#runners.set(s.name, r);
     return r;
+  }
+
+  /**
+   * Starts every runner's loop, their first cycles spread over one cycle (at most 1 s) in rules-file
+   * order, in 50 ms steps: 500 services due in the same millisecond would start their cycles one
+   * after another, the last ones 100 ms late, every cycle. Services in one step share their timer
+   * wakeups (one per step, not one per service, which an idle daemon would pay for in CPU).
+   */
+  #startRunners(delayMs: number): void {
+    const runners = [...this.#runners.values()];
+    const window = Math.min(this.#config.daemon.cycleMs, SPREAD_MAX_MS);
+    const steps = Math.max(1, Math.floor(window / SPREAD_STEP_MS));
+    const base = Date.now() + delayMs;
+    runners.forEach((r, i) => r.start(base + Math.floor((i * steps) / runners.length) * SPREAD_STEP_MS));
   }
 
   /** `depends on`: what a service needs is started first. */
@@ -168,7 +186,7 @@ export class Daemon {
       this.#addRunner(s);
     }
     this.#store.retain(new Set(config.services.map((s) => s.name)));
-    for (const r of this.#runners.values()) r.start(0);
+    this.#startRunners(0);
     this.#log.info({ services: config.services.length }, 'rules reloaded');
   }
 

@@ -117,12 +117,12 @@ export class ServiceRunner {
     return this.deps.logger;
   }
 
-  /** Starts the cycle loop after `delayMs` and watches an adopted process at once. */
-  start(delayMs: number): void {
+  /** Starts the cycle loop, its first cycle at `firstDueAt`, and watches an adopted process at once. */
+  start(firstDueAt: number): void {
     if (this.identity && this.state.monitor !== 'not-monitored') {
       if (isSameProcess(this.identity)) this.#watch(this.identity);
     }
-    this.#scheduleCycle(delayMs);
+    this.#scheduleCycle(firstDueAt);
     this.#scheduleWake();
     this.#startWatches();
   }
@@ -179,16 +179,18 @@ export class ServiceRunner {
     this.#feed({ kind: 'liveness-lost', class: cls, message: ev.message });
   }
 
-  #scheduleCycle(delayMs: number): void {
+  #scheduleCycle(target: number): void {
     if (this.#closed || this.#pausedCycles) return;
     const cycleMs = this.deps.config.daemon.cycleMs;
-    const target = Date.now() + delayMs;
     this.#cycleTimer = setTimeout(() => {
-      // The next cycle is planned from when this one was due, so cycles do not drift.
-      const next = Math.max(0, target + cycleMs - Date.now());
+      // The next cycle is planned from when this one was due, so cycles keep their phase and do not
+      // drift; cycles missed (a blocked event loop, a suspended machine) are skipped, not caught up.
+      const now = Date.now();
+      let next = target + cycleMs;
+      if (next < now) next += Math.ceil((now - next) / cycleMs) * cycleMs;
       this.#scheduleCycle(next);
       void this.#cycle(target);
-    }, delayMs);
+    }, Math.max(0, target - Date.now()));
   }
 
   async #cycle(dueAt: number): Promise<void> {

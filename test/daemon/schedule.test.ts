@@ -1,0 +1,46 @@
+// The cycle schedule: the first cycles of many services are spread over one cycle in rules-file
+// order (so 500 services are never due in the same millisecond), each service then keeps its own
+// phase, cycle after cycle, and every completed cycle reaches the daemon's cycle hook once.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { CycleRecord } from '../../src/daemon/service-runner.js';
+import { waitFor } from '../helpers/wait.js';
+import { Cleanup, startInProcess, testDir } from './harness.js';
+
+const cleanup = new Cleanup();
+after(() => cleanup.run());
+
+void describe('the cycle schedule', () => {
+  void test('40 services: first cycles spread over the second in 50 ms steps, then one phase each', async () => {
+    const dir = await testDir(cleanup);
+    const server = createServer((s) => s.destroy()).listen(0, '127.0.0.1');
+    cleanup.add(() => server.close());
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    const n = 40;
+    const rules = ['set daemon 1', `set statefile ${join(dir, 'state.json')}`];
+    for (let i = 0; i < n; i++) rules.push(`check host h${i} with address 127.0.0.1`, `  if failed port ${port} with timeout 1 seconds then alert`);
+    const records: CycleRecord[] = [];
+    const d = await startInProcess(join(dir, 'rules.rc'), rules.join('\n'), cleanup);
+    const unsubscribe = d.daemon.onCycle((c) => records.push(c));
+    cleanup.add(unsubscribe);
+    const byService = (name: string): CycleRecord[] => records.filter((r) => r.service.name === name);
+    await waitFor(() => Array.from({ length: n }, (_, i) => byService(`h${i}`).length >= 3).every(Boolean), { timeoutMs: 10_000, message: 'three cycles of every service' });
+
+    const phase = (r: CycleRecord): number => r.dueAt % 1000;
+    const firsts = Array.from({ length: n }, (_, i) => byService(`h${i}`)[0] as CycleRecord);
+    const offsets = firsts.map((r) => r.dueAt - (firsts[0]?.dueAt ?? 0));
+    // Rules-file order, 20 steps of 50 ms, two services per step.
+    assert.deepEqual(offsets, Array.from({ length: n }, (_, i) => Math.floor(i / 2) * 50));
+    for (let i = 0; i < n; i++) {
+      const rs = byService(`h${i}`);
+      for (let k = 1; k < rs.length; k++) assert.equal((rs[k]?.dueAt ?? 0) - (rs[k - 1]?.dueAt ?? 0), 1000, `h${i} keeps its phase`);
+      assert.equal(new Set(rs.map(phase)).size, 1);
+      // Timers run on the loop's millisecond clock, which may be a millisecond behind Date.now().
+      for (const r of rs) assert.ok(r.startedAt >= r.dueAt - 2 && r.finishedAt >= r.startedAt, `${r.dueAt} ${r.startedAt} ${r.finishedAt}`);
+    }
+  });
+});
