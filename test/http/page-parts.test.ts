@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LatencyHistory } from '../../src/http/latency-history.js';
-import { formatMs, latencyChart, niceCeil, summarize } from '../../src/http/page/chart.js';
+import { formatMs, latencyChart, niceCeil, scaleTop, summarize } from '../../src/http/page/chart.js';
 import { CsrfTokens } from '../../src/http/page/csrf.js';
 import { escapeHtml, formatDuration } from '../../src/http/page/html.js';
 import { badge, renderPage } from '../../src/http/page/render.js';
@@ -70,6 +70,22 @@ void describe('the latency chart', () => {
     assert.doesNotMatch(svg, /NaN|Infinity|undefined/);
     const sum = summarize(s);
     assert.deepEqual(sum, { median: 6, max: 40, failures: 1, samples: 7 });
+  });
+
+  void test('one spike does not flatten the hour: the scale follows the averages and the 90th percentile of the slowest', () => {
+    const h = new LatencyHistory();
+    for (let i = 0; i < 20; i++) h.add('b', 't', T0 + i * 30_000, 3 + (i % 3), false);
+    h.add('b', 't', T0 + 20 * 30_000, 300, false);
+    h.add('b', 't', T0 + 20 * 30_000 + 1, 1, false);
+    const s = h.series('b', T0 + 21 * 30_000);
+    assert.equal(scaleTop(s), 200, 'the spike slot averages 150 ms: it must fit, its 300 ms maximum need not');
+    const quiet = new LatencyHistory();
+    for (let i = 0; i < 20; i++) quiet.add('b', 't', T0 + i * 30_000, 3 + (i % 3), false);
+    quiet.add('b', 't', T0 + 20 * 30_000, 1, false);
+    quiet.add('b', 't', T0 + 20 * 30_000 + 1, 1, false);
+    quiet.add('b', 't', T0 + 20 * 30_000 + 2, 298, false);
+    assert.equal(scaleTop(quiet.series('b', T0 + 21 * 30_000)), 100, 'average 100 ms sets it; the 298 ms maximum is drawn clipped');
+    assert.match(latencyChart(quiet.series('b', T0 + 21 * 30_000), 'x'), />100 ms<\/text>/);
   });
 
   void test('an empty hour draws axes only', () => {

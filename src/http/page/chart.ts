@@ -40,11 +40,22 @@ export function summarize(s: LatencySeries): { median: number | null; max: numbe
 
 const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
 
+/**
+ * The top of the scale: every average fits, and the slowest probes up to their 90th percentile; a
+ * rarer spike (a broker's first answer, a start) is drawn up to the top, not allowed to flatten the
+ * hour into a line along the bottom. The words above the chart give the real maximum.
+ */
+export function scaleTop(s: LatencySeries): number {
+  const maxes = s.points.flatMap((p) => (p.maxMs === null ? [] : [p.maxMs])).sort((a, b) => a - b);
+  const p90 = maxes[Math.floor(0.9 * (maxes.length - 1))] ?? 0;
+  return niceCeil(Math.max(1, p90, ...s.points.map((p) => p.avgMs ?? 0)));
+}
+
 /** The chart of one service as an `<svg>` element. */
 export function latencyChart(s: LatencySeries, title: string): string {
   const plotW = W - LEFT - RIGHT;
   const plotH = H - TOP - BOTTOM;
-  const top = niceCeil(Math.max(1, ...s.points.map((p) => p.maxMs ?? 0)));
+  const top = scaleTop(s);
   const span = s.to - s.from;
   const x = (t: number): number => LEFT + ((t + s.slotMs / 2 - s.from) / span) * plotW;
   const y = (ms: number): number => TOP + plotH - (Math.min(ms, top) / top) * plotH;

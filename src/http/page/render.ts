@@ -90,7 +90,7 @@ function serviceRow(s: ServiceDto, data: PageData): string {
     `<td class="num">${s.restarts}</td>`,
     `<td class="num">${cpu}</td>`,
     `<td class="num">${mem}</td>`,
-    `<td>${h(ago(data.now, s.lastCheckAt))}</td>`,
+    `<td class="when">${h(ago(data.now, s.lastCheckAt))}</td>`,
     `<td class="probe">${h(probe) || '–'}</td>`,
   ];
   if (data.csrf !== undefined) cells.push(`<td class="actions">${actions(s, data.csrf)}</td>`);
