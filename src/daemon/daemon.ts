@@ -91,8 +91,11 @@ export class Daemon {
     const { state, problem } = await readStateFile(this.statePath);
     if (problem) this.#log.warn({ statefile: this.statePath }, problem);
     this.#store = new StateStore(this.statePath, (err) => this.#log.error({ err, statefile: this.statePath }, 'cannot write state file'), 100, state);
-    // Event ids continue where the last run stopped, so consumers can ask for "since N".
+    // Event ids continue where the last run stopped, so consumers can ask for "since N"; the latest
+    // events come back too, so the page and the API still show what happened before the restart.
+    this.events.restore(state?.events);
     this.events.resume(this.#store.nextEventId);
+    this.#store.recentEvents = () => this.events.since(0);
     for (const s of this.#config.services) this.#addRunner(s);
     const delay = this.#config.daemon.startDelayMs;
     this.#startRunners(delay);

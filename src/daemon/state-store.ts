@@ -1,8 +1,10 @@
 // The state file: what must survive a daemon restart (even SIGKILL): each service's machine state
-// and its identified process (so a running broker is adopted, not restarted), and the event counter.
+// and its identified process (so a running broker is adopted, not restarted), the event counter and
+// the latest events (so the status page and the API still show what happened before the restart).
 // Writes are coalesced and atomic.
 import { readFile } from 'node:fs/promises';
 import type { ProcessIdentity } from '../process/identity.js';
+import type { ServiceEvent } from '../state/events.js';
 import type { MachineState } from '../state/types.js';
 import { MACHINE_STATE_VERSION } from '../state/types.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -17,7 +19,12 @@ export interface StateFile {
   readonly savedAt: number;
   readonly nextEventId: number;
   readonly services: Record<string, ServiceRecord>;
+  /** The latest events, oldest first (read back through EventBus.restore, which checks each one). */
+  readonly events?: readonly ServiceEvent[];
 }
+
+/** How many of the latest events the state file keeps. */
+export const EVENTS_KEPT_ON_DISK = 200;
 
 /** Reads a state file; a missing or unreadable one gives an empty state (and a reason to log). */
 export async function readStateFile(path: string): Promise<{ state?: StateFile; problem?: string }> {
@@ -47,6 +54,8 @@ export class StateStore {
   #writing: Promise<void> = Promise.resolve();
   #due = 0;
   nextEventId = 1;
+  /** The events to write with the state (set by the daemon to its event bus). */
+  recentEvents: () => readonly ServiceEvent[] = () => [];
 
   constructor(
     readonly path: string,
@@ -98,7 +107,7 @@ export class StateStore {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const data: StateFile = { version: 1, savedAt: Date.now(), nextEventId: this.nextEventId, services: Object.fromEntries(this.#records) };
+    const data: StateFile = { version: 1, savedAt: Date.now(), nextEventId: this.nextEventId, services: Object.fromEntries(this.#records), events: this.recentEvents().slice(-EVENTS_KEPT_ON_DISK) };
     this.#writing = this.#writing.then(() => writeFileAtomic(this.path, `${JSON.stringify(data)}\n`)).catch((e: unknown) => this.onError(e));
     return this.#writing;
   }
