@@ -21,7 +21,7 @@ tbody tr:nth-child(even) { background: var(--row); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .name { font-weight: 600; white-space: nowrap; } .type { color: var(--muted); font-size: 12px; }
 .failure { max-width: 380px; } .failure .class { font-family: ui-monospace, monospace; font-size: 12px; color: var(--failed); }
-.probe { font-size: 12px; color: var(--muted); white-space: nowrap; } td.actions, td.when { white-space: nowrap; }
+.probe { font-size: 12px; color: var(--muted); min-width: 160px; } td.actions, td.when { white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; }
 .badge.ok { background: var(--ok); } .badge.failed { background: var(--failed); } .badge.busy { background: var(--busy); } .badge.off { background: var(--off); }
 tr[data-status="failed"] th .name { color: var(--failed); }
