@@ -71,7 +71,11 @@ async function tcpProbe(ep: Endpoint, timeoutMs: number, signal: AbortSignal): P
     await new Promise<void>((resolve, reject) => {
       const sock = openSocket(ep, material);
       let phase: Phase = 'tcp';
+      let settled = false;
       const done = (f?: ProbeFailure): void => {
+        // destroy() below emits 'close': without this, every test would build a failure to drop.
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         sock.destroy();
@@ -86,8 +90,12 @@ async function tcpProbe(ep: Endpoint, timeoutMs: number, signal: AbortSignal): P
         if (!ep.tls) done();
       });
       sock.once('secureConnect', () => done());
-      sock.on('error', (e: NodeJS.ErrnoException) => done(socketFailure(e, phase, timeoutMs)));
-      sock.once('close', () => done(new ProbeFailure(phase === 'tls' ? 'tls' : 'port-closed', 'connection closed')));
+      sock.on('error', (e: NodeJS.ErrnoException) => {
+        if (!settled) done(socketFailure(e, phase, timeoutMs));
+      });
+      sock.once('close', () => {
+        if (!settled) done(new ProbeFailure(phase === 'tls' ? 'tls' : 'port-closed', 'connection closed'));
+      });
     });
     return { ok: true, message: ep.tls ? 'TLS connection' : 'connection', metrics: { connectMs: ms(), totalMs: ms() } };
   } catch (e) {
