@@ -23,7 +23,9 @@ function isEvent(v: unknown): v is ServiceEvent {
     STATES.includes(e.state as string) &&
     ACTIONS.includes(e.action as string) &&
     str(e.message) &&
-    Number.isFinite(e.time) &&
+    typeof e.time === 'number' &&
+    Math.abs(e.time) <= 8.64e15 && // a time a Date can hold
+
     (e.class === undefined || (FAILURE_CLASSES as readonly unknown[]).includes(e.class))
   );
 }

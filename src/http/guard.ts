@@ -18,6 +18,12 @@ declare module 'fastify' {
 /** The global onRequest hook: authenticates the request or answers 401/429. */
 export function authenticate(ctx: HttpContext, limiter: LoginLimiter) {
   return async (req: FastifyRequest): Promise<void> => {
+    // The page's stylesheet, script and icons are constants that hold no data: served to anyone, so
+    // that error pages (a 401 among them) are styled and a cancelled login is not asked twice.
+    if (req.routeOptions.url === '/static/:file' && req.headers.authorization === undefined) {
+      req.bwAccess = { readOnly: true };
+      return;
+    }
     const { policy } = await ctx.security();
     const ip = normalizeIp(req.ip);
     const header = req.headers.authorization;

@@ -1,14 +1,17 @@
 // Probe latency over the last hour, per service, for the web page's chart: the first port or MQTT
 // test's time of every cycle, folded into 30 s slots (count, sum, max, failures). A fixed ring of
-// typed arrays, so a service costs 5 kB however long the daemon runs and however short its cycle.
+// typed arrays, so a service costs 6 kB however long the daemon runs and however short its cycle.
 import type { CheckResult } from '../checks/result.js';
 import type { CycleRecord } from '../daemon/service-runner.js';
 
-/** One slot of the chart. `avgMs`/`maxMs` are null when every sample in it failed. */
+/** One slot of the chart. `avgMs`/`maxMs` are null when no probe in it answered. */
 export interface LatencyPoint {
   /** Start of the slot (ms since the epoch). */
   readonly t: number;
+  /** Probes that answered (their times make avgMs and maxMs). */
   readonly count: number;
+  /** All probes, answered or not. */
+  readonly probes: number;
   readonly avgMs: number | null;
   readonly maxMs: number | null;
   readonly failures: number;
@@ -23,14 +26,19 @@ export interface LatencySeries {
   readonly test: string | null;
   /** Only slots with samples, oldest first. */
   readonly points: readonly LatencyPoint[];
+  /** Slots further apart than this are a gap in the line (1.5 × the larger of a slot and the service's cycle). */
+  readonly gapMs: number;
 }
 
-const FIELDS = 5; // slot number, count, sum, max, failures
-const [SLOT, COUNT, SUM, MAX, FAILS] = [0, 1, 2, 3, 4] as const;
+const FIELDS = 6; // slot number, answered probes, sum, max, failed probes, all probes
+const [SLOT, COUNT, SUM, MAX, FAILS, PROBES] = [0, 1, 2, 3, 4, 5] as const;
 
 class Ring {
   readonly data: Float64Array;
   test: string;
+  /** When the last sample came and the time between the last two: the service's own cadence. */
+  lastAt = 0;
+  intervalMs = 0;
   constructor(
     readonly slots: number,
     test: string,
@@ -70,10 +78,12 @@ export class LatencyHistory {
     const p = probeResult(c);
     if (!p) return;
     const latency = p.result.metrics?.totalMs ?? p.result.metrics?.responseMs;
-    this.add(c.service.name, p.test, c.finishedAt, p.result.status === 'failed' ? undefined : latency, p.result.status === 'failed');
+    const failed = p.result.status === 'failed';
+    // A probe that answered too slowly failed its rule, and its time is exactly what the chart is for.
+    this.add(c.service.name, p.test, c.finishedAt, !failed || p.result.class === 'latency' ? latency : undefined, failed);
   }
 
-  /** Adds one sample: a latency in ms, or a failure. */
+  /** Adds one sample: a latency in ms, a failure, or both (a probe that answered too slowly). */
   add(service: string, test: string, at: number, latencyMs: number | undefined, failed: boolean): void {
     let ring = this.#rings.get(service);
     if (!ring) {
@@ -81,6 +91,8 @@ export class LatencyHistory {
       this.#rings.set(service, ring);
     }
     ring.test = test;
+    if (ring.lastAt > 0 && at > ring.lastAt) ring.intervalMs = at - ring.lastAt;
+    ring.lastAt = at;
     const slot = Math.floor(at / this.slotMs);
     const i = (slot % ring.slots) * FIELDS;
     const d = ring.data;
@@ -90,9 +102,11 @@ export class LatencyHistory {
       d[i + SUM] = 0;
       d[i + MAX] = 0;
       d[i + FAILS] = 0;
+      d[i + PROBES] = 0;
     }
+    d[i + PROBES] = (d[i + PROBES] ?? 0) + 1;
     if (failed) d[i + FAILS] = (d[i + FAILS] ?? 0) + 1;
-    else if (latencyMs !== undefined && Number.isFinite(latencyMs)) {
+    if (latencyMs !== undefined && Number.isFinite(latencyMs)) {
       d[i + COUNT] = (d[i + COUNT] ?? 0) + 1;
       d[i + SUM] = (d[i + SUM] ?? 0) + latencyMs;
       d[i + MAX] = Math.max(d[i + MAX] ?? 0, latencyMs);
@@ -114,10 +128,10 @@ export class LatencyHistory {
         const count = d[i + COUNT] ?? 0;
         const failures = d[i + FAILS] ?? 0;
         if (count === 0 && failures === 0) continue;
-        points.push({ t: slot * this.slotMs, count, avgMs: count > 0 ? (d[i + SUM] ?? 0) / count : null, maxMs: count > 0 ? (d[i + MAX] ?? 0) : null, failures });
+        points.push({ t: slot * this.slotMs, count, probes: d[i + PROBES] ?? 0, avgMs: count > 0 ? (d[i + SUM] ?? 0) / count : null, maxMs: count > 0 ? (d[i + MAX] ?? 0) : null, failures });
       }
     }
-    return { from, to: now, slotMs: this.slotMs, test: ring?.test ?? null, points };
+    return { from, to: now, slotMs: this.slotMs, test: ring?.test ?? null, points, gapMs: 1.5 * Math.max(this.slotMs, ring?.intervalMs ?? 0) };
   }
 
   /** Forgets services that are gone (after a reload). */

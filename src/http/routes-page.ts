@@ -14,7 +14,7 @@ import { errorResponses } from './openapi.js';
 import { ASSETS, ASSET_URLS } from './page/assets.js';
 import { CsrfTokens } from './page/csrf.js';
 import { escapeHtml } from './page/html.js';
-import { renderPage } from './page/render.js';
+import { chartedServices, renderPage } from './page/render.js';
 import type { PageData } from './page/render.js';
 import { toBwError } from './replies.js';
 import type { ActionLimiter } from './routes-actions.js';
@@ -44,13 +44,30 @@ function sendPageError(reply: FastifyReply, e: BwError, details: readonly string
   return reply.code(e.statusCode).type('text/html; charset=utf-8').send(body);
 }
 
-/** Refuses a form that says it was posted from another site. */
+/**
+ * Refuses a form that says it was posted from another site. The browser's own verdict
+ * (Sec-Fetch-Site) decides when it is sent; else the Origin's host must be this Host (the scheme is
+ * not compared: behind a TLS-terminating proxy the browser says https and brokerwatch sees http).
+ * The CSRF token is the real protection; this only turns away what announces itself.
+ */
 function sameOrigin(req: FastifyRequest): void {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new BwError('BW_CSRF', 'the form was posted from another site');
+  if (site !== undefined) {
+    if (site !== 'same-origin' && site !== 'none') throw new BwError('BW_CSRF', 'the form was posted from another site');
+    return;
+  }
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null' && origin !== `${req.protocol}://${req.headers.host ?? ''}`) throw new BwError('BW_CSRF', 'the form was posted from another site');
+  if (origin === undefined) return;
   if (origin === 'null') throw new BwError('BW_CSRF', 'the form was posted from an opaque origin');
+  let same = false;
+  try {
+    // Both read with the Origin's scheme, so a default port (:80, :443) counts the same written or not.
+    const o = new URL(origin);
+    same = o.host === new URL(`${o.protocol}//${req.headers.host ?? ''}`).host;
+  } catch {
+    same = false;
+  }
+  if (!same) throw new BwError('BW_CSRF', 'the form was posted from another site');
 }
 
 /** Form posts only: checked before the body is read. */
@@ -96,12 +113,14 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
           .slice(-PAGE_EVENTS)
           .reverse()
           .map((e) => eventDto(e, ctx.scrubber));
-        const charts = new Map(status.services.map((s) => [s.name, ctx.observer.latency.series(s.name, now)]));
+        // Forget the charts of services a reload removed; draw only those the page shows.
+        ctx.observer.latency.retain(new Set(status.services.map((s) => s.name)));
+        const charts = new Map(chartedServices(status.services, now).map((s) => [s.name, ctx.observer.latency.series(s.name, now)]));
         const canAct = access.user !== undefined && !access.readOnly;
         const q = req.query;
         let notice: PageData['notice'];
         if (q.done === 'reload') notice = { kind: 'ok', text: 'Rules reloaded.' };
-        else if (q.done && q.service !== undefined) {
+        else if (q.done && q.service !== undefined && (q.service === 'all' || ctx.daemon.runner(q.service))) {
           notice = { kind: 'ok', text: `${q.done} of ${q.service} requested${q.id !== undefined ? ` (action ${q.id})` : ''}: the outcome appears in the events below.` };
         }
         const html = renderPage({
@@ -117,6 +136,13 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
         return reply.type('text/html; charset=utf-8').send(html);
       },
     );
+
+    // A browser let in by its address (allow HOST) never sends a password, so it never gets the
+    // buttons: this asks it for one, then goes back to the page.
+    scope.get('/login', { schema: { summary: 'Sign in to the web page (asks the browser for a user and password)', tags: ['page'], produces: 'text/html', redirect: '/', response: errorResponses(401, 429) } }, async (req, reply) => {
+      if (req.bwAccess?.user === undefined) throw new BwError('BW_UNAUTHORIZED', 'sign in with a user of the rules file');
+      return reply.redirect('/', 303);
+    });
 
     scope.get<{ Params: { file: string } }>(
       '/static/:file',

@@ -23,8 +23,8 @@ void describe('LatencyHistory', () => {
     assert.equal(s.slotMs, 30_000);
     assert.equal(s.test, 'port 1883');
     assert.deepEqual(s.points, [
-      { t: T0, count: 2, avgMs: 3, maxMs: 4, failures: 1 },
-      { t: T0 + 30_000, count: 1, avgMs: 10, maxMs: 10, failures: 0 },
+      { t: T0, count: 2, probes: 3, avgMs: 3, maxMs: 4, failures: 1 },
+      { t: T0 + 30_000, count: 1, probes: 1, avgMs: 10, maxMs: 10, failures: 0 },
     ]);
   });
 
@@ -35,15 +35,35 @@ void describe('LatencyHistory', () => {
     const s = h.series('b', T0 + 3_600_000 + 1);
     assert.deepEqual(s.points.map((p) => [p.t, p.avgMs]), [[T0 + 3_600_000, 7]]);
     assert.equal(h.series('b', T0 + 2 * 3_600_000 + 30_000).points.length, 0, 'nothing within the last hour');
-    assert.deepEqual(h.series('nobody', T0), { from: T0 - 3_600_000, to: T0, slotMs: 30_000, test: null, points: [] });
+    assert.deepEqual(h.series('nobody', T0), { from: T0 - 3_600_000, to: T0, slotMs: 30_000, test: null, points: [], gapMs: 45_000 });
   });
 
   void test('a slot whose probes all failed has no latency, only failures', () => {
     const h = new LatencyHistory();
     h.add('b', 't', T0, undefined, true);
-    assert.deepEqual(h.series('b', T0 + 1).points, [{ t: T0, count: 0, avgMs: null, maxMs: null, failures: 1 }]);
+    assert.deepEqual(h.series('b', T0 + 1).points, [{ t: T0, count: 0, probes: 1, avgMs: null, maxMs: null, failures: 1 }]);
     h.retain(new Set(['other']));
     assert.equal(h.series('b', T0 + 1).points.length, 0, 'retain forgets removed services');
+  });
+
+  void test('a probe that answered too slowly is a failure with its time: the chart shows how slow', () => {
+    const h = new LatencyHistory();
+    const rule = { id: 'r1', condition: { kind: 'port', host: '127.0.0.1', port: 1883, transport: 'tcp', timeoutMs: 1000, retry: 1, protocol: 'mqtt' } };
+    const service = { name: 'b', rules: [rule] } as unknown as Parameters<LatencyHistory['record']>[0]['service'];
+    h.record({ service, results: [{ ruleId: 'r1', status: 'failed', class: 'latency', message: 'slow', metrics: { totalMs: 900 } }], dueAt: T0, startedAt: T0, finishedAt: T0 + 900 });
+    h.record({ service, results: [{ ruleId: 'r1', status: 'failed', class: 'port-closed', message: 'refused', metrics: { totalMs: 1 } }], dueAt: T0 + 1000, startedAt: T0 + 1000, finishedAt: T0 + 1001 });
+    assert.deepEqual(h.series('b', T0 + 2000).points, [{ t: T0, count: 1, probes: 2, avgMs: 900, maxMs: 900, failures: 2 }]);
+    assert.equal(h.series('b', T0 + 2000).test, 'port 1883 protocol mqtt');
+  });
+
+  void test("the line breaks only at a gap longer than the service's own cycle", () => {
+    const h = new LatencyHistory();
+    for (let i = 0; i < 10; i++) h.add('b', 't', T0 + i * 120_000, 5, false); // set daemon 120
+    const s = h.series('b', T0 + 10 * 120_000);
+    assert.equal(s.gapMs, 180_000);
+    const svg = latencyChart(s, 'x');
+    assert.equal(svg.match(/<polyline class="avg"/g)?.length, 1, 'one line, not dots');
+    assert.doesNotMatch(svg, /avg-dot/);
   });
 });
 
@@ -161,7 +181,7 @@ void describe('the page renderer', () => {
       viewer: { user: evil, readOnly: false },
       csrf: '"><script>',
       now: T0,
-      assets: { css: '/c.css', js: '/j.js', icon: '/i.svg' },
+      assets: { css: '/c.css', js: '/j.js', icon: '/i.svg', iconFailed: '/f.svg' },
     });
     assert.doesNotMatch(html, /<img|<script>|onerror=alert\(1\)>/);
     assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);

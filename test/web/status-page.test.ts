@@ -2,8 +2,9 @@
 // brokerwatch run as `brokerwatch -I -c demo.rc` (the demo's own rules, moved to free ports and a
 // private folder). An admin's page renders the demo broker with its chart, its Restart button
 // restarts the broker (a new PID, serving again) and the page's script refreshes to show it; a
-// read-only user sees no button; without JavaScript the forms still work. No console error, so the
-// page obeys its own Content-Security-Policy. A screenshot is saved in test-artifacts/.
+// read-only user sees no button; without JavaScript the forms still work; a page that cannot refresh
+// (brokerwatch stopped) says so. No console error, so the page obeys its own Content-Security-Policy.
+// A screenshot is saved in test-artifacts/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ServiceDto, StatusDto } from '../../src/http/dto.js';
-import { ChildDaemon, Cleanup, pidIn, testDir, writeRules } from '../daemon/harness.js';
+import { ChildDaemon, Cleanup, pidIn, signal, testDir, writeRules } from '../daemon/harness.js';
 import { isRunning, mqttRoundTrip } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -30,6 +31,7 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
   let brokerPort = 0;
   let pidfile = '';
   let browser: Browser;
+  let daemon: ChildDaemon;
   const problems: string[] = [];
 
   /** The demo broker as the API sees it. */
@@ -74,7 +76,7 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
       const pid = pidIn(pidfile);
       if (pid !== undefined && isRunning(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('broker.js')) process.kill(pid, 'SIGKILL');
     });
-    await ChildDaemon.start(file, cleanup);
+    daemon = await ChildDaemon.start(file, cleanup);
     base = `http://127.0.0.1:${httpPort}`;
     // The status server comes up just after the daemon's first log line: until then, nothing listens.
     await waitFor(async () => (await demoBroker().catch(() => undefined))?.status === 'ok', { timeoutMs: 20_000, intervalMs: 50, message: 'the demo broker never became ok' });
@@ -95,7 +97,7 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
     const before = await demoBroker();
     const oldPid = before?.pid;
     assert.ok(oldPid, 'the demo broker has a pid');
-    assert.equal((await row.locator('td').nth(2).innerText()).trim(), String(oldPid));
+    assert.equal((await row.locator('td.pid').innerText()).trim(), String(oldPid));
 
     await row.locator('button[value="restart"]').click();
     await page.locator('.notice.ok').waitFor({ timeout: 10_000 });
@@ -104,7 +106,7 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
     // The page's script refreshes it (every 5 s) until the new broker shows as ok.
     await waitFor(
       async () => {
-        const pid = (await row.locator('td').nth(2).innerText()).trim();
+        const pid = (await row.locator('td.pid').innerText()).trim();
         return (await row.getAttribute('data-status')) === 'ok' && /^\d+$/.test(pid) && pid !== String(oldPid);
       },
       { timeoutMs: 30_000, intervalMs: 200, message: 'the page never showed the new broker' },
@@ -143,6 +145,22 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
     await page.locator('.notice.ok').waitFor({ timeout: 10_000 });
     assert.notEqual(await row.locator('.badge').innerText(), 'not monitored');
     await waitFor(async () => (await demoBroker())?.status === 'ok', { timeoutMs: 15_000, intervalMs: 50, message: 'the demo broker is monitored and ok again' });
+  });
+
+  void test('a page that can no longer refresh (brokerwatch hung) says so and greys out', async () => {
+    const { page } = await open(GUEST);
+    await page.goto(`${base}/`);
+    assert.match(await page.locator('#refresh').innerText(), /refreshes every 5 s/);
+    signal(daemon.pid, 'SIGSTOP');
+    try {
+      await waitFor(async () => /NOT UPDATED since \d\d:\d\d:\d\d/.test(await page.locator('#refresh').innerText()), { timeoutMs: 30_000, intervalMs: 250, message: 'the page never said it was stale' });
+      assert.match((await page.locator('#page').getAttribute('class')) ?? '', /\bstale\b/);
+    } finally {
+      signal(daemon.pid, 'SIGCONT');
+    }
+    await waitFor(async () => (await page.locator('#page').getAttribute('class')) === null && /refreshes every 5 s/.test(await page.locator('#refresh').innerText()), { timeoutMs: 20_000, intervalMs: 250, message: 'the page never recovered' });
+    // The fetch that timed out while brokerwatch was stopped is the only error the console may show.
+    for (let i = problems.length - 1; i >= 0; i--) if (/guest: console error: Failed to load resource|net::ERR/.test(problems[i] ?? '')) problems.splice(i, 1);
   });
 
   void test('no console error or CSP violation on any page', () => {

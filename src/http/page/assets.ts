@@ -44,45 +44,93 @@ svg.chart .fail { fill: var(--failed); }
 .legend { color: var(--muted); font-size: 12px; } .key { display: inline-block; width: 14px; height: 8px; margin: 0 4px 0 10px; vertical-align: middle; }
 .key.avg { background: var(--avg); height: 2px; } .key.max { background: var(--max); } .key.fail { background: var(--failed); }
 .events .msg { max-width: 640px; } .events time { font-variant-numeric: tabular-nums; white-space: nowrap; }
+main.stale .badge, main.stale svg.chart { filter: grayscale(1); opacity: .55; }
+main.stale #refresh { color: var(--failed); font-weight: 600; }
+.events td:nth-child(2) { white-space: nowrap; }
+.since { color: var(--muted); font-size: 12px; white-space: nowrap; }
+details.rules summary { cursor: pointer; color: var(--muted); font-size: 12px; }
+details.rules table { margin-top: 4px; font-size: 12px; } details.rules td, details.rules th { padding: 2px 6px; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; } a { color: var(--avg); }
 `;
 
 const JS = `'use strict';
 // brokerwatch status page: refreshes itself every 5 s while visible (the page works without this).
+// A page that could not be refreshed for 15 s says so and greys out: a watchdog's page must never
+// look healthy because it stopped updating.
 (() => {
   const PERIOD_MS = 5000;
+  const STALE_MS = 3 * PERIOD_MS;
   let timer;
+  let inFlight = false;
+  const page = () => document.getElementById('page');
   const mark = (text) => {
     const el = document.getElementById('refresh');
     if (el) el.textContent = '· ' + text;
+  };
+  const pad = (n) => String(n).padStart(2, '0');
+  const clock = (ms) => {
+    const d = new Date(ms);
+    return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  };
+  const checkStale = () => {
+    const p = page();
+    const updated = Number(p && p.dataset.updated);
+    const stale = !!p && updated > 0 && Date.now() - updated > STALE_MS;
+    if (p) p.classList.toggle('stale', stale);
+    if (stale) mark('NOT UPDATED since ' + clock(updated) + ': brokerwatch does not answer');
+    return stale;
   };
   const schedule = () => {
     clearTimeout(timer);
     timer = setTimeout(refresh, PERIOD_MS);
   };
+  // Someone reading or about to click: do not pull the page from under them.
+  const busy = () => {
+    const sel = window.getSelection && window.getSelection();
+    if (sel && sel.toString() !== '') return true;
+    const a = document.activeElement;
+    return !!a && a !== document.body && !!page() && page().contains(a) && a.tagName === 'BUTTON';
+  };
   async function refresh() {
-    if (document.hidden) return schedule();
+    if (document.hidden || inFlight) return schedule();
+    if (busy()) return schedule();
+    inFlight = true;
     try {
-      const res = await fetch(location.pathname, { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'text/html' } });
+      const res = await fetch(location.pathname, { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'text/html' }, signal: AbortSignal.timeout(PERIOD_MS) });
+      // A new password (a reload of the rules): let the browser ask for it.
+      if (res.status === 401) return location.reload();
       if (!res.ok) throw new Error('HTTP ' + res.status);
       const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      // A new brokerwatch version: load its script and stylesheet too.
+      const script = doc.querySelector('script[src]');
+      const mine = document.querySelector('script[src]');
+      if (script && mine && script.getAttribute('src') !== mine.getAttribute('src')) return location.reload();
       const next = doc.getElementById('page');
-      const cur = document.getElementById('page');
+      const cur = page();
       if (next && cur) {
         cur.replaceWith(document.adoptNode(next));
         document.title = doc.title;
+        const icon = doc.querySelector('link[rel=icon]');
+        const myIcon = document.querySelector('link[rel=icon]');
+        if (icon && myIcon) myIcon.setAttribute('href', icon.getAttribute('href'));
       }
       mark('refreshes every 5 s');
     } catch (e) {
-      mark('refresh failed (' + e.message + '); trying again');
+      if (!checkStale()) mark('refresh failed (' + (e && e.name === 'TimeoutError' ? 'no answer' : e.message) + '); trying again');
+    } finally {
+      inFlight = false;
     }
+    checkStale();
     schedule();
   }
   // After an action the address carries its notice; a manual reload should not repeat it.
   if (location.search) history.replaceState(null, '', location.pathname);
   document.addEventListener('submit', (ev) => {
-    const q = ev.submitter && ev.submitter.dataset.confirm;
-    if (q && !window.confirm(q)) ev.preventDefault();
+    const b = ev.submitter;
+    const q = b && b.dataset.confirm;
+    if (q && !window.confirm(q)) return ev.preventDefault();
+    // One click, one action.
+    if (b) setTimeout(() => { b.disabled = true; }, 0);
   });
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) refresh();
@@ -92,8 +140,11 @@ const JS = `'use strict';
 })();
 `;
 
-// A green dot in a ring: the tab of a watched broker.
-const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="13" fill="none" stroke="#1a7f37" stroke-width="4"/><circle cx="16" cy="16" r="6" fill="#1a7f37"/></svg>`;
+// A dot in a ring: green while every service is fine, red while one fails (the tab tells).
+const icon = (colour: string): string =>
+  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="13" fill="none" stroke="${colour}" stroke-width="4"/><circle cx="16" cy="16" r="6" fill="${colour}"/></svg>`;
+const ICON = icon('#1a7f37');
+const ICON_FAILED = icon('#cf222e');
 
 const hash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
@@ -102,6 +153,7 @@ export const ASSETS: ReadonlyMap<string, { readonly type: string; readonly body:
   [`page.${hash(CSS)}.css`, { type: 'text/css; charset=utf-8', body: CSS }],
   [`page.${hash(JS)}.js`, { type: 'text/javascript; charset=utf-8', body: JS }],
   [`icon.${hash(ICON)}.svg`, { type: 'image/svg+xml', body: ICON }],
+  [`icon.${hash(ICON_FAILED)}.svg`, { type: 'image/svg+xml', body: ICON_FAILED }],
 ]);
 
 /** Their URLs, for the page's <link> and <script>. */
@@ -109,4 +161,5 @@ export const ASSET_URLS = {
   css: `/static/page.${hash(CSS)}.css`,
   js: `/static/page.${hash(JS)}.js`,
   icon: `/static/icon.${hash(ICON)}.svg`,
+  iconFailed: `/static/icon.${hash(ICON_FAILED)}.svg`,
 } as const;

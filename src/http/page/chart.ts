@@ -34,7 +34,7 @@ export function summarize(s: LatencySeries): { median: number | null; max: numbe
     median: avgs.length ? (avgs[Math.floor((avgs.length - 1) / 2)] ?? null) : null,
     max: maxes.length ? Math.max(...maxes) : null,
     failures: s.points.reduce((n, p) => n + p.failures, 0),
-    samples: s.points.reduce((n, p) => n + p.count + p.failures, 0),
+    samples: s.points.reduce((n, p) => n + p.probes, 0),
   };
 }
 
@@ -56,7 +56,7 @@ export function latencyChart(s: LatencySeries, title: string): string {
   const plotW = W - LEFT - RIGHT;
   const plotH = H - TOP - BOTTOM;
   const top = scaleTop(s);
-  const span = s.to - s.from;
+  const span = Math.max(1, s.to - s.from);
   const x = (t: number): number => LEFT + ((t + s.slotMs / 2 - s.from) / span) * plotW;
   const y = (ms: number): number => TOP + plotH - (Math.min(ms, top) / top) * plotH;
   const slotW = Math.max(1, (s.slotMs / span) * plotW);
@@ -89,7 +89,7 @@ export function latencyChart(s: LatencySeries, title: string): string {
       flush();
       continue;
     }
-    if (p.t - lastT > s.slotMs * 1.5) flush();
+    if (p.t - lastT > s.gapMs) flush();
     run.push(`${r1(x(p.t))},${r1(y(p.avgMs))}`);
     lastT = p.t;
   }

@@ -25,14 +25,14 @@ export interface PageData {
   /** A line at the top, e.g. after an action. */
   readonly notice?: { readonly kind: 'ok' | 'error'; readonly text: string };
   readonly now: number;
-  readonly assets: { readonly css: string; readonly js: string; readonly icon: string };
+  readonly assets: { readonly css: string; readonly js: string; readonly icon: string; readonly iconFailed: string };
 }
 
 /** The badge of a service: its word and its colour class. */
 export function badge(s: ServiceDto, now: number): { text: string; cls: 'ok' | 'failed' | 'busy' | 'off' } {
   if (s.action) return { text: `${s.action === 'stop' ? 'stopping' : s.action === 'start' ? 'starting' : 'restarting'}…`, cls: 'busy' };
   if (s.monitor === 'not-monitored') return { text: 'not monitored', cls: 'off' };
-  if (s.backoff.gaveUp) return { text: 'gave up', cls: 'failed' };
+  if (s.backoff.gaveUp) return { text: s.backoff.retryAt !== null && s.backoff.retryAt > now ? `gave up · retry in ${formatDuration((s.backoff.retryAt - now) / 1000)}` : 'gave up', cls: 'failed' };
   if (s.pending) return { text: `${s.pending.action} in ${formatDuration(Math.max(0, (s.pending.dueAt - now) / 1000))}`, cls: 'busy' };
   if (s.status === 'failed') return { text: 'failed', cls: 'failed' };
   if (s.monitor === 'initializing') return { text: 'initializing', cls: 'off' };
@@ -60,32 +60,40 @@ function ago(now: number, t: number | null): string {
   return s < 1 ? 'just now' : `${formatDuration(s)} ago`;
 }
 
-/** Action buttons of one service, as small POST forms. */
-function actions(s: ServiceDto, csrf: string): string {
+/** Action buttons of one service: submit buttons of the page's one form (its CSRF token is there). */
+function actions(s: ServiceDto): string {
   const list: Array<[string, string, boolean]> = [];
   if (s.type === 'process') list.push(['restart', 'Restart', true], ['start', 'Start', false], ['stop', 'Stop', true]);
   list.push(s.monitor === 'not-monitored' ? ['monitor', 'Monitor', false] : ['unmonitor', 'Unmonitor', false]);
   const url = (a: string): string => `/actions/${encodeURIComponent(s.name)}/${a}`;
   return list
-    .map(
-      ([a, label, confirm]) =>
-        `<form method="post" action="${h(url(a))}" class="act"><input type="hidden" name="csrf" value="${h(csrf)}"><button type="submit" name="action" value="${a}" data-service="${h(s.name)}"${confirm ? ` data-confirm="${h(`${label} ${s.name}?`)}"` : ''}>${label}</button></form>`,
-    )
+    .map(([a, label, confirm]) => `<button type="submit" form="act" formaction="${h(url(a))}" value="${a}" data-service="${h(s.name)}"${confirm ? ` data-confirm="${h(`${label} ${s.name}?`)}"` : ''}>${label}</button>`)
+    .join(' ');
+}
+
+/** A service's rules and their last samples, folded (monit's per-test lines). */
+function rules(s: ServiceDto): string {
+  if (s.checks.length === 0) return '';
+  const rows = s.checks
+    .map((c) => `<tr><td>${h(c.rule)}</td><td>${h(c.test)}${c.target ? ` ${h(c.target)}` : ''}${c.protocol ? ` ${h(c.protocol)}` : ''}</td><td>${h(c.phase === 'failed' ? 'failed' : c.status)}</td><td>${h(c.message)}</td></tr>`)
     .join('');
+  return `<details class="rules"><summary>${s.checks.length} rule${s.checks.length === 1 ? '' : 's'}</summary><table><tbody>${rows}</tbody></table></details>`;
 }
 
 function serviceRow(s: ServiceDto, data: PageData): string {
   const b = badge(s, data.now);
   const f = s.failure;
-  const failure = f ? `<span class="class">${h(f.class ?? f.type)}</span> ${h(f.message)}` : '';
-  const probe = PROBE_LABELS.flatMap(([k, label]) => (s.probe[k] === undefined ? [] : [`${label} ${formatMs(s.probe[k] ?? 0)}`])).join(' · ');
+  const since = f?.since ? ` <span class="since">for ${formatDuration((data.now - f.since) / 1000)}</span>` : '';
+  const failure = f ? `<span class="class">${h(f.class ?? f.type)}</span>${since} ${h(f.message)}` : '';
+  // Step times are whole milliseconds.
+  const probe = PROBE_LABELS.flatMap(([k, label]) => (s.probe[k] === undefined ? [] : [`${label} ${Math.round(s.probe[k] ?? 0)} ms`])).join(' · ');
   const cpu = s.cpuPercent === null ? '–' : `${s.cpuPercent.toFixed(1)} %`;
   const mem = s.memoryBytes !== null ? bytes(s.memoryBytes) : s.memoryPercent !== null ? `${s.memoryPercent.toFixed(1)} %` : '–';
   const cells = [
-    `<th scope="row"><span class="name">${h(s.name)}</span> <span class="type">${h(s.type)}</span></th>`,
+    `<th scope="row"><span class="name">${h(s.name)}</span> <span class="type">${h(s.type)}</span>${rules(s)}</th>`,
     `<td><span class="badge ${b.cls}">${h(b.text)}</span></td>`,
     `<td class="failure">${failure}</td>`,
-    `<td class="num">${s.pid ?? '–'}</td>`,
+    `<td class="num pid">${s.pid ?? '–'}</td>`,
     `<td class="num">${s.uptimeSeconds === null ? '–' : formatDuration(s.uptimeSeconds)}</td>`,
     `<td class="num">${s.restarts}</td>`,
     `<td class="num">${cpu}</td>`,
@@ -93,7 +101,7 @@ function serviceRow(s: ServiceDto, data: PageData): string {
     `<td class="when">${h(ago(data.now, s.lastCheckAt))}</td>`,
     `<td class="probe">${h(probe) || '–'}</td>`,
   ];
-  if (data.csrf !== undefined) cells.push(`<td class="actions">${actions(s, data.csrf)}</td>`);
+  if (data.csrf !== undefined) cells.splice(2, 0, `<td class="actions">${actions(s)}</td>`);
   return `<tr id="svc-${h(s.name)}" data-status="${b.cls}">${cells.join('')}</tr>`;
 }
 
@@ -107,13 +115,20 @@ function chartBlock(s: ServiceDto, series: LatencySeries | undefined): string {
   return `<figure class="latency" data-service="${h(s.name)}"><figcaption><b>${h(s.name)}</b> <span class="test">${h(series.test)}</span> — ${h(words)}</figcaption>${latencyChart(series, `Probe latency of ${s.name} over the last hour`)}</figure>`;
 }
 
-function eventRow(e: EventDto): string {
+function eventRow(e: EventDto, now: number): string {
   const cls = e.state === 'failed' ? 'failed' : e.state === 'succeeded' ? 'ok' : 'off';
-  return `<tr><td><time datetime="${new Date(e.time).toISOString()}">${formatClock(e.time)}</time></td><td>${h(e.service)}</td><td>${h(e.type)}</td><td><span class="badge ${cls}">${h(e.state)}</span></td><td>${h(e.action)}</td><td>${e.class ? h(e.class) : ''}</td><td class="msg">${h(e.message)}</td></tr>`;
+  // Today's events need no date; events kept from before a restart may be days old.
+  const today = new Date(e.time).toDateString() === new Date(now).toDateString();
+  return `<tr><td><time datetime="${new Date(e.time).toISOString()}" title="${formatTime(e.time)}">${today ? formatClock(e.time) : formatTime(e.time)}</time></td><td>${h(e.service)}</td><td>${h(e.type)}</td><td><span class="badge ${cls}">${h(e.state)}</span></td><td>${h(e.action)}</td><td>${e.class ? h(e.class) : ''}</td><td class="msg">${h(e.message)}</td></tr>`;
 }
 
 /** Services shown with a chart; beyond this many, only failing ones get one (the page stays small). */
 const MAX_CHARTS = 50;
+
+/** The services that get a chart: the first 50, and every failing one after them. */
+export function chartedServices(svcs: readonly ServiceDto[], now: number): ServiceDto[] {
+  return svcs.filter((s, i) => i < MAX_CHARTS || badge(s, now).cls === 'failed');
+}
 
 /** The whole page. */
 export function renderPage(data: PageData): string {
@@ -121,9 +136,13 @@ export function renderPage(data: PageData): string {
   const d = status.daemon;
   const svcs = status.services;
   const count = (cls: string): number => svcs.filter((s) => badge(s, now).cls === cls).length;
+  // Down is down, whether brokerwatch is waiting for its backoff or restarting it.
+  const down = svcs.filter((s) => s.status === 'failed' && s.monitor !== 'not-monitored').length;
+  const countBadge = (cls: string, n: number, word: string): string => `<span class="badge ${n > 0 ? cls : 'off'}">${n} ${word}</span>`;
   const viewer = data.viewer.user ? `${data.viewer.user}${data.viewer.readOnly ? ' (read-only)' : ''}` : 'read-only (network)';
   const head = data.csrf !== undefined ? '<th>actions</th>' : '';
-  const charted = svcs.filter((s, i) => i < MAX_CHARTS || badge(s, now).cls === 'failed');
+  const signIn = data.viewer.user === undefined ? ' · <a href="/login">sign in to act</a>' : '';
+  const charted = chartedServices(svcs, now);
   const charts = charted.map((s) => chartBlock(s, data.charts.get(s.name))).filter(Boolean);
   const reload =
     data.csrf !== undefined
@@ -134,23 +153,25 @@ export function renderPage(data: PageData): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${count('failed') > 0 ? `(${count('failed')} failed) ` : ''}brokerwatch on ${h(d.host)}</title>
-<link rel="icon" href="${h(data.assets.icon)}" type="image/svg+xml">
+<title>${down > 0 ? `(${down} failed) ` : ''}brokerwatch on ${h(d.host)}</title>
+<link rel="icon" href="${h(down > 0 ? data.assets.iconFailed : data.assets.icon)}" type="image/svg+xml">
 <link rel="stylesheet" href="${h(data.assets.css)}">
 <script src="${h(data.assets.js)}" defer></script>
+<noscript><meta http-equiv="refresh" content="30;url=/"></noscript>
 </head>
 <body>
 <main id="page" data-updated="${now}">
 <header>
 <h1>brokerwatch <span class="host">on ${h(d.host)}</span></h1>
-<p class="meta">version ${h(d.version)} · up ${formatDuration(d.uptimeSeconds)} · cycle ${d.cycleSeconds} s · rules <code>${h(d.rulesFile)}</code> · signed in as ${h(viewer)} · updated <time datetime="${new Date(now).toISOString()}">${formatTime(now)}</time> <span id="refresh"></span></p>
+<p class="meta">version ${h(d.version)} · up ${formatDuration(d.uptimeSeconds)} · cycle ${d.cycleSeconds} s · rules <code>${h(d.rulesFile)}</code> · signed in as ${h(viewer)}${signIn} · updated <time datetime="${new Date(now).toISOString()}">${formatTime(now)}</time> <span id="refresh"></span></p>
 ${reload}
 </header>
 ${data.notice ? `<p class="notice ${data.notice.kind}" role="status">${h(data.notice.text)}</p>` : ''}
 <section aria-labelledby="services-h">
-<h2 id="services-h">Services <span class="counts"><span class="badge ok">${count('ok')} ok</span> <span class="badge failed">${count('failed')} failed</span> <span class="badge busy">${count('busy')} busy</span> <span class="badge off">${count('off')} other</span></span></h2>
+<h2 id="services-h">Services <span class="counts">${countBadge('ok', count('ok'), 'ok')} ${countBadge('failed', count('failed'), 'failed')} ${countBadge('busy', count('busy'), 'busy')} ${countBadge('off', count('off'), 'other')}</span></h2>
+${data.csrf !== undefined ? `<form id="act" method="post" action="/"><input type="hidden" name="csrf" value="${h(data.csrf)}"></form>` : ''}
 <div class="scroll"><table class="services">
-<thead><tr><th>service</th><th>status</th><th>failure</th><th>pid</th><th>uptime</th><th>restarts</th><th>cpu</th><th>memory</th><th>last check</th><th>probe</th>${head}</tr></thead>
+<thead><tr><th>service</th><th>status</th>${head}<th>failure</th><th>pid</th><th>uptime</th><th>restarts</th><th>cpu</th><th>memory</th><th>last check</th><th>probe</th></tr></thead>
 <tbody>
 ${svcs.map((s) => serviceRow(s, data)).join('\n') || `<tr><td colspan="${data.csrf !== undefined ? 11 : 10}">no services in the rules file</td></tr>`}
 </tbody>
@@ -160,14 +181,14 @@ ${svcs.map((s) => serviceRow(s, data)).join('\n') || `<tr><td colspan="${data.cs
 <h2 id="latency-h">Probe latency, last hour</h2>
 <p class="legend"><span class="key avg"></span> average of 30 s <span class="key max"></span> slowest <span class="key fail"></span> failed probe</p>
 ${charts.length ? `<div class="charts">\n${charts.join('\n')}\n</div>` : '<p>No service has a port or MQTT test.</p>'}
-${charted.length < svcs.length ? `<p>${svcs.length - charted.length} more services have charts in <a href="/metrics">/metrics</a> (brokerwatch_check_duration_seconds).</p>` : ''}
+${charted.length < svcs.length ? `<p>Charts for ${svcs.length - charted.length} more services are left out here (only failing ones beyond the first ${MAX_CHARTS}); their probe times are in <a href="/metrics">/metrics</a> as brokerwatch_check_duration_seconds.</p>` : ''}
 </section>
 <section aria-labelledby="events-h">
 <h2 id="events-h">Recent events</h2>
 <div class="scroll"><table class="events">
 <thead><tr><th>time</th><th>service</th><th>event</th><th>state</th><th>action</th><th>class</th><th>message</th></tr></thead>
 <tbody>
-${data.events.map(eventRow).join('\n') || '<tr><td colspan="7">no events yet</td></tr>'}
+${data.events.map((e) => eventRow(e, now)).join('\n') || '<tr><td colspan="7">no events yet</td></tr>'}
 </tbody>
 </table></div>
 </section>
