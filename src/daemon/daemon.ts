@@ -46,7 +46,7 @@ export class Daemon {
     this.events = new EventBus(1000, 1, (err) => this.#log.error({ err }, 'event subscriber failed (bug)'));
     this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? (Number(process.env.BROKERWATCH_LIVENESS_MS) || 25) });
     // The backstop for brokers whose death a probe connection reports at once (see ServiceRunner).
-    this.livenessSlow = new LivenessWatcher({ intervalMs: Number(process.env.BROKERWATCH_LIVENESS_SLOW_MS) || 500 });
+    this.livenessSlow = new LivenessWatcher({ intervalMs: Number(process.env.BROKERWATCH_LIVENESS_SLOW_MS) || 1000 });
     for (const w of [this.liveness, this.livenessSlow]) w.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
   }
 
