@@ -120,7 +120,7 @@ void describe('API v1 (read)', () => {
       'post /api/v1/services/{name}/start', 'post /api/v1/services/{name}/stop', 'post /api/v1/services/{name}/restart',
       'post /api/v1/services/{name}/monitor', 'post /api/v1/services/{name}/unmonitor', 'post /api/v1/reload', 'post /api/v1/quit',
       'get /metrics', 'get /_status', 'get /_status2', 'get /_summary', 'get /_report', 'get /_ping', 'get /',
-      'get /static/{file}', 'post /actions/{name}/{action}', 'post /actions/reload',
+      'get /static/{file}', 'get /login', 'post /actions/{name}/{action}', 'post /actions/reload',
     ];
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     assert.deepEqual([...documented].sort(), [...expected].sort());
