@@ -62,6 +62,14 @@ function probeResult(c: CycleRecord): { result: CheckResult; test: string } | un
   return undefined;
 }
 
+/** The rings as saved beside the state file, so a restart of brokerwatch keeps the hour's chart. */
+export interface LatencyFile {
+  readonly version: 1;
+  readonly slotMs: number;
+  readonly windowMs: number;
+  readonly services: Record<string, { readonly test: string; readonly lastAt: number; readonly intervalMs: number; readonly data: string }>;
+}
+
 /** Per-service rings of 30 s slots over `windowMs` (an hour). */
 export class LatencyHistory {
   readonly #rings = new Map<string, Ring>();
@@ -132,6 +140,33 @@ export class LatencyHistory {
       }
     }
     return { from, to: now, slotMs: this.slotMs, test: ring?.test ?? null, points, gapMs: 1.5 * Math.max(this.slotMs, ring?.intervalMs ?? 0) };
+  }
+
+  /** The rings, for a file. */
+  toFile(): LatencyFile {
+    const services: LatencyFile['services'] = {};
+    for (const [name, r] of this.#rings) {
+      services[name] = { test: r.test, lastAt: r.lastAt, intervalMs: r.intervalMs, data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('base64') };
+    }
+    return { version: 1, slotMs: this.slotMs, windowMs: this.windowMs, services };
+  }
+
+  /** Takes back rings from a file of the same slot size and window (input from disk: anything odd is skipped). */
+  restore(saved: unknown): void {
+    if (typeof saved !== 'object' || saved === null) return;
+    const f = saved as Partial<LatencyFile>;
+    if (f.version !== 1 || f.slotMs !== this.slotMs || f.windowMs !== this.windowMs || typeof f.services !== 'object' || f.services === null) return;
+    const slots = Math.ceil(this.windowMs / this.slotMs);
+    for (const [name, v] of Object.entries(f.services)) {
+      if (typeof v?.test !== 'string' || typeof v.data !== 'string' || !Number.isFinite(v.lastAt) || !Number.isFinite(v.intervalMs)) continue;
+      const bytes = Buffer.from(v.data, 'base64');
+      if (bytes.length !== slots * FIELDS * 8) continue;
+      const ring = new Ring(slots, v.test);
+      ring.data.set(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+      ring.lastAt = v.lastAt;
+      ring.intervalMs = v.intervalMs;
+      this.#rings.set(name, ring);
+    }
   }
 
   /** Forgets services that are gone (after a reload). */

@@ -1,8 +1,13 @@
 // What the status API, the metrics and the web page keep over time, which a runner's snapshot does
 // not: failures per class (from the event stream) and every completed cycle (from the daemon's cycle
 // hook), handed to listeners (the timing histograms) and to the probe-latency history of each service.
-// Restarts need no observing: the state machine counts them (MachineState.restartCount).
+// Restarts need no observing: the state machine counts them (MachineState.restartCount). The latency
+// history is saved beside the state file every minute and when the server closes, and read back when
+// it starts, so a restart of brokerwatch keeps the chart.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Daemon } from '../daemon/daemon.js';
+import { writeFileAtomic } from '../daemon/atomic-file.js';
 import type { CycleRecord } from '../daemon/service-runner.js';
 import type { ServiceEvent } from '../state/events.js';
 import { LatencyHistory } from './latency-history.js';
@@ -15,11 +20,17 @@ export class DaemonObserver {
   readonly #failures = new Map<string, Map<string, number>>();
   readonly #listeners: CycleListener[] = [];
   readonly #unsubscribe: Array<() => void>;
+  readonly #file: string;
+  readonly #saveTimer: NodeJS.Timeout;
+  #saving: Promise<void> = Promise.resolve();
   /** Probe latency over the last hour, per service. */
   readonly latency: LatencyHistory;
 
   constructor(daemon: Daemon, latency = new LatencyHistory()) {
     this.latency = latency;
+    this.#file = join(daemon.stateDir, 'latency.json');
+    this.#saveTimer = setInterval(() => void this.save(), 60_000);
+    this.#saveTimer.unref();
     this.#unsubscribe = [
       daemon.events.subscribe((e) => this.#onEvent(e)),
       daemon.onCycle((c) => {
@@ -39,9 +50,28 @@ export class DaemonObserver {
     return [...this.#failures].flatMap(([service, m]) => [...m].map(([cls, count]) => ({ service, class: cls, count })));
   }
 
-  /** Stops listening. */
-  close(): void {
+  /** Reads the history saved by an earlier run, if any (a missing or odd file is no history). */
+  async load(): Promise<void> {
+    const text = await readFile(this.#file, 'utf8').catch(() => undefined);
+    if (text === undefined) return;
+    try {
+      this.latency.restore(JSON.parse(text));
+    } catch {
+      // Not JSON: the chart starts empty.
+    }
+  }
+
+  /** Writes the history (one write at a time; a failure only costs the chart). */
+  save(): Promise<void> {
+    this.#saving = this.#saving.then(() => writeFileAtomic(this.#file, JSON.stringify(this.latency.toFile()))).catch(() => undefined);
+    return this.#saving;
+  }
+
+  /** Stops listening and saves the history. */
+  async close(): Promise<void> {
+    clearInterval(this.#saveTimer);
     for (const u of this.#unsubscribe) u();
+    await this.save();
   }
 
   #onEvent(e: ServiceEvent): void {

@@ -73,6 +73,7 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
   }) as unknown as FastifyInstance;
   const observer = new DaemonObserver(daemon);
   try {
+    await observer.load();
     const metrics = new Metrics(daemon, observer);
     const ctx = new HttpContext(daemon, opts, observer);
     await ctx.security();
@@ -107,12 +108,12 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       app,
       ctx,
       close: async () => {
-        observer.close();
         await app.close();
+        await observer.close();
       },
     };
   } catch (e) {
-    observer.close();
+    await observer.close();
     await app.close().catch(() => undefined);
     throw e;
   }

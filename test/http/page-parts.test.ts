@@ -65,6 +65,20 @@ void describe('LatencyHistory', () => {
     assert.equal(svg.match(/<polyline class="avg"/g)?.length, 1, 'one line, not dots');
     assert.doesNotMatch(svg, /avg-dot/);
   });
+
+  void test('saved and read back: the same series; a file of another shape is ignored', () => {
+    const h = new LatencyHistory();
+    for (let i = 0; i < 5; i++) h.add('b', 'port 1883', T0 + i * 1000, 2 + i, i === 3);
+    const file = JSON.parse(JSON.stringify(h.toFile())) as unknown;
+    const back = new LatencyHistory();
+    back.restore(file);
+    assert.deepEqual(back.series('b', T0 + 10_000), h.series('b', T0 + 10_000));
+    for (const odd of [null, 'x', { ...(file as object), slotMs: 10_000 }, { ...(file as object), services: { b: { test: 't', lastAt: 1, intervalMs: 1, data: 'AAAA' } } }]) {
+      const other = new LatencyHistory();
+      other.restore(odd);
+      assert.equal(other.series('b', T0 + 10_000).points.length, 0, JSON.stringify(odd).slice(0, 60));
+    }
+  });
 });
 
 void describe('the latency chart', () => {

@@ -184,6 +184,21 @@ void describe('the web status page', () => {
     }
   });
 
+  void test('the chart outlives the server: saved beside the state file, read back by the next', async () => {
+    const before = f.built.ctx.observer.latency.series('sleeper');
+    assert.ok(before.points.length > 0);
+    // What close() does, and the minute timer: latency.json in the state folder.
+    await f.built.ctx.observer.save();
+    const { buildHttpServer } = await import('../../src/http/server.js');
+    const next = await buildHttpServer(f.daemon, { ...f.built.ctx.opts });
+    try {
+      const slots = new Set(next.ctx.observer.latency.series('sleeper').points.map((p) => p.t));
+      for (const p of before.points) assert.ok(slots.has(p.t), `slot ${p.t} read back`);
+    } finally {
+      await next.close();
+    }
+  });
+
   void test('the page obeys its CSP: no inline script or style; its files are served and cached for good', async () => {
     const res = await f.inject({ url: '/', headers: admin });
     const csp = String(res.headers['content-security-policy']);
