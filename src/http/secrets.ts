@@ -3,7 +3,7 @@
 // guard, for free text (check and event messages) that might quote a value from the rules file.
 import type { AlertRecipient, Config } from '../config/model.js';
 
-/** Shorter values are not masked: they occur in ordinary text ("ok", port numbers). */
+/** Shorter values occur in ordinary text ("ok", port numbers): they are masked only as whole words. */
 const MIN_SECRET_LENGTH = 4;
 const MASK = '********';
 
@@ -12,7 +12,11 @@ const MASK = '********';
 export function collectSecrets(config: Config): string[] {
   const found = new Set<string>();
   const add = (s: string | undefined): void => {
-    if (s !== undefined && s.length >= MIN_SECRET_LENGTH) found.add(s);
+    if (s === undefined || s === '') return;
+    found.add(s);
+    // As it would stand in a URL (an mqtt:// alert target, a webhook) or a form.
+    const encoded = encodeURIComponent(s);
+    if (encoded !== s) found.add(encoded);
   };
   for (const a of config.httpd?.allow ?? []) if (a.kind === 'user') add(a.password);
   for (const m of config.mailServers) add(m.password);
@@ -44,12 +48,20 @@ function urlSecrets(url: string): string[] {
 
 /** Replaces every secret in a text with asterisks. */
 export class Scrubber {
-  constructor(private readonly secrets: readonly string[]) {}
+  readonly #long: readonly string[];
+  readonly #short: readonly RegExp[];
+
+  constructor(secrets: readonly string[]) {
+    this.#long = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
+    const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.#short = secrets.filter((s) => s.length > 0 && s.length < MIN_SECRET_LENGTH).map((s) => new RegExp(`(?<![\\p{L}\\p{N}])${escape(s)}(?![\\p{L}\\p{N}])`, 'gu'));
+  }
 
   /** `text` with every secret masked. */
   scrub(text: string): string {
     let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(MASK);
+    for (const s of this.#long) if (out.includes(s)) out = out.split(s).join(MASK);
+    for (const re of this.#short) out = out.replace(re, MASK);
     return out;
   }
 }

@@ -121,3 +121,15 @@ void describe('secrets never leave', () => {
     assert.ok(answers.some((a) => a.what === 'admin form monitor' && a.res.statusCode === 303), 'a form was accepted');
   });
 });
+
+void describe('the scrubber', () => {
+  void test('masks a password as written and URL-encoded; a short one only as a whole word', async () => {
+    const { Scrubber } = await import('../../src/http/secrets.js');
+    const s = new Scrubber(['p@ss w0rd!', encodeURIComponent('p@ss w0rd!'), 'x1', 'ok']);
+    assert.equal(s.scrub('login p@ss w0rd! failed'), 'login ******** failed');
+    assert.equal(s.scrub('mqtt://bw:p%40ss%20w0rd!@127.0.0.1:1883/t'), 'mqtt://bw:********@127.0.0.1:1883/t');
+    assert.equal(s.scrub('password x1 refused; box1 and x12 stay'), 'password ******** refused; box1 and x12 stay');
+    assert.equal(s.scrub('ok: round trip ok.'), '********: round trip ********.', 'a password "ok" costs the word');
+    assert.equal(s.scrub('broken, token'), 'broken, token');
+  });
+});
