@@ -84,7 +84,7 @@ void describe('LatencyHistory', () => {
 void describe('the latency chart', () => {
   void test('nice scales and readable times', () => {
     assert.deepEqual([0.3, 1, 3, 7, 12, 99, 1001].map(niceCeil), [0.5, 1, 5, 10, 20, 100, 2000]);
-    assert.deepEqual([0.25, 12.4, 999, 1500, 12_000].map(formatMs), ['0.3 ms', '12 ms', '999 ms', '1.5 s', '12 s']);
+    assert.deepEqual([0.25, 9.96, 12.4, 999, 999.6, 1500, 9_960, 12_000].map(formatMs), ['0.3 ms', '10 ms', '12 ms', '999 ms', '1.0 s', '1.5 s', '10 s', '12 s']);
     assert.equal(formatDuration(3 * 86_400 + 4 * 3_600 + 5), '3d 4h');
     assert.equal(formatDuration(65), '1m 5s');
   });

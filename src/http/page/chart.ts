@@ -21,8 +21,8 @@ export function niceCeil(v: number): number {
 
 /** `12 ms`, `1.5 ms`, `2.3 s`. */
 export function formatMs(v: number): string {
-  if (v >= 1000) return `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s`;
-  if (v >= 10) return `${Math.round(v)} ms`;
+  if (v >= 999.5) return `${(v / 1000).toFixed(v >= 9_950 ? 0 : 1)} s`;
+  if (v >= 9.95) return `${Math.round(v)} ms`;
   return `${v.toFixed(1)} ms`;
 }
 
