@@ -89,3 +89,8 @@ export function expectOperator(c: Cursor, after: string): Operator {
   if (!op) c.fail(c.peek(), `expected an operator (>, <, >=, <=, =, !=) after '${after}', found ${describe(c.peek())}`);
   return op;
 }
+
+/** monit reads a missing operator as `=`: `if cpu 80% then alert` is `if cpu = 80% then alert`. */
+export function operatorOrEqual(c: Cursor): Operator {
+  return acceptOperator(c) ?? '=';
+}
