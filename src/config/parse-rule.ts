@@ -1,5 +1,5 @@
-// `if CONDITION [RATE] then ACTION [else if succeeded then ACTION]`: monit's tests, the MQTT
-// extensions (round trip, `$SYS` rules), rates and actions.
+// `if CONDITION [RATE] then ACTION [else if succeeded then ACTION]`: monit's tests (the port test and
+// the MQTT probe's options are in parse-port.ts), the `$SYS` extension, rates and actions.
 import { splitCommand } from './lexer.js';
 import type { Cursor } from './cursor.js';
 import { ParseAbort, describe } from './cursor.js';
