@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../daemon/atomic-file.js';
 import type { Logger } from '../daemon/logger.js';
 import type { Held } from './flapping.js';
-import { parseEvent } from './parse-alert.js';
+import { parseEvent } from '../state/events.js';
 import type { AlertEvent } from './types.js';
 
 /** Reads the held events; a missing or unreadable file holds none. */

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../daemon/atomic-file.js';
 import type { Logger } from '../daemon/logger.js';
 import type { AlertEvent, Alert } from './types.js';
-import { parseEvent } from './parse-alert.js';
+import { parseEvent } from '../state/events.js';
 
 /** The last failed/succeeded alert of one service and event type to one recipient. */
 export interface Mark {

@@ -1,10 +1,6 @@
 // Queue and ledger files are input from disk: every field is checked before it is trusted, so a
 // truncated or hand-edited file is reported instead of crashing the daemon.
-import { FAILURE_CLASSES } from '../checks/result.js';
-import type { FailureClass } from '../checks/result.js';
-import type { ActionKind, EventType } from '../config/model.js';
-import { EVENT_TYPES } from '../config/model.js';
-import type { EventState } from '../state/events.js';
+import { parseEvent } from '../state/events.js';
 import type { Alert, AlertEvent, AlertKind, AlertSummary } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -12,27 +8,10 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-const STATES: readonly EventState[] = ['failed', 'succeeded', 'changed'];
 const KINDS: readonly AlertKind[] = ['event', 'reminder', 'flapping', 'folded'];
-const ACTIONS: readonly (ActionKind | 'none')[] = ['alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor', 'exec', 'none'];
 
 function oneOf<T extends string>(v: unknown, list: readonly T[]): T | undefined {
   return typeof v === 'string' && (list as readonly string[]).includes(v) ? (v as T) : undefined;
-}
-
-/** An AlertEvent from parsed JSON, or undefined when a field is missing or wrong. */
-export function parseEvent(v: unknown): AlertEvent | undefined {
-  if (!isObj(v)) return undefined;
-  const id = num(v.id);
-  const service = str(v.service);
-  const type = oneOf<EventType>(v.type, EVENT_TYPES);
-  const state = oneOf(v.state, STATES);
-  const action = oneOf(v.action, ACTIONS);
-  const message = str(v.message);
-  const time = num(v.time);
-  const cls = oneOf<FailureClass>(v.class, FAILURE_CLASSES);
-  if (id === undefined || service === undefined || !type || !state || !action || message === undefined || time === undefined) return undefined;
-  return { id, service, type, state, action, ...(cls ? { class: cls } : {}), message, time };
 }
 
 function parseSummary(v: unknown): AlertSummary | undefined {

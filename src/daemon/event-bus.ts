@@ -1,34 +1,10 @@
 // The daemon's one stream of events: numbered in order, the recent ones kept for the API, handed to
 // every subscriber (log, alerts, metrics). A subscriber that throws does not stop the others.
-import { FAILURE_CLASSES } from '../checks/result.js';
-import { EVENT_TYPES } from '../config/model.js';
 import type { ServiceEvent } from '../state/events.js';
+import { parseEvent } from '../state/events.js';
 import type { EventDraft } from '../state/types.js';
 
 export type EventListener = (e: ServiceEvent) => void;
-
-const str = (v: unknown): v is string => typeof v === 'string';
-const STATES: readonly string[] = ['failed', 'succeeded', 'changed'];
-const ACTIONS: readonly string[] = ['alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor', 'exec', 'none'];
-
-/** A saved event with every field the API needs, of the right kinds (the file is input from disk). */
-function isEvent(v: unknown): v is ServiceEvent {
-  if (typeof v !== 'object' || v === null) return false;
-  const e = v as Record<string, unknown>;
-  return (
-    Number.isSafeInteger(e.id) &&
-    (e.id as number) > 0 &&
-    str(e.service) &&
-    (EVENT_TYPES as readonly unknown[]).includes(e.type) &&
-    STATES.includes(e.state as string) &&
-    ACTIONS.includes(e.action as string) &&
-    str(e.message) &&
-    typeof e.time === 'number' &&
-    Math.abs(e.time) <= 8.64e15 && // a time a Date can hold
-
-    (e.class === undefined || (FAILURE_CLASSES as readonly unknown[]).includes(e.class))
-  );
-}
 
 export class EventBus {
   #seq: number;
@@ -61,8 +37,9 @@ export class EventBus {
     if (!Array.isArray(saved) || this.#recent.length > 0) return;
     let last = 0;
     const kept: ServiceEvent[] = [];
-    for (const e of saved) {
-      if (!isEvent(e) || e.id <= last) continue;
+    for (const x of saved) {
+      const e = parseEvent(x);
+      if (!e || e.id <= last) continue;
       kept.push(e);
       last = e.id;
     }

@@ -54,7 +54,7 @@ export class StateStore {
   #writing: Promise<void> = Promise.resolve();
   #due = 0;
   nextEventId = 1;
-  /** The events to write with the state (set by the daemon to its event bus). */
+  /** The latest events (at most EVENTS_KEPT_ON_DISK) to write with the state (set by the daemon to its event bus). */
   recentEvents: () => readonly ServiceEvent[] = () => [];
 
   constructor(
@@ -107,7 +107,7 @@ export class StateStore {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const data: StateFile = { version: 1, savedAt: Date.now(), nextEventId: this.nextEventId, services: Object.fromEntries(this.#records), events: this.recentEvents().slice(-EVENTS_KEPT_ON_DISK) };
+    const data: StateFile = { version: 1, savedAt: Date.now(), nextEventId: this.nextEventId, services: Object.fromEntries(this.#records), events: this.recentEvents() };
     this.#writing = this.#writing.then(() => writeFileAtomic(this.path, `${JSON.stringify(data)}\n`)).catch((e: unknown) => this.onError(e));
     return this.#writing;
   }

@@ -21,6 +21,7 @@ const STEPS: ReadonlyArray<readonly [string, string]> = [
 /** The metrics of one daemon. */
 export class Metrics {
   readonly registry = new Registry();
+  readonly #unsubscribe: () => void;
 
   constructor(daemon: Daemon, observer: DaemonObserver) {
     const registers = [this.registry];
@@ -103,10 +104,15 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
-    observer.onCycle((c) => {
+    this.#unsubscribe = daemon.onCycle((c) => {
       lag.observe(Math.max(0, c.startedAt - c.dueAt) / 1000);
       for (const r of c.results) observeResult(c.service, r, checkDuration, stepDuration);
     });
+  }
+
+  /** Stops taking cycles. */
+  close(): void {
+    this.#unsubscribe();
   }
 
   /** The exposition text. */

@@ -1,6 +1,6 @@
 // What the status API, the metrics and the web page keep over time, which a runner's snapshot does
-// not: failures per class (from the event stream) and every completed cycle (from the daemon's cycle
-// hook), handed to listeners (the timing histograms) and to the probe-latency history of each service.
+// not: failures per class (from the event stream) and every completed cycle's probe time (from the
+// daemon's cycle hook) in the probe-latency history of each service.
 // Restarts need no observing: the state machine counts them (MachineState.restartCount). The latency
 // history is saved beside the state file every minute and when the server closes, and read back when
 // it starts, so a restart of brokerwatch keeps the chart.
@@ -8,17 +8,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Daemon } from '../daemon/daemon.js';
 import { writeFileAtomic } from '../daemon/atomic-file.js';
-import type { CycleRecord } from '../daemon/service-runner.js';
 import type { ServiceEvent } from '../state/events.js';
 import { LatencyHistory } from './latency-history.js';
-
-/** Called once per completed cycle. */
-export type CycleListener = (cycle: CycleRecord) => void;
 
 /** Counts what needs history; see the file comment. */
 export class DaemonObserver {
   readonly #failures = new Map<string, Map<string, number>>();
-  readonly #listeners: CycleListener[] = [];
+  readonly #daemon: Daemon;
   readonly #unsubscribe: Array<() => void>;
   readonly #file: string;
   readonly #saveTimer: NodeJS.Timeout;
@@ -28,21 +24,14 @@ export class DaemonObserver {
 
   constructor(daemon: Daemon, latency = new LatencyHistory()) {
     this.latency = latency;
+    this.#daemon = daemon;
     this.#file = join(daemon.stateDir, 'latency.json');
     this.#saveTimer = setInterval(() => void this.save(), 60_000);
     this.#saveTimer.unref();
     this.#unsubscribe = [
       daemon.events.subscribe((e) => this.#onEvent(e)),
-      daemon.onCycle((c) => {
-        this.latency.record(c);
-        for (const l of this.#listeners) l(c);
-      }),
+      daemon.onCycle((c) => this.latency.record(c)),
     ];
-  }
-
-  /** Adds a listener for completed cycles. */
-  onCycle(l: CycleListener): void {
-    this.#listeners.push(l);
   }
 
   /** Failed events per service and failure class (`none` when the event has no class). */
@@ -61,8 +50,9 @@ export class DaemonObserver {
     }
   }
 
-  /** Writes the history (one write at a time; a failure only costs the chart). */
+  /** Writes the history (one write at a time; a failure only costs the chart), without services a reload removed. */
   save(): Promise<void> {
+    this.latency.retain(new Set(this.#daemon.config.services.map((s) => s.name)));
     this.#saving = this.#saving.then(() => writeFileAtomic(this.#file, JSON.stringify(this.latency.toFile()))).catch(() => undefined);
     return this.#saving;
   }

@@ -109,12 +109,10 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
         const now = Date.now();
         const status = ctx.status();
         const events = ctx.daemon.events
-          .since(0)
-          .slice(-PAGE_EVENTS)
+          .since(0, PAGE_EVENTS)
           .reverse()
           .map((e) => eventDto(e, ctx.scrubber));
-        // Forget the charts of services a reload removed; draw only those the page shows.
-        ctx.observer.latency.retain(new Set(status.services.map((s) => s.name)));
+        // Only the charts the page shows.
         const charts = new Map(chartedServices(status.services, now).map((s) => [s.name, ctx.observer.latency.series(s.name, now)]));
         const canAct = access.user !== undefined && !access.readOnly;
         const q = req.query;

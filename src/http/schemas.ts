@@ -72,7 +72,7 @@ export const serviceSchema = {
     cpuPercent: { ...numOrNull, description: 'from an `if cpu` test, when the service has one' },
     memoryBytes: { ...numOrNull, description: 'from an `if memory` test in bytes, when the service has one' },
     memoryPercent: { ...numOrNull, description: 'from an `if memory` test in %, when the service has one' },
-    restarts: { type: 'integer', description: 'starts and restarts brokerwatch made on its own (rules, backoff retries) since the daemon started' },
+    restarts: { type: 'integer', description: 'starts and restarts brokerwatch made on its own (rules, backoff retries); kept across restarts of brokerwatch in the state file' },
     action: { type: ['string', 'null'], enum: ['start', 'stop', 'restart', null], description: 'the start/stop/restart in progress' },
     pending: {
       type: ['object', 'null'],

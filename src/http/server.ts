@@ -72,9 +72,11 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   const observer = new DaemonObserver(daemon);
+  const closers: Array<() => void> = [];
   try {
     await observer.load();
     const metrics = new Metrics(daemon, observer);
+    closers.push(() => metrics.close());
     const ctx = new HttpContext(daemon, opts, observer);
     await ctx.security();
     const openapi = new OpenApiCollector();
@@ -109,10 +111,12 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       ctx,
       close: async () => {
         await app.close();
+        for (const c of closers) c();
         await observer.close();
       },
     };
   } catch (e) {
+    for (const c of closers) c();
     await observer.close();
     await app.close().catch(() => undefined);
     throw e;

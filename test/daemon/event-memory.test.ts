@@ -21,10 +21,11 @@ const ev = (id: number, over: Partial<ServiceEvent> = {}): ServiceEvent => ({ id
 
 void describe('events across a restart', () => {
   void test('EventBus.restore keeps the well-formed events in order and numbers on after the newest', () => {
-    const bus = new EventBus(5);
-    const odd = [null, 'x', { ...ev(4), id: -1 }, { ...ev(5), type: 'nonsense' }, { ...ev(6), class: 'made-up' }, { ...ev(7), time: 'noon' }, { ...ev(8), message: 42 }];
-    bus.restore([ev(1), ev(2), ...odd, ev(3, { class: undefined, state: 'succeeded' }), ev(2), ev(10)]);
-    assert.deepEqual(bus.since(0).map((e) => e.id), [1, 2, 3, 10]);
+    const bus = new EventBus(10);
+    const odd = [null, 'x', { ...ev(4), id: -1 }, { ...ev(5), type: 'nonsense' }, { ...ev(7), time: 'noon' }, { ...ev(8), time: 1e20 }, { ...ev(9), message: 42 }];
+    bus.restore([ev(1), ev(2), ...odd, ev(3, { class: undefined, state: 'succeeded' }), { ...ev(6), class: 'made-up' }, ev(2), ev(10)]);
+    assert.deepEqual(bus.since(0).map((e) => e.id), [1, 2, 3, 6, 10]);
+    assert.equal(bus.since(5)[0]?.class, undefined, 'an unknown class is dropped, not the event');
     assert.equal(bus.publish({ service: 's', type: 'nonexist', state: 'failed', action: 'restart', message: 'new', time: 2_000 }).id, 11);
     bus.restore([ev(50)]);
     assert.deepEqual(bus.since(9).map((e) => e.id), [10, 11], 'restore only into an empty bus');
@@ -43,6 +44,7 @@ void describe('events across a restart', () => {
     const { config } = await parseRules(text, file);
     const logger = pino({ level: 'silent' });
     const first = new Daemon(config, { logger });
+    cleanup.add(() => first.stop());
     await first.start();
     const failed = await waitFor(() => first.events.since(0).find((e) => e.service === 'remote' && e.state === 'failed'), { timeoutMs: 5_000, message: 'no failure event' });
     await first.stop();
@@ -54,6 +56,6 @@ void describe('events across a restart', () => {
     await second.start();
     assert.deepEqual(second.events.since(0).find((e) => e.id === failed.id), failed);
     assert.ok(second.events.nextId > failed.id);
-    assert.ok(EVENTS_KEPT_ON_DISK >= 50, 'enough for the status page');
+    assert.ok((saved.events?.length ?? 0) <= EVENTS_KEPT_ON_DISK);
   });
 });

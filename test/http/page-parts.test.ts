@@ -139,6 +139,9 @@ void describe('CSRF tokens', () => {
     assert.equal(tokens.verify('ops', t), false, 'another user');
     assert.equal(new CsrfTokens({ now: () => now }).verify('admin', t), false, 'another server (a new key)');
     for (const bad of [undefined, 42, '', '.', 'abc', `${t}x`, t.replace(/^[^.]+/, (T0 + 1).toString(36)), 'x'.repeat(300)]) assert.equal(tokens.verify('admin', bad), false, String(bad));
+    // Rightly signed, but issued in the future (a clock set back since): refused.
+    const future = new CsrfTokens({ key, now: () => T0 + 3_600_000 }).issue('admin');
+    assert.equal(tokens.verify('admin', future), false, 'issued in the future');
     now = T0 + 12 * 3_600_000;
     assert.ok(tokens.verify('admin', t), 'still good at 12 h');
     now += 1;

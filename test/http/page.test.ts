@@ -111,7 +111,6 @@ void describe('the web status page', () => {
       ['no token', post(admin, ''), 403, 'BW_CSRF'],
       ['a forged token', post(admin, `csrf=${token.slice(0, -2)}xx`), 403, 'BW_CSRF'],
       ["another user's token", post(admin, `csrf=${encodeURIComponent(opsToken)}`), 403, 'BW_CSRF'],
-      ['a token with a future date', post(admin, `csrf=${(Date.now() + 3_600_000).toString(36)}.${token.split('.')[1] ?? ''}`), 403, 'BW_CSRF'],
       ['another Origin', post({ ...admin, origin: 'https://evil.example' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],
       ['an opaque Origin', post({ ...admin, origin: 'null' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],
       ['Sec-Fetch-Site cross-site', post({ ...admin, 'sec-fetch-site': 'cross-site' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],

@@ -68,16 +68,18 @@ const JS = `'use strict';
     if (el) el.textContent = '· ' + text;
   };
   const pad = (n) => String(n).padStart(2, '0');
+  // The server's own clock reading, as the page shows its times.
   const clock = (ms) => {
     const d = new Date(ms);
     return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
   };
+  // Measured on this browser's clock (the server's may differ); the server's time is only shown.
+  let lastFresh = Date.now();
   const checkStale = () => {
     const p = page();
-    const updated = Number(p && p.dataset.updated);
-    const stale = !!p && updated > 0 && Date.now() - updated > STALE_MS;
+    const stale = !!p && Date.now() - lastFresh > STALE_MS;
     if (p) p.classList.toggle('stale', stale);
-    if (stale) mark('NOT UPDATED since ' + clock(updated) + ': brokerwatch does not answer');
+    if (stale) mark('NOT UPDATED since ' + clock(Number(p.dataset.updated)) + ': brokerwatch does not answer');
     return stale;
   };
   const schedule = () => {
@@ -113,6 +115,7 @@ const JS = `'use strict';
         const icon = doc.querySelector('link[rel=icon]');
         const myIcon = document.querySelector('link[rel=icon]');
         if (icon && myIcon) myIcon.setAttribute('href', icon.getAttribute('href'));
+        lastFresh = Date.now();
       }
       mark('refreshes every 5 s');
     } catch (e) {
