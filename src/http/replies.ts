@@ -38,22 +38,30 @@ export function errorBody(e: BwError, details?: string[]): ErrorBody & { error: 
   return { error: { code: e.code, message: e.message, ...(details ? { details } : {}) } };
 }
 
-/** Sends an error reply (with the basic-auth challenge on 401). */
-export function sendError(reply: FastifyReply, e: BwError, details?: string[]): FastifyReply {
+/** The headers an error needs whatever its body: the basic-auth challenge on 401, Retry-After on 429. */
+export function errorHeaders(reply: FastifyReply, e: BwError): FastifyReply {
   if (e.code === 'BW_UNAUTHORIZED') reply.header('www-authenticate', 'Basic realm="brokerwatch", charset="UTF-8"');
   if (e.code === 'BW_RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
-  return reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e, details));
+  return reply;
+}
+
+/** Maps what a route or hook threw onto a table code, logging a bug (scrubbed) when it is one. */
+export function routeError(ctx: HttpContext, req: FastifyRequest, err: FastifyError | Error): BwError {
+  const e = toBwError(err);
+  if (e.code === 'BW_INTERNAL') {
+    ctx.log.error({ method: req.method, url: req.url.slice(0, 200), err: ctx.scrubber.scrub(String(err.stack ?? err.message)) }, 'request failed (bug)');
+  }
+  return e;
+}
+
+/** Sends an error reply (with the basic-auth challenge on 401). */
+export function sendError(reply: FastifyReply, e: BwError, details?: string[]): FastifyReply {
+  return errorHeaders(reply, e).code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e, details));
 }
 
 /** Installs the error and not-found handlers, the security headers and the client-error answer. */
 export function installReplies(app: FastifyInstance, ctx: HttpContext): void {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const e = toBwError(err);
-    if (e.code === 'BW_INTERNAL') {
-      ctx.log.error({ method: req.method, url: req.url.slice(0, 200), err: ctx.scrubber.scrub(String(err.stack ?? err.message)) }, 'request failed (bug)');
-    }
-    return sendError(reply, e);
-  });
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => sendError(reply, routeError(ctx, req, err)));
   app.setNotFoundHandler((req, reply) => sendError(reply, new BwError('BW_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}`)));
   app.addHook('onSend', async (_req, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');

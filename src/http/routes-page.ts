@@ -16,7 +16,7 @@ import { CsrfTokens } from './page/csrf.js';
 import { escapeHtml } from './page/html.js';
 import { chartedServices, renderPage } from './page/render.js';
 import type { PageData } from './page/render.js';
-import { toBwError } from './replies.js';
+import { errorHeaders, routeError } from './replies.js';
 import type { ActionLimiter } from './routes-actions.js';
 import { requestControl, requestReload } from './routes-actions.js';
 import { CONTROL_ACTIONS } from './schemas.js';
@@ -34,14 +34,12 @@ interface PageQuery {
 
 /** An error as a page a browser shows (with the basic-auth challenge on 401). */
 function sendPageError(reply: FastifyReply, e: BwError, details: readonly string[] = []): FastifyReply {
-  if (e.code === 'BW_UNAUTHORIZED') reply.header('www-authenticate', 'Basic realm="brokerwatch", charset="UTF-8"');
-  if (e.code === 'BW_RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
   const list = details.length ? `<ul>${details.map((d) => `<li><code>${escapeHtml(d)}</code></li>`).join('')}</ul>` : '';
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${e.statusCode} · brokerwatch</title><link rel="stylesheet" href="${ASSET_URLS.css}"></head>
 <body><main><h1>${e.statusCode} <span class="host">${escapeHtml(e.code)}</span></h1><p class="notice error" role="alert">${escapeHtml(e.message)}</p>${list}<p><a href="/">Back to the status page</a></p></main></body></html>
 `;
-  return reply.code(e.statusCode).type('text/html; charset=utf-8').send(body);
+  return errorHeaders(reply, e).code(e.statusCode).type('text/html; charset=utf-8').send(body);
 }
 
 /**
@@ -81,11 +79,7 @@ async function requireForm(req: FastifyRequest): Promise<void> {
 export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext, limitActions: ActionLimiter): Promise<void> {
   const csrf = new CsrfTokens();
   await app.register(async (scope) => {
-    scope.setErrorHandler((err: FastifyError, req, reply) => {
-      const e = toBwError(err);
-      if (e.code === 'BW_INTERNAL') ctx.log.error({ method: req.method, url: req.url.slice(0, 200), err: ctx.scrubber.scrub(String(err.stack ?? err.message)) }, 'request failed (bug)');
-      return sendPageError(reply, e);
-    });
+    scope.setErrorHandler((err: FastifyError, req, reply) => sendPageError(reply, routeError(ctx, req, err)));
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
