@@ -8,7 +8,7 @@ import { EventBus } from './event-bus.js';
 import type { Logger } from './logger.js';
 import type { CycleRecord } from './service-runner.js';
 import { ServiceRunner } from './service-runner.js';
-import { EVENTS_KEPT_ON_DISK, StateStore, readStateFile } from './state-store.js';
+import { StateStore, readStateFile } from './state-store.js';
 
 /** The first cycles of all services are spread over one cycle, but never over more than this. */
 const SPREAD_MAX_MS = 1_000;
@@ -94,8 +94,8 @@ export class Daemon {
     // Event ids continue where the last run stopped, so consumers can ask for "since N"; the latest
     // events come back too, so the page and the API still show what happened before the restart.
     this.events.restore(state?.events);
-    this.events.resume(this.#store.nextEventId);
-    this.#store.recentEvents = () => this.events.since(0, EVENTS_KEPT_ON_DISK);
+    this.events.resume(this.#store.initialNextEventId);
+    this.#store.attachEvents(this.events);
     for (const s of this.#config.services) this.#addRunner(s);
     const delay = this.#config.daemon.startDelayMs;
     this.#startRunners(delay);

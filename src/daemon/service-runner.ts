@@ -284,7 +284,6 @@ export class ServiceRunner {
     this.state = st.state;
     for (const e of st.events) {
       const ev = this.deps.events.publish(e);
-      this.deps.store.nextEventId = this.deps.events.nextId;
       const line = { service: ev.service, event: ev.type, state: ev.state, action: ev.action, ...(ev.class ? { class: ev.class } : {}), eventId: ev.id };
       if (ev.state === 'failed') this.log.warn(line, ev.message);
       else this.log.info(line, ev.message);

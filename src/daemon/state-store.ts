@@ -23,6 +23,12 @@ export interface StateFile {
   readonly events?: readonly ServiceEvent[];
 }
 
+/** What the store reads of the event stream (the daemon's EventBus). */
+export interface EventSource {
+  readonly nextId: number;
+  since(since: number, limit: number): readonly ServiceEvent[];
+}
+
 /** How many of the latest events the state file keeps. */
 export const EVENTS_KEPT_ON_DISK = 200;
 
@@ -53,9 +59,10 @@ export class StateStore {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #due = 0;
-  nextEventId = 1;
-  /** The latest events (at most EVENTS_KEPT_ON_DISK) to write with the state (set by the daemon to its event bus). */
-  recentEvents: () => readonly ServiceEvent[] = () => [];
+  /** The event counter the file held when it was read (1 for a new file). */
+  readonly initialNextEventId: number = 1;
+  /** The event stream whose counter and latest events are written with the states. */
+  #events: EventSource | undefined;
 
   constructor(
     readonly path: string,
@@ -66,8 +73,13 @@ export class StateStore {
   ) {
     if (initial) {
       for (const [k, v] of Object.entries(initial.services)) this.#records.set(k, v);
-      this.nextEventId = initial.nextEventId;
+      this.initialNextEventId = initial.nextEventId;
     }
+  }
+
+  /** From now on, every write carries this stream's next id and latest events. */
+  attachEvents(events: EventSource): void {
+    this.#events = events;
   }
 
   get(name: string): ServiceRecord | undefined {
@@ -107,7 +119,14 @@ export class StateStore {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const data: StateFile = { version: 1, savedAt: Date.now(), nextEventId: this.nextEventId, services: Object.fromEntries(this.#records), events: this.recentEvents() };
+    const events = this.#events;
+    const data: StateFile = {
+      version: 1,
+      savedAt: Date.now(),
+      nextEventId: events?.nextId ?? this.initialNextEventId,
+      services: Object.fromEntries(this.#records),
+      events: events?.since(0, EVENTS_KEPT_ON_DISK) ?? [],
+    };
     this.#writing = this.#writing.then(() => writeFileAtomic(this.path, `${JSON.stringify(data)}\n`)).catch((e: unknown) => this.onError(e));
     return this.#writing;
   }
