@@ -5,7 +5,7 @@
 // CAs plus the rules' `cacertificatefile`/`cacertificatepath`, unless `verify: disable` or
 // `selfsigned: allow`. Without `using`, STARTTLS is used when offered, unverified, and plain SMTP
 // otherwise, like a mail relay's opportunistic TLS. Without any server, mails go to the outbox.
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { SendMailOptions } from 'nodemailer';
@@ -61,18 +61,30 @@ export async function trustedCas(s: MailServer): Promise<string[]> {
   const file = s.security ? s.tls?.caFile : undefined;
   const dir = s.security ? s.tls?.caPath : undefined;
   if (file !== undefined) out.push(await readPem(file));
-  if (dir !== undefined) {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (e) {
-      throw new Error(`cannot read the CA folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    // OpenSSL's folder holds hashed links (abcd1234.0) beside the certificates; every PEM counts once.
-    const pems = await Promise.all(names.sort().map((n) => readFile(join(dir, n), 'utf8').catch(() => '')));
-    out.push(...new Set(pems.filter((p) => p.includes('-----BEGIN CERTIFICATE-----'))));
-  }
+  if (dir !== undefined) out.push(...(await readCaFolder(dir)));
   return out;
+}
+
+/** A CA folder's certificates, read again only when the folder changed (a folder like /etc/ssl/certs
+ *  holds hundreds of files, and every mail attempt asks). */
+const caFolders = new Map<string, { readonly mtimeMs: number; readonly pems: readonly string[] }>();
+
+async function readCaFolder(dir: string): Promise<readonly string[]> {
+  let mtimeMs: number;
+  let names: string[];
+  try {
+    mtimeMs = (await stat(dir)).mtimeMs;
+    const cached = caFolders.get(dir);
+    if (cached?.mtimeMs === mtimeMs) return cached.pems;
+    names = await readdir(dir);
+  } catch (e) {
+    throw new Error(`cannot read the CA folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  // OpenSSL's folder holds hashed links (abcd1234.0) beside the certificates; every PEM counts once.
+  const all = await Promise.all(names.sort().map((n) => readFile(join(dir, n), 'utf8').catch(() => '')));
+  const pems = [...new Set(all.filter((p) => p.includes('-----BEGIN CERTIFICATE-----')))];
+  caFolders.set(dir, { mtimeMs, pems });
+  return pems;
 }
 
 async function readPem(path: string): Promise<string> {
