@@ -76,9 +76,13 @@ export function parseSslBlock(c: Cursor): SslOptions {
         out.pemFile = value('a PEM file');
         break;
       case 'pemchain':
+      case 'certificatefile': // brokerwatch's names for set httpd's certificate and key
+      case 'certfile':
         out.pemChain = value('a certificate chain PEM file');
         break;
       case 'pemkey':
+      case 'certificatekey':
+      case 'keyfile':
         out.pemKey = value('a private key PEM file');
         break;
       case 'ciphers':

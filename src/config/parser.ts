@@ -335,17 +335,12 @@ function parseHttpd(c: Cursor): Httpd {
   return { port, address, allow: readOnly ? allow.map((a) => ({ ...a, readOnly: true })) : allow, ...(tls ? { tls } : {}) };
 }
 
+/** `set httpd … ssl { pemfile | pemchain + pemkey }`: monit's SSL options block, of which the server
+ *  uses its own certificate and key; the rest (verify, CA files) is for clients and stays unused. */
 function parseHttpdSslBlock(c: Cursor): { pemFile?: string; certFile?: string; keyFile?: string } {
-  const out: { pemFile?: string; certFile?: string; keyFile?: string } = {};
-  c.next();
-  while (!c.atEnd && c.peek().type !== '}') {
-    const k = c.next().lower.replace(/:$/, '');
-    if (k === 'pemfile') out.pemFile = c.expectValue('a PEM file').text;
-    else if (k === 'certificatefile' || k === 'certfile' || k === 'pemchain') out.certFile = c.expectValue('a certificate file').text;
-    else if (k === 'certificatekey' || k === 'keyfile' || k === 'pemkey') out.keyFile = c.expectValue('a key file').text;
-  }
-  if (c.peek().type === '}') c.next();
-  return out;
+  const o = parseSslBlock(c);
+  for (const u of o.unused) c.warn(u.pos, `'${u.key}' in set httpd's SSL options is not used by brokerwatch; ignored`);
+  return { ...(o.pemFile !== undefined ? { pemFile: o.pemFile } : {}), ...(o.pemChain !== undefined ? { certFile: o.pemChain } : {}), ...(o.pemKey !== undefined ? { keyFile: o.pemKey } : {}) };
 }
 
 function parseAllow(c: Cursor): HttpAllow | undefined {
