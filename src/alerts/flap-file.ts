@@ -1,8 +1,8 @@
 // QUEUEDIR/flapping.json: the events held for flapping services, so that a crash while a service
 // flaps loses none of them (they go out as a summary at the next start).
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../daemon/atomic-file.js';
-import type { Logger } from '../daemon/logger.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import type { Logger } from '../util/logger.js';
 import type { Held } from './flapping.js';
 import { parseEvent } from '../state/events.js';
 import type { AlertEvent } from './types.js';

@@ -8,7 +8,7 @@ import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/model.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { ServiceEvent } from '../state/events.js';
 import type { RetryOptions } from './backoff.js';
 import { DEFAULT_RETRY } from './backoff.js';

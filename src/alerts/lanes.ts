@@ -4,7 +4,7 @@
 // delays a mail.
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { RetryOptions } from './backoff.js';
 import { retryDelay } from './backoff.js';
 import type { AlertQueue } from './queue.js';

@@ -4,8 +4,8 @@
 // reminders are about. Written after the alerts it records are queued; on load the queue, which
 // may be newer, is replayed on top, so a crash in between loses nothing and repeats nothing.
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../daemon/atomic-file.js';
-import type { Logger } from '../daemon/logger.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import type { Logger } from '../util/logger.js';
 import type { AlertEvent, Alert } from './types.js';
 import { parseEvent } from '../state/events.js';
 

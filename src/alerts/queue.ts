@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../daemon/atomic-file.js';
-import type { Logger } from '../daemon/logger.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import type { Logger } from '../util/logger.js';
 import { foldAlerts } from './fold.js';
 import { parseAlert } from './parse-alert.js';
 import type { Alert } from './types.js';

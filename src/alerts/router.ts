@@ -2,7 +2,7 @@
 // ledger's dedupe, then one queue file. Reminders and flapping summaries take the same path. The
 // caller runs one job at a time, so alerts are queued in event order.
 import type { Config } from '../config/model.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../util/logger.js';
 import { newAlertId, summaryOf } from './fold.js';
 import type { Ledger } from './ledger.js';
 import type { AlertQueue } from './queue.js';

@@ -1,7 +1,7 @@
 // The vocabulary of alerts: what is queued on disk (one Alert per recipient), and the one contract
 // every channel implements. Queue files are input from disk after a restart, so Alert is plain JSON.
 import type { AlertTarget, Config } from '../config/model.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { ServiceEvent } from '../state/events.js';
 
 /** The facts of one ServiceEvent an alert carries; `id` is the daemon's event id (0 for the daemon's own). */

@@ -8,7 +8,7 @@ import { loadRules } from '../config/loader.js';
 import { Daemon } from '../daemon/daemon.js';
 import { startAlerts } from '../alerts/index.js';
 import type { Alerts } from '../alerts/index.js';
-import { createLogger } from '../daemon/logger.js';
+import { createLogger } from '../util/logger.js';
 import type { HttpServer } from '../http/server.js';
 
 /** Runs until a stop signal; resolves with the exit code. */

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Config, Service } from '../config/model.js';
 import { LivenessWatcher } from '../process/liveness.js';
 import { EventBus } from './event-bus.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 import type { CycleRecord } from './service-runner.js';
 import { ServiceRunner } from './service-runner.js';
 import { StateStore, readStateFile } from './state-store.js';

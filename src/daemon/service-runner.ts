@@ -14,7 +14,7 @@ import { isSameProcess } from '../process/identity.js';
 import { initialState, restoreState, step } from '../state/index.js';
 import type { MachineInput, MachineState, PlannedAction, Step } from '../state/types.js';
 import type { EventBus } from './event-bus.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 import type { ControlOutcome } from './process-control.js';
 import { findProcess, restartService, startService, stopService } from './process-control.js';
 import { ScheduleGate } from './schedule.js';

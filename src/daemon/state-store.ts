@@ -7,7 +7,7 @@ import type { ProcessIdentity } from '../process/identity.js';
 import type { ServiceEvent } from '../state/events.js';
 import type { MachineState } from '../state/types.js';
 import { MACHINE_STATE_VERSION } from '../state/types.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export interface ServiceRecord {
   readonly machine: MachineState;

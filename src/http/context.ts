@@ -3,7 +3,7 @@
 // DTO builders.
 import type { Config } from '../config/model.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../util/logger.js';
 import { AccessPolicy } from './access.js';
 import type { ServiceDto, StatusDto } from './dto.js';
 import { daemonDto, serviceDto } from './dto.js';

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Daemon } from '../daemon/daemon.js';
-import { writeFileAtomic } from '../daemon/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { ServiceEvent } from '../state/events.js';
 import { LatencyHistory } from './latency-history.js';
 

@@ -15,7 +15,7 @@ import { SMTPServer } from 'smtp-server';
 import type { Config } from '../../src/config/model.js';
 import { parseRules } from '../../src/config/loader.js';
 import { EventBus } from '../../src/daemon/event-bus.js';
-import type { Logger } from '../../src/daemon/logger.js';
+import type { Logger } from '../../src/util/logger.js';
 import type { EventDraft } from '../../src/state/types.js';
 import { Cleanup } from '../daemon/harness.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer';
-import { writeFileAtomic } from '../../daemon/atomic-file.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Alert } from '../types.js';
 
 /** Writes MESSAGE to STATEDIR/outbox/<time>-<alert id>.eml; resolves with the path. */
