@@ -1,5 +1,6 @@
 // The one contract every check kind shares: given a rule and what the cycle knows, return a result.
 import type { Rule, Service } from '../config/model.js';
+import type { Clock } from '../util/clock.js';
 import type { CheckResult } from './result.js';
 
 /** What a check may read: the service, its rule, the process found this cycle, and its own memory. */
@@ -15,12 +16,16 @@ export interface CheckContext {
   readonly programStatus?: number;
   /** Per-rule memory kept across cycles (previous pid, checksum, …). */
   readonly memo: Map<string, unknown>;
+  /** The daemon's clock (the system clock when absent). */
+  readonly clock?: Clock;
 }
 
 /** What a check's between-cycles watch may read. */
 export interface WatchContext {
   readonly service: Service;
   readonly rule: Rule;
+  /** The daemon's clock (the system clock when absent). */
+  readonly clock?: Clock;
 }
 
 export interface Check {

@@ -11,6 +11,8 @@ import { runCommand } from '../actions/run.js';
 import type { FindResult, ProcessIdentity } from '../process/identity.js';
 import { findByMatching, findByPidfile, isSameProcess, safeKill } from '../process/identity.js';
 import { readProcStatSync } from '../process/proc-stat.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 
 export interface ControlOutcome {
   readonly ok: boolean;
@@ -27,6 +29,8 @@ export interface ControlOptions {
   readonly signal?: AbortSignal;
   /** How often to look for the pid while waiting; small, since this is the crash-to-serving path. */
   readonly pollMs?: number;
+  /** Time of the budgets and of the waits between looks (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -52,15 +56,19 @@ function pidfileNames(path: string): number | undefined {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a value or `deadline` (epoch ms) passes. */
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, deadline: number, pollMs: number, signal?: AbortSignal): Promise<T | undefined> {
+/** Polls `probe` until it returns a value or `deadline` (epoch ms of `clock`) passes. */
+async function until<T>(
+  clock: Clock,
+  probe: () => Promise<T | undefined> | T | undefined,
+  deadline: number,
+  pollMs: number,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() >= deadline || signal?.aborted) return undefined;
-    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+    if (clock.now() >= deadline || signal?.aborted) return undefined;
+    await clock.sleep(Math.min(pollMs, Math.max(1, deadline - clock.now())));
   }
 }
 
@@ -73,7 +81,7 @@ function programFailure(r: RunResult, what: string): ControlOutcome {
 export async function startService(service: Service, opts: ControlOptions, previous?: ProcessIdentity): Promise<ControlOutcome> {
   if (!service.start) return { ok: false, class: 'start-failed', message: 'no start program' };
   const budget = service.start.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
-  const deadline = Date.now() + budget;
+  const deadline = (opts.clock ?? systemClock).now() + budget;
   const r = await runCommand(service.start, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (r.failed) return programFailure(r, 'start');
   return waitForNewProcess(service, deadline, budget, opts, previous, r.output, 'start');
@@ -81,6 +89,7 @@ export async function startService(service: Service, opts: ControlOptions, previ
 
 async function waitForNewProcess(service: Service, deadline: number, budget: number, opts: ControlOptions, previous: ProcessIdentity | undefined, output: string, what: string): Promise<ControlOutcome> {
   const identity = await until(
+    opts.clock ?? systemClock,
     async () => {
       const f = await findProcess(service);
       if (!f.running) return undefined;
@@ -106,8 +115,9 @@ function isStopped(identity: ProcessIdentity): boolean {
 
 /** Runs the stop program (or sends TERM), waits for the process to exit, then SIGKILLs it. */
 export async function stopService(service: Service, identity: ProcessIdentity | undefined, opts: ControlOptions): Promise<ControlOutcome> {
+  const clock = opts.clock ?? systemClock;
   const budget = service.stop?.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
-  const deadline = Date.now() + budget;
+  const deadline = clock.now() + budget;
   let output = '';
   let programError: string | undefined;
   if (service.stop) {
@@ -123,11 +133,11 @@ export async function stopService(service: Service, identity: ProcessIdentity | 
   if (!identity) {
     return programError ? { ok: false, class: 'stop-failed', message: `stop program ${programError}`, output } : { ok: true, message: 'stopped', output };
   }
-  const gone = await until(() => (isSameProcess(identity) ? undefined : true), deadline, opts.pollMs ?? 10, opts.signal);
+  const gone = await until(clock, () => (isSameProcess(identity) ? undefined : true), deadline, opts.pollMs ?? 10, opts.signal);
   if (gone) return { ok: true, message: `stopped: pid ${identity.pid} exited${programError ? ` (stop program ${programError})` : ''}`, output };
   // Still there after the whole budget: hung (e.g. SIGSTOPped) or ignoring TERM.
   safeKill(identity, 'SIGKILL');
-  const killed = await until(() => (isSameProcess(identity) ? undefined : true), Date.now() + 5_000, 10);
+  const killed = await until(clock, () => (isSameProcess(identity) ? undefined : true), clock.now() + 5_000, 10);
   if (killed) return { ok: true, message: `stopped: pid ${identity.pid} did not exit within ${budget} ms and was killed (SIGKILL)`, output };
   return { ok: false, class: 'stop-failed', message: `pid ${identity.pid} survived SIGKILL`, output };
 }
@@ -136,7 +146,7 @@ export async function stopService(service: Service, identity: ProcessIdentity | 
 export async function restartService(service: Service, identity: ProcessIdentity | undefined, opts: ControlOptions): Promise<ControlOutcome> {
   if (service.restart) {
     const budget = service.restart.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
-    const deadline = Date.now() + budget;
+    const deadline = (opts.clock ?? systemClock).now() + budget;
     const r = await runCommand(service.restart, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
     if (r.failed) return programFailure(r, 'restart');
     return waitForNewProcess(service, deadline, budget, opts, identity, r.output, 'restart');

@@ -8,6 +8,8 @@ import type { ServiceEvent } from '../state/events.js';
 import type { MachineState } from '../state/types.js';
 import { MACHINE_STATE_VERSION } from '../state/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import type { Clock, Timer } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 
 export interface ServiceRecord {
   readonly machine: MachineState;
@@ -56,7 +58,7 @@ export async function readStateFile(path: string): Promise<{ state?: StateFile; 
 /** Keeps the latest record of each service and writes them at most every `delayMs`. */
 export class StateStore {
   readonly #records = new Map<string, ServiceRecord>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #writing: Promise<void> = Promise.resolve();
   #due = 0;
   /** The event counter the file held when it was read (1 for a new file). */
@@ -70,6 +72,7 @@ export class StateStore {
     private readonly delayMs = 100,
     initial?: StateFile,
     private readonly idleMs = 10_000,
+    private readonly clock: Clock = systemClock,
   ) {
     if (initial) {
       for (const [k, v] of Object.entries(initial.services)) this.#records.set(k, v);
@@ -103,11 +106,11 @@ export class StateStore {
   }
 
   #schedule(delay = this.delayMs): void {
-    const due = Date.now() + delay;
+    const due = this.clock.now() + delay;
     if (this.#timer && this.#due <= due) return;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#due = due;
-    this.#timer = setTimeout(() => {
+    this.#timer = this.clock.setTimeout(() => {
       this.#timer = undefined;
       void this.flush();
     }, delay);
@@ -116,13 +119,13 @@ export class StateStore {
   /** Writes now (after any write in progress). */
   flush(): Promise<void> {
     if (this.#timer) {
-      clearTimeout(this.#timer);
+      this.#timer.cancel();
       this.#timer = undefined;
     }
     const events = this.#events;
     const data: StateFile = {
       version: 1,
-      savedAt: Date.now(),
+      savedAt: this.clock.now(),
       nextEventId: events?.nextId ?? this.initialNextEventId,
       services: Object.fromEntries(this.#records),
       events: events?.since(0, EVENTS_KEPT_ON_DISK) ?? [],

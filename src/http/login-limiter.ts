@@ -2,6 +2,8 @@
 // refused (429) until its oldest failure leaves the window, correct password or not, so a password
 // cannot be guessed at network speed. Requests without credentials are not counted: they are how a
 // browser learns that it must ask for a password.
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 
 /** Limits of the login limiter. */
 export interface LoginLimits {
@@ -21,7 +23,7 @@ export class LoginLimiter {
 
   constructor(
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Pick<Clock, 'now'> = systemClock,
   ) {}
 
   /** True while `client` has used up its failed logins. */
@@ -32,7 +34,7 @@ export class LoginLimiter {
   /** Records one failed login of `client`. */
   fail(client: string): void {
     const list = this.#recent(client);
-    list.push(this.now());
+    list.push(this.clock.now());
     this.#failures.delete(client);
     this.#failures.set(client, list);
     if (this.#failures.size > MAX_CLIENTS) {
@@ -42,7 +44,7 @@ export class LoginLimiter {
   }
 
   #recent(client: string): number[] {
-    const since = this.now() - this.limits.windowMs;
+    const since = this.clock.now() - this.limits.windowMs;
     const list = (this.#failures.get(client) ?? []).filter((t) => t > since);
     if (list.length === 0) this.#failures.delete(client);
     else this.#failures.set(client, list);

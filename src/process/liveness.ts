@@ -10,6 +10,8 @@
 // (0.01 % of a core). Reading /proc/PID/stat by path instead costs ~10 µs (open+read+close).
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { Clock, Timer } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 import type { ProcessIdentity } from './identity.js';
 import { isDeadState, parseProcStat, readProcStatSync } from './proc-stat.js';
 
@@ -27,6 +29,8 @@ export interface LivenessEvent {
 export interface LivenessOptions {
   /** Poll period; the detection delay is at most this plus event-loop lag. */
   readonly intervalMs?: number;
+  /** The poll timer's and the events' time (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 export const DEFAULT_LIVENESS_INTERVAL_MS = 25;
@@ -50,11 +54,13 @@ export class LivenessWatcher extends EventEmitter<{ change: [LivenessEvent] }> {
   readonly intervalMs: number;
   readonly #watches = new Map<string, Watch>();
   readonly #buffer = Buffer.alloc(BUFFER_SIZE);
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
+  readonly #clock: Clock;
 
   constructor(options: LivenessOptions = {}) {
     super();
     this.intervalMs = options.intervalMs ?? DEFAULT_LIVENESS_INTERVAL_MS;
+    this.#clock = options.clock ?? systemClock;
     if (!(this.intervalMs > 0)) throw new RangeError(`liveness interval must be positive, not ${this.intervalMs}`);
   }
 
@@ -73,7 +79,7 @@ export class LivenessWatcher extends EventEmitter<{ change: [LivenessEvent] }> {
       fd = undefined; // gone already: the next tick reports it
     }
     this.#watches.set(key, { key, identity, fd, verified: false });
-    this.#timer ??= setInterval(() => this.checkNow(), this.intervalMs).unref();
+    this.#timer ??= this.#clock.setInterval(() => this.checkNow(), this.intervalMs).unref();
   }
 
   /** Stops watching `key`; unknown keys are ignored. */
@@ -96,7 +102,7 @@ export class LivenessWatcher extends EventEmitter<{ change: [LivenessEvent] }> {
     const events: LivenessEvent[] = [];
     for (const watch of this.#watches.values()) {
       const reason = this.#check(watch);
-      if (reason !== undefined) events.push(toEvent(watch, reason));
+      if (reason !== undefined) events.push(toEvent(watch, reason, this.#clock.now()));
     }
     // Report each death once: the watch ends with the event. Listeners run after the scan, so one
     // that throws cannot skip the other PIDs of this tick.
@@ -128,7 +134,7 @@ export class LivenessWatcher extends EventEmitter<{ change: [LivenessEvent] }> {
   }
 
   #stopTimer(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 }
@@ -151,7 +157,7 @@ function classifyGone(watch: Watch): LivenessReason | undefined {
   return undefined;
 }
 
-function toEvent(watch: Watch, reason: LivenessReason): LivenessEvent {
+function toEvent(watch: Watch, reason: LivenessReason, time: number): LivenessEvent {
   const { pid } = watch.identity;
   const message =
     reason === 'exited'
@@ -159,5 +165,5 @@ function toEvent(watch: Watch, reason: LivenessReason): LivenessEvent {
       : reason === 'zombie'
         ? `process ${pid} exited (zombie, not yet reaped)`
         : `process ${pid} is gone and its PID now belongs to another process`;
-  return { key: watch.key, identity: watch.identity, reason, message, time: Date.now() };
+  return { key: watch.key, identity: watch.identity, reason, message, time };
 }
