@@ -4,6 +4,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Config, Service } from '../config/model.js';
 import { LivenessWatcher } from '../process/liveness.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 import { EventBus } from './event-bus.js';
 import type { Logger } from '../util/logger.js';
 import type { CycleRecord } from './service-runner.js';
@@ -20,6 +22,8 @@ export interface DaemonOptions {
   readonly cwd?: string;
   /** Liveness poll period (default 25 ms). */
   readonly livenessMs?: number;
+  /** Time of every cycle, timer and wait of the daemon (default: the system clock; tests: a fake one). */
+  readonly clock?: Clock;
 }
 
 /** Where state lives when the rules file does not say: /var/lib/brokerwatch for root, else ~/.brokerwatch. */
@@ -31,7 +35,8 @@ export class Daemon {
   readonly events: EventBus;
   readonly liveness: LivenessWatcher;
   readonly livenessSlow: LivenessWatcher;
-  readonly startedAt = Date.now();
+  readonly clock: Clock;
+  readonly startedAt: number;
   #runners = new Map<string, ServiceRunner>();
   readonly #cycleListeners = new Set<(c: CycleRecord) => void>();
   #config: Config;
@@ -41,12 +46,15 @@ export class Daemon {
 
   constructor(config: Config, opts: DaemonOptions) {
     this.#config = config;
+    this.clock = opts.clock ?? systemClock;
+    this.startedAt = this.clock.now();
     this.#log = opts.logger;
     this.#cwd = opts.cwd ?? process.cwd();
     this.events = new EventBus(1000, 1, (err) => this.#log.error({ err }, 'event subscriber failed (bug)'));
-    this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? (Number(process.env.BROKERWATCH_LIVENESS_MS) || 25) });
-    // The backstop for brokers whose death a probe connection reports at once (see ServiceRunner).
-    this.livenessSlow = new LivenessWatcher({ intervalMs: Number(process.env.BROKERWATCH_LIVENESS_SLOW_MS) || 1000 });
+    const clock = this.clock;
+    this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? (Number(process.env.BROKERWATCH_LIVENESS_MS) || 25), clock });
+    // The backstop for brokers whose death a probe connection reports at once (see process-watch.ts).
+    this.livenessSlow = new LivenessWatcher({ intervalMs: Number(process.env.BROKERWATCH_LIVENESS_SLOW_MS) || 1000, clock });
     for (const w of [this.liveness, this.livenessSlow]) w.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
   }
 
@@ -90,7 +98,8 @@ export class Daemon {
   async start(): Promise<void> {
     const { state, problem } = await readStateFile(this.statePath);
     if (problem) this.#log.warn({ statefile: this.statePath }, problem);
-    this.#store = new StateStore(this.statePath, (err) => this.#log.error({ err, statefile: this.statePath }, 'cannot write state file'), 100, state);
+    const onError = (err: unknown): void => this.#log.error({ err, statefile: this.statePath }, 'cannot write state file');
+    this.#store = new StateStore(this.statePath, onError, 100, state, undefined, this.clock);
     // Event ids continue where the last run stopped, so consumers can ask for "since N"; the latest
     // events come back too, so the page and the API still show what happened before the restart.
     this.events.restore(state?.events);
@@ -118,6 +127,7 @@ export class Daemon {
         beforeStop: (svc) => this.#stopDependants(svc),
         afterStart: (_svc, restarted) => this.#startAll(restarted),
         onCycle: (c) => this.#cycleDone(c),
+        clock: this.clock,
       },
       prev,
     );
@@ -135,8 +145,13 @@ export class Daemon {
     const runners = [...this.#runners.values()];
     const window = Math.min(this.#config.daemon.cycleMs, SPREAD_MAX_MS);
     const steps = Math.max(1, Math.floor(window / SPREAD_STEP_MS));
-    const base = Date.now() + delayMs;
+    const base = this.clock.now() + delayMs;
     runners.forEach((r, i) => r.start(base + Math.floor((i * steps) / runners.length) * SPREAD_STEP_MS));
+  }
+
+  /** Runs every service's cycle now (monit's "wake up"); a service whose cycle is running skips it. */
+  checkNow(): void {
+    for (const r of this.#runners.values()) r.checkNow();
   }
 
   /** `depends on`: what a service needs is started first. */

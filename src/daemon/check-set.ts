@@ -1,0 +1,87 @@
+// A service's rule checks: made once from the registry, run together each cycle with what the cycle
+// observed, and their between-cycles watches. Each rule keeps its own memory across cycles. A check
+// that throws is a bug, reported as `init` with class `internal`, never as a verdict on the broker.
+import { createCheck } from '../checks/registry.js';
+import type { CheckResult } from '../checks/result.js';
+import type { Check } from '../checks/types.js';
+import type { Service } from '../config/model.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/** What one cycle hands its checks. */
+export interface CycleFacts {
+  readonly pid?: number;
+  readonly programStatus?: number;
+  /** Epoch ms at the start of the cycle. */
+  readonly now: number;
+  readonly signal: AbortSignal;
+}
+
+/** How watches report between cycles. */
+export interface WatchHandlers {
+  /** A watch saw its rule fail. */
+  readonly failed: (ruleId: string, result: CheckResult) => void;
+  /** A probe connection to the broker came up or dropped. */
+  readonly connection: (up: boolean) => void;
+}
+
+/** The checks of one service's rules. */
+export class CheckSet {
+  readonly #checks = new Map<string, Check>();
+  readonly #memos = new Map<string, Map<string, unknown>>();
+
+  constructor(
+    readonly service: Service,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    for (const rule of service.rules) {
+      const check = createCheck(service, rule);
+      if (check) this.#checks.set(rule.id, check);
+      this.#memos.set(rule.id, new Map());
+    }
+  }
+
+  /** Runs every check at once; results in rule order, a check's throw turned into an `internal` result. */
+  async run(facts: CycleFacts): Promise<CheckResult[]> {
+    const s = this.service;
+    const { pid, programStatus } = facts;
+    const pending = [...this.#checks.entries()].map(async ([ruleId, check]) => {
+      const rule = s.rules.find((r) => r.id === ruleId);
+      if (!rule) return undefined;
+      try {
+        return await check.run({
+          service: s,
+          rule,
+          ...(pid !== undefined ? { pid } : {}),
+          ...(programStatus !== undefined ? { programStatus } : {}),
+          signal: facts.signal,
+          now: facts.now,
+          memo: this.#memos.get(ruleId) ?? new Map(),
+          clock: this.clock,
+        });
+      } catch (e) {
+        // A throw is a bug in the check, not a verdict on the broker.
+        this.log.error({ service: s.name, rule: ruleId, err: e }, 'check threw (bug)');
+        return { ruleId, status: 'init', class: 'internal', message: `internal error: ${(e as Error).message}` } satisfies CheckResult;
+      }
+    });
+    const results: CheckResult[] = [];
+    for (const r of await Promise.all(pending)) if (r) results.push(r);
+    return results;
+  }
+
+  /** Starts (or restarts: a fresh connection to a new broker) every check's between-cycles watch. */
+  startWatches(on: WatchHandlers): void {
+    for (const [ruleId, check] of this.#checks) {
+      const rule = this.service.rules.find((r) => r.id === ruleId);
+      if (!rule || !check.watch) continue;
+      check.watch({ service: this.service, rule, clock: this.clock }, (result) => on.failed(ruleId, result), on.connection);
+    }
+  }
+
+  /** Releases what the checks keep between cycles. */
+  close(): void {
+    for (const c of this.#checks.values()) c.close?.();
+  }
+}
