@@ -5,7 +5,7 @@ import type { Alert, AlertEvent, AlertKind, AlertSummary } from './types.js';
 import { SUMMARY_KEEP } from './types.js';
 
 /** A fresh alert id: time and randomness, so ids never repeat even if event ids start over. */
-export function newAlertId(now = Date.now()): string {
+export function newAlertId(now: number): string {
   return `${now.toString(36)}-${randomBytes(5).toString('hex')}`;
 }
 
@@ -20,9 +20,9 @@ export function summaryOf(events: readonly AlertEvent[], count = events.length):
   return { count, events: kept, from: events[0]?.time ?? 0, to: events.at(-1)?.time ?? 0 };
 }
 
-/** One `folded` alert in place of ALERTS (one lane, oldest first, at least one): it takes the
- *  place of the oldest in the lane's order and names the ones it replaces. */
-export function foldAlerts(alerts: readonly Alert[], kind: AlertKind = 'folded'): Alert {
+/** One `folded` alert in place of ALERTS (one lane, oldest first, at least one), created at NOW: it
+ *  takes the place of the oldest in the lane's order and names the ones it replaces. */
+export function foldAlerts(alerts: readonly Alert[], kind: AlertKind, now: number): Alert {
   const first = alerts[0];
   const last = alerts.at(-1);
   if (!first || !last) throw new Error('foldAlerts: nothing to fold');
@@ -38,12 +38,12 @@ export function foldAlerts(alerts: readonly Alert[], kind: AlertKind = 'folded')
   const from = Math.min(...alerts.map((a) => a.summary?.from ?? a.event.time));
   return {
     v: 1,
-    id: newAlertId(),
+    id: newAlertId(now),
     lane: first.lane,
     label: last.label,
     kind,
     host: last.host,
-    created: Date.now(),
+    created: now,
     order: first.order,
     event: last.event,
     summary: { ...summary, from },

@@ -3,7 +3,8 @@
 // failure; it is retried with backoff until accepted. Lanes are independent: a hung webhook never
 // delays a mail.
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RetryOptions } from './backoff.js';
 import { retryDelay } from './backoff.js';
@@ -20,6 +21,8 @@ export interface DelivererDeps {
   channel(alert: Alert): Channel | undefined;
   retry(): RetryOptions;
   readonly log: Logger;
+  /** Time of the retry waits and the attempt deadline (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 /** Runs the delivery loops. */
@@ -28,8 +31,11 @@ export class Deliverer {
   readonly #loops = new Set<Promise<void>>();
   readonly #ac = new AbortController();
   #closed = false;
+  readonly #clock: Clock;
 
-  constructor(private readonly deps: DelivererDeps) {}
+  constructor(private readonly deps: DelivererDeps) {
+    this.#clock = deps.clock ?? systemClock;
+  }
 
   /** Starts the lane's loop unless it runs already. */
   wake(lane: string): void {
@@ -69,10 +75,12 @@ export class Deliverer {
           continue;
         }
         queue.setSending(lane, head.id);
-        const started = performance.now();
+        const started = this.#clock.now();
+        const deadline = this.#deadline();
         try {
-          await channel.send(head, AbortSignal.any([this.#ac.signal, AbortSignal.timeout(ATTEMPT_DEADLINE_MS)]));
+          await channel.send(head, AbortSignal.any([this.#ac.signal, deadline.signal]));
         } catch (err) {
+          deadline.timer.cancel();
           queue.setSending(lane, undefined);
           if (this.#closed) return;
           failures++;
@@ -81,21 +89,30 @@ export class Deliverer {
             { recipient: head.label, alertId: head.id, service: head.event.service, attempt: failures, retryInMs: delay, queued: queue.pending(lane).length, error: (err as Error).message },
             'alert not delivered; will retry',
           );
-          await sleep(delay, undefined, { signal: this.#ac.signal }).catch(() => undefined);
+          await this.#clock.sleep(delay, this.#ac.signal).catch(() => undefined);
           continue;
         }
+        deadline.timer.cancel();
         failures = 0;
         // Still marked as being sent until it is removed: a fold in between must not take it.
         await queue.remove(head);
         queue.setSending(lane, undefined);
         log.info(
-          { recipient: head.label, alertId: head.id, kind: head.kind, service: head.event.service, event: head.event.type, state: head.event.state, ms: Math.round(performance.now() - started) },
+          { recipient: head.label, alertId: head.id, kind: head.kind, service: head.event.service, event: head.event.type, state: head.event.state, ms: this.#clock.now() - started },
           'alert delivered',
         );
       }
     } finally {
       this.#active.delete(lane);
     }
+  }
+
+  /** Aborts with a TimeoutError after ATTEMPT_DEADLINE_MS, as AbortSignal.timeout would, on the clock. */
+  #deadline(): { signal: AbortSignal; timer: { cancel(): void } } {
+    const ac = new AbortController();
+    const timer = this.#clock.setTimeout(() => ac.abort(new DOMException('attempt deadline', 'TimeoutError')), ATTEMPT_DEADLINE_MS);
+    timer.unref();
+    return { signal: ac.signal, timer };
   }
 
   #channel(alert: Alert): Channel | undefined {

@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { foldAlerts } from './fold.js';
 import { parseAlert } from './parse-alert.js';
@@ -37,6 +39,7 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
     readonly dir: string,
     public slots: number,
     private readonly log: Logger,
+    private readonly clock: Pick<Clock, 'now'> = systemClock,
   ) {
     super();
     // Every flush() waiting on a stuck queue listens for 'removed'.
@@ -80,7 +83,7 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
   /** A new order number, larger than any queued and than any given before (time-based, so
    *  ordering survives an empty queue and a restart). */
   nextOrder(): number {
-    this.#lastOrder = Math.max(this.#lastOrder + 1, Date.now() * 1000);
+    this.#lastOrder = Math.max(this.#lastOrder + 1, this.clock.now() * 1000);
     return this.#lastOrder;
   }
 
@@ -175,7 +178,7 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
       return;
     }
     this.#warnedQuota = false;
-    const summary = foldAlerts(victims.map((e) => e.alert));
+    const summary = foldAlerts(victims.map((e) => e.alert), 'folded', this.clock.now());
     const path = await this.#write(summary);
     const ids = new Set(summary.folds);
     const lane = summary.lane;

@@ -2,6 +2,7 @@
 // ledger's dedupe, then one queue file. Reminders and flapping summaries take the same path. The
 // caller runs one job at a time, so alerts are queued in event order.
 import type { Config } from '../config/model.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { newAlertId, summaryOf } from './fold.js';
 import type { Ledger } from './ledger.js';
@@ -17,6 +18,7 @@ export interface RouterDeps {
   readonly host: string;
   config(): Config;
   readonly log: Logger;
+  readonly clock: Pick<Clock, 'now'>;
 }
 
 /** Turns events into queued alerts. */
@@ -29,7 +31,7 @@ export class AlertRouter {
   }
 
   #alert(kind: AlertKind, r: Resolved, event: AlertEvent, extra: Partial<Pick<Alert, 'reminder' | 'summary'>> = {}): Alert {
-    const now = Date.now();
+    const now = this.deps.clock.now();
     return { v: 1, id: newAlertId(now), lane: r.key, label: r.label, kind, host: this.deps.host, created: now, order: this.deps.queue.nextOrder(), event, ...extra };
   }
 

@@ -100,9 +100,9 @@ void describe('folding and the queue on disk', () => {
   void test('foldAlerts keeps the first order, the newest event, and the count of everything', () => {
     const a = alert();
     const b = alert();
-    const s1 = foldAlerts([a, b]);
+    const s1 = foldAlerts([a, b], 'folded', Date.now());
     const c = alert();
-    const s2 = foldAlerts([s1, c]);
+    const s2 = foldAlerts([s1, c], 'folded', Date.now());
     assert.equal(s2.order, a.order);
     assert.equal(s2.kind, 'folded');
     assert.equal(s2.summary?.count, 3);
@@ -118,7 +118,7 @@ void describe('folding and the queue on disk', () => {
     const a = alert({ lane });
     const b = alert({ lane });
     const c = alert({ lane });
-    const s = foldAlerts([a, b]);
+    const s = foldAlerts([a, b], 'folded', Date.now());
     const name = (x: Alert): string => `${String(x.order).padStart(16, '0')}-${x.id}.json`;
     for (const x of [a, b, c]) await writeFile(join(dir, lane, name(x)), JSON.stringify(x));
     await writeFile(join(dir, lane, `${name(s)}`), JSON.stringify(s));
