@@ -89,7 +89,7 @@ export class HttpContext {
   /** The whole status. */
   status(): StatusDto {
     const ctx = { scrubber: this.scrubber };
-    return { daemon: daemonDto(this.daemon, this.opts.rulesFile), services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)) };
+    return { daemon: daemonDto(this.daemon, this.opts.rulesFile, this.daemon.clock.now()), services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)) };
   }
 
   /** One service, or undefined if there is none by that name. */

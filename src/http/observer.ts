@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Daemon } from '../daemon/daemon.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import type { Timer } from '../util/clock.js';
 import type { ServiceEvent } from '../state/events.js';
 import { LatencyHistory } from './latency-history.js';
 
@@ -17,7 +18,7 @@ export class DaemonObserver {
   readonly #daemon: Daemon;
   readonly #unsubscribe: Array<() => void>;
   readonly #file: string;
-  readonly #saveTimer: NodeJS.Timeout;
+  readonly #saveTimer: Timer;
   #saving: Promise<void> = Promise.resolve();
   /** Probe latency over the last hour, per service. */
   readonly latency: LatencyHistory;
@@ -26,8 +27,7 @@ export class DaemonObserver {
     this.latency = latency;
     this.#daemon = daemon;
     this.#file = join(daemon.stateDir, 'latency.json');
-    this.#saveTimer = setInterval(() => void this.save(), 60_000);
-    this.#saveTimer.unref();
+    this.#saveTimer = daemon.clock.setInterval(() => void this.save(), 60_000).unref();
     this.#unsubscribe = [
       daemon.events.subscribe((e) => this.#onEvent(e)),
       daemon.onCycle((c) => this.latency.record(c)),
@@ -59,7 +59,7 @@ export class DaemonObserver {
 
   /** Stops listening and saves the history. */
   async close(): Promise<void> {
-    clearInterval(this.#saveTimer);
+    this.#saveTimer.cancel();
     for (const u of this.#unsubscribe) u();
     await this.save();
   }

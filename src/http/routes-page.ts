@@ -100,7 +100,7 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
       },
       async (req, reply) => {
         const access = req.bwAccess ?? { readOnly: true };
-        const now = Date.now();
+        const now = ctx.daemon.clock.now();
         const status = ctx.status();
         const events = ctx.daemon.events
           .since(0, PAGE_EVENTS)

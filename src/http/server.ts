@@ -93,7 +93,7 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       errorResponseBuilder: (_req, c) => new BwError('BW_RATE_LIMITED', `too many requests: at most ${c.max} actions a minute; try again in ${c.after}`),
     });
     const limits = opts.limits;
-    app.addHook('onRequest', authenticate(ctx, new LoginLimiter({ maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 })));
+    app.addHook('onRequest', authenticate(ctx, new LoginLimiter({ maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 }, daemon.clock)));
     registerApiRoutes(app, ctx);
     // One limiter (one store) for every action route, API and page alike: they share a client's budget.
     const limitActions = app.rateLimit({ max: limits?.actionsPerMinute ?? 60, timeWindow: 60_000 });

@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseRules } from '../../src/config/loader.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Fixture } from './fixture.js';
 import { ADMIN, GUEST, adminJson, basic, httpdBlock, sleeperBlock, startFixture } from './fixture.js';
@@ -195,8 +196,10 @@ void describe('no allow entries', () => {
 
 void describe('rate limits', () => {
   let f: Fixture;
+  // The login window runs on the daemon's clock: exact, whatever the machine's load.
+  const clock = new FakeClock();
   before(async () => {
-    f = await startFixture((dir) => [httpdBlock(), sleeperBlock(dir, 'sleeper')].join('\n'), { limits: { failedLogins: 3, loginWindowMs: 400, actionsPerMinute: 3 } });
+    f = await startFixture((dir) => [httpdBlock(), sleeperBlock(dir, 'sleeper')].join('\n'), { limits: { failedLogins: 3, loginWindowMs: 400, actionsPerMinute: 3 } }, clock);
   });
   after(() => f.close());
 
@@ -209,7 +212,10 @@ void describe('rate limits', () => {
     assert.ok(locked.headers['retry-after']);
     // Another client is not affected.
     assert.equal((await f.inject({ url: '/api/v1/status', remoteAddress: '127.0.0.9', headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).statusCode, 200);
-    await delay(450);
+    // Still locked 1 ms before the first failure leaves the window, free at the moment it does.
+    await clock.advance(399);
+    assert.equal((await f.inject({ url: '/api/v1/status', headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).statusCode, 429);
+    await clock.advance(1);
     assert.equal((await f.inject({ url: '/api/v1/status', headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).statusCode, 200);
     assert.ok(f.logText.some((l) => l.includes('login failed') && l.includes('"user":"admin"')));
   });

@@ -9,6 +9,7 @@ import pino from 'pino';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { parseRules } from '../../src/config/loader.js';
 import { Daemon } from '../../src/daemon/daemon.js';
+import type { Clock } from '../../src/util/clock.js';
 import type { BuiltHttpServer, HttpServer, HttpServerOptions } from '../../src/http/server.js';
 import { buildHttpServer, startHttpServer } from '../../src/http/server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -58,7 +59,7 @@ export interface Fixture {
 }
 
 /** Writes RULES (with `DIR` replaced by the private folder) and starts daemon and server. */
-export async function startFixture(rules: (dir: string) => string, opts: Partial<HttpServerOptions> = {}): Promise<Fixture> {
+export async function startFixture(rules: (dir: string) => string, opts: Partial<HttpServerOptions> = {}, clock?: Clock): Promise<Fixture> {
   const tmp = await tempDir('brokerwatch-http-');
   const dir = tmp.path;
   const rulesFile = join(dir, 'brokerwatch.rc');
@@ -67,7 +68,7 @@ export async function startFixture(rules: (dir: string) => string, opts: Partial
   const { config } = await parseRules(text, rulesFile);
   const logText: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void logText.push(s) });
-  const daemon = new Daemon(config, { logger, cwd: dir });
+  const daemon = new Daemon(config, { logger, cwd: dir, ...(clock ? { clock } : {}) });
   await daemon.start();
   const quits: number[] = [];
   const servers: HttpServer[] = [];
