@@ -13,6 +13,7 @@ import pino from 'pino';
 import { parseRules } from '../../src/config/loader.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { ServiceEvent } from '../../src/state/events.js';
+import type { Clock } from '../../src/util/clock.js';
 import { isRunning, mosquittoCommand, mosquittoPaths, mqttConnack, stopConfig } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -129,13 +130,14 @@ export interface InProcess {
   readonly events: ServiceEvent[];
 }
 
-/** Parses RULES (as FILE, written 0600 beside it) and starts a Daemon; `cleanup` stops it. */
-export async function startInProcess(file: string, rules: string, cleanup: Cleanup): Promise<InProcess> {
+/** Parses RULES (as FILE, written 0600 beside it) and starts a Daemon (on `opts.clock` if given);
+ *  `cleanup` stops it. */
+export async function startInProcess(file: string, rules: string, cleanup: Cleanup, opts: { clock?: Clock } = {}): Promise<InProcess> {
   await writeRules(file, rules);
   const { config } = await parseRules(rules, file);
   const logs: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void logs.push(JSON.parse(s) as LogLine) });
-  const daemon = new Daemon(config, { logger });
+  const daemon = new Daemon(config, { logger, ...(opts.clock ? { clock: opts.clock } : {}) });
   const events: ServiceEvent[] = [];
   daemon.events.subscribe((e) => events.push(e));
   cleanup.add(() => daemon.stop());
