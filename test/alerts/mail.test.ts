@@ -2,10 +2,9 @@
 // filters (`on`, `not on`, `noalert`), dedupe across a restart of the alerts, reminders, flapping.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { startAlerts } from '../../src/alerts/index.js';
 import type { Alerts, AlertsOptions } from '../../src/alerts/index.js';
-import { waitFor } from '../helpers/wait.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { Cleanup, FakeDaemon, SmtpPeer, crash, recovery, rules, stateDir, testLogger } from './fixtures.js';
 
 const cleanup = new Cleanup();
@@ -154,31 +153,46 @@ void describe('alert mails', () => {
   });
 
   void test('reminders every N cycles while the failure lasts, none after the recovery', LIMIT, async () => {
-    const { smtp, daemon, alerts } = await setup(`set daemon 100 ms\nset alert ops@example.com not on { instance } with reminder on 2 cycles\n${mosquitto}`);
+    // Reminders run on a fake clock: each is due at an exact virtual time, and an absence is exact too.
+    const clock = new FakeClock();
+    const { smtp, daemon, alerts } = await setup(`set daemon 100 ms\nset alert ops@example.com not on { instance } with reminder on 2 cycles\n${mosquitto}`, { clock });
+    const sent = async (ms: number): Promise<number> => {
+      await clock.advance(ms);
+      await alerts.flush();
+      return smtp.mails.length;
+    };
     daemon.events.publish(crash());
-    await waitFor(() => smtp.mails.length >= 3, { timeoutMs: 5_000, message: 'two reminders' });
+    assert.equal(await sent(0), 1);
+    // Looked for once a cycle (100 ms); due 2 cycles after the alert, within half a cycle.
+    assert.equal(await sent(199), 1, 'a reminder before 2 cycles');
+    assert.equal(await sent(1), 2, 'no reminder after 2 cycles');
+    assert.equal(await sent(199), 2, 'a second reminder before 2 more cycles');
+    assert.equal(await sent(1), 3, 'no second reminder');
     daemon.events.publish(recovery());
-    await alerts.flush();
-    const n = smtp.mails.length;
+    const n = await sent(0);
     const subjects = smtp.subjects();
     assert.equal(subjects[0], 'brokerwatch alert -- Does not exist mosquitto');
     assert.equal(subjects[1], 'brokerwatch alert -- Does not exist (reminder) mosquitto');
     assert.match(smtp.mails[1]?.mail.text ?? '', /still failing since .*reminder 1/);
     assert.match(smtp.mails[2]?.mail.text ?? '', /reminder 2/);
     assert.equal(subjects.at(-1), 'brokerwatch alert -- Exists mosquitto');
-    // An absence can only be seen over time: three more cycles, and no reminder came.
-    await delay(300);
-    await alerts.flush();
-    assert.equal(smtp.mails.length, n);
+    // Ten more cycles, and no reminder came.
+    assert.equal(await sent(1_000), n);
   });
 
   void test('flapping: from the 4th state change within the window, one summary instead of a mail per change', LIMIT, async () => {
-    const { smtp, daemon, alerts } = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`, { flapping: { changes: 4, windowMs: 60_000, quietMs: 300 } });
+    const clock = new FakeClock();
+    const { smtp, daemon, alerts } = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`, { flapping: { changes: 4, windowMs: 60_000, quietMs: 300 }, clock });
     for (let i = 0; i < 5; i++) {
       daemon.events.publish(crash('mosquitto', `crash ${i}`));
       daemon.events.publish(recovery('mosquitto', `back ${i}`));
     }
-    await waitFor(() => smtp.mails.length >= 4, { timeoutMs: 5_000, message: 'the flapping summary' });
+    await alerts.flush();
+    // The summary goes out once the service has been quiet for 300 ms, not a millisecond before.
+    await clock.advance(299);
+    await alerts.flush();
+    assert.equal(smtp.mails.length, 3, 'the summary came before the quiet period ended');
+    await clock.advance(1);
     await alerts.flush();
     const subjects = smtp.subjects();
     assert.deepEqual(subjects, [
