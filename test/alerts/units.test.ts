@@ -15,6 +15,7 @@ import { AlertQueue } from '../../src/alerts/queue.js';
 import { recipientKey, recipientLabel, recipientsFor } from '../../src/alerts/recipients.js';
 import { alertVars, expand } from '../../src/alerts/render.js';
 import type { Alert, AlertEvent } from '../../src/alerts/types.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { waitFor } from '../helpers/wait.js';
 import { Cleanup, rules, stateDir, testLogger } from './fixtures.js';
 
@@ -60,6 +61,44 @@ void describe('retry delays', () => {
     assert.equal(retryDelay(1, o, () => 0), 500);
     assert.equal(retryDelay(30, o, () => 1), 300_000);
     assert.equal(retryDelay(1_000, o, () => 1), 300_000);
+  });
+});
+
+void describe('delivery retries', () => {
+  void test('a failing head is retried after its jittered delay on the clock, never earlier, and blocks its lane', async () => {
+    const clock = new FakeClock();
+    const dir = join(await stateDir(cleanup), 'events');
+    const log = testLogger().logger;
+    const q = new AlertQueue(dir, 100, log, clock);
+    await q.load();
+    const attempts: Array<{ id: string; at: number }> = [];
+    const channel = {
+      send: (a: Alert): Promise<void> => {
+        attempts.push({ id: a.id, at: clock.now() });
+        return attempts.length <= 2 ? Promise.reject(new Error('refused')) : Promise.resolve();
+      },
+    };
+    const d = new Deliverer({ queue: q, channel: () => channel, retry: () => ({ initialMs: 1_000, maxMs: 60_000 }), log, clock });
+    cleanup.add(() => d.close());
+    q.on('added', (l) => d.wake(l));
+    const lane = '00000000000000cc';
+    const first = alert({ lane, order: q.nextOrder() });
+    const second = alert({ lane, order: q.nextOrder() });
+    await q.add(first);
+    await q.add(second);
+    await clock.advance(0);
+    assert.deepEqual(attempts.map((a) => a.at - clock.now()), [0]);
+    // The first retry waits between 500 and 1000 ms (1 s, half of it jitter); the second 1 to 2 s.
+    await clock.advance(499);
+    assert.equal(attempts.length, 1, 'retried before half the first delay');
+    await clock.runUntil(() => attempts.length >= 4, { maxMs: 3_000 });
+    const [a0, a1, a2] = attempts.map((a) => a.at) as [number, number, number];
+    assert.ok(a1 - a0 >= 500 && a1 - a0 <= 1_000, `first retry after ${a1 - a0} ms`);
+    assert.ok(a2 - a1 >= 1_000 && a2 - a1 <= 2_000, `second retry after ${a2 - a1} ms`);
+    // Head-of-line: the second alert only after the first went through.
+    assert.deepEqual(attempts.map((a) => a.id), [first.id, first.id, first.id, second.id]);
+    assert.equal(attempts[3]?.at, a2, 'the next alert goes at once');
+    await d.idle();
   });
 });
 
