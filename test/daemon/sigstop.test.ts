@@ -42,7 +42,9 @@ void test('SIGSTOP: the MQTT probe fails, the stop escalates to SIGKILL, the bro
   const doneLine = d.logs.find((l) => l.action === 'restart' && l.ok === true && (l.time as number) >= ev.time);
   assert.ok(restartLine && doneLine, 'the restart and its end are logged');
   const restartMs = (doneLine.time as number) - (restartLine.time as number);
-  assert.ok(restartMs < 2_000 + 1_000, `stop and start took ${restartMs} ms`);
+  // Killed at once as a stopped process, not after waiting out the stop's budget.
+  assert.match(doneLine.msg, new RegExp(`stopped: pid ${pid} exited`));
+  assert.doesNotMatch(doneLine.msg, /did not exit within/);
   await waitFor(() => d.events.find((e) => e.type === 'connection' && e.state === 'succeeded' && e.time > ev.time), { timeoutMs: 5_000, message: 'the probe never succeeded again' });
   t.diagnostic(`hung broker noticed ${ev.time - stoppedAt} ms after SIGSTOP; stop+start ${restartMs} ms; serving again after ${Math.round(servingMs)} ms`);
 });
