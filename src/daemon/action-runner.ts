@@ -190,7 +190,7 @@ export class ActionRunner {
     const s = this.host.service;
     const pid = this.host.identity()?.pid;
     const process = s.type === 'process' ? { process: pid !== undefined ? { pid } : {} } : {};
-    return programEnv({ service: s.name, event, description, ...process });
+    return programEnv({ service: s.name, event, description, date: new Date(this.host.clock.now()), ...process });
   }
 }
 

@@ -30,13 +30,15 @@ export interface ObserveOptions {
   readonly actionRunning: boolean;
   readonly cwd: string;
   readonly signal: AbortSignal;
+  /** Epoch ms of the cycle: the program's $MONIT_DATE. */
+  readonly now: number;
 }
 
 /** Looks at the service as its type says: the process lookup, or the program run. */
 export async function observe(s: Service, o: ObserveOptions): Promise<Observation> {
   if (s.type === 'process') return observeProcess(s, o);
   if (s.type === 'program' && s.program) {
-    const env = programEnv({ service: s.name, event: 'Status', description: 'Status' });
+    const env = programEnv({ service: s.name, event: 'Status', description: 'Status', date: new Date(o.now) });
     const r = await runCommand(s.program, { env, cwd: o.cwd, defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS, signal: o.signal });
     return { results: [], programStatus: r.exitCode ?? (r.timedOut ? 255 : 127) };
   }

@@ -185,6 +185,7 @@ export class ServiceRunner {
         actionRunning: this.#actions.running !== undefined,
         cwd: this.deps.cwd,
         signal: this.#abort.signal,
+        now: startedAt,
       });
       const found = seen.found;
       if (found && (!this.identity || this.identity.pid !== found.pid || this.identity.startTime !== found.startTime)) {

@@ -51,30 +51,31 @@ async function sleeper(): Promise<ProcessIdentity> {
 }
 
 const ac = new AbortController();
+const now = Date.UTC(2026, 0, 1);
 
 void describe('observe: what a service type looks at each cycle', () => {
   void test('a process service: exist and not-exist rules are judged on the lookup', async () => {
     const d = await dir();
     const pidfile = join(d, 'p.pid');
     const s = await service(`check process p with pidfile ${pidfile}\n  if does not exist then alert\n  if exist then alert\n`, 'p');
-    const missing = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal });
+    const missing = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
     assert.deepEqual(missing.results.map((r) => r.status), ['failed', 'ok']);
     assert.equal(missing.pid, undefined);
     const id = await sleeper();
     writeFileSync(pidfile, `${id.pid}\n`);
-    const found = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal });
+    const found = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
     assert.deepEqual(found.results.map((r) => r.status), ['ok', 'failed']);
     assert.equal(found.pid, id.pid);
     assert.equal(found.found?.startTime, id.startTime);
     // During an action, nothing is judged; the known PID is handed on.
-    const during = await observe(s, { identity: id, actionRunning: true, cwd: d, signal: ac.signal });
+    const during = await observe(s, { identity: id, actionRunning: true, cwd: d, signal: ac.signal, now });
     assert.deepEqual(during, { results: [], pid: id.pid });
   });
 
   void test('a program service: the exit status of its program', async () => {
     const d = await dir();
     const s = await service(`check program prog with path "/bin/sh -c 'exit 3'"\n  if status != 0 then alert\n`, 'prog');
-    const seen = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal });
+    const seen = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
     assert.deepEqual(seen, { results: [], programStatus: 3 });
   });
 });
