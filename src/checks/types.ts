@@ -1,5 +1,7 @@
 // The one contract every check kind shares: given a rule and what the cycle knows, return a result.
 import type { Rule, Service } from '../config/model.js';
+import type { FindResult } from '../process/identity.js';
+import type { Clock } from '../util/clock.js';
 import type { CheckResult } from './result.js';
 
 /** What a check may read: the service, its rule, the process found this cycle, and its own memory. */
@@ -8,6 +10,9 @@ export interface CheckContext {
   readonly rule: Rule;
   /** PID of the identified process this cycle (process services), if running. */
   readonly pid?: number;
+  /** Process services: what this cycle's lookup found; absent when none was made (a start or stop
+   *  is in progress), and then existence is not judged. */
+  readonly process?: FindResult;
   readonly signal: AbortSignal;
   /** Epoch ms at the start of the cycle. */
   readonly now: number;
@@ -15,12 +20,16 @@ export interface CheckContext {
   readonly programStatus?: number;
   /** Per-rule memory kept across cycles (previous pid, checksum, …). */
   readonly memo: Map<string, unknown>;
+  /** Time and timers; the system clock when absent. */
+  readonly clock?: Clock;
 }
 
 /** What a check's between-cycles watch may read. */
 export interface WatchContext {
   readonly service: Service;
   readonly rule: Rule;
+  /** Time and timers; the system clock when absent. */
+  readonly clock?: Clock;
 }
 
 export interface Check {
@@ -37,5 +46,3 @@ export interface Check {
   /** Releases sockets or timers the check keeps between cycles. */
   close?(): void;
 }
-
-export type CheckFactory = (service: Service, rule: Rule) => Check;

@@ -4,7 +4,7 @@ import { Socket, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import type { Condition, MqttOptions, RoundTrip, Rule, Service, TlsOptions } from '../../src/config/model.js';
 import type { CheckContext } from '../../src/checks/types.js';
-import { portCheck } from '../../src/checks/port.js';
+import { portCheck } from '../../src/checks/port/check.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import { generate, parser as createParser } from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';

@@ -3,7 +3,7 @@
 // it to come back, optionally publishing on a second connection. One deadline (the rule's timeout)
 // bounds the whole attempt; when it passes, the step that was running names the failure class.
 import type { QoS } from 'mqtt-packet';
-import type { RoundTrip } from '../../config/model.js';
+import type { RoundTrip } from '../port/syntax.js';
 import type { FailureClass } from '../result.js';
 import { asFailure, ProbeFailure } from './classify.js';
 import { probeClientId, readTlsMaterial, token } from './endpoint.js';

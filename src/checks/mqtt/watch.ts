@@ -4,7 +4,7 @@
 // seen one timeout after it froze instead of at the next cycle. A failure is reported once per
 // episode; then the watch stays quiet and reconnects with backoff until a connection works again.
 import { generate } from 'mqtt-packet';
-import type { RoundTrip } from '../../config/model.js';
+import type { RoundTrip } from '../port/syntax.js';
 import { asFailure, ProbeFailure } from './classify.js';
 import { probeClientId, readTlsMaterial, token } from './endpoint.js';
 import type { Endpoint } from './endpoint.js';

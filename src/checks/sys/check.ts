@@ -1,17 +1,20 @@
 // `$SYS` rules: `sys "$SYS/…" OP N` thresholds on broker statistics, `sys uptime reset` (someone
 // else restarted the broker) and `sys uptime stalled` (its main loop stopped). They read a kept-open
 // subscription shared per broker endpoint (mqtt/sys-feed.ts); each cycle judges the latest values.
-import type { Condition, Service } from '../config/model.js';
-import { DEFAULT_PORT_TIMEOUT_MS } from '../config/model.js';
-import { compare } from './compare.js';
-import { endpointOf } from './mqtt/endpoint.js';
-import type { Endpoint, PortCondition } from './mqtt/endpoint.js';
-import { acquireSysFeed, UPTIME_TOPIC } from './mqtt/sys-feed.js';
-import type { SysFeed } from './mqtt/sys-feed.js';
-import type { CheckResult } from './result.js';
-import type { Check, CheckContext } from './types.js';
+import type { Service } from '../../config/model.js';
+import { DEFAULT_PORT_TIMEOUT_MS } from '../../config/model.js';
+import { compare } from '../compare.js';
+import type { CheckFactory } from '../kind.js';
+import { endpointOf } from '../mqtt/endpoint.js';
+import type { Endpoint } from '../mqtt/endpoint.js';
+import { acquireSysFeed, UPTIME_TOPIC } from '../mqtt/sys-feed.js';
+import type { SysFeed } from '../mqtt/sys-feed.js';
+import type { CheckResult } from '../result.js';
+import type { Check, CheckContext } from '../types.js';
+import type { PortCondition } from '../port/syntax.js';
+import type { SysCondition } from './syntax.js';
 
-type SysCondition = Extract<Condition, { kind: 'sys' }>;
+export const check: CheckFactory<SysCondition> = (cond, service) => sysCheck(cond, service);
 
 /** Where a `$SYS` rule reads: its own host/port, else the service's first `protocol mqtt` test
  *  (with its credentials, and its TLS when the port is the same), else 127.0.0.1:1883. */
