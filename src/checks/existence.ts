@@ -1,5 +1,6 @@
 // Existence, shared by `exist` and `nonexist`: a process service reads the cycle's lookup
-// (CheckContext.process), a file service stats its path. Other services have nothing to exist.
+// (CheckContext.process; none while a start or stop runs, and then no sample), a file service stats
+// its path. Other services have nothing to exist.
 import { stat } from 'node:fs/promises';
 import type { Service } from '../config/model.js';
 import type { CheckResult } from './result.js';
@@ -12,10 +13,10 @@ export function existenceCheck(service: Service, failsWhenThere: boolean): Check
   return undefined;
 }
 
-function ofProcess(ctx: CheckContext, failsWhenThere: boolean): CheckResult {
+function ofProcess(ctx: CheckContext, failsWhenThere: boolean): CheckResult | undefined {
   const found = ctx.process;
   // During a start/stop the process is in flux; existence is judged when the action is done.
-  if (!found) return { ruleId: ctx.rule.id, status: 'init', message: 'process not looked up this cycle' };
+  if (!found) return undefined;
   const status = found.running === failsWhenThere ? 'failed' : 'ok';
   return found.running
     ? { ruleId: ctx.rule.id, status, message: `running, pid ${found.identity.pid}` }

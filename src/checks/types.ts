@@ -33,8 +33,11 @@ export interface WatchContext {
 }
 
 export interface Check {
-  /** Never throws to mean "down": a failure is a result; a throw is a bug. */
-  run(ctx: CheckContext): Promise<CheckResult>;
+  /**
+   * Never throws to mean "down": a failure is a result; a throw is a bug. Undefined means nothing was
+   * observed this cycle, so there is no sample at all (existence while a start or stop runs).
+   */
+  run(ctx: CheckContext): Promise<CheckResult | undefined>;
   /**
    * Optional: watches between cycles (e.g. a persistent MQTT connection pinged several times a
    * second) and calls `report` with a failed result the moment the rule fails, once per failure
@@ -45,4 +48,9 @@ export interface Check {
   watch?(ctx: WatchContext, report: (r: CheckResult) => void, connection?: (up: boolean) => void): void;
   /** Releases sockets or timers the check keeps between cycles. */
   close?(): void;
+}
+
+/** A check that gives a result every cycle it runs: every check but existence. */
+export interface SampledCheck extends Check {
+  run(ctx: CheckContext): Promise<CheckResult>;
 }

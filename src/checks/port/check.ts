@@ -15,13 +15,13 @@ import { mqttProbe } from '../mqtt/probe.js';
 import type { ProbeOutcome } from '../mqtt/probe.js';
 import { MqttWatch } from '../mqtt/watch.js';
 import type { CheckResult } from '../result.js';
-import type { Check, CheckContext } from '../types.js';
+import type { CheckContext, SampledCheck } from '../types.js';
 import type { PortCondition } from './syntax.js';
 
 export const check: CheckFactory<PortCondition> = (cond, service) => portCheck(cond, service);
 
 /** A port test; the protocol decides what "answers" means. */
-export function portCheck(cond: PortCondition, service?: Service): Check {
+export function portCheck(cond: PortCondition, service?: Service): SampledCheck {
   const ep = endpointOf(cond, service);
   const isMqtt = cond.protocol === 'mqtt';
   let watch: MqttWatch | undefined;
@@ -65,7 +65,7 @@ export function portCheck(cond: PortCondition, service?: Service): Check {
           },
         }
       : {}),
-  } satisfies Check;
+  } satisfies SampledCheck;
 }
 
 /** A plain (or TLS) connect within the timeout, classified like the MQTT probe's first step. */

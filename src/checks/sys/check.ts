@@ -10,7 +10,7 @@ import type { Endpoint } from '../mqtt/endpoint.js';
 import { acquireSysFeed, UPTIME_TOPIC } from '../mqtt/sys-feed.js';
 import type { SysFeed } from '../mqtt/sys-feed.js';
 import type { CheckResult } from '../result.js';
-import type { Check, CheckContext } from '../types.js';
+import type { CheckContext, SampledCheck } from '../types.js';
 import type { PortCondition } from '../port/syntax.js';
 import type { SysCondition } from './syntax.js';
 
@@ -29,7 +29,7 @@ export function sysEndpoint(cond: SysCondition, service: Service): { ep: Endpoin
 }
 
 /** The check of one `$SYS` rule. */
-export function sysCheck(cond: SysCondition, service: Service): Check {
+export function sysCheck(cond: SysCondition, service: Service): SampledCheck {
   let feed: SysFeed | undefined;
   const open = (): SysFeed => {
     if (!feed) {
