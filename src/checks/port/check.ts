@@ -29,7 +29,7 @@ export function portCheck(cond: PortCondition, service?: Service): SampledCheck 
     async run(ctx: CheckContext): Promise<CheckResult> {
       let last: ProbeOutcome | undefined;
       for (let i = 0; i <= cond.retry && !ctx.signal.aborted; i++) {
-        last = isMqtt ? await mqttProbe(ep, cond.mqtt?.roundTrip, cond.timeoutMs, ctx.signal) : await tcpProbe(ep, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock);
+        last = isMqtt ? await mqttProbe(ep, cond.mqtt?.roundTrip, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock) : await tcpProbe(ep, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock);
         if (last.ok) break;
       }
       const a = last ?? { ok: false, class: 'internal' as const, message: 'check aborted', metrics: {} };
@@ -56,6 +56,7 @@ export function portCheck(cond: PortCondition, service?: Service): SampledCheck 
               (f) => report({ ruleId: ctx.rule.id, status: 'failed', class: f.class_, message: `${where(ep)}: ${f.message}` }),
               cond.mqtt?.roundTrip,
               connection,
+              ctx.clock ?? systemClock,
             );
             watch.start();
           },

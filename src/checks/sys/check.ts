@@ -2,6 +2,7 @@
 // else restarted the broker) and `sys uptime stalled` (its main loop stopped). They read a kept-open
 // subscription shared per broker endpoint (mqtt/sys-feed.ts); each cycle judges the latest values.
 import type { Service } from '../../config/model.js';
+import type { Clock } from '../../util/clock.js';
 import { DEFAULT_PORT_TIMEOUT_MS } from '../../config/model.js';
 import { compare } from '../compare.js';
 import type { CheckFactory } from '../kind.js';
@@ -31,20 +32,20 @@ export function sysEndpoint(cond: SysCondition, service: Service): { ep: Endpoin
 /** The check of one `$SYS` rule. */
 export function sysCheck(cond: SysCondition, service: Service): SampledCheck {
   let feed: SysFeed | undefined;
-  const open = (): SysFeed => {
+  const open = (clock: Clock | undefined): SysFeed => {
     if (!feed) {
       const { ep, timeoutMs } = sysEndpoint(cond, service);
-      feed = acquireSysFeed(ep, timeoutMs, cond.test.kind === 'threshold' ? cond.test.topic : undefined);
+      feed = acquireSysFeed(ep, timeoutMs, cond.test.kind === 'threshold' ? cond.test.topic : undefined, clock);
     }
     return feed;
   };
   return {
     run(ctx) {
-      return Promise.resolve(judge(cond, open(), ctx));
+      return Promise.resolve(judge(cond, open(ctx.clock), ctx));
     },
     // Subscribes as soon as the service's loop starts, so the first cycle has values to judge.
-    watch() {
-      open();
+    watch(ctx) {
+      open(ctx.clock);
     },
     close() {
       feed?.release();
