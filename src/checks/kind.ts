@@ -60,6 +60,8 @@ export interface KindSyntax<C extends ConditionBase> {
   eventType(cond: C): EventType;
   /** Failures not counted right after a start, until the first ok (a broker needs time to listen). */
   readonly startGrace: boolean;
+  /** A one-shot: each failure is an event ("changed") with no failed state, and never drives restarts. */
+  readonly oneShot?: boolean;
   /** Passwords and tokens inside the condition, masked in every HTTP output. */
   secrets?(cond: C): readonly (string | undefined)[];
   /** The error for this condition in a service type it does not apply to; undefined where it does. */

@@ -61,6 +61,11 @@ export function syntaxOf(c: Condition): KindSyntax<Condition> {
   return KINDS[c.kind].syntax as unknown as KindSyntax<Condition>;
 }
 
+/** False for a kind the state machine decides from its own records (no check to load). */
+export function hasCheck(c: Condition): boolean {
+  return (KINDS[c.kind] as KindEntry<Condition>).load !== undefined;
+}
+
 /** Every kind's syntax, for the parser's lookup of claimed words and for docs. */
 export const SYNTAXES: readonly KindSyntax<Condition>[] = Object.values(KINDS).map((e) => e.syntax as unknown as KindSyntax<Condition>);
 

@@ -190,4 +190,4 @@ function idValue(text: string): string | number {
   return /^\d+$/.test(text) ? Number(text) : text;
 }
 
-export { acceptOperator, IgnoredRule };
+export { acceptOperator };

@@ -1,6 +1,6 @@
-// How each condition behaves in the state machine: the monit event it reports and whether start
-// grace applies (both said by its check kind), and which rules are sampled or drive restarts.
-import { syntaxOf } from '../checks/registry.js';
+// How each condition behaves in the state machine, as its check kind says: the monit event it
+// reports, whether start grace applies, whether it is sampled or a one-shot, whether it drives restarts.
+import { hasCheck, syntaxOf } from '../checks/registry.js';
 import type { Condition, EventType, Rule } from '../config/model.js';
 
 /** monit's event name of a condition, as its kind says. */
@@ -13,13 +13,15 @@ export function hasStartGrace(c: Condition): boolean {
   return syntaxOf(c).startGrace;
 }
 
-/** Rules that are evaluated from check results (not from the machine's own restart record). */
+/** Rules that are evaluated from check results; a kind without a check is the machine's own
+ *  (`N restarts within M cycles`, from its restart record). */
 export function isSampled(rule: Rule): boolean {
-  return rule.condition.kind !== 'restarts';
+  return hasCheck(rule.condition);
 }
 
-/** Rules whose failure drives restarts; only these decide whether the broker is "healthy" for the backoff. */
+/** Rules whose failure drives restarts; only these decide whether the broker is "healthy" for the
+ *  backoff. A one-shot (`changed`) has no failed state to recover from, so it never counts. */
 export function triggersRestart(rule: Rule): boolean {
   const k = rule.action.kind;
-  return rule.condition.kind !== 'changed' && (k === 'restart' || k === 'start');
+  return !syntaxOf(rule.condition).oneShot && (k === 'restart' || k === 'start');
 }

@@ -37,6 +37,7 @@ export const changedSyntax: KindSyntax<ChangedCondition> = {
   print: (c) => `changed ${c.what}`,
   eventType: (c) => c.what,
   startGrace: false,
+  oneShot: true,
   misplaced: (c, type: ServiceType) =>
     (c.what === 'pid' || c.what === 'ppid') && type !== 'process' ? `'changed pid' tests apply to 'check process' only` : undefined,
   docs: {
