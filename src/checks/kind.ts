@@ -3,7 +3,7 @@
 // this, `checks/<kind>/check.ts` for the runtime) and is named by one line in registry.ts.
 import type { Cursor } from '../config/cursor.js';
 import { ParseAbort } from '../config/cursor.js';
-import type { EventType, Service, ServiceType } from '../config/model.js';
+import type { Command, EventType, Service, ServiceType } from '../config/model.js';
 import type { Check } from './types.js';
 
 /** What every condition of the model has: the tag of its kind. */
@@ -40,6 +40,8 @@ export interface Spelling {
   duration(ms: number): string;
   /** Bytes in the largest exact unit: `512 MB`. */
   size(bytes: number): string;
+  /** A program as a quoted command string with its `as uid`, `with timeout`. */
+  command(cmd: Command): string;
   /** A password: itself, or the mask when secrets are hidden. */
   secret(s: string): string;
   /** True for words the lexer treats specially wherever they stand (noise words, `include`). */

@@ -2,6 +2,7 @@
 // machine, HTTP, alerts) reads this and nothing else. All durations are milliseconds, all sizes
 // bytes, so no consumer ever converts units.
 import type { Condition } from '../checks/registry.js';
+import type { ServiceType } from './service-types.js';
 
 /** Where a construct came from, for messages that name `file:line:col`. */
 export interface SourcePos {
@@ -132,7 +133,8 @@ export type Schedule =
   | { readonly kind: 'cycles'; readonly every: number }
   | { readonly kind: 'cron'; readonly expression: string; readonly negate: boolean };
 
-export type ServiceType = 'process' | 'host' | 'file' | 'program';
+/** The word after `check`: one per service type of the registry (service-types.ts). */
+export type { ServiceType } from './service-types.js';
 
 export interface AlertFilter {
   /** `on { … }`: only these; `not on { … }`: all but these. */

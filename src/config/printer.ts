@@ -50,6 +50,7 @@ import type {
 } from './model.js';
 import { DEFAULT_BACKOFF } from './model.js';
 import { SERVICE_KEYWORDS } from './parse-service.js';
+import { serviceTypeOf } from './service-types.js';
 
 export interface PrintOptions {
   /** Print `********` instead of passwords (httpd, mail servers, MQTT tests and alert targets). */
@@ -219,6 +220,7 @@ class Printer {
       number: plainNumber,
       duration,
       size,
+      command,
       secret: (s) => this.secret(s),
       isLexerWord: (s) => LEXER_WORDS.has(s),
     };
@@ -311,7 +313,7 @@ class Printer {
   }
 
   service(s: Service): string[] {
-    const out = [`check ${s.type} ${word(s.name)} ${header(s)}`];
+    const out = [`check ${s.type} ${word(s.name)} ${serviceTypeOf(s.type).printHeader(s, this.#spelling)}`];
     if (s.start) out.push(`  start program = ${command(s.start)}`);
     if (s.stop) out.push(`  stop program = ${command(s.stop)}`);
     if (s.restart) out.push(`  restart program = ${command(s.restart)}`);
@@ -337,19 +339,6 @@ class Printer {
 
   private condition(c: Condition): string {
     return syntaxOf(c).print(c, this.#spelling);
-  }
-}
-
-function header(s: Service): string {
-  switch (s.type) {
-    case 'process':
-      return s.pidfile !== undefined ? `with pidfile ${word(s.pidfile)}` : `matching ${quote(s.matching ?? '')}`;
-    case 'host':
-      return `with address ${word(s.address ?? '')}`;
-    case 'file':
-      return `with path ${word(s.path ?? '')}`;
-    case 'program':
-      return `with path ${command(s.program ?? { argv: [] })}`;
   }
 }
 

@@ -64,3 +64,13 @@ void test('every kind with a check loads one', async () => {
     assert.equal(typeof mod.check, 'function', key);
   }
 });
+
+void test("every service type's docs rows are in README.md's table of services", async () => {
+  const { SERVICE_TYPES } = await import('../../src/config/service-types.js');
+  const lines = new Set((await readFile(README, 'utf8')).split('\n'));
+  for (const [key, t] of Object.entries(SERVICE_TYPES)) {
+    assert.equal(t.type, key);
+    assert.ok(t.docs.length > 0, key);
+    for (const row of t.docs) assert.ok(lines.has(row), `${key}: ${row}`);
+  }
+});
