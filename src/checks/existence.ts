@@ -29,7 +29,6 @@ async function ofFile(ctx: CheckContext, failsWhenThere: boolean): Promise<Check
     () => true,
     () => false,
   );
-  const id = ctx.rule.id;
-  if (!exists) return failsWhenThere ? { ruleId: id, status: 'ok', message: `${path} does not exist` } : { ruleId: id, status: 'failed', class: 'file', message: `${path} does not exist` };
-  return failsWhenThere ? { ruleId: id, status: 'failed', class: 'file', message: `${path} exists` } : { ruleId: id, status: 'ok', message: `${path} exists` };
+  const message = exists ? `${path} exists` : `${path} does not exist`;
+  return exists === failsWhenThere ? { ruleId: ctx.rule.id, status: 'failed', class: 'file', message } : { ruleId: ctx.rule.id, status: 'ok', message };
 }

@@ -36,7 +36,9 @@ export const checksumSyntax: KindSyntax<ChecksumCondition> = {
       const told = HASH_BY_LENGTH[expect.length];
       if (!algorithm && !told) c.fail(tok, `unknown checksum type "${text}": not MD5 (32 hex digits), SHA1 (40) or SHA256 (64)`);
       algorithm = algorithm ?? told;
-      if (algorithm && expect.length !== HASH_DIGITS[algorithm]) c.fail(tok, `invalid ${algorithm.toUpperCase()} checksum "${text}": expected ${HASH_DIGITS[algorithm]} hex digits`);
+      if (algorithm && expect.length !== HASH_DIGITS[algorithm]) {
+        c.fail(tok, `invalid ${algorithm.toUpperCase()} checksum "${text}": expected ${HASH_DIGITS[algorithm]} hex digits`);
+      }
     }
     if (algorithm === 'sha256') {
       c.warn((hashTok ?? checksumTok).pos, 'SHA256 checksums are not evaluated by brokerwatch (MD5 and SHA1 are); this rule is ignored');
@@ -51,7 +53,8 @@ export const checksumSyntax: KindSyntax<ChecksumCondition> = {
     syntax: '`failed [md5\\|sha1] checksum [expect X]`',
     services: 'file',
     meaning:
-      'the sum is not X, or without X changed since the last cycle (as in monit, an expected sum of 32 hex digits is MD5 and of 40 SHA1; case and `:` do not matter)',
+      'the sum is not X, or without X changed since the last cycle ' +
+      '(as in monit, an expected sum of 32 hex digits is MD5 and of 40 SHA1; case and `:` do not matter)',
     example: '`if failed checksum then alert`',
   },
 };

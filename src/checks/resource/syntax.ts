@@ -5,7 +5,7 @@ import type { Cursor } from '../../config/cursor.js';
 import type { Operator } from '../../config/model.js';
 import { isSizeUnit, operatorOrEqual, parseSize } from '../../config/units.js';
 import type { KindSyntax } from '../kind.js';
-import { processOnly } from '../service-types.js';
+import { processOnly } from '../misplaced.js';
 
 export type ResourceKind = 'cpu' | 'cpuuser' | 'cpusystem' | 'totalcpu' | 'memory' | 'totalmemory' | 'children' | 'threads';
 

@@ -2,7 +2,7 @@
 import type { Operator } from '../../config/model.js';
 import { operatorOrEqual, parseDuration } from '../../config/units.js';
 import type { KindSyntax } from '../kind.js';
-import { processOnly } from '../service-types.js';
+import { processOnly } from '../misplaced.js';
 
 export interface UptimeCondition {
   readonly kind: 'uptime';

@@ -1,4 +1,4 @@
-// Which service types a condition applies to, as the errors that name the others.
+// Errors for a test written in a service type it does not apply to, shared by the process tests.
 import type { ServiceType } from '../config/model.js';
 
 /** For tests of a running process: `'NAME' tests apply to 'check process' only` elsewhere. */
