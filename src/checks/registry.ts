@@ -1,35 +1,91 @@
-// The registry: one entry per condition kind, and nothing else decides which check runs.
-// Existence (nonexist/exist) of a process is decided by the runner's identity lookup each cycle,
-// and `N restarts within M cycles` by the state machine, so neither has a check here.
-import type { Condition, Rule, Service } from '../config/model.js';
-import { fileCheck } from './file.js';
-import { portCheck } from './port.js';
-import { changedCheck, resourceCheck, uptimeCheck } from './process.js';
-import { statusCheck } from './program.js';
-import { sysCheck } from './sys.js';
+// The registry: one line per condition kind, and nothing else decides how a condition is read,
+// printed, reported or checked. The syntax is referenced statically (the rules front end needs it);
+// the check is loaded only by the daemon (`loadChecks`), so `brokerwatch -t` never loads mqtt.js.
+import type { Config, Rule, Service } from '../config/model.js';
+import { changedSyntax } from './changed/syntax.js';
+import { checksumSyntax } from './checksum/syntax.js';
+import { existSyntax } from './exist/syntax.js';
+import { gidSyntax } from './gid/syntax.js';
+import type { CheckFactory, CheckModule, ConditionBase, KindSyntax } from './kind.js';
+import { nonexistSyntax } from './nonexist/syntax.js';
+import { permissionSyntax } from './permission/syntax.js';
+import { portSyntax } from './port/syntax.js';
+import { resourceSyntax } from './resource/syntax.js';
+import { restartsSyntax } from './restarts/syntax.js';
+import { sizeSyntax } from './size/syntax.js';
+import { statusSyntax } from './status/syntax.js';
+import { sysSyntax } from './sys/syntax.js';
+import { timestampSyntax } from './timestamp/syntax.js';
 import type { Check } from './types.js';
+import { uidSyntax } from './uid/syntax.js';
+import { uptimeSyntax } from './uptime/syntax.js';
 
-type Factory = (cond: Condition, service: Service) => Check | undefined;
+/** One kind: its syntax, and how to load its check (none: the state machine decides it). */
+export interface KindEntry<C extends ConditionBase> {
+  readonly syntax: KindSyntax<C>;
+  readonly load?: () => Promise<CheckModule<C>>;
+}
 
-const REGISTRY: { readonly [K in Condition['kind']]: Factory } = {
-  nonexist: (c, s) => (s.type === 'file' ? fileCheck(c) : undefined),
-  exist: (c, s) => (s.type === 'file' ? fileCheck(c) : undefined),
-  port: (c, s) => (c.kind === 'port' ? portCheck(c, s) : undefined),
-  resource: (c) => (c.kind === 'resource' ? resourceCheck(c) : undefined),
-  uptime: (c) => (c.kind === 'uptime' ? uptimeCheck(c) : undefined),
-  changed: (c, s) => (c.kind !== 'changed' ? undefined : s.type === 'file' ? fileCheck(c) : s.type === 'program' ? statusCheck(c) : changedCheck(c)),
-  restarts: () => undefined,
-  status: (c) => (c.kind === 'status' ? statusCheck(c) : undefined),
-  timestamp: (c) => fileCheck(c),
-  size: (c) => fileCheck(c),
-  checksum: (c) => fileCheck(c),
-  permission: (c) => fileCheck(c),
-  uid: (c) => fileCheck(c),
-  gid: (c) => fileCheck(c),
-  sys: (c, s) => (c.kind === 'sys' ? sysCheck(c, s) : undefined),
-};
+function kind<C extends ConditionBase>(syntax: KindSyntax<C>, load?: () => Promise<CheckModule<C>>): KindEntry<C> {
+  return { syntax, ...(load ? { load } : {}) };
+}
 
-/** The check for one rule, or undefined when the runner or the state machine decides it. */
+/** Every condition kind, keyed by its model tag, in the order `brokerwatch -t` lists them. */
+export const KINDS = {
+  nonexist: kind(nonexistSyntax, () => import('./nonexist/check.js')),
+  exist: kind(existSyntax, () => import('./exist/check.js')),
+  port: kind(portSyntax, () => import('./port/check.js')),
+  resource: kind(resourceSyntax, () => import('./resource/check.js')),
+  uptime: kind(uptimeSyntax, () => import('./uptime/check.js')),
+  changed: kind(changedSyntax, () => import('./changed/check.js')),
+  restarts: kind(restartsSyntax),
+  status: kind(statusSyntax, () => import('./status/check.js')),
+  timestamp: kind(timestampSyntax, () => import('./timestamp/check.js')),
+  size: kind(sizeSyntax, () => import('./size/check.js')),
+  checksum: kind(checksumSyntax, () => import('./checksum/check.js')),
+  permission: kind(permissionSyntax, () => import('./permission/check.js')),
+  uid: kind(uidSyntax, () => import('./uid/check.js')),
+  gid: kind(gidSyntax, () => import('./gid/check.js')),
+  sys: kind(sysSyntax, () => import('./sys/check.js')),
+} as const;
+
+type Kinds = typeof KINDS;
+export type ConditionKind = keyof Kinds;
+
+/** The model of an `if` condition: the union of every kind's own type. */
+export type Condition = { [K in ConditionKind]: Kinds[K] extends KindEntry<infer C> ? C : never }[ConditionKind];
+
+/** The syntax of a condition's kind. Each entry reads only conditions of its own tag, which the
+ *  key guarantees (a test checks every key against its syntax's `kind`). */
+export function syntaxOf(c: Condition): KindSyntax<Condition> {
+  return KINDS[c.kind].syntax as unknown as KindSyntax<Condition>;
+}
+
+/** False for a kind the state machine decides from its own records (no check to load). */
+export function hasCheck(c: Condition): boolean {
+  return (KINDS[c.kind] as KindEntry<Condition>).load !== undefined;
+}
+
+/** Every kind's syntax, for the parser's lookup of claimed words and for docs. */
+export const SYNTAXES: readonly KindSyntax<Condition>[] = Object.values(KINDS).map((e) => e.syntax as unknown as KindSyntax<Condition>);
+
+const loaded = new Map<ConditionKind, CheckFactory<Condition>>();
+
+/** Loads the checks of every kind CONFIG uses; the daemon awaits it at start and at each reload. */
+export async function loadChecks(config: Pick<Config, 'services'>): Promise<void> {
+  const used = new Set(config.services.flatMap((s) => s.rules.map((r) => r.condition.kind)));
+  await Promise.all(
+    [...used].map(async (k) => {
+      const load = (KINDS[k] as KindEntry<Condition>).load;
+      if (!loaded.has(k) && load) loaded.set(k, (await load()).check);
+    }),
+  );
+}
+
+/** The check for one rule, or undefined when the state machine decides it (or nothing can be observed). */
 export function createCheck(service: Service, rule: Rule): Check | undefined {
-  return REGISTRY[rule.condition.kind](rule.condition, service);
+  const k = rule.condition.kind;
+  const factory = loaded.get(k);
+  if (!factory && (KINDS[k] as KindEntry<Condition>).load) throw new Error(`the '${k}' check is not loaded: await loadChecks(config) first`);
+  return factory?.(rule.condition, service);
 }

@@ -1,5 +1,6 @@
 // The one contract every check kind shares: given a rule and what the cycle knows, return a result.
 import type { Rule, Service } from '../config/model.js';
+import type { FindResult } from '../process/identity.js';
 import type { Clock } from '../util/clock.js';
 import type { CheckResult } from './result.js';
 
@@ -9,6 +10,9 @@ export interface CheckContext {
   readonly rule: Rule;
   /** PID of the identified process this cycle (process services), if running. */
   readonly pid?: number;
+  /** Process services: what this cycle's lookup found; absent when none was made (a start or stop
+   *  is in progress), and then existence is not judged. */
+  readonly process?: FindResult;
   readonly signal: AbortSignal;
   /** Epoch ms at the start of the cycle. */
   readonly now: number;
@@ -16,7 +20,7 @@ export interface CheckContext {
   readonly programStatus?: number;
   /** Per-rule memory kept across cycles (previous pid, checksum, …). */
   readonly memo: Map<string, unknown>;
-  /** The daemon's clock (the system clock when absent). */
+  /** Time and timers; the system clock when absent. */
   readonly clock?: Clock;
 }
 
@@ -24,13 +28,16 @@ export interface CheckContext {
 export interface WatchContext {
   readonly service: Service;
   readonly rule: Rule;
-  /** The daemon's clock (the system clock when absent). */
+  /** Time and timers; the system clock when absent. */
   readonly clock?: Clock;
 }
 
 export interface Check {
-  /** Never throws to mean "down": a failure is a result; a throw is a bug. */
-  run(ctx: CheckContext): Promise<CheckResult>;
+  /**
+   * Never throws to mean "down": a failure is a result; a throw is a bug. Undefined means nothing was
+   * observed this cycle, so there is no sample at all (existence while a start or stop runs).
+   */
+  run(ctx: CheckContext): Promise<CheckResult | undefined>;
   /**
    * Optional: watches between cycles (e.g. a persistent MQTT connection pinged several times a
    * second) and calls `report` with a failed result the moment the rule fails, once per failure
@@ -43,4 +50,7 @@ export interface Check {
   close?(): void;
 }
 
-export type CheckFactory = (service: Service, rule: Rule) => Check;
+/** A check that gives a result every cycle it runs: every check but existence. */
+export interface SampledCheck extends Check {
+  run(ctx: CheckContext): Promise<CheckResult>;
+}

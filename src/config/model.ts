@@ -1,6 +1,8 @@
 // The typed, readonly model of a rules file. Everything downstream (scheduler, checks, state
 // machine, HTTP, alerts) reads this and nothing else. All durations are milliseconds, all sizes
 // bytes, so no consumer ever converts units.
+import type { Condition } from '../checks/registry.js';
+import type { ServiceType } from './service-types.js';
 
 /** Where a construct came from, for messages that name `file:line:col`. */
 export interface SourcePos {
@@ -73,8 +75,6 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type ResourceKind = 'cpu' | 'cpuuser' | 'cpusystem' | 'totalcpu' | 'memory' | 'totalmemory' | 'children' | 'threads';
-
 /** TLS settings for a probe or an alert channel. Verification is on unless turned off. */
 export interface TlsOptions {
   readonly enabled: boolean;
@@ -85,71 +85,10 @@ export interface TlsOptions {
   readonly serverName?: string;
 }
 
-/** The extension: connect, subscribe to a private topic, publish a unique payload, receive it. */
-export interface RoundTrip {
-  readonly qos: 0 | 1 | 2;
-  /** Topic prefix; a unique suffix is added per probe. */
-  readonly topic: string;
-  /** Publish and subscribe on two connections, proving delivery between sessions. */
-  readonly separateConnections: boolean;
-}
-
-export interface MqttOptions {
-  readonly username?: string;
-  readonly password?: string;
-  readonly version: 3 | 4 | 5;
-  readonly clientIdPrefix: string;
-  readonly roundTrip?: RoundTrip;
-}
-
-export type Condition =
-  | { readonly kind: 'nonexist' }
-  | { readonly kind: 'exist' }
-  | {
-      readonly kind: 'port';
-      readonly host: string;
-      readonly port: number;
-      readonly transport: 'tcp' | 'udp';
-      readonly ipVersion?: 4 | 6;
-      readonly tls?: TlsOptions;
-      /** Protocol name as written; only `mqtt` (and plain tcp) is spoken, others connect only. */
-      readonly protocol?: string;
-      readonly mqtt?: MqttOptions;
-      readonly timeoutMs: number;
-      readonly retry: number;
-      readonly responseTime?: { readonly op: Operator; readonly ms: number };
-    }
-  | {
-      readonly kind: 'resource';
-      readonly resource: ResourceKind;
-      readonly op: Operator;
-      readonly value: number;
-      /** `%` for cpu and memory shares, `bytes` for memory sizes, `count` for children/threads. */
-      readonly unit: '%' | 'bytes' | 'count';
-    }
-  | { readonly kind: 'uptime'; readonly op: Operator; readonly ms: number }
-  | { readonly kind: 'changed'; readonly what: 'pid' | 'ppid' | 'checksum' | 'timestamp' | 'size' | 'status' }
-  | { readonly kind: 'restarts'; readonly count: number; readonly cycles: number }
-  | { readonly kind: 'status'; readonly op: Operator; readonly value: number }
-  | { readonly kind: 'timestamp'; readonly op: Operator; readonly ms: number }
-  | { readonly kind: 'size'; readonly op: Operator; readonly bytes: number }
-  | { readonly kind: 'checksum'; readonly algorithm?: 'md5' | 'sha1'; readonly expect?: string }
-  | { readonly kind: 'permission'; readonly mode: number }
-  | { readonly kind: 'uid'; readonly user: string }
-  | { readonly kind: 'gid'; readonly group: string }
-  | {
-      readonly kind: 'sys';
-      /** A numeric `$SYS` topic with a threshold, or one of the two uptime watches. */
-      readonly test:
-        | { readonly kind: 'threshold'; readonly topic: string; readonly op: Operator; readonly value: number }
-        | { readonly kind: 'uptime-reset' }
-        | { readonly kind: 'uptime-stalled' };
-      /** Broker endpoint; defaults to the service's first `protocol mqtt` test. */
-      readonly host?: string;
-      readonly port?: number;
-    };
-
-export type ConditionKind = Condition['kind'];
+/** The condition of an `if`: the union of every check kind's own type (checks/registry.ts). */
+export type { Condition, ConditionKind } from '../checks/registry.js';
+export type { MqttOptions, RoundTrip } from '../checks/port/syntax.js';
+export type { ResourceKind } from '../checks/resource/syntax.js';
 
 /** One `if … then …` statement. */
 export interface Rule {
@@ -194,7 +133,8 @@ export type Schedule =
   | { readonly kind: 'cycles'; readonly every: number }
   | { readonly kind: 'cron'; readonly expression: string; readonly negate: boolean };
 
-export type ServiceType = 'process' | 'host' | 'file' | 'program';
+/** The word after `check`: one per service type of the registry (service-types.ts). */
+export type { ServiceType } from './service-types.js';
 
 export interface AlertFilter {
   /** `on { … }`: only these; `not on { … }`: all but these. */

@@ -8,6 +8,7 @@ import type { AlertRecipient, Backoff, Command, Rule, Schedule, Service, Service
 import { DEFAULT_BACKOFF } from './model.js';
 import { acceptBracketedAddress, parseAlertRecipient } from './parse-alert.js';
 import { parseCommand, parseIf } from './parse-rule.js';
+import { SERVICE_TYPES } from './service-types.js';
 import { parseDuration } from './units.js';
 
 /** Words that start a statement inside a check block (used to resynchronise after an error). */
@@ -78,7 +79,8 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     c.skipUntil((t) => t.lineStart && t.type === 'word' && (t.lower === 'check' || t.lower === 'set'));
     return { ignored: name };
   }
-  const type = c.expectWord("a service type after check (process, host, file, program)", 'process', 'host', 'file', 'program').lower as ServiceType;
+  const types = Object.keys(SERVICE_TYPES);
+  const type = c.expectWord(`a service type after check (${types.join(', ')})`, ...types).lower as ServiceType;
   const nameTok = c.expectValue(`a service name after 'check ${type}'`);
   const d: Draft = {
     name: nameTok.text,
@@ -96,7 +98,7 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     backoff: DEFAULT_BACKOFF,
   };
   try {
-    parseHeader(c, d, nameTok);
+    SERVICE_TYPES[type].parseHeader(c, d, nameTok);
   } catch (e) {
     // A broken header still lets the body be read, so its errors are reported too.
     if (!(e instanceof ParseAbort)) throw e;
@@ -116,40 +118,6 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     }
   }
   return finish(d);
-}
-
-function parseHeader(c: Cursor, d: Draft, nameTok: Token): void {
-  switch (d.type) {
-    case 'process': {
-      const how = c.expectWord(`'pidfile PATH' or 'matching "REGEX"' after 'check process ${nameTok.text}'`, 'pidfile', 'matching', 'match', 'path');
-      const v = c.expectValue(how.lower === 'pidfile' ? 'a pidfile path' : 'a pattern');
-      if (how.lower === 'pidfile') d.pidfile = v.text;
-      else if (how.lower === 'path') {
-        c.warn(how.pos, `'check process … path' is not supported; the process is found by 'matching "^${v.text}"' instead`);
-        d.matching = `^${escapeRegex(v.text)}`;
-      } else {
-        try {
-          new RegExp(v.text);
-        } catch (err) {
-          c.fail(v, `invalid regular expression "${v.text}": ${(err as Error).message}`);
-        }
-        d.matching = v.text;
-      }
-      return;
-    }
-    case 'host':
-      c.expectWord(`'address HOST' after 'check host ${nameTok.text}'`, 'address');
-      d.address = c.expectValue('a host name or address').text;
-      return;
-    case 'file':
-      c.expectWord(`'path PATH' after 'check file ${nameTok.text}'`, 'path');
-      d.path = c.expectValue('a file path').text;
-      return;
-    case 'program':
-      c.expectWord(`'path "COMMAND"' after 'check program ${nameTok.text}'`, 'path');
-      d.program = parseCommand(c, 'a command');
-      return;
-  }
 }
 
 function parseStatement(c: Cursor, d: Draft): void {
@@ -301,6 +269,3 @@ function finish(d: Draft): ParsedService {
   return { service, dependsPos: d.dependsPos };
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -27,6 +27,8 @@
 //   hold verbatim (non-ASCII, non-canonical IPv6), or an empty host with a non-default port;
 // - an `allow` user starting with `@` or without a password, or whose `user:password` reads as an
 //   IP address.
+import type { Spelling } from '../checks/kind.js';
+import { syntaxOf } from '../checks/registry.js';
 import { NOISE_WORDS } from './lexer.js';
 import type {
   Action,
@@ -42,14 +44,13 @@ import type {
   MailFormat,
   MailServer,
   MailServerTls,
-  MqttOptions,
   Rate,
-  ResourceKind,
   Rule,
   Service,
 } from './model.js';
 import { DEFAULT_BACKOFF } from './model.js';
 import { SERVICE_KEYWORDS } from './parse-service.js';
+import { serviceTypeOf } from './service-types.js';
 
 export interface PrintOptions {
   /** Print `********` instead of passwords (httpd, mail servers, MQTT tests and alert targets). */
@@ -182,17 +183,6 @@ function command(cmd: Command): string {
   return s;
 }
 
-const RESOURCE_WORDS: Record<ResourceKind, string> = {
-  cpu: 'cpu',
-  cpuuser: 'cpu user',
-  cpusystem: 'cpu system',
-  totalcpu: 'totalcpu',
-  memory: 'memory',
-  totalmemory: 'totalmemory',
-  children: 'children',
-  threads: 'threads',
-};
-
 function rate(r: Rate): string {
   if (r.count === r.cycles) return r.count === 1 ? '' : ` for ${cycles(r.count)}`;
   return ` ${r.count} times within ${cycles(r.cycles)}`;
@@ -220,7 +210,21 @@ function encodeTopic(topic: string): string {
 
 /** Prints with a fixed choice about secrets; one method per part of the model. */
 class Printer {
-  constructor(private readonly mask: boolean) {}
+  /** What each check kind's print piece spells values with. */
+  readonly #spelling: Spelling;
+
+  constructor(private readonly mask: boolean) {
+    this.#spelling = {
+      word,
+      quote,
+      number: plainNumber,
+      duration,
+      size,
+      command,
+      secret: (s) => this.secret(s),
+      isLexerWord: (s) => LEXER_WORDS.has(s),
+    };
+  }
 
   private secret(s: string): string {
     return this.mask ? MASK : word(s);
@@ -309,7 +313,7 @@ class Printer {
   }
 
   service(s: Service): string[] {
-    const out = [`check ${s.type} ${word(s.name)} ${header(s)}`];
+    const out = [`check ${s.type} ${word(s.name)} ${serviceTypeOf(s.type).printHeader(s, this.#spelling)}`];
     if (s.start) out.push(`  start program = ${command(s.start)}`);
     if (s.stop) out.push(`  stop program = ${command(s.stop)}`);
     if (s.restart) out.push(`  restart program = ${command(s.restart)}`);
@@ -334,98 +338,7 @@ class Printer {
   }
 
   private condition(c: Condition): string {
-    switch (c.kind) {
-      case 'nonexist':
-        return 'does not exist';
-      case 'exist':
-        return 'exist';
-      case 'port':
-        return this.portTest(c);
-      case 'resource': {
-        const v = c.unit === '%' ? `${plainNumber(c.value)}%` : c.unit === 'bytes' ? size(c.value) : plainNumber(c.value);
-        return `${RESOURCE_WORDS[c.resource]} ${c.op} ${v}`;
-      }
-      case 'uptime':
-        return `uptime ${c.op} ${duration(c.ms)}`;
-      case 'changed':
-        return `changed ${c.what}`;
-      case 'restarts':
-        return `${c.count} ${c.count === 1 ? 'restart' : 'restarts'} within ${cycles(c.cycles)}`;
-      case 'status':
-        return `status ${c.op} ${plainNumber(c.value)}`;
-      case 'timestamp':
-        return `timestamp ${c.op} ${duration(c.ms)}`;
-      case 'size':
-        return `size ${c.op} ${size(c.bytes)}`;
-      case 'checksum':
-        return `failed checksum${c.algorithm ? ` ${c.algorithm}` : ''}${c.expect ? ` expect ${word(c.expect)}` : ''}`;
-      case 'permission':
-        return `failed permission ${c.mode.toString(8).padStart(3, '0')}`;
-      case 'uid':
-        return `failed uid ${word(c.user)}`;
-      case 'gid':
-        return `failed gid ${word(c.group)}`;
-      case 'sys': {
-        const t = c.test;
-        let s = t.kind === 'threshold' ? `sys ${quote(t.topic)} ${t.op} ${plainNumber(t.value)}` : `sys uptime ${t.kind === 'uptime-reset' ? 'reset' : 'stalled'}`;
-        if (c.host) s += ` host ${word(c.host)}`;
-        if (c.port !== undefined) s += ` port ${c.port}`;
-        return s;
-      }
-    }
-  }
-
-  private portTest(c: Extract<Condition, { kind: 'port' }>): string {
-    const p = ['failed host', word(c.host), 'port', String(c.port)];
-    if (c.transport === 'udp') p.push('type udp');
-    if (c.ipVersion) p.push(`ipv${c.ipVersion}`);
-    if (c.tls) {
-      const t = c.tls;
-      p.push('ssl');
-      if (!t.verify) p.push('verify disable');
-      if (t.caFile !== undefined) p.push('cafile', word(t.caFile));
-      if (t.certFile !== undefined) p.push('certfile', word(t.certFile));
-      if (t.keyFile !== undefined) p.push('keyfile', word(t.keyFile));
-      if (t.serverName !== undefined) p.push('servername', word(t.serverName));
-    }
-    if (c.protocol !== undefined) {
-      // A protocol written as a word is lower-cased by the parser; anything else keeps its quotes.
-      const bare = /^[a-z][a-z0-9_.+-]*$/.test(c.protocol) && !LEXER_WORDS.has(c.protocol);
-      p.push('protocol', bare ? c.protocol : quote(c.protocol));
-      if (c.protocol === 'mqtt' && c.mqtt) p.push(...this.mqttOptions(c.mqtt));
-    }
-    p.push('with timeout', duration(c.timeoutMs));
-    if (c.retry) p.push('retry', String(c.retry));
-    if (c.responseTime) p.push('responsetime', c.responseTime.op, duration(c.responseTime.ms));
-    return p.join(' ');
-  }
-
-  private mqttOptions(m: MqttOptions): string[] {
-    const p: string[] = [];
-    if (m.version !== 4) p.push('version', m.version === 3 ? '3.1' : plainNumber(m.version));
-    if (m.clientIdPrefix !== 'brokerwatch') p.push('clientid', word(m.clientIdPrefix));
-    if (m.username !== undefined) p.push('username', word(m.username));
-    if (m.password !== undefined) p.push('password', this.secret(m.password));
-    if (m.roundTrip) {
-      const r = m.roundTrip;
-      p.push('roundtrip qos', String(r.qos));
-      if (r.topic !== 'brokerwatch/probe') p.push('topic', quote(r.topic));
-      if (r.separateConnections) p.push('separate connections');
-    }
-    return p;
-  }
-}
-
-function header(s: Service): string {
-  switch (s.type) {
-    case 'process':
-      return s.pidfile !== undefined ? `with pidfile ${word(s.pidfile)}` : `matching ${quote(s.matching ?? '')}`;
-    case 'host':
-      return `with address ${word(s.address ?? '')}`;
-    case 'file':
-      return `with path ${word(s.path ?? '')}`;
-    case 'program':
-      return `with path ${command(s.program ?? { argv: [] })}`;
+    return syntaxOf(c).print(c, this.#spelling);
   }
 }
 

@@ -1,5 +1,6 @@
 // Checks that need the whole file: unique names, known dependencies, no dependency loops, and
 // rules that cannot do what they say (a restart with nothing to run).
+import { syntaxOf } from '../checks/registry.js';
 import type { Cursor } from './cursor.js';
 import type { Service } from './model.js';
 import type { ParsedService } from './parse-service.js';
@@ -40,24 +41,13 @@ function checkActions(p: ParsedService, c: Cursor): void {
     if (!canStart && (kinds.includes('restart') || kinds.includes('start')) && !r.implicit && s.type !== 'process') {
       c.warn(r.pos, `'${s.name}' has no start program: this rule can alert but not ${r.action.kind}`);
     }
-    if (r.condition.kind === 'nonexist' && s.type !== 'process' && s.type !== 'file') {
-      c.error(r.pos, `'if not exist' applies to process and file checks, not to 'check ${s.type}'`);
-    }
-    if ((r.condition.kind === 'resource' || r.condition.kind === 'uptime' || (r.condition.kind === 'changed' && (r.condition.what === 'pid' || r.condition.what === 'ppid'))) && s.type !== 'process') {
-      c.error(r.pos, `'${describeCondition(r.condition.kind)}' tests apply to 'check process' only`);
-    }
-    if (r.condition.kind === 'status' && s.type !== 'program') {
-      c.error(r.pos, `'status' tests apply to 'check program' only`);
-    }
+    const misplaced = syntaxOf(r.condition).misplaced?.(r.condition, s.type);
+    if (misplaced) c.error(r.pos, misplaced);
   }
   if (s.type === 'process' && !canStart) {
     const needs = s.rules.find((r) => !r.implicit && (r.action.kind === 'restart' || r.action.kind === 'start'));
     if (needs) c.warn(needs.pos, `'${s.name}' has no start program: '${needs.action.kind}' cannot start it`);
   }
-}
-
-function describeCondition(kind: string): string {
-  return kind === 'changed' ? 'changed pid' : kind;
 }
 
 /** Depth-first search; each loop is reported once, at the service that closes it. */

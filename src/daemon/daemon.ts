@@ -2,6 +2,7 @@
 // file, and `depends on` ordering. A reload swaps the rules only when the new file is valid.
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { loadChecks } from '../checks/registry.js';
 import type { Config, Service } from '../config/model.js';
 import { LivenessWatcher } from '../process/liveness.js';
 import type { Clock } from '../util/clock.js';
@@ -96,6 +97,7 @@ export class Daemon {
 
   /** Loads the state file, adopts running processes, and starts every service's loop. */
   async start(): Promise<void> {
+    await loadChecks(this.#config);
     const { state, problem } = await readStateFile(this.statePath);
     if (problem) this.#log.warn({ statefile: this.statePath }, problem);
     const onError = (err: unknown): void => this.#log.error({ err, statefile: this.statePath }, 'cannot write state file');
@@ -189,6 +191,7 @@ export class Daemon {
 
   /** Replaces the rules; unchanged and changed services keep their state, removed ones stop. */
   async reload(config: Config): Promise<void> {
+    await loadChecks(config);
     const old = this.#runners;
     // No new cycles; let every start/stop in progress finish (each has a deadline) so the new
     // runners never start a broker the old ones are still starting.

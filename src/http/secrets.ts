@@ -1,6 +1,7 @@
 // The secrets a rules file holds, so that no response, page or log line of the HTTP server shows
 // one. DTOs are built field by field and never from Service or Command objects; this is the second
 // guard, for free text (check and event messages) that might quote a value from the rules file.
+import { syntaxOf } from '../checks/registry.js';
 import type { AlertRecipient, Config } from '../config/model.js';
 
 /** Shorter values occur in ordinary text ("ok", port numbers): they are masked only as whole words. */
@@ -27,7 +28,7 @@ export function collectSecrets(config: Config): string[] {
     if (t.kind === 'webhook') for (const part of urlSecrets(t.url)) add(part);
   }
   for (const s of config.services) {
-    for (const r of s.rules) if (r.condition.kind === 'port') add(r.condition.mqtt?.password);
+    for (const r of s.rules) for (const secret of syntaxOf(r.condition).secrets?.(r.condition) ?? []) add(secret);
   }
   // Longest first, so a URL is masked whole before its path is.
   return [...found].sort((a, b) => b.length - a.length);

@@ -1,58 +1,27 @@
-// How each kind of condition behaves in the state machine: the monit event it reports, whether it is a
-// failed/succeeded state or a one-shot "changed", and whether start grace applies to it.
+// How each condition behaves in the state machine, as its check kind says: the monit event it
+// reports, whether start grace applies, whether it is sampled or a one-shot, whether it drives restarts.
+import { hasCheck, syntaxOf } from '../checks/registry.js';
 import type { Condition, EventType, Rule } from '../config/model.js';
 
-/**
- * monit's event names. `$SYS` rules have no monit counterpart: thresholds on broker statistics are
- * `resource` (like cpu/memory), the two uptime watches (went backwards, stopped advancing) are `uptime`.
- */
+/** monit's event name of a condition, as its kind says. */
 export function eventTypeOf(c: Condition): EventType {
-  switch (c.kind) {
-    case 'nonexist':
-      return 'nonexist';
-    case 'exist':
-      return 'exist';
-    case 'port':
-      return 'connection';
-    case 'resource':
-      return 'resource';
-    case 'uptime':
-      return 'uptime';
-    case 'changed':
-      return c.what;
-    case 'restarts':
-      return 'timeout';
-    case 'status':
-      return 'status';
-    case 'timestamp':
-      return 'timestamp';
-    case 'size':
-      return 'size';
-    case 'checksum':
-      return 'checksum';
-    case 'permission':
-      return 'permission';
-    case 'uid':
-      return 'uid';
-    case 'gid':
-      return 'gid';
-    case 'sys':
-      return c.test.kind === 'threshold' ? 'resource' : 'uptime';
-  }
+  return syntaxOf(c).eventType(c);
 }
 
 /** Rules whose failures are not counted right after a start, until their first ok (start grace). */
 export function hasStartGrace(c: Condition): boolean {
-  return c.kind === 'port' || c.kind === 'sys';
+  return syntaxOf(c).startGrace;
 }
 
-/** Rules that are evaluated from check results (not from the machine's own restart record). */
+/** Rules that are evaluated from check results; a kind without a check is the machine's own
+ *  (`N restarts within M cycles`, from its restart record). */
 export function isSampled(rule: Rule): boolean {
-  return rule.condition.kind !== 'restarts';
+  return hasCheck(rule.condition);
 }
 
-/** Rules whose failure drives restarts; only these decide whether the broker is "healthy" for the backoff. */
+/** Rules whose failure drives restarts; only these decide whether the broker is "healthy" for the
+ *  backoff. A one-shot (`changed`) has no failed state to recover from, so it never counts. */
 export function triggersRestart(rule: Rule): boolean {
   const k = rule.action.kind;
-  return rule.condition.kind !== 'changed' && (k === 'restart' || k === 'start');
+  return !syntaxOf(rule.condition).oneShot && (k === 'restart' || k === 'start');
 }

@@ -4,7 +4,7 @@ import { Socket, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import type { Condition, MqttOptions, RoundTrip, Rule, Service, TlsOptions } from '../../src/config/model.js';
 import type { CheckContext } from '../../src/checks/types.js';
-import { portCheck } from '../../src/checks/port.js';
+import { portCheck } from '../../src/checks/port/check.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import { generate, parser as createParser } from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
@@ -131,3 +131,29 @@ export const accept = (p: Packet, reply: (p: Packet) => void): boolean => {
   reply({ cmd: 'connack', sessionPresent: false, returnCode: 0, reasonCode: 0 });
   return true;
 };
+
+/** A service of TYPE (a file service at PATH) holding one rule around CONDITION. */
+export function serviceOf(type: Service['type'], condition: Condition, path?: string): { svc: Service; r: Rule } {
+  const r = rule(condition);
+  return { svc: { ...service([r]), type, ...(path !== undefined ? { path } : {}) }, r };
+}
+
+type KindOptions = { path?: string; memo?: Map<string, unknown>; extra?: Partial<CheckContext> };
+
+/** Runs the registered check of a one-rule service through the registry, as the daemon does;
+ *  undefined when it observed nothing this cycle. */
+export async function observeKind(type: Service['type'], condition: Condition, opts: KindOptions = {}): Promise<CheckResult | undefined> {
+  const { loadChecks, createCheck } = await import('../../src/checks/registry.js');
+  const { svc, r } = serviceOf(type, condition, opts.path);
+  await loadChecks({ services: [svc] });
+  const check = createCheck(svc, r);
+  if (!check) throw new Error(`no check for '${condition.kind}' in a ${type} service`);
+  return check.run({ ...context(svc, r, opts.memo), ...opts.extra });
+}
+
+/** observeKind, for a check that must give a result. */
+export async function runKind(type: Service['type'], condition: Condition, opts: KindOptions = {}): Promise<CheckResult> {
+  const r = await observeKind(type, condition, opts);
+  if (!r) throw new Error(`the '${condition.kind}' check gave no result`);
+  return r;
+}

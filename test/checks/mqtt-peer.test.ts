@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Packet } from 'mqtt-packet';
-import { portCheck } from '../../src/checks/port.js';
+import { portCheck } from '../../src/checks/port/check.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import { accept, context, fakeBroker, mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service } from './fixtures.js';
 

@@ -4,7 +4,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { watchInterval } from '../../src/checks/mqtt/watch.js';
-import { portCheck } from '../../src/checks/port.js';
+import { portCheck } from '../../src/checks/port/check.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import type { Check } from '../../src/checks/types.js';
 import { startMosquitto } from '../helpers/mosquitto.js';

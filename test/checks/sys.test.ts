@@ -5,7 +5,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Condition } from '../../src/config/model.js';
 import type { CheckResult } from '../../src/checks/result.js';
-import { sysCheck, sysEndpoint } from '../../src/checks/sys.js';
+import { sysCheck, sysEndpoint } from '../../src/checks/sys/check.js';
 import type { Check } from '../../src/checks/types.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';

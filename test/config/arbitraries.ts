@@ -12,6 +12,7 @@ import type {
   Backoff,
   Command,
   Condition,
+  ConditionKind,
   Config,
   EventType,
   HttpAllow,
@@ -133,7 +134,7 @@ const mqttOptions: fc.Arbitrary<MqttOptions> = fc.record(
   { requiredKeys: ['version', 'clientIdPrefix'] },
 );
 
-function portTest(type: ServiceType): fc.Arbitrary<Condition> {
+function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'port' }>> {
   // A host check fills an empty host with its address, so an empty one cannot be kept there.
   const host = type === 'host' ? nonEmptyText : text;
   const common = {
@@ -155,22 +156,49 @@ function portTest(type: ServiceType): fc.Arbitrary<Condition> {
   );
 }
 
-function condition(type: ServiceType): fc.Arbitrary<Condition> {
-  const any: fc.Arbitrary<Condition>[] = [
-    fc.constant({ kind: 'exist' }),
-    portTest(type),
-    fc.record({ kind: fc.constant('restarts' as const), count: fc.integer({ min: 1, max: 1_000_000 }), cycles: fc.integer({ min: 1, max: 64 }) }),
-    fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
-    fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
-    fc.record({ kind: fc.constant('changed' as const), what: fc.constantFrom('checksum', 'timestamp', 'size', 'status') }),
-    // An expected sum is its hash's hex digits, lower-cased (monit's rule); without a hash, its length names one.
-    fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') }, { requiredKeys: ['kind'] }),
-    fc
-      .constantFrom<'md5' | 'sha1'>('md5', 'sha1')
-      .chain((algorithm) => fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constant(algorithm), expect: fc.stringMatching(algorithm === 'md5' ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{40}$/) })),
-    fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
-    fc.record({ kind: fc.constant('uid' as const), user: text }),
-    fc.record({ kind: fc.constant('gid' as const), group: text }),
+type Generator<K extends ConditionKind> = (type: ServiceType) => fc.Arbitrary<Extract<Condition, { kind: K }>> | undefined;
+
+const only = <K extends ConditionKind>(types: readonly ServiceType[], arb: fc.Arbitrary<Extract<Condition, { kind: K }>>): Generator<K> => (type) => (types.includes(type) ? arb : undefined);
+
+/**
+ * The conditions of each check kind that a service of TYPE may hold (undefined: the kind does not
+ * apply there). Keyed by every registered kind, so a kind without a generator does not compile.
+ */
+export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
+  nonexist: only(['process', 'file'], fc.constant({ kind: 'nonexist' as const })),
+  exist: () => fc.constant({ kind: 'exist' as const }),
+  port: portTest,
+  resource: only(
+    ['process'],
+    fc.oneof(
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('cpu', 'cpuuser', 'cpusystem', 'totalcpu'), op: operator, value: unsigned(102_400), unit: fc.constant('%' as const) }),
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: unsigned(100), unit: fc.constant('%' as const) }),
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: sizeBytes, unit: fc.constant('bytes' as const) }),
+      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('children', 'threads'), op: operator, value: fc.integer({ min: 0, max: 10_000_000 }), unit: fc.constant('count' as const) }),
+    ),
+  ),
+  uptime: only(['process'], fc.record({ kind: fc.constant('uptime' as const), op: operator, ms: durationMs })),
+  changed: (type) =>
+    fc.record({
+      kind: fc.constant('changed' as const),
+      what: type === 'process' ? fc.constantFrom('pid', 'ppid', 'checksum', 'timestamp', 'size', 'status') : fc.constantFrom('checksum', 'timestamp', 'size', 'status'),
+    }),
+  restarts: () => fc.record({ kind: fc.constant('restarts' as const), count: fc.integer({ min: 1, max: 1_000_000 }), cycles: fc.integer({ min: 1, max: 64 }) }),
+  status: only(['program'], fc.record({ kind: fc.constant('status' as const), op: operator, value: fc.integer({ min: 0, max: 255 }) })),
+  timestamp: () => fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
+  size: () => fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
+  // An expected sum is its hash's hex digits, lower-cased (monit's rule); without a hash, its length names one.
+  checksum: () =>
+    fc.oneof(
+      fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') }, { requiredKeys: ['kind'] }),
+      fc
+        .constantFrom<'md5' | 'sha1'>('md5', 'sha1')
+        .chain((algorithm) => fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constant(algorithm), expect: fc.stringMatching(algorithm === 'md5' ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{40}$/) })),
+    ),
+  permission: () => fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
+  uid: () => fc.record({ kind: fc.constant('uid' as const), user: text }),
+  gid: () => fc.record({ kind: fc.constant('gid' as const), group: text }),
+  sys: () =>
     fc.record(
       {
         kind: fc.constant('sys' as const),
@@ -184,20 +212,16 @@ function condition(type: ServiceType): fc.Arbitrary<Condition> {
       },
       { requiredKeys: ['kind', 'test'] },
     ),
-  ];
-  if (type === 'process' || type === 'file') any.push(fc.constant({ kind: 'nonexist' }));
-  if (type === 'program') any.push(fc.record({ kind: fc.constant('status' as const), op: operator, value: fc.integer({ min: 0, max: 255 }) }));
-  if (type === 'process') {
-    any.push(
-      fc.record({ kind: fc.constant('changed' as const), what: fc.constantFrom('pid', 'ppid') }),
-      fc.record({ kind: fc.constant('uptime' as const), op: operator, ms: durationMs }),
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('cpu', 'cpuuser', 'cpusystem', 'totalcpu'), op: operator, value: unsigned(102_400), unit: fc.constant('%' as const) }),
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: unsigned(100), unit: fc.constant('%' as const) }),
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: sizeBytes, unit: fc.constant('bytes' as const) }),
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('children', 'threads'), op: operator, value: fc.integer({ min: 0, max: 10_000_000 }), unit: fc.constant('count' as const) }),
-    );
-  }
-  return fc.oneof(...any);
+};
+
+/** Conditions of one kind in a service of TYPE, if the kind applies there. */
+export function conditionOf(kind: ConditionKind, type: ServiceType): fc.Arbitrary<Condition> | undefined {
+  return (CONDITIONS[kind] as (t: ServiceType) => fc.Arbitrary<Condition> | undefined)(type);
+}
+
+function condition(type: ServiceType): fc.Arbitrary<Condition> {
+  const kinds = Object.keys(CONDITIONS) as ConditionKind[];
+  return fc.oneof(...kinds.flatMap((k) => conditionOf(k, type) ?? []));
 }
 
 type RuleBody = Omit<Rule, 'id' | 'pos'>;
@@ -550,3 +574,20 @@ check program sub-probe with path "/usr/bin/mosquitto_sub -h localhost -t '$SYS/
   if changed status then alert
   onreboot nostart
 `;
+
+const SERVICE_TYPES: readonly ServiceType[] = ['process', 'host', 'file', 'program'];
+
+/** A model whose one service holds a rule of KIND, in a service type KIND applies to. */
+export function configWith(kind: ConditionKind): fc.Arbitrary<Config> {
+  const types = SERVICE_TYPES.filter((t) => conditionOf(kind, t) !== undefined);
+  if (types.length === 0) throw new Error(`no service type takes a '${kind}' condition`);
+  return fc.constantFrom(...types).chain((type) =>
+    fc.tuple(config, serviceOf(type), conditionOf(kind, type) as fc.Arbitrary<Condition>, ruleBody(type)).map(([c, s, cond, body]) => {
+      // An existence rule of its own replaces the one monit adds.
+      const existence = cond.kind === 'nonexist' || cond.kind === 'exist';
+      const kept = s.rules.filter((r) => !(existence && r.implicit));
+      const rule: Rule = { ...body, id: `r${kept.filter((r) => !r.implicit).length + 1}`, condition: cond, pos: POS };
+      return { ...c, services: [{ ...s, dependsOn: [], rules: [...kept, rule] }] };
+    }),
+  );
+}

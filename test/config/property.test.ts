@@ -14,31 +14,34 @@ import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { tempDir } from '../helpers/tmp.js';
-import { DESIGN_EXAMPLES, EVERY_STATEMENT, SEMANTIC_WARNING, config, stripPositions } from './arbitraries.js';
+import { KINDS } from '../../src/checks/registry.js';
+import type { ConditionKind } from '../../src/checks/registry.js';
+import type { Config } from '../../src/config/model.js';
+import { CONDITIONS, DESIGN_EXAMPLES, EVERY_STATEMENT, SEMANTIC_WARNING, config, configWith, stripPositions } from './arbitraries.js';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
 /** `BW_PROPERTY_RUNS=20 node --test …` runs every property 20 times as often. */
 const FACTOR = Math.max(1, Number(process.env.BW_PROPERTY_RUNS ?? 1) || 1);
 const runs = (n: number): { numRuns: number } => ({ numRuns: n * FACTOR });
 
+/** Prints MODEL, reads it back, and asserts the same model (and printout) without writing warnings. */
+async function roundTrip(model: Config): Promise<void> {
+  const printed = printConfig(model);
+  let back;
+  try {
+    back = await parseRules(printed, 'printed.rc');
+  } catch (e) {
+    const why = e instanceof ConfigError ? e.diagnostics.map(formatDiagnostic).join('\n') : String(e);
+    assert.fail(`${why}\n--- printed:\n${printed}`);
+  }
+  assert.deepEqual(stripPositions(back.config), stripPositions(model), printed);
+  assert.deepEqual(back.warnings.filter((w) => !SEMANTIC_WARNING.test(w.message)).map(formatDiagnostic), [], printed);
+  assert.equal(printConfig(back.config), printed);
+}
+
 void describe('print → parse on arbitrary models', () => {
   void test('gives back the same model, without warnings about the writing', async () => {
-    await fc.assert(
-      fc.asyncProperty(config, async (model) => {
-        const printed = printConfig(model);
-        let back;
-        try {
-          back = await parseRules(printed, 'printed.rc');
-        } catch (e) {
-          const why = e instanceof ConfigError ? e.diagnostics.map(formatDiagnostic).join('\n') : String(e);
-          assert.fail(`${why}\n--- printed:\n${printed}`);
-        }
-        assert.deepEqual(stripPositions(back.config), stripPositions(model), printed);
-        assert.deepEqual(back.warnings.filter((w) => !SEMANTIC_WARNING.test(w.message)).map(formatDiagnostic), [], printed);
-        assert.equal(printConfig(back.config), printed);
-      }),
-      runs(300),
-    );
+    await fc.assert(fc.asyncProperty(config, roundTrip), runs(300));
   });
 
   void test('maskSecrets output still reads', async () => {
@@ -49,6 +52,18 @@ void describe('print → parse on arbitrary models', () => {
       runs(100),
     );
   });
+});
+
+// Each check kind's grammar and print pieces live side by side; this keeps them from drifting apart.
+void describe('print → parse for every check kind', () => {
+  void test('every registered kind has a generator', () => {
+    assert.deepEqual(Object.keys(CONDITIONS).sort(), Object.keys(KINDS).sort());
+  });
+  for (const kind of Object.keys(KINDS) as ConditionKind[]) {
+    void test(`'${kind}' conditions survive print → parse`, async () => {
+      await fc.assert(fc.asyncProperty(configWith(kind), roundTrip), runs(60));
+    });
+  }
 });
 
 /** Words and pieces of the language, for inserting into valid files. */

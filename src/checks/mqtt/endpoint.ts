@@ -6,11 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Condition, Service, TlsOptions } from '../../config/model.js';
+import type { Service, TlsOptions } from '../../config/model.js';
+import type { PortCondition } from '../port/syntax.js';
 import { ProbeFailure } from './classify.js';
 import type { MqttVersion } from './reasons.js';
-
-export type PortCondition = Extract<Condition, { kind: 'port' }>;
 
 /** One broker endpoint and the identity a probe presents to it. */
 export interface Endpoint {

@@ -3,7 +3,9 @@
 // it to come back, optionally publishing on a second connection. One deadline (the rule's timeout)
 // bounds the whole attempt; when it passes, the step that was running names the failure class.
 import type { QoS } from 'mqtt-packet';
-import type { RoundTrip } from '../../config/model.js';
+import type { Clock, Timer } from '../../util/clock.js';
+import { systemClock } from '../../util/clock.js';
+import type { RoundTrip } from '../port/syntax.js';
 import type { FailureClass } from '../result.js';
 import { asFailure, ProbeFailure } from './classify.js';
 import { probeClientId, readTlsMaterial, token } from './endpoint.js';
@@ -30,8 +32,8 @@ const PROBE_KEEPALIVE_S = 60;
 const HINT_AFTER_MS = 100;
 
 /** Runs one attempt against EP within TIMEOUTMS; never throws. */
-export async function mqttProbe(ep: Endpoint, roundTrip: RoundTrip | undefined, timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> {
-  const a = new Attempt(ep, timeoutMs, signal);
+export async function mqttProbe(ep: Endpoint, roundTrip: RoundTrip | undefined, timeoutMs: number, signal: AbortSignal, clock: Clock = systemClock): Promise<ProbeOutcome> {
+  const a = new Attempt(ep, timeoutMs, signal, clock);
   try {
     const material = ep.tls ? await readTlsMaterial(ep.tls) : undefined;
     const message = roundTrip ? await a.roundTrip(roundTrip, material) : await a.connectOnly(material);
@@ -51,19 +53,20 @@ class Attempt {
   readonly metrics: Record<string, number> = {};
   readonly #t0 = performance.now();
   readonly #sessions: MqttSession[] = [];
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: Timer;
   readonly #onAbort = (): void => this.#end(new ProbeFailure('internal', 'check aborted'));
   /** Set when the broker proved it processed our PUBLISH (ack, or a PINGRESP after it). */
   #brokerAnswered = false;
   readonly #progress: PublishProgress = { awaiting: undefined };
-  #hint: NodeJS.Timeout | undefined;
+  #hint: Timer | undefined;
 
   constructor(
     readonly ep: Endpoint,
     readonly timeoutMs: number,
     readonly signal: AbortSignal,
+    readonly clock: Clock,
   ) {
-    this.#timer = setTimeout(() => this.#end(this.#timeoutFailure()), timeoutMs);
+    this.#timer = clock.setTimeout(() => this.#end(this.#timeoutFailure()), timeoutMs);
     if (signal.aborted) this.#onAbort();
     else signal.addEventListener('abort', this.#onAbort, { once: true });
   }
@@ -78,7 +81,7 @@ class Attempt {
   async roundTrip(rt: RoundTrip, material: TlsMaterial | undefined): Promise<string> {
     const unique = `${process.pid}-${token(6)}`;
     const topic = `${rt.topic}/${unique}`;
-    const payload = Buffer.from(`brokerwatch ${unique} ${Date.now()}`);
+    const payload = Buffer.from(`brokerwatch ${unique} ${this.clock.now()}`);
     const qos = rt.qos as QoS;
     const opts = { keepaliveS: PROBE_KEEPALIVE_S, ...(material ? { material } : {}) };
     const sub = this.#open(rt.separateConnections ? 's' : '');
@@ -107,7 +110,7 @@ class Attempt {
       // A PINGRESP after a QoS 0 PUBLISH proves the broker read it, which tells a silent drop from a
       // hang. Asked only once the message is late: sent at once, the PINGRESP would go out first and
       // hold the delivery behind our delayed ACK on a broker with Nagle on (aedes: +40 ms).
-      this.#hint = setTimeout(() => {
+      this.#hint = this.clock.setTimeout(() => {
         pub.expect('pingresp').then(() => (this.#brokerAnswered = true), () => undefined);
         pub.send({ cmd: 'pingreq' });
       }, Math.min(HINT_AFTER_MS, this.timeoutMs / 2));
@@ -132,8 +135,8 @@ class Attempt {
 
   /** Clean DISCONNECTs, socket teardown, timer and listener released. */
   close(): void {
-    clearTimeout(this.#timer);
-    clearTimeout(this.#hint);
+    this.#timer.cancel();
+    this.#hint?.cancel();
     this.signal.removeEventListener('abort', this.#onAbort);
     for (const s of this.#sessions) s.disconnect();
   }

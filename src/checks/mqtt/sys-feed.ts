@@ -3,6 +3,8 @@
 // `$SYS/broker/uptime` ("123 seconds") to learn mosquitto's sys_interval, when the uptime last
 // advanced, and how often it went backwards (the broker restarted). The rules judge; this only reads.
 import { asFailure, ProbeFailure } from './classify.js';
+import type { Clock, Timer } from '../../util/clock.js';
+import { systemClock } from '../../util/clock.js';
 import { probeClientId, readTlsMaterial, where } from './endpoint.js';
 import type { Endpoint } from './endpoint.js';
 import { subscribeAll } from './flow.js';
@@ -28,11 +30,11 @@ export interface SysValue {
 const feeds = new Map<string, SysFeed>();
 
 /** The shared feed of EP (created on first use), subscribed to TOPIC too; call release() when done. */
-export function acquireSysFeed(ep: Endpoint, timeoutMs: number, topic?: string): SysFeed {
+export function acquireSysFeed(ep: Endpoint, timeoutMs: number, topic?: string, clock: Clock = systemClock): SysFeed {
   const key = [ep.host, ep.port, ep.username ?? '', ep.tls ? 'tls' : 'tcp', ep.version].join('|');
   let feed = feeds.get(key);
   if (!feed) {
-    feed = new SysFeed(key, ep, timeoutMs);
+    feed = new SysFeed(key, ep, timeoutMs, clock);
     feeds.set(key, feed);
   }
   feed.refs++;
@@ -57,8 +59,8 @@ export class SysFeed {
   readonly #gaps: number[] = [];
   #lastLiveAt: number | undefined;
   #session: MqttSession | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #ping: NodeJS.Timeout | undefined;
+  #retry: Timer | undefined;
+  #ping: Timer | undefined;
   #pingOutstanding = false;
   #attempts = 0;
   #closed = false;
@@ -67,6 +69,8 @@ export class SysFeed {
     readonly key: string,
     readonly ep: Endpoint,
     readonly timeoutMs: number,
+    /** Time and timers (shared by every rule reading this feed: the first one's). */
+    readonly clock: Clock = systemClock,
   ) {
     void this.#connect();
   }
@@ -101,8 +105,8 @@ export class SysFeed {
     if (--this.refs > 0) return;
     this.#closed = true;
     feeds.delete(this.key);
-    clearTimeout(this.#retry);
-    clearInterval(this.#ping);
+    this.#retry?.cancel();
+    this.#ping?.cancel();
     this.#session?.disconnect();
     this.#session = undefined;
   }
@@ -111,7 +115,7 @@ export class SysFeed {
     if (this.#closed) return;
     const s = new MqttSession(this.ep, probeClientId(`${this.ep.clientIdPrefix}s`, this.ep.version));
     this.#session = s;
-    const limit = setTimeout(() => s.fail(new ProbeFailure('connect-timeout', `no answer within ${this.timeoutMs} ms`)), this.timeoutMs).unref();
+    const limit = this.clock.setTimeout(() => s.fail(new ProbeFailure('connect-timeout', `no answer within ${this.timeoutMs} ms`)), this.timeoutMs).unref();
     s.onPublish = (p) => this.#onMessage(p.topic, p.payload.toString(), p.retain);
     s.onPingresp = () => (this.#pingOutstanding = false);
     try {
@@ -122,13 +126,13 @@ export class SysFeed {
       s.disconnect();
       return this.#lost(asFailure(e));
     } finally {
-      clearTimeout(limit);
+      limit.cancel();
     }
     if (this.#closed) return s.disconnect();
     this.down = undefined;
     this.#attempts = 0;
     s.onEnd = (f) => this.#lost(f);
-    this.#ping = setInterval(() => {
+    this.#ping = this.clock.setInterval(() => {
       // The previous ping is still unanswered after PING_MS: the connection is dead or hung.
       if (this.#pingOutstanding) return s.fail(new ProbeFailure('connect-timeout', `no PINGRESP within ${PING_MS} ms`));
       this.#pingOutstanding = true;
@@ -146,7 +150,7 @@ export class SysFeed {
   }
 
   #onMessage(topic: string, raw: string, retained: boolean): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const value = Number.parseFloat(raw);
     this.#values.set(topic, { value, raw, at: now });
     if (topic !== UPTIME_TOPIC || Number.isNaN(value)) return;
@@ -163,7 +167,7 @@ export class SysFeed {
   }
 
   #lost(f: ProbeFailure): void {
-    clearInterval(this.#ping);
+    this.#ping?.cancel();
     this.#ping = undefined;
     this.#pingOutstanding = false;
     this.#session = undefined;
@@ -172,6 +176,6 @@ export class SysFeed {
     this.#lastLiveAt = undefined;
     this.down = f.message;
     if (this.#closed) return;
-    this.#retry = setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed')).unref();
+    this.#retry = this.clock.setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed')).unref();
   }
 }

@@ -4,7 +4,9 @@
 // seen one timeout after it froze instead of at the next cycle. A failure is reported once per
 // episode; then the watch stays quiet and reconnects with backoff until a connection works again.
 import { generate } from 'mqtt-packet';
-import type { RoundTrip } from '../../config/model.js';
+import type { Clock, Timer } from '../../util/clock.js';
+import { systemClock } from '../../util/clock.js';
+import type { RoundTrip } from '../port/syntax.js';
 import { asFailure, ProbeFailure } from './classify.js';
 import { probeClientId, readTlsMaterial, token } from './endpoint.js';
 import type { Endpoint } from './endpoint.js';
@@ -50,9 +52,9 @@ export class MqttWatch {
   #attempts = 0;
   /** performance.now() of the unanswered request, 0 when none is outstanding. */
   #sentAt = 0;
-  #tick: NodeJS.Timeout | undefined;
-  #deadline: NodeJS.Timeout | undefined;
-  #retry: NodeJS.Timeout | undefined;
+  #tick: Timer | undefined;
+  #deadline: Timer | undefined;
+  #retry: Timer | undefined;
   // Encoded once per connection: an answered ping allocates nothing of ours.
   #request: Buffer = PINGREQ;
   #topic: string | undefined;
@@ -62,7 +64,7 @@ export class MqttWatch {
     this.#sentAt = 0;
     this.#lastAnswerAt = performance.now();
     if (this.#deadline) {
-      clearTimeout(this.#deadline);
+      this.#deadline.cancel();
       this.#deadline = undefined;
     }
   };
@@ -74,6 +76,8 @@ export class MqttWatch {
     readonly roundTrip?: RoundTrip,
     /** Told when the connection comes up or goes away: a drop is the kernel's instant news of a crash. */
     readonly onConnection?: (up: boolean) => void,
+    /** Timers; answer ages are measured on the monotonic performance.now(). */
+    readonly clock: Clock = systemClock,
   ) {}
 
   /** Where the watch is (for tests and status). */
@@ -90,7 +94,7 @@ export class MqttWatch {
   /** Ends the watch with a clean DISCONNECT. */
   close(): void {
     this.#state = 'closed';
-    clearTimeout(this.#retry);
+    this.#retry?.cancel();
     this.#teardown();
   }
 
@@ -98,7 +102,7 @@ export class MqttWatch {
     this.#state = 'connecting';
     const s = new MqttSession(this.ep, probeClientId(`${this.ep.clientIdPrefix}w`, this.ep.version));
     this.#session = s;
-    const limit = setTimeout(() => s.fail(connectTimeout(s, this.timeoutMs)), this.timeoutMs).unref();
+    const limit = this.clock.setTimeout(() => s.fail(connectTimeout(s, this.timeoutMs)), this.timeoutMs).unref();
     try {
       const material = this.ep.tls ? await readTlsMaterial(this.ep.tls) : undefined;
       await s.connect({ keepaliveS: KEEPALIVE_S, ...(material ? { material } : {}) });
@@ -114,7 +118,7 @@ export class MqttWatch {
       if (this.state !== 'closed') this.#failed(asFailure(e));
       return;
     } finally {
-      clearTimeout(limit);
+      limit.cancel();
     }
     if (this.state === 'closed') return s.disconnect();
     this.#up(s);
@@ -140,7 +144,7 @@ export class MqttWatch {
       };
     s.onEnd = (f) => this.#dropped(f);
     this.#lastAnswerAt = performance.now();
-    this.#tick = setInterval(() => this.#ask(), watchInterval(this.timeoutMs)).unref();
+    this.#tick = this.clock.setInterval(() => this.#ask(), watchInterval(this.timeoutMs)).unref();
   }
 
   #ask(): void {
@@ -148,11 +152,11 @@ export class MqttWatch {
     if (this.#sentAt === 0) {
       this.#sentAt = performance.now();
       this.#session.sendRaw(this.#request);
-      if (this.timeoutMs <= watchInterval(this.timeoutMs)) this.#deadline = setTimeout(() => this.#overdue(), this.timeoutMs).unref();
+      if (this.timeoutMs <= watchInterval(this.timeoutMs)) this.#deadline = this.clock.setTimeout(() => this.#overdue(), this.timeoutMs).unref();
     } else if (!this.#deadline) {
       // Still unanswered a tick later (rare while healthy): only now a timer for the exact
       // deadline, the timeout after the last answer, so an answered ping costs no timer of its own.
-      this.#deadline = setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - performance.now())).unref();
+      this.#deadline = this.clock.setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - performance.now())).unref();
     }
   }
 
@@ -178,7 +182,7 @@ export class MqttWatch {
     this.#state = 'waiting';
     // A dying broker's sockets close one by one: right away, its listener may still accept and
     // then reset, which would read as a protocol error instead of "refused".
-    this.#retry = setTimeout(() => void this.#connect(), DROP_RECONNECT_MS).unref();
+    this.#retry = this.clock.setTimeout(() => void this.#connect(), DROP_RECONNECT_MS).unref();
   }
 
   #failed(f: ProbeFailure): void {
@@ -187,13 +191,13 @@ export class MqttWatch {
       this.report(f);
     }
     this.#state = 'waiting';
-    this.#retry = setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed')).unref();
+    this.#retry = this.clock.setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed')).unref();
   }
 
   #teardown(): void {
     this.#setConnected(false);
-    clearInterval(this.#tick);
-    clearTimeout(this.#deadline);
+    this.#tick?.cancel();
+    this.#deadline?.cancel();
     this.#tick = undefined;
     this.#deadline = undefined;
     this.#sentAt = 0;

@@ -1,17 +1,21 @@
 // `$SYS` rules: `sys "$SYS/…" OP N` thresholds on broker statistics, `sys uptime reset` (someone
 // else restarted the broker) and `sys uptime stalled` (its main loop stopped). They read a kept-open
 // subscription shared per broker endpoint (mqtt/sys-feed.ts); each cycle judges the latest values.
-import type { Condition, Service } from '../config/model.js';
-import { DEFAULT_PORT_TIMEOUT_MS } from '../config/model.js';
-import { compare } from './compare.js';
-import { endpointOf } from './mqtt/endpoint.js';
-import type { Endpoint, PortCondition } from './mqtt/endpoint.js';
-import { acquireSysFeed, UPTIME_TOPIC } from './mqtt/sys-feed.js';
-import type { SysFeed } from './mqtt/sys-feed.js';
-import type { CheckResult } from './result.js';
-import type { Check, CheckContext } from './types.js';
+import type { Service } from '../../config/model.js';
+import type { Clock } from '../../util/clock.js';
+import { DEFAULT_PORT_TIMEOUT_MS } from '../../config/model.js';
+import { compare } from '../compare.js';
+import type { CheckFactory } from '../kind.js';
+import { endpointOf } from '../mqtt/endpoint.js';
+import type { Endpoint } from '../mqtt/endpoint.js';
+import { acquireSysFeed, UPTIME_TOPIC } from '../mqtt/sys-feed.js';
+import type { SysFeed } from '../mqtt/sys-feed.js';
+import type { CheckResult } from '../result.js';
+import type { CheckContext, SampledCheck } from '../types.js';
+import type { PortCondition } from '../port/syntax.js';
+import type { SysCondition } from './syntax.js';
 
-type SysCondition = Extract<Condition, { kind: 'sys' }>;
+export const check: CheckFactory<SysCondition> = (cond, service) => sysCheck(cond, service);
 
 /** Where a `$SYS` rule reads: its own host/port, else the service's first `protocol mqtt` test
  *  (with its credentials, and its TLS when the port is the same), else 127.0.0.1:1883. */
@@ -26,22 +30,22 @@ export function sysEndpoint(cond: SysCondition, service: Service): { ep: Endpoin
 }
 
 /** The check of one `$SYS` rule. */
-export function sysCheck(cond: SysCondition, service: Service): Check {
+export function sysCheck(cond: SysCondition, service: Service): SampledCheck {
   let feed: SysFeed | undefined;
-  const open = (): SysFeed => {
+  const open = (clock: Clock | undefined): SysFeed => {
     if (!feed) {
       const { ep, timeoutMs } = sysEndpoint(cond, service);
-      feed = acquireSysFeed(ep, timeoutMs, cond.test.kind === 'threshold' ? cond.test.topic : undefined);
+      feed = acquireSysFeed(ep, timeoutMs, cond.test.kind === 'threshold' ? cond.test.topic : undefined, clock);
     }
     return feed;
   };
   return {
     run(ctx) {
-      return Promise.resolve(judge(cond, open(), ctx));
+      return Promise.resolve(judge(cond, open(ctx.clock), ctx));
     },
     // Subscribes as soon as the service's loop starts, so the first cycle has values to judge.
-    watch() {
-      open();
+    watch(ctx) {
+      open(ctx.clock);
     },
     close() {
       feed?.release();

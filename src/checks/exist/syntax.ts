@@ -1,0 +1,19 @@
+// `if exist`: the process is running (process), the file is there (file); monit's inverse test.
+import type { KindSyntax } from '../kind.js';
+
+export interface ExistCondition {
+  readonly kind: 'exist';
+}
+
+export const existSyntax: KindSyntax<ExistCondition> = {
+  kind: 'exist',
+  claims: { if: ['exist', 'exists'] },
+  parse(c) {
+    c.next();
+    return { kind: 'exist' };
+  },
+  print: () => 'exist',
+  eventType: () => 'exist',
+  startGrace: false,
+  docs: { syntax: '`exist`', services: 'process, file', meaning: 'the process is running, the file is there', example: '`if exist then alert`' },
+};

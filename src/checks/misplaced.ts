@@ -1,0 +1,7 @@
+// Errors for a test written in a service type it does not apply to, shared by the process tests.
+import type { ServiceType } from '../config/model.js';
+
+/** For tests of a running process: `'NAME' tests apply to 'check process' only` elsewhere. */
+export function processOnly(name: string): (cond: unknown, type: ServiceType) => string | undefined {
+  return (_c, type) => (type === 'process' ? undefined : `'${name}' tests apply to 'check process' only`);
+}
