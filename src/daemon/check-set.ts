@@ -5,12 +5,15 @@ import { createCheck } from '../checks/registry.js';
 import type { CheckResult } from '../checks/result.js';
 import type { Check } from '../checks/types.js';
 import type { Service } from '../config/model.js';
+import type { FindResult } from '../process/identity.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
 /** What one cycle hands its checks. */
 export interface CycleFacts {
   readonly pid?: number;
+  /** What this cycle's process lookup found; absent while a start or stop runs. */
+  readonly process?: FindResult;
   readonly programStatus?: number;
   /** Epoch ms at the start of the cycle. */
   readonly now: number;
@@ -45,7 +48,7 @@ export class CheckSet {
   /** Runs every check at once; results in rule order, a check's throw turned into an `internal` result. */
   async run(facts: CycleFacts): Promise<CheckResult[]> {
     const s = this.service;
-    const { pid, programStatus } = facts;
+    const { pid, process, programStatus } = facts;
     const pending = [...this.#checks.entries()].map(async ([ruleId, check]) => {
       const rule = s.rules.find((r) => r.id === ruleId);
       if (!rule) return undefined;
@@ -54,6 +57,7 @@ export class CheckSet {
           service: s,
           rule,
           ...(pid !== undefined ? { pid } : {}),
+          ...(process !== undefined ? { process } : {}),
           ...(programStatus !== undefined ? { programStatus } : {}),
           signal: facts.signal,
           now: facts.now,

@@ -1,19 +1,18 @@
 // What a service's type observes each cycle before its rules' checks run: a process service looks
-// its process up (the `exist`/`not exist` rules are judged on that lookup), a program service runs
+// its process up (the `exist`/`not exist` checks judge that lookup), a program service runs
 // its program (the `status` rules read its exit code). Both are the service's own "checks" that
 // every other check builds on: the PID for resource checks, the exit status for status rules.
 import { programEnv } from '../actions/env.js';
 import { runCommand } from '../actions/run.js';
-import type { CheckResult } from '../checks/result.js';
 import type { Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
-import type { ProcessIdentity } from '../process/identity.js';
+import type { FindResult, ProcessIdentity } from '../process/identity.js';
 import { findProcess } from './process-control.js';
 
 /** What one cycle's look at the service found. */
 export interface Observation {
-  /** Results of the rules the look itself answers (`exist`, `not exist`). */
-  readonly results: CheckResult[];
+  /** What the process lookup found; absent when none was made (a start or stop is running). */
+  readonly lookup?: FindResult;
   /** The identified process's PID, for the checks (process services). */
   readonly pid?: number;
   /** The process found this cycle, when the lookup ran and found one. */
@@ -40,24 +39,13 @@ export async function observe(s: Service, o: ObserveOptions): Promise<Observatio
   if (s.type === 'program' && s.program) {
     const env = programEnv({ service: s.name, event: 'Status', description: 'Status', date: new Date(o.now) });
     const r = await runCommand(s.program, { env, cwd: o.cwd, defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS, signal: o.signal });
-    return { results: [], programStatus: r.exitCode ?? (r.timedOut ? 255 : 127) };
+    return { programStatus: r.exitCode ?? (r.timedOut ? 255 : 127) };
   }
-  return { results: [] };
+  return {};
 }
 
 async function observeProcess(s: Service, o: ObserveOptions): Promise<Observation> {
-  if (o.actionRunning) return { results: [], ...(o.identity ? { pid: o.identity.pid } : {}) };
-  const found = await findProcess(s, o.identity);
-  const results: CheckResult[] = [];
-  for (const r of s.rules) {
-    if (r.condition.kind !== 'nonexist' && r.condition.kind !== 'exist') continue;
-    const bad = r.condition.kind === 'nonexist' ? !found.running : found.running;
-    const status = bad ? 'failed' : 'ok';
-    results.push(
-      found.running
-        ? { ruleId: r.id, status, message: `running, pid ${found.identity.pid}` }
-        : { ruleId: r.id, status, class: found.class, message: found.message },
-    );
-  }
-  return found.running ? { results, pid: found.identity.pid, found: found.identity } : { results };
+  if (o.actionRunning) return o.identity ? { pid: o.identity.pid } : {};
+  const lookup = await findProcess(s, o.identity);
+  return lookup.running ? { lookup, pid: lookup.identity.pid, found: lookup.identity } : { lookup };
 }

@@ -194,12 +194,13 @@ export class ServiceRunner {
       }
       const checked = await this.#checks.run({
         ...(seen.pid !== undefined ? { pid: seen.pid } : {}),
+        ...(seen.lookup !== undefined ? { process: seen.lookup } : {}),
         ...(seen.programStatus !== undefined ? { programStatus: seen.programStatus } : {}),
         now: startedAt,
         signal: this.#abort.signal,
       });
       if (this.#closed) return;
-      const results = [...seen.results, ...checked];
+      const results = checked;
       const finishedAt = this.clock.now();
       this.#lastResults = results;
       this.#lastCheckAt = finishedAt;

@@ -10,7 +10,10 @@ import { parseRules } from '../../src/config/loader.js';
 import type { Service } from '../../src/config/model.js';
 import type { ActionHost } from '../../src/daemon/action-runner.js';
 import { ActionRunner } from '../../src/daemon/action-runner.js';
+import { CheckSet } from '../../src/daemon/check-set.js';
+import type { Observation } from '../../src/daemon/observe.js';
 import { observe } from '../../src/daemon/observe.js';
+import { loadChecks } from '../../src/checks/registry.js';
 import { ProcessWatch } from '../../src/daemon/process-watch.js';
 import type { ProcessIdentity } from '../../src/process/identity.js';
 import { identify } from '../../src/process/identity.js';
@@ -54,29 +57,36 @@ const ac = new AbortController();
 const now = Date.UTC(2026, 0, 1);
 
 void describe('observe: what a service type looks at each cycle', () => {
-  void test('a process service: exist and not-exist rules are judged on the lookup', async () => {
+  void test('a process service: the lookup, and the exist and not-exist checks judge it', async () => {
     const d = await dir();
     const pidfile = join(d, 'p.pid');
     const s = await service(`check process p with pidfile ${pidfile}\n  if does not exist then alert\n  if exist then alert\n`, 'p');
+    await loadChecks({ services: [s] });
+    const checks = new CheckSet(s, new FakeClock(), pino({ level: 'silent' }));
+    after(() => checks.close());
+    const judge = async (seen: Observation): Promise<string[]> =>
+      (await checks.run({ ...(seen.lookup ? { process: seen.lookup } : {}), now, signal: ac.signal })).map((r) => r.status);
     const missing = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
-    assert.deepEqual(missing.results.map((r) => r.status), ['failed', 'ok']);
+    assert.equal(missing.lookup?.running, false);
+    assert.deepEqual(await judge(missing), ['failed', 'ok']);
     assert.equal(missing.pid, undefined);
     const id = await sleeper();
     writeFileSync(pidfile, `${id.pid}\n`);
     const found = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
-    assert.deepEqual(found.results.map((r) => r.status), ['ok', 'failed']);
+    assert.deepEqual(await judge(found), ['ok', 'failed']);
     assert.equal(found.pid, id.pid);
     assert.equal(found.found?.startTime, id.startTime);
-    // During an action, nothing is judged; the known PID is handed on.
+    // During an action, no lookup and nothing judged; the known PID is handed on.
     const during = await observe(s, { identity: id, actionRunning: true, cwd: d, signal: ac.signal, now });
-    assert.deepEqual(during, { results: [], pid: id.pid });
+    assert.deepEqual(during, { pid: id.pid });
+    assert.deepEqual(await judge(during), []);
   });
 
   void test('a program service: the exit status of its program', async () => {
     const d = await dir();
     const s = await service(`check program prog with path "/bin/sh -c 'exit 3'"\n  if status != 0 then alert\n`, 'prog');
     const seen = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
-    assert.deepEqual(seen, { results: [], programStatus: 3 });
+    assert.deepEqual(seen, { programStatus: 3 });
   });
 });
 
