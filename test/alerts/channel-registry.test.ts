@@ -1,12 +1,17 @@
 // The alert channel registry: every channel's docs line is in README.md, every sender loads, and
 // the rules front end (`brokerwatch -t`, src/cli/main.ts) imports no sending code: the senders,
-// nodemailer and mqtt.js are loaded only when an alert goes out.
-import { test } from 'node:test';
+// nodemailer and mqtt.js are loaded only when an alert goes out. Each channel's example recipient
+// goes through the whole syntax half: parsed, printed back, keyed, labelled, silenced, scrubbed.
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHANNELS } from '../../src/alerts/channels/registry.js';
+import { CHANNELS, syntaxOf } from '../../src/alerts/channels/registry.js';
+import { recipientLabel, recipientsFor } from '../../src/alerts/recipients.js';
+import { parseRules } from '../../src/config/loader.js';
+import { printConfig } from '../../src/config/printer.js';
+import { Scrubber, collectSecrets } from '../../src/http/secrets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
@@ -53,3 +58,44 @@ void test('the rules front end imports channel syntax only: no sender, no nodema
   assert.equal(packages.has('nodemailer'), false, 'nodemailer is imported statically');
   assert.equal(packages.has('mqtt'), false, 'mqtt.js is imported statically');
 });
+
+for (const { syntax } of CHANNELS) {
+  void describe(`the ${syntax.kind} channel's syntax`, () => {
+    const example = `set alert ${syntax.example}\n`;
+
+    void test('its example parses without a warning and prints back to the same target', async () => {
+      const { config, warnings } = await parseRules(example);
+      assert.deepEqual(warnings, []);
+      const target = config.alerts[0]?.target;
+      assert.equal(target?.kind, syntax.kind);
+      assert.ok(target && syntaxOf(target) === syntax, 'the registry finds the channel by its kind');
+      for (const mask of [false, true]) {
+        const printed = printConfig(config, { maskSecrets: mask });
+        assert.match(printed, /^set alert /m);
+        if (!mask) assert.deepEqual((await parseRules(printed)).config.alerts.map((a) => a.target), [target], printed);
+      }
+    });
+
+    void test('its lane is its own, and neither its label nor the scrubbed rules show a secret', async () => {
+      const { config } = await parseRules(example);
+      const target = config.alerts[0]?.target;
+      assert.ok(target);
+      assert.ok(syntaxOf(target).identity(target).startsWith(`${syntax.kind}\0`), 'the identity starts with the kind');
+      const secrets = syntaxOf(target).secrets(target).filter((s): s is string => s !== undefined && s !== '');
+      const scrubbed = new Scrubber(collectSecrets(config)).scrub(printConfig(config));
+      for (const secret of secrets) {
+        assert.ok(!recipientLabel(target).includes(secret), `the label shows ${secret}`);
+        assert.ok(!scrubbed.includes(secret), `the scrubbed rules show ${secret}`);
+      }
+    });
+
+    void test("a service's noalert with its name, in any case, silences the global recipient there only", async () => {
+      const global = (await parseRules(example)).config.alerts[0]?.target;
+      assert.ok(global);
+      const name = syntaxOf(global).noalertName(global).toUpperCase();
+      const { config } = await parseRules(`${example}check process x with pidfile /run/x.pid\n  noalert "${name}"\ncheck process y with pidfile /run/y.pid\n`);
+      assert.deepEqual(recipientsFor(config, 'x'), []);
+      assert.equal(recipientsFor(config, 'y').length, 1);
+    });
+  });
+}

@@ -44,6 +44,9 @@ export interface ChannelSyntax<T extends Target> {
   readonly expected: string;
   /** One line of README's list of alert targets: the form and what it does. */
   readonly docs: string;
+  /** A recipient after `set alert`, with every option and any secret: the registry test parses,
+   *  prints, names and scrubs it. */
+  readonly example: string;
   /** True when the cursor stands at the start of this channel's target. */
   starts(c: Cursor): boolean;
   /** Parses the target after `alert`/`set alert`, from its first token on. */

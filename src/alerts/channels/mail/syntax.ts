@@ -43,6 +43,7 @@ export const mailSyntax: ChannelSyntax<MailTarget> = {
   kind: 'mail',
   expected: 'a mail address',
   docs: '`ADDRESS` (or `<ADDRESS>`): a mail through `set mailserver`, or an .eml file in the outbox when none is set',
+  example: '<Ops@Example.com> mail-format { subject: $SERVICE $EVENT }',
   starts: (c) => bracketedAt(c) || isAddress(c),
   parse: (c) => ({ kind: 'mail', address: acceptBracketedAddress(c) ?? c.next().text }),
   clause: {

@@ -23,6 +23,7 @@ export const mqttSyntax: ChannelSyntax<MqttTarget> = {
   kind: 'mqtt',
   expected: 'mqtt "mqtt://HOST:PORT/TOPIC"',
   docs: '`mqtt "mqtt[s]://HOST[:PORT]/TOPIC" [qos N] [retain] [username U] [password P] [cafile F]`: the alert as JSON on a topic, published on a short connection of its own',
+  example: 'mqtt "mqtts://bw:Pa55-w0rd@alerts.example.com/ops/events" qos 2 retain cafile /etc/ssl/ca.pem',
   starts: (c) => c.isWord('mqtt'),
   parse(c) {
     c.next();

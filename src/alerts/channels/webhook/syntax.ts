@@ -21,6 +21,7 @@ export const webhookSyntax: ChannelSyntax<WebhookTarget> = {
   kind: 'webhook',
   expected: 'webhook "URL"',
   docs: '`webhook "URL" [slack] [with timeout N s]`: the alert as JSON in a POST (with `slack`, a body Slack, Mattermost and Rocket.Chat take)',
+  example: 'webhook "https://hooks.example.com/services/T0/B0/s3cr3t-T0ken?k=v" slack with timeout 10 seconds',
   starts: (c) => c.isWord('webhook'),
   parse(c) {
     c.next();
