@@ -5,6 +5,7 @@
 // holding a URL token or a password, and the channel's settings come from the current config.
 import { createHash } from 'node:crypto';
 import type { AlertFilter, AlertRecipient, AlertTarget, Config, EventType, Service } from '../config/model.js';
+import { syntaxOf } from './channels/registry.js';
 
 /** A recipient of one alert, with its lane key and a printable name. */
 export interface Resolved {
@@ -13,42 +14,14 @@ export interface Resolved {
   readonly recipient: AlertRecipient;
 }
 
-/** What identifies a target: the same mail address in two places is one recipient. */
-function identity(t: AlertTarget): string {
-  switch (t.kind) {
-    case 'mail':
-      return `mail\0${t.address.toLowerCase()}`;
-    case 'webhook':
-      return `webhook\0${t.url}`;
-    case 'mqtt':
-      return `mqtt\0${t.host}\0${t.port}\0${t.topic}\0${t.username ?? ''}`;
-    case 'exec':
-      return `exec\0${t.command.argv.join('\0')}`;
-  }
-}
-
-/** The lane key of a target: 16 hex digits of a SHA-256 of what identifies it. */
+/** The lane key of a target: 16 hex digits of a SHA-256 of what identifies it (its channel says what). */
 export function recipientKey(t: AlertTarget): string {
-  return createHash('sha256').update(identity(t)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(syntaxOf(t).identity(t)).digest('hex').slice(0, 16);
 }
 
 /** The target in words for logs and queue files: no URL path (Slack's holds the token), no password. */
 export function recipientLabel(t: AlertTarget): string {
-  switch (t.kind) {
-    case 'mail':
-      return t.address;
-    case 'webhook': {
-      try {
-        return `webhook ${new URL(t.url).origin}`;
-      } catch {
-        return 'webhook';
-      }
-    }
-    case 'mqtt':
-      return `mqtt ${t.host}:${t.port}/${t.topic}`;
-    case 'exec':
-      return `exec ${t.command.argv[0] ?? ''}`;
-  }
+  return syntaxOf(t).label(t);
 }
 
 /** True when the filter lets events of this type through. */
@@ -65,9 +38,7 @@ function resolved(r: AlertRecipient): Resolved {
 function silenced(r: AlertRecipient, service: Service): boolean {
   if (service.noAlerts.length === 0) return false;
   const names = new Set(service.noAlerts.map((n) => n.toLowerCase()));
-  const t = r.target;
-  const name = t.kind === 'mail' ? t.address : t.kind === 'webhook' ? t.url : t.kind === 'exec' ? t.command.argv.join(' ') : `mqtt://${t.host}:${t.port}/${t.topic}`;
-  return names.has(name.toLowerCase());
+  return names.has(syntaxOf(r.target).noalertName(r.target).toLowerCase());
 }
 
 /** Every recipient of events of `service` (undefined: the daemon's own events), before filters. */

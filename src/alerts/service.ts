@@ -8,7 +8,7 @@ import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RetryOptions } from './backoff.js';
 import { DEFAULT_RETRY } from './backoff.js';
-import { channelFor } from './channels/index.js';
+import { channelFor } from './channels/registry.js';
 import { readHeld, writeHeld } from './flap-file.js';
 import type { FlapOptions } from './flapping.js';
 import { DEFAULT_FLAP, FlapDetector } from './flapping.js';

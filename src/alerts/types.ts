@@ -1,6 +1,6 @@
 // The vocabulary of alerts: what is queued on disk (one Alert per recipient), and the one contract
 // every channel implements. Queue files are input from disk after a restart, so Alert is plain JSON.
-import type { AlertTarget, Config } from '../config/model.js';
+import type { Config } from '../config/model.js';
 import type { Logger } from '../util/logger.js';
 import type { ServiceEvent } from '../state/events.js';
 
@@ -69,10 +69,7 @@ export interface MailTlsOptions {
   readonly insecure?: boolean;
 }
 
-/** The one contract of alerts/channels/*: resolves once the far end accepted the alert, throws otherwise. */
+/** A recipient's channel (see channels/registry.ts): resolves once the far end accepted the alert, throws otherwise. */
 export interface Channel {
   send(alert: Alert, signal: AbortSignal): Promise<void>;
 }
-
-/** Builds a channel for one kind of target. */
-export type ChannelFactory<K extends AlertTarget['kind']> = (target: Extract<AlertTarget, { kind: K }>, env: ChannelEnv) => Channel;

@@ -3,6 +3,7 @@
 // bytes, so no consumer ever converts units.
 import type { Condition } from '../checks/registry.js';
 import type { ServiceType } from './service-types.js';
+import type { AlertTarget } from '../alerts/channels/registry.js';
 
 /** Where a construct came from, for messages that name `file:line:col`. */
 export interface SourcePos {
@@ -149,26 +150,9 @@ export interface MailFormat {
   readonly message?: string;
 }
 
-export type AlertTarget =
-  | { readonly kind: 'mail'; readonly address: string; readonly format?: MailFormat }
-  | {
-      readonly kind: 'webhook';
-      readonly url: string;
-      readonly slack: boolean;
-      readonly timeoutMs: number;
-    }
-  | {
-      readonly kind: 'mqtt';
-      readonly host: string;
-      readonly port: number;
-      readonly topic: string;
-      readonly qos: 0 | 1 | 2;
-      readonly retain: boolean;
-      readonly username?: string;
-      readonly password?: string;
-      readonly tls?: TlsOptions;
-    }
-  | { readonly kind: 'exec'; readonly command: Command };
+/** An alert recipient's target: mail, webhook, mqtt, exec, … Each channel defines its own in
+ *  src/alerts/channels/<kind>/syntax.ts; the registry there makes the union. */
+export type { AlertTarget };
 
 export interface AlertRecipient {
   readonly target: AlertTarget;

@@ -27,6 +27,9 @@
 //   hold verbatim (non-ASCII, non-canonical IPv6), or an empty host with a non-default port;
 // - an `allow` user starting with `@` or without a password, or whose `user:password` reads as an
 //   IP address.
+import { printMailFormat } from '../alerts/channels/mail/format.js';
+import type { TargetPrinter } from '../alerts/channels/contract.js';
+import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import type { Spelling } from '../checks/kind.js';
 import { syntaxOf } from '../checks/registry.js';
 import { NOISE_WORDS } from './lexer.js';
@@ -34,14 +37,12 @@ import type {
   Action,
   AlertFilter,
   AlertRecipient,
-  AlertTarget,
   Backoff,
   Command,
   Condition,
   Config,
   HttpAllow,
   Httpd,
-  MailFormat,
   MailServer,
   MailServerTls,
   Rate,
@@ -194,26 +195,15 @@ function filter(f: AlertFilter): string {
   return f.mode === 'only' ? ` on ${set}` : ` not on ${set}`;
 }
 
-/** A mail address: bare when it is one plain word, quoted otherwise. */
-function mailAddress(a: string): string {
-  return /^[A-Za-z0-9._%+-]+@[A-Za-z0-9._-]+$/.test(a) ? a : quote(a);
-}
-
-/** Topic levels percent-encoded for the URL path (the parser decodes it). */
-function encodeTopic(topic: string): string {
-  try {
-    return topic.split('/').map(encodeURIComponent).join('/');
-  } catch {
-    return topic; // lone surrogates: not a valid MQTT topic anyway
-  }
-}
-
 /** Prints with a fixed choice about secrets; one method per part of the model. */
 class Printer {
   /** What each check kind's print piece spells values with. */
   readonly #spelling: Spelling;
+  /** The helpers an alert channel prints its target with. */
+  private readonly targets: TargetPrinter;
 
   constructor(private readonly mask: boolean) {
+    this.targets = { word, quote, duration, command, ...(mask ? { mask: MASK } : {}) };
     this.#spelling = {
       word,
       quote,
@@ -245,7 +235,7 @@ class Printer {
 
   alerting(c: Config): string[] {
     const out = c.mailServers.map((m) => `set mailserver ${this.mailServer(m)}`);
-    if (c.mailFormat) out.push(`set ${mailFormat(c.mailFormat, '')}`);
+    if (c.mailFormat) out.push(`set ${printMailFormat(c.mailFormat, '')}`);
     for (const a of c.alerts) out.push(`set alert ${this.recipient(a, '')}`);
     return out;
   }
@@ -283,33 +273,14 @@ class Printer {
     return lexesAsWord(text) ? text : quote(text);
   }
 
+  /** A recipient: its channel prints the target and any clause of its own (mail's mail-format). */
   private recipient(r: AlertRecipient, indent: string): string {
-    let s = this.target(r.target) + filter(r.filter);
+    const channel = channelOf(r.target);
+    let s = channel.print(r.target, this.targets) + filter(r.filter);
     if (r.reminderCycles > 0) s += ` with reminder on ${cycles(r.reminderCycles)}`;
-    if (r.target.kind === 'mail' && r.target.format) s += ` ${mailFormat(r.target.format, indent)}`;
+    const clause = channel.clause?.print(r.target, indent);
+    if (clause !== undefined) s += ` ${clause}`;
     return s;
-  }
-
-  private target(t: AlertTarget): string {
-    switch (t.kind) {
-      case 'mail':
-        return mailAddress(t.address);
-      case 'webhook':
-        return `webhook ${quote(this.mask ? maskUrl(t.url) : t.url)}${t.slack ? ' slack' : ''}${t.timeoutMs !== 5000 ? ` with timeout ${duration(t.timeoutMs)}` : ''}`;
-      case 'exec':
-        return `exec ${command(t.command)}`;
-      case 'mqtt': {
-        // Credentials go in options rather than the URL: no percent-encoding to get right.
-        const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-        const authority = t.host === '' ? '' : `${host}:${t.port}`;
-        let s = `mqtt ${quote(`${t.tls ? 'mqtts' : 'mqtt'}://${authority}/${encodeTopic(t.topic)}`)} qos ${t.qos}`;
-        if (t.retain) s += ' retain';
-        if (t.username !== undefined) s += ` username ${word(t.username)}`;
-        if (t.password !== undefined) s += ` password ${this.secret(t.password)}`;
-        if (t.tls?.caFile) s += ` cafile ${word(t.tls.caFile)}`;
-        return s;
-      }
-    }
   }
 
   service(s: Service): string[] {
@@ -358,33 +329,4 @@ function backoff(b: Backoff): string | undefined {
   if (b.cooldownMs !== d.cooldownMs) s += ` cooldown ${duration(b.cooldownMs)}`;
   if (b.resetAfterMs !== d.resetAfterMs) s += ` reset ${duration(b.resetAfterMs)}`;
   return s;
-}
-
-/**
- * `mail-format { … }`: one key a line, the message last (it runs to the closing brace). A message
- * that starts with blanks begins on the next line, where the parser keeps them.
- */
-function mailFormat(f: MailFormat, indent: string): string {
-  const lines = ['mail-format {'];
-  if (f.from !== undefined) lines.push(`${indent}  from: ${f.from}`);
-  if (f.replyTo !== undefined) lines.push(`${indent}  reply-to: ${f.replyTo}`);
-  if (f.subject !== undefined) lines.push(`${indent}  subject: ${f.subject}`);
-  if (f.message !== undefined) {
-    const m = f.message;
-    lines.push(m === '' ? `${indent}  message:` : /^[ \t\n]/.test(m) ? `${indent}  message:\n${m}` : `${indent}  message: ${m}`);
-  }
-  lines.push(`${indent}}`);
-  return lines.join('\n');
-}
-
-/** A URL with the password of its user info replaced. */
-function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = MASK;
-    return u.href;
-  } catch {
-    return url;
-  }
 }

@@ -1,6 +1,7 @@
 // The secrets a rules file holds, so that no response, page or log line of the HTTP server shows
 // one. DTOs are built field by field and never from Service or Command objects; this is the second
 // guard, for free text (check and event messages) that might quote a value from the rules file.
+import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import { syntaxOf } from '../checks/registry.js';
 import type { AlertRecipient, Config } from '../config/model.js';
 
@@ -8,8 +9,8 @@ import type { AlertRecipient, Config } from '../config/model.js';
 const MIN_SECRET_LENGTH = 4;
 const MASK = '********';
 
-/** Every secret string of the config: httpd and mail passwords, MQTT probe and alert passwords,
- *  webhook URLs (and their path and query, which carry the token). */
+/** Every secret string of the config: httpd and mail passwords, MQTT probe passwords, and what each
+ *  alert channel counts as secret (MQTT passwords, webhook URLs with their path and query). */
 export function collectSecrets(config: Config): string[] {
   const found = new Set<string>();
   const add = (s: string | undefined): void => {
@@ -22,29 +23,13 @@ export function collectSecrets(config: Config): string[] {
   for (const a of config.httpd?.allow ?? []) if (a.kind === 'user') add(a.password);
   for (const m of config.mailServers) add(m.password);
   const alerts: AlertRecipient[] = [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
-  for (const a of alerts) {
-    const t = a.target;
-    if (t.kind === 'mqtt') add(t.password);
-    if (t.kind === 'webhook') for (const part of urlSecrets(t.url)) add(part);
-  }
+  // Each channel names its own: an MQTT password, a webhook's URL with its path and query, …
+  for (const { target } of alerts) for (const secret of channelOf(target).secrets(target)) add(secret);
   for (const s of config.services) {
     for (const r of s.rules) for (const secret of syntaxOf(r.condition).secrets?.(r.condition) ?? []) add(secret);
   }
   // Longest first, so a URL is masked whole before its path is.
   return [...found].sort((a, b) => b.length - a.length);
-}
-
-function urlSecrets(url: string): string[] {
-  const out = [url];
-  try {
-    const u = new URL(url);
-    if (u.password) out.push(decodeURIComponent(u.password), u.password);
-    if (u.pathname.length > 1) out.push(u.pathname, u.pathname.slice(1));
-    if (u.search) out.push(u.search.slice(1));
-  } catch {
-    // Not a URL: the whole string is the secret.
-  }
-  return out;
 }
 
 /** Replaces every secret in a text with asterisks. */

@@ -3,9 +3,10 @@
 // the recipient, so a retry after an uncertain send (the connection lost after DATA) carries the
 // same Message-ID and the receiving side can recognise the duplicate.
 import type { SendMailOptions } from 'nodemailer';
-import type { AlertTarget, MailFormat } from '../../config/model.js';
-import { DEFAULT_SUBJECT, alertVars, defaultBody, expand } from '../render.js';
-import type { Alert, ChannelEnv } from '../types.js';
+import type { MailFormat } from '../../../config/model.js';
+import { DEFAULT_SUBJECT, alertVars, defaultBody, expand } from '../../render.js';
+import type { Alert, ChannelEnv } from '../../types.js';
+import type { MailTarget } from './syntax.js';
 
 /** The Message-ID of an alert's mail: stable across retries, unique per recipient. */
 export function messageId(alert: Alert): string {
@@ -14,7 +15,7 @@ export function messageId(alert: Alert): string {
 }
 
 /** The nodemailer message for ALERT to TARGET. */
-export function composeMail(alert: Alert, target: Extract<AlertTarget, { kind: 'mail' }>, env: ChannelEnv): SendMailOptions {
+export function composeMail(alert: Alert, target: MailTarget, env: ChannelEnv): SendMailOptions {
   const vars = alertVars(alert);
   const fmt: MailFormat = { ...env.config.mailFormat, ...target.format };
   return {

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer';
-import { writeFileAtomic } from '../../util/atomic-file.js';
-import type { Alert } from '../types.js';
+import { writeFileAtomic } from '../../../util/atomic-file.js';
+import type { Alert } from '../../types.js';
 
 /** Writes MESSAGE to STATEDIR/outbox/<time>-<alert id>.eml; resolves with the path. */
 export async function writeOutbox(message: SendMailOptions, alert: Alert, stateDir: string): Promise<string> {

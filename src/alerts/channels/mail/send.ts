@@ -10,12 +10,14 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { SendMailOptions } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { MailServer } from '../../config/model.js';
-import { abortable } from '../abort.js';
-import type { ChannelEnv, ChannelFactory, MailTlsOptions } from '../types.js';
-import { composeMail } from './mail-compose.js';
+import type { MailServer } from '../../../config/model.js';
+import { abortable } from '../../abort.js';
+import type { ChannelEnv, MailTlsOptions } from '../../types.js';
+import type { Send } from '../contract.js';
+import { composeMail } from './compose.js';
 import { writeOutbox } from './outbox.js';
 import { noDelaySocket } from './smtp-socket.js';
+import type { MailTarget } from './syntax.js';
 
 /** Connect and greeting deadline when `set mailserver` names none (monit's is 5 s; SMTP can be slow). */
 export const DEFAULT_MAIL_TIMEOUT_MS = 10_000;
@@ -110,27 +112,25 @@ async function sendVia(server: MailServer, message: SendMailOptions, env: Channe
   }
 }
 
-/** The mail channel. */
-export const mailChannel: ChannelFactory<'mail'> = (target, env) => ({
-  async send(alert, signal) {
-    const message = composeMail(alert, target, env);
-    const servers = env.config.mailServers;
-    if (servers.length === 0) {
-      const path = await writeOutbox(message, alert, env.stateDir);
-      env.logger.info({ recipient: target.address, file: path }, 'no mail server set: alert mail written to the outbox');
+/** Mails one alert to the mail target, or writes it to the outbox without a mail server. */
+export const send: Send<MailTarget> = async (target, alert, env, signal) => {
+  const message = composeMail(alert, target, env);
+  const servers = env.config.mailServers;
+  if (servers.length === 0) {
+    const path = await writeOutbox(message, alert, env.stateDir);
+    env.logger.info({ recipient: target.address, file: path }, 'no mail server set: alert mail written to the outbox');
+    return;
+  }
+  const errors: string[] = [];
+  for (const s of servers) {
+    if (signal.aborted) break;
+    try {
+      await sendVia(s, message, env, signal);
       return;
+    } catch (err) {
+      // nodemailer's messages carry the server's reply ("535 Authentication failed"), not the password.
+      errors.push(`${s.host}:${transportOptions(s, env).port ?? ''}: ${(err as Error).message}`);
     }
-    const errors: string[] = [];
-    for (const s of servers) {
-      if (signal.aborted) break;
-      try {
-        await sendVia(s, message, env, signal);
-        return;
-      } catch (err) {
-        // nodemailer's messages carry the server's reply ("535 Authentication failed"), not the password.
-        errors.push(`${s.host}:${transportOptions(s, env).port ?? ''}: ${(err as Error).message}`);
-      }
-    }
-    throw new Error(`no mail server accepted the mail: ${errors.join('; ') || 'aborted'}`);
-  },
-});
+  }
+  throw new Error(`no mail server accepted the mail: ${errors.join('; ') || 'aborted'}`);
+};
