@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { findRulesFile } from '../config/loader.js';
 import { BwError, ERRORS } from '../errors.js';
-import type { ServiceDto, StatusDto } from '../http/dto.js';
-import { headerLine, reportCounts, reportText, serviceText, statusTextAll, summaryText } from '../http/monit-text.js';
+import type { ActionReply, QuitReply, ReloadReply, ServiceReply, StatusDto } from '../api/contract.js';
+import { headerLine, reportCounts, reportText, serviceText, statusTextAll, summaryText } from '../api/monit-text.js';
 import { DaemonClient, endpointFromRules } from './client.js';
 
 type Out = (text: string) => void;
@@ -29,7 +29,7 @@ async function status(ctx: VerbContext, name: string | undefined): Promise<void>
     const s = await ctx.client.json<StatusDto>('GET', '/api/v1/status');
     return ctx.json ? printJson(ctx.out, s) : ctx.out(statusTextAll(s));
   }
-  const [s, one] = await Promise.all([ctx.client.json<StatusDto>('GET', '/api/v1/status'), ctx.client.json<{ service: ServiceDto }>('GET', servicePath(name))]);
+  const [s, one] = await Promise.all([ctx.client.json<StatusDto>('GET', '/api/v1/status'), ctx.client.json<ServiceReply>('GET', servicePath(name))]);
   return ctx.json ? printJson(ctx.out, one) : ctx.out(`${headerLine(s.daemon)}\n\n${serviceText(one.service)}\n`);
 }
 
@@ -49,19 +49,19 @@ async function report(ctx: VerbContext, kind: string | undefined): Promise<void>
 }
 
 async function act(ctx: VerbContext, action: (typeof ACTIONS)[number], name: string): Promise<void> {
-  const r = await ctx.client.json<{ actionId: number; services: string[] }>('POST', `${servicePath(name)}/${action}`);
+  const r = await ctx.client.json<ActionReply>('POST', `${servicePath(name)}/${action}`);
   if (ctx.json) return printJson(ctx.out, r);
   const what = name === 'all' ? `all services (${r.services.length})` : `'${name}'`;
   ctx.out(`${action} of ${what} requested (action ${r.actionId}); see \`brokerwatch status${name === 'all' ? '' : ` ${name}`}\`\n`);
 }
 
 async function reload(ctx: VerbContext): Promise<void> {
-  const r = await ctx.client.json<{ ok: boolean; services: number }>('POST', '/api/v1/reload');
+  const r = await ctx.client.json<ReloadReply>('POST', '/api/v1/reload');
   return ctx.json ? printJson(ctx.out, r) : ctx.out(`rules reloaded: ${r.services} services\n`);
 }
 
 async function quit(ctx: VerbContext): Promise<void> {
-  const r = await ctx.client.json<{ ok: boolean; message: string }>('POST', '/api/v1/quit');
+  const r = await ctx.client.json<QuitReply>('POST', '/api/v1/quit');
   return ctx.json ? printJson(ctx.out, r) : ctx.out(`${r.message}\n`);
 }
 
