@@ -100,6 +100,17 @@ export async function cliStartBench(runs: number): Promise<StartRow[]> {
   }
 }
 
+/** The daemon's packages, named first when a command loads them. */
+const DAEMON_PACKAGES = ['pino', 'fastify', 'mqtt', 'nodemailer', 'execa', 'aedes', 'prom-client', 'pidusage'];
+
+/** The packages by name, the daemon's first; the first few of a long list. */
+function packagesCell(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  const rank = (n: string): number => (DAEMON_PACKAGES.includes(n) ? DAEMON_PACKAGES.indexOf(n) : DAEMON_PACKAGES.length);
+  const sorted = [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return sorted.length <= 6 ? sorted.join(' ') : `${sorted.slice(0, 6).join(' ')} … (${sorted.length} packages)`;
+}
+
 /** The table's cells for one row. */
 export function startCells(r: StartRow): string[] {
   const m = r.modules;
@@ -111,7 +122,7 @@ export function startCells(r: StartRow): string[] {
     ms(r.p90),
     `${r.ratio.toFixed(2)}×`,
     m ? `${m.total} (${m.project} own)` : '–',
-    m ? m.packages.join(' ') || 'none' : '–',
+    m ? packagesCell(m.packages) : '–',
     r.exits.join(','),
   ];
 }
