@@ -59,6 +59,12 @@ void describe('SIGUSR1', () => {
   });
   after(() => cleanup.run());
 
+  void test("the handler comes before any other module's code: wake.js is the command's first import", () => {
+    const main = readFileSync(fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), 'utf8');
+    const imports = main.split('\n').filter((l) => /^import\b/.test(l));
+    assert.equal(imports[0], "import './wake.js';");
+  });
+
   void test('brokerwatch -I takes it: still running, still serving, no new listening socket', async () => {
     const port = await freePort();
     const rules = join(dir.path, 'daemon.rc');
