@@ -76,8 +76,8 @@ export async function runDaemon(file: string): Promise<number> {
   });
   started = daemon.start();
   await started;
-  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake.
-  // checkNow arrives with the daemon's clock and cycle loop; until then the optional call is a no-op.
+  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
+  // checkNow runs every service's cycle at once (a Daemon without it ignores the wake-up).
   onWakeUp(() => (daemon as { checkNow?: () => void }).checkNow?.());
 
   let http: HttpServer | undefined;
