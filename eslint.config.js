@@ -17,8 +17,9 @@ const UP = '^(\\.\\./)+';
 const into = (...folders) => `${UP}(${folders.join('|')})/`;
 /** Packages that do I/O or weigh: only the daemon loads them, and not at start-up for the CLI. */
 const RUNTIME_PACKAGES = '^(pino|fastify|@fastify/[^/]+|mqtt|mqtt-packet|nodemailer|execa|aedes|prom-client|pidusage)(/|$)';
-// The halves of check kinds and alert channels that any front end may read: grammar, model types,
-// contracts and the registries (which load the runtime halves with `import()`).
+// The halves of check kinds and alert channels that any front end may read: grammar (`syntax.ts`,
+// `url-syntax.ts`), model types (`types.ts`, `service-types.ts`), contracts (`kind.ts`, `contract.ts`,
+// the check result's `result.ts`) and the registries, which load the runtime halves with `import()`.
 const SYNTAX_HALF = '([\\w.-]+/)*([\\w-]+-)?(syntax|kind|registry|contract|types|result)\\.js$';
 
 /** One wall: `files` may not import what `patterns` match (each `{ regex, message, allowTypeImports? }`). */
