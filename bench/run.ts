@@ -1,10 +1,13 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
-// installed. Environment: BENCH_SECTIONS (default "kill,idle,hang,latency,http,alerts,soak,isolation,scale"),
-// BENCH_RUNS (kills and hangs per case, default 12), BENCH_IDLE_S (default 60), BENCH_SOAK_S
-// (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
+// installed. Sections are named on the command line (`node dist/bench/run.js cli http`) or in
+// BENCH_SECTIONS (default "kill,idle,hang,latency,http,alerts,soak,isolation,scale,cli").
+// Environment: BENCH_RUNS (kills and hangs per case, default 12), BENCH_IDLE_S (default 60),
+// BENCH_SOAK_S (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
 // BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
-// about 2.5 (60 s per supervisor plus start-up).
+// about 2.5 (60 s per supervisor plus start-up). BENCH_CLI_RUNS: runs of each command in `cli`
+// (default 20).
 import { alertLatencyBench } from './alerts.js';
+import { cliStartBench, startCells } from './cli-start.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
 import { httpBench } from './http.js';
 import { isolationBench } from './isolation.js';
@@ -17,7 +20,8 @@ import { scaleBench } from './scale.js';
 import { soakBench } from './soak.js';
 import { idleBench, killBench } from './supervision.js';
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,http,alerts,soak,isolation,scale').split(','));
+const named = process.argv.slice(2).flatMap((a) => a.split(','));
+const sections = new Set(named.length > 0 ? named : (process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,http,alerts,soak,isolation,scale,cli').split(','));
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
 const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 600);
@@ -180,4 +184,16 @@ if (sections.has('scale')) {
     console.log(`\nbrokerwatch cycles started more than 50 ms late: ${(((h.count - onTime) / Math.max(1, h.count)) * 100).toFixed(1)} % of ${h.count}.`);
   }
   console.log('\nTarget: schedule lag p99 ≤ 50 ms.');
+}
+
+if (sections.has('cli')) {
+  const n = Math.max(20, Number(process.env.BENCH_CLI_RUNS ?? 20));
+  note(`command start-up benchmark: ${n} runs of each command …`);
+  const rows = await cliStartBench(n);
+  table(
+    'Command start-up, exec to exit (verbs against a running daemon; modules: files loaded, with the project\'s own)',
+    ['command', 'case', 'n', 'median', 'p90', '× node -e 0', 'modules', 'packages loaded', 'exit'],
+    rows.map(startCells),
+  );
+  console.log('\nTarget: every brokerwatch command within about 2× `node -e 0`.');
 }

@@ -2,6 +2,7 @@
 // init-script broker (daemonizes, pidfile, --stop), so the demo exercises real supervision.
 //   node dist/demo/broker.js --port 18830 --pidfile /run/demo.pid [--host H] [--foreground] [--log F]
 //   node dist/demo/broker.js --stop --pidfile /run/demo.pid
+import './sigusr1.js';
 import { fileURLToPath } from 'node:url';
 import { USAGE, parseBrokerArgs } from './args.js';
 import type { BrokerArgs } from './args.js';

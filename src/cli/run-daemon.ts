@@ -1,6 +1,6 @@
 // `brokerwatch -I`: the daemon in the foreground, as systemd runs it. SIGHUP reloads the rules (a
 // bad file is reported and the old rules keep running) and reopens the log; SIGTERM/SIGINT stop
-// brokerwatch and leave the brokers running.
+// brokerwatch and leave the brokers running; SIGUSR1 (monit's wake-up) runs every service's cycle now.
 import { rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
@@ -10,6 +10,7 @@ import { startAlerts } from '../alerts/index.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
 import type { HttpServer } from '../http/server.js';
+import { onWakeUp } from './wake.js';
 
 /** Runs until a stop signal; resolves with the exit code. */
 export async function runDaemon(file: string): Promise<number> {
@@ -75,6 +76,9 @@ export async function runDaemon(file: string): Promise<number> {
   });
   started = daemon.start();
   await started;
+  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
+  // checkNow runs every service's cycle at once (a Daemon without it ignores the wake-up).
+  onWakeUp(() => (daemon as { checkNow?: () => void }).checkNow?.());
 
   let http: HttpServer | undefined;
   if (loaded.config.httpd) {

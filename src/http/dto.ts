@@ -1,76 +1,19 @@
 // The status API's data, built field by field from a runner's snapshot: a Service or Command object
 // is never serialized (they hold start programs, probe passwords, alert targets), and every free-text
-// message passes the scrubber.
+// message passes the scrubber. The shapes are the API's contract (api/contract.ts), which clients
+// read without loading any of this.
 import { hostname } from 'node:os';
-import type { CheckResult, CheckStatus, FailureClass } from '../checks/result.js';
-import type { Condition, EventType, Service, ServiceType } from '../config/model.js';
+import type { CheckDto, DaemonDto, EventDto, ServiceDto } from '../api/contract.js';
+import type { CheckResult } from '../checks/result.js';
+import type { Service } from '../config/model.js';
 import type { RunnerStatus } from '../daemon/service-runner.js';
 import type { ServiceEvent } from '../state/events.js';
 import { eventTypeOf } from '../state/conditions.js';
-import type { MonitorState, RulePhase, ServiceStatus } from '../state/types.js';
 import { processUptimeSeconds } from './proc-uptime.js';
 import type { Scrubber } from './secrets.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../util/version.js';
 
-/** The daemon itself. */
-export interface DaemonDto {
-  readonly name: 'brokerwatch';
-  readonly version: string;
-  readonly pid: number;
-  readonly host: string;
-  readonly startedAt: number;
-  readonly uptimeSeconds: number;
-  readonly rulesFile: string;
-  readonly cycleSeconds: number;
-}
-
-/** One rule's latest sample. */
-export interface CheckDto {
-  readonly rule: string;
-  readonly test: Condition['kind'];
-  /** The event type the rule reports (monit's), e.g. connection for a port test. */
-  readonly event: EventType;
-  readonly status: CheckStatus;
-  readonly phase: RulePhase;
-  readonly class: FailureClass | null;
-  readonly message: string;
-  readonly target: string | null;
-  /** The protocol of a port test (`mqtt`, …); null for plain TCP and other tests. */
-  readonly protocol: string | null;
-  readonly metrics: Readonly<Record<string, number>>;
-}
-
-/** One service: built field by field, see the file comment. */
-export interface ServiceDto {
-  readonly name: string;
-  readonly type: ServiceType;
-  readonly status: ServiceStatus;
-  readonly failure: { readonly rule: string; readonly type: EventType; readonly class: FailureClass | null; readonly message: string; readonly since: number | null } | null;
-  readonly monitor: MonitorState;
-  readonly monitorSince: number;
-  readonly mode: Service['mode'];
-  readonly pid: number | null;
-  readonly uptimeSeconds: number | null;
-  readonly cpuPercent: number | null;
-  readonly memoryBytes: number | null;
-  readonly memoryPercent: number | null;
-  readonly restarts: number;
-  readonly action: 'start' | 'stop' | 'restart' | null;
-  readonly pending: { readonly action: 'start' | 'restart'; readonly dueAt: number } | null;
-  readonly backoff: { readonly attempts: number; readonly gaveUp: boolean; readonly retryAt: number | null };
-  readonly lastCheckAt: number | null;
-  readonly probe: Readonly<Record<string, number>>;
-  readonly checks: readonly CheckDto[];
-}
-
-/** GET /api/v1/status. */
-export interface StatusDto {
-  readonly daemon: DaemonDto;
-  readonly services: readonly ServiceDto[];
-}
-
-/** One event, its message scrubbed. */
-export type EventDto = Omit<ServiceEvent, 'class'> & { readonly class: FailureClass | null };
+export type { CheckDto, DaemonDto, EventDto, ServiceDto, StatusDto } from '../api/contract.js';
 
 /** What building a DTO needs besides the runner. */
 export interface DtoContext {

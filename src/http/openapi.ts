@@ -4,7 +4,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { ERRORS } from '../errors.js';
 import { errorSchema } from './schemas.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../util/version.js';
 
 declare module 'fastify' {
   interface FastifySchema {

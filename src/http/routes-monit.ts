@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from './context.js';
 import { errorResponses } from './openapi.js';
-import { reportText, statusTextAll, summaryText } from './monit-text.js';
+import { reportText, statusTextAll, summaryText } from '../api/monit-text.js';
 import type { XmlServerInfo } from './monit-xml.js';
 import { statusXml } from './monit-xml.js';
 

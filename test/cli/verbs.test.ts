@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import type { StatusDto } from '../../src/http/dto.js';
+import type { StatusDto } from '../../src/api/contract.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Fixture } from '../http/fixture.js';

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceDto, StatusDto } from '../../src/http/dto.js';
 import { statusXml, xmlEscape } from '../../src/http/monit-xml.js';
-import { formatUptime, reportText, summaryText } from '../../src/http/monit-text.js';
+import { formatUptime, reportText, summaryText } from '../../src/api/monit-text.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Fixture } from './fixture.js';

@@ -1,4 +1,4 @@
-// brokerwatch's version, from package.json (two folders above dist/src/http/ and src/http/).
+// brokerwatch's version, from package.json (two folders above dist/src/util/ and src/util/).
 import { readFileSync } from 'node:fs';
 
 function readVersion(): string {

@@ -1,7 +1,7 @@
 // Plain-text status in `monit status|summary|report` style, from the API's DTOs: served at /_status,
-// /_summary and /_report, and printed by the CLI, so both always say the same.
+// /_summary and /_report by the server, and printed by the CLI, so both always say the same.
 import type { EventType, ServiceType } from '../config/model.js';
-import type { DaemonDto, ServiceDto, StatusDto } from './dto.js';
+import type { DaemonDto, ServiceDto, StatusDto } from './contract.js';
 
 const TYPE_NAME: Record<ServiceType, string> = { process: 'Process', host: 'Remote Host', file: 'File', program: 'Program' };
 
