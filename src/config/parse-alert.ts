@@ -9,7 +9,7 @@ import { describe } from './cursor.js';
 import type { AlertFilter, AlertRecipient, EventType } from './model.js';
 import { EVENT_TYPES } from './model.js';
 
-export { parseMailFormat } from '../alerts/channels/mail/format.js';
+export { parseMailFormat } from '../alerts/channels/mail/format-syntax.js';
 export { acceptBracketedAddress } from '../alerts/channels/mail/syntax.js';
 
 const EVENTS: ReadonlySet<string> = new Set(EVENT_TYPES);

@@ -27,7 +27,7 @@
 //   hold verbatim (non-ASCII, non-canonical IPv6), or an empty host with a non-default port;
 // - an `allow` user starting with `@` or without a password, or whose `user:password` reads as an
 //   IP address.
-import { printMailFormat } from '../alerts/channels/mail/format.js';
+import { printMailFormat } from '../alerts/channels/mail/format-syntax.js';
 import type { TargetPrinter } from '../alerts/channels/contract.js';
 import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import type { Spelling } from '../checks/kind.js';

@@ -4,7 +4,7 @@ import type { Cursor } from '../../../config/cursor.js';
 import { describe } from '../../../config/cursor.js';
 import type { MailFormat } from '../../../config/model.js';
 import type { ChannelSyntax } from '../contract.js';
-import { parseMailFormat, printMailFormat } from './format.js';
+import { parseMailFormat, printMailFormat } from './format-syntax.js';
 
 /** `set alert ops@example.com [mail-format { … }]`. */
 export interface MailTarget {
