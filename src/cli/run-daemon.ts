@@ -77,8 +77,8 @@ export async function runDaemon(file: string): Promise<number> {
   started = daemon.start();
   await started;
   // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
-  // checkNow runs every service's cycle at once (a Daemon without it ignores the wake-up).
-  onWakeUp(() => (daemon as { checkNow?: () => void }).checkNow?.());
+  // monit's wake-up: every service's cycle runs now.
+  onWakeUp(() => daemon.checkNow());
 
   let http: HttpServer | undefined;
   if (loaded.config.httpd) {

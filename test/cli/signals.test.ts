@@ -12,7 +12,6 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Daemon } from '../../src/daemon/daemon.js';
 import { ChildDaemon, Cleanup, linesOf } from '../daemon/harness.js';
 import { mqttConnackMs } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
@@ -99,37 +98,33 @@ void describe('SIGUSR1', () => {
     assert.deepEqual(listeningPorts(d.pid), [port], 'SIGUSR1 opened a listening socket');
   });
 
-  void test(
-    'brokerwatch -I: it runs a cycle of every service now, as monit does',
-    { skip: typeof (Daemon.prototype as { checkNow?: unknown }).checkNow !== 'function' && 'this Daemon has no checkNow' },
-    async () => {
-      const port = await freePort();
-      const ticks = join(dir.path, 'ticks');
-      const script = join(dir.path, 'tick.sh');
-      await writeFile(script, `#!/bin/sh\necho tick >> ${ticks}\n`, { mode: 0o755 });
-      const rules = join(dir.path, 'wake.rc');
-      await writeFile(
-        rules,
-        [
-          'set daemon 3600',
-          `set statefile ${join(dir.path, 'wake-state.json')}`,
-          `set eventqueue basedir ${join(dir.path, 'wake-events')}`,
-          `set httpd port ${port} address 127.0.0.1`,
-          `  allow ${USER}`,
-          `check program tick with path "${script}"`,
-          '  if status != 0 then alert',
-          '',
-        ].join('\n'),
-        { mode: 0o600 },
-      );
-      const d = await ChildDaemon.start(rules, cleanup);
-      await waitFor(() => linesOf(ticks).length >= 1, { timeoutMs: 10_000, message: 'the first cycle never ran' });
-      const before = linesOf(ticks).length;
-      process.kill(d.pid, 'SIGUSR1');
-      await waitFor(() => linesOf(ticks).length > before, { timeoutMs: 10_000, message: 'SIGUSR1 ran no cycle (the next is an hour away)' });
-      assert.ok(d.running);
-    },
-  );
+  void test('brokerwatch -I: it runs a cycle of every service now, as monit does', async () => {
+    const port = await freePort();
+    const ticks = join(dir.path, 'ticks');
+    const script = join(dir.path, 'tick.sh');
+    await writeFile(script, `#!/bin/sh\necho tick >> ${ticks}\n`, { mode: 0o755 });
+    const rules = join(dir.path, 'wake.rc');
+    await writeFile(
+      rules,
+      [
+        'set daemon 3600',
+        `set statefile ${join(dir.path, 'wake-state.json')}`,
+        `set eventqueue basedir ${join(dir.path, 'wake-events')}`,
+        `set httpd port ${port} address 127.0.0.1`,
+        `  allow ${USER}`,
+        `check program tick with path "${script}"`,
+        '  if status != 0 then alert',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const d = await ChildDaemon.start(rules, cleanup);
+    await waitFor(() => linesOf(ticks).length >= 1, { timeoutMs: 10_000, message: 'the first cycle never ran' });
+    const before = linesOf(ticks).length;
+    process.kill(d.pid, 'SIGUSR1');
+    await waitFor(() => linesOf(ticks).length > before, { timeoutMs: 10_000, message: 'SIGUSR1 ran no cycle (the next is an hour away)' });
+    assert.ok(d.running);
+  });
 
   void test('the demo broker takes it too', async () => {
     const port = await freePort();
