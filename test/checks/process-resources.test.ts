@@ -12,6 +12,8 @@ import { checkOf } from './parsed.js';
 import type { RuleUnderTest } from './parsed.js';
 
 const LIMIT = { timeout: 60_000 };
+// Every child ends by itself after this, even if this process is killed before its after hook runs.
+const LIFETIME_MS = 120_000;
 const pids: number[] = [];
 after(() => {
   for (const pid of pids.reverse()) {
@@ -38,7 +40,7 @@ async function child(argv: readonly string[]): Promise<ChildProcess & { pid: num
 
 /** A node child that prints "ready" once SETUP has run, then stays alive. */
 async function nodeChild(setup: string): Promise<ChildProcess & { pid: number }> {
-  const c = await child([process.execPath, '-e', `${setup}; console.log('ready'); setInterval(() => {}, 1000);`]);
+  const c = await child([process.execPath, '-e', `${setup}; console.log('ready'); setTimeout(() => {}, ${LIFETIME_MS});`]);
   await new Promise<void>((resolve) => c.stdout?.once('data', () => resolve()));
   return c;
 }
@@ -65,7 +67,7 @@ const sleeper = (): Promise<ChildProcess & { pid: number }> => child(['sleep', '
 
 void describe('cpu', () => {
   void test('the first sample is not measurable; a busy loop then fails `cpu > 5%`', LIMIT, async () => {
-    const busy = await child([process.execPath, '-e', 'for (;;) {}']);
+    const busy = await child([process.execPath, '-e', `const end = Date.now() + ${LIFETIME_MS}; while (Date.now() < end);`]);
     const r = await processRule('cpu > 5%');
     const first = await r.cycle({ pid: busy.pid });
     assert.equal(first.status, 'init');
@@ -131,7 +133,7 @@ void describe('memory', () => {
   });
 
   void test('`totalmemory` adds the children: a small parent of a 200 MB child', LIMIT, async () => {
-    const script = `const c = require('child_process').spawn(process.execPath, ['-e', "globalThis.b = Buffer.alloc(${HOLD}, 1); console.log('ready'); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'inherit', 'inherit'] }); setInterval(() => {}, 1000)`;
+    const script = `const c = require('child_process').spawn(process.execPath, ['-e', "globalThis.b = Buffer.alloc(${HOLD}, 1); console.log('ready'); setTimeout(() => {}, ${LIFETIME_MS})"], { stdio: ['ignore', 'inherit', 'inherit'] }); setTimeout(() => {}, ${LIFETIME_MS})`;
     const parent = await child([process.execPath, '-e', script]);
     await new Promise<void>((resolve) => parent.stdout?.once('data', () => resolve()));
     const own = await (await processRule('memory > 150 MB')).cycle({ pid: parent.pid });
@@ -154,7 +156,7 @@ async function childrenOf(pid: number): Promise<number[]> {
 
 void describe('children and threads', () => {
   void test('`children > 1` fails for a shell with two children and passes for one with one', LIMIT, async () => {
-    const two = await child(['sh', '-c', 'sleep 300 & sleep 300 & wait']);
+    const two = await child(['sh', '-c', 'sleep 120 & sleep 120 & wait']);
     await waitFor(async () => (await childrenOf(two.pid)).length === 2, { timeoutMs: 10_000 });
     pids.push(...(await childrenOf(two.pid)));
     const r = await (await processRule('children > 1')).cycle({ pid: two.pid });
@@ -163,7 +165,7 @@ void describe('children and threads', () => {
     assert.deepEqual(r.metrics, { children: 2 });
     assert.equal((await (await processRule('children > 2')).cycle({ pid: two.pid })).status, 'ok');
 
-    const one = await child(['sh', '-c', 'sleep 300 & wait']);
+    const one = await child(['sh', '-c', 'sleep 120 & wait']);
     await waitFor(async () => (await childrenOf(one.pid)).length === 1, { timeoutMs: 10_000 });
     pids.push(...(await childrenOf(one.pid)));
     assert.equal((await (await processRule('children > 1')).cycle({ pid: one.pid })).status, 'ok');
@@ -217,7 +219,7 @@ void describe('changed pid and ppid', () => {
   });
 
   void test('`changed ppid` fails when the parent dies and the process is adopted', LIMIT, async () => {
-    const parent = await child(['sh', '-c', 'sleep 300 & echo $!; wait']);
+    const parent = await child(['sh', '-c', 'sleep 120 & echo $!; wait']);
     const line = await new Promise<string>((resolve) => parent.stdout?.once('data', (d: Buffer) => resolve(d.toString())));
     const orphan = Number(line.trim());
     pids.push(orphan);
