@@ -91,6 +91,23 @@ void describe('cpu', () => {
   });
 });
 
+void describe('totalcpu', () => {
+  void test('`totalcpu` adds the children: an idle shell whose child spins', LIMIT, async () => {
+    const spin = `const end = Date.now() + ${LIFETIME_MS}; while (Date.now() < end);`;
+    const parent = await child(['sh', '-c', `'${process.execPath}' -e '${spin}' & wait`]);
+    await waitFor(async () => (await childrenOf(parent.pid)).length === 1, { timeoutMs: 10_000 });
+    pids.push(...(await childrenOf(parent.pid)));
+    const total = await processRule('totalcpu > 5%');
+    assert.equal((await total.cycle({ pid: parent.pid })).status, 'init');
+    const failed = await until(total, parent.pid, 'failed');
+    assert.ok((failed.metrics?.totalcpu ?? 0) > 5);
+    const own = await processRule('cpu > 5%');
+    await own.cycle({ pid: parent.pid });
+    const r = await own.cycle({ pid: parent.pid });
+    assert.equal(r.status, 'ok', `the waiting shell itself is idle: ${r.message}`);
+  });
+});
+
 void describe('memory', () => {
   const MB = 1024 * 1024;
   const HOLD = 200 * MB;
