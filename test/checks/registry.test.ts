@@ -33,4 +33,16 @@ void describe('createCheck', () => {
     assert.equal(res.status, 'failed');
     assert.equal(res.class, 'file');
   });
+
+  void test('port and $SYS rules get a check of their own; nothing is connected until it runs', async () => {
+    const s = await parseService(
+      'check host b with address 127.0.0.1\n  if failed port 1883 protocol mqtt then alert\n  if sys uptime reset host 127.0.0.1 port 1883 then alert\n',
+    );
+    assert.deepEqual(s.rules.map((r) => r.condition.kind), ['port', 'sys']);
+    for (const rule of s.rules) {
+      const check = createCheck(s, rule);
+      assert.equal(typeof check?.run, 'function', rule.condition.kind);
+      check?.close?.();
+    }
+  });
 });
