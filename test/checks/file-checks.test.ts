@@ -243,6 +243,21 @@ void describe('permission, owner and group', () => {
     assert.match(r.message, new RegExp(`gid ${gid}, not ${gid + 4242}`));
   });
 
+  void test('an owner named in the middle of /etc/passwd is found by name (when the test may chown)', async (t) => {
+    const entries = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':')).filter((f) => f.length > 3);
+    const later = entries[1];
+    assert.ok(later?.[0] && later[2] && later[3]);
+    const { path, check } = await fileRule(`failed uid ${later[0]}`);
+    try {
+      await chown(path, Number(later[2]), Number(later[3]));
+    } catch {
+      t.skip('not allowed to chown here');
+      return;
+    }
+    const r = await check.cycle();
+    assert.equal(r.status, 'ok', r.message);
+  });
+
   void test('a file handed to another owner fails the owner rule (when the test may chown)', async (t) => {
     const { path, check } = await fileRule(`failed uid ${process.getuid?.() ?? 0}`);
     assert.equal((await check.cycle()).status, 'ok');

@@ -189,6 +189,13 @@ void describe('children and threads', () => {
     assert.equal((await (await processRule('children = 1')).cycle({ pid: one.pid })).status, 'failed');
   });
 
+  void test('a process without children has 0 of them', LIMIT, async () => {
+    const s = await sleeper();
+    const r = await (await processRule('children > 0')).cycle({ pid: s.pid });
+    assert.equal(r.status, 'ok', r.message);
+    assert.equal(r.message, '0 children');
+  });
+
   void test('`threads > 1` passes for sleep (one thread) and fails for node (several)', LIMIT, async () => {
     const s = await sleeper();
     const single = await (await processRule('threads > 1')).cycle({ pid: s.pid });
