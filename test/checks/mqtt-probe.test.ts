@@ -29,8 +29,11 @@ const probe = probeOnce;
 
 void describe('anonymous broker', () => {
   let b: RunningMosquitto;
-  void test('starts', LIMIT, async () => {
+  void test('starts on a free port of its own and accepts TCP connections', LIMIT, async () => {
     b = await broker();
+    assert.ok(b.port > 0 && b.port < 65536);
+    const r = await probe(mqttPort(b.port, { protocol: 'tcp' }));
+    assert.equal(r.status, 'ok', r.message);
   });
 
   void test('CONNECT → CONNACK 0 is ok, with its timing', LIMIT, async () => {
@@ -81,6 +84,9 @@ void describe('credentials', () => {
     const passwordFile = join(dir.path, 'passwd');
     await writePasswordFile(passwordFile, { probe: 'secret' });
     b = await broker({ passwordFile });
+    // The file is in force: an anonymous client is refused.
+    const r = await probe(mqttPort(b.port));
+    assert.equal(r.class, 'connack-refused', r.message);
   });
 
   void test('right credentials: ok', LIMIT, async () => {
@@ -118,6 +124,10 @@ void describe('ACL', () => {
     const aclFile = join(dir.path, 'acl');
     await writeFile(aclFile, 'topic readwrite other/#\ntopic write brokerwatch/#\n');
     b = await broker({ aclFile });
+    // The ACL is in force: a topic it does not name neither publishes nor delivers.
+    const r = await probe(mqttPort(b.port, { timeoutMs: 1_000, roundTrip: { qos: 1, topic: 'elsewhere/probe', separateConnections: false } }));
+    assert.equal(r.status, 'failed', r.message);
+    assert.equal(r.class, 'not-delivered', r.message);
   });
 
   for (const version of [4, 5] as const) {

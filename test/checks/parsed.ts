@@ -1,0 +1,67 @@
+// Services parsed from rules text, and one cycle of a rule's check run through the registry, so the
+// behaviour tests exercise the rules language and `createCheck` exactly as the daemon does.
+import assert from 'node:assert/strict';
+import { parseRules } from '../../src/config/loader.js';
+import type { Rule, Service } from '../../src/config/model.js';
+import { createCheck, loadChecks } from '../../src/checks/registry.js';
+import type { CheckResult } from '../../src/checks/result.js';
+import type { Check } from '../../src/checks/types.js';
+import type { FindResult } from '../../src/process/identity.js';
+
+/** The only service of TEXT; fails the test on a warning (a rule that would be ignored). */
+export async function parseService(text: string): Promise<Service> {
+  const { config, warnings } = await parseRules(text, 'checks.rc');
+  assert.deepEqual(warnings.map((w) => w.message), [], 'rules text must parse without warnings');
+  assert.equal(config.services.length, 1);
+  await loadChecks(config);
+  return config.services[0] as Service;
+}
+
+/** What a cycle of a rule knows besides its memory. */
+export interface CycleInput {
+  readonly now?: number;
+  readonly pid?: number;
+  readonly programStatus?: number;
+  readonly process?: FindResult;
+}
+
+/** A rule's check with its memory, run one cycle at a time as the daemon runs it. */
+export interface RuleUnderTest {
+  readonly rule: Rule;
+  readonly check: Check;
+  cycle(input?: CycleInput): Promise<CheckResult>;
+}
+
+/** The check of rule INDEX of SERVICE (explicit rules only, in file order), with fresh memory. */
+export function ruleOf(service: Service, index = 0): RuleUnderTest {
+  const rules = service.rules.filter((r) => !r.implicit);
+  const rule = rules[index];
+  assert.ok(rule, `no rule ${index} in ${service.name}`);
+  const check = createCheck(service, rule);
+  assert.ok(check, `no check for a '${rule.condition.kind}' rule`);
+  const memo = new Map<string, unknown>();
+  return {
+    rule,
+    check,
+    async cycle(input = {}) {
+      const signal = new AbortController().signal;
+      const r = await check.run({ service, rule, signal, memo, now: input.now ?? Date.now(), ...optional(input) });
+      assert.ok(r, 'the check observed nothing this cycle');
+      assert.equal(r.ruleId, rule.id);
+      return r;
+    },
+  };
+}
+
+function optional(input: CycleInput): { pid?: number; programStatus?: number; process?: FindResult } {
+  return {
+    ...(input.process === undefined ? {} : { process: input.process }),
+    ...(input.pid === undefined ? {} : { pid: input.pid }),
+    ...(input.programStatus === undefined ? {} : { programStatus: input.programStatus }),
+  };
+}
+
+/** The one check of a service parsed from TEXT with a single explicit rule. */
+export async function checkOf(text: string): Promise<RuleUnderTest> {
+  return ruleOf(await parseService(text));
+}
