@@ -100,10 +100,10 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     registerActionRoutes(app, ctx, limitActions);
     await registerPageRoutes(app, ctx, limitActions);
     const httpd = opts.config.httpd;
-    registerMonitRoutes(app, ctx, () => ({
+    await registerMonitRoutes(app, ctx, () => ({
       startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),
       ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: https !== undefined } } : {}),
-    }));
+    }), limitActions);
     registerMiscRoutes(app, metrics, openapi);
     await app.ready();
     return {
