@@ -183,3 +183,33 @@ void describe("monit's CLI against brokerwatch", () => {
     assert.equal(await pidOf('sleeper'), before);
   });
 });
+
+void describe("monit's /_doaction shares the API's rate limit", () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture((dir) => [httpdBlockFor(), sleeperBlock(dir, 'sleeper')].join('\n'), { limits: { actionsPerMinute: 2, failedLogins: 10_000 } });
+  });
+  after(() => f.close());
+
+  void test('one budget per client for the JSON API and monit form posts; the 429 is monit-shaped', async () => {
+    const auth = basic(ADMIN.user, ADMIN.password);
+    const api = await f.inject({ method: 'POST', url: '/api/v1/services/sleeper/monitor', headers: { authorization: auth, 'content-type': 'application/json' }, payload: '{}' });
+    assert.equal(api.statusCode, 202);
+    const form = (n: number) =>
+      f.inject({
+        method: 'POST',
+        url: '/_doaction',
+        headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', cookie: `securitytoken=t${n}` },
+        payload: `action=monitor&service=sleeper&format=text&securitytoken=t${n}`,
+      });
+    assert.equal((await form(1)).statusCode, 200);
+    const limited = await form(2);
+    assert.equal(limited.statusCode, 429);
+    assert.ok(limited.headers['retry-after']);
+    assert.match(limited.body, /<h2>Too Many Requests<\/h2>too many requests: at most 2 actions a minute[^<]*<hr>/);
+  });
+});
+
+function httpdBlockFor(): string {
+  return ['set httpd port 2812 address 127.0.0.1', `  allow ${ADMIN.user}:${ADMIN.password}`].join('\n');
+}
