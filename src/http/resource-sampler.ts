@@ -1,8 +1,9 @@
 // What monit shows of every process and of the host, whether or not a rule measures it: cpu and
 // memory, parent, owners, threads, children, open files and I/O per supervised process; load, cpu,
-// memory, swap and file handles of the host (monit's System service). Read from /proc once per
-// service cycle (at most twice a second per service, once a second for the host); rates (cpu %,
-// I/O per second) come from two samples, so they are unknown (null) until the second.
+// memory, swap and file handles of the host (monit's System service). Read from /proc after a
+// service's cycle, at most every 5 s per process and for the host (some ten file reads each: 500
+// services on a 1 s cycle must not pay that every second); rates (cpu %, I/O per second) come from
+// two samples, so they are unknown (null) until the second.
 import { cpus, loadavg, machine, release, totalmem, type, version } from 'node:os';
 import type { Daemon } from '../daemon/daemon.js';
 import type { HostCpuTicks, ProcFds, ProcIo } from '../process/proc-stat.js';
@@ -47,8 +48,8 @@ interface ProcState {
   cpuTicks: number;
 }
 
-const PROCESS_MIN_MS = 500;
-const SYSTEM_MIN_MS = 1000;
+const PROCESS_MIN_MS = 5000;
+const SYSTEM_MIN_MS = 5000;
 
 const pct = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 
@@ -93,7 +94,7 @@ export class ResourceSampler {
     return this.#system?.sample;
   }
 
-  /** Reads a service's process now (unless read in the last half second). */
+  /** Reads a service's process now (unless that process was read in the last 5 s). */
   async sampleService(name: string): Promise<void> {
     const pid = this.#daemon.runner(name)?.identity?.pid;
     const prev = this.#procs.get(name);
@@ -140,7 +141,7 @@ export class ResourceSampler {
     }
   }
 
-  /** Reads the host now (unless read in the last second). */
+  /** Reads the host now (unless read in the last 5 s). */
   async sampleSystem(): Promise<void> {
     const now = this.#now();
     if (this.#systemBusy || (this.#system && now - this.#system.sample.at < SYSTEM_MIN_MS)) return;
