@@ -2,7 +2,8 @@
 # Installs what the test suite and the benchmarks need on Debian, only when it is missing:
 # mosquitto (the broker under test), its clients, openssl (test certificates), monit (its
 # control files are test fixtures, and the benchmarks run it side by side) and Chromium with a font
-# (the web page is tested in headless Chromium through playwright-core, which downloads nothing).
+# (the web page is tested in headless Chromium through playwright-core, which downloads nothing), and
+# promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules).
 set -euo pipefail
 
 need=()
@@ -12,6 +13,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/monit ] || need+=(monit)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
+[ -x /usr/bin/promtool ] || need+=(prometheus)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test prerequisites: all present"

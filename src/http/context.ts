@@ -5,9 +5,10 @@ import type { Config } from '../config/model.js';
 import type { Daemon } from '../daemon/daemon.js';
 import type { Logger } from '../util/logger.js';
 import { AccessPolicy } from './access.js';
-import type { ServiceDto, StatusDto } from './dto.js';
+import type { DtoContext, ServiceDto, StatusDto } from './dto.js';
 import { daemonDto, serviceDto } from './dto.js';
 import type { DaemonObserver } from './observer.js';
+import type { ResourceSampler } from './resource-sampler.js';
 import { Scrubber, collectSecrets } from './secrets.js';
 
 /** What startHttpServer is given. */
@@ -40,6 +41,8 @@ export class HttpContext {
   #config: Config | undefined;
   #security: Promise<Security> | undefined;
   #scrubber: Scrubber;
+  /** /proc readings of the processes: cpu and memory for services no rule measures. */
+  resources: ResourceSampler | undefined;
   /** Logged once per rules: problems of the allow list. */
   #warned = new WeakSet<Config>();
 
@@ -88,7 +91,7 @@ export class HttpContext {
 
   /** The whole status. */
   status(): StatusDto {
-    const ctx = { scrubber: this.scrubber };
+    const ctx = this.#dtoContext();
     return { daemon: daemonDto(this.daemon, this.opts.rulesFile, this.daemon.clock.now()), services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)) };
   }
 
@@ -96,6 +99,11 @@ export class HttpContext {
   service(name: string): ServiceDto | undefined {
     const r = this.daemon.runner(name);
     if (!r) return undefined;
-    return serviceDto(r.status(), { scrubber: this.scrubber });
+    return serviceDto(r.status(), this.#dtoContext());
+  }
+
+  #dtoContext(): DtoContext {
+    const res = this.resources;
+    return { scrubber: this.scrubber, ...(res ? { usage: (name: string, pid: number) => res.process(name, pid) } : {}) };
   }
 }

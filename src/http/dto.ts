@@ -18,6 +18,8 @@ export type { CheckDto, DaemonDto, EventDto, ServiceDto, StatusDto } from '../ap
 /** What building a DTO needs besides the runner. */
 export interface DtoContext {
   readonly scrubber: Scrubber;
+  /** What /proc says process PID of a service uses, for the cpu and memory no rule measures. */
+  readonly usage?: (service: string, pid: number) => { readonly cpuPercent: number | null; readonly memoryBytes: number; readonly memoryPercent: number } | undefined;
 }
 
 /** The probe metrics shown as step timings. */
@@ -74,6 +76,13 @@ function resources(s: Service, results: readonly CheckResult[]): { cpuPercent: n
   return out;
 }
 
+/** Fills what no rule measured from /proc (a rule's reading stays: it is what the rule compared). */
+function withUsage(r: ReturnType<typeof resources>, u: ReturnType<NonNullable<DtoContext['usage']>>): ReturnType<typeof resources> {
+  if (!u) return r;
+  const ruled = r.memoryBytes !== null || r.memoryPercent !== null;
+  return { cpuPercent: r.cpuPercent ?? u.cpuPercent, memoryBytes: ruled ? r.memoryBytes : u.memoryBytes, memoryPercent: ruled ? r.memoryPercent : u.memoryPercent };
+}
+
 /** One service's DTO. */
 export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
   const s = st.service;
@@ -104,7 +113,7 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
     mode: s.mode,
     pid,
     uptimeSeconds: st.identity && pid !== null ? (processUptimeSeconds(st.identity.startTime) ?? uptimeMetric ?? null) : null,
-    ...resources(s, st.lastResults),
+    ...withUsage(resources(s, st.lastResults), pid === null ? undefined : ctx.usage?.(s.name, pid)),
     restarts: state.restartCount,
     action: running ?? null,
     pending: state.pending ? { action: state.pending.action, dueAt: state.pending.dueAt } : null,

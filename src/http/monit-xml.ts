@@ -1,17 +1,22 @@
 // monit's XML status (GET /_status?format=xml, format version 1; /_status2 is version 2), so tools
 // written for monit (collectd, telegraf's monit input, netdata, M/Monit-style scrapers) read
-// brokerwatch. Element names, order and numeric codes follow monit's xml.c; values monit has and
-// brokerwatch does not measure (uid, ppid, threads…) are left out rather than invented.
+// brokerwatch. Element names, order and numeric codes follow monit's xml.c and what monit 5.33
+// serves (a test compares the element paths with a real monit's): `<platform>`, each process's
+// owners, threads, children, cpu, memory, descriptors and I/O (from /proc, resource-sampler.ts,
+// whether or not a rule measures them), and the host as monit's System service (type 5).
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import type { EventType, ServiceType } from '../config/model.js';
 import type { MonitorState } from '../state/types.js';
 import type { ServiceDto, StatusDto } from './dto.js';
+import type { ProcessSample, ResourceSampler, SystemSample } from './resource-sampler.js';
 
 /** What the `<server>` element says besides the daemon DTO. */
 export interface XmlServerInfo {
   readonly startDelaySeconds: number;
   readonly httpd?: { readonly address: string; readonly port: number; readonly ssl: boolean };
+  /** The /proc readings; without them only what the rules measure is shown, and no System service. */
+  readonly resources?: Pick<ResourceSampler, 'process' | 'system' | 'platform'>;
 }
 
 /** monit's Service_Type codes. */
@@ -56,34 +61,68 @@ export function statusBits(s: ServiceDto): number {
   return bits;
 }
 
-function serviceXml(s: ServiceDto, version: 1 | 2): string {
-  const collected = s.lastCheckAt ?? Date.now();
-  const head = version === 2 ? `<service name="${xmlEscape(s.name)}">${el('type', SERVICE_TYPE[s.type])}` : `<service type="${SERVICE_TYPE[s.type]}">${el('name', s.name)}`;
-  const parts = [
+/** The elements every service starts with, in monit's order. */
+function serviceHead(version: 1 | 2, type: number, name: string, collected: number, fields: { status: number; monitor: number; mode: number; pending: number }): string[] {
+  const head = version === 2 ? `<service name="${xmlEscape(name)}">${el('type', type)}` : `<service type="${type}">${el('name', name)}`;
+  return [
     head,
     el('collected_sec', Math.floor(collected / 1000)),
     el('collected_usec', (collected % 1000) * 1000),
-    el('status', statusBits(s)),
+    el('status', fields.status),
     el('status_hint', 0),
-    el('monitor', MONITOR[s.monitor]),
-    el('monitormode', MODE[s.mode]),
-    el('pendingaction', ACTION[s.action ?? s.pending?.action ?? ''] ?? 0),
+    el('monitor', fields.monitor),
+    el('monitormode', fields.mode),
+    // monit's onreboot: 0 start (the only behaviour brokerwatch has).
+    el('onreboot', 0),
+    el('pendingaction', fields.pending),
   ];
+}
+
+const count = (rate: number | undefined, total: number): string => `${el('count', Math.round(rate ?? 0))}${el('total', total)}`;
+
+/** A process's owners, threads, children, descriptors and I/O, from /proc. */
+function procXml(p: ProcessSample | undefined, part: 'ids' | 'tree' | 'files'): string {
+  if (!p) return '';
+  if (part === 'ids') return `${el('ppid', p.ppid)}${el('uid', p.uid)}${el('euid', p.euid)}${el('gid', p.gid)}`;
+  if (part === 'tree') return `${el('threads', p.threads)}${el('children', p.children)}`;
+  const out: string[] = [];
+  if (p.fds) out.push(`<filedescriptors>${el('open', p.fds.open)}${el('opentotal', p.fds.open)}<limit>${el('soft', p.fds.soft)}${el('hard', p.fds.hard)}</limit></filedescriptors>`);
+  if (p.io) {
+    const io = p.io;
+    const r = p.ioRate ?? undefined;
+    out.push(`<read><bytesgeneric>${count(r?.rchar, io.rchar)}</bytesgeneric><bytes>${count(r?.readBytes, io.readBytes)}</bytes><operations>${count(r?.syscr, io.syscr)}</operations></read>`);
+    out.push(`<write><bytesgeneric>${count(r?.wchar, io.wchar)}</bytesgeneric><bytes>${count(r?.writeBytes, io.writeBytes)}</bytes><operations>${count(r?.syscw, io.syscw)}</operations></write>`);
+  }
+  return out.join('');
+}
+
+function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undefined): string {
+  const collected = s.lastCheckAt ?? Date.now();
+  const parts = serviceHead(version, SERVICE_TYPE[s.type], s.name, collected, {
+    status: statusBits(s),
+    monitor: MONITOR[s.monitor],
+    mode: MODE[s.mode],
+    pending: ACTION[s.action ?? s.pending?.action ?? ''] ?? 0,
+  });
   if (s.failure) parts.push(el('status_message', s.failure.message));
   if (s.type === 'process' && s.pid !== null) {
-    parts.push(el('pid', s.pid));
+    parts.push(el('pid', s.pid), procXml(sample, 'ids'));
     if (s.uptimeSeconds !== null) parts.push(el('uptime', s.uptimeSeconds));
-    if (s.memoryBytes !== null || s.memoryPercent !== null) {
-      // monit has both; a rule gives one, the machine's memory size the other.
-      const bytes = s.memoryBytes ?? ((s.memoryPercent ?? 0) / 100) * totalmem();
+    parts.push(procXml(sample, 'tree'));
+    // A rule's own reading first (it is what the rule compared), else /proc's; monit has both units.
+    const bytes = s.memoryBytes ?? (s.memoryPercent !== null ? (s.memoryPercent / 100) * totalmem() : sample?.memoryBytes);
+    if (bytes !== undefined) {
       const kb = Math.round(bytes / 1024);
       const pct = (s.memoryPercent ?? (bytes / totalmem()) * 100).toFixed(1);
       parts.push(`<memory>${el('percent', pct)}${el('percenttotal', pct)}${el('kilobyte', kb)}${el('kilobytetotal', kb)}</memory>`);
     }
-    if (s.cpuPercent !== null) {
-      const pct = s.cpuPercent.toFixed(1);
+    const cpu = s.cpuPercent ?? sample?.cpuPercent;
+    // -1 until a second reading gives a rate, as monit says it.
+    if (cpu !== undefined || sample) {
+      const pct = (cpu ?? -1).toFixed(1);
       parts.push(`<cpu>${el('percent', pct)}${el('percenttotal', pct)}</cpu>`);
     }
+    parts.push(procXml(sample, 'files'));
   }
   for (const c of s.checks) {
     if (c.test !== 'port' || c.target === null) continue;
@@ -93,6 +132,23 @@ function serviceXml(s: ServiceDto, version: 1 | 2): string {
     parts.push(`<port>${el('hostname', host)}${el('portnumber', Number(c.target.slice(colon + 1)))}${el('request', '')}${el('protocol', (c.protocol ?? 'default').toUpperCase())}${el('type', 'TCP')}${el('responsetime', seconds)}</port>`);
   }
   parts.push('</service>');
+  return parts.join('');
+}
+
+/** The host as monit's System service (type 5), named by the host name like monit's default. */
+function systemXml(host: string, version: 1 | 2, sys: SystemSample): string {
+  const parts = serviceHead(version, 5, host, sys.at, { status: 0, monitor: MONITOR.monitored, mode: MODE.active, pending: 0 });
+  const f = sys.files;
+  parts.push(`<filedescriptors>${el('allocated', f.allocated)}${el('unused', f.unused)}${el('maximum', f.maximum)}</filedescriptors>`);
+  const [l1, l5, l15] = sys.load;
+  const cpu = sys.cpu ?? { user: 0, system: 0, nice: 0, wait: 0, hardirq: 0, softirq: 0, steal: 0, guest: 0, guestnice: 0 };
+  parts.push(
+    `<system><load>${el('avg01', l1.toFixed(2))}${el('avg05', l5.toFixed(2))}${el('avg15', l15.toFixed(2))}</load>`,
+    `<cpu>${Object.entries(cpu).map(([k, v]) => el(k, v.toFixed(1))).join('')}</cpu>`,
+    `<memory>${el('percent', sys.memory.percent.toFixed(1))}${el('kilobyte', sys.memory.kilobyte)}</memory>`,
+    `<swap>${el('percent', sys.swap.percent.toFixed(1))}${el('kilobyte', sys.swap.kilobyte)}</swap></system>`,
+    '</service>',
+  );
   return parts.join('');
 }
 
@@ -106,10 +162,16 @@ export function statusXml(status: StatusDto, server: XmlServerInfo, version: 1 |
       ? `<monit id="${id}" incarnation="${incarnation}" version="${xmlEscape(d.version)}"><server>`
       : `<monit><server>${el('id', id)}${el('incarnation', incarnation)}${el('version', d.version)}`;
   const httpd = server.httpd ? `<httpd>${el('address', server.httpd.address)}${el('port', server.httpd.port)}${el('ssl', server.httpd.ssl ? 1 : 0)}</httpd>` : '';
+  const res = server.resources;
+  const p = res?.platform();
+  const platform = p
+    ? `<platform>${el('name', p.name)}${el('release', p.release)}${el('version', p.version)}${el('machine', p.machine)}${el('cpu', p.cpu)}${el('memory', p.memoryKb)}${el('swap', p.swapKb)}</platform>`
+    : '';
   const serverXml =
     `${head}${el('uptime', d.uptimeSeconds)}${el('poll', Math.max(1, Math.round(d.cycleSeconds)))}${el('startdelay', server.startDelaySeconds)}` +
-    `${el('localhostname', d.host)}${el('controlfile', d.rulesFile)}${httpd}</server>`;
-  const services = status.services.map((s) => serviceXml(s, version)).join('');
+    `${el('localhostname', d.host)}${el('controlfile', d.rulesFile)}${httpd}</server>${platform}`;
+  const sys = res?.system();
+  const services = status.services.map((s) => serviceXml(s, version, res?.process(s.name, s.pid))).join('') + (sys ? systemXml(d.host, version, sys) : '');
   const body = version === 2 ? `<services>${services}</services><servicegroups></servicegroups>` : services;
   return `<?xml version="1.0" encoding="UTF-8"?>${serverXml}${body}</monit>`;
 }

@@ -21,7 +21,7 @@ function positionOf(line: string): string {
 export type ActionLimiter = ReturnType<FastifyInstance['rateLimit']>;
 
 /** An action on a service (or `all`) as the API and the web page ask for it: the one control path. */
-export function requestControl(ctx: HttpContext, req: { name: string; action: ControlAction; user: string; via: 'api' | 'web page'; client: string }): { actionId: number; services: string[] } {
+export function requestControl(ctx: HttpContext, req: { name: string; action: ControlAction; user: string; via: 'api' | 'web page' | 'monit CLI'; client: string }): { actionId: number; services: string[] } {
   const { name, action, user } = req;
   const runners = name === 'all' ? ctx.daemon.runners() : [ctx.daemon.runner(name)].flatMap((r) => (r ? [r] : []));
   if (runners.length === 0 && name !== 'all') throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name.slice(0, 200)}'`);

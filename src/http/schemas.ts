@@ -69,9 +69,9 @@ export const serviceSchema = {
     mode: { type: 'string', enum: ['active', 'passive', 'manual'] },
     pid: intOrNull,
     uptimeSeconds: intOrNull,
-    cpuPercent: { ...numOrNull, description: 'from an `if cpu` test, when the service has one' },
-    memoryBytes: { ...numOrNull, description: 'from an `if memory` test in bytes, when the service has one' },
-    memoryPercent: { ...numOrNull, description: 'from an `if memory` test in %, when the service has one' },
+    cpuPercent: { ...numOrNull, description: 'from an `if cpu` test, else from /proc (a process; null until its second reading)' },
+    memoryBytes: { ...numOrNull, description: 'from an `if memory` test in bytes, else the resident memory from /proc (a process)' },
+    memoryPercent: { ...numOrNull, description: 'from an `if memory` test in %, else from /proc (a process)' },
     restarts: { type: 'integer', description: 'starts and restarts brokerwatch made on its own (rules, backoff retries); kept across restarts of brokerwatch in the state file' },
     action: { type: ['string', 'null'], enum: ['start', 'stop', 'restart', null], description: 'the start/stop/restart in progress' },
     pending: {

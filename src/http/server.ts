@@ -26,6 +26,7 @@ import { registerApiRoutes } from './routes-api.js';
 import { registerMiscRoutes } from './routes-misc.js';
 import { registerMonitRoutes } from './routes-monit.js';
 import { registerPageRoutes } from './routes-page.js';
+import { ResourceSampler } from './resource-sampler.js';
 
 /** What startHttpServer is given (see context.ts). */
 export type { HttpServerOptions } from './context.js';
@@ -77,7 +78,10 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     await observer.load();
     const metrics = new Metrics(daemon, observer);
     closers.push(() => metrics.close());
+    const resources = new ResourceSampler(daemon);
+    closers.push(() => resources.close());
     const ctx = new HttpContext(daemon, opts, observer);
+    ctx.resources = resources;
     await ctx.security();
     const openapi = new OpenApiCollector();
     openapi.attach(app);
@@ -100,10 +104,11 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     registerActionRoutes(app, ctx, limitActions);
     await registerPageRoutes(app, ctx, limitActions);
     const httpd = opts.config.httpd;
-    registerMonitRoutes(app, ctx, () => ({
+    await registerMonitRoutes(app, ctx, () => ({
       startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),
       ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: https !== undefined } } : {}),
-    }));
+      resources,
+    }), limitActions);
     registerMiscRoutes(app, metrics, openapi);
     await app.ready();
     return {

@@ -3,7 +3,7 @@
 // process can rename itself with prctl(PR_SET_NAME)), so fields are counted from the LAST ')'.
 // Field numbers in comments are proc(5)'s, 1-based. https://man7.org/linux/man-pages/man5/proc.5.html
 import { readFileSync } from 'node:fs';
-import { readFile, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 
 export interface ProcStat {
   readonly pid: number;
@@ -117,4 +117,169 @@ export function startedAtMs(startTimeTicks: number): number | undefined {
     }
   }
   return bootMs === null ? undefined : bootMs + (startTimeTicks / CLOCK_TICKS) * 1000;
+}
+
+/** What /proc says a process uses: CPU ticks, threads, owners, open files, I/O (monit's process data). */
+export interface ProcUsage {
+  readonly pid: number;
+  readonly ppid: number;
+  /** utime + stime (fields 14 and 15), in clock ticks. */
+  readonly cpuTicks: number;
+  readonly threads: number;
+  readonly rssBytes: number;
+  readonly uid: number;
+  readonly euid: number;
+  readonly gid: number;
+}
+
+/** Open file descriptors and their limit (/proc/PID/fd, /proc/PID/limits). */
+export interface ProcFds {
+  readonly open: number;
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/** /proc/PID/io: characters through read/write calls, bytes to and from storage, and the calls. */
+export interface ProcIo {
+  readonly rchar: number;
+  readonly wchar: number;
+  readonly syscr: number;
+  readonly syscw: number;
+  readonly readBytes: number;
+  readonly writeBytes: number;
+}
+
+/** Parses utime, stime, num_threads and rss out of /proc/PID/stat (fields 14, 15, 20, 24). */
+export function parseStatUsage(text: string): { ppid: number; cpuTicks: number; threads: number; rssPages: number } | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const rest = text.slice(close + 2).split(' ');
+  const n = (field: number): number => Number(rest[field - 3]);
+  const out = { ppid: n(4), cpuTicks: n(14) + n(15), threads: n(20), rssPages: n(24) };
+  return Object.values(out).every(Number.isSafeInteger) ? out : undefined;
+}
+
+/** `Key:\tvalue…` lines (/proc/PID/status, /proc/PID/io, /proc/meminfo) as key → first number. */
+export function parseKeyNumbers(text: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const nums = line.slice(colon + 1).trim().split(/\s+/).map(Number).filter(Number.isFinite);
+    out.set(line.slice(0, colon).trim(), nums);
+  }
+  return out;
+}
+
+const PAGE_SIZE = 4096;
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    // Gone, or not ours to read (/proc/PID/io of another user's process): the value is unknown.
+    return undefined;
+  }
+}
+
+/** Reads what a process uses; undefined when it is gone. */
+export async function readProcUsage(pid: number): Promise<ProcUsage | undefined> {
+  if (!isValidPid(pid)) return undefined;
+  const [stat, status] = await Promise.all([readOptional(`/proc/${pid}/stat`), readOptional(`/proc/${pid}/status`)]);
+  const u = stat === undefined ? undefined : parseStatUsage(stat);
+  if (!u || status === undefined) return undefined;
+  const st = parseKeyNumbers(status);
+  const uids = st.get('Uid') ?? [];
+  const gids = st.get('Gid') ?? [];
+  return { pid, ppid: u.ppid, cpuTicks: u.cpuTicks, threads: u.threads, rssBytes: u.rssPages * PAGE_SIZE, uid: uids[0] ?? -1, euid: uids[1] ?? -1, gid: gids[0] ?? -1 };
+}
+
+/** Open descriptors and the `Max open files` limit; undefined when not readable. */
+export async function readProcFds(pid: number): Promise<ProcFds | undefined> {
+  if (!isValidPid(pid)) return undefined;
+  try {
+    const open = (await readdir(`/proc/${pid}/fd`)).length;
+    const limits = (await readOptional(`/proc/${pid}/limits`)) ?? '';
+    const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(limits);
+    const num = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? -1 : Number(s));
+    return { open, soft: num(m?.[1]), hard: num(m?.[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** /proc/PID/io; undefined when not readable (another user's process, unless root). */
+export async function readProcIo(pid: number): Promise<ProcIo | undefined> {
+  if (!isValidPid(pid)) return undefined;
+  const text = await readOptional(`/proc/${pid}/io`);
+  if (text === undefined) return undefined;
+  const m = parseKeyNumbers(text);
+  const v = (k: string): number => m.get(k)?.[0] ?? 0;
+  return { rchar: v('rchar'), wchar: v('wchar'), syscr: v('syscr'), syscw: v('syscw'), readBytes: v('read_bytes'), writeBytes: v('write_bytes') };
+}
+
+/** Every descendant of a process, through /proc/PID/task/TID/children (the kernel's own list). */
+export async function countDescendants(pid: number, limit = 10_000): Promise<number> {
+  let count = 0;
+  const queue = [pid];
+  while (queue.length > 0 && count < limit) {
+    const p = queue.shift() as number;
+    let tasks: string[] = [];
+    try {
+      tasks = await readdir(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      const kids = ((await readOptional(`/proc/${p}/task/${t}/children`)) ?? '').trim();
+      if (kids === '') continue;
+      for (const k of kids.split(/\s+/).map(Number)) {
+        if (!isValidPid(k)) continue;
+        count++;
+        queue.push(k);
+      }
+    }
+  }
+  return count;
+}
+
+/** The host's CPU time by kind (the `cpu` line of /proc/stat), in ticks. */
+export interface HostCpuTicks {
+  readonly user: number;
+  readonly nice: number;
+  readonly system: number;
+  readonly idle: number;
+  readonly iowait: number;
+  readonly irq: number;
+  readonly softirq: number;
+  readonly steal: number;
+  readonly guest: number;
+  readonly guestNice: number;
+}
+
+/** Parses the first line of /proc/stat. */
+export function parseHostCpu(text: string): HostCpuTicks | undefined {
+  const m = /^cpu\s+(.*)$/m.exec(text);
+  if (!m?.[1]) return undefined;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0, guest = 0, guestNice = 0] = m[1].trim().split(/\s+/).map(Number);
+  return { user, nice, system, idle, iowait, irq, softirq, steal, guest, guestNice };
+}
+
+/** The host's CPU ticks, memory and swap (kB), and file handles; undefined off Linux. */
+export async function readHostUsage(): Promise<
+  { cpu: HostCpuTicks | undefined; memTotalKb: number; memAvailableKb: number; swapTotalKb: number; swapFreeKb: number; files: { allocated: number; unused: number; maximum: number } } | undefined
+> {
+  const [stat, meminfo, fileNr] = await Promise.all([readOptional('/proc/stat'), readOptional('/proc/meminfo'), readOptional('/proc/sys/fs/file-nr')]);
+  if (meminfo === undefined) return undefined;
+  const m = parseKeyNumbers(meminfo);
+  const kb = (k: string): number => m.get(k)?.[0] ?? 0;
+  const [allocated = 0, unused = 0, maximum = 0] = (fileNr ?? '').trim().split(/\s+/).map(Number);
+  return {
+    cpu: stat === undefined ? undefined : parseHostCpu(stat),
+    memTotalKb: kb('MemTotal'),
+    memAvailableKb: kb('MemAvailable'),
+    swapTotalKb: kb('SwapTotal'),
+    swapFreeKb: kb('SwapFree'),
+    files: { allocated, unused, maximum },
+  };
 }

@@ -120,6 +120,7 @@ void describe('API v1 (read)', () => {
       'post /api/v1/services/{name}/start', 'post /api/v1/services/{name}/stop', 'post /api/v1/services/{name}/restart',
       'post /api/v1/services/{name}/monitor', 'post /api/v1/services/{name}/unmonitor', 'post /api/v1/reload', 'post /api/v1/quit',
       'get /metrics', 'get /_status', 'get /_status2', 'get /_summary', 'get /_report', 'get /_ping', 'get /',
+      'post /_status', 'post /_summary', 'post /_report', 'post /_doaction',
       'get /static/{file}', 'get /login', 'post /actions/{name}/{action}', 'post /actions/reload',
     ];
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));

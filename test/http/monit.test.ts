@@ -1,6 +1,7 @@
 // monit's read endpoints: /_status?format=xml is well-formed and has monit's structure for process
 // and host services, /_status2 is format version 2, and /_status, /_summary, /_report and /_ping
 // answer as `monit status|summary|report` would.
+import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceDto, StatusDto } from '../../src/http/dto.js';
@@ -55,7 +56,8 @@ void describe('monit-compatible endpoints', () => {
     assert.equal(text(child(server, 'httpd'), 'port'), '2812');
     assert.equal(text(child(server, 'httpd'), 'address'), '127.0.0.1');
     const services = root.children.filter((c) => c.name === 'service');
-    assert.deepEqual(services.map((s) => [s.attrs.type, text(s, 'name')]), [['3', 'sleeper'], ['4', 'remote']]);
+    // The host comes last, as monit's System service (type 5) named by the host name.
+    assert.deepEqual(services.map((s) => [s.attrs.type, text(s, 'name')]), [['3', 'sleeper'], ['4', 'remote'], ['5', hostname()]]);
     const [sleeper, remote] = services;
     const pid = f.daemon.runner('sleeper')?.identity?.pid;
     assert.equal(text(sleeper, 'pid'), String(pid));
@@ -68,7 +70,7 @@ void describe('monit-compatible endpoints', () => {
     assert.match(text(child(sleeper, 'memory'), 'kilobyte') ?? '', /^\d+$/);
     assert.match(text(child(sleeper, 'cpu'), 'percent') ?? '', /^\d+\.\d$/);
     // monit's order: type/name, collected, status…, then the process data.
-    assert.deepEqual(sleeper?.children.slice(0, 8).map((c) => c.name), ['name', 'collected_sec', 'collected_usec', 'status', 'status_hint', 'monitor', 'monitormode', 'pendingaction']);
+    assert.deepEqual(sleeper?.children.slice(0, 9).map((c) => c.name), ['name', 'collected_sec', 'collected_usec', 'status', 'status_hint', 'monitor', 'monitormode', 'onreboot', 'pendingaction']);
     assert.equal(text(remote, 'status'), String(0x20), 'Event_Connection');
     assert.match(text(remote, 'status_message') ?? '', /refused|closed/i);
     assert.equal(child(remote, 'pid'), undefined);
@@ -84,7 +86,7 @@ void describe('monit-compatible endpoints', () => {
     assert.match(root.attrs.id ?? '', /^[0-9a-f]{32}$/);
     assert.ok(root.attrs.version);
     const services = child(root, 'services')?.children ?? [];
-    assert.deepEqual(services.map((s) => [s.attrs.name, text(s, 'type')]), [['sleeper', '3'], ['remote', '4']]);
+    assert.deepEqual(services.map((s) => [s.attrs.name, text(s, 'type')]), [['sleeper', '3'], ['remote', '4'], [hostname(), '5']]);
     assert.ok(child(root, 'servicegroups'));
   });
 
