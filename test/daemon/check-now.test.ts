@@ -51,6 +51,9 @@ void test('checkNow runs every service cycle at once and skips one that is runni
   await waitFor(() => cycles.length === 3, { message: 'slow finished its cycle' });
   const first = cycles[0] as CycleRecord;
   await clock.advance(first.dueAt + 30_000 - clock.now());
-  await waitFor(() => count('quick') === 3, { message: 'the next timed cycle' });
-  assert.equal(cycles.at(-1)?.dueAt, first.dueAt + 30_000);
+  // The cycle record, not the program's output line: the record comes after the program ends.
+  await waitFor(() => cycles.length === 4, { message: 'the next timed cycle' });
+  assert.equal(count('quick'), 3);
+  assert.equal(cycles[3]?.service.name, 'quick');
+  assert.equal(cycles[3]?.dueAt, first.dueAt + 30_000);
 });
