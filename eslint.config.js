@@ -16,7 +16,8 @@ const UP = '^(\\.\\./)+';
 /** An import of any of these top folders of src/. */
 const into = (...folders) => `${UP}(${folders.join('|')})/`;
 /** Packages that do I/O or weigh: only the daemon loads them, and not at start-up for the CLI. */
-const RUNTIME_PACKAGES = '^(pino|fastify|@fastify/[^/]+|mqtt|mqtt-packet|nodemailer|execa|aedes|prom-client|pidusage)(/|$)';
+const RUNTIME_PACKAGES =
+  '^(pino|fastify|@fastify/[^/]+|mqtt|mqtt-packet|nodemailer|execa|aedes|prom-client|pidusage)(/|$)';
 // The halves of check kinds and alert channels that any front end may read: grammar (`syntax.ts`,
 // `url-syntax.ts`), model types (`types.ts`, `service-types.ts`), contracts (`kind.ts`, `contract.ts`,
 // the check result's `result.ts`) and the registries, which load the runtime halves with `import()`.
@@ -31,40 +32,124 @@ const wall = (name, files, patterns, ignores = []) => ({
 });
 
 const walls = [
-  wall('rules front end', ['src/config/**/*.ts'], [
-    { regex: into('daemon', 'actions', 'http', 'cli', 'process', 'state'), message: 'the rules front end runs without the daemon (DESIGN.md §3)' },
-    { regex: `${UP}checks/mqtt/`, message: 'the rules front end reads the syntax halves of check kinds, never their runtime' },
-    { regex: `${UP}(checks|alerts)/(?!${SYNTAX_HALF})`, message: 'only syntax.ts, kind.ts, registry.ts, contract.ts, types.ts of checks/ and alerts/: runtime halves load through the registry' },
-    { regex: RUNTIME_PACKAGES, message: '`brokerwatch -t` must not load the daemon\'s packages' },
-  ]),
-  wall('state machine', ['src/state/**/*.ts'], [
-    { regex: '^node:', allowTypeImports: true, message: 'the state machine is pure: no I/O, not even a clock (types are fine)' },
-    { regex: '^(?!\\.|node:)', allowTypeImports: true, message: 'the state machine is pure: no package (types are fine)' },
-    { regex: into('daemon', 'actions', 'alerts', 'http', 'cli', 'process'), message: 'the state machine decides; others act (DESIGN.md §3)' },
-    { regex: `${UP}checks/(?!${SYNTAX_HALF})`, message: 'the state machine reads check results and kinds, never a check\'s runtime' },
-    { regex: `${UP}checks/mqtt/`, message: 'the state machine reads check results and kinds, never a check\'s runtime' },
-  ]),
-  wall('checks', ['src/checks/**/*.ts'], [
-    { regex: into('actions', 'alerts', 'http', 'daemon', 'cli'), message: 'a check returns a result; acting on it is for the state machine and actions/' },
-  ]),
-  wall('http', ['src/http/**/*.ts'], [
-    { regex: into('actions'), message: 'the HTTP server acts only through the control path: runner.control()' },
-    { regex: `${UP}daemon/process-control\\.js$`, message: 'the HTTP server acts only through the control path: runner.control()' },
-  ]),
-  wall('cli', ['src/cli/**/*.ts'], [
-    { regex: into('daemon', 'actions', 'alerts', 'http', 'process', 'state', 'checks'), message: 'the CLI is an HTTP client (api/ and config/); only run-daemon.ts reaches the daemon' },
-    { regex: '^\\./run-daemon\\.js$', message: 'load the daemon with import() when -I runs, so that -t and the verbs start at once' },
-    { regex: RUNTIME_PACKAGES, message: 'the CLI loads the daemon\'s packages only through run-daemon.ts' },
-  ], ['src/cli/run-daemon.ts']),
-  wall('daemon entry', ['src/cli/run-daemon.ts'], [
-    { regex: into('http'), allowTypeImports: true, message: 'the HTTP server loads with import() only when `set httpd` asks for it' },
-  ]),
-  wall('api contract', ['src/api/**/*.ts'], [
-    { regex: '^(?!\\./)', allowTypeImports: true, message: 'api/ is the contract clients read: types from elsewhere only, no code' },
-  ]),
-  wall('util', ['src/util/**/*.ts'], [
-    { regex: '^\\.\\./', allowTypeImports: true, message: 'util/ is for everyone and depends on no other folder (types are fine)' },
-  ]),
+  wall(
+    'rules front end',
+    ['src/config/**/*.ts'],
+    [
+      {
+        regex: into('daemon', 'actions', 'http', 'cli', 'process', 'state'),
+        message: 'the rules front end runs without the daemon (DESIGN.md §3)',
+      },
+      {
+        regex: `${UP}checks/mqtt/`,
+        message: 'the rules front end reads the syntax halves of check kinds, never their runtime',
+      },
+      {
+        regex: `${UP}(checks|alerts)/(?!${SYNTAX_HALF})`,
+        message:
+          'only syntax.ts, kind.ts, registry.ts, contract.ts, types.ts of checks/ and alerts/: runtime halves load through the registry',
+      },
+      { regex: RUNTIME_PACKAGES, message: "`brokerwatch -t` must not load the daemon's packages" },
+    ],
+  ),
+  wall(
+    'state machine',
+    ['src/state/**/*.ts'],
+    [
+      {
+        regex: '^node:',
+        allowTypeImports: true,
+        message: 'the state machine is pure: no I/O, not even a clock (types are fine)',
+      },
+      {
+        regex: '^(?!\\.|node:)',
+        allowTypeImports: true,
+        message: 'the state machine is pure: no package (types are fine)',
+      },
+      {
+        regex: into('daemon', 'actions', 'alerts', 'http', 'cli', 'process'),
+        message: 'the state machine decides; others act (DESIGN.md §3)',
+      },
+      {
+        regex: `${UP}checks/(?!${SYNTAX_HALF})`,
+        message: "the state machine reads check results and kinds, never a check's runtime",
+      },
+      {
+        regex: `${UP}checks/mqtt/`,
+        message: "the state machine reads check results and kinds, never a check's runtime",
+      },
+    ],
+  ),
+  wall(
+    'checks',
+    ['src/checks/**/*.ts'],
+    [
+      {
+        regex: into('actions', 'alerts', 'http', 'daemon', 'cli'),
+        message: 'a check returns a result; acting on it is for the state machine and actions/',
+      },
+    ],
+  ),
+  wall(
+    'http',
+    ['src/http/**/*.ts'],
+    [
+      { regex: into('actions'), message: 'the HTTP server acts only through the control path: runner.control()' },
+      {
+        regex: `${UP}daemon/process-control\\.js$`,
+        message: 'the HTTP server acts only through the control path: runner.control()',
+      },
+    ],
+  ),
+  wall(
+    'cli',
+    ['src/cli/**/*.ts'],
+    [
+      {
+        regex: into('daemon', 'actions', 'alerts', 'http', 'process', 'state', 'checks'),
+        message: 'the CLI is an HTTP client (api/ and config/); only run-daemon.ts reaches the daemon',
+      },
+      {
+        regex: '^\\./run-daemon\\.js$',
+        message: 'load the daemon with import() when -I runs, so that -t and the verbs start at once',
+      },
+      { regex: RUNTIME_PACKAGES, message: "the CLI loads the daemon's packages only through run-daemon.ts" },
+    ],
+    ['src/cli/run-daemon.ts'],
+  ),
+  wall(
+    'daemon entry',
+    ['src/cli/run-daemon.ts'],
+    [
+      {
+        regex: into('http'),
+        allowTypeImports: true,
+        message: 'the HTTP server loads with import() only when `set httpd` asks for it',
+      },
+    ],
+  ),
+  wall(
+    'api contract',
+    ['src/api/**/*.ts'],
+    [
+      {
+        regex: '^(?!\\./)',
+        allowTypeImports: true,
+        message: 'api/ is the contract clients read: types from elsewhere only, no code',
+      },
+    ],
+  ),
+  wall(
+    'util',
+    ['src/util/**/*.ts'],
+    [
+      {
+        regex: '^\\.\\./',
+        allowTypeImports: true,
+        message: 'util/ is for everyone and depends on no other folder (types are fine)',
+      },
+    ],
+  ),
 ];
 
 export default tseslint.config(

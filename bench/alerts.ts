@@ -45,7 +45,12 @@ async function smtpSink(): Promise<{ port: number; accepted: Accepted[]; close()
   return { port, accepted, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function until<T>(what: string, deadlineMs: number, fn: () => Promise<T | undefined> | T | undefined, pollMs = 2): Promise<T> {
+async function until<T>(
+  what: string,
+  deadlineMs: number,
+  fn: () => Promise<T | undefined> | T | undefined,
+  pollMs = 2,
+): Promise<T> {
   const end = Date.now() + deadlineMs;
   while (Date.now() < end) {
     const v = await fn();
@@ -73,7 +78,14 @@ export async function alertLatencyBench(runs: number): Promise<number[]> {
   const logger = pino({ level: 'silent' });
   const daemon = new Daemon(config, { logger });
   // Flapping folds crashes closer than a minute apart: off, so that every run is alerted on its own.
-  const alerts = await startAlerts(daemon, { config, logger, stateDir: b.dir, flapping: false, instanceEvents: false, closeGraceMs: 0 });
+  const alerts = await startAlerts(daemon, {
+    config,
+    logger,
+    stateDir: b.dir,
+    flapping: false,
+    instanceEvents: false,
+    closeGraceMs: 0,
+  });
   const crashMails = (): Accepted[] => smtp.accepted.filter((m) => m.subject.includes('Does not exist'));
   const recoveryMails = (): Accepted[] => smtp.accepted.filter((m) => m.subject.includes('Exists'));
   const latencies: number[] = [];
@@ -82,14 +94,20 @@ export async function alertLatencyBench(runs: number): Promise<number[]> {
     for (let i = 0; i < runs; i++) {
       // Supervised, healthy, and every alert so far delivered (the recovery of the last crash too):
       // a kill before the recovery would be the same failure, which is not alerted twice.
-      const pid = await until('broker supervised and healthy', 20_000, async () => {
-        const p = readPid(b.pidfile);
-        const r = daemon.runner('mosquitto');
-        if (!p || !alive(p) || r?.identity?.pid !== p || r.state.inFlight || r.state.status !== 'ok') return undefined;
-        if (!(await connack(b.port, 500))) return undefined;
-        await alerts.flush();
-        return crashMails().length === recoveryMails().length ? p : undefined;
-      }, 20);
+      const pid = await until(
+        'broker supervised and healthy',
+        20_000,
+        async () => {
+          const p = readPid(b.pidfile);
+          const r = daemon.runner('mosquitto');
+          if (!p || !alive(p) || r?.identity?.pid !== p || r.state.inFlight || r.state.status !== 'ok')
+            return undefined;
+          if (!(await connack(b.port, 500))) return undefined;
+          await alerts.flush();
+          return crashMails().length === recoveryMails().length ? p : undefined;
+        },
+        20,
+      );
       await sleep(100 + Math.random() * 400);
       const seen = crashMails().length;
       const t0 = wallMs();
@@ -108,5 +126,9 @@ export async function alertLatencyBench(runs: number): Promise<number[]> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const s = stats(await alertLatencyBench(Number(process.argv[2] ?? process.env.BENCH_RUNS ?? 12)));
-  table('SIGKILL of mosquitto → alert mail accepted by SMTP', ['n', 'min', 'median', 'p90', 'max'], [[String(s.n), ms(s.min), ms(s.median), ms(s.p90), ms(s.max)]]);
+  table(
+    'SIGKILL of mosquitto → alert mail accepted by SMTP',
+    ['n', 'min', 'median', 'p90', 'max'],
+    [[String(s.n), ms(s.min), ms(s.median), ms(s.p90), ms(s.max)]],
+  );
 }

@@ -43,12 +43,19 @@ export function modulesLoaded(args: readonly string[], env: NodeJS.ProcessEnv = 
     });
     let urls: string[] = [];
     try {
-      urls = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('file://'));
+      urls = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('file://'));
     } catch {
       // Nothing loaded at all: an empty list says so.
     }
-    const paths = [...new Set(urls.map((u) => fileURLToPath(u)))].filter((p) => p !== REGISTER && !p.endsWith('/bench/trace-hooks.js'));
-    const project = paths.filter((p) => !p.includes('/node_modules/')).map((p) => relative(DIST, p)).sort();
+    const paths = [...new Set(urls.map((u) => fileURLToPath(u)))].filter(
+      (p) => p !== REGISTER && !p.endsWith('/bench/trace-hooks.js'),
+    );
+    const project = paths
+      .filter((p) => !p.includes('/node_modules/'))
+      .map((p) => relative(DIST, p))
+      .sort();
     const packages = [...new Set(paths.flatMap((p) => packageOf(p) ?? []))].sort();
     return { exitCode: r.status, project, packages, total: paths.length };
   } finally {

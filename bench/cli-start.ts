@@ -44,15 +44,33 @@ export async function cliStartBench(runs: number): Promise<StartRow[]> {
     const port = await freePort();
     const rules = join(dir, 'brokerwatch.rc');
     const service = ['check program tick with path "/bin/true"', '  if status != 0 then alert'];
-    await writeFile(rules, ['set daemon 60', `set statefile ${join(dir, 'state.json')}`, `set httpd port ${port} address 127.0.0.1`, `  allow ${USER}`, ...service, ''].join('\n'));
+    await writeFile(
+      rules,
+      [
+        'set daemon 60',
+        `set statefile ${join(dir, 'state.json')}`,
+        `set httpd port ${port} address 127.0.0.1`,
+        `  allow ${USER}`,
+        ...service,
+        '',
+      ].join('\n'),
+    );
     await chmod(rules, 0o600);
     const monitRc = join(dir, 'monitrc');
-    await writeFile(monitRc, [`set idfile ${join(dir, 'monit.id')}`, `set statefile ${join(dir, 'monit.state')}`, ...service, ''].join('\n'));
+    await writeFile(
+      monitRc,
+      [`set idfile ${join(dir, 'monit.id')}`, `set statefile ${join(dir, 'monit.state')}`, ...service, ''].join('\n'),
+    );
     await chmod(monitRc, 0o600);
     daemon = await startBrokerwatch(rules, join(dir, 'brokerwatch.log'));
     await waitHttp(`http://127.0.0.1:${port}/api/v1/status`, USER, 20_000);
 
-    const bw = (what: string, ...args: string[]): Case => ({ who: 'brokerwatch', what, argv: [process.execPath, CLI_MAIN, ...args], cliArgs: args });
+    const bw = (what: string, ...args: string[]): Case => ({
+      who: 'brokerwatch',
+      what,
+      argv: [process.execPath, CLI_MAIN, ...args],
+      cliArgs: args,
+    });
     const cases: Case[] = [
       { who: 'node', what: 'node -e 0', argv: [process.execPath, '-e', '0'] },
       bw('-V', '-V'),
@@ -106,7 +124,8 @@ const DAEMON_PACKAGES = ['pino', 'fastify', 'mqtt', 'nodemailer', 'execa', 'aede
 /** The packages by name, the daemon's first; the first few of a long list. */
 function packagesCell(names: readonly string[]): string {
   if (names.length === 0) return 'none';
-  const rank = (n: string): number => (DAEMON_PACKAGES.includes(n) ? DAEMON_PACKAGES.indexOf(n) : DAEMON_PACKAGES.length);
+  const rank = (n: string): number =>
+    DAEMON_PACKAGES.includes(n) ? DAEMON_PACKAGES.indexOf(n) : DAEMON_PACKAGES.length;
   const sorted = [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return sorted.length <= 6 ? sorted.join(' ') : `${sorted.slice(0, 6).join(' ')} … (${sorted.length} packages)`;
 }

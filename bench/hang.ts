@@ -36,7 +36,12 @@ function reap(pid: number): void {
  * SIGKILL), otherwise 1.5–2.5 s after the broker was last seen serving. Returns stop → serving (ms),
  * Infinity for a run that did not recover within GIVE_UP_MS.
  */
-export async function hangBench(kind: 'brokerwatch' | 'monit', rule: HangRule, runs: number, early: boolean): Promise<number[]> {
+export async function hangBench(
+  kind: 'brokerwatch' | 'monit',
+  rule: HangRule,
+  runs: number,
+  early: boolean,
+): Promise<number[]> {
   const b = await brokerSetup(`${kind}-hang`);
   const sup = await launchSupervisor(kind, b, rule === 'roundtrip' ? 'protocol mqtt roundtrip qos 1' : 'protocol mqtt');
   const out: number[] = [];

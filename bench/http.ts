@@ -30,16 +30,31 @@ export async function httpBench(seconds: number, connections = 20): Promise<Http
   const port = await freePort();
   const file = join(b.dir, 'brokerwatch.rc');
   const services = Array.from({ length: 20 }, (_, i) =>
-    [`check host broker-${i} with address 127.0.0.1`, `  if failed port ${b.port} protocol mqtt with timeout 1 seconds then alert`].join('\n'),
+    [
+      `check host broker-${i} with address 127.0.0.1`,
+      `  if failed port ${b.port} protocol mqtt with timeout 1 seconds then alert`,
+    ].join('\n'),
   );
-  await writeFile(file, ['set daemon 1', `set statefile ${join(b.dir, 'state.json')}`, `set httpd port ${port} address 127.0.0.1`, '  allow bench:bench-secret read-only', ...services, ''].join('\n'));
+  await writeFile(
+    file,
+    [
+      'set daemon 1',
+      `set statefile ${join(b.dir, 'state.json')}`,
+      `set httpd port ${port} address 127.0.0.1`,
+      '  allow bench:bench-secret read-only',
+      ...services,
+      '',
+    ].join('\n'),
+  );
   const sup = await startBrokerwatch(file, join(b.dir, 'brokerwatch.log'));
   try {
     if ((await waitServing(b.port, 10_000)) === undefined) throw new Error('http bench: broker not serving');
     const url = `http://127.0.0.1:${port}/api/v1/status`;
     const auth = `Basic ${Buffer.from('bench:bench-secret').toString('base64')}`;
     for (let i = 0; i < 100; i++) {
-      const ok = await fetch(url, { headers: { authorization: auth } }).then((r) => r.ok).catch(() => false);
+      const ok = await fetch(url, { headers: { authorization: auth } })
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ok) break;
       await sleep(100);
     }

@@ -73,26 +73,40 @@ export async function isolationBench(kind: SupervisorKind, hang: HangKind): Prom
     const stuckStart = join(b.dir, 'stuck-start.sh');
     if (hang === 'start') {
       // Never writes the pidfile: the supervisor waits for the program, then for the pid, 40 s in all.
-      await writeFile(stuckStart, `#!/bin/sh\necho $$ >> ${stuckPids}\ndate +%s%N >> ${stuckStarts}\nexec /bin/sleep 30\n`, { mode: 0o755 });
+      await writeFile(
+        stuckStart,
+        `#!/bin/sh\necho $$ >> ${stuckPids}\ndate +%s%N >> ${stuckStarts}\nexec /bin/sleep 30\n`,
+        { mode: 0o755 },
+      );
       placeholder = await sleeperWithPidfile(stuckPidfile);
     }
     const hung =
       hang === 'check'
-        ? ['check host hung with address 127.0.0.1', `  if failed port ${stub.port} protocol mqtt with timeout 30 seconds then alert`]
-        : [`check process stuck with pidfile ${stuckPidfile}`, `  start program = "${stuckStart}" with timeout 40 seconds`];
+        ? [
+            'check host hung with address 127.0.0.1',
+            `  if failed port ${stub.port} protocol mqtt with timeout 30 seconds then alert`,
+          ]
+        : [
+            `check process stuck with pidfile ${stuckPidfile}`,
+            `  start program = "${stuckStart}" with timeout 40 seconds`,
+          ];
     const body = [
       ...hung,
       `check process mosquitto with pidfile ${b.pidfile}`,
       `  start program = "${b.startScript}" with timeout 10 seconds`,
       `  if failed host 127.0.0.1 port ${b.port} protocol mqtt with timeout 1 seconds then restart`,
-      ...others.flatMap((l, i) => [`check host other${i} with address 127.0.0.1`, `  if failed port ${l.port} then alert`]),
+      ...others.flatMap((l, i) => [
+        `check host other${i} with address 127.0.0.1`,
+        `  if failed port ${l.port} then alert`,
+      ]),
       `check program tick with path "${tick.path}"`,
       '  if status != 0 then alert',
     ];
     const httpPort = kind === 'brokerwatch' ? await freePort() : undefined;
     sup = await launchRules(kind, b.dir, body, httpPort);
     const metrics = httpPort ? `http://127.0.0.1:${httpPort}/metrics` : undefined;
-    const lag = async (): Promise<PromHistogram | undefined> => (metrics ? scrapeHistogram(metrics, BENCH_HTTP_USER, LAG) : undefined);
+    const lag = async (): Promise<PromHistogram | undefined> =>
+      metrics ? scrapeHistogram(metrics, BENCH_HTTP_USER, LAG) : undefined;
 
     // Settled: the broker serves and every other service has run at least twice.
     const series = async (): Promise<number[][]> => [...others.map((l) => l.accepts), await readTimestamps(tick.file)];
@@ -143,7 +157,15 @@ export async function isolationBench(kind: SupervisorKind, hang: HangKind): Prom
 
     const all = await series();
     const delays = (gaps: number[]): number[] => gaps.map((g) => g - CYCLE_MS);
-    const before = all.flatMap((s) => delays(gapsOverlapping(s.filter((t) => t >= baseFrom && t <= trigger), baseFrom, trigger)));
+    const before = all.flatMap((s) =>
+      delays(
+        gapsOverlapping(
+          s.filter((t) => t >= baseFrom && t <= trigger),
+          baseFrom,
+          trigger,
+        ),
+      ),
+    );
     const during = all.flatMap((s) => delays(gapsOverlapping(s, hangAt, hangEnd)));
     return {
       before,

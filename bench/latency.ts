@@ -25,7 +25,12 @@ export async function latencyBench(runs: number): Promise<LatencyResult[]> {
       const totalMs: number[] = [];
       const deliveryMs: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const r = await mqttProbe(ep, { qos, topic: 'brokerwatch/bench', separateConnections: false }, 2_000, new AbortController().signal);
+        const r = await mqttProbe(
+          ep,
+          { qos, topic: 'brokerwatch/bench', separateConnections: false },
+          2_000,
+          new AbortController().signal,
+        );
         if (!r.ok) throw new Error(`latency: probe failed: ${r.message}`);
         totalMs.push(r.metrics.totalMs ?? NaN);
         deliveryMs.push(r.metrics.deliveryMs ?? NaN);

@@ -50,16 +50,32 @@ export async function brokerSetup(name: string): Promise<BrokerSetup> {
   const conf = join(dir, 'mosquitto.conf');
   const pidfile = join(dir, 'mosquitto.pid');
   const starts = join(dir, 'starts');
-  await writeFile(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `pid_file ${pidfile}`, 'persistence false', 'user root', `log_dest file ${join(dir, 'mosquitto.log')}`, ''].join('\n'));
+  await writeFile(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      `pid_file ${pidfile}`,
+      'persistence false',
+      'user root',
+      `log_dest file ${join(dir, 'mosquitto.log')}`,
+      '',
+    ].join('\n'),
+  );
   const startScript = join(dir, 'start.sh');
-  await writeFile(startScript, `#!/bin/sh\ndate +%s%N >> ${starts}\nexec ${MOSQUITTO} -d -c ${conf}\n`, { mode: 0o755 });
+  await writeFile(startScript, `#!/bin/sh\ndate +%s%N >> ${starts}\nexec ${MOSQUITTO} -d -c ${conf}\n`, {
+    mode: 0o755,
+  });
   return { dir, port, conf, pidfile, startScript, starts };
 }
 
 /** The start times (ms) the start script recorded so far. */
 export async function startTimes(b: BrokerSetup): Promise<number[]> {
   const text = await readFile(b.starts, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((ns) => Number(BigInt(ns) / 1000n) / 1000);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((ns) => Number(BigInt(ns) / 1000n) / 1000);
 }
 
 export function readPid(pidfile: string): number | undefined {
@@ -85,7 +101,12 @@ export function alive(pid: number): boolean {
 export function connack(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((res) => {
     const id = `bench${process.pid}${Math.floor(Math.random() * 1e9)}`;
-    const payload = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0, 30, 0, id.length]), Buffer.from(id)]);
+    const payload = Buffer.concat([
+      Buffer.from([0, 4]),
+      Buffer.from('MQTT'),
+      Buffer.from([4, 2, 0, 30, 0, id.length]),
+      Buffer.from(id),
+    ]);
     const packet = Buffer.concat([Buffer.from([0x10, payload.length]), payload]);
     const s = netConnect({ host: '127.0.0.1', port });
     const done = (ok: boolean): void => {
@@ -121,7 +142,9 @@ export interface Supervisor {
 export async function startBrokerwatch(rulesFile: string, logFile: string): Promise<Supervisor> {
   await chmod(rulesFile, 0o600);
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), '-I', '-c', rulesFile], { stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), '-I', '-c', rulesFile], {
+    stdio: ['ignore', out, out],
+  });
   return supervisor('brokerwatch', child);
 }
 
@@ -209,12 +232,21 @@ export type SupervisorKind = 'brokerwatch' | 'monit';
  * Writes the rules a monit user writes (`set daemon 1`, the start program, one MQTT test) plus each
  * supervisor's own files, and starts that supervisor on them: both read the very same rules.
  */
-export async function launchSupervisor(kind: SupervisorKind, b: BrokerSetup, test = 'protocol mqtt'): Promise<Supervisor> {
+export async function launchSupervisor(
+  kind: SupervisorKind,
+  b: BrokerSetup,
+  test = 'protocol mqtt',
+): Promise<Supervisor> {
   const file = join(b.dir, `${kind}.rc`);
   const log = join(b.dir, `${kind}.log`);
   const own =
     kind === 'monit'
-      ? [`set pidfile ${join(b.dir, 'monit.pid')}`, `set idfile ${join(b.dir, 'monit.id')}`, `set statefile ${join(b.dir, 'monit.state')}`, `set log ${log}`]
+      ? [
+          `set pidfile ${join(b.dir, 'monit.pid')}`,
+          `set idfile ${join(b.dir, 'monit.id')}`,
+          `set statefile ${join(b.dir, 'monit.state')}`,
+          `set log ${log}`,
+        ]
       : [`set statefile ${join(b.dir, 'state.json')}`];
   const rules = [
     'set daemon 1',
@@ -309,7 +341,10 @@ export async function tickProgram(dir: string, name: string): Promise<{ path: st
 /** The wall times (ms) a script recorded with `date +%s%N`, one a line. */
 export async function readTimestamps(file: string): Promise<number[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((ns) => Number(BigInt(ns) / 1000n) / 1000);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((ns) => Number(BigInt(ns) / 1000n) / 1000);
 }
 
 /** Gaps (ms) between successive times whose interval overlaps [from, to]. */
@@ -325,7 +360,12 @@ export function gapsOverlapping(times: readonly number[], from: number, to: numb
 
 /** The monit-only lines of a control file: its pid, id and state files and log in `dir`. */
 export function monitOwnLines(dir: string): string[] {
-  return [`set pidfile ${join(dir, 'monit.pid')}`, `set idfile ${join(dir, 'monit.id')}`, `set statefile ${join(dir, 'monit.state')}`, `set log ${join(dir, 'monit.log')}`];
+  return [
+    `set pidfile ${join(dir, 'monit.pid')}`,
+    `set idfile ${join(dir, 'monit.id')}`,
+    `set statefile ${join(dir, 'monit.state')}`,
+    `set log ${join(dir, 'monit.log')}`,
+  ];
 }
 
 /** A Prometheus histogram read from a scrape: cumulative counts per upper bound (seconds). */
@@ -353,7 +393,10 @@ export async function scrapeHistogram(url: string, credentials: string, name: st
 /** The observations made between two scrapes of the same histogram. */
 export function histogramDiff(before: PromHistogram, after: PromHistogram): PromHistogram {
   const old = new Map(before.buckets);
-  return { buckets: after.buckets.map(([le, n]) => [le, n - (old.get(le) ?? 0)] as const), count: after.count - before.count };
+  return {
+    buckets: after.buckets.map(([le, n]) => [le, n - (old.get(le) ?? 0)] as const),
+    count: after.count - before.count,
+  };
 }
 
 /** The upper bound (seconds) of the bucket holding quantile `q` (1 = the maximum); NaN when empty. */
@@ -376,7 +419,12 @@ export async function waitHttp(url: string, credentials: string, deadlineMs: num
   const auth = `Basic ${Buffer.from(credentials).toString('base64')}`;
   const end = Date.now() + deadlineMs;
   while (Date.now() < end) {
-    if (await fetch(url, { headers: { authorization: auth } }).then((r) => r.ok).catch(() => false)) return;
+    if (
+      await fetch(url, { headers: { authorization: auth } })
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`${url} not answering within ${deadlineMs} ms`);
@@ -409,12 +457,22 @@ export const BENCH_HTTP_USER = 'bench:bench-secret';
  * state and log files; brokerwatch: its state file and, with `httpPort`, a status server for
  * /metrics), and starts that supervisor on it: both read the very same services.
  */
-export async function launchRules(kind: SupervisorKind, dir: string, body: readonly string[], httpPort?: number): Promise<Supervisor> {
+export async function launchRules(
+  kind: SupervisorKind,
+  dir: string,
+  body: readonly string[],
+  httpPort?: number,
+): Promise<Supervisor> {
   const file = join(dir, `${kind}.rc`);
   const own =
     kind === 'monit'
       ? monitOwnLines(dir)
-      : [`set statefile ${join(dir, 'state.json')}`, ...(httpPort ? [`set httpd port ${httpPort} address 127.0.0.1`, `  allow ${BENCH_HTTP_USER} read-only`] : [])];
+      : [
+          `set statefile ${join(dir, 'state.json')}`,
+          ...(httpPort ? [`set httpd port ${httpPort} address 127.0.0.1`, `  allow ${BENCH_HTTP_USER} read-only`] : []),
+        ];
   await writeFile(file, ['set daemon 1', ...own, ...body, ''].join('\n'));
-  return kind === 'monit' ? startMonit(file, join(dir, 'monit.out')) : startBrokerwatch(file, join(dir, 'brokerwatch.log'));
+  return kind === 'monit'
+    ? startMonit(file, join(dir, 'monit.out'))
+    : startBrokerwatch(file, join(dir, 'brokerwatch.log'));
 }

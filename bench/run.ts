@@ -21,13 +21,18 @@ import { soakBench } from './soak.js';
 import { idleBench, killBench } from './supervision.js';
 
 const named = process.argv.slice(2).flatMap((a) => a.split(','));
-const sections = new Set(named.length > 0 ? named : (process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,http,alerts,soak,isolation,scale,cli').split(','));
+const sections = new Set(
+  named.length > 0
+    ? named
+    : (process.env.BENCH_SECTIONS ?? 'kill,idle,hang,latency,http,alerts,soak,isolation,scale,cli').split(','),
+);
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
 const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 600);
 const scaleSeconds = Number(process.env.BENCH_SCALE_S ?? 60);
 const scaleServices = Number(process.env.BENCH_SCALE_N ?? 500);
-const kinds: ('brokerwatch' | 'monit')[] = process.env.BENCH_ONLY === 'brokerwatch' || !monitAvailable() ? ['brokerwatch'] : ['brokerwatch', 'monit'];
+const kinds: ('brokerwatch' | 'monit')[] =
+  process.env.BENCH_ONLY === 'brokerwatch' || !monitAvailable() ? ['brokerwatch'] : ['brokerwatch', 'monit'];
 // Each kill comes after the broker has served through at least one full cycle (1 s), so that it is a
 // fresh crash and not a crash loop, for both supervisors alike; a random part picks the phase.
 const spacingMs = 1_500;
@@ -38,7 +43,8 @@ const row = (who: string, what: string, v: number[]): string[] => {
 };
 const HEADER = ['supervisor', 'measure', 'n', 'min', 'median', 'p90', 'max'];
 /** "p99 / max" of a schedule-lag histogram, as bucket upper bounds, with its count. */
-const lagCell = (h: PromHistogram | undefined): string => (h ? `${bucketMs(histogramQuantile(h, 0.99))} / ${bucketMs(histogramQuantile(h, 1))} (n ${h.count})` : '–');
+const lagCell = (h: PromHistogram | undefined): string =>
+  h ? `${bucketMs(histogramQuantile(h, 0.99))} / ${bucketMs(histogramQuantile(h, 1))} (n ${h.count})` : '–';
 
 if (sections.has('kill')) {
   const rows: string[][] = [];
@@ -58,7 +64,11 @@ if (sections.has('idle')) {
     const r = await idleBench(k, idleSeconds);
     rows.push([k, `${r.cpuPercent.toFixed(2)} %`, `${r.rssMb.toFixed(1)} MB`]);
   }
-  table(`Idle cost, one broker probed every second (${idleSeconds} s)`, ['supervisor', 'CPU (% of a core)', 'RSS (max)'], rows);
+  table(
+    `Idle cost, one broker probed every second (${idleSeconds} s)`,
+    ['supervisor', 'CPU (% of a core)', 'RSS (max)'],
+    rows,
+  );
   console.log('\nTargets: ≤ 0.5 % of a core and ≤ 70 MB RSS.');
 }
 
@@ -81,7 +91,11 @@ if (sections.has('hang')) {
       rows.push([...row(k, what, ok), lost ? `${lost} of ${v.length}` : '0']);
     }
   }
-  table('Hung broker (SIGSTOP; `set daemon 1`, probe `with timeout 1 seconds`)', [...HEADER, `not back in ${GIVE_UP_MS / 1000} s`], rows);
+  table(
+    'Hung broker (SIGSTOP; `set daemon 1`, probe `with timeout 1 seconds`)',
+    [...HEADER, `not back in ${GIVE_UP_MS / 1000} s`],
+    rows,
+  );
   console.log('\nTargets: median ≤ 1.2 s; ≤ 1.5 s when the hang comes 1–2 s after a restart.');
 }
 
@@ -94,7 +108,11 @@ if (sections.has('latency')) {
     const d = stats(r.deliveryMs);
     return [[`QoS ${r.qos}`, String(t.n), ms(t.median), ms(t.p99), ms(d.median), ms(d.p99)]];
   });
-  table('Round-trip probe on loopback (connect, subscribe, publish, receive, disconnect)', ['QoS', 'n', 'total median', 'total p99', 'delivery median', 'delivery p99'], rows);
+  table(
+    'Round-trip probe on loopback (connect, subscribe, publish, receive, disconnect)',
+    ['QoS', 'n', 'total median', 'total p99', 'delivery median', 'delivery p99'],
+    rows,
+  );
 }
 
 if (sections.has('http')) {
@@ -111,7 +129,9 @@ if (sections.has('http')) {
 if (sections.has('alerts')) {
   note(`alert benchmark: ${Math.max(10, runs)} crashes …`);
   const v = await alertLatencyBench(Math.max(10, runs));
-  table('Crash → alert mail accepted by the SMTP server (SMTP up)', HEADER, [row('brokerwatch', 'SIGKILL → mail accepted', v)]);
+  table('Crash → alert mail accepted by the SMTP server (SMTP up)', HEADER, [
+    row('brokerwatch', 'SIGKILL → mail accepted', v),
+  ]);
   console.log('\nTarget: ≤ 1 s.');
 }
 
@@ -147,15 +167,32 @@ if (sections.has('isolation')) {
         return [String(s.n), ms(s.median), ms(s.p90), ms(s.max)];
       };
       rows.push([k, 'nothing (the 6 s before)', ...delays(r.before), '–', lagCell(r.lagBefore)]);
-      rows.push([k, label, ...delays(r.during), r.killToStart === undefined ? 'not started' : ms(r.killToStart), lagCell(r.lagDuring)]);
+      rows.push([
+        k,
+        label,
+        ...delays(r.during),
+        r.killToStart === undefined ? 'not started' : ms(r.killToStart),
+        lagCell(r.lagDuring),
+      ]);
     }
   }
   table(
     'One service hangs 30 s (`set daemon 1`): how late the 6 others ran (5 port tests, a program tick), and a SIGKILLed mosquitto',
-    ['supervisor', 'hanging', 'gaps', 'delay median', 'delay p90', 'delay max', 'kill → broker start program', 'schedule lag p99 / max (/metrics)'],
+    [
+      'supervisor',
+      'hanging',
+      'gaps',
+      'delay median',
+      'delay p90',
+      'delay max',
+      'kill → broker start program',
+      'schedule lag p99 / max (/metrics)',
+    ],
     rows,
   );
-  console.log('\nDelay: a gap between two runs of one service that overlaps the hang, less the 1 s cycle. Target: no other service delayed > 50 ms.');
+  console.log(
+    '\nDelay: a gap between two runs of one service that overlaps the hang, less the 1 s cycle. Target: no other service delayed > 50 ms.',
+  );
 }
 
 if (sections.has('scale')) {
@@ -172,16 +209,32 @@ if (sections.has('scale')) {
     if (r.lag) {
       const h = r.lag;
       lags.push(h);
-      rows.push([k, 'schedule lag (/metrics histogram, bucket upper bounds)', String(h.count), bucketMs(histogramQuantile(h, 0.5)), bucketMs(histogramQuantile(h, 0.99)), bucketMs(histogramQuantile(h, 1))]);
+      rows.push([
+        k,
+        'schedule lag (/metrics histogram, bucket upper bounds)',
+        String(h.count),
+        bucketMs(histogramQuantile(h, 0.5)),
+        bucketMs(histogramQuantile(h, 0.99)),
+        bucketMs(histogramQuantile(h, 1)),
+      ]);
     }
-    rows.push(gapRow(`gap between two runs of one port test (${r.portServices} services)`, r.serviceGaps), gapRow('gap between two runs of the tick program (last in the file)', r.tickGaps));
+    rows.push(
+      gapRow(`gap between two runs of one port test (${r.portServices} services)`, r.serviceGaps),
+      gapRow('gap between two runs of the tick program (last in the file)', r.tickGaps),
+    );
     cost.push([k, String(r.services), `${r.cpuPercent.toFixed(1)} %`, `${r.rssMb.toFixed(1)} MB`]);
   }
-  table(`${scaleServices} services on one daemon, \`set daemon 1\` (${scaleSeconds} s)`, ['supervisor', 'measure', 'n', 'p50', 'p99', 'max'], rows);
+  table(
+    `${scaleServices} services on one daemon, \`set daemon 1\` (${scaleSeconds} s)`,
+    ['supervisor', 'measure', 'n', 'p50', 'p99', 'max'],
+    rows,
+  );
   table('Its cost', ['supervisor', 'services', 'CPU (% of a core)', 'RSS (max)'], cost);
   for (const h of lags) {
     const onTime = h.buckets.find(([le]) => le === 0.05)?.[1] ?? 0;
-    console.log(`\nbrokerwatch cycles started more than 50 ms late: ${(((h.count - onTime) / Math.max(1, h.count)) * 100).toFixed(1)} % of ${h.count}.`);
+    console.log(
+      `\nbrokerwatch cycles started more than 50 ms late: ${(((h.count - onTime) / Math.max(1, h.count)) * 100).toFixed(1)} % of ${h.count}.`,
+    );
   }
   console.log('\nTarget: schedule lag p99 ≤ 50 ms.');
 }
@@ -191,7 +244,7 @@ if (sections.has('cli')) {
   note(`command start-up benchmark: ${n} runs of each command …`);
   const rows = await cliStartBench(n);
   table(
-    'Command start-up, exec to exit (verbs against a running daemon; modules: files loaded, with the project\'s own)',
+    "Command start-up, exec to exit (verbs against a running daemon; modules: files loaded, with the project's own)",
     ['command', 'case', 'n', 'median', 'p90', '× node -e 0', 'modules', 'packages loaded', 'exit'],
     rows.map(startCells),
   );

@@ -71,7 +71,10 @@ export async function scaleBench(kind: SupervisorKind, services: number, seconds
       } else if (what === 'process') {
         body.push(`check process proc${i} with pidfile ${sleeperPidfile}`);
       } else {
-        body.push(`check host mqtt${i} with address 127.0.0.1`, `  if failed port ${b.port} protocol mqtt with timeout 1 seconds then alert`);
+        body.push(
+          `check host mqtt${i} with address 127.0.0.1`,
+          `  if failed port ${b.port} protocol mqtt with timeout 1 seconds then alert`,
+        );
       }
     }
     body.push(`check program tick with path "${tick.path}"`, '  if status != 0 then alert');
@@ -82,7 +85,8 @@ export async function scaleBench(kind: SupervisorKind, services: number, seconds
     // Every port service ran twice (monit's first cycles may be long), then a few seconds of warm-up.
     const readyBy = Date.now() + 120_000;
     while (!listeners.every((l) => l.accepts.length >= 2)) {
-      if (Date.now() > readyBy || sup.child.exitCode !== null) throw new Error(`${kind}: not every service ran within 120 s (see ${b.dir})`);
+      if (Date.now() > readyBy || sup.child.exitCode !== null)
+        throw new Error(`${kind}: not every service ran within 120 s (see ${b.dir})`);
       await sleep(200);
     }
     if (metrics) await waitHttp(metrics, BENCH_HTTP_USER, 10_000);

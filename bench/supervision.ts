@@ -3,7 +3,19 @@
 // broker probed every second. Run under brokerwatch and, when installed, monit 5.33 with the same
 // rules (`set daemon 1`, its fastest cycle).
 import type { BrokerSetup } from './lib.js';
-import { alive, brokerSetup, cleanupBroker, launchSupervisor, procUsage, readPid, sleep, startTimes, stats, waitServing, wallMs } from './lib.js';
+import {
+  alive,
+  brokerSetup,
+  cleanupBroker,
+  launchSupervisor,
+  procUsage,
+  readPid,
+  sleep,
+  startTimes,
+  stats,
+  waitServing,
+  wallMs,
+} from './lib.js';
 
 export interface KillResult {
   readonly detect: number[];

@@ -3,7 +3,11 @@
 // trace-register.ts; they run on the loader's own thread, hence a synchronous append per module.
 import { appendFileSync } from 'node:fs';
 
-type Load = (url: string, context: object, next: (url: string, context: object) => Promise<unknown>) => Promise<unknown>;
+type Load = (
+  url: string,
+  context: object,
+  next: (url: string, context: object) => Promise<unknown>,
+) => Promise<unknown>;
 
 /** Records `url`, then loads it as usual. */
 export const load: Load = (url, context, next) => {

@@ -8,5 +8,11 @@ register('./trace-hooks.js', import.meta.url);
 const require = createRequire(import.meta.url);
 process.on('exit', () => {
   const file = process.env.BW_TRACE_FILE;
-  if (file) appendFileSync(file, Object.keys(require.cache).map((p) => `file://${p}\n`).join(''));
+  if (file)
+    appendFileSync(
+      file,
+      Object.keys(require.cache)
+        .map((p) => `file://${p}\n`)
+        .join(''),
+    );
 });

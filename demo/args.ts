@@ -38,7 +38,8 @@ export function parseBrokerArgs(argv: readonly string[]): BrokerArgs {
     },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1-65535, not '${values.port}'`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`--port must be 1-65535, not '${values.port}'`);
   if (values.stop && values.foreground) throw new Error('--stop and --foreground exclude each other');
   const pidfile = values.pidfile === undefined ? undefined : resolve(values.pidfile);
   const log = values.log === undefined ? undefined : resolve(values.log);

@@ -29,7 +29,10 @@ export async function daemonize(
   });
   if (typeof out === 'number') closeSync(out);
   const outcome = await new Promise<BrokerMessage>((resolve) => {
-    const timer = setTimeout(() => resolve({ type: 'failed', message: `not ready within ${deadlineMs} ms` }), deadlineMs);
+    const timer = setTimeout(
+      () => resolve({ type: 'failed', message: `not ready within ${deadlineMs} ms` }),
+      deadlineMs,
+    );
     const settle = (message: BrokerMessage): void => {
       clearTimeout(timer);
       resolve(message);
@@ -38,7 +41,9 @@ export async function daemonize(
       if (isBrokerMessage(message)) settle(message);
     });
     child.once('error', (err) => settle({ type: 'failed', message: err.message }));
-    child.once('exit', (code, signal) => settle({ type: 'failed', message: `exited with ${code ?? signal} before it was ready` }));
+    child.once('exit', (code, signal) =>
+      settle({ type: 'failed', message: `exited with ${code ?? signal} before it was ready` }),
+    );
   });
   if (outcome.type === 'ready' && (await readPidfile(pidfile)) === child.pid) {
     child.disconnect();

@@ -3,8 +3,7 @@
 
 /** A message from the daemon child to its launcher. */
 export type BrokerMessage =
-  | { readonly type: 'ready'; readonly pid: number }
-  | { readonly type: 'failed'; readonly message: string };
+  { readonly type: 'ready'; readonly pid: number } | { readonly type: 'failed'; readonly message: string };
 
 /** Narrows an IPC message, which arrives as unknown JSON. */
 export function isBrokerMessage(value: unknown): value is BrokerMessage {

@@ -28,13 +28,16 @@ function flag(args, name) {
 
 function port(value, what, fallback) {
   if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) fail(`${what} must be a port number (1-65535), not '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535)
+    fail(`${what} must be a port number (1-65535), not '${value}'`);
   return Number(value);
 }
 
 const args = process.argv.slice(2);
 const known = new Set(['--http-port', '--mqtt-port', '--dir', '--write-only']);
-for (const a of args) if (a.startsWith('--') && !known.has(a.split('=')[0])) fail(`unknown option ${a}; expected --http-port N, --mqtt-port N, --dir PATH or --write-only`);
+for (const a of args)
+  if (a.startsWith('--') && !known.has(a.split('=')[0]))
+    fail(`unknown option ${a}; expected --http-port N, --mqtt-port N, --dir PATH or --write-only`);
 const env = process.env;
 const httpPort = port(flag(args, 'http-port') ?? env.BROKERWATCH_DEMO_HTTP_PORT, 'the HTTP port', 2812);
 const mqttPort = port(flag(args, 'mqtt-port') ?? env.BROKERWATCH_DEMO_MQTT_PORT, 'the MQTT port', 18830);
@@ -50,14 +53,20 @@ const rules = template
   .replace(/\bvar\/demo\//g, `${dir.replace(/\/+$/, '')}/`);
 const out = join(dir, 'demo.rc');
 mkdirSync(dir, { recursive: true });
-writeFileSync(out, `# Written by npm start from config/demo.rc: edit that file, not this one.\n${rules}`, { mode: 0o600 });
+writeFileSync(out, `# Written by npm start from config/demo.rc: edit that file, not this one.\n${rules}`, {
+  mode: 0o600,
+});
 // An older copy may have been made with wider permissions, which brokerwatch refuses.
 chmodSync(out, 0o600);
 if (args.includes('--write-only')) {
   console.log(out);
   process.exit(0);
 }
-console.log(`brokerwatch demo: status page http://127.0.0.1:${httpPort}/ (admin/watchdog), broker mqtt://127.0.0.1:${mqttPort}, rules ${out}`);
-const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), '-I', '-c', out], { stdio: 'inherit' });
+console.log(
+  `brokerwatch demo: status page http://127.0.0.1:${httpPort}/ (admin/watchdog), broker mqtt://127.0.0.1:${mqttPort}, rules ${out}`,
+);
+const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), '-I', '-c', out], {
+  stdio: 'inherit',
+});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -15,7 +15,11 @@ export const ERRORS = {
   BW_BAD_REQUEST: { status: 400, exit: 1, message: 'the request is malformed' },
   BW_UNAUTHORIZED: { status: 401, exit: 4, message: 'authentication required' },
   BW_FORBIDDEN: { status: 403, exit: 4, message: 'this user may only read (read-only)' },
-  BW_CSRF: { status: 403, exit: 1, message: 'the form is stale or comes from another site: reload the status page and try again' },
+  BW_CSRF: {
+    status: 403,
+    exit: 1,
+    message: 'the form is stale or comes from another site: reload the status page and try again',
+  },
   BW_NOT_FOUND: { status: 404, exit: 1, message: 'no such route' },
   BW_UNKNOWN_SERVICE: { status: 404, exit: 5, message: 'no such service' },
   BW_PAYLOAD_TOO_LARGE: { status: 413, exit: 1, message: 'the request body is too large' },

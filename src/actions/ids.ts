@@ -16,8 +16,7 @@ export interface IdFiles {
 }
 
 export type ResolvedIds =
-  | { readonly ok: true; readonly uid?: number; readonly gid?: number }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly uid?: number; readonly gid?: number } | { readonly ok: false; readonly error: string };
 
 /** Parses passwd(5) text: name:password:uid:gid:gecos:home:shell, skipping malformed lines. */
 export function parsePasswd(text: string): UserEntry[] {
@@ -64,7 +63,8 @@ export async function resolveIds(
     // A name first: a user may be called "1000"; then a number, which need not have an entry.
     user = typeof uid === 'string' ? users.find((u) => u.name === uid) : undefined;
     uidNumber = user?.uid ?? (isId(String(uid)) ? Number(uid) : undefined);
-    if (uidNumber === undefined) return { ok: false, error: `unknown user ${JSON.stringify(uid)} (not in /etc/passwd)` };
+    if (uidNumber === undefined)
+      return { ok: false, error: `unknown user ${JSON.stringify(uid)} (not in /etc/passwd)` };
     user ??= users.find((u) => u.uid === uidNumber);
   }
 

@@ -15,7 +15,9 @@ export async function readHeld(file: string, log: Logger): Promise<Record<string
     const data = JSON.parse(text) as Record<string, { events?: unknown }>;
     const out: Record<string, Held> = {};
     for (const [service, h] of Object.entries(data)) {
-      const events = Array.isArray(h.events) ? h.events.map(parseEvent).filter((e): e is AlertEvent => e !== undefined) : [];
+      const events = Array.isArray(h.events)
+        ? h.events.map(parseEvent).filter((e): e is AlertEvent => e !== undefined)
+        : [];
       if (events.length > 0) out[service] = { events, since: 0, lastAt: 0 };
     }
     return out;

@@ -91,7 +91,8 @@ export class FlapDetector {
 
   /** Takes back held events from the file: they are due at once (whether it still flaps is unknown). */
   restore(held: Record<string, Held>): void {
-    for (const [service, h] of Object.entries(held)) this.#track(service).held = { events: h.events, since: -Infinity, lastAt: -Infinity };
+    for (const [service, h] of Object.entries(held))
+      this.#track(service).held = { events: h.events, since: -Infinity, lastAt: -Infinity };
   }
 
   #track(service: string): Track {

@@ -63,7 +63,16 @@ export interface Alerts {
 export { queueDirOf } from './service.js';
 
 function toAlertEvent(e: ServiceEvent): AlertEvent {
-  return { id: e.id, service: e.service, type: e.type, state: e.state, action: e.action, ...(e.class ? { class: e.class } : {}), message: e.message, time: e.time };
+  return {
+    id: e.id,
+    service: e.service,
+    type: e.type,
+    state: e.state,
+    action: e.action,
+    ...(e.class ? { class: e.class } : {}),
+    message: e.message,
+    time: e.time,
+  };
 }
 
 /** Starts alerting the daemon's events; loads (and resumes sending) what an earlier run queued. */

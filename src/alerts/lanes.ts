@@ -70,7 +70,10 @@ export class Deliverer {
         if (this.#closed || !head) return;
         const channel = this.#channel(head);
         if (!channel) {
-          log.warn({ recipient: head.label, alertId: head.id }, 'recipient no longer in the rules: queued alert dropped');
+          log.warn(
+            { recipient: head.label, alertId: head.id },
+            'recipient no longer in the rules: queued alert dropped',
+          );
           await queue.remove(head);
           continue;
         }
@@ -86,7 +89,15 @@ export class Deliverer {
           failures++;
           const delay = retryDelay(failures, this.deps.retry());
           log.warn(
-            { recipient: head.label, alertId: head.id, service: head.event.service, attempt: failures, retryInMs: delay, queued: queue.pending(lane).length, error: (err as Error).message },
+            {
+              recipient: head.label,
+              alertId: head.id,
+              service: head.event.service,
+              attempt: failures,
+              retryInMs: delay,
+              queued: queue.pending(lane).length,
+              error: (err as Error).message,
+            },
             'alert not delivered; will retry',
           );
           await this.#clock.sleep(delay, this.#ac.signal).catch(() => undefined);
@@ -98,7 +109,15 @@ export class Deliverer {
         await queue.remove(head);
         queue.setSending(lane, undefined);
         log.info(
-          { recipient: head.label, alertId: head.id, kind: head.kind, service: head.event.service, event: head.event.type, state: head.event.state, ms: this.#clock.now() - started },
+          {
+            recipient: head.label,
+            alertId: head.id,
+            kind: head.kind,
+            service: head.event.service,
+            event: head.event.type,
+            state: head.event.state,
+            ms: this.#clock.now() - started,
+          },
           'alert delivered',
         );
       }
@@ -110,7 +129,10 @@ export class Deliverer {
   /** Aborts with a TimeoutError after ATTEMPT_DEADLINE_MS, as AbortSignal.timeout would, on the clock. */
   #deadline(): { signal: AbortSignal; timer: { cancel(): void } } {
     const ac = new AbortController();
-    const timer = this.#clock.setTimeout(() => ac.abort(new DOMException('attempt deadline', 'TimeoutError')), ATTEMPT_DEADLINE_MS);
+    const timer = this.#clock.setTimeout(
+      () => ac.abort(new DOMException('attempt deadline', 'TimeoutError')),
+      ATTEMPT_DEADLINE_MS,
+    );
     timer.unref();
     return { signal: ac.signal, timer };
   }

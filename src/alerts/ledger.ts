@@ -39,11 +39,15 @@ export class Ledger {
     const text = await readFile(this.file, 'utf8').catch(() => undefined);
     if (text !== undefined) {
       try {
-        const data = JSON.parse(text) as { v?: unknown; lanes?: Record<string, Record<string, { event?: unknown; at?: unknown; reminders?: unknown }>> };
+        const data = JSON.parse(text) as {
+          v?: unknown;
+          lanes?: Record<string, Record<string, { event?: unknown; at?: unknown; reminders?: unknown }>>;
+        };
         for (const [lane, marks] of Object.entries(data.lanes ?? {})) {
           for (const m of Object.values(marks)) {
             const event = parseEvent(m.event);
-            if (event && typeof m.at === 'number') this.#set(lane, { event, at: m.at, reminders: typeof m.reminders === 'number' ? m.reminders : 0 });
+            if (event && typeof m.at === 'number')
+              this.#set(lane, { event, at: m.at, reminders: typeof m.reminders === 'number' ? m.reminders : 0 });
           }
         }
       } catch (err) {
@@ -51,7 +55,8 @@ export class Ledger {
       }
     }
     for (const a of [...queued].sort((x, y) => x.order - y.order)) {
-      for (const e of a.summary?.events ?? [a.event]) if (a.kind !== 'reminder' && tracked(e)) this.record(a.lane, e, a.created);
+      for (const e of a.summary?.events ?? [a.event])
+        if (a.kind !== 'reminder' && tracked(e)) this.record(a.lane, e, a.created);
     }
   }
 
@@ -76,7 +81,8 @@ export class Ledger {
   /** Failures still open, per lane. */
   failing(): Array<{ lane: string; mark: Mark }> {
     const out: Array<{ lane: string; mark: Mark }> = [];
-    for (const [lane, marks] of this.#lanes) for (const mark of marks.values()) if (mark.event.state === 'failed') out.push({ lane, mark });
+    for (const [lane, marks] of this.#lanes)
+      for (const mark of marks.values()) if (mark.event.state === 'failed') out.push({ lane, mark });
     return out;
   }
 
@@ -97,7 +103,9 @@ export class Ledger {
     for (const [lane, marks] of this.#lanes) data[lane] = Object.fromEntries(marks);
     const text = `${JSON.stringify({ v: 1, lanes: data })}\n`;
     this.#writing = this.#writing.then(() =>
-      writeFileAtomic(this.file, text).catch((err: unknown) => this.log.error({ err, file: this.file }, 'cannot write the alert ledger')),
+      writeFileAtomic(this.file, text).catch((err: unknown) =>
+        this.log.error({ err, file: this.file }, 'cannot write the alert ledger'),
+      ),
     );
     return this.#writing;
   }

@@ -42,8 +42,18 @@ export function parseAlert(text: string, lane: string): Alert | undefined {
   const event = parseEvent(v.event);
   const summary = v.summary === undefined ? undefined : parseSummary(v.summary);
   const reminder = num(v.reminder);
-  const folds = Array.isArray(v.folds) && v.folds.every((x) => typeof x === 'string') ? (v.folds as string[]) : undefined;
-  if (!id || label === undefined || !kind || host === undefined || created === undefined || order === undefined || !event) return undefined;
+  const folds =
+    Array.isArray(v.folds) && v.folds.every((x) => typeof x === 'string') ? (v.folds as string[]) : undefined;
+  if (
+    !id ||
+    label === undefined ||
+    !kind ||
+    host === undefined ||
+    created === undefined ||
+    order === undefined ||
+    !event
+  )
+    return undefined;
   if (v.summary !== undefined && !summary) return undefined;
   return {
     v: 1,

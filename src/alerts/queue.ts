@@ -158,7 +158,10 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
       }
       return path;
     } catch (err) {
-      this.log.error({ err, recipient: alert.label }, 'alert queue: cannot write the alert to disk; it is kept in memory only');
+      this.log.error(
+        { err, recipient: alert.label },
+        'alert queue: cannot write the alert to disk; it is kept in memory only',
+      );
       return undefined;
     }
   }
@@ -173,12 +176,20 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
     const foldable = longest.filter((e) => this.#sending.get(e.alert.lane) !== e.alert.id);
     const victims = foldable.slice(0, over + 1);
     if (victims.length < 2) {
-      if (!this.#warnedQuota) this.log.warn({ queued: this.#size, slots: this.slots }, 'alert queue over its slots with nothing left to fold');
+      if (!this.#warnedQuota)
+        this.log.warn(
+          { queued: this.#size, slots: this.slots },
+          'alert queue over its slots with nothing left to fold',
+        );
       this.#warnedQuota = true;
       return;
     }
     this.#warnedQuota = false;
-    const summary = foldAlerts(victims.map((e) => e.alert), 'folded', this.clock.now());
+    const summary = foldAlerts(
+      victims.map((e) => e.alert),
+      'folded',
+      this.clock.now(),
+    );
     const path = await this.#write(summary);
     const ids = new Set(summary.folds);
     const lane = summary.lane;
@@ -188,7 +199,10 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
     this.#insert({ alert: summary, path });
     for (const v of victims) if (v.path) await rm(v.path, { force: true });
     this.emit('removed');
-    this.log.warn({ recipient: summary.label, folded: victims.length, slots: this.slots }, `alert queue over its slots: ${victims.length} oldest alerts folded into one`);
+    this.log.warn(
+      { recipient: summary.label, folded: victims.length, slots: this.slots },
+      `alert queue over its slots: ${victims.length} oldest alerts folded into one`,
+    );
   }
 
   /** Runs mutations one at a time: a write, a fold and a removal never interleave. */

@@ -69,7 +69,10 @@ export function alertVars(a: Alert): AlertVars {
 
 /** Replaces monit's $VARIABLES in a mail-format template; other `$` text is left alone. */
 export function expand(template: string, vars: AlertVars): string {
-  return template.replace(/\$(EVENT|SERVICE|DATE|HOST|ACTION|DESCRIPTION)\b/g, (_, name: keyof AlertVars) => vars[name]);
+  return template.replace(
+    /\$(EVENT|SERVICE|DATE|HOST|ACTION|DESCRIPTION)\b/g,
+    (_, name: keyof AlertVars) => vars[name],
+  );
 }
 
 /** The default subject, monit's with our name: "brokerwatch alert -- Does not exist mosquitto". */
@@ -92,7 +95,10 @@ export function defaultBody(a: Alert, vars: AlertVars, httpUrl?: string): string
   for (const [k, v] of rows) if (v !== undefined) lines.push(`  ${`${k}:`.padEnd(13)}${v}`);
   if (a.summary) {
     const shown = a.summary.events;
-    lines.push('', `${a.summary.count} events${shown.length < a.summary.count ? `, the last ${shown.length} shown` : ''}:`);
+    lines.push(
+      '',
+      `${a.summary.count} events${shown.length < a.summary.count ? `, the last ${shown.length} shown` : ''}:`,
+    );
     for (const x of shown) lines.push(`  ${eventLine(x)}`);
   }
   if (httpUrl) lines.push('', `Status page: ${httpUrl}`);
@@ -119,7 +125,14 @@ export function alertDocument(a: Alert, httpUrl?: string): Record<string, unknow
     eventId: e.id,
     ...(a.reminder ? { reminder: a.reminder } : {}),
     ...(a.summary
-      ? { summary: { count: a.summary.count, from: new Date(a.summary.from).toISOString(), to: new Date(a.summary.to).toISOString(), events: a.summary.events } }
+      ? {
+          summary: {
+            count: a.summary.count,
+            from: new Date(a.summary.from).toISOString(),
+            to: new Date(a.summary.to).toISOString(),
+            events: a.summary.events,
+          },
+        }
       : {}),
     ...(httpUrl ? { url: httpUrl } : {}),
   };

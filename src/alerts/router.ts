@@ -30,9 +30,25 @@ export class AlertRouter {
     return recipientsFor(this.deps.config(), e.type === 'instance' ? undefined : e.service);
   }
 
-  #alert(kind: AlertKind, r: Resolved, event: AlertEvent, extra: Partial<Pick<Alert, 'reminder' | 'summary'>> = {}): Alert {
+  #alert(
+    kind: AlertKind,
+    r: Resolved,
+    event: AlertEvent,
+    extra: Partial<Pick<Alert, 'reminder' | 'summary'>> = {},
+  ): Alert {
     const now = this.deps.clock.now();
-    return { v: 1, id: newAlertId(now), lane: r.key, label: r.label, kind, host: this.deps.host, created: now, order: this.deps.queue.nextOrder(), event, ...extra };
+    return {
+      v: 1,
+      id: newAlertId(now),
+      lane: r.key,
+      label: r.label,
+      kind,
+      host: this.deps.host,
+      created: now,
+      order: this.deps.queue.nextOrder(),
+      event,
+      ...extra,
+    };
   }
 
   /** Queues E for every recipient that wants it and was not told already. */
@@ -42,7 +58,10 @@ export class AlertRouter {
     for (const r of this.#recipients(e)) {
       if (!passes(r.recipient.filter, e.type)) continue;
       if (ledger.isRepeat(r.key, e)) {
-        log.debug({ recipient: r.label, service: e.service, event: e.type, state: e.state }, 'already alerted; not repeated');
+        log.debug(
+          { recipient: r.label, service: e.service, event: e.type, state: e.state },
+          'already alerted; not repeated',
+        );
         continue;
       }
       const a = this.#alert('event', r, e);
@@ -64,7 +83,10 @@ export class AlertRouter {
       if (!newest) continue;
       // One held event is no summary: it goes out as itself (late), unless it repeats the last alert.
       if (mine.length === 1 && ledger.isRepeat(r.key, newest)) continue;
-      const a = mine.length === 1 ? this.#alert('event', r, newest) : this.#alert('flapping', r, newest, { summary: summaryOf(mine) });
+      const a =
+        mine.length === 1
+          ? this.#alert('event', r, newest)
+          : this.#alert('flapping', r, newest, { summary: summaryOf(mine) });
       await queue.add(a);
       for (const e of mine) ledger.record(r.key, e, a.created);
     }

@@ -125,7 +125,8 @@ export class AlertService implements Alerts {
 
   reload(next: Config): void {
     if (this.#closed) return;
-    if (queueDirOf(next, this.#opts.stateDir) !== this.queueDir) this.#log.warn({ dir: this.queueDir }, 'a new eventqueue basedir takes effect at the next start');
+    if (queueDirOf(next, this.#opts.stateDir) !== this.queueDir)
+      this.#log.warn({ dir: this.queueDir }, 'a new eventqueue basedir takes effect at the next start');
     const cycleChanged = next.daemon.cycleMs !== this.#config.daemon.cycleMs;
     this.#config = next;
     this.#queue.slots = next.eventQueue?.slots ?? DEFAULT_SLOTS;
@@ -150,32 +151,43 @@ export class AlertService implements Alerts {
     this.#unsubscribe();
     this.#reminderTimer?.cancel();
     this.#flapTimer?.cancel();
-    if (this.#opts.instanceEvents !== false) await this.#jobs.run(() => this.#onEvent(this.#instance('stopped'))).catch(() => undefined);
+    if (this.#opts.instanceEvents !== false)
+      await this.#jobs.run(() => this.#onEvent(this.#instance('stopped'))).catch(() => undefined);
     await this.#jobs.done();
     const grace = this.#opts.closeGraceMs ?? 2_000;
     if (grace > 0 && this.#queue.size > 0) {
       let timer: Timer | undefined;
-      await Promise.race([this.#deliverer.idle(), new Promise<void>((r) => (timer = this.#clock.setTimeout(r, grace)))]);
+      await Promise.race([
+        this.#deliverer.idle(),
+        new Promise<void>((r) => (timer = this.#clock.setTimeout(r, grace))),
+      ]);
       timer?.cancel();
     }
     await this.#deliverer.close();
     await this.#ledger.save();
     const size = this.#queue.size;
-    this.#log.info({ queued: size }, size > 0 ? 'alerts stopped; undelivered alerts stay queued for the next start' : 'alerts stopped');
+    this.#log.info(
+      { queued: size },
+      size > 0 ? 'alerts stopped; undelivered alerts stay queued for the next start' : 'alerts stopped',
+    );
   }
 
   /** Reminders are looked for once a cycle. */
   #startReminders(): void {
     this.#reminderTimer?.cancel();
     const tick = (): void => {
-      if (!this.#closed) void this.#jobs.run(() => this.#router.reminders(this.#clock.now(), this.#config.daemon.cycleMs));
+      if (!this.#closed)
+        void this.#jobs.run(() => this.#router.reminders(this.#clock.now(), this.#config.daemon.cycleMs));
     };
     this.#reminderTimer = this.#clock.setInterval(tick, this.#config.daemon.cycleMs).unref();
   }
 
   async #onEvent(e: AlertEvent): Promise<void> {
     if (this.#flap.offer(e, this.#clock.now()) === 'held') {
-      this.#log.info({ service: e.service, event: e.type, state: e.state }, 'service flapping: event folded into a summary');
+      this.#log.info(
+        { service: e.service, event: e.type, state: e.state },
+        'service flapping: event folded into a summary',
+      );
       await this.#saveHeld();
       return;
     }
@@ -189,12 +201,22 @@ export class AlertService implements Alerts {
 
   #saveHeld(): Promise<void> {
     const file = this.#flapFile;
-    return writeHeld(file, this.#flap.snapshot()).catch((err: unknown) => this.#log.error({ err, file }, 'cannot write the flapping file'));
+    return writeHeld(file, this.#flap.snapshot()).catch((err: unknown) =>
+      this.#log.error({ err, file }, 'cannot write the flapping file'),
+    );
   }
 
   /** The daemon's own start, reload or stop, as monit's `instance` event. */
   #instance(what: string): AlertEvent {
-    return { id: 0, service: this.#host, type: 'instance', state: 'changed', action: 'none', message: `brokerwatch ${what}`, time: this.#clock.now() };
+    return {
+      id: 0,
+      service: this.#host,
+      type: 'instance',
+      state: 'changed',
+      action: 'none',
+      message: `brokerwatch ${what}`,
+      time: this.#clock.now(),
+    };
   }
 
   #channel(a: Alert): Channel | undefined {

@@ -40,7 +40,13 @@ export interface ServiceDto {
   readonly name: string;
   readonly type: ServiceType;
   readonly status: ServiceStatus;
-  readonly failure: { readonly rule: string; readonly type: EventType; readonly class: FailureClass | null; readonly message: string; readonly since: number | null } | null;
+  readonly failure: {
+    readonly rule: string;
+    readonly type: EventType;
+    readonly class: FailureClass | null;
+    readonly message: string;
+    readonly since: number | null;
+  } | null;
   readonly monitor: MonitorState;
   readonly monitorSince: number;
   readonly mode: Service['mode'];

@@ -3,7 +3,12 @@
 import type { EventType, ServiceType } from '../config/model.js';
 import type { DaemonDto, ServiceDto, StatusDto } from './contract.js';
 
-const TYPE_NAME: Record<ServiceType, string> = { process: 'Process', host: 'Remote Host', file: 'File', program: 'Program' };
+const TYPE_NAME: Record<ServiceType, string> = {
+  process: 'Process',
+  host: 'Remote Host',
+  file: 'File',
+  program: 'Program',
+};
 
 /** monit's wording of a failed event type. */
 const FAILED_TEXT: Partial<Record<EventType, string>> = {
@@ -64,7 +69,9 @@ export function typeText(t: ServiceType): string {
 }
 
 function monitorText(s: ServiceDto): string {
-  return { initializing: 'Initializing', monitored: 'Monitored', 'not-monitored': 'Not monitored', waiting: 'Waiting' }[s.monitor];
+  return { initializing: 'Initializing', monitored: 'Monitored', 'not-monitored': 'Not monitored', waiting: 'Waiting' }[
+    s.monitor
+  ];
 }
 
 /** The first line of every text answer. */
@@ -84,20 +91,46 @@ export function serviceText(s: ServiceDto): string {
     lines.push(row('uptime', s.uptimeSeconds === null ? '-' : formatUptime(s.uptimeSeconds)));
     if (s.cpuPercent !== null) lines.push(row('cpu', `${s.cpuPercent.toFixed(1)}%`));
     if (s.memoryBytes !== null || s.memoryPercent !== null) {
-      lines.push(row('memory', [s.memoryBytes !== null ? formatBytes(s.memoryBytes) : '', s.memoryPercent !== null ? `[${s.memoryPercent.toFixed(1)}%]` : ''].filter(Boolean).join(' ')));
+      lines.push(
+        row(
+          'memory',
+          [
+            s.memoryBytes !== null ? formatBytes(s.memoryBytes) : '',
+            s.memoryPercent !== null ? `[${s.memoryPercent.toFixed(1)}%]` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+        ),
+      );
     }
     lines.push(row('restarts', String(s.restarts)));
   }
-  if (s.backoff.gaveUp) lines.push(row('backoff', `gave up after ${s.backoff.attempts} attempts${s.backoff.retryAt ? `; next try ${new Date(s.backoff.retryAt).toUTCString()}` : ''}`));
+  if (s.backoff.gaveUp)
+    lines.push(
+      row(
+        'backoff',
+        `gave up after ${s.backoff.attempts} attempts${s.backoff.retryAt ? `; next try ${new Date(s.backoff.retryAt).toUTCString()}` : ''}`,
+      ),
+    );
   else if (s.pending) lines.push(row('pending', `${s.pending.action} at ${new Date(s.pending.dueAt).toUTCString()}`));
   for (const c of s.checks) {
     if (c.test !== 'port' || c.target === null) continue;
     const proto = c.protocol ? ` protocol ${c.protocol.toUpperCase()}` : '';
     const t = c.metrics.totalMs;
-    const value = c.status === 'failed' ? `failed: ${c.message} (type TCP${proto})` : t !== undefined ? `${t.toFixed(3)} ms to ${c.target} type TCP${proto}` : `- to ${c.target}${proto}`;
+    const value =
+      c.status === 'failed'
+        ? `failed: ${c.message} (type TCP${proto})`
+        : t !== undefined
+          ? `${t.toFixed(3)} ms to ${c.target} type TCP${proto}`
+          : `- to ${c.target}${proto}`;
     lines.push(row('port response time', value));
-    const steps = (['connectMs', 'subscribeMs', 'publishAckMs', 'deliveryMs'] as const).filter((k) => c.metrics[k] !== undefined);
-    if (steps.length > 1 && c.status !== 'failed') lines.push(row('probe steps', steps.map((k) => `${k.replace(/Ms$/, '')} ${(c.metrics[k] ?? 0).toFixed(1)} ms`).join(', ')));
+    const steps = (['connectMs', 'subscribeMs', 'publishAckMs', 'deliveryMs'] as const).filter(
+      (k) => c.metrics[k] !== undefined,
+    );
+    if (steps.length > 1 && c.status !== 'failed')
+      lines.push(
+        row('probe steps', steps.map((k) => `${k.replace(/Ms$/, '')} ${(c.metrics[k] ?? 0).toFixed(1)} ms`).join(', ')),
+      );
   }
   lines.push(row('data collected', s.lastCheckAt === null ? '-' : new Date(s.lastCheckAt).toUTCString()));
   return lines.join('\n');
@@ -112,15 +145,30 @@ export function statusTextAll(status: StatusDto): string {
 export function summaryText(status: StatusDto): string {
   const rows = status.services.map((s) => [s.name, statusText(s), typeText(s.type)] as const);
   const head = ['Service Name', 'Status', 'Type'] as const;
-  const widths = [31, 26, 13].map((min, i) => Math.max(min, ...rows.map((r) => r[i]?.length ?? 0), head[i]?.length ?? 0));
+  const widths = [31, 26, 13].map((min, i) =>
+    Math.max(min, ...rows.map((r) => r[i]?.length ?? 0), head[i]?.length ?? 0),
+  );
   const line = (l: string, m: string, r: string): string => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
   const cells = (r: readonly string[]): string => `│${r.map((c, i) => ` ${c.padEnd(widths[i] ?? 0)} `).join('│')}│`;
-  const out = [headerLine(status.daemon), line('┌', '┬', '┐'), cells(head), line('├', '┼', '┤'), ...rows.map(cells), line('└', '┴', '┘')];
+  const out = [
+    headerLine(status.daemon),
+    line('┌', '┬', '┐'),
+    cells(head),
+    line('├', '┼', '┤'),
+    ...rows.map(cells),
+    line('└', '┴', '┘'),
+  ];
   return `${out.join('\n')}\n`;
 }
 
 /** Counts for `report`: up, down, initializing, unmonitored, total. */
-export function reportCounts(services: readonly ServiceDto[]): { up: number; down: number; initializing: number; unmonitored: number; total: number } {
+export function reportCounts(services: readonly ServiceDto[]): {
+  up: number;
+  down: number;
+  initializing: number;
+  unmonitored: number;
+  total: number;
+} {
   const c = { up: 0, down: 0, initializing: 0, unmonitored: 0, total: services.length };
   for (const s of services) {
     if (s.monitor === 'not-monitored') c.unmonitored++;
@@ -137,5 +185,12 @@ export function reportText(services: readonly ServiceDto[]): string {
   const pct = (n: number): string => `(${c.total === 0 ? '0.0' : ((n / c.total) * 100).toFixed(1)}%)`;
   const w = String(c.total).length;
   const line = (label: string, n: number): string => `${label.padEnd(14)} ${String(n).padStart(w)} ${pct(n)}`;
-  return [line('up:', c.up), line('down:', c.down), line('initializing:', c.initializing), line('unmonitored:', c.unmonitored), `${'total:'.padEnd(14)} ${c.total} services`, ''].join('\n');
+  return [
+    line('up:', c.up),
+    line('down:', c.down),
+    line('initializing:', c.initializing),
+    line('unmonitored:', c.unmonitored),
+    `${'total:'.padEnd(14)} ${c.total} services`,
+    '',
+  ].join('\n');
 }

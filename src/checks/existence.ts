@@ -30,5 +30,7 @@ async function ofFile(ctx: CheckContext, failsWhenThere: boolean): Promise<Check
     () => false,
   );
   const message = exists ? `${path} exists` : `${path} does not exist`;
-  return exists === failsWhenThere ? { ruleId: ctx.rule.id, status: 'failed', class: 'file', message } : { ruleId: ctx.rule.id, status: 'ok', message };
+  return exists === failsWhenThere
+    ? { ruleId: ctx.rule.id, status: 'failed', class: 'file', message }
+    : { ruleId: ctx.rule.id, status: 'ok', message };
 }

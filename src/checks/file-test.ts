@@ -7,7 +7,9 @@ import type { CheckResult } from './result.js';
 import type { Check, CheckContext } from './types.js';
 
 /** Judges the file at the service's path; a missing file is `init`. */
-export function fileTest(judge: (st: Stats, path: string, ctx: CheckContext) => CheckResult | Promise<CheckResult>): Check {
+export function fileTest(
+  judge: (st: Stats, path: string, ctx: CheckContext) => CheckResult | Promise<CheckResult>,
+): Check {
   return {
     async run(ctx) {
       const path = ctx.service.path ?? '';
@@ -24,24 +26,32 @@ export function fileTest(judge: (st: Stats, path: string, ctx: CheckContext) => 
 
 /** ok, or failed with class `file`. */
 export function fileVerdict(ctx: CheckContext, failed: boolean, message: string): CheckResult {
-  return failed ? { ruleId: ctx.rule.id, status: 'failed', class: 'file', message } : { ruleId: ctx.rule.id, status: 'ok', message };
+  return failed
+    ? { ruleId: ctx.rule.id, status: 'failed', class: 'file', message }
+    : { ruleId: ctx.rule.id, status: 'ok', message };
 }
 
 /** The hex digest of the file. */
 export async function digest(path: string, algorithm: 'md5' | 'sha1'): Promise<string> {
-  return createHash(algorithm).update(await readFile(path)).digest('hex');
+  return createHash(algorithm)
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** `changed …` of a file: failed once when the value differs from the last one seen. */
 export function fileChanged(ctx: CheckContext, value: string, what: string): CheckResult {
   const before = ctx.memo.get('value') as string | undefined;
   ctx.memo.set('value', value);
-  if (before === undefined || before === value) return { ruleId: ctx.rule.id, status: 'ok', message: `${what} ${value}` };
+  if (before === undefined || before === value)
+    return { ruleId: ctx.rule.id, status: 'ok', message: `${what} ${value}` };
   return { ruleId: ctx.rule.id, status: 'failed', class: 'file', message: `${what} changed` };
 }
 
 /** The name of a uid or gid in /etc/passwd or /etc/group. */
 export async function nameOf(file: string, id: number): Promise<string | undefined> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(id))?.[0];
+  return text
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[2] === String(id))?.[0];
 }

@@ -67,7 +67,9 @@ export function hasCheck(c: Condition): boolean {
 }
 
 /** Every kind's syntax, for the parser's lookup of claimed words and for docs. */
-export const SYNTAXES: readonly KindSyntax<Condition>[] = Object.values(KINDS).map((e) => e.syntax as unknown as KindSyntax<Condition>);
+export const SYNTAXES: readonly KindSyntax<Condition>[] = Object.values(KINDS).map(
+  (e) => e.syntax as unknown as KindSyntax<Condition>,
+);
 
 const loaded = new Map<ConditionKind, CheckFactory<Condition>>();
 
@@ -86,6 +88,7 @@ export async function loadChecks(config: Pick<Config, 'services'>): Promise<void
 export function createCheck(service: Service, rule: Rule): Check | undefined {
   const k = rule.condition.kind;
   const factory = loaded.get(k);
-  if (!factory && (KINDS[k] as KindEntry<Condition>).load) throw new Error(`the '${k}' check is not loaded: await loadChecks(config) first`);
+  if (!factory && (KINDS[k] as KindEntry<Condition>).load)
+    throw new Error(`the '${k}' check is not loaded: await loadChecks(config) first`);
   return factory?.(rule.condition, service);
 }

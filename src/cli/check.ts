@@ -21,7 +21,9 @@ export async function checkRules(file: string, verbose = false): Promise<CheckOu
     if (verbose) lines.push(printConfig(config, { maskSecrets: true }).trimEnd(), '');
     const n = config.services.length;
     const inc = config.files.length - 1;
-    lines.push(`Control file syntax OK: ${file} (${n} service${n === 1 ? '' : 's'}${inc ? `, ${inc} included file${inc === 1 ? '' : 's'}` : ''}${warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''})`);
+    lines.push(
+      `Control file syntax OK: ${file} (${n} service${n === 1 ? '' : 's'}${inc ? `, ${inc} included file${inc === 1 ? '' : 's'}` : ''}${warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''})`,
+    );
     return { ok: true, config, lines };
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

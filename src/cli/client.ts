@@ -60,7 +60,8 @@ export async function endpointFromRules(file: string): Promise<Endpoint> {
     }
     throw new BwError('BW_RULES_FILE', `${file}: ${(e as Error).message}`);
   }
-  if (!httpd) throw new BwError('BW_NO_HTTPD', `${file} has no 'set httpd port N': the daemon serves no API to talk to`);
+  if (!httpd)
+    throw new BwError('BW_NO_HTTPD', `${file} has no 'set httpd port N': the daemon serves no API to talk to`);
   return endpointOf(httpd, file);
 }
 
@@ -98,7 +99,10 @@ export class DaemonClient {
     try {
       return JSON.parse(a.body) as T;
     } catch {
-      throw new BwError('BW_BAD_RESPONSE', `${this.endpoint.base}${path} answered ${a.status} with something that is not JSON`);
+      throw new BwError(
+        'BW_BAD_RESPONSE',
+        `${this.endpoint.base}${path} answered ${a.status} with something that is not JSON`,
+      );
     }
   }
 
@@ -110,14 +114,18 @@ export class DaemonClient {
       const body = JSON.parse(a.body) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
       code = body.error?.code;
       message = typeof body.error?.message === 'string' ? body.error.message : '';
-      if (Array.isArray(body.error?.details)) details = body.error.details.filter((d): d is string => typeof d === 'string');
+      if (Array.isArray(body.error?.details))
+        details = body.error.details.filter((d): d is string => typeof d === 'string');
     } catch {
       // Not ours: handled below.
     }
-    if (!isErrorCode(code)) return new BwError('BW_BAD_RESPONSE', `${this.endpoint.base} answered HTTP ${a.status}, not a brokerwatch error`);
+    if (!isErrorCode(code))
+      return new BwError('BW_BAD_RESPONSE', `${this.endpoint.base} answered HTTP ${a.status}, not a brokerwatch error`);
     if (code === 'BW_UNAUTHORIZED') {
       const who = this.endpoint.admin?.user ?? this.endpoint.reader?.user;
-      message = who ? `the daemon refused user '${who}' of ${this.endpoint.rulesFile}: ${message}` : `${message}: add 'allow USER:PASSWORD' to set httpd in ${this.endpoint.rulesFile}`;
+      message = who
+        ? `the daemon refused user '${who}' of ${this.endpoint.rulesFile}: ${message}`
+        : `${message}: add 'allow USER:PASSWORD' to set httpd in ${this.endpoint.rulesFile}`;
     }
     return new BwError(code, details.length > 0 ? `${message} (${details.join(', ')})` : message);
   }
@@ -135,14 +143,28 @@ export class DaemonClient {
     const loopback = /^(127\.|\[::1\]|localhost)/.test(url.host);
     const request = this.endpoint.tls ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = request(url, { method, headers, agent: false, timeout: TIMEOUT_MS, ...(this.endpoint.tls && loopback ? { rejectUnauthorized: false } : {}) }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
+      const req = request(
+        url,
+        {
+          method,
+          headers,
+          agent: false,
+          timeout: TIMEOUT_MS,
+          ...(this.endpoint.tls && loopback ? { rejectUnauthorized: false } : {}),
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      req.on('error', (e: NodeJS.ErrnoException) => reject(new BwError('BW_NOT_RUNNING', `brokerwatch is not running at ${this.endpoint.base} (${describeNetError(e)})`)));
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new BwError('BW_NOT_RUNNING', `brokerwatch is not running at ${this.endpoint.base} (${describeNetError(e)})`),
+        ),
+      );
       req.end(body);
     });
   }

@@ -21,7 +21,10 @@ program
   .name('brokerwatch')
   .description('A watchdog that keeps MQTT brokers alive (monit-compatible rules).')
   .version(`This is brokerwatch version ${VERSION}`, '-V, --version', 'print the version and exit')
-  .option('-c, --control <file>', 'rules file (default: the first of ~/.brokerwatchrc, /etc/brokerwatch/brokerwatch.rc, /etc/brokerwatchrc, ./brokerwatch.rc)')
+  .option(
+    '-c, --control <file>',
+    'rules file (default: the first of ~/.brokerwatchrc, /etc/brokerwatch/brokerwatch.rc, /etc/brokerwatchrc, ./brokerwatch.rc)',
+  )
   .option('-t, --test', 'check the rules file syntax and exit')
   .option('-v, --verbose', 'with -t: print the rules as brokerwatch understood them')
   .option('-I, --interactive', 'run the daemon in the foreground (the default; for systemd)')
@@ -32,7 +35,9 @@ program
     const { defaultRulesFiles, findRulesFile } = await import('../config/loader.js');
     const file = opts.control ?? findRulesFile();
     if (!file) {
-      process.stderr.write(`brokerwatch: no rules file found; looked for ${defaultRulesFiles().join(', ')}; use -c FILE\n`);
+      process.stderr.write(
+        `brokerwatch: no rules file found; looked for ${defaultRulesFiles().join(', ')}; use -c FILE\n`,
+      );
       process.exit(1);
     }
     if (opts.test) {

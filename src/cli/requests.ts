@@ -26,24 +26,34 @@ export async function status(ctx: VerbContext, name: string | undefined): Promis
     const s = await ctx.client.json<StatusDto>('GET', '/api/v1/status');
     return ctx.json ? printJson(ctx.out, s) : ctx.out(statusTextAll(s));
   }
-  const [s, one] = await Promise.all([ctx.client.json<StatusDto>('GET', '/api/v1/status'), ctx.client.json<ServiceReply>('GET', servicePath(name))]);
+  const [s, one] = await Promise.all([
+    ctx.client.json<StatusDto>('GET', '/api/v1/status'),
+    ctx.client.json<ServiceReply>('GET', servicePath(name)),
+  ]);
   return ctx.json ? printJson(ctx.out, one) : ctx.out(`${headerLine(s.daemon)}\n\n${serviceText(one.service)}\n`);
 }
 
 /** `summary [NAME]`: one line per service. */
 export async function summary(ctx: VerbContext, name: string | undefined): Promise<void> {
   const s = await ctx.client.json<StatusDto>('GET', '/api/v1/status');
-  if (name !== undefined && !s.services.some((x) => x.name === name)) throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name}'`);
+  if (name !== undefined && !s.services.some((x) => x.name === name))
+    throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name}'`);
   const picked = name === undefined ? s : { ...s, services: s.services.filter((x) => x.name === name) };
-  return ctx.json ? printJson(ctx.out, { services: picked.services.map((x) => ({ name: x.name, status: x.status, monitor: x.monitor, type: x.type })) }) : ctx.out(summaryText(picked));
+  return ctx.json
+    ? printJson(ctx.out, {
+        services: picked.services.map((x) => ({ name: x.name, status: x.status, monitor: x.monitor, type: x.type })),
+      })
+    : ctx.out(summaryText(picked));
 }
 
 /** `report [KIND]`: counts of services. */
 export async function report(ctx: VerbContext, kind: string | undefined): Promise<void> {
-  if (kind !== undefined && !(REPORT_KINDS as readonly string[]).includes(kind)) throw new BwError('BW_USAGE', `report: expected one of ${REPORT_KINDS.join(', ')}, not '${kind}'`);
+  if (kind !== undefined && !(REPORT_KINDS as readonly string[]).includes(kind))
+    throw new BwError('BW_USAGE', `report: expected one of ${REPORT_KINDS.join(', ')}, not '${kind}'`);
   const s = await ctx.client.json<StatusDto>('GET', '/api/v1/status');
   const counts = reportCounts(s.services);
-  if (ctx.json) return printJson(ctx.out, kind === undefined ? counts : { [kind]: counts[kind as keyof typeof counts] });
+  if (ctx.json)
+    return printJson(ctx.out, kind === undefined ? counts : { [kind]: counts[kind as keyof typeof counts] });
   return ctx.out(kind === undefined ? reportText(s.services) : `${counts[kind as keyof typeof counts]}\n`);
 }
 
@@ -52,7 +62,9 @@ export async function act(ctx: VerbContext, action: ActionVerb, name: string): P
   const r = await ctx.client.json<ActionReply>('POST', `${servicePath(name)}/${action}`);
   if (ctx.json) return printJson(ctx.out, r);
   const what = name === 'all' ? `all services (${r.services.length})` : `'${name}'`;
-  ctx.out(`${action} of ${what} requested (action ${r.actionId}); see \`brokerwatch status${name === 'all' ? '' : ` ${name}`}\`\n`);
+  ctx.out(
+    `${action} of ${what} requested (action ${r.actionId}); see \`brokerwatch status${name === 'all' ? '' : ` ${name}`}\`\n`,
+  );
 }
 
 /** `reload`: the daemon reads its rules file again. */
@@ -68,7 +80,12 @@ export async function quit(ctx: VerbContext): Promise<void> {
 }
 
 /** Runs one verb and resolves with its exit code; messages go to stdout/stderr. */
-export async function runVerb(file: string | undefined, json: boolean, verb: (ctx: VerbContext) => Promise<void>, io: { out: Out; err: Out } = stdio): Promise<number> {
+export async function runVerb(
+  file: string | undefined,
+  json: boolean,
+  verb: (ctx: VerbContext) => Promise<void>,
+  io: { out: Out; err: Out } = stdio,
+): Promise<number> {
   try {
     const rules = file ?? findRulesFile();
     if (!rules) throw new BwError('BW_RULES_FILE', 'no rules file found; use -c FILE');
@@ -83,4 +100,3 @@ export async function runVerb(file: string | undefined, json: boolean, verb: (ct
 }
 
 const stdio = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
-

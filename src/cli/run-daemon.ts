@@ -52,7 +52,8 @@ export async function runDaemon(file: string): Promise<number> {
       await started;
       try {
         const next = await loadRules(file);
-        for (const w of next.warnings) log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
+        for (const w of next.warnings)
+          log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
         await daemon.reload(next.config);
         alerts.reload(next.config);
         return { ok: true };
@@ -93,7 +94,10 @@ export async function runDaemon(file: string): Promise<number> {
         quit: () => process.kill(process.pid, 'SIGTERM'),
       });
     } catch (e) {
-      log.logger.error({ err: e, port: loaded.config.httpd.port }, 'cannot start the status API; supervising without it');
+      log.logger.error(
+        { err: e, port: loaded.config.httpd.port },
+        'cannot start the status API; supervising without it',
+      );
     }
   }
 

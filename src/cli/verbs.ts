@@ -21,13 +21,15 @@ export const REPORT_KINDS = ['up', 'down', 'initializing', 'unmonitored', 'total
 /** Registers the verbs on the `brokerwatch` command; an unknown verb is a usage error (exit 2). */
 export function registerVerbs(program: Command): void {
   type Verb = (r: Requests, ctx: VerbContext, args: ReadonlyArray<string | undefined>) => Promise<void>;
-  const run = (verb: Verb) => async (...params: unknown[]): Promise<void> => {
-    const cmd = params[params.length - 1] as Command;
-    const args = cmd.processedArgs as Array<string | undefined>;
-    const { json, control } = cmd.optsWithGlobals<{ json?: boolean; control?: string }>();
-    const r = await import('./requests.js');
-    process.exitCode = await r.runVerb(control, json === true, (ctx) => verb(r, ctx, args));
-  };
+  const run =
+    (verb: Verb) =>
+    async (...params: unknown[]): Promise<void> => {
+      const cmd = params[params.length - 1] as Command;
+      const args = cmd.processedArgs as Array<string | undefined>;
+      const { json, control } = cmd.optsWithGlobals<{ json?: boolean; control?: string }>();
+      const r = await import('./requests.js');
+      process.exitCode = await r.runVerb(control, json === true, (ctx) => verb(r, ctx, args));
+    };
   const verb = (name: string, description: string): Command =>
     program
       .command(name)
@@ -39,16 +41,22 @@ export function registerVerbs(program: Command): void {
 
   verb('status [name]', 'the status of every service, or of one').action(run((r, ctx, a) => r.status(ctx, a[0])));
   verb('summary [name]', 'a one-line summary per service').action(run((r, ctx, a) => r.summary(ctx, a[0])));
-  verb('report [kind]', `counts of services: ${REPORT_KINDS.join(', ')}`).action(run((r, ctx, a) => r.report(ctx, a[0])));
+  verb('report [kind]', `counts of services: ${REPORT_KINDS.join(', ')}`).action(
+    run((r, ctx, a) => r.report(ctx, a[0])),
+  );
   for (const action of ACTIONS) {
     verb(`${action} <name>`, `${action} a service, or all`).action(run((r, ctx, a) => r.act(ctx, action, a[0] ?? '')));
   }
-  verb('reload', 'reload the rules file (a file with errors is refused; the old rules keep running)').action(run((r, ctx) => r.reload(ctx)));
+  verb('reload', 'reload the rules file (a file with errors is refused; the old rules keep running)').action(
+    run((r, ctx) => r.reload(ctx)),
+  );
   verb('quit', 'stop brokerwatch (the brokers keep running)').action(run((r, ctx) => r.quit(ctx)));
 
   program.hook('preAction', (_root, actionCommand) => {
     if (actionCommand === program && program.args.length > 0) {
-      process.stderr.write(`brokerwatch: unknown verb '${program.args[0] ?? ''}'; expected status, summary, report, start, stop, restart, monitor, unmonitor, reload or quit\n`);
+      process.stderr.write(
+        `brokerwatch: unknown verb '${program.args[0] ?? ''}'; expected status, summary, report, start, stop, restart, monitor, unmonitor, reload or quit\n`,
+      );
       process.exit(ERRORS.BW_USAGE.exit);
     }
   });

@@ -23,7 +23,13 @@ export function sortDiagnostics(list: readonly Diagnostic[], fileOrder: readonly
   };
   return list
     .map((d, i) => ({ d, i }))
-    .sort((a, b) => rank(a.d.pos.file) - rank(b.d.pos.file) || a.d.pos.line - b.d.pos.line || a.d.pos.col - b.d.pos.col || a.i - b.i)
+    .sort(
+      (a, b) =>
+        rank(a.d.pos.file) - rank(b.d.pos.file) ||
+        a.d.pos.line - b.d.pos.line ||
+        a.d.pos.col - b.d.pos.col ||
+        a.i - b.i,
+    )
     .map((x) => x.d);
 }
 
@@ -31,7 +37,12 @@ export function sortDiagnostics(list: readonly Diagnostic[], fileOrder: readonly
 export class ConfigError extends Error {
   readonly diagnostics: readonly Diagnostic[];
   constructor(diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+    super(
+      diagnostics
+        .filter((d) => d.severity === 'error')
+        .map(formatDiagnostic)
+        .join('\n'),
+    );
     this.name = 'ConfigError';
     this.diagnostics = diagnostics;
   }

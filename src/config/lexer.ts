@@ -131,7 +131,11 @@ export function lex(text: string, file: string): LexResult {
       }
       if (!closed) {
         value = value.replace(/\r$/, '');
-        diagnostics.push({ severity: 'error', pos: pos(start, strLine, strOffset), message: `unterminated string: missing closing ${c}` });
+        diagnostics.push({
+          severity: 'error',
+          pos: pos(start, strLine, strOffset),
+          message: `unterminated string: missing closing ${c}`,
+        });
       }
       push('string', value, start, strLine, strOffset, c);
       lastEnd = i;
@@ -164,10 +168,18 @@ export function lex(text: string, file: string): LexResult {
     } else {
       push('word', word, start, line, lineOffset);
       if (word.toLowerCase() === 'mail-format') {
-        i = readBlock(text, i, file, tokens, diagnostics, () => ({ line, lineOffset }), (l, o) => {
-          line = l;
-          lineOffset = o;
-        });
+        i = readBlock(
+          text,
+          i,
+          file,
+          tokens,
+          diagnostics,
+          () => ({ line, lineOffset }),
+          (l, o) => {
+            line = l;
+            lineOffset = o;
+          },
+        );
       }
     }
     lastEnd = i;
@@ -214,7 +226,8 @@ function readBlock(
 }
 
 /** Lines that start a statement: a string never runs on across one of them. */
-const STATEMENT_START = /^\s*(?:check|set|if|include|else|start|stop|restart|depends|group|alert|noalert|every|mode)\b/i;
+const STATEMENT_START =
+  /^\s*(?:check|set|if|include|else|start|stop|restart|depends|group|alert|noalert|every|mode)\b/i;
 
 /** Whether the string open at the newline `nl` closes (with `quote`) before a line that starts a statement. */
 function continuesOnNextLine(text: string, nl: number, quote: string): boolean {

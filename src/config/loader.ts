@@ -24,7 +24,12 @@ export interface LoadResult {
 
 /** Where the rules file is looked for when `-c` is not given, first found wins. */
 export function defaultRulesFiles(): string[] {
-  return [join(homedir(), '.brokerwatchrc'), '/etc/brokerwatch/brokerwatch.rc', '/etc/brokerwatchrc', resolve('brokerwatch.rc')];
+  return [
+    join(homedir(), '.brokerwatchrc'),
+    '/etc/brokerwatch/brokerwatch.rc',
+    '/etc/brokerwatchrc',
+    resolve('brokerwatch.rc'),
+  ];
 }
 
 /** Finds the first existing default rules file. */
@@ -37,12 +42,23 @@ export async function loadRules(file: string, opts: LoadOptions = {}): Promise<L
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
   const main = resolve(file);
-  const tokens = await readTokens(main, { file: main, line: 1, col: 1 }, [], files, diagnostics, opts.checkPermissions ?? true);
+  const tokens = await readTokens(
+    main,
+    { file: main, line: 1, col: 1 },
+    [],
+    files,
+    diagnostics,
+    opts.checkPermissions ?? true,
+  );
   return finish(tokens, files, diagnostics);
 }
 
 /** Parses rules from a string (no includes relative to disk are checked for permissions). */
-export async function parseRules(text: string, file = 'rules.rc', opts: LoadOptions = { checkPermissions: false }): Promise<LoadResult> {
+export async function parseRules(
+  text: string,
+  file = 'rules.rc',
+  opts: LoadOptions = { checkPermissions: false },
+): Promise<LoadResult> {
   const diagnostics: Diagnostic[] = [];
   const files = [file];
   const lexed = lex(text, file);
@@ -53,7 +69,9 @@ export async function parseRules(text: string, file = 'rules.rc', opts: LoadOpti
 
 function finish(tokens: Token[], files: string[], diagnostics: Diagnostic[]): LoadResult {
   const last = tokens[tokens.length - 1];
-  const eofPos = last ? { ...last.pos, col: last.pos.col + Math.max(1, last.text.length) } : { file: files[0] ?? 'rules', line: 1, col: 1 };
+  const eofPos = last
+    ? { ...last.pos, col: last.pos.col + Math.max(1, last.text.length) }
+    : { file: files[0] ?? 'rules', line: 1, col: 1 };
   const eof: Token = { type: 'eof', text: '', lower: '', pos: eofPos, lineStart: true, glued: false };
   const result = parseTokens([...tokens, eof], files);
   const all = sortDiagnostics([...diagnostics, ...result.diagnostics], files);
@@ -91,7 +109,11 @@ async function readTokens(
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    diagnostics.push({ severity: 'error', pos: from, message: `cannot read rules file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+    diagnostics.push({
+      severity: 'error',
+      pos: from,
+      message: `cannot read rules file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    });
     return [];
   }
   files.push(path);
@@ -117,7 +139,11 @@ async function expandIncludes(
       continue;
     }
     if (!arg || (arg.type !== 'word' && arg.type !== 'string')) {
-      diagnostics.push({ severity: 'error', pos: t.pos, message: `expected a file or glob after include, found ${arg ? `'${arg.text}'` : 'end of file'}` });
+      diagnostics.push({
+        severity: 'error',
+        pos: t.pos,
+        message: `expected a file or glob after include, found ${arg ? `'${arg.text}'` : 'end of file'}`,
+      });
       continue;
     }
     i++;
@@ -203,7 +229,10 @@ function segmentRegex(seg: string): RegExp {
       const end = seg.indexOf(']', i + 1);
       if (end < 0) re += '\\[';
       else {
-        re += `[${seg.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${seg
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');

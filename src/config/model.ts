@@ -230,7 +230,8 @@ export interface Config {
   /** The main rules file and every file it included, in reading order. */
   readonly files: readonly string[];
   readonly daemon: { readonly cycleMs: number; readonly startDelayMs: number };
-  readonly log?: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'syslog'; readonly facility?: string };
+  readonly log?:
+    { readonly kind: 'file'; readonly path: string } | { readonly kind: 'syslog'; readonly facility?: string };
   readonly pidfile?: string;
   readonly statefile?: string;
   readonly eventQueue?: { readonly basedir?: string; readonly slots?: number };

@@ -20,7 +20,9 @@ interface Clause {
 }
 
 /** The channels' own clauses (`mail-format`) by their word. */
-const CLAUSES = new Map<string, Clause>(CHANNELS.flatMap(({ syntax: { kind, clause } }) => (clause ? [[clause.word, { kind, clause }]] : [])));
+const CLAUSES = new Map<string, Clause>(
+  CHANNELS.flatMap(({ syntax: { kind, clause } }) => (clause ? [[clause.word, { kind, clause }]] : [])),
+);
 
 /** Parses after `alert`: a target, then `[not] { events }`, `reminder N cycles`, a channel's clause (`mail-format {…}`). */
 export function parseAlertRecipient(c: Cursor): AlertRecipient {

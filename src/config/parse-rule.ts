@@ -11,11 +11,56 @@ import { acceptOperator, parseDuration } from './units.js';
 
 /** monit tests that load but that brokerwatch does not evaluate (a warning names them). */
 const IGNORED_TESTS = new Set([
-  'loadavg', 'load', 'swap', 'space', 'inode', 'inodes', 'read', 'write', 'service', 'disk', 'download', 'upload',
-  'packet', 'packets', 'saturation', 'content', 'match', 'fsflags', 'fsflag', 'filesystem', 'network', 'link',
-  'bytes', 'byte', 'total', 'ping', 'ping4', 'ping6', 'icmp', 'unixsocket', 'access', 'change', 'nlink',
-  'mountpoint', 'filedescriptors', 'descriptors', 'open', 'openfiles', 'url', 'euid', 'security', 'hardlink',
-  'hardlinks', 'servicetime', 'atime', 'ctime', 'pagein', 'pageout', 'notmatch', 'nomatch',
+  'loadavg',
+  'load',
+  'swap',
+  'space',
+  'inode',
+  'inodes',
+  'read',
+  'write',
+  'service',
+  'disk',
+  'download',
+  'upload',
+  'packet',
+  'packets',
+  'saturation',
+  'content',
+  'match',
+  'fsflags',
+  'fsflag',
+  'filesystem',
+  'network',
+  'link',
+  'bytes',
+  'byte',
+  'total',
+  'ping',
+  'ping4',
+  'ping6',
+  'icmp',
+  'unixsocket',
+  'access',
+  'change',
+  'nlink',
+  'mountpoint',
+  'filedescriptors',
+  'descriptors',
+  'open',
+  'openfiles',
+  'url',
+  'euid',
+  'security',
+  'hardlink',
+  'hardlinks',
+  'servicetime',
+  'atime',
+  'ctime',
+  'pagein',
+  'pageout',
+  'notmatch',
+  'nomatch',
 ]);
 
 type Claimed = ReadonlyMap<string, KindSyntax<Condition>>;
@@ -75,7 +120,10 @@ export function parseIf(c: Cursor, serviceType: ServiceType): RuleSyntax | undef
       const rateTok = c.peek();
       if (rateTok.type === 'number') {
         parseRate(c);
-        c.warn(rateTok.pos, "a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success");
+        c.warn(
+          rateTok.pos,
+          "a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success",
+        );
       }
       c.expectWord("'then'", 'then');
     }
@@ -91,24 +139,32 @@ function parseCondition(c: Cursor, serviceType: ServiceType): Condition {
   if (kind) return kind.parse(c, { serviceType, after: 'if' });
   const t = c.peek();
   if (t.type === 'word' && t.lower === 'succeeded') {
-    c.warn(t.pos, "'if succeeded …' (monit's inverted connection test) is not evaluated by brokerwatch; this rule is ignored");
+    c.warn(
+      t.pos,
+      "'if succeeded …' (monit's inverted connection test) is not evaluated by brokerwatch; this rule is ignored",
+    );
     ignoreRule(c);
   }
   if (t.type === 'word' && IGNORED_TESTS.has(t.lower)) {
     c.warn(t.pos, `'${t.text}' tests are not evaluated by brokerwatch; this rule is ignored`);
     ignoreRule(c);
   }
-  if (t.type !== 'word') c.fail(t, `expected a test after 'if' (failed, not exist, cpu, memory, …), found ${describe(t)}`);
+  if (t.type !== 'word')
+    c.fail(t, `expected a test after 'if' (failed, not exist, cpu, memory, …), found ${describe(t)}`);
   if (t.lower === 'failed') {
     c.next();
     return parseFailed(c, { serviceType, after: 'failed' });
   }
-  c.fail(t, `unknown test '${t.text}': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'`);
+  c.fail(
+    t,
+    `unknown test '${t.text}': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'`,
+  );
 }
 
 function parseFailed(c: Cursor, ctx: ParseContext): Condition {
   const t = c.peek();
-  if (t.type !== 'word') c.fail(t, `expected a test after 'failed' (host, port, checksum, permission, uid, gid), found ${describe(t)}`);
+  if (t.type !== 'word')
+    c.fail(t, `expected a test after 'failed' (host, port, checksum, permission, uid, gid), found ${describe(t)}`);
   const kind = AFTER_FAILED.get(t.lower);
   if (kind) return kind.parse(c, ctx);
   if (IGNORED_TESTS.has(t.lower)) {
@@ -126,18 +182,32 @@ export function parseRate(c: Cursor): Rate {
   if (c.acceptWord('cycle', 'cycles')) return { count: first, cycles: first };
   const second = c.expectInteger("a number of cycles after 'within'", 1, 64);
   c.expectWord("'cycles'", 'cycle', 'cycles');
-  if (first > second) c.fail(firstTok, `${first} times within ${second} cycles can never happen: the count must not exceed the cycles`);
+  if (first > second)
+    c.fail(firstTok, `${first} times within ${second} cycles can never happen: the count must not exceed the cycles`);
   return { count: first, cycles: second };
 }
 
 /** Words that open the next statement: an action written on the next line is fine, these are not. */
-const NEXT_STATEMENT = new Set(['if', 'check', 'set', 'depends', 'depend', 'group', 'mode', 'every', 'noalert', 'onreboot', 'backoff']);
+const NEXT_STATEMENT = new Set([
+  'if',
+  'check',
+  'set',
+  'depends',
+  'depend',
+  'group',
+  'mode',
+  'every',
+  'noalert',
+  'onreboot',
+  'backoff',
+]);
 
 /** `alert | restart | start | stop | unmonitor | monitor | timeout | exec "CMD" [as uid U] [timeout N s] [repeat every N cycles]`. */
 export function parseAction(c: Cursor): Action {
   const t = c.peek();
   // An action on the next line means it is missing here, not unknown.
-  if (t.type !== 'word' || (t.lineStart && NEXT_STATEMENT.has(t.lower))) c.fail(t, `expected an action (alert, restart, start, stop, unmonitor, exec), found ${describe(t)}`);
+  if (t.type !== 'word' || (t.lineStart && NEXT_STATEMENT.has(t.lower)))
+    c.fail(t, `expected an action (alert, restart, start, stop, unmonitor, exec), found ${describe(t)}`);
   switch (t.lower) {
     case 'alert':
     case 'restart':
@@ -183,7 +253,12 @@ export function parseCommand(c: Cursor, expected: string): Command {
     else if (c.acceptWord('timeout')) timeoutMs = parseDuration(c, 'timeout', 'seconds');
     else break;
   }
-  return { argv, ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  return {
+    argv,
+    ...(uid !== undefined ? { uid } : {}),
+    ...(gid !== undefined ? { gid } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
 }
 
 function idValue(text: string): string | number {

@@ -13,8 +13,24 @@ import { parseDuration } from './units.js';
 
 /** Words that start a statement inside a check block (used to resynchronise after an error). */
 export const SERVICE_KEYWORDS: ReadonlySet<string> = new Set([
-  'if', 'start', 'stop', 'restart', 'depends', 'depend', 'dependson', 'group', 'mode', 'every', 'not',
-  'alert', 'noalert', 'onreboot', 'backoff', 'check', 'set', 'ignore',
+  'if',
+  'start',
+  'stop',
+  'restart',
+  'depends',
+  'depend',
+  'dependson',
+  'group',
+  'mode',
+  'every',
+  'not',
+  'alert',
+  'noalert',
+  'onreboot',
+  'backoff',
+  'check',
+  'set',
+  'ignore',
 ]);
 
 const IGNORED_CHECKS = new Set(['system', 'filesystem', 'directory', 'fifo', 'network', 'device']);
@@ -60,12 +76,71 @@ export function atServiceStatement(t: Token): boolean {
 
 /** Words a statement broken over several lines may continue with. */
 const CONTINUATION_WORDS: ReadonlySet<string> = new Set([
-  'then', 'else', 'timeout', 'retry', 'protocol', 'proto', 'port', 'host', 'address', 'type', 'ssl', 'tls', 'tcpssl',
-  'ipv4', 'ipv6', 'username', 'user', 'password', 'version', 'clientid', 'roundtrip', 'qos', 'topic', 'separate',
-  'cafile', 'ca', 'certfile', 'keyfile', 'servername', 'verify', 'responsetime', 'request', 'send', 'expect',
-  'hostheader', 'content', 'status', 'checksum', 'certificate', 'uid', 'gid', 'repeat', 'reminder', 'mail-format',
-  'cycle', 'cycles', 'alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor', 'exec', 'max', 'maximum', 'factor',
-  'giveup', 'cooldown', 'reset', 'slack', 'retain', 'retained', 'pidfile', 'matching', 'path',
+  'then',
+  'else',
+  'timeout',
+  'retry',
+  'protocol',
+  'proto',
+  'port',
+  'host',
+  'address',
+  'type',
+  'ssl',
+  'tls',
+  'tcpssl',
+  'ipv4',
+  'ipv6',
+  'username',
+  'user',
+  'password',
+  'version',
+  'clientid',
+  'roundtrip',
+  'qos',
+  'topic',
+  'separate',
+  'cafile',
+  'ca',
+  'certfile',
+  'keyfile',
+  'servername',
+  'verify',
+  'responsetime',
+  'request',
+  'send',
+  'expect',
+  'hostheader',
+  'content',
+  'status',
+  'checksum',
+  'certificate',
+  'uid',
+  'gid',
+  'repeat',
+  'reminder',
+  'mail-format',
+  'cycle',
+  'cycles',
+  'alert',
+  'restart',
+  'start',
+  'stop',
+  'unmonitor',
+  'monitor',
+  'exec',
+  'max',
+  'maximum',
+  'factor',
+  'giveup',
+  'cooldown',
+  'reset',
+  'slack',
+  'retain',
+  'retained',
+  'pidfile',
+  'matching',
+  'path',
 ]);
 
 /** Parses `check …` up to the next `check`, `set` or the end; ignored check types give their name only. */
@@ -122,7 +197,11 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
 
 function parseStatement(c: Cursor, d: Draft): void {
   const t = c.peek();
-  if (t.type !== 'word') c.fail(t, `expected a statement in 'check ${d.type} ${d.name}' (if, start, stop, depends, group, …), found ${describe(t)}`);
+  if (t.type !== 'word')
+    c.fail(
+      t,
+      `expected a statement in 'check ${d.type} ${d.name}' (if, start, stop, depends, group, …), found ${describe(t)}`,
+    );
   switch (t.lower) {
     case 'if': {
       c.next();
@@ -146,7 +225,10 @@ function parseStatement(c: Cursor, d: Draft): void {
     case 'dependson': {
       c.next();
       let any = false;
-      while ((c.peek().type === 'word' || c.peek().type === 'string') && !(c.peek().type === 'word' && SERVICE_KEYWORDS.has(c.peek().lower))) {
+      while (
+        (c.peek().type === 'word' || c.peek().type === 'string') &&
+        !(c.peek().type === 'word' && SERVICE_KEYWORDS.has(c.peek().lower))
+      ) {
         const n = c.next();
         any = true;
         if (!d.dependsOn.includes(n.text)) {
@@ -163,11 +245,13 @@ function parseStatement(c: Cursor, d: Draft): void {
       return;
     case 'mode':
       c.next();
-      d.mode = c.expectWord("'active', 'passive' or 'manual' after mode", 'active', 'passive', 'manual').lower as Service['mode'];
+      d.mode = c.expectWord("'active', 'passive' or 'manual' after mode", 'active', 'passive', 'manual')
+        .lower as Service['mode'];
       return;
     case 'onreboot':
       c.next();
-      d.onReboot = c.expectWord("'start', 'nostart' or 'laststate' after onreboot", 'start', 'nostart', 'laststate').lower as Service['onReboot'];
+      d.onReboot = c.expectWord("'start', 'nostart' or 'laststate' after onreboot", 'start', 'nostart', 'laststate')
+        .lower as Service['onReboot'];
       return;
     case 'not':
     case 'every':
@@ -194,7 +278,10 @@ function parseStatement(c: Cursor, d: Draft): void {
       d.backoff = parseBackoff(c);
       return;
     default:
-      c.fail(t, `unknown statement '${t.text}' in 'check ${d.type} ${d.name}': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff`);
+      c.fail(
+        t,
+        `unknown statement '${t.text}' in 'check ${d.type} ${d.name}': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff`,
+      );
   }
 }
 
@@ -211,7 +298,8 @@ function parseSchedule(c: Cursor): Schedule {
   }
   const expr = c.expectString('a number of cycles or a cron expression');
   // No cron field takes 3 digits, and node-cron expands ranges into arrays: `0-99999999` would hang.
-  if (/\d{3}/.test(expr.text) || !validateCron(expr.text)) c.fail(expr, `invalid cron expression "${expr.text}": expected 5 fields, minute hour day month weekday`);
+  if (/\d{3}/.test(expr.text) || !validateCron(expr.text))
+    c.fail(expr, `invalid cron expression "${expr.text}": expected 5 fields, minute hour day month weekday`);
   return { kind: 'cron', expression: expr.text, negate };
 }
 
@@ -241,9 +329,23 @@ function finish(d: Draft): ParsedService {
   const rules = [...d.rules];
   if (d.type === 'process' && !rules.some((r) => r.condition.kind === 'nonexist' || r.condition.kind === 'exist')) {
     // monit adds this rule to every process check that has no existence rule.
-    rules.unshift({ id: 'nonexist', condition: { kind: 'nonexist' }, rate: { count: 1, cycles: 1 }, action: { kind: 'restart' }, implicit: true, pos: d.pos });
+    rules.unshift({
+      id: 'nonexist',
+      condition: { kind: 'nonexist' },
+      rate: { count: 1, cycles: 1 },
+      action: { kind: 'restart' },
+      implicit: true,
+      pos: d.pos,
+    });
   }
-  const withHost = d.type === 'host' ? rules.map((r) => (r.condition.kind === 'port' && r.condition.host === '' ? { ...r, condition: { ...r.condition, host: d.address ?? '' } } : r)) : rules;
+  const withHost =
+    d.type === 'host'
+      ? rules.map((r) =>
+          r.condition.kind === 'port' && r.condition.host === ''
+            ? { ...r, condition: { ...r.condition, host: d.address ?? '' } }
+            : r,
+        )
+      : rules;
   const service: Service = {
     name: d.name,
     type: d.type,
@@ -268,4 +370,3 @@ function finish(d: Draft): ParsedService {
   };
   return { service, dependsPos: d.dependsPos };
 }
-

@@ -22,7 +22,18 @@ export interface SslOptions {
   readonly unused: Array<{ readonly key: string; readonly pos: SourcePos }>;
 }
 
-const KEYS = ['verify', 'selfsigned', 'version', 'ciphers', 'pemfile', 'pemchain', 'pemkey', 'clientpemfile', 'cacertificatefile', 'cacertificatepath'];
+const KEYS = [
+  'verify',
+  'selfsigned',
+  'version',
+  'ciphers',
+  'pemfile',
+  'pemchain',
+  'pemkey',
+  'clientpemfile',
+  'cacertificatefile',
+  'cacertificatepath',
+];
 const VERSION = /^-?(auto|sslauto|sslv[23]|tlsv1[123]?)$/;
 
 /** True for a TLS protocol-version word of monit's (`tlsv12`, `-tlsv1`, `sslauto`, …). */
@@ -40,18 +51,25 @@ export function parseSslBlock(c: Cursor): SslOptions {
       c.next();
       return out;
     }
-    if (keyTok.type === 'eof') c.fail(keyTok, `expected '}' to close the SSL options opened at line ${open.pos.line}, found end of file`);
-    if (keyTok.type !== 'word') c.fail(keyTok, `expected an SSL option (${KEYS.join(', ')}), found ${describe(keyTok)}`);
+    if (keyTok.type === 'eof')
+      c.fail(keyTok, `expected '}' to close the SSL options opened at line ${open.pos.line}, found end of file`);
+    if (keyTok.type !== 'word')
+      c.fail(keyTok, `expected an SSL option (${KEYS.join(', ')}), found ${describe(keyTok)}`);
     c.next();
     const colon = keyTok.text.indexOf(':');
     const key = (colon < 0 ? keyTok.lower : keyTok.lower.slice(0, colon)).replace(/-/g, '');
     // `verify:enable` carries its value; `verify :` has the colon as a word of its own.
     const glued = colon >= 0 && colon < keyTok.text.length - 1 ? keyTok.text.slice(colon + 1) : undefined;
     if (glued === undefined && colon < 0 && c.peek().type === 'word' && c.peek().text === ':') c.next();
-    const value = (expected: string): string => (glued !== undefined ? glued : c.expectValue(`${expected} after '${key}:'`).text);
+    const value = (expected: string): string =>
+      glued !== undefined ? glued : c.expectValue(`${expected} after '${key}:'`).text;
     const choice = (yes: string, no: string): boolean => {
       const v = glued !== undefined ? glued.toLowerCase() : c.peek().type === 'word' ? c.peek().lower : '';
-      if (v !== yes && v !== no) c.fail(glued !== undefined ? keyTok : c.peek(), `expected '${yes}' or '${no}' after '${key}:', found ${glued !== undefined ? `'${glued}'` : describe(c.peek())}`);
+      if (v !== yes && v !== no)
+        c.fail(
+          glued !== undefined ? keyTok : c.peek(),
+          `expected '${yes}' or '${no}' after '${key}:', found ${glued !== undefined ? `'${glued}'` : describe(c.peek())}`,
+        );
       if (glued === undefined) c.next();
       return v === yes;
     };

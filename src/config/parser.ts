@@ -16,7 +16,18 @@ import { parseDuration } from './units.js';
 import { validate } from './validate.js';
 
 /** monit `set` statements that load but have no effect in brokerwatch. */
-const IGNORED_SET = new Set(['idfile', 'mmonit', 'limits', 'onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname']);
+const IGNORED_SET = new Set([
+  'idfile',
+  'mmonit',
+  'limits',
+  'onreboot',
+  'expectbuffer',
+  'fips',
+  'init',
+  'terminal',
+  'heartbeat',
+  'hostname',
+]);
 
 interface MutableConfig {
   daemon: { cycleMs: number; startDelayMs: number };
@@ -90,7 +101,8 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
 
 function parseSet(c: Cursor, cfg: MutableConfig): void {
   const t = c.peek();
-  if (t.type !== 'word') c.fail(t, `expected a setting after 'set' (daemon, log, httpd, mailserver, alert, …), found ${describe(t)}`);
+  if (t.type !== 'word')
+    c.fail(t, `expected a setting after 'set' (daemon, log, httpd, mailserver, alert, …), found ${describe(t)}`);
   c.next();
   switch (t.lower) {
     case 'daemon': {
@@ -150,10 +162,12 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
     case 'ssl':
     case 'tls': {
       // Read again here for its diagnostics; its values were taken by prescanGlobalSsl.
-      if (c.peek().type !== '{') c.fail(c.peek(), `expected '{' and SSL options after 'set ${t.text}', found ${describe(c.peek())}`);
+      if (c.peek().type !== '{')
+        c.fail(c.peek(), `expected '{' and SSL options after 'set ${t.text}', found ${describe(c.peek())}`);
       const o = parseSslBlock(c);
       warnUnused(c, o, 'set ssl');
-      if (o.clientPemFile !== undefined) c.warn(t.pos, "'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored");
+      if (o.clientPemFile !== undefined)
+        c.warn(t.pos, "'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored");
       return;
     }
     default:
@@ -163,7 +177,10 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
         c.skipUntil(atTopStatement);
         return;
       }
-      c.fail(t, `unknown setting 'set ${t.text}': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd`);
+      c.fail(
+        t,
+        `unknown setting 'set ${t.text}': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd`,
+      );
   }
 }
 
@@ -222,7 +239,10 @@ function parseMailServers(c: Cursor): MailServer[] {
     if (secureTok) {
       security = forced ?? (port === SMTPS_PORT ? 'tls' : 'starttls');
       if (!forced && port !== undefined && port !== 25 && port !== 587 && port !== SMTPS_PORT) {
-        c.warn(secureTok.pos, `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that`);
+        c.warn(
+          secureTok.pos,
+          `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that`,
+        );
       }
     }
     const tls = security && options ? sslToMail(options) : undefined;
@@ -237,7 +257,9 @@ function parseMailServers(c: Cursor): MailServer[] {
     });
     // monit's own monitrc lists one server per line: `set mailserver a,\n b port 10025,\n localhost`.
   } while ((c.peek().type === 'word' || c.peek().type === 'string') && !atTopStatement(c.peek()));
-  return servers.map((s) => (s.timeoutMs === undefined && sharedTimeout !== undefined ? { ...s, timeoutMs: sharedTimeout } : s));
+  return servers.map((s) =>
+    s.timeoutMs === undefined && sharedTimeout !== undefined ? { ...s, timeoutMs: sharedTimeout } : s,
+  );
 }
 
 /** The mail-relevant part of SSL options; undefined when none is set. */
@@ -260,7 +282,8 @@ function withGlobalSsl(m: MailServer, global: SslOptions | undefined): MailServe
 
 /** `set ssl { pemfile: … }` serves the web interface when `set httpd … ssl` names no certificate of its own. */
 function withGlobalPem(h: Httpd, global: SslOptions | undefined): Httpd {
-  if (!h.tls || !global || h.tls.pemFile !== undefined || h.tls.certFile !== undefined || h.tls.keyFile !== undefined) return h;
+  if (!h.tls || !global || h.tls.pemFile !== undefined || h.tls.certFile !== undefined || h.tls.keyFile !== undefined)
+    return h;
   const tls = {
     ...(global.pemFile !== undefined ? { pemFile: global.pemFile } : {}),
     ...(global.pemChain !== undefined ? { certFile: global.pemChain } : {}),
@@ -270,7 +293,11 @@ function withGlobalPem(h: Httpd, global: SslOptions | undefined): Httpd {
 }
 
 function warnUnused(c: Cursor, o: SslOptions, where: string): void {
-  for (const u of o.unused) c.warn(u.pos, `'${u.key}' in the SSL options of '${where}' is not used by brokerwatch (Node's TLS defaults apply); ignored`);
+  for (const u of o.unused)
+    c.warn(
+      u.pos,
+      `'${u.key}' in the SSL options of '${where}' is not used by brokerwatch (Node's TLS defaults apply); ignored`,
+    );
 }
 
 /**
@@ -281,7 +308,15 @@ function prescanGlobalSsl(tokens: readonly Token[]): SslOptions | undefined {
   let merged: SslOptions | undefined;
   tokens.forEach((t, i) => {
     const what = tokens[i + 1];
-    if (!(t.lineStart && t.type === 'word' && t.lower === 'set' && what?.type === 'word' && (what.lower === 'ssl' || what.lower === 'tls') && tokens[i + 2]?.type === '{')) return;
+    if (!(
+      t.lineStart &&
+      t.type === 'word' &&
+      t.lower === 'set' &&
+      what?.type === 'word' &&
+      (what.lower === 'ssl' || what.lower === 'tls') &&
+      tokens[i + 2]?.type === '{'
+    ))
+      return;
     const scratch = new Cursor(tokens.slice(i + 2), []); // the stream ends with eof
     try {
       const o = parseSslBlock(scratch);
@@ -312,7 +347,8 @@ function parseHttpd(c: Cursor): Httpd {
       else c.acceptWord('enable', 'enabled');
       if (c.peek().type === '{') tls = { ...tls, ...parseHttpdSslBlock(c) };
     } else if (c.acceptWord('pemfile')) tls = { ...tls, pemFile: c.expectValue('a PEM file').text };
-    else if (c.acceptWord('certfile', 'certificate')) tls = { ...tls, certFile: c.expectValue('a certificate file').text };
+    else if (c.acceptWord('certfile', 'certificate'))
+      tls = { ...tls, certFile: c.expectValue('a certificate file').text };
     else if (c.acceptWord('keyfile')) tls = { ...tls, keyFile: c.expectValue('a key file').text };
     else if (c.acceptWord('allow')) {
       const a = parseAllow(c);
@@ -328,11 +364,21 @@ function parseHttpd(c: Cursor): Httpd {
     } else if (c.acceptWord('signature', 'clientpemfile', 'allowselfcertification')) {
       c.warn(t.pos, `'${t.text}' in set httpd is not used by brokerwatch; ignored`);
       const v = c.peek();
-      if (v.type !== 'eof' && !atTopStatement(v) && !(v.type === 'word' && ['allow', 'port', 'address', 'ssl'].includes(v.lower))) c.next();
+      if (
+        v.type !== 'eof' &&
+        !atTopStatement(v) &&
+        !(v.type === 'word' && ['allow', 'port', 'address', 'ssl'].includes(v.lower))
+      )
+        c.next();
     } else break;
   }
   if (address === 'localhost') address = '127.0.0.1';
-  return { port, address, allow: readOnly ? allow.map((a) => ({ ...a, readOnly: true })) : allow, ...(tls ? { tls } : {}) };
+  return {
+    port,
+    address,
+    allow: readOnly ? allow.map((a) => ({ ...a, readOnly: true })) : allow,
+    ...(tls ? { tls } : {}),
+  };
 }
 
 /** `set httpd … ssl { pemfile | pemchain + pemkey }`: monit's SSL options block, of which the server
@@ -340,7 +386,11 @@ function parseHttpd(c: Cursor): Httpd {
 function parseHttpdSslBlock(c: Cursor): { pemFile?: string; certFile?: string; keyFile?: string } {
   const o = parseSslBlock(c);
   for (const u of o.unused) c.warn(u.pos, `'${u.key}' in set httpd's SSL options is not used by brokerwatch; ignored`);
-  return { ...(o.pemFile !== undefined ? { pemFile: o.pemFile } : {}), ...(o.pemChain !== undefined ? { certFile: o.pemChain } : {}), ...(o.pemKey !== undefined ? { keyFile: o.pemKey } : {}) };
+  return {
+    ...(o.pemFile !== undefined ? { pemFile: o.pemFile } : {}),
+    ...(o.pemChain !== undefined ? { certFile: o.pemChain } : {}),
+    ...(o.pemKey !== undefined ? { keyFile: o.pemKey } : {}),
+  };
 }
 
 function parseAllow(c: Cursor): HttpAllow | undefined {
@@ -349,8 +399,14 @@ function parseAllow(c: Cursor): HttpAllow | undefined {
   // `allow admin:"pass word"`: the quoted password is glued to `admin:`.
   if (text.endsWith(':') && c.peek().type === 'string' && c.peek().glued) text += c.next().text;
   const readOnly = (): boolean => !!c.acceptWord('read-only', 'readonly');
-  if (t.type === 'word' && (t.lower === 'md5' || t.lower === 'crypt' || t.lower === 'sha1' || t.lower === 'cleartext')) {
-    c.warn(t.pos, `'allow ${t.text} FILE' (htpasswd files) is not supported by brokerwatch; write 'allow USER:PASSWORD'`);
+  if (
+    t.type === 'word' &&
+    (t.lower === 'md5' || t.lower === 'crypt' || t.lower === 'sha1' || t.lower === 'cleartext')
+  ) {
+    c.warn(
+      t.pos,
+      `'allow ${t.text} FILE' (htpasswd files) is not supported by brokerwatch; write 'allow USER:PASSWORD'`,
+    );
     c.expectValue('a password file');
     while (c.peek().type === 'word' && !c.peek().lineStart && !c.isWord('allow', 'read-only', 'readonly')) c.next();
     readOnly();

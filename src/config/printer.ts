@@ -64,8 +64,16 @@ export const MASK = '********';
 /** Prints a model as a rules file that the parser reads back into the same model. */
 export function printConfig(config: Config, options: PrintOptions = {}): string {
   const p = new Printer(options.maskSecrets ?? false);
-  const sections: string[][] = [p.settings(config), p.alerting(config), config.httpd ? p.httpd(config.httpd) : [], ...config.services.map((s) => p.service(s))];
-  return `${sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n')}\n`;
+  const sections: string[][] = [
+    p.settings(config),
+    p.alerting(config),
+    config.httpd ? p.httpd(config.httpd) : [],
+    ...config.services.map((s) => p.service(s)),
+  ];
+  return `${sections
+    .filter((s) => s.length > 0)
+    .map((s) => s.join('\n'))
+    .join('\n\n')}\n`;
 }
 
 /** Words the lexer treats specially wherever they stand. */
@@ -221,14 +229,19 @@ class Printer {
   }
 
   settings(c: Config): string[] {
-    const out = [`set daemon ${duration(c.daemon.cycleMs)}${c.daemon.startDelayMs ? ` with start delay ${duration(c.daemon.startDelayMs)}` : ''}`];
+    const out = [
+      `set daemon ${duration(c.daemon.cycleMs)}${c.daemon.startDelayMs ? ` with start delay ${duration(c.daemon.startDelayMs)}` : ''}`,
+    ];
     if (c.log?.kind === 'file') out.push(`set log ${word(c.log.path)}`);
-    else if (c.log) out.push(`set log syslog${c.log.facility !== undefined ? ` facility ${word(c.log.facility)}` : ''}`);
+    else if (c.log)
+      out.push(`set log syslog${c.log.facility !== undefined ? ` facility ${word(c.log.facility)}` : ''}`);
     if (c.pidfile !== undefined) out.push(`set pidfile ${word(c.pidfile)}`);
     if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
     if (c.eventQueue) {
       const q = c.eventQueue;
-      out.push(`set eventqueue${q.basedir !== undefined ? ` basedir ${word(q.basedir)}` : ''}${q.slots !== undefined ? ` slots ${q.slots}` : ''}`);
+      out.push(
+        `set eventqueue${q.basedir !== undefined ? ` basedir ${word(q.basedir)}` : ''}${q.slots !== undefined ? ` slots ${q.slots}` : ''}`,
+      );
     }
     return out;
   }
@@ -297,7 +310,8 @@ class Printer {
     if (s.mode !== 'active') out.push(`  mode ${s.mode}`);
     if (s.onReboot !== 'start') out.push(`  onreboot ${s.onReboot}`);
     if (s.schedule.kind === 'cycles') out.push(`  every ${cycles(s.schedule.every)}`);
-    else if (s.schedule.kind === 'cron') out.push(`  ${s.schedule.negate ? 'not ' : ''}every ${quote(s.schedule.expression)}`);
+    else if (s.schedule.kind === 'cron')
+      out.push(`  ${s.schedule.negate ? 'not ' : ''}every ${quote(s.schedule.expression)}`);
     for (const a of s.alerts) out.push(`  alert ${this.recipient(a, '  ')}`);
     for (const n of s.noAlerts) out.push(`  noalert ${word(n)}`);
     return out;
@@ -321,7 +335,13 @@ function action(a: Action): string {
 /** `backoff …` when it differs from the default; the initial delay and the maximum always. */
 function backoff(b: Backoff): string | undefined {
   const d = DEFAULT_BACKOFF;
-  const same = b.initialMs === d.initialMs && b.maxMs === d.maxMs && b.factor === d.factor && b.giveUpAfter === d.giveUpAfter && b.cooldownMs === d.cooldownMs && b.resetAfterMs === d.resetAfterMs;
+  const same =
+    b.initialMs === d.initialMs &&
+    b.maxMs === d.maxMs &&
+    b.factor === d.factor &&
+    b.giveUpAfter === d.giveUpAfter &&
+    b.cooldownMs === d.cooldownMs &&
+    b.resetAfterMs === d.resetAfterMs;
   if (same) return undefined;
   let s = `backoff ${duration(b.initialMs)} max ${duration(b.maxMs)}`;
   if (b.factor !== d.factor) s += ` factor ${plainNumber(b.factor)}`;

@@ -5,19 +5,47 @@ import type { Token } from './lexer.js';
 import type { Operator } from './model.js';
 
 const DURATION_UNITS: Record<string, number> = {
-  ms: 1, millisecond: 1, milliseconds: 1,
-  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000,
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
 };
 
 const SIZE_UNITS: Record<string, number> = {
-  b: 1, byte: 1, bytes: 1,
-  k: 1024, kb: 1024, kilobyte: 1024, kilobytes: 1024,
-  m: 1024 ** 2, mb: 1024 ** 2, megabyte: 1024 ** 2, megabytes: 1024 ** 2,
-  g: 1024 ** 3, gb: 1024 ** 3, gigabyte: 1024 ** 3, gigabytes: 1024 ** 3,
-  t: 1024 ** 4, tb: 1024 ** 4, terabyte: 1024 ** 4, terabytes: 1024 ** 4,
+  b: 1,
+  byte: 1,
+  bytes: 1,
+  k: 1024,
+  kb: 1024,
+  kilobyte: 1024,
+  kilobytes: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  megabyte: 1024 ** 2,
+  megabytes: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gigabyte: 1024 ** 3,
+  gigabytes: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  terabyte: 1024 ** 4,
+  terabytes: 1024 ** 4,
 };
 
 export const DURATION_WORDS = Object.keys(DURATION_UNITS);
@@ -35,7 +63,8 @@ export function parseDuration(c: Cursor, what: string, bare: 'seconds' | 'minute
     c.next();
     return exact(c, numTok, what, Math.round(n * (DURATION_UNITS[unit.lower] as number)));
   }
-  if (warnBare) c.warn(numTok.pos, `bare number ${numTok.text} for ${what} is taken as ${bare}; write '${numTok.text} ${bare}'`);
+  if (warnBare)
+    c.warn(numTok.pos, `bare number ${numTok.text} for ${what} is taken as ${bare}; write '${numTok.text} ${bare}'`);
   return exact(c, numTok, what, Math.round(n * (bare === 'seconds' ? 1000 : bare === 'minutes' ? 60_000 : 1)));
 }
 
@@ -48,7 +77,10 @@ export function parseSize(c: Cursor, what: string): number {
     c.next();
     return exact(c, numTok, what, Math.round(n * (SIZE_UNITS[unit.lower] as number)));
   }
-  c.warn(numTok.pos, `bare number ${numTok.text} for ${what} is taken as bytes; write '${numTok.text} B' or use kB, MB, GB`);
+  c.warn(
+    numTok.pos,
+    `bare number ${numTok.text} for ${what} is taken as bytes; write '${numTok.text} B' or use kB, MB, GB`,
+  );
   return exact(c, numTok, what, Math.round(n));
 }
 
@@ -67,7 +99,19 @@ export function isSizeUnit(word: string): boolean {
 
 /** monit's lexer (l.l): `more`/`older` are `>`, `newer` is `<`. */
 const OPERATOR_WORDS: Record<string, Operator> = {
-  gt: '>', greater: '>', more: '>', older: '>', lt: '<', less: '<', newer: '<', ge: '>=', le: '<=', eq: '=', equal: '=', ne: '!=', notequal: '!=',
+  gt: '>',
+  greater: '>',
+  more: '>',
+  older: '>',
+  lt: '<',
+  less: '<',
+  newer: '<',
+  ge: '>=',
+  le: '<=',
+  eq: '=',
+  equal: '=',
+  ne: '!=',
+  notequal: '!=',
 };
 
 /** `> gt greater more older >= ge < lt less newer <= le = == eq equal != <> ne notequal`. */

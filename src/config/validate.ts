@@ -14,14 +14,16 @@ export function validate(parsed: readonly ParsedService[], ignored: ReadonlySet<
   for (const p of parsed) {
     const s = p.service;
     const prev = byName.get(s.name);
-    if (prev) c.error(s.pos, `service '${s.name}' is already defined at ${prev.service.pos.file}:${prev.service.pos.line}`);
+    if (prev)
+      c.error(s.pos, `service '${s.name}' is already defined at ${prev.service.pos.file}:${prev.service.pos.line}`);
     else byName.set(s.name, p);
   }
   for (const p of parsed) {
     for (const dep of p.service.dependsOn) {
       const pos = p.dependsPos.get(dep) ?? p.service.pos;
       if (dep === p.service.name) c.error(pos, `service '${dep}' depends on itself`);
-      else if (ignored.has(dep)) c.warn(pos, `'${p.service.name}' depends on '${dep}', a check brokerwatch ignores; this dependency is ignored`);
+      else if (ignored.has(dep))
+        c.warn(pos, `'${p.service.name}' depends on '${dep}', a check brokerwatch ignores; this dependency is ignored`);
       else if (!byName.has(dep)) c.error(pos, `unknown service '${dep}' in depends of '${p.service.name}'`);
     }
     checkActions(p, c);

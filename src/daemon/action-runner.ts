@@ -88,16 +88,18 @@ export class ActionRunner {
     const argv0 = command.argv[0] ?? '';
     h.log.info({ service: h.service.name, action: 'exec', argv: argv0 }, `exec: ${a.reason}`);
     const env = this.#env(a.eventType ?? 'exec', a.reason);
-    void runCommand(command, { env, cwd: h.cwd, defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS, signal: h.signal }).then((r) => {
-      h.feed({
-        kind: 'action-done',
-        action: 'exec',
-        ok: !r.failed,
-        message: r.failed ? `exec ${argv0} ${r.error ?? 'failed'}` : `exec ${argv0} done`,
-        ...(a.ruleId ? { ruleId: a.ruleId } : {}),
-        ...(r.timedOut ? { class: 'action-timeout' as const } : {}),
-      });
-    });
+    void runCommand(command, { env, cwd: h.cwd, defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS, signal: h.signal }).then(
+      (r) => {
+        h.feed({
+          kind: 'action-done',
+          action: 'exec',
+          ok: !r.failed,
+          message: r.failed ? `exec ${argv0} ${r.error ?? 'failed'}` : `exec ${argv0} done`,
+          ...(a.ruleId ? { ruleId: a.ruleId } : {}),
+          ...(r.timedOut ? { class: 'action-timeout' as const } : {}),
+        });
+      },
+    );
   }
 
   async #run(kind: ProcessAction, a: PlannedAction): Promise<void> {
@@ -108,7 +110,11 @@ export class ActionRunner {
       outcome = await this.#control(kind, a);
     } catch (e) {
       h.log.error({ service: h.service.name, err: e }, `${kind} failed (bug)`);
-      outcome = { ok: false, class: kind === 'stop' ? 'stop-failed' : 'start-failed', message: `${kind} failed: ${(e as Error).message}` };
+      outcome = {
+        ok: false,
+        class: kind === 'stop' ? 'stop-failed' : 'start-failed',
+        message: `${kind} failed: ${(e as Error).message}`,
+      };
     }
     this.#running = undefined;
     if (outcome.identity) h.adopt(outcome.identity, outcome.ok);
@@ -196,6 +202,11 @@ export class ActionRunner {
 
 /** The last `n` non-empty lines of a program's output, joined with ' | ', at most 500 characters. */
 function lastLines(output: string, n: number): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean).slice(-n).join(' | ');
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(' | ');
   return lines.length > 500 ? `…${lines.slice(-500)}` : lines;
 }

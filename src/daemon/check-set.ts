@@ -67,7 +67,12 @@ export class CheckSet {
       } catch (e) {
         // A throw is a bug in the check, not a verdict on the broker.
         this.log.error({ service: s.name, rule: ruleId, err: e }, 'check threw (bug)');
-        return { ruleId, status: 'init', class: 'internal', message: `internal error: ${(e as Error).message}` } satisfies CheckResult;
+        return {
+          ruleId,
+          status: 'init',
+          class: 'internal',
+          message: `internal error: ${(e as Error).message}`,
+        } satisfies CheckResult;
       }
     });
     const results: CheckResult[] = [];
@@ -80,7 +85,11 @@ export class CheckSet {
     for (const [ruleId, check] of this.#checks) {
       const rule = this.service.rules.find((r) => r.id === ruleId);
       if (!rule || !check.watch) continue;
-      check.watch({ service: this.service, rule, clock: this.clock }, (result) => on.failed(ruleId, result), on.connection);
+      check.watch(
+        { service: this.service, rule, clock: this.clock },
+        (result) => on.failed(ruleId, result),
+        on.connection,
+      );
     }
   }
 

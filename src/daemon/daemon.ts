@@ -53,10 +53,17 @@ export class Daemon {
     this.#cwd = opts.cwd ?? process.cwd();
     this.events = new EventBus(1000, 1, (err) => this.#log.error({ err }, 'event subscriber failed (bug)'));
     const clock = this.clock;
-    this.liveness = new LivenessWatcher({ intervalMs: opts.livenessMs ?? (Number(process.env.BROKERWATCH_LIVENESS_MS) || 25), clock });
+    this.liveness = new LivenessWatcher({
+      intervalMs: opts.livenessMs ?? (Number(process.env.BROKERWATCH_LIVENESS_MS) || 25),
+      clock,
+    });
     // The backstop for brokers whose death a probe connection reports at once (see process-watch.ts).
-    this.livenessSlow = new LivenessWatcher({ intervalMs: Number(process.env.BROKERWATCH_LIVENESS_SLOW_MS) || 1000, clock });
-    for (const w of [this.liveness, this.livenessSlow]) w.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
+    this.livenessSlow = new LivenessWatcher({
+      intervalMs: Number(process.env.BROKERWATCH_LIVENESS_SLOW_MS) || 1000,
+      clock,
+    });
+    for (const w of [this.liveness, this.livenessSlow])
+      w.on('change', (ev) => this.#runners.get(ev.key)?.onLiveness(ev));
   }
 
   get config(): Config {
@@ -100,7 +107,8 @@ export class Daemon {
     await loadChecks(this.#config);
     const { state, problem } = await readStateFile(this.statePath);
     if (problem) this.#log.warn({ statefile: this.statePath }, problem);
-    const onError = (err: unknown): void => this.#log.error({ err, statefile: this.statePath }, 'cannot write state file');
+    const onError = (err: unknown): void =>
+      this.#log.error({ err, statefile: this.statePath }, 'cannot write state file');
     this.#store = new StateStore(this.statePath, onError, 100, state, undefined, this.clock);
     // Event ids continue where the last run stopped, so consumers can ask for "since N"; the latest
     // events come back too, so the page and the API still show what happened before the restart.
@@ -110,7 +118,10 @@ export class Daemon {
     for (const s of this.#config.services) this.#addRunner(s);
     const delay = this.#config.daemon.startDelayMs;
     this.#startRunners(delay);
-    this.#log.info({ services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath }, 'brokerwatch started');
+    this.#log.info(
+      { services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath },
+      'brokerwatch started',
+    );
   }
 
   #addRunner(s: Service): ServiceRunner {
@@ -172,7 +183,10 @@ export class Daemon {
     const stopped: string[] = [];
     for (const r of this.#runners.values()) {
       if (!r.service.dependsOn.includes(s.name) || r.service.type !== 'process' || !r.isRunning()) continue;
-      this.#log.info({ service: r.service.name, for: s.name }, `stopping ${r.service.name}, which depends on ${s.name}`);
+      this.#log.info(
+        { service: r.service.name, for: s.name },
+        `stopping ${r.service.name}, which depends on ${s.name}`,
+      );
       r.control('stop', `dependant of ${s.name}`);
       await r.whenIdle();
       stopped.push(r.service.name);
@@ -203,7 +217,11 @@ export class Daemon {
     await this.#store.flush();
     for (const s of config.services) {
       const prevRunner = old.get(s.name);
-      if (prevRunner) this.#store.set(s.name, { machine: prevRunner.state, ...(prevRunner.identity ? { identity: prevRunner.identity } : {}) });
+      if (prevRunner)
+        this.#store.set(s.name, {
+          machine: prevRunner.state,
+          ...(prevRunner.identity ? { identity: prevRunner.identity } : {}),
+        });
       this.#addRunner(s);
     }
     this.#store.retain(new Set(config.services.map((s) => s.name)));

@@ -38,7 +38,12 @@ export async function observe(s: Service, o: ObserveOptions): Promise<Observatio
   if (s.type === 'process') return observeProcess(s, o);
   if (s.type === 'program' && s.program) {
     const env = programEnv({ service: s.name, event: 'Status', description: 'Status', date: new Date(o.now) });
-    const r = await runCommand(s.program, { env, cwd: o.cwd, defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS, signal: o.signal });
+    const r = await runCommand(s.program, {
+      env,
+      cwd: o.cwd,
+      defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS,
+      signal: o.signal,
+    });
     return { programStatus: r.exitCode ?? (r.timedOut ? 255 : 127) };
   }
   return {};

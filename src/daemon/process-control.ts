@@ -39,7 +39,12 @@ export interface ControlOptions {
  * runs every cycle for every service.
  */
 export function findProcess(service: Service, expect?: ProcessIdentity): Promise<FindResult> {
-  if (service.pidfile !== undefined && expect !== undefined && pidfileNames(service.pidfile) === expect.pid && isSameProcess(expect)) {
+  if (
+    service.pidfile !== undefined &&
+    expect !== undefined &&
+    pidfileNames(service.pidfile) === expect.pid &&
+    isSameProcess(expect)
+  ) {
     return Promise.resolve({ running: true, identity: expect });
   }
   if (service.pidfile !== undefined) return findByPidfile(service.pidfile, expect);
@@ -78,23 +83,46 @@ function programFailure(r: RunResult, what: string): ControlOutcome {
 }
 
 /** Runs the start program and waits (same budget) until a live process appears. */
-export async function startService(service: Service, opts: ControlOptions, previous?: ProcessIdentity): Promise<ControlOutcome> {
+export async function startService(
+  service: Service,
+  opts: ControlOptions,
+  previous?: ProcessIdentity,
+): Promise<ControlOutcome> {
   if (!service.start) return { ok: false, class: 'start-failed', message: 'no start program' };
   const budget = service.start.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
   const deadline = (opts.clock ?? systemClock).now() + budget;
-  const r = await runCommand(service.start, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const r = await runCommand(service.start, {
+    env: opts.env,
+    cwd: opts.cwd,
+    defaultTimeoutMs: budget,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   if (r.failed) return programFailure(r, 'start');
   return waitForNewProcess(service, deadline, budget, opts, previous, r.output, 'start');
 }
 
-async function waitForNewProcess(service: Service, deadline: number, budget: number, opts: ControlOptions, previous: ProcessIdentity | undefined, output: string, what: string): Promise<ControlOutcome> {
+async function waitForNewProcess(
+  service: Service,
+  deadline: number,
+  budget: number,
+  opts: ControlOptions,
+  previous: ProcessIdentity | undefined,
+  output: string,
+  what: string,
+): Promise<ControlOutcome> {
   const identity = await until(
     opts.clock ?? systemClock,
     async () => {
       const f = await findProcess(service);
       if (!f.running) return undefined;
       // After a restart, the old process may still be named for a moment; wait for a new one.
-      if (previous && f.identity.pid === previous.pid && f.identity.startTime === previous.startTime && what === 'restart') return undefined;
+      if (
+        previous &&
+        f.identity.pid === previous.pid &&
+        f.identity.startTime === previous.startTime &&
+        what === 'restart'
+      )
+        return undefined;
       return f.identity;
     },
     deadline,
@@ -102,8 +130,15 @@ async function waitForNewProcess(service: Service, deadline: number, budget: num
     opts.signal,
   );
   if (!identity) {
-    const where = service.pidfile ? `pidfile ${service.pidfile} names no live process` : `no process matches ${service.matching ?? ''}`;
-    return { ok: false, class: 'action-timeout', message: `${what} program ran, but ${where} within ${budget} ms`, output };
+    const where = service.pidfile
+      ? `pidfile ${service.pidfile} names no live process`
+      : `no process matches ${service.matching ?? ''}`;
+    return {
+      ok: false,
+      class: 'action-timeout',
+      message: `${what} program ran, but ${where} within ${budget} ms`,
+      output,
+    };
   }
   return { ok: true, message: `${what}ed: pid ${identity.pid}`, identity, output };
 }
@@ -114,14 +149,23 @@ function isStopped(identity: ProcessIdentity): boolean {
 }
 
 /** Runs the stop program (or sends TERM), waits for the process to exit, then SIGKILLs it. */
-export async function stopService(service: Service, identity: ProcessIdentity | undefined, opts: ControlOptions): Promise<ControlOutcome> {
+export async function stopService(
+  service: Service,
+  identity: ProcessIdentity | undefined,
+  opts: ControlOptions,
+): Promise<ControlOutcome> {
   const clock = opts.clock ?? systemClock;
   const budget = service.stop?.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
   const deadline = clock.now() + budget;
   let output = '';
   let programError: string | undefined;
   if (service.stop) {
-    const r = await runCommand(service.stop, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const r = await runCommand(service.stop, {
+      env: opts.env,
+      cwd: opts.cwd,
+      defaultTimeoutMs: budget,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     output = r.output;
     if (r.failed) programError = r.error ?? 'failed';
   } else if (identity) {
@@ -131,23 +175,50 @@ export async function stopService(service: Service, identity: ProcessIdentity | 
   // prolongs the outage, so it is killed as soon as the stop program has had its say.
   if (identity && isStopped(identity)) safeKill(identity, 'SIGKILL');
   if (!identity) {
-    return programError ? { ok: false, class: 'stop-failed', message: `stop program ${programError}`, output } : { ok: true, message: 'stopped', output };
+    return programError
+      ? { ok: false, class: 'stop-failed', message: `stop program ${programError}`, output }
+      : { ok: true, message: 'stopped', output };
   }
-  const gone = await until(clock, () => (isSameProcess(identity) ? undefined : true), deadline, opts.pollMs ?? 10, opts.signal);
-  if (gone) return { ok: true, message: `stopped: pid ${identity.pid} exited${programError ? ` (stop program ${programError})` : ''}`, output };
+  const gone = await until(
+    clock,
+    () => (isSameProcess(identity) ? undefined : true),
+    deadline,
+    opts.pollMs ?? 10,
+    opts.signal,
+  );
+  if (gone)
+    return {
+      ok: true,
+      message: `stopped: pid ${identity.pid} exited${programError ? ` (stop program ${programError})` : ''}`,
+      output,
+    };
   // Still there after the whole budget: hung (e.g. SIGSTOPped) or ignoring TERM.
   safeKill(identity, 'SIGKILL');
   const killed = await until(clock, () => (isSameProcess(identity) ? undefined : true), clock.now() + 5_000, 10);
-  if (killed) return { ok: true, message: `stopped: pid ${identity.pid} did not exit within ${budget} ms and was killed (SIGKILL)`, output };
+  if (killed)
+    return {
+      ok: true,
+      message: `stopped: pid ${identity.pid} did not exit within ${budget} ms and was killed (SIGKILL)`,
+      output,
+    };
   return { ok: false, class: 'stop-failed', message: `pid ${identity.pid} survived SIGKILL`, output };
 }
 
 /** The restart program and a wait for a new process; else stop then start. Not running: just start. */
-export async function restartService(service: Service, identity: ProcessIdentity | undefined, opts: ControlOptions): Promise<ControlOutcome> {
+export async function restartService(
+  service: Service,
+  identity: ProcessIdentity | undefined,
+  opts: ControlOptions,
+): Promise<ControlOutcome> {
   if (service.restart) {
     const budget = service.restart.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
     const deadline = (opts.clock ?? systemClock).now() + budget;
-    const r = await runCommand(service.restart, { env: opts.env, cwd: opts.cwd, defaultTimeoutMs: budget, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const r = await runCommand(service.restart, {
+      env: opts.env,
+      cwd: opts.cwd,
+      defaultTimeoutMs: budget,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (r.failed) return programFailure(r, 'restart');
     return waitForNewProcess(service, deadline, budget, opts, identity, r.output, 'restart');
   }

@@ -89,7 +89,9 @@ export class ServiceRunner {
   ) {
     const clock = (this.clock = deps.clock ?? systemClock);
     const now = clock.now();
-    this.state = previous?.machine ? restoreState(service, previous.machine, now, { daemonRestarted: true }) : initialState(service, now);
+    this.state = previous?.machine
+      ? restoreState(service, previous.machine, now, { daemonRestarted: true })
+      : initialState(service, now);
     this.identity = previous?.identity;
     this.#checks = new CheckSet(service, clock, deps.logger);
     this.#process = new ProcessWatch(service.name, deps.liveness, deps.livenessSlow);
@@ -173,7 +175,8 @@ export class ServiceRunner {
   /** Called by the daemon's liveness watcher for this service's process. */
   onLiveness(ev: LivenessEvent): void {
     if (this.#closed || !this.identity || ev.identity.startTime !== this.identity.startTime) return;
-    const cls: FailureClass = ev.reason === 'zombie' ? 'zombie' : ev.reason === 'reused' ? 'pid-reused' : 'process-missing';
+    const cls: FailureClass =
+      ev.reason === 'zombie' ? 'zombie' : ev.reason === 'reused' ? 'pid-reused' : 'process-missing';
     this.log.warn({ service: this.service.name, class: cls, pid: ev.identity.pid }, ev.message);
     this.#feed({ kind: 'liveness-lost', class: cls, message: ev.message });
   }
@@ -264,7 +267,11 @@ export class ServiceRunner {
   }
 
   #persist(urgent: boolean): void {
-    this.deps.store.set(this.service.name, { machine: this.state, ...(this.identity ? { identity: this.identity } : {}) }, urgent);
+    this.deps.store.set(
+      this.service.name,
+      { machine: this.state, ...(this.identity ? { identity: this.identity } : {}) },
+      urgent,
+    );
   }
 
   #scheduleWake(): void {

@@ -45,7 +45,8 @@ export async function readStateFile(path: string): Promise<{ state?: StateFile; 
   }
   try {
     const s = JSON.parse(text) as StateFile;
-    if (s.version !== 1 || typeof s.services !== 'object' || s.services === null) return { problem: `state file ${path} has an unknown format; starting fresh` };
+    if (s.version !== 1 || typeof s.services !== 'object' || s.services === null)
+      return { problem: `state file ${path} has an unknown format; starting fresh` };
     for (const [name, rec] of Object.entries(s.services)) {
       if (rec?.machine?.version !== MACHINE_STATE_VERSION) delete s.services[name];
     }
@@ -130,7 +131,9 @@ export class StateStore {
       services: Object.fromEntries(this.#records),
       events: events?.since(0, EVENTS_KEPT_ON_DISK) ?? [],
     };
-    this.#writing = this.#writing.then(() => writeFileAtomic(this.path, `${JSON.stringify(data)}\n`)).catch((e: unknown) => this.onError(e));
+    this.#writing = this.#writing
+      .then(() => writeFileAtomic(this.path, `${JSON.stringify(data)}\n`))
+      .catch((e: unknown) => this.onError(e));
     return this.#writing;
   }
 }

@@ -37,7 +37,10 @@ export function normalizeIp(ip: string): string {
 function prefixOfMask(mask: string): number | undefined {
   if (/^\d+$/.test(mask)) return Number(mask);
   if (isIP(mask) !== 4) return undefined;
-  const bits = mask.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
+  const bits = mask
+    .split('.')
+    .map((o) => Number(o).toString(2).padStart(8, '0'))
+    .join('');
   if (!/^1*0*$/.test(bits)) return undefined;
   return bits.replace(/0+$/, '').length;
 }
@@ -51,7 +54,9 @@ export class AccessPolicy {
   readonly problems: string[] = [];
 
   private constructor(httpd: Httpd | undefined) {
-    this.#users = (httpd?.allow ?? []).flatMap((a) => (a.kind === 'user' ? [{ user: a.user, digest: digest(a.password), readOnly: a.readOnly }] : []));
+    this.#users = (httpd?.allow ?? []).flatMap((a) =>
+      a.kind === 'user' ? [{ user: a.user, digest: digest(a.password), readOnly: a.readOnly }] : [],
+    );
     if (!httpd || httpd.allow.length === 0) {
       this.#addLoopback();
       this.problems.push("no 'allow' in set httpd: only local clients may read, nobody may act");
@@ -106,7 +111,8 @@ export class AccessPolicy {
     if (type === 0) {
       if (mask !== undefined) return void this.problems.push(`allow ${entry}: not a network address`);
       try {
-        for (const r of await lookup(net, { all: true })) this.#nets.addAddress(r.address, r.family === 6 ? 'ipv6' : 'ipv4');
+        for (const r of await lookup(net, { all: true }))
+          this.#nets.addAddress(r.address, r.family === 6 ? 'ipv6' : 'ipv4');
         this.#anyNet = true;
       } catch {
         this.problems.push(`allow ${entry}: host name not resolved; entry ignored`);
@@ -118,7 +124,8 @@ export class AccessPolicy {
       this.#nets.addAddress(net, family);
     } else {
       const prefix = type === 4 ? prefixOfMask(mask) : /^\d+$/.test(mask) ? Number(mask) : undefined;
-      if (prefix === undefined || prefix > (type === 4 ? 32 : 128)) return void this.problems.push(`allow ${entry}: bad network mask; entry ignored`);
+      if (prefix === undefined || prefix > (type === 4 ? 32 : 128))
+        return void this.problems.push(`allow ${entry}: bad network mask; entry ignored`);
       this.#nets.addSubnet(net, prefix, family);
     }
     this.#anyNet = true;

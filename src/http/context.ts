@@ -24,7 +24,11 @@ export interface HttpServerOptions {
   readonly port?: number;
   readonly address?: string;
   /** Rate limits (tests lower or raise them). */
-  readonly limits?: { readonly failedLogins?: number; readonly loginWindowMs?: number; readonly actionsPerMinute?: number };
+  readonly limits?: {
+    readonly failedLogins?: number;
+    readonly loginWindowMs?: number;
+    readonly actionsPerMinute?: number;
+  };
 }
 
 interface Security {
@@ -61,15 +65,27 @@ export class HttpContext {
     if (config !== this.#config || !this.#security) {
       this.#config = config;
       // Secrets of the rules the server started with stay masked too: old messages may quote them.
-      this.#scrubber = new Scrubber([...new Set([...collectSecrets(config), ...collectSecrets(this.opts.config)])].sort((a, b) => b.length - a.length));
+      this.#scrubber = new Scrubber(
+        [...new Set([...collectSecrets(config), ...collectSecrets(this.opts.config)])].sort(
+          (a, b) => b.length - a.length,
+        ),
+      );
       const scrubber = this.#scrubber;
       this.#security = AccessPolicy.create(config.httpd ?? this.opts.config.httpd).then((policy) => {
         if (!this.#warned.has(config)) {
           this.#warned.add(config);
           for (const p of policy.problems) this.log.warn({ rulesFile: this.opts.rulesFile }, `set httpd: ${p}`);
           const [was, now] = [this.opts.config.httpd, config.httpd];
-          if (was && (now?.port !== was.port || now.address !== was.address || (now.tls === undefined) !== (was.tls === undefined))) {
-            this.log.warn({ rulesFile: this.opts.rulesFile }, 'set httpd: a new port, address or TLS setting takes effect when brokerwatch restarts; users and passwords already have');
+          if (
+            was &&
+            (now?.port !== was.port ||
+              now.address !== was.address ||
+              (now.tls === undefined) !== (was.tls === undefined))
+          ) {
+            this.log.warn(
+              { rulesFile: this.opts.rulesFile },
+              'set httpd: a new port, address or TLS setting takes effect when brokerwatch restarts; users and passwords already have',
+            );
           }
         }
         return { policy, scrubber };
@@ -92,7 +108,10 @@ export class HttpContext {
   /** The whole status. */
   status(): StatusDto {
     const ctx = this.#dtoContext();
-    return { daemon: daemonDto(this.daemon, this.opts.rulesFile, this.daemon.clock.now()), services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)) };
+    return {
+      daemon: daemonDto(this.daemon, this.opts.rulesFile, this.daemon.clock.now()),
+      services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)),
+    };
   }
 
   /** One service, or undefined if there is none by that name. */
@@ -104,6 +123,9 @@ export class HttpContext {
 
   #dtoContext(): DtoContext {
     const res = this.resources;
-    return { scrubber: this.scrubber, ...(res ? { usage: (name: string, pid: number) => res.process(name, pid) } : {}) };
+    return {
+      scrubber: this.scrubber,
+      ...(res ? { usage: (name: string, pid: number) => res.process(name, pid) } : {}),
+    };
   }
 }

@@ -19,14 +19,21 @@ export type { CheckDto, DaemonDto, EventDto, ServiceDto, StatusDto } from '../ap
 export interface DtoContext {
   readonly scrubber: Scrubber;
   /** What /proc says process PID of a service uses, for the cpu and memory no rule measures. */
-  readonly usage?: (service: string, pid: number) => { readonly cpuPercent: number | null; readonly memoryBytes: number; readonly memoryPercent: number } | undefined;
+  readonly usage?: (
+    service: string,
+    pid: number,
+  ) => { readonly cpuPercent: number | null; readonly memoryBytes: number; readonly memoryPercent: number } | undefined;
 }
 
 /** The probe metrics shown as step timings. */
 export const PROBE_STEPS = ['connectMs', 'subscribeMs', 'publishAckMs', 'deliveryMs', 'responseMs', 'totalMs'] as const;
 
 /** The daemon part of the status. */
-export function daemonDto(d: { startedAt: number; config: { daemon: { cycleMs: number } } }, rulesFile: string, now = Date.now()): DaemonDto {
+export function daemonDto(
+  d: { startedAt: number; config: { daemon: { cycleMs: number } } },
+  rulesFile: string,
+  now = Date.now(),
+): DaemonDto {
   return {
     name: 'brokerwatch',
     version: VERSION,
@@ -39,7 +46,13 @@ export function daemonDto(d: { startedAt: number; config: { daemon: { cycleMs: n
   };
 }
 
-function checkDto(s: Service, st: RunnerStatus, ctx: DtoContext, ruleId: string, result: CheckResult | undefined): CheckDto | undefined {
+function checkDto(
+  s: Service,
+  st: RunnerStatus,
+  ctx: DtoContext,
+  ruleId: string,
+  result: CheckResult | undefined,
+): CheckDto | undefined {
   const rule = s.rules.find((r) => r.id === ruleId);
   const rs = st.state.rules.find((r) => r.id === ruleId);
   if (!rule || !rs) return undefined;
@@ -60,8 +73,15 @@ function checkDto(s: Service, st: RunnerStatus, ctx: DtoContext, ruleId: string,
 }
 
 /** Reads cpu and memory from the results of `if cpu|memory …` tests, in the unit the rule used. */
-function resources(s: Service, results: readonly CheckResult[]): { cpuPercent: number | null; memoryBytes: number | null; memoryPercent: number | null } {
-  const out = { cpuPercent: null as number | null, memoryBytes: null as number | null, memoryPercent: null as number | null };
+function resources(
+  s: Service,
+  results: readonly CheckResult[],
+): { cpuPercent: number | null; memoryBytes: number | null; memoryPercent: number | null } {
+  const out = {
+    cpuPercent: null as number | null,
+    memoryBytes: null as number | null,
+    memoryPercent: null as number | null,
+  };
   for (const r of results) {
     const c = s.rules.find((x) => x.id === r.ruleId)?.condition;
     if (c?.kind !== 'resource' || !r.metrics) continue;
@@ -77,10 +97,17 @@ function resources(s: Service, results: readonly CheckResult[]): { cpuPercent: n
 }
 
 /** Fills what no rule measured from /proc (a rule's reading stays: it is what the rule compared). */
-function withUsage(r: ReturnType<typeof resources>, u: ReturnType<NonNullable<DtoContext['usage']>>): ReturnType<typeof resources> {
+function withUsage(
+  r: ReturnType<typeof resources>,
+  u: ReturnType<NonNullable<DtoContext['usage']>>,
+): ReturnType<typeof resources> {
   if (!u) return r;
   const ruled = r.memoryBytes !== null || r.memoryPercent !== null;
-  return { cpuPercent: r.cpuPercent ?? u.cpuPercent, memoryBytes: ruled ? r.memoryBytes : u.memoryBytes, memoryPercent: ruled ? r.memoryPercent : u.memoryPercent };
+  return {
+    cpuPercent: r.cpuPercent ?? u.cpuPercent,
+    memoryBytes: ruled ? r.memoryBytes : u.memoryBytes,
+    memoryPercent: ruled ? r.memoryPercent : u.memoryPercent,
+  };
 }
 
 /** One service's DTO. */
@@ -99,7 +126,9 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
   const uptimeMetric = st.lastResults.find((r) => r.metrics?.uptimeSeconds !== undefined)?.metrics?.uptimeSeconds;
   // The identified process, unless an existence rule has seen it gone since (a crash with an
   // alert-only rule leaves the dead identity in place until a new process is found).
-  const gone = s.rules.some((r) => r.condition.kind === 'nonexist' && st.state.rules.find((x) => x.id === r.id)?.phase === 'failed');
+  const gone = s.rules.some(
+    (r) => r.condition.kind === 'nonexist' && st.state.rules.find((x) => x.id === r.id)?.phase === 'failed',
+  );
   const pid = s.type === 'process' && st.identity && !gone ? st.identity.pid : null;
   const f = state.failure;
   const running = (st.actionRunning ?? state.inFlight?.action) as ServiceDto['action'] | undefined;
@@ -107,17 +136,30 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
     name: s.name,
     type: s.type,
     status: state.status,
-    failure: f ? { rule: f.ruleId, type: f.type, class: f.class ?? null, message: ctx.scrubber.scrub(f.message), since: f.since ?? null } : null,
+    failure: f
+      ? {
+          rule: f.ruleId,
+          type: f.type,
+          class: f.class ?? null,
+          message: ctx.scrubber.scrub(f.message),
+          since: f.since ?? null,
+        }
+      : null,
     monitor: state.monitor,
     monitorSince: state.monitorSince,
     mode: s.mode,
     pid,
-    uptimeSeconds: st.identity && pid !== null ? (processUptimeSeconds(st.identity.startTime) ?? uptimeMetric ?? null) : null,
+    uptimeSeconds:
+      st.identity && pid !== null ? (processUptimeSeconds(st.identity.startTime) ?? uptimeMetric ?? null) : null,
     ...withUsage(resources(s, st.lastResults), pid === null ? undefined : ctx.usage?.(s.name, pid)),
     restarts: state.restartCount,
     action: running ?? null,
     pending: state.pending ? { action: state.pending.action, dueAt: state.pending.dueAt } : null,
-    backoff: { attempts: state.backoff.attempts, gaveUp: state.backoff.gaveUpAt !== undefined, retryAt: state.backoff.retryAt ?? null },
+    backoff: {
+      attempts: state.backoff.attempts,
+      gaveUp: state.backoff.gaveUpAt !== undefined,
+      retryAt: state.backoff.retryAt ?? null,
+    },
     lastCheckAt: st.lastCheckAt ?? null,
     probe,
     checks,
@@ -126,5 +168,14 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
 
 /** One event, its message scrubbed. */
 export function eventDto(e: ServiceEvent, scrubber: Scrubber): EventDto {
-  return { id: e.id, service: e.service, type: e.type, state: e.state, action: e.action, class: e.class ?? null, message: scrubber.scrub(e.message), time: e.time };
+  return {
+    id: e.id,
+    service: e.service,
+    type: e.type,
+    state: e.state,
+    action: e.action,
+    class: e.class ?? null,
+    message: scrubber.scrub(e.message),
+    time: e.time,
+  };
 }

@@ -57,7 +57,10 @@ function probeResult(c: CycleRecord): { result: CheckResult; test: string } | un
     const result = c.results.find((r) => r.ruleId === rule.id);
     if (!result || result.status === 'init') return undefined;
     const proto = cond.protocol ?? (cond.mqtt ? 'mqtt' : undefined);
-    return { result, test: `port ${cond.port}${proto ? ` protocol ${proto}` : ''}${cond.mqtt?.roundTrip ? ' round trip' : ''}` };
+    return {
+      result,
+      test: `port ${cond.port}${proto ? ` protocol ${proto}` : ''}${cond.mqtt?.roundTrip ? ' round trip' : ''}`,
+    };
   }
   return undefined;
 }
@@ -67,7 +70,10 @@ export interface LatencyFile {
   readonly version: 1;
   readonly slotMs: number;
   readonly windowMs: number;
-  readonly services: Record<string, { readonly test: string; readonly lastAt: number; readonly intervalMs: number; readonly data: string }>;
+  readonly services: Record<
+    string,
+    { readonly test: string; readonly lastAt: number; readonly intervalMs: number; readonly data: string }
+  >;
 }
 
 /** Per-service rings of 30 s slots over `windowMs` (an hour). */
@@ -88,7 +94,13 @@ export class LatencyHistory {
     const latency = p.result.metrics?.totalMs ?? p.result.metrics?.responseMs;
     const failed = p.result.status === 'failed';
     // A probe that answered too slowly failed its rule, and its time is exactly what the chart is for.
-    this.add(c.service.name, p.test, c.finishedAt, !failed || p.result.class === 'latency' ? latency : undefined, failed);
+    this.add(
+      c.service.name,
+      p.test,
+      c.finishedAt,
+      !failed || p.result.class === 'latency' ? latency : undefined,
+      failed,
+    );
   }
 
   /** Adds one sample: a latency in ms, a failure, or both (a probe that answered too slowly). */
@@ -136,17 +148,36 @@ export class LatencyHistory {
         const count = d[i + COUNT] ?? 0;
         const failures = d[i + FAILS] ?? 0;
         if (count === 0 && failures === 0) continue;
-        points.push({ t: slot * this.slotMs, count, probes: d[i + PROBES] ?? 0, avgMs: count > 0 ? (d[i + SUM] ?? 0) / count : null, maxMs: count > 0 ? (d[i + MAX] ?? 0) : null, failures });
+        points.push({
+          t: slot * this.slotMs,
+          count,
+          probes: d[i + PROBES] ?? 0,
+          avgMs: count > 0 ? (d[i + SUM] ?? 0) / count : null,
+          maxMs: count > 0 ? (d[i + MAX] ?? 0) : null,
+          failures,
+        });
       }
     }
-    return { from, to: now, slotMs: this.slotMs, test: ring?.test ?? null, points, gapMs: 1.5 * Math.max(this.slotMs, ring?.intervalMs ?? 0) };
+    return {
+      from,
+      to: now,
+      slotMs: this.slotMs,
+      test: ring?.test ?? null,
+      points,
+      gapMs: 1.5 * Math.max(this.slotMs, ring?.intervalMs ?? 0),
+    };
   }
 
   /** The rings, for a file. */
   toFile(): LatencyFile {
     const services: LatencyFile['services'] = {};
     for (const [name, r] of this.#rings) {
-      services[name] = { test: r.test, lastAt: r.lastAt, intervalMs: r.intervalMs, data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('base64') };
+      services[name] = {
+        test: r.test,
+        lastAt: r.lastAt,
+        intervalMs: r.intervalMs,
+        data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('base64'),
+      };
     }
     return { version: 1, slotMs: this.slotMs, windowMs: this.windowMs, services };
   }
@@ -155,10 +186,23 @@ export class LatencyHistory {
   restore(saved: unknown): void {
     if (typeof saved !== 'object' || saved === null) return;
     const f = saved as Partial<LatencyFile>;
-    if (f.version !== 1 || f.slotMs !== this.slotMs || f.windowMs !== this.windowMs || typeof f.services !== 'object' || f.services === null) return;
+    if (
+      f.version !== 1 ||
+      f.slotMs !== this.slotMs ||
+      f.windowMs !== this.windowMs ||
+      typeof f.services !== 'object' ||
+      f.services === null
+    )
+      return;
     const slots = Math.ceil(this.windowMs / this.slotMs);
     for (const [name, v] of Object.entries(f.services)) {
-      if (typeof v?.test !== 'string' || typeof v.data !== 'string' || !Number.isFinite(v.lastAt) || !Number.isFinite(v.intervalMs)) continue;
+      if (
+        typeof v?.test !== 'string' ||
+        typeof v.data !== 'string' ||
+        !Number.isFinite(v.lastAt) ||
+        !Number.isFinite(v.intervalMs)
+      )
+        continue;
       const bytes = Buffer.from(v.data, 'base64');
       if (bytes.length !== slots * FIELDS * 8) continue;
       const ring = new Ring(slots, v.test);

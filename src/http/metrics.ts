@@ -36,7 +36,8 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        for (const s of runners()) this.set({ service: s.service.name, type: s.service.type }, s.state.status === 'ok' ? 1 : 0);
+        for (const s of runners())
+          this.set({ service: s.service.name, type: s.service.type }, s.state.status === 'ok' ? 1 : 0);
       },
     });
     new Gauge({
@@ -85,8 +86,12 @@ export class Metrics {
         },
       });
     };
-    resource('brokerwatch_service_cpu_percent', 'CPU use from the last `if cpu` test', (s) => resourceValue(s, ['cpu', 'totalcpu'], '%'));
-    resource('brokerwatch_service_memory_bytes', 'Memory from the last `if memory … MB` test', (s) => resourceValue(s, ['memory', 'totalmemory'], 'bytes'));
+    resource('brokerwatch_service_cpu_percent', 'CPU use from the last `if cpu` test', (s) =>
+      resourceValue(s, ['cpu', 'totalcpu'], '%'),
+    );
+    resource('brokerwatch_service_memory_bytes', 'Memory from the last `if memory … MB` test', (s) =>
+      resourceValue(s, ['memory', 'totalmemory'], 'bytes'),
+    );
     const checkDuration = new Histogram({
       name: 'brokerwatch_check_duration_seconds',
       help: 'Duration of port and MQTT probes, one sample per completed cycle',
@@ -131,9 +136,21 @@ export class Metrics {
 
 /** Node's handle, request and resource counts, read the way prom-client reads them. */
 const ACTIVE: ReadonlyArray<readonly [string, string, () => number]> = [
-  ['resources', 'resources (handles, requests, timers…) keeping the event loop alive', () => process.getActiveResourcesInfo().length],
-  ['handles', 'libuv handles', () => (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.().length ?? 0],
-  ['requests', 'libuv requests', () => (process as unknown as { _getActiveRequests?: () => unknown[] })._getActiveRequests?.().length ?? 0],
+  [
+    'resources',
+    'resources (handles, requests, timers…) keeping the event loop alive',
+    () => process.getActiveResourcesInfo().length,
+  ],
+  [
+    'handles',
+    'libuv handles',
+    () => (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.().length ?? 0,
+  ],
+  [
+    'requests',
+    'libuv requests',
+    () => (process as unknown as { _getActiveRequests?: () => unknown[] })._getActiveRequests?.().length ?? 0,
+  ],
 ];
 
 /**

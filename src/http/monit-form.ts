@@ -49,7 +49,8 @@ export const MONIT_TEXT = {
  */
 export async function requireMonitForm(req: FastifyRequest): Promise<void> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new BwError('BW_UNSUPPORTED_MEDIA', "monit's endpoints take application/x-www-form-urlencoded posts");
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new BwError('BW_UNSUPPORTED_MEDIA', "monit's endpoints take application/x-www-form-urlencoded posts");
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new BwError('BW_CSRF', MONIT_TEXT.csrf);
   const origin = req.headers.origin;
@@ -67,12 +68,20 @@ export async function requireMonitForm(req: FastifyRequest): Promise<void> {
 export function verifySecurityToken(req: FastifyRequest, form: MonitForm | undefined): void {
   const a = Buffer.from(field(form, 'securitytoken') ?? '');
   const b = Buffer.from(cookieValue(req.headers.cookie, 'securitytoken') ?? '');
-  if (a.length === 0 || a.length > 256 || a.length !== b.length || !timingSafeEqual(a, b)) throw new BwError('BW_CSRF', MONIT_TEXT.csrf);
+  if (a.length === 0 || a.length > 256 || a.length !== b.length || !timingSafeEqual(a, b))
+    throw new BwError('BW_CSRF', MONIT_TEXT.csrf);
 }
 
 const REASON: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

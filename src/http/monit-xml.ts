@@ -27,11 +27,36 @@ const MONITOR: Record<MonitorState, number> = { 'not-monitored': 0, monitored: 1
 
 /** monit's Event_Type bits; `status` is the OR of the failing ones. */
 const EVENT_BIT: Record<EventType, number> = {
-  checksum: 0x1, resource: 0x2, timeout: 0x4, timestamp: 0x8, size: 0x10, connection: 0x20, permission: 0x40,
-  uid: 0x80, gid: 0x100, nonexist: 0x200, invalid: 0x400, data: 0x800, exec: 0x1000, fsflags: 0x2000,
-  icmp: 0x4000, content: 0x8000, instance: 0x10000, action: 0x20000, pid: 0x40000, ppid: 0x80000,
-  heartbeat: 0x100000, status: 0x200000, uptime: 0x400000, link: 0x800000, speed: 0x1000000,
-  saturation: 0x2000000, bytein: 0x4000000, byteout: 0x8000000, packetin: 0x10000000, packetout: 0x20000000,
+  checksum: 0x1,
+  resource: 0x2,
+  timeout: 0x4,
+  timestamp: 0x8,
+  size: 0x10,
+  connection: 0x20,
+  permission: 0x40,
+  uid: 0x80,
+  gid: 0x100,
+  nonexist: 0x200,
+  invalid: 0x400,
+  data: 0x800,
+  exec: 0x1000,
+  fsflags: 0x2000,
+  icmp: 0x4000,
+  content: 0x8000,
+  instance: 0x10000,
+  action: 0x20000,
+  pid: 0x40000,
+  ppid: 0x80000,
+  heartbeat: 0x100000,
+  status: 0x200000,
+  uptime: 0x400000,
+  link: 0x800000,
+  speed: 0x1000000,
+  saturation: 0x2000000,
+  bytein: 0x4000000,
+  byteout: 0x8000000,
+  packetin: 0x10000000,
+  packetout: 0x20000000,
   exist: 0x40000000,
 };
 
@@ -41,17 +66,20 @@ const MODE: Record<ServiceDto['mode'], number> = { active: 0, passive: 1, manual
 
 /** Escapes text for an XML element or attribute; drops characters XML 1.0 cannot carry. */
 export function xmlEscape(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
-const el = (name: string, value: string | number): string => `<${name}>${typeof value === 'number' ? String(value) : xmlEscape(value)}</${name}>`;
+const el = (name: string, value: string | number): string =>
+  `<${name}>${typeof value === 'number' ? String(value) : xmlEscape(value)}</${name}>`;
 
 /** The status bits of a service: one per failing rule's event type. */
 export function statusBits(s: ServiceDto): number {
@@ -62,8 +90,17 @@ export function statusBits(s: ServiceDto): number {
 }
 
 /** The elements every service starts with, in monit's order. */
-function serviceHead(version: 1 | 2, type: number, name: string, collected: number, fields: { status: number; monitor: number; mode: number; pending: number }): string[] {
-  const head = version === 2 ? `<service name="${xmlEscape(name)}">${el('type', type)}` : `<service type="${type}">${el('name', name)}`;
+function serviceHead(
+  version: 1 | 2,
+  type: number,
+  name: string,
+  collected: number,
+  fields: { status: number; monitor: number; mode: number; pending: number },
+): string[] {
+  const head =
+    version === 2
+      ? `<service name="${xmlEscape(name)}">${el('type', type)}`
+      : `<service type="${type}">${el('name', name)}`;
   return [
     head,
     el('collected_sec', Math.floor(collected / 1000)),
@@ -78,7 +115,8 @@ function serviceHead(version: 1 | 2, type: number, name: string, collected: numb
   ];
 }
 
-const count = (rate: number | undefined, total: number): string => `${el('count', Math.round(rate ?? 0))}${el('total', total)}`;
+const count = (rate: number | undefined, total: number): string =>
+  `${el('count', Math.round(rate ?? 0))}${el('total', total)}`;
 
 /** A process's owners, threads, children, descriptors and I/O, from /proc. */
 function procXml(p: ProcessSample | undefined, part: 'ids' | 'tree' | 'files'): string {
@@ -86,12 +124,19 @@ function procXml(p: ProcessSample | undefined, part: 'ids' | 'tree' | 'files'): 
   if (part === 'ids') return `${el('ppid', p.ppid)}${el('uid', p.uid)}${el('euid', p.euid)}${el('gid', p.gid)}`;
   if (part === 'tree') return `${el('threads', p.threads)}${el('children', p.children)}`;
   const out: string[] = [];
-  if (p.fds) out.push(`<filedescriptors>${el('open', p.fds.open)}${el('opentotal', p.fds.open)}<limit>${el('soft', p.fds.soft)}${el('hard', p.fds.hard)}</limit></filedescriptors>`);
+  if (p.fds)
+    out.push(
+      `<filedescriptors>${el('open', p.fds.open)}${el('opentotal', p.fds.open)}<limit>${el('soft', p.fds.soft)}${el('hard', p.fds.hard)}</limit></filedescriptors>`,
+    );
   if (p.io) {
     const io = p.io;
     const r = p.ioRate ?? undefined;
-    out.push(`<read><bytesgeneric>${count(r?.rchar, io.rchar)}</bytesgeneric><bytes>${count(r?.readBytes, io.readBytes)}</bytes><operations>${count(r?.syscr, io.syscr)}</operations></read>`);
-    out.push(`<write><bytesgeneric>${count(r?.wchar, io.wchar)}</bytesgeneric><bytes>${count(r?.writeBytes, io.writeBytes)}</bytes><operations>${count(r?.syscw, io.syscw)}</operations></write>`);
+    out.push(
+      `<read><bytesgeneric>${count(r?.rchar, io.rchar)}</bytesgeneric><bytes>${count(r?.readBytes, io.readBytes)}</bytes><operations>${count(r?.syscr, io.syscr)}</operations></read>`,
+    );
+    out.push(
+      `<write><bytesgeneric>${count(r?.wchar, io.wchar)}</bytesgeneric><bytes>${count(r?.writeBytes, io.writeBytes)}</bytes><operations>${count(r?.syscw, io.syscw)}</operations></write>`,
+    );
   }
   return out.join('');
 }
@@ -110,11 +155,14 @@ function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undef
     if (s.uptimeSeconds !== null) parts.push(el('uptime', s.uptimeSeconds));
     parts.push(procXml(sample, 'tree'));
     // A rule's own reading first (it is what the rule compared), else /proc's; monit has both units.
-    const bytes = s.memoryBytes ?? (s.memoryPercent !== null ? (s.memoryPercent / 100) * totalmem() : sample?.memoryBytes);
+    const bytes =
+      s.memoryBytes ?? (s.memoryPercent !== null ? (s.memoryPercent / 100) * totalmem() : sample?.memoryBytes);
     if (bytes !== undefined) {
       const kb = Math.round(bytes / 1024);
       const pct = (s.memoryPercent ?? (bytes / totalmem()) * 100).toFixed(1);
-      parts.push(`<memory>${el('percent', pct)}${el('percenttotal', pct)}${el('kilobyte', kb)}${el('kilobytetotal', kb)}</memory>`);
+      parts.push(
+        `<memory>${el('percent', pct)}${el('percenttotal', pct)}${el('kilobyte', kb)}${el('kilobytetotal', kb)}</memory>`,
+      );
     }
     const cpu = s.cpuPercent ?? sample?.cpuPercent;
     // -1 until a second reading gives a rate, as monit says it.
@@ -128,8 +176,11 @@ function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undef
     if (c.test !== 'port' || c.target === null) continue;
     const colon = c.target.lastIndexOf(':');
     const host = c.target.slice(0, colon).replace(/^\[|\]$/g, '');
-    const seconds = c.status === 'ok' && c.metrics.totalMs !== undefined ? (c.metrics.totalMs / 1000).toFixed(6) : '-1.000000';
-    parts.push(`<port>${el('hostname', host)}${el('portnumber', Number(c.target.slice(colon + 1)))}${el('request', '')}${el('protocol', (c.protocol ?? 'default').toUpperCase())}${el('type', 'TCP')}${el('responsetime', seconds)}</port>`);
+    const seconds =
+      c.status === 'ok' && c.metrics.totalMs !== undefined ? (c.metrics.totalMs / 1000).toFixed(6) : '-1.000000';
+    parts.push(
+      `<port>${el('hostname', host)}${el('portnumber', Number(c.target.slice(colon + 1)))}${el('request', '')}${el('protocol', (c.protocol ?? 'default').toUpperCase())}${el('type', 'TCP')}${el('responsetime', seconds)}</port>`,
+    );
   }
   parts.push('</service>');
   return parts.join('');
@@ -137,14 +188,33 @@ function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undef
 
 /** The host as monit's System service (type 5), named by the host name like monit's default. */
 function systemXml(host: string, version: 1 | 2, sys: SystemSample): string {
-  const parts = serviceHead(version, 5, host, sys.at, { status: 0, monitor: MONITOR.monitored, mode: MODE.active, pending: 0 });
+  const parts = serviceHead(version, 5, host, sys.at, {
+    status: 0,
+    monitor: MONITOR.monitored,
+    mode: MODE.active,
+    pending: 0,
+  });
   const f = sys.files;
-  parts.push(`<filedescriptors>${el('allocated', f.allocated)}${el('unused', f.unused)}${el('maximum', f.maximum)}</filedescriptors>`);
+  parts.push(
+    `<filedescriptors>${el('allocated', f.allocated)}${el('unused', f.unused)}${el('maximum', f.maximum)}</filedescriptors>`,
+  );
   const [l1, l5, l15] = sys.load;
-  const cpu = sys.cpu ?? { user: 0, system: 0, nice: 0, wait: 0, hardirq: 0, softirq: 0, steal: 0, guest: 0, guestnice: 0 };
+  const cpu = sys.cpu ?? {
+    user: 0,
+    system: 0,
+    nice: 0,
+    wait: 0,
+    hardirq: 0,
+    softirq: 0,
+    steal: 0,
+    guest: 0,
+    guestnice: 0,
+  };
   parts.push(
     `<system><load>${el('avg01', l1.toFixed(2))}${el('avg05', l5.toFixed(2))}${el('avg15', l15.toFixed(2))}</load>`,
-    `<cpu>${Object.entries(cpu).map(([k, v]) => el(k, v.toFixed(1))).join('')}</cpu>`,
+    `<cpu>${Object.entries(cpu)
+      .map(([k, v]) => el(k, v.toFixed(1)))
+      .join('')}</cpu>`,
     `<memory>${el('percent', sys.memory.percent.toFixed(1))}${el('kilobyte', sys.memory.kilobyte)}</memory>`,
     `<swap>${el('percent', sys.swap.percent.toFixed(1))}${el('kilobyte', sys.swap.kilobyte)}</swap></system>`,
     '</service>',
@@ -161,7 +231,9 @@ export function statusXml(status: StatusDto, server: XmlServerInfo, version: 1 |
     version === 2
       ? `<monit id="${id}" incarnation="${incarnation}" version="${xmlEscape(d.version)}"><server>`
       : `<monit><server>${el('id', id)}${el('incarnation', incarnation)}${el('version', d.version)}`;
-  const httpd = server.httpd ? `<httpd>${el('address', server.httpd.address)}${el('port', server.httpd.port)}${el('ssl', server.httpd.ssl ? 1 : 0)}</httpd>` : '';
+  const httpd = server.httpd
+    ? `<httpd>${el('address', server.httpd.address)}${el('port', server.httpd.port)}${el('ssl', server.httpd.ssl ? 1 : 0)}</httpd>`
+    : '';
   const res = server.resources;
   const p = res?.platform();
   const platform = p
@@ -171,7 +243,9 @@ export function statusXml(status: StatusDto, server: XmlServerInfo, version: 1 |
     `${head}${el('uptime', d.uptimeSeconds)}${el('poll', Math.max(1, Math.round(d.cycleSeconds)))}${el('startdelay', server.startDelaySeconds)}` +
     `${el('localhostname', d.host)}${el('controlfile', d.rulesFile)}${httpd}</server>${platform}`;
   const sys = res?.system();
-  const services = status.services.map((s) => serviceXml(s, version, res?.process(s.name, s.pid))).join('') + (sys ? systemXml(d.host, version, sys) : '');
+  const services =
+    status.services.map((s) => serviceXml(s, version, res?.process(s.name, s.pid))).join('') +
+    (sys ? systemXml(d.host, version, sys) : '');
   const body = version === 2 ? `<services>${services}</services><servicegroups></servicegroups>` : services;
   return `<?xml version="1.0" encoding="UTF-8"?>${serverXml}${body}</monit>`;
 }

@@ -36,7 +36,9 @@ export class DaemonObserver {
 
   /** Failed events per service and failure class (`none` when the event has no class). */
   failures(): Array<{ service: string; class: string; count: number }> {
-    return [...this.#failures].flatMap(([service, m]) => [...m].map(([cls, count]) => ({ service, class: cls, count })));
+    return [...this.#failures].flatMap(([service, m]) =>
+      [...m].map(([cls, count]) => ({ service, class: cls, count })),
+    );
   }
 
   /** Reads the history saved by an earlier run, if any (a missing or odd file is no history). */
@@ -53,7 +55,9 @@ export class DaemonObserver {
   /** Writes the history (one write at a time; a failure only costs the chart), without services a reload removed. */
   save(): Promise<void> {
     this.latency.retain(new Set(this.#daemon.config.services.map((s) => s.name)));
-    this.#saving = this.#saving.then(() => writeFileAtomic(this.#file, JSON.stringify(this.latency.toFile()))).catch(() => undefined);
+    this.#saving = this.#saving
+      .then(() => writeFileAtomic(this.#file, JSON.stringify(this.latency.toFile())))
+      .catch(() => undefined);
     return this.#saving;
   }
 

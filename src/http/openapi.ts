@@ -29,7 +29,9 @@ export function errorResponses(...statuses: number[]): Record<number, typeof err
 const STATUS_TEXT: Record<string, string> = { 200: 'OK', 202: 'Accepted' };
 
 function describeStatus(status: string): string {
-  const codes = Object.entries(ERRORS).filter(([, e]) => 'status' in e && String(e.status) === status).map(([c]) => c);
+  const codes = Object.entries(ERRORS)
+    .filter(([, e]) => 'status' in e && String(e.status) === status)
+    .map(([c]) => c);
   return STATUS_TEXT[status] ?? (codes.length > 0 ? `Error: ${codes.join(', ')}` : 'Error');
 }
 
@@ -40,7 +42,9 @@ function parameters(schema: unknown, where: 'path' | 'query'): unknown[] {
     in: where,
     required: where === 'path' || (s?.required ?? []).includes(name),
     schema: p,
-    ...((p as { description?: string }).description ? { description: (p as { description?: string }).description } : {}),
+    ...((p as { description?: string }).description
+      ? { description: (p as { description?: string }).description }
+      : {}),
   }));
 }
 
@@ -49,9 +53,16 @@ function operation(r: RouteOptions): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   const html = [s.produces ?? []].flat().includes('text/html');
   if (s.redirect) responses['303'] = { description: `See Other: ${s.redirect}` };
-  else if (s.produces) responses['200'] = { description: 'OK', content: Object.fromEntries([s.produces].flat().map((t) => [t, { schema: { type: 'string' } }])) };
+  else if (s.produces)
+    responses['200'] = {
+      description: 'OK',
+      content: Object.fromEntries([s.produces].flat().map((t) => [t, { schema: { type: 'string' } }])),
+    };
   for (const [status, schema] of Object.entries((s.response ?? {}) as Record<string, unknown>)) {
-    responses[status] = { description: describeStatus(status), content: html ? { 'text/html': { schema: { type: 'string' } } } : { 'application/json': { schema } } };
+    responses[status] = {
+      description: describeStatus(status),
+      content: html ? { 'text/html': { schema: { type: 'string' } } } : { 'application/json': { schema } },
+    };
   }
   return {
     summary: s.summary ?? '',
@@ -60,7 +71,9 @@ function operation(r: RouteOptions): Record<string, unknown> {
     ...(s.security ? { security: s.security } : {}),
     parameters: [...parameters(s.params, 'path'), ...parameters(s.querystring, 'query')],
     ...(s.body ? { requestBody: { required: false, content: { 'application/json': { schema: s.body } } } } : {}),
-    ...(s.form ? { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: s.form } } } } : {}),
+    ...(s.form
+      ? { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: s.form } } } }
+      : {}),
     responses,
   };
 }

@@ -8,7 +8,8 @@ import type { ErrorBody } from '../errors.js';
 import type { HttpContext } from './context.js';
 
 /** Content-Security-Policy of HTML pages (the web page) and of everything else. */
-export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const OTHER_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Maps anything thrown in a route or hook onto a table code. */
@@ -29,7 +30,8 @@ export function toBwError(err: FastifyError | Error): BwError {
       return new BwError('BW_UNAVAILABLE');
   }
   // fastify's 4xx messages (bad JSON, empty body) describe the request, never the server.
-  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new BwError('BW_BAD_REQUEST', e.message);
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)
+    return new BwError('BW_BAD_REQUEST', e.message);
   return new BwError('BW_INTERNAL');
 }
 
@@ -49,7 +51,10 @@ export function errorHeaders(reply: FastifyReply, e: BwError): FastifyReply {
 export function routeError(ctx: HttpContext, req: FastifyRequest, err: FastifyError | Error): BwError {
   const e = toBwError(err);
   if (e.code === 'BW_INTERNAL') {
-    ctx.log.error({ method: req.method, url: req.url.slice(0, 200), err: ctx.scrubber.scrub(String(err.stack ?? err.message)) }, 'request failed (bug)');
+    ctx.log.error(
+      { method: req.method, url: req.url.slice(0, 200), err: ctx.scrubber.scrub(String(err.stack ?? err.message)) },
+      'request failed (bug)',
+    );
   }
   return e;
 }
@@ -61,8 +66,12 @@ export function sendError(reply: FastifyReply, e: BwError, details?: string[]): 
 
 /** Installs the error and not-found handlers, the security headers and the client-error answer. */
 export function installReplies(app: FastifyInstance, ctx: HttpContext): void {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => sendError(reply, routeError(ctx, req, err)));
-  app.setNotFoundHandler((req, reply) => sendError(reply, new BwError('BW_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}`)));
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
+    sendError(reply, routeError(ctx, req, err)),
+  );
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new BwError('BW_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}`)),
+  );
   app.addHook('onSend', async (_req, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');
     reply.header('x-content-type-options', 'nosniff');
@@ -71,7 +80,8 @@ export function installReplies(app: FastifyInstance, ctx: HttpContext): void {
     // page's CSRF check must then refuse. Nothing is ever sent to another site.
     reply.header('referrer-policy', type.startsWith('text/html') ? 'same-origin' : 'no-referrer');
     reply.header('cross-origin-resource-policy', 'same-origin');
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', type.startsWith('text/html') ? PAGE_CSP : OTHER_CSP);
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', type.startsWith('text/html') ? PAGE_CSP : OTHER_CSP);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -87,5 +97,7 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   const e = new BwError('BW_BAD_REQUEST', tooLarge ? 'request headers too large' : 'malformed HTTP request');
   const body = JSON.stringify(errorBody(e));
   const status = tooLarge ? '431 Request Header Fields Too Large' : `${ERRORS.BW_BAD_REQUEST.status} Bad Request`;
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n${body}`,
+  );
 }

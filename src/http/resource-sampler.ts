@@ -36,7 +36,9 @@ export interface ProcessSample {
 export interface SystemSample {
   readonly load: readonly [number, number, number];
   /** Percent of all CPU time since the previous sample, by kind; null on the first. */
-  readonly cpu: Readonly<Record<'user' | 'system' | 'nice' | 'wait' | 'hardirq' | 'softirq' | 'steal' | 'guest' | 'guestnice', number>> | null;
+  readonly cpu: Readonly<
+    Record<'user' | 'system' | 'nice' | 'wait' | 'hardirq' | 'softirq' | 'steal' | 'guest' | 'guestnice', number>
+  > | null;
   readonly memory: { readonly percent: number; readonly kilobyte: number };
   readonly swap: { readonly percent: number; readonly kilobyte: number };
   readonly files: { readonly allocated: number; readonly unused: number; readonly maximum: number };
@@ -85,8 +87,24 @@ export class ResourceSampler {
   }
 
   /** monit's `<platform>`: the kernel, the machine, its CPUs, memory and swap (kB). */
-  platform(): { name: string; release: string; version: string; machine: string; cpu: number; memoryKb: number; swapKb: number } {
-    return { name: type(), release: release(), version: version(), machine: machine(), cpu: cpus().length, memoryKb: Math.round(totalmem() / 1024), swapKb: this.#swapTotalKb };
+  platform(): {
+    name: string;
+    release: string;
+    version: string;
+    machine: string;
+    cpu: number;
+    memoryKb: number;
+    swapKb: number;
+  } {
+    return {
+      name: type(),
+      release: release(),
+      version: version(),
+      machine: machine(),
+      cpu: cpus().length,
+      memoryKb: Math.round(totalmem() / 1024),
+      swapKb: this.#swapTotalKb,
+    };
   }
 
   /** The last sample of the host. */
@@ -111,11 +129,16 @@ export class ResourceSampler {
       const [fds, io, children] = await Promise.all([readProcFds(pid), readProcIo(pid), countDescendants(pid)]);
       const same = prev?.sample.pid === pid ? prev : undefined;
       const seconds = same ? (now - same.sample.at) / 1000 : 0;
-      const cpuPercent = same && seconds > 0 ? Math.max(0, Math.round(((u.cpuTicks - same.cpuTicks) / TICKS_PER_SECOND / seconds) * 1000) / 10) : null;
+      const cpuPercent =
+        same && seconds > 0
+          ? Math.max(0, Math.round(((u.cpuTicks - same.cpuTicks) / TICKS_PER_SECOND / seconds) * 1000) / 10)
+          : null;
       const before = same?.sample.io;
       const ioRate =
         before && io && seconds > 0
-          ? (Object.fromEntries(Object.entries(io).map(([k, v]) => [k, Math.max(0, (v - before[k as keyof ProcIo]) / seconds)])) as unknown as ProcIo)
+          ? (Object.fromEntries(
+              Object.entries(io).map(([k, v]) => [k, Math.max(0, (v - before[k as keyof ProcIo]) / seconds)]),
+            ) as unknown as ProcIo)
           : null;
       const sample: ProcessSample = {
         pid,

@@ -9,7 +9,14 @@ import type { HttpContext } from './context.js';
 import { requireAdmin, requireJson } from './guard.js';
 import { errorResponses } from './openapi.js';
 import { sendError } from './replies.js';
-import { CONTROL_ACTIONS, actionBodySchema, actionParamsSchema, actionResponseSchema, quitResponseSchema, reloadResponseSchema } from './schemas.js';
+import {
+  CONTROL_ACTIONS,
+  actionBodySchema,
+  actionParamsSchema,
+  actionResponseSchema,
+  quitResponseSchema,
+  reloadResponseSchema,
+} from './schemas.js';
 
 /** Pulls `FILE:LINE:COL` out of `FILE:LINE:COL: message`: messages may quote the file's secrets. */
 function positionOf(line: string): string {
@@ -21,25 +28,42 @@ function positionOf(line: string): string {
 export type ActionLimiter = ReturnType<FastifyInstance['rateLimit']>;
 
 /** An action on a service (or `all`) as the API and the web page ask for it: the one control path. */
-export function requestControl(ctx: HttpContext, req: { name: string; action: ControlAction; user: string; via: 'api' | 'web page' | 'monit CLI'; client: string }): { actionId: number; services: string[] } {
+export function requestControl(
+  ctx: HttpContext,
+  req: { name: string; action: ControlAction; user: string; via: 'api' | 'web page' | 'monit CLI'; client: string },
+): { actionId: number; services: string[] } {
   const { name, action, user } = req;
   const runners = name === 'all' ? ctx.daemon.runners() : [ctx.daemon.runner(name)].flatMap((r) => (r ? [r] : []));
-  if (runners.length === 0 && name !== 'all') throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name.slice(0, 200)}'`);
+  if (runners.length === 0 && name !== 'all')
+    throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name.slice(0, 200)}'`);
   const actionId = ctx.nextActionId();
   for (const r of runners) r.control(action, `${user} via ${req.via}, action ${actionId}`);
-  ctx.log.info({ user, action, service: name, actionId, client: req.client, via: req.via }, `${action} ${name} requested`);
+  ctx.log.info(
+    { user, action, service: name, actionId, client: req.client, via: req.via },
+    `${action} ${name} requested`,
+  );
   return { actionId, services: runners.map((r) => r.service.name) };
 }
 
 /** Reloads the rules file, one reload at a time; refused reloads give the positions of the errors only. */
-export async function requestReload(ctx: HttpContext, user: string): Promise<{ ok: true; services: number } | { ok: false; error: BwError; positions: string[] }> {
+export async function requestReload(
+  ctx: HttpContext,
+  user: string,
+): Promise<{ ok: true; services: number } | { ok: false; error: BwError; positions: string[] }> {
   const run = ctx.reloading.then(() => ctx.opts.reload());
   ctx.reloading = run.catch(() => undefined);
   const result = await run;
   if (!result.ok) {
     const positions = (result.errors ?? []).map(positionOf);
     ctx.log.warn({ user, errors: positions.length }, 'reload refused: the rules file has errors');
-    return { ok: false, positions, error: new BwError('BW_RELOAD_REFUSED', `the rules file has ${positions.length || 'some'} error(s); the old rules keep running; run brokerwatch -t to see them`) };
+    return {
+      ok: false,
+      positions,
+      error: new BwError(
+        'BW_RELOAD_REFUSED',
+        `the rules file has ${positions.length || 'some'} error(s); the old rules keep running; run brokerwatch -t to see them`,
+      ),
+    };
   }
   ctx.log.info({ user }, 'rules reloaded on request');
   return { ok: true, services: ctx.daemon.runners().length };
@@ -47,7 +71,12 @@ export async function requestReload(ctx: HttpContext, user: string): Promise<{ o
 
 /** Registers the action routes. */
 export function registerActionRoutes(app: FastifyInstance, ctx: HttpContext, limitActions: ActionLimiter): void {
-  const guarded = (schema: { summary: string; description?: string; params?: unknown; response: Record<number, unknown> }): RouteShorthandOptions => ({
+  const guarded = (schema: {
+    summary: string;
+    description?: string;
+    params?: unknown;
+    response: Record<number, unknown>;
+  }): RouteShorthandOptions => ({
     onRequest: [requireAdmin, requireJson, limitActions],
     schema: {
       tags: ['actions'],
@@ -75,14 +104,19 @@ export function registerActionRoutes(app: FastifyInstance, ctx: HttpContext, lim
     );
   }
 
-  app.post('/api/v1/reload', guarded({
-    summary: 'Reload the rules file',
-    description: 'A file with errors is refused and the old rules keep running (422, with the position of each error).',
-    response: { 200: reloadResponseSchema, ...errorResponses(422) },
-  }), async (req, reply) => {
-    const result = await requestReload(ctx, req.bwAccess?.user ?? '?');
-    return result.ok ? result : sendError(reply, result.error, result.positions);
-  });
+  app.post(
+    '/api/v1/reload',
+    guarded({
+      summary: 'Reload the rules file',
+      description:
+        'A file with errors is refused and the old rules keep running (422, with the position of each error).',
+      response: { 200: reloadResponseSchema, ...errorResponses(422) },
+    }),
+    async (req, reply) => {
+      const result = await requestReload(ctx, req.bwAccess?.user ?? '?');
+      return result.ok ? result : sendError(reply, result.error, result.positions);
+    },
+  );
 
   app.post(
     '/api/v1/quit',

@@ -4,7 +4,13 @@ import { BwError } from '../errors.js';
 import type { HttpContext } from './context.js';
 import { eventDto } from './dto.js';
 import { errorResponses } from './openapi.js';
-import { eventsQuerySchema, eventsResponseSchema, nameParamsSchema, serviceResponseSchema, statusSchema } from './schemas.js';
+import {
+  eventsQuerySchema,
+  eventsResponseSchema,
+  nameParamsSchema,
+  serviceResponseSchema,
+  statusSchema,
+} from './schemas.js';
 
 /** How many events the bus keeps; `since` older than that returns what is left. */
 const EVENTS_KEPT = 1000;
@@ -13,13 +19,26 @@ const EVENTS_KEPT = 1000;
 export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get(
     '/api/v1/status',
-    { schema: { summary: 'The daemon and every service', tags: ['status'], response: { 200: statusSchema, ...errorResponses(401, 429) } } },
+    {
+      schema: {
+        summary: 'The daemon and every service',
+        tags: ['status'],
+        response: { 200: statusSchema, ...errorResponses(401, 429) },
+      },
+    },
     async () => ctx.status(),
   );
 
   app.get<{ Params: { name: string } }>(
     '/api/v1/services/:name',
-    { schema: { summary: 'One service', tags: ['status'], params: nameParamsSchema, response: { 200: serviceResponseSchema, ...errorResponses(400, 401, 404, 429) } } },
+    {
+      schema: {
+        summary: 'One service',
+        tags: ['status'],
+        params: nameParamsSchema,
+        response: { 200: serviceResponseSchema, ...errorResponses(400, 401, 404, 429) },
+      },
+    },
     async (req) => {
       const service = ctx.service(req.params.name);
       if (!service) throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${req.params.name.slice(0, 200)}'`);
@@ -32,7 +51,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext): void 
     {
       schema: {
         summary: 'Events, oldest first',
-        description: 'With `since`, the events that follow it (page on with `lastId`); without it, the latest ones. The daemon keeps the last 1000.',
+        description:
+          'With `since`, the events that follow it (page on with `lastId`); without it, the latest ones. The daemon keeps the last 1000.',
         tags: ['events'],
         querystring: eventsQuerySchema,
         response: { 200: eventsResponseSchema, ...errorResponses(400, 401, 429) },

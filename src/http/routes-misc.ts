@@ -7,10 +7,21 @@ import { errorResponses } from './openapi.js';
 /** Registers /metrics and /api/v1/openapi.json. */
 export function registerMiscRoutes(app: FastifyInstance, metrics: Metrics, openapi: OpenApiCollector): void {
   const errors = errorResponses(401, 429);
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['metrics'], produces: 'text/plain; version=0.0.4', response: errors } }, async (_req, reply) =>
-    reply.type(metrics.contentType).send(await metrics.text()),
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['metrics'],
+        produces: 'text/plain; version=0.0.4',
+        response: errors,
+      },
+    },
+    async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()),
   );
-  app.get('/api/v1/openapi.json', { schema: { summary: 'This document', tags: ['status'], produces: 'application/json', response: errors } }, async (_req, reply) =>
-    reply.type('application/json; charset=utf-8').send(JSON.stringify(openapi.build())),
+  app.get(
+    '/api/v1/openapi.json',
+    { schema: { summary: 'This document', tags: ['status'], produces: 'application/json', response: errors } },
+    async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openapi.build())),
   );
 }

@@ -24,7 +24,11 @@ import { CONTROL_ACTIONS } from './schemas.js';
 /** Events the page lists, newest first. */
 const PAGE_EVENTS = 50;
 const FORM_LIMIT = 4096;
-const CSRF_FORM = { type: 'object', required: ['csrf'], properties: { csrf: { type: 'string', description: "the token in the page's forms" } } };
+const CSRF_FORM = {
+  type: 'object',
+  required: ['csrf'],
+  properties: { csrf: { type: 'string', description: "the token in the page's forms" } },
+};
 
 interface PageQuery {
   done?: ControlAction | 'reload';
@@ -34,7 +38,9 @@ interface PageQuery {
 
 /** An error as a page a browser shows (with the basic-auth challenge on 401). */
 function sendPageError(reply: FastifyReply, e: BwError, details: readonly string[] = []): FastifyReply {
-  const list = details.length ? `<ul>${details.map((d) => `<li><code>${escapeHtml(d)}</code></li>`).join('')}</ul>` : '';
+  const list = details.length
+    ? `<ul>${details.map((d) => `<li><code>${escapeHtml(d)}</code></li>`).join('')}</ul>`
+    : '';
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${e.statusCode} · brokerwatch</title><link rel="stylesheet" href="${ASSET_URLS.css}"></head>
 <body><main><h1>${e.statusCode} <span class="host">${escapeHtml(e.code)}</span></h1><p class="notice error" role="alert">${escapeHtml(e.message)}</p>${list}<p><a href="/">Back to the status page</a></p></main></body></html>
@@ -51,7 +57,8 @@ function sendPageError(reply: FastifyReply, e: BwError, details: readonly string
 function sameOrigin(req: FastifyRequest): void {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined) {
-    if (site !== 'same-origin' && site !== 'none') throw new BwError('BW_CSRF', 'the form was posted from another site');
+    if (site !== 'same-origin' && site !== 'none')
+      throw new BwError('BW_CSRF', 'the form was posted from another site');
     return;
   }
   const origin = req.headers.origin;
@@ -71,18 +78,27 @@ function sameOrigin(req: FastifyRequest): void {
 /** Form posts only: checked before the body is read. */
 async function requireForm(req: FastifyRequest): Promise<void> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new BwError('BW_UNSUPPORTED_MEDIA', "the page's forms post application/x-www-form-urlencoded");
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new BwError('BW_UNSUPPORTED_MEDIA', "the page's forms post application/x-www-form-urlencoded");
   sameOrigin(req);
 }
 
 /** Registers /, /static/… and /actions/…. */
-export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext, limitActions: ActionLimiter): Promise<void> {
+export async function registerPageRoutes(
+  app: FastifyInstance,
+  ctx: HttpContext,
+  limitActions: ActionLimiter,
+): Promise<void> {
   const csrf = new CsrfTokens();
   await app.register(async (scope) => {
     scope.setErrorHandler((err: FastifyError, req, reply) => sendPageError(reply, routeError(ctx, req, err)));
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_LIMIT },
+      (_req, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      },
+    );
 
     scope.get<{ Querystring: PageQuery }>(
       '/',
@@ -93,7 +109,11 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
           produces: 'text/html',
           querystring: {
             type: 'object',
-            properties: { done: { type: 'string', enum: [...CONTROL_ACTIONS, 'reload'] }, service: { type: 'string', maxLength: 256 }, id: { type: 'integer', minimum: 0 } },
+            properties: {
+              done: { type: 'string', enum: [...CONTROL_ACTIONS, 'reload'] },
+              service: { type: 'string', maxLength: 256 },
+              id: { type: 'integer', minimum: 0 },
+            },
           },
           response: errorResponses(401, 429),
         },
@@ -107,13 +127,18 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
           .reverse()
           .map((e) => eventDto(e, ctx.scrubber));
         // Only the charts the page shows.
-        const charts = new Map(chartedServices(status.services, now).map((s) => [s.name, ctx.observer.latency.series(s.name, now)]));
+        const charts = new Map(
+          chartedServices(status.services, now).map((s) => [s.name, ctx.observer.latency.series(s.name, now)]),
+        );
         const canAct = access.user !== undefined && !access.readOnly;
         const q = req.query;
         let notice: PageData['notice'];
         if (q.done === 'reload') notice = { kind: 'ok', text: 'Rules reloaded.' };
         else if (q.done && q.service !== undefined && (q.service === 'all' || ctx.daemon.runner(q.service))) {
-          notice = { kind: 'ok', text: `${q.done} of ${q.service} requested${q.id !== undefined ? ` (action ${q.id})` : ''}: the outcome appears in the events below.` };
+          notice = {
+            kind: 'ok',
+            text: `${q.done} of ${q.service} requested${q.id !== undefined ? ` (action ${q.id})` : ''}: the outcome appears in the events below.`,
+          };
         }
         const html = renderPage({
           status,
@@ -131,14 +156,35 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
 
     // A browser let in by its address (allow HOST) never sends a password, so it never gets the
     // buttons: this asks it for one, then goes back to the page.
-    scope.get('/login', { schema: { summary: 'Sign in to the web page (asks the browser for a user and password)', tags: ['page'], produces: 'text/html', redirect: '/', response: errorResponses(401, 429) } }, async (req, reply) => {
-      if (req.bwAccess?.user === undefined) throw new BwError('BW_UNAUTHORIZED', 'sign in with a user of the rules file');
-      return reply.redirect('/', 303);
-    });
+    scope.get(
+      '/login',
+      {
+        schema: {
+          summary: 'Sign in to the web page (asks the browser for a user and password)',
+          tags: ['page'],
+          produces: 'text/html',
+          redirect: '/',
+          response: errorResponses(401, 429),
+        },
+      },
+      async (req, reply) => {
+        if (req.bwAccess?.user === undefined)
+          throw new BwError('BW_UNAUTHORIZED', 'sign in with a user of the rules file');
+        return reply.redirect('/', 303);
+      },
+    );
 
     scope.get<{ Params: { file: string } }>(
       '/static/:file',
-      { schema: { summary: "The page's stylesheet and script", tags: ['page'], produces: ['text/css', 'text/javascript'], params: { type: 'object', properties: { file: { type: 'string', maxLength: 64 } } }, response: errorResponses(401, 404) } },
+      {
+        schema: {
+          summary: "The page's stylesheet and script",
+          tags: ['page'],
+          produces: ['text/css', 'text/javascript'],
+          params: { type: 'object', properties: { file: { type: 'string', maxLength: 64 } } },
+          response: errorResponses(401, 404),
+        },
+      },
       async (req, reply) => {
         const asset = ASSETS.get(req.params.file);
         if (!asset) throw new BwError('BW_NOT_FOUND', 'no such file');
@@ -161,12 +207,20 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
         ...formGuards,
         schema: {
           summary: 'A button of the web page: start, stop, restart, monitor or unmonitor a service',
-          description: 'A form post with the csrf field of the page; answers 303 back to the page, which names the action id.',
+          description:
+            'A form post with the csrf field of the page; answers 303 back to the page, which names the action id.',
           tags: ['page'],
           produces: 'text/html',
           redirect: '/?done=ACTION&service=NAME&id=ACTION_ID',
           form: CSRF_FORM,
-          params: { type: 'object', required: ['name', 'action'], properties: { name: { type: 'string', minLength: 1, maxLength: 256 }, action: { type: 'string', enum: [...CONTROL_ACTIONS] } } },
+          params: {
+            type: 'object',
+            required: ['name', 'action'],
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 256 },
+              action: { type: 'string', enum: [...CONTROL_ACTIONS] },
+            },
+          },
           response: errorResponses(400, 401, 403, 404, 413, 415, 429),
         },
       },
@@ -183,7 +237,14 @@ export async function registerPageRoutes(app: FastifyInstance, ctx: HttpContext,
       '/actions/reload',
       {
         ...formGuards,
-        schema: { summary: 'The web page\'s "Reload rules" button', tags: ['page'], produces: 'text/html', redirect: '/?done=reload', form: CSRF_FORM, response: errorResponses(401, 403, 413, 415, 422, 429) },
+        schema: {
+          summary: 'The web page\'s "Reload rules" button',
+          tags: ['page'],
+          produces: 'text/html',
+          redirect: '/?done=reload',
+          form: CSRF_FORM,
+          response: errorResponses(401, 403, 413, 415, 422, 429),
+        },
       },
       async (req, reply) => {
         const user = verifyToken(req);

@@ -10,8 +10,13 @@ const intOrNull = { type: ['integer', 'null'] } as const;
 const numOrNull = { type: ['number', 'null'] } as const;
 const str = { type: 'string' } as const;
 const ms = (description: string) => ({ type: 'integer', description: `${description} (epoch milliseconds)` }) as const;
-const msOrNull = (description: string) => ({ type: ['integer', 'null'], description: `${description} (epoch milliseconds)` }) as const;
-const failureClass = { type: ['string', 'null'], enum: [...FAILURE_CLASSES, null], description: 'why it failed (DESIGN.md §4)' } as const;
+const msOrNull = (description: string) =>
+  ({ type: ['integer', 'null'], description: `${description} (epoch milliseconds)` }) as const;
+const failureClass = {
+  type: ['string', 'null'],
+  enum: [...FAILURE_CLASSES, null],
+  description: 'why it failed (DESIGN.md §4)',
+} as const;
 
 /** The actions of POST /api/v1/services/:name/ACTION. */
 export const CONTROL_ACTIONS = ['start', 'stop', 'restart', 'monitor', 'unmonitor'] as const;
@@ -39,21 +44,49 @@ export const checkSchema = {
   properties: {
     rule: { type: 'string', description: 'rule id: r1, r2, … in rules-file order, or nonexist' },
     test: { type: 'string', description: 'the kind of test: nonexist, port, resource, sys, …' },
-    event: { type: 'string', enum: [...EVENT_TYPES], description: 'the event type the rule reports (monit\'s)' },
+    event: { type: 'string', enum: [...EVENT_TYPES], description: "the event type the rule reports (monit's)" },
     status: { type: 'string', enum: ['ok', 'failed', 'init'], description: 'the last sample' },
-    phase: { type: 'string', enum: ['ok', 'failed', 'rearmed'], description: "the rule's state after its rate (`for N cycles`)" },
+    phase: {
+      type: 'string',
+      enum: ['ok', 'failed', 'rearmed'],
+      description: "the rule's state after its rate (`for N cycles`)",
+    },
     class: failureClass,
     message: str,
     target: { type: ['string', 'null'], description: 'host:port of a port test' },
     protocol: { type: ['string', 'null'], description: 'the protocol of a port test (mqtt, …); null for plain TCP' },
-    metrics: { type: 'object', additionalProperties: { type: 'number' }, description: 'probe step timings in ms, cpu %, memory bytes, …' },
+    metrics: {
+      type: 'object',
+      additionalProperties: { type: 'number' },
+      description: 'probe step timings in ms, cpu %, memory bytes, …',
+    },
   },
 } as const;
 
 /** One service, built field by field (never a serialized Service object). */
 export const serviceSchema = {
   type: 'object',
-  required: ['name', 'type', 'status', 'failure', 'monitor', 'monitorSince', 'mode', 'pid', 'uptimeSeconds', 'cpuPercent', 'memoryBytes', 'memoryPercent', 'restarts', 'action', 'pending', 'backoff', 'lastCheckAt', 'probe', 'checks'],
+  required: [
+    'name',
+    'type',
+    'status',
+    'failure',
+    'monitor',
+    'monitorSince',
+    'mode',
+    'pid',
+    'uptimeSeconds',
+    'cpuPercent',
+    'memoryBytes',
+    'memoryPercent',
+    'restarts',
+    'action',
+    'pending',
+    'backoff',
+    'lastCheckAt',
+    'probe',
+    'checks',
+  ],
   properties: {
     name: str,
     type: { type: 'string', enum: ['process', 'host', 'file', 'program'] },
@@ -62,18 +95,38 @@ export const serviceSchema = {
       type: ['object', 'null'],
       description: 'the first failed rule, in rules-file order',
       required: ['rule', 'type', 'class', 'message', 'since'],
-      properties: { rule: str, type: { type: 'string', enum: [...EVENT_TYPES] }, class: failureClass, message: str, since: msOrNull('when it started failing') },
+      properties: {
+        rule: str,
+        type: { type: 'string', enum: [...EVENT_TYPES] },
+        class: failureClass,
+        message: str,
+        since: msOrNull('when it started failing'),
+      },
     },
     monitor: { type: 'string', enum: ['initializing', 'monitored', 'not-monitored', 'waiting'] },
     monitorSince: ms('when the monitoring state last changed'),
     mode: { type: 'string', enum: ['active', 'passive', 'manual'] },
     pid: intOrNull,
     uptimeSeconds: intOrNull,
-    cpuPercent: { ...numOrNull, description: 'from an `if cpu` test, else from /proc (a process; null until its second reading)' },
-    memoryBytes: { ...numOrNull, description: 'from an `if memory` test in bytes, else the resident memory from /proc (a process)' },
+    cpuPercent: {
+      ...numOrNull,
+      description: 'from an `if cpu` test, else from /proc (a process; null until its second reading)',
+    },
+    memoryBytes: {
+      ...numOrNull,
+      description: 'from an `if memory` test in bytes, else the resident memory from /proc (a process)',
+    },
     memoryPercent: { ...numOrNull, description: 'from an `if memory` test in %, else from /proc (a process)' },
-    restarts: { type: 'integer', description: 'starts and restarts brokerwatch made on its own (rules, backoff retries); kept across restarts of brokerwatch in the state file' },
-    action: { type: ['string', 'null'], enum: ['start', 'stop', 'restart', null], description: 'the start/stop/restart in progress' },
+    restarts: {
+      type: 'integer',
+      description:
+        'starts and restarts brokerwatch made on its own (rules, backoff retries); kept across restarts of brokerwatch in the state file',
+    },
+    action: {
+      type: ['string', 'null'],
+      enum: ['start', 'stop', 'restart', null],
+      description: 'the start/stop/restart in progress',
+    },
     pending: {
       type: ['object', 'null'],
       description: 'a start/restart deferred by the backoff',
@@ -86,7 +139,11 @@ export const serviceSchema = {
       properties: { attempts: int, gaveUp: { type: 'boolean' }, retryAt: msOrNull('after giving up: the next try') },
     },
     lastCheckAt: msOrNull('the last completed cycle'),
-    probe: { type: 'object', additionalProperties: { type: 'number' }, description: 'step timings of the last probe in ms: connectMs, subscribeMs, publishAckMs, deliveryMs, totalMs' },
+    probe: {
+      type: 'object',
+      additionalProperties: { type: 'number' },
+      description: 'step timings of the last probe in ms: connectMs, subscribeMs, publishAckMs, deliveryMs, totalMs',
+    },
     checks: { type: 'array', items: checkSchema },
   },
 } as const;
@@ -99,7 +156,11 @@ export const statusSchema = {
 } as const;
 
 /** GET /api/v1/services/:name. */
-export const serviceResponseSchema = { type: 'object', required: ['service'], properties: { service: serviceSchema } } as const;
+export const serviceResponseSchema = {
+  type: 'object',
+  required: ['service'],
+  properties: { service: serviceSchema },
+} as const;
 
 /** One event. */
 export const eventSchema = {
@@ -132,7 +193,11 @@ export const eventsResponseSchema = {
 export const eventsQuerySchema = {
   type: 'object',
   properties: {
-    since: { type: 'integer', minimum: 0, description: 'only events with a greater id, oldest first; without it, the latest events' },
+    since: {
+      type: 'integer',
+      minimum: 0,
+      description: 'only events with a greater id, oldest first; without it, the latest events',
+    },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   },
 } as const;
@@ -159,7 +224,11 @@ export const actionResponseSchema = {
   type: 'object',
   required: ['actionId', 'service', 'action', 'services'],
   properties: {
-    actionId: { type: 'integer', description: 'monotonic for the life of the daemon; the events that follow name it ("requested by USER via api, action N")' },
+    actionId: {
+      type: 'integer',
+      description:
+        'monotonic for the life of the daemon; the events that follow name it ("requested by USER via api, action N")',
+    },
     service: { type: 'string', description: "the name asked for, or 'all'" },
     action: { type: 'string', enum: [...CONTROL_ACTIONS] },
     services: { type: 'array', items: str, description: 'the services the action was handed to' },
@@ -167,10 +236,18 @@ export const actionResponseSchema = {
 } as const;
 
 /** 200 of POST /api/v1/reload. */
-export const reloadResponseSchema = { type: 'object', required: ['ok', 'services'], properties: { ok: { type: 'boolean', const: true }, services: int } } as const;
+export const reloadResponseSchema = {
+  type: 'object',
+  required: ['ok', 'services'],
+  properties: { ok: { type: 'boolean', const: true }, services: int },
+} as const;
 
 /** 202 of POST /api/v1/quit. */
-export const quitResponseSchema = { type: 'object', required: ['ok', 'message'], properties: { ok: { type: 'boolean', const: true }, message: str } } as const;
+export const quitResponseSchema = {
+  type: 'object',
+  required: ['ok', 'message'],
+  properties: { ok: { type: 'boolean', const: true }, message: str },
+} as const;
 
 /** Every error: `{ error: { code, message, details? } }`. */
 export const errorSchema = {

@@ -40,7 +40,9 @@ export class Scrubber {
   constructor(secrets: readonly string[]) {
     this.#long = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
     const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.#short = secrets.filter((s) => s.length > 0 && s.length < MIN_SECRET_LENGTH).map((s) => new RegExp(`(?<![\\p{L}\\p{N}])${escape(s)}(?![\\p{L}\\p{N}])`, 'gu'));
+    this.#short = secrets
+      .filter((s) => s.length > 0 && s.length < MIN_SECRET_LENGTH)
+      .map((s) => new RegExp(`(?<![\\p{L}\\p{N}])${escape(s)}(?![\\p{L}\\p{N}])`, 'gu'));
   }
 
   /** `text` with every secret masked. */

@@ -69,7 +69,13 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     return503OnClosing: true,
     clientErrorHandler,
     // A URL fastify cannot decode (`%E0%A4%A`) is answered before any hook: same error shape.
-    frameworkErrors: (err, _req, reply) => void sendError(reply, err.statusCode === 400 ? new BwError('BW_BAD_REQUEST', 'the URL cannot be decoded or is too long') : toBwError(err)),
+    frameworkErrors: (err, _req, reply) =>
+      void sendError(
+        reply,
+        err.statusCode === 400
+          ? new BwError('BW_BAD_REQUEST', 'the URL cannot be decoded or is too long')
+          : toBwError(err),
+      ),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   const observer = new DaemonObserver(daemon);
@@ -90,25 +96,42 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     // An action may be posted with no body at all: `{}` then.
     const json = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, {}) : json(req, String(body), done)));
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+      body === '' ? done(null, {}) : json(req, String(body), done),
+    );
     await app.register(rateLimit, {
       global: false,
       keyGenerator: (req) => normalizeIp(req.ip),
-      errorResponseBuilder: (_req, c) => new BwError('BW_RATE_LIMITED', `too many requests: at most ${c.max} actions a minute; try again in ${c.after}`),
+      errorResponseBuilder: (_req, c) =>
+        new BwError('BW_RATE_LIMITED', `too many requests: at most ${c.max} actions a minute; try again in ${c.after}`),
     });
     const limits = opts.limits;
-    app.addHook('onRequest', authenticate(ctx, new LoginLimiter({ maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 }, daemon.clock)));
+    app.addHook(
+      'onRequest',
+      authenticate(
+        ctx,
+        new LoginLimiter(
+          { maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 },
+          daemon.clock,
+        ),
+      ),
+    );
     registerApiRoutes(app, ctx);
     // One limiter (one store) for every action route, API and page alike: they share a client's budget.
     const limitActions = app.rateLimit({ max: limits?.actionsPerMinute ?? 60, timeWindow: 60_000 });
     registerActionRoutes(app, ctx, limitActions);
     await registerPageRoutes(app, ctx, limitActions);
     const httpd = opts.config.httpd;
-    await registerMonitRoutes(app, ctx, () => ({
-      startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),
-      ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: https !== undefined } } : {}),
-      resources,
-    }), limitActions);
+    await registerMonitRoutes(
+      app,
+      ctx,
+      () => ({
+        startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),
+        ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: https !== undefined } } : {}),
+        resources,
+      }),
+      limitActions,
+    );
     registerMiscRoutes(app, metrics, openapi);
     await app.ready();
     return {
@@ -142,8 +165,15 @@ export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): 
   }
   const addr = built.app.server.address() as AddressInfo;
   const tls = httpd?.tls !== undefined;
-  built.ctx.log.info({ address: addr.address, port: addr.port, tls }, `status API on ${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`);
+  built.ctx.log.info(
+    { address: addr.address, port: addr.port, tls },
+    `status API on ${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`,
+  );
   const loopback = isIP(host) !== 0 ? /^(127\.|::1$)/.test(host) : host === 'localhost';
-  if (!loopback && !tls) built.ctx.log.warn({ address: host }, 'the status API listens beyond this machine without TLS: passwords cross the network in clear text');
+  if (!loopback && !tls)
+    built.ctx.log.warn(
+      { address: host },
+      'the status API listens beyond this machine without TLS: passwords cross the network in clear text',
+    );
   return { close: built.close, port: addr.port, address: addr.address };
 }

@@ -8,7 +8,15 @@ import { readdir, stat } from 'node:fs/promises';
 import type { FailureClass } from '../checks/result.js';
 import { readPidfile } from './pidfile.js';
 import type { ProcStat } from './proc-stat.js';
-import { isDeadState, isValidPid, readCmdline, readExe, readProcStat, readProcStatSync, startedAtMs } from './proc-stat.js';
+import {
+  isDeadState,
+  isValidPid,
+  readCmdline,
+  readExe,
+  readProcStat,
+  readProcStatSync,
+  startedAtMs,
+} from './proc-stat.js';
 
 export { readPidfile } from './pidfile.js';
 export type { PidfileResult } from './pidfile.js';
@@ -48,7 +56,9 @@ export async function identify(pid: number): Promise<ProcessIdentity | undefined
     const after = await readProcStat(pid);
     if (after === undefined || isDeadState(after.state) || cmdline === undefined) return undefined;
     if (after.startTime !== before.startTime) continue;
-    return exe === undefined ? { pid, startTime: before.startTime, cmdline } : { pid, startTime: before.startTime, exe, cmdline };
+    return exe === undefined
+      ? { pid, startTime: before.startTime, cmdline }
+      : { pid, startTime: before.startTime, exe, cmdline };
   }
   return undefined;
 }
@@ -70,7 +80,12 @@ export async function findByPidfile(path: string, expect?: ProcessIdentity): Pro
   const pid = pidfile.pid;
   const stat = await readProcStat(pid);
   if (stat === undefined) {
-    return { running: false, class: 'process-missing', pid, message: `process ${pid} named by pidfile ${path} is not running` };
+    return {
+      running: false,
+      class: 'process-missing',
+      pid,
+      message: `process ${pid} named by pidfile ${path} is not running`,
+    };
   }
   if (isDeadState(stat.state)) {
     return {
@@ -82,7 +97,12 @@ export async function findByPidfile(path: string, expect?: ProcessIdentity): Pro
   }
   const identity = await identify(pid);
   if (identity === undefined) {
-    return { running: false, class: 'process-missing', pid, message: `process ${pid} named by pidfile ${path} has just exited` };
+    return {
+      running: false,
+      class: 'process-missing',
+      pid,
+      message: `process ${pid} named by pidfile ${path} has just exited`,
+    };
   }
   // Without a known identity, a process that started after the pidfile was last written cannot be
   // the one that wrote it: the broker died, its PID went to someone else (e.g. after a crash that
@@ -90,7 +110,12 @@ export async function findByPidfile(path: string, expect?: ProcessIdentity): Pro
   if (expect === undefined) {
     const stale = await startedAfterPidfile(path, identity);
     if (stale) {
-      return { running: false, class: 'pid-reused', pid, message: `pidfile ${path} is stale: PID ${pid} (${describe(identity)}) started ${stale} after the pidfile was written` };
+      return {
+        running: false,
+        class: 'pid-reused',
+        pid,
+        message: `pidfile ${path} is stale: PID ${pid} (${describe(identity)}) started ${stale} after the pidfile was written`,
+      };
     }
   }
   if (expect !== undefined && expect.pid === pid && expect.startTime !== identity.startTime) {

@@ -150,7 +150,9 @@ export interface ProcIo {
 }
 
 /** Parses utime, stime, num_threads and rss out of /proc/PID/stat (fields 14, 15, 20, 24). */
-export function parseStatUsage(text: string): { ppid: number; cpuTicks: number; threads: number; rssPages: number } | undefined {
+export function parseStatUsage(
+  text: string,
+): { ppid: number; cpuTicks: number; threads: number; rssPages: number } | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
   const rest = text.slice(close + 2).split(' ');
@@ -165,7 +167,12 @@ export function parseKeyNumbers(text: string): Map<string, number[]> {
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    const nums = line.slice(colon + 1).trim().split(/\s+/).map(Number).filter(Number.isFinite);
+    const nums = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number)
+      .filter(Number.isFinite);
     out.set(line.slice(0, colon).trim(), nums);
   }
   return out;
@@ -191,7 +198,16 @@ export async function readProcUsage(pid: number): Promise<ProcUsage | undefined>
   const st = parseKeyNumbers(status);
   const uids = st.get('Uid') ?? [];
   const gids = st.get('Gid') ?? [];
-  return { pid, ppid: u.ppid, cpuTicks: u.cpuTicks, threads: u.threads, rssBytes: u.rssPages * PAGE_SIZE, uid: uids[0] ?? -1, euid: uids[1] ?? -1, gid: gids[0] ?? -1 };
+  return {
+    pid,
+    ppid: u.ppid,
+    cpuTicks: u.cpuTicks,
+    threads: u.threads,
+    rssBytes: u.rssPages * PAGE_SIZE,
+    uid: uids[0] ?? -1,
+    euid: uids[1] ?? -1,
+    gid: gids[0] ?? -1,
+  };
 }
 
 /** Open descriptors and the `Max open files` limit; undefined when not readable. */
@@ -215,7 +231,14 @@ export async function readProcIo(pid: number): Promise<ProcIo | undefined> {
   if (text === undefined) return undefined;
   const m = parseKeyNumbers(text);
   const v = (k: string): number => m.get(k)?.[0] ?? 0;
-  return { rchar: v('rchar'), wchar: v('wchar'), syscr: v('syscr'), syscw: v('syscw'), readBytes: v('read_bytes'), writeBytes: v('write_bytes') };
+  return {
+    rchar: v('rchar'),
+    wchar: v('wchar'),
+    syscr: v('syscr'),
+    syscw: v('syscw'),
+    readBytes: v('read_bytes'),
+    writeBytes: v('write_bytes'),
+  };
 }
 
 /** Every descendant of a process, through /proc/PID/task/TID/children (the kernel's own list). */
@@ -261,15 +284,38 @@ export interface HostCpuTicks {
 export function parseHostCpu(text: string): HostCpuTicks | undefined {
   const m = /^cpu\s+(.*)$/m.exec(text);
   if (!m?.[1]) return undefined;
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0, guest = 0, guestNice = 0] = m[1].trim().split(/\s+/).map(Number);
+  const [
+    user = 0,
+    nice = 0,
+    system = 0,
+    idle = 0,
+    iowait = 0,
+    irq = 0,
+    softirq = 0,
+    steal = 0,
+    guest = 0,
+    guestNice = 0,
+  ] = m[1].trim().split(/\s+/).map(Number);
   return { user, nice, system, idle, iowait, irq, softirq, steal, guest, guestNice };
 }
 
 /** The host's CPU ticks, memory and swap (kB), and file handles; undefined off Linux. */
 export async function readHostUsage(): Promise<
-  { cpu: HostCpuTicks | undefined; memTotalKb: number; memAvailableKb: number; swapTotalKb: number; swapFreeKb: number; files: { allocated: number; unused: number; maximum: number } } | undefined
+  | {
+      cpu: HostCpuTicks | undefined;
+      memTotalKb: number;
+      memAvailableKb: number;
+      swapTotalKb: number;
+      swapFreeKb: number;
+      files: { allocated: number; unused: number; maximum: number };
+    }
+  | undefined
 > {
-  const [stat, meminfo, fileNr] = await Promise.all([readOptional('/proc/stat'), readOptional('/proc/meminfo'), readOptional('/proc/sys/fs/file-nr')]);
+  const [stat, meminfo, fileNr] = await Promise.all([
+    readOptional('/proc/stat'),
+    readOptional('/proc/meminfo'),
+    readOptional('/proc/sys/fs/file-nr'),
+  ]);
   if (meminfo === undefined) return undefined;
   const m = parseKeyNumbers(meminfo);
   const kb = (k: string): number => m.get(k)?.[0] ?? 0;

@@ -20,7 +20,13 @@ export function backoffDelay(b: Backoff, attempts: number): number {
 export function launch(ctx: Ctx, action: ProcessAction, origin: Origin, reason: string, ruleId?: string): void {
   const s = ctx.s;
   if (origin !== 'control' && action !== 'stop') s.backoff.attempts++;
-  s.inFlight = withoutUndefined({ action, origin, ruleId, since: ctx.now, thenUnmonitor: action === 'stop' ? true : undefined });
+  s.inFlight = withoutUndefined({
+    action,
+    origin,
+    ruleId,
+    since: ctx.now,
+    thenUnmonitor: action === 'stop' ? true : undefined,
+  });
   delete s.pending;
   plan(ctx, { kind: action, ruleId, origin, reason });
 }
@@ -30,7 +36,12 @@ export function launch(ctx: Ctx, action: ProcessAction, origin: Origin, reason: 
  * the cool-down. Returns a note for the rule's event message, if there is something to say.
  * `giveUpAfter: 0` never gives up (the delays still grow to maxMs).
  */
-export function requestRestart(ctx: Ctx, action: 'start' | 'restart', reason: string, ruleId?: string): string | undefined {
+export function requestRestart(
+  ctx: Ctx,
+  action: 'start' | 'restart',
+  reason: string,
+  ruleId?: string,
+): string | undefined {
   const { s, now } = ctx;
   const cfg = ctx.service.backoff;
   const b = s.backoff;

@@ -28,7 +28,14 @@ export function perform(ctx: Ctx, action: Action, t: Trigger): Outcome {
     case 'alert':
       return { shown: 'alert' };
     case 'exec':
-      plan(ctx, { kind: 'exec', ruleId: t.ruleId, command: action.command, eventType: t.type, origin: 'rule', reason: t.reason });
+      plan(ctx, {
+        kind: 'exec',
+        ruleId: t.ruleId,
+        command: action.command,
+        eventType: t.type,
+        origin: 'rule',
+        reason: t.reason,
+      });
       return { shown: 'exec' };
     case 'start':
     case 'restart': {

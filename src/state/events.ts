@@ -21,7 +21,16 @@ export interface ServiceEvent {
 }
 
 const STATES: readonly EventState[] = ['failed', 'succeeded', 'changed'];
-const ACTIONS: readonly (ActionKind | 'none')[] = ['alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor', 'exec', 'none'];
+const ACTIONS: readonly (ActionKind | 'none')[] = [
+  'alert',
+  'restart',
+  'start',
+  'stop',
+  'unmonitor',
+  'monitor',
+  'exec',
+  'none',
+];
 /** The largest time a Date can hold: a saved event beyond it would break every page that shows it. */
 const MAX_TIME = 8.64e15;
 
@@ -39,7 +48,8 @@ export function parseEvent(v: unknown): ServiceEvent | undefined {
   const action = oneOf(o.action, ACTIONS);
   const cls = oneOf<FailureClass>(o.class, FAILURE_CLASSES);
   const { id, service, message, time } = o;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof service !== 'string' || typeof message !== 'string') return undefined;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof service !== 'string' || typeof message !== 'string')
+    return undefined;
   if (typeof time !== 'number' || !(Math.abs(time) <= MAX_TIME) || !type || !state || !action) return undefined;
   return { id, service, type, state, action, ...(cls ? { class: cls } : {}), message, time };
 }

@@ -23,7 +23,15 @@ import { emit, freshRule } from './context.js';
 import { forgetOldAttempts, launch, settleBackoff } from './backoff.js';
 import { setMonitor, setMonitored, setNotMonitored } from './dispatch.js';
 import { summarise } from './summary.js';
-import { applySample, evaluateCycle, evaluateRestarts, pruneRestarts, rearmRules, recordRestart, startGrace } from './rules.js';
+import {
+  applySample,
+  evaluateCycle,
+  evaluateRestarts,
+  pruneRestarts,
+  rearmRules,
+  recordRestart,
+  startGrace,
+} from './rules.js';
 import type { ControlAction, MachineInput, MachineState, Step } from './types.js';
 import { MACHINE_STATE_VERSION } from './types.js';
 
@@ -112,7 +120,8 @@ function onEarlyFailure(ctx: Ctx, result: CheckResult): void {
 function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-done' }>): void {
   const s = ctx.s;
   if (input.action === 'exec') {
-    if (!input.ok) emit(ctx, { type: 'exec', state: 'failed', action: 'alert', class: input.class, message: input.message });
+    if (!input.ok)
+      emit(ctx, { type: 'exec', state: 'failed', action: 'alert', class: input.class, message: input.message });
     return;
   }
   const f = s.inFlight;
@@ -141,7 +150,12 @@ function onControl(ctx: Ctx, action: ControlAction, by: string | undefined): voi
   const s = ctx.s;
   const reason = `${action} requested${by ? ` by ${by}` : ''}`;
   if (s.inFlight && (action === 'start' || action === 'stop' || action === 'restart')) {
-    emit(ctx, { type: 'action', state: 'changed', action: 'none', message: `${reason}; ignored: ${s.inFlight.action} in progress` });
+    emit(ctx, {
+      type: 'action',
+      state: 'changed',
+      action: 'none',
+      message: `${reason}; ignored: ${s.inFlight.action} in progress`,
+    });
     return;
   }
   emit(ctx, { type: 'action', state: 'changed', action, message: reason });

@@ -32,9 +32,16 @@ export function restoreState(service: Service, saved: unknown, now: number, opts
     monitorSince: num(saved.monitorSince) ?? now,
     cycle: Math.max(0, Math.floor(num(saved.cycle) ?? 0)),
     lastCycleAt: num(saved.lastCycleAt),
-    rules: service.rules.map((r) => restoreRule(r.id, savedRules.find((x) => x.id === r.id))),
+    rules: service.rules.map((r) =>
+      restoreRule(
+        r.id,
+        savedRules.find((x) => x.id === r.id),
+      ),
+    ),
     backoff: restoreBackoff(saved.backoff),
-    restarts: Array.isArray(saved.restarts) ? saved.restarts.filter((c): c is number => num(c) !== undefined).slice(-256) : [],
+    restarts: Array.isArray(saved.restarts)
+      ? saved.restarts.filter((c): c is number => num(c) !== undefined).slice(-256)
+      : [],
     restartCount: Math.max(0, Math.floor(num(saved.restartCount) ?? 0)),
     pending: restorePending(saved.pending),
     inFlight: restoreInFlight(saved.inFlight),
@@ -93,7 +100,12 @@ function restorePending(p: unknown): Pending | undefined {
   const action = oneOf(p.action, ['start', 'restart'] as const);
   const dueAt = num(p.dueAt);
   if (!action || dueAt === undefined) return undefined;
-  return withoutUndefined({ action, dueAt, reason: typeof p.reason === 'string' ? p.reason : action, ruleId: str(p.ruleId) });
+  return withoutUndefined({
+    action,
+    dueAt,
+    reason: typeof p.reason === 'string' ? p.reason : action,
+    ruleId: str(p.ruleId),
+  });
 }
 
 function restoreInFlight(f: unknown): InFlight | undefined {
@@ -102,7 +114,13 @@ function restoreInFlight(f: unknown): InFlight | undefined {
   const origin = oneOf(f.origin, ['rule', 'retry', 'control'] as const);
   const since = num(f.since);
   if (!action || !origin || since === undefined) return undefined;
-  return withoutUndefined({ action, origin, since, ruleId: str(f.ruleId), thenUnmonitor: f.thenUnmonitor === true ? true : undefined });
+  return withoutUndefined({
+    action,
+    origin,
+    since,
+    ruleId: str(f.ruleId),
+    thenUnmonitor: f.thenUnmonitor === true ? true : undefined,
+  });
 }
 
 function isObj(x: unknown): x is Record<string, unknown> {

@@ -95,7 +95,9 @@ function recover(ctx: Ctx, rule: Rule, rs: RuleState, message: string): void {
   delete rs.message;
   const type = eventTypeOf(rule.condition);
   const at = ctx.events.length;
-  const out = rule.elseAction ? perform(ctx, rule.elseAction, { ruleId: rule.id, type, reason: `${type} succeeded: ${message}` }) : { shown: 'alert' as const };
+  const out = rule.elseAction
+    ? perform(ctx, rule.elseAction, { ruleId: rule.id, type, reason: `${type} succeeded: ${message}` })
+    : { shown: 'alert' as const };
   emit(ctx, { type, state: 'succeeded', action: out.shown, message: withNote(message, out.note) }, at);
 }
 
@@ -107,7 +109,14 @@ function repeatExec(ctx: Ctx, rule: Rule, rs: RuleState, r: Sample): void {
   if (rs.repeatCount < a.repeatEvery) return;
   rs.repeatCount = 0;
   const type = eventTypeOf(rule.condition);
-  plan(ctx, { kind: 'exec', ruleId: rule.id, command: a.command, eventType: type, origin: 'rule', reason: `${type}: ${r.message} (repeated)` });
+  plan(ctx, {
+    kind: 'exec',
+    ruleId: rule.id,
+    command: a.command,
+    eventType: type,
+    origin: 'rule',
+    reason: `${type}: ${r.message} (repeated)`,
+  });
 }
 
 function withNote(message: string, note: string | undefined): string {

@@ -26,6 +26,8 @@ export function summarise(ctx: Pick<Ctx, 's' | 'service'>): void {
   delete s.failure;
   const sampled = ctx.service.rules.filter(isSampled);
   const seen =
-    sampled.length === 0 ? s.cycle > 0 : s.rules.some((r) => (r.last === 'ok' || r.last === 'failed') && sampled.some((x) => x.id === r.id));
+    sampled.length === 0
+      ? s.cycle > 0
+      : s.rules.some((r) => (r.last === 'ok' || r.last === 'failed') && sampled.some((x) => x.id === r.id));
   s.status = seen ? 'ok' : 'unknown';
 }

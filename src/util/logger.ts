@@ -18,8 +18,16 @@ export function createLogger(log: Config['log'], level = process.env.BROKERWATCH
   const redact = { paths: ['password', '*.password', 'config.httpd.allow', 'env'], censor: '********' };
   if (log?.kind === 'file') {
     const dest = pino.destination({ dest: log.path, mkdir: true, sync: false });
-    return { logger: pino({ level, base: { name: 'brokerwatch' }, redact }, dest), reopen: () => dest.reopen(), flush: () => dest.flushSync() };
+    return {
+      logger: pino({ level, base: { name: 'brokerwatch' }, redact }, dest),
+      reopen: () => dest.reopen(),
+      flush: () => dest.flushSync(),
+    };
   }
   const dest = pino.destination({ dest: 1, sync: true });
-  return { logger: pino({ level, base: { name: 'brokerwatch' }, redact }, dest), reopen: () => undefined, flush: () => undefined };
+  return {
+    logger: pino({ level, base: { name: 'brokerwatch' }, redact }, dest),
+    reopen: () => undefined,
+    flush: () => undefined,
+  };
 }

@@ -36,7 +36,15 @@ void describe('passwd and group files', () => {
       parsePasswd(PASSWD).map((u) => u.name),
       ['root', 'mosquitto', '1000', 'nobody'],
     );
-    assert.deepEqual([...parseGroup(GROUP)], [['root', 0], ['mosquitto', 113], ['broker', 500], ['nogroup', 65534]]);
+    assert.deepEqual(
+      [...parseGroup(GROUP)],
+      [
+        ['root', 0],
+        ['mosquitto', 113],
+        ['broker', 500],
+        ['nogroup', 65534],
+      ],
+    );
   });
 
   void test('nothing to resolve', async () => {

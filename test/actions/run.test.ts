@@ -61,7 +61,10 @@ void describe('runCommand', () => {
     const result = await runCommand({ argv: ['/nonexistent/brokerwatch-start'] }, { defaultTimeoutMs: 5_000 });
     assert.equal(result.failed, true);
     assert.equal(result.exitCode, undefined);
-    assert.equal(result.error, 'cannot run /nonexistent/brokerwatch-start: no such program, or no working folder / (ENOENT)');
+    assert.equal(
+      result.error,
+      'cannot run /nonexistent/brokerwatch-start: no such program, or no working folder / (ENOENT)',
+    );
   });
 
   void test('an empty command fails', async () => {
@@ -146,9 +149,12 @@ void describe('runCommand', () => {
     assert.ok(daemon !== undefined);
     assert.equal(result.exitCode, 0);
     // It reaches its `exec sleep 101` only if the late writes did not kill it.
-    await waitFor(async () => (await readFile(`/proc/${daemon}/cmdline`, 'utf8').catch(() => '')) === 'sleep\x00101\x00', {
-      message: 'the daemon died writing to its stdout',
-    });
+    await waitFor(
+      async () => (await readFile(`/proc/${daemon}/cmdline`, 'utf8').catch(() => '')) === 'sleep\x00101\x00',
+      {
+        message: 'the daemon died writing to its stdout',
+      },
+    );
     assert.equal(isAlive(daemon), true);
   });
 
@@ -164,10 +170,16 @@ void describe('runCommand', () => {
   });
 
   void test('runs as another user: uid nobody (and its primary group)', async () => {
-    const byName = await runCommand({ argv: ['/bin/sh', '-c', 'id -u; id -g; id -G'], uid: 'nobody' }, { defaultTimeoutMs: 5_000 });
+    const byName = await runCommand(
+      { argv: ['/bin/sh', '-c', 'id -u; id -g; id -G'], uid: 'nobody' },
+      { defaultTimeoutMs: 5_000 },
+    );
     assert.equal(byName.failed, false, byName.error);
     assert.equal(byName.output, '65534\n65534\n65534\n');
-    const byNumber = await runCommand({ argv: ['/bin/sh', '-c', 'id -u; id -g'], uid: 65534, gid: 0 }, { defaultTimeoutMs: 5_000 });
+    const byNumber = await runCommand(
+      { argv: ['/bin/sh', '-c', 'id -u; id -g'], uid: 65534, gid: 0 },
+      { defaultTimeoutMs: 5_000 },
+    );
     assert.equal(byNumber.output, '65534\n0\n');
   });
 

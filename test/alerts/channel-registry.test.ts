@@ -54,7 +54,10 @@ void test('the rules front end imports channel syntax only: no sender, no nodema
   // The walk itself works: the front end does read the channels' grammar.
   assert.ok(files.has('src/config/parse-alert.js'));
   for (const { syntax } of CHANNELS) assert.ok(files.has(`src/alerts/channels/${syntax.kind}/syntax.js`), syntax.kind);
-  const senders = [...files].filter((f) => f.startsWith('src/alerts/channels/') && !/\/(syntax|format-syntax|contract|registry|url-syntax)\.js$/.test(f));
+  const senders = [...files].filter(
+    (f) =>
+      f.startsWith('src/alerts/channels/') && !/\/(syntax|format-syntax|contract|registry|url-syntax)\.js$/.test(f),
+  );
   assert.deepEqual(senders, []);
   assert.equal(packages.has('nodemailer'), false, 'nodemailer is imported statically');
   assert.equal(packages.has('mqtt'), false, 'mqtt.js is imported statically');
@@ -73,7 +76,12 @@ for (const { syntax } of CHANNELS) {
       for (const mask of [false, true]) {
         const printed = printConfig(config, { maskSecrets: mask });
         assert.match(printed, /^set alert /m);
-        if (!mask) assert.deepEqual((await parseRules(printed)).config.alerts.map((a) => a.target), [target], printed);
+        if (!mask)
+          assert.deepEqual(
+            (await parseRules(printed)).config.alerts.map((a) => a.target),
+            [target],
+            printed,
+          );
       }
     });
 
@@ -82,7 +90,9 @@ for (const { syntax } of CHANNELS) {
       const target = config.alerts[0]?.target;
       assert.ok(target);
       assert.ok(syntaxOf(target).identity(target).startsWith(`${syntax.kind}\0`), 'the identity starts with the kind');
-      const secrets = syntaxOf(target).secrets(target).filter((s): s is string => s !== undefined && s !== '');
+      const secrets = syntaxOf(target)
+        .secrets(target)
+        .filter((s): s is string => s !== undefined && s !== '');
       const scrubbed = new Scrubber(collectSecrets(config)).scrub(printConfig(config));
       for (const secret of secrets) {
         assert.ok(!recipientLabel(target).includes(secret), `the label shows ${secret}`);
@@ -94,7 +104,9 @@ for (const { syntax } of CHANNELS) {
       const global = (await parseRules(example)).config.alerts[0]?.target;
       assert.ok(global);
       const name = syntaxOf(global).noalertName(global).toUpperCase();
-      const { config } = await parseRules(`${example}check process x with pidfile /run/x.pid\n  noalert "${name}"\ncheck process y with pidfile /run/y.pid\n`);
+      const { config } = await parseRules(
+        `${example}check process x with pidfile /run/x.pid\n  noalert "${name}"\ncheck process y with pidfile /run/y.pid\n`,
+      );
       assert.deepEqual(recipientsFor(config, 'x'), []);
       assert.equal(recipientsFor(config, 'y').length, 1);
     });

@@ -32,13 +32,28 @@ export class FakeDaemon {
   readonly events = new EventBus();
 
   publish(draft: Partial<EventDraft> & Pick<EventDraft, 'service'>): void {
-    this.events.publish({ type: 'nonexist', state: 'failed', action: 'restart', message: 'test event', time: Date.now(), ...draft });
+    this.events.publish({
+      type: 'nonexist',
+      state: 'failed',
+      action: 'restart',
+      message: 'test event',
+      time: Date.now(),
+      ...draft,
+    });
   }
 }
 
 /** A broker crash as the state machine reports it. */
 export function crash(service = 'mosquitto', message = 'process 4242 (mosquitto) is gone'): EventDraft {
-  return { service, type: 'nonexist', state: 'failed', action: 'restart', class: 'process-missing', message, time: Date.now() };
+  return {
+    service,
+    type: 'nonexist',
+    state: 'failed',
+    action: 'restart',
+    class: 'process-missing',
+    message,
+    time: Date.now(),
+  };
 }
 
 /** The recovery that follows. */
@@ -49,12 +64,15 @@ export function recovery(service = 'mosquitto', message = 'process 4343 is runni
 /** A logger that keeps its lines (BW_TEST_LOGS=1 prints them too). */
 export function testLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'debug' }, {
-    write: (s: string) => {
-      lines.push(JSON.parse(s) as Record<string, unknown>);
-      if (process.env.BW_TEST_LOGS) process.stderr.write(s);
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write: (s: string) => {
+        lines.push(JSON.parse(s) as Record<string, unknown>);
+        if (process.env.BW_TEST_LOGS) process.stderr.write(s);
+      },
     },
-  });
+  );
   return { logger, lines };
 }
 
@@ -132,7 +150,13 @@ export class SmtpPeer {
               return;
             }
             const to = session.envelope.rcptTo.map((r) => r.address);
-            this.mails.push({ mail, to, secure: session.secure, user: typeof session.user === 'string' ? session.user : undefined, at: performance.now() });
+            this.mails.push({
+              mail,
+              to,
+              secure: session.secure,
+              user: typeof session.user === 'string' ? session.user : undefined,
+              at: performance.now(),
+            });
             cb();
           })
           .catch((err: unknown) => cb(err as Error));
@@ -169,8 +193,21 @@ export async function selfSigned(cleanup: Cleanup): Promise<{ key: string; cert:
   const key = join(dir.path, 'key.pem');
   const cert = join(dir.path, 'cert.pem');
   await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
   ]);
   return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') };
 }
@@ -193,7 +230,8 @@ export class HttpReceiver {
       let text = '';
       req.setEncoding('utf8').on('data', (c: string) => (text += c));
       req.on('end', () => {
-        if (r.status >= 200 && r.status < 300) r.posts.push({ headers: req.headers, body: JSON.parse(text) as Record<string, unknown> });
+        if (r.status >= 200 && r.status < 300)
+          r.posts.push({ headers: req.headers, body: JSON.parse(text) as Record<string, unknown> });
         res.writeHead(r.status, { 'content-type': 'text/plain' }).end(r.status < 300 ? 'ok' : 'not now');
       });
     });

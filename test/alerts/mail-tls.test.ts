@@ -29,69 +29,141 @@ before(async () => {
   const d = await tempDir('bw-mail-tls-');
   cleanup.add(d.cleanup);
   const p = (f: string): string => join(d.path, f);
-  await run('openssl', ['req', '-x509', ...EC, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2', '-subj', '/CN=brokerwatch test mail CA']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=brokerwatch test mail CA',
+  ]);
   await run('openssl', ['req', ...EC, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1']);
   await writeFile(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await run('openssl', ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('server.ext')]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    p('server.ext'),
+  ]);
   // A cacertificatepath folder: the CA among other files, as in /etc/ssl/certs.
   const caDir = p('cas');
   await mkdir(caDir);
   await writeFile(join(caDir, 'README'), 'not a certificate\n');
   await writeFile(join(caDir, 'test-ca.pem'), await readFile(p('ca.crt')));
-  pki = { caFile: p('ca.crt'), caDir, key: await readFile(p('server.key'), 'utf8'), cert: await readFile(p('server.crt'), 'utf8') };
+  pki = {
+    caFile: p('ca.crt'),
+    caDir,
+    key: await readFile(p('server.key'), 'utf8'),
+    cert: await readFile(p('server.crt'), 'utf8'),
+  };
 });
 
 /** Starts the alert pipeline on CONFIG, publishes one crash, and returns what to wait on. */
-async function sendOne(config: Config): Promise<{ alerts: Awaited<ReturnType<typeof startAlerts>>; lines: Array<Record<string, unknown>> }> {
+async function sendOne(
+  config: Config,
+): Promise<{ alerts: Awaited<ReturnType<typeof startAlerts>>; lines: Array<Record<string, unknown>> }> {
   const daemon = new FakeDaemon();
   const { logger, lines } = testLogger();
-  const alerts = await startAlerts(daemon, { config, logger, stateDir: await stateDir(cleanup), retry: { initialMs: 20, maxMs: 100 }, closeGraceMs: 0 });
+  const alerts = await startAlerts(daemon, {
+    config,
+    logger,
+    stateDir: await stateDir(cleanup),
+    retry: { initialMs: 20, maxMs: 100 },
+    closeGraceMs: 0,
+  });
   cleanup.add(() => alerts.close());
   daemon.events.publish(crash());
   return { alerts, lines };
 }
 
 async function refusedTwice(lines: Array<Record<string, unknown>>): Promise<string> {
-  await waitFor(() => lines.filter((l) => l.msg === 'alert not delivered; will retry').length >= 2, { message: 'two failed attempts' });
+  await waitFor(() => lines.filter((l) => l.msg === 'alert not delivered; will retry').length >= 2, {
+    message: 'two failed attempts',
+  });
   return String(lines.find((l) => l.msg === 'alert not delivered; will retry')?.error);
 }
 
 void describe('mail over TLS with a private CA', () => {
-  void test('STARTTLS on another port than 25 or 587, the server certificate trusted through cacertificatefile', LIMIT, async () => {
-    const smtp = await SmtpPeer.start({ tls: { key: pki.key, cert: pki.cert }, auth: { user: 'bw', pass: 's3cret' } }, cleanup);
-    assert.ok(![25, 465, 587].includes(smtp.port));
-    const config = await rules(`set mailserver 127.0.0.1 port ${smtp.port} username bw password s3cret using tls { cacertificatefile: ${pki.caFile} }\n${REST}`);
-    assert.deepEqual(config.mailServers[0]?.security, 'starttls');
-    const { alerts } = await sendOne(config);
-    await alerts.flush();
-    assert.equal(smtp.mails.length, 1);
-    assert.equal(smtp.mails[0]?.secure, true);
-    assert.equal(smtp.mails[0]?.user, 'bw');
-  });
+  void test(
+    'STARTTLS on another port than 25 or 587, the server certificate trusted through cacertificatefile',
+    LIMIT,
+    async () => {
+      const smtp = await SmtpPeer.start(
+        { tls: { key: pki.key, cert: pki.cert }, auth: { user: 'bw', pass: 's3cret' } },
+        cleanup,
+      );
+      assert.ok(![25, 465, 587].includes(smtp.port));
+      const config = await rules(
+        `set mailserver 127.0.0.1 port ${smtp.port} username bw password s3cret using tls { cacertificatefile: ${pki.caFile} }\n${REST}`,
+      );
+      assert.deepEqual(config.mailServers[0]?.security, 'starttls');
+      const { alerts } = await sendOne(config);
+      await alerts.flush();
+      assert.equal(smtp.mails.length, 1);
+      assert.equal(smtp.mails[0]?.secure, true);
+      assert.equal(smtp.mails[0]?.user, 'bw');
+    },
+  );
 
-  void test('without the CA the same server is refused (no silent fallback to plain text) and the alert is kept', LIMIT, async () => {
-    const smtp = await SmtpPeer.start({ tls: { key: pki.key, cert: pki.cert } }, cleanup);
-    const { alerts, lines } = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port} using tls\n${REST}`));
-    assert.match(await refusedTwice(lines), /certificate/i);
-    assert.equal(smtp.mails.length, 0);
-    assert.equal(alerts.queued(), 1);
-  });
+  void test(
+    'without the CA the same server is refused (no silent fallback to plain text) and the alert is kept',
+    LIMIT,
+    async () => {
+      const smtp = await SmtpPeer.start({ tls: { key: pki.key, cert: pki.cert } }, cleanup);
+      const { alerts, lines } = await sendOne(
+        await rules(`set mailserver 127.0.0.1 port ${smtp.port} using tls\n${REST}`),
+      );
+      assert.match(await refusedTwice(lines), /certificate/i);
+      assert.equal(smtp.mails.length, 0);
+      assert.equal(alerts.queued(), 1);
+    },
+  );
 
-  void test('the CA named once by `set ssl options { … }`, after the mail server, or by a cacertificatepath folder', LIMIT, async () => {
-    const smtp = await SmtpPeer.start({ tls: { key: pki.key, cert: pki.cert } }, cleanup);
-    const viaGlobal = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port} using starttls\nset ssl options { CACertificateFile: "${pki.caFile}", verify: enable }\n${REST}`));
-    await viaGlobal.alerts.flush();
-    const viaPath = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port} using tls with options { cacertificatepath: ${pki.caDir} }\n${REST}`));
-    await viaPath.alerts.flush();
-    assert.deepEqual(
-      smtp.mails.map((m) => m.secure),
-      [true, true],
-    );
-  });
+  void test(
+    'the CA named once by `set ssl options { … }`, after the mail server, or by a cacertificatepath folder',
+    LIMIT,
+    async () => {
+      const smtp = await SmtpPeer.start({ tls: { key: pki.key, cert: pki.cert } }, cleanup);
+      const viaGlobal = await sendOne(
+        await rules(
+          `set mailserver 127.0.0.1 port ${smtp.port} using starttls\nset ssl options { CACertificateFile: "${pki.caFile}", verify: enable }\n${REST}`,
+        ),
+      );
+      await viaGlobal.alerts.flush();
+      const viaPath = await sendOne(
+        await rules(
+          `set mailserver 127.0.0.1 port ${smtp.port} using tls with options { cacertificatepath: ${pki.caDir} }\n${REST}`,
+        ),
+      );
+      await viaPath.alerts.flush();
+      assert.deepEqual(
+        smtp.mails.map((m) => m.secure),
+        [true, true],
+      );
+    },
+  );
 
   void test('implicit TLS on another port than 465, with `using implicit tls`', LIMIT, async () => {
     const smtp = await SmtpPeer.start({ tls: { key: pki.key, cert: pki.cert, implicit: true } }, cleanup);
-    const config = await rules(`set mailserver 127.0.0.1 port ${smtp.port} using implicit tls { cacertificatefile: ${pki.caFile} }\n${REST}`);
+    const config = await rules(
+      `set mailserver 127.0.0.1 port ${smtp.port} using implicit tls { cacertificatefile: ${pki.caFile} }\n${REST}`,
+    );
     assert.equal(config.mailServers[0]?.security, 'tls');
     const { alerts } = await sendOne(config);
     await alerts.flush();
@@ -100,7 +172,11 @@ void describe('mail over TLS with a private CA', () => {
 
   void test('a CA file that cannot be read is a failed attempt that names it, retried', LIMIT, async () => {
     const smtp = await SmtpPeer.start({ tls: { key: pki.key, cert: pki.cert } }, cleanup);
-    const { lines } = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port} using tls { cacertificatefile: /nonexistent/ca.pem }\n${REST}`));
+    const { lines } = await sendOne(
+      await rules(
+        `set mailserver 127.0.0.1 port ${smtp.port} using tls { cacertificatefile: /nonexistent/ca.pem }\n${REST}`,
+      ),
+    );
     assert.match(await refusedTwice(lines), /cannot read the CA file \/nonexistent\/ca\.pem: ENOENT/);
   });
 });
@@ -110,7 +186,9 @@ void describe('mail TLS without a CA', () => {
     const self = await selfSigned(cleanup);
     const smtp = await SmtpPeer.start({ tls: self }, cleanup);
     for (const options of ['{ selfsigned: allow }', '{ verify: disable }']) {
-      const { alerts } = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port} using tls ${options}\n${REST}`));
+      const { alerts } = await sendOne(
+        await rules(`set mailserver 127.0.0.1 port ${smtp.port} using tls ${options}\n${REST}`),
+      );
       await alerts.flush();
     }
     assert.deepEqual(
@@ -119,16 +197,22 @@ void describe('mail TLS without a CA', () => {
     );
   });
 
-  void test('without `using`, a server offering STARTTLS is used encrypted even with an untrusted certificate, as a relay does', LIMIT, async () => {
-    const smtp = await SmtpPeer.start({ tls: await selfSigned(cleanup) }, cleanup);
-    const { alerts } = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port}\n${REST}`));
-    await alerts.flush();
-    assert.equal(smtp.mails[0]?.secure, true);
-  });
+  void test(
+    'without `using`, a server offering STARTTLS is used encrypted even with an untrusted certificate, as a relay does',
+    LIMIT,
+    async () => {
+      const smtp = await SmtpPeer.start({ tls: await selfSigned(cleanup) }, cleanup);
+      const { alerts } = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port}\n${REST}`));
+      await alerts.flush();
+      assert.equal(smtp.mails[0]?.secure, true);
+    },
+  );
 
   void test('STARTTLS required but not offered: nothing is sent in plain text, the alert waits', LIMIT, async () => {
     const smtp = await SmtpPeer.start({}, cleanup);
-    const { alerts, lines } = await sendOne(await rules(`set mailserver 127.0.0.1 port ${smtp.port} using starttls\n${REST}`));
+    const { alerts, lines } = await sendOne(
+      await rules(`set mailserver 127.0.0.1 port ${smtp.port} using starttls\n${REST}`),
+    );
     assert.match(await refusedTwice(lines), /STARTTLS/i);
     assert.equal(smtp.mails.length, 0);
     assert.equal(alerts.queued(), 1);

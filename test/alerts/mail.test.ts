@@ -25,7 +25,15 @@ async function setup(alertRules: string, extra: Partial<AlertsOptions> = {}): Pr
   const config = await rules(`set mailserver 127.0.0.1 port ${smtp.port}\n${alertRules}`);
   const daemon = new FakeDaemon();
   const { logger } = testLogger();
-  const alerts = await startAlerts(daemon, { config, logger, stateDir: dir, hostname: 'broker-host', retry: FAST, closeGraceMs: 0, ...extra });
+  const alerts = await startAlerts(daemon, {
+    config,
+    logger,
+    stateDir: dir,
+    hostname: 'broker-host',
+    retry: FAST,
+    closeGraceMs: 0,
+    ...extra,
+  });
   cleanup.add(() => alerts.close());
   return { smtp, daemon, alerts, dir };
 }
@@ -33,23 +41,38 @@ async function setup(alertRules: string, extra: Partial<AlertsOptions> = {}): Pr
 const mosquitto = 'check process mosquitto with pidfile /run/mosquitto.pid';
 
 void describe('alert mails', () => {
-  void test('a crash: one mail naming host, service, event, class and action, with a stable Message-ID and the web page', LIMIT, async () => {
-    const { smtp, daemon, alerts } = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`, { httpUrl: 'http://127.0.0.1:2812/' });
-    daemon.events.publish(crash());
-    await alerts.flush();
-    assert.equal(smtp.mails.length, 1);
-    const m = smtp.mails[0];
-    assert.ok(m);
-    assert.deepEqual(m.to, ['ops@example.com']);
-    assert.equal(m.mail.subject, 'brokerwatch alert -- Does not exist mosquitto');
-    assert.equal(m.mail.from?.text, 'brokerwatch@broker-host');
-    const text = m.mail.text ?? '';
-    for (const want of [/Service:\s+mosquitto/, /Host:\s+broker-host/, /Event:\s+Does not exist \(nonexist\)/, /State:\s+failed/, /Class:\s+process-missing/, /Action:\s+restart/, /Description:\s+process 4242 \(mosquitto\) is gone/, /Status page: http:\/\/127\.0\.0\.1:2812\//]) {
-      assert.match(text, want);
-    }
-    assert.match(m.mail.messageId ?? '', /^<brokerwatch\.[0-9a-z]+-[0-9a-f]{10}\.[0-9a-f]{16}@broker-host>$/);
-    assert.equal(m.mail.headers.get('auto-submitted'), 'auto-generated');
-  });
+  void test(
+    'a crash: one mail naming host, service, event, class and action, with a stable Message-ID and the web page',
+    LIMIT,
+    async () => {
+      const { smtp, daemon, alerts } = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`, {
+        httpUrl: 'http://127.0.0.1:2812/',
+      });
+      daemon.events.publish(crash());
+      await alerts.flush();
+      assert.equal(smtp.mails.length, 1);
+      const m = smtp.mails[0];
+      assert.ok(m);
+      assert.deepEqual(m.to, ['ops@example.com']);
+      assert.equal(m.mail.subject, 'brokerwatch alert -- Does not exist mosquitto');
+      assert.equal(m.mail.from?.text, 'brokerwatch@broker-host');
+      const text = m.mail.text ?? '';
+      for (const want of [
+        /Service:\s+mosquitto/,
+        /Host:\s+broker-host/,
+        /Event:\s+Does not exist \(nonexist\)/,
+        /State:\s+failed/,
+        /Class:\s+process-missing/,
+        /Action:\s+restart/,
+        /Description:\s+process 4242 \(mosquitto\) is gone/,
+        /Status page: http:\/\/127\.0\.0\.1:2812\//,
+      ]) {
+        assert.match(text, want);
+      }
+      assert.match(m.mail.messageId ?? '', /^<brokerwatch\.[0-9a-z]+-[0-9a-f]{10}\.[0-9a-f]{16}@broker-host>$/);
+      assert.equal(m.mail.headers.get('auto-submitted'), 'auto-generated');
+    },
+  );
 
   void test('a refused DATA is retried with the same Message-ID, so a duplicate can be recognised', LIMIT, async () => {
     const { smtp, daemon, alerts } = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`);
@@ -68,7 +91,10 @@ void describe('alert mails', () => {
     daemon.events.publish(crash());
     daemon.events.publish(recovery());
     await alerts.flush();
-    assert.deepEqual(smtp.subjects(), ['brokerwatch alert -- Does not exist mosquitto', 'brokerwatch alert -- Exists mosquitto']);
+    assert.deepEqual(smtp.subjects(), [
+      'brokerwatch alert -- Does not exist mosquitto',
+      'brokerwatch alert -- Exists mosquitto',
+    ]);
     assert.match(smtp.mails[1]?.mail.text ?? '', /State:\s+succeeded/);
   });
 
@@ -91,7 +117,10 @@ void describe('alert mails', () => {
     const ops = byTo.get('ops@example.com');
     assert.equal(ops?.subject, '[mosquitto] Does not exist');
     assert.equal(ops?.from?.text, 'watch@broker-host');
-    assert.match(ops?.text ?? '', /^Does not exist on broker-host: process 4242 \(mosquitto\) is gone \(restart\) at \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d/);
+    assert.match(
+      ops?.text ?? '',
+      /^Does not exist on broker-host: process 4242 \(mosquitto\) is gone \(restart\) at \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d/,
+    );
     const dev = byTo.get('dev@example.com');
     assert.equal(dev?.subject, 'DEV Does not exist mosquitto');
     assert.match(dev?.text ?? '', /^Does not exist on broker-host/);
@@ -109,7 +138,15 @@ void describe('alert mails', () => {
       ].join('\n'),
     );
     daemon.events.publish(crash());
-    daemon.events.publish({ service: 'mosquitto', type: 'connection', state: 'failed', action: 'alert', class: 'port-closed', message: 'port 1883 refused', time: Date.now() });
+    daemon.events.publish({
+      service: 'mosquitto',
+      type: 'connection',
+      state: 'failed',
+      action: 'alert',
+      class: 'port-closed',
+      message: 'port 1883 refused',
+      time: Date.now(),
+    });
     daemon.events.publish(crash('other'));
     await alerts.flush();
     const got = smtp.mails.map((m) => `${m.to.join()} ${m.mail.subject ?? ''}`).sort();
@@ -126,36 +163,55 @@ void describe('alert mails', () => {
     const { smtp, alerts } = await setup(`set alert ops@example.com\n${mosquitto}`, { closeGraceMs: 5_000 });
     await alerts.flush();
     await alerts.close();
-    assert.deepEqual(smtp.subjects(), ['brokerwatch alert -- brokerwatch instance changed broker-host', 'brokerwatch alert -- brokerwatch instance changed broker-host']);
+    assert.deepEqual(smtp.subjects(), [
+      'brokerwatch alert -- brokerwatch instance changed broker-host',
+      'brokerwatch alert -- brokerwatch instance changed broker-host',
+    ]);
     assert.match(smtp.mails[0]?.mail.text ?? '', /brokerwatch started/);
     assert.match(smtp.mails[1]?.mail.text ?? '', /brokerwatch stopped/);
   });
 
-  void test('a failure alerted once is not alerted again after a restart of the alerts; its recovery is', LIMIT, async () => {
-    const s = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`);
-    s.daemon.events.publish(crash());
-    await s.alerts.flush();
-    await s.alerts.close();
-    // The daemon restarted: the state machine re-arms the failed rule and fires it once more.
-    const daemon = new FakeDaemon();
-    const config = await rules(`set mailserver 127.0.0.1 port ${s.smtp.port}\nset alert ops@example.com not on { instance }\n${mosquitto}`);
-    const again = await startAlerts(daemon, { config, logger: testLogger().logger, stateDir: s.dir, hostname: 'broker-host', retry: FAST, closeGraceMs: 0 });
-    cleanup.add(() => again.close());
-    daemon.events.publish(crash());
-    daemon.events.publish(recovery());
-    daemon.events.publish(crash());
-    await again.flush();
-    assert.deepEqual(s.smtp.subjects(), [
-      'brokerwatch alert -- Does not exist mosquitto',
-      'brokerwatch alert -- Exists mosquitto',
-      'brokerwatch alert -- Does not exist mosquitto',
-    ]);
-  });
+  void test(
+    'a failure alerted once is not alerted again after a restart of the alerts; its recovery is',
+    LIMIT,
+    async () => {
+      const s = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`);
+      s.daemon.events.publish(crash());
+      await s.alerts.flush();
+      await s.alerts.close();
+      // The daemon restarted: the state machine re-arms the failed rule and fires it once more.
+      const daemon = new FakeDaemon();
+      const config = await rules(
+        `set mailserver 127.0.0.1 port ${s.smtp.port}\nset alert ops@example.com not on { instance }\n${mosquitto}`,
+      );
+      const again = await startAlerts(daemon, {
+        config,
+        logger: testLogger().logger,
+        stateDir: s.dir,
+        hostname: 'broker-host',
+        retry: FAST,
+        closeGraceMs: 0,
+      });
+      cleanup.add(() => again.close());
+      daemon.events.publish(crash());
+      daemon.events.publish(recovery());
+      daemon.events.publish(crash());
+      await again.flush();
+      assert.deepEqual(s.smtp.subjects(), [
+        'brokerwatch alert -- Does not exist mosquitto',
+        'brokerwatch alert -- Exists mosquitto',
+        'brokerwatch alert -- Does not exist mosquitto',
+      ]);
+    },
+  );
 
   void test('reminders every N cycles while the failure lasts, none after the recovery', LIMIT, async () => {
     // Reminders run on a fake clock: each is due at an exact virtual time, and an absence is exact too.
     const clock = new FakeClock();
-    const { smtp, daemon, alerts } = await setup(`set daemon 100 ms\nset alert ops@example.com not on { instance } with reminder on 2 cycles\n${mosquitto}`, { clock });
+    const { smtp, daemon, alerts } = await setup(
+      `set daemon 100 ms\nset alert ops@example.com not on { instance } with reminder on 2 cycles\n${mosquitto}`,
+      { clock },
+    );
     const sent = async (ms: number): Promise<number> => {
       await clock.advance(ms);
       await alerts.flush();
@@ -180,29 +236,36 @@ void describe('alert mails', () => {
     assert.equal(await sent(1_000), n);
   });
 
-  void test('flapping: from the 4th state change within the window, one summary instead of a mail per change', LIMIT, async () => {
-    const clock = new FakeClock();
-    const { smtp, daemon, alerts } = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`, { flapping: { changes: 4, windowMs: 60_000, quietMs: 300 }, clock });
-    for (let i = 0; i < 5; i++) {
-      daemon.events.publish(crash('mosquitto', `crash ${i}`));
-      daemon.events.publish(recovery('mosquitto', `back ${i}`));
-    }
-    await alerts.flush();
-    // The summary goes out once the service has been quiet for 300 ms, not a millisecond before.
-    await clock.advance(299);
-    await alerts.flush();
-    assert.equal(smtp.mails.length, 3, 'the summary came before the quiet period ended');
-    await clock.advance(1);
-    await alerts.flush();
-    const subjects = smtp.subjects();
-    assert.deepEqual(subjects, [
-      'brokerwatch alert -- Does not exist mosquitto',
-      'brokerwatch alert -- Exists mosquitto',
-      'brokerwatch alert -- Does not exist mosquitto',
-      'brokerwatch alert -- Flapping mosquitto',
-    ]);
-    const summary = smtp.mails[3]?.mail.text ?? '';
-    assert.match(summary, /7 state changes within \d+ s, folded into this alert; now: Exists: back 4/);
-    assert.match(summary, /7 events:/);
-  });
+  void test(
+    'flapping: from the 4th state change within the window, one summary instead of a mail per change',
+    LIMIT,
+    async () => {
+      const clock = new FakeClock();
+      const { smtp, daemon, alerts } = await setup(`set alert ops@example.com not on { instance }\n${mosquitto}`, {
+        flapping: { changes: 4, windowMs: 60_000, quietMs: 300 },
+        clock,
+      });
+      for (let i = 0; i < 5; i++) {
+        daemon.events.publish(crash('mosquitto', `crash ${i}`));
+        daemon.events.publish(recovery('mosquitto', `back ${i}`));
+      }
+      await alerts.flush();
+      // The summary goes out once the service has been quiet for 300 ms, not a millisecond before.
+      await clock.advance(299);
+      await alerts.flush();
+      assert.equal(smtp.mails.length, 3, 'the summary came before the quiet period ended');
+      await clock.advance(1);
+      await alerts.flush();
+      const subjects = smtp.subjects();
+      assert.deepEqual(subjects, [
+        'brokerwatch alert -- Does not exist mosquitto',
+        'brokerwatch alert -- Exists mosquitto',
+        'brokerwatch alert -- Does not exist mosquitto',
+        'brokerwatch alert -- Flapping mosquitto',
+      ]);
+      const summary = smtp.mails[3]?.mail.text ?? '';
+      assert.match(summary, /7 state changes within \d+ s, folded into this alert; now: Exists: back 4/);
+      assert.match(summary, /7 events:/);
+    },
+  );
 });

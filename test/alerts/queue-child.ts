@@ -10,14 +10,17 @@ import type { EventDraft } from '../../src/state/types.js';
 if (process.env.BW_ALERTS_CHILD === '1' && process.send) {
   const config = (await parseRules(process.env.BW_ALERTS_RULES ?? '', 'child.rc')).config;
   const events = new EventBus();
-  await startAlerts({ events }, {
-    config,
-    logger: pino({ level: 'silent' }),
-    stateDir: process.env.BW_ALERTS_STATE ?? '.',
-    retry: { initialMs: 20, maxMs: 100 },
-    flapping: false,
-    instanceEvents: false,
-  });
+  await startAlerts(
+    { events },
+    {
+      config,
+      logger: pino({ level: 'silent' }),
+      stateDir: process.env.BW_ALERTS_STATE ?? '.',
+      retry: { initialMs: 20, maxMs: 100 },
+      flapping: false,
+      instanceEvents: false,
+    },
+  );
   process.on('message', (m: { draft: EventDraft }) => events.publish(m.draft));
   process.send('ready');
 }

@@ -13,25 +13,44 @@ after(() => cleanup.run());
 const LIMIT = { timeout: 30_000 };
 
 async function configWith(server: MailServer): Promise<Config> {
-  const c = await rules('set alert ops@example.com not on { instance }\ncheck process mosquitto with pidfile /run/mosquitto.pid');
+  const c = await rules(
+    'set alert ops@example.com not on { instance }\ncheck process mosquitto with pidfile /run/mosquitto.pid',
+  );
   // The mail server is given as the parser makes it (security: starttls | tls | none), on a free test port.
   return { ...c, mailServers: [server] };
 }
 
 void describe('SMTP security', () => {
-  void test('STARTTLS required, AUTH with the right password: delivered encrypted and authenticated', LIMIT, async () => {
-    const tls = await selfSigned(cleanup);
-    const smtp = await SmtpPeer.start({ tls, auth: { user: 'bw', pass: 's3cret' } }, cleanup);
-    const config = await configWith({ host: '127.0.0.1', port: smtp.port, security: 'starttls', username: 'bw', password: 's3cret' });
-    const daemon = new FakeDaemon();
-    const alerts = await startAlerts(daemon, { config, logger: testLogger().logger, stateDir: await stateDir(cleanup), mailTls: { ca: tls.cert }, retry: { initialMs: 20, maxMs: 100 }, closeGraceMs: 0 });
-    cleanup.add(() => alerts.close());
-    daemon.events.publish(crash());
-    await alerts.flush();
-    assert.equal(smtp.mails.length, 1);
-    assert.equal(smtp.mails[0]?.secure, true);
-    assert.equal(smtp.mails[0]?.user, 'bw');
-  });
+  void test(
+    'STARTTLS required, AUTH with the right password: delivered encrypted and authenticated',
+    LIMIT,
+    async () => {
+      const tls = await selfSigned(cleanup);
+      const smtp = await SmtpPeer.start({ tls, auth: { user: 'bw', pass: 's3cret' } }, cleanup);
+      const config = await configWith({
+        host: '127.0.0.1',
+        port: smtp.port,
+        security: 'starttls',
+        username: 'bw',
+        password: 's3cret',
+      });
+      const daemon = new FakeDaemon();
+      const alerts = await startAlerts(daemon, {
+        config,
+        logger: testLogger().logger,
+        stateDir: await stateDir(cleanup),
+        mailTls: { ca: tls.cert },
+        retry: { initialMs: 20, maxMs: 100 },
+        closeGraceMs: 0,
+      });
+      cleanup.add(() => alerts.close());
+      daemon.events.publish(crash());
+      await alerts.flush();
+      assert.equal(smtp.mails.length, 1);
+      assert.equal(smtp.mails[0]?.secure, true);
+      assert.equal(smtp.mails[0]?.user, 'bw');
+    },
+  );
 
   void test('an untrusted certificate is refused (no silent downgrade), and retried', LIMIT, async () => {
     const tls = await selfSigned(cleanup);
@@ -39,10 +58,18 @@ void describe('SMTP security', () => {
     const config = await configWith({ host: '127.0.0.1', port: smtp.port, security: 'starttls' });
     const daemon = new FakeDaemon();
     const { logger, lines } = testLogger();
-    const alerts = await startAlerts(daemon, { config, logger, stateDir: await stateDir(cleanup), retry: { initialMs: 20, maxMs: 100 }, closeGraceMs: 0 });
+    const alerts = await startAlerts(daemon, {
+      config,
+      logger,
+      stateDir: await stateDir(cleanup),
+      retry: { initialMs: 20, maxMs: 100 },
+      closeGraceMs: 0,
+    });
     cleanup.add(() => alerts.close());
     daemon.events.publish(crash());
-    await waitFor(() => lines.filter((l) => l.msg === 'alert not delivered; will retry').length >= 2, { message: 'two failed attempts' });
+    await waitFor(() => lines.filter((l) => l.msg === 'alert not delivered; will retry').length >= 2, {
+      message: 'two failed attempts',
+    });
     assert.equal(smtp.mails.length, 0);
     assert.match(String(lines.find((l) => l.msg === 'alert not delivered; will retry')?.error), /certificate/i);
     assert.equal(alerts.queued(), 1);
@@ -51,10 +78,18 @@ void describe('SMTP security', () => {
   void test('implicit TLS (`using implicit tls` on any port)', LIMIT, async () => {
     const tls = await selfSigned(cleanup);
     const smtp = await SmtpPeer.start({ tls: { ...tls, implicit: true } }, cleanup);
-    const config = await rules(`set mailserver 127.0.0.1 port ${smtp.port} using implicit tls\nset alert ops@example.com not on { instance }\ncheck process mosquitto with pidfile /run/mosquitto.pid`);
+    const config = await rules(
+      `set mailserver 127.0.0.1 port ${smtp.port} using implicit tls\nset alert ops@example.com not on { instance }\ncheck process mosquitto with pidfile /run/mosquitto.pid`,
+    );
     assert.equal(config.mailServers[0]?.security, 'tls');
     const daemon = new FakeDaemon();
-    const alerts = await startAlerts(daemon, { config, logger: testLogger().logger, stateDir: await stateDir(cleanup), mailTls: { ca: tls.cert }, closeGraceMs: 0 });
+    const alerts = await startAlerts(daemon, {
+      config,
+      logger: testLogger().logger,
+      stateDir: await stateDir(cleanup),
+      mailTls: { ca: tls.cert },
+      closeGraceMs: 0,
+    });
     cleanup.add(() => alerts.close());
     daemon.events.publish(crash());
     await alerts.flush();
@@ -62,26 +97,49 @@ void describe('SMTP security', () => {
     assert.equal(smtp.mails[0]?.secure, true);
   });
 
-  void test('a wrong password: retried with backoff, never lost, delivered once after a reload with the right one', LIMIT, async () => {
-    const tls = await selfSigned(cleanup);
-    const smtp = await SmtpPeer.start({ tls, auth: { user: 'bw', pass: 'right' } }, cleanup);
-    const wrong = await configWith({ host: '127.0.0.1', port: smtp.port, security: 'starttls', username: 'bw', password: 'wrong' });
-    const daemon = new FakeDaemon();
-    const { logger, lines } = testLogger();
-    const dir = await stateDir(cleanup);
-    const alerts = await startAlerts(daemon, { config: wrong, logger, stateDir: dir, mailTls: { ca: tls.cert }, retry: { initialMs: 20, maxMs: 100 }, closeGraceMs: 0 });
-    cleanup.add(() => alerts.close());
-    daemon.events.publish(crash());
-    daemon.events.publish({ ...crash('other'), message: 'second' });
-    await waitFor(() => smtp.authFailures >= 3, { message: 'three refused logins' });
-    assert.equal(smtp.mails.length, 0);
-    assert.equal(alerts.queued(), 2);
-    const failure = lines.find((l) => l.msg === 'alert not delivered; will retry');
-    assert.match(String(failure?.error), /535|Invalid username or password/);
-    // No password in any log line.
-    assert.ok(!lines.some((l) => JSON.stringify(l).includes('wrong')), 'the password is logged');
-    alerts.reload({ ...wrong, mailServers: [{ host: '127.0.0.1', port: smtp.port, security: 'starttls', username: 'bw', password: 'right' }] });
-    await alerts.flush();
-    assert.deepEqual(smtp.subjects(), ['brokerwatch alert -- Does not exist mosquitto', 'brokerwatch alert -- Does not exist other']);
-  });
+  void test(
+    'a wrong password: retried with backoff, never lost, delivered once after a reload with the right one',
+    LIMIT,
+    async () => {
+      const tls = await selfSigned(cleanup);
+      const smtp = await SmtpPeer.start({ tls, auth: { user: 'bw', pass: 'right' } }, cleanup);
+      const wrong = await configWith({
+        host: '127.0.0.1',
+        port: smtp.port,
+        security: 'starttls',
+        username: 'bw',
+        password: 'wrong',
+      });
+      const daemon = new FakeDaemon();
+      const { logger, lines } = testLogger();
+      const dir = await stateDir(cleanup);
+      const alerts = await startAlerts(daemon, {
+        config: wrong,
+        logger,
+        stateDir: dir,
+        mailTls: { ca: tls.cert },
+        retry: { initialMs: 20, maxMs: 100 },
+        closeGraceMs: 0,
+      });
+      cleanup.add(() => alerts.close());
+      daemon.events.publish(crash());
+      daemon.events.publish({ ...crash('other'), message: 'second' });
+      await waitFor(() => smtp.authFailures >= 3, { message: 'three refused logins' });
+      assert.equal(smtp.mails.length, 0);
+      assert.equal(alerts.queued(), 2);
+      const failure = lines.find((l) => l.msg === 'alert not delivered; will retry');
+      assert.match(String(failure?.error), /535|Invalid username or password/);
+      // No password in any log line.
+      assert.ok(!lines.some((l) => JSON.stringify(l).includes('wrong')), 'the password is logged');
+      alerts.reload({
+        ...wrong,
+        mailServers: [{ host: '127.0.0.1', port: smtp.port, security: 'starttls', username: 'bw', password: 'right' }],
+      });
+      await alerts.flush();
+      assert.deepEqual(smtp.subjects(), [
+        'brokerwatch alert -- Does not exist mosquitto',
+        'brokerwatch alert -- Does not exist other',
+      ]);
+    },
+  );
 });

@@ -22,9 +22,29 @@ import { Cleanup, rules, stateDir, testLogger } from './fixtures.js';
 const cleanup = new Cleanup();
 after(() => cleanup.run());
 
-const ev = (over: Partial<AlertEvent> = {}): AlertEvent => ({ id: 1, service: 'mosquitto', type: 'nonexist', state: 'failed', action: 'restart', message: 'gone', time: 1_700_000_000_000, ...over });
+const ev = (over: Partial<AlertEvent> = {}): AlertEvent => ({
+  id: 1,
+  service: 'mosquitto',
+  type: 'nonexist',
+  state: 'failed',
+  action: 'restart',
+  message: 'gone',
+  time: 1_700_000_000_000,
+  ...over,
+});
 let n = 0;
-const alert = (over: Partial<Alert> = {}): Alert => ({ v: 1, id: `a${++n}`, lane: '0123456789abcdef', label: 'ops@example.com', kind: 'event', host: 'h', created: 1, order: n, event: ev({ id: n }), ...over });
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  v: 1,
+  id: `a${++n}`,
+  lane: '0123456789abcdef',
+  label: 'ops@example.com',
+  kind: 'event',
+  host: 'h',
+  created: 1,
+  order: n,
+  event: ev({ id: n }),
+  ...over,
+});
 
 void describe('recipients', () => {
   void test('global minus noalert, plus the service`s own (which replaces a global one for the same address)', async () => {
@@ -38,17 +58,36 @@ void describe('recipients', () => {
         '  alert C@example.com on { nonexist } with reminder on 3 cycles',
       ].join('\n'),
     );
-    const got = recipientsFor(c, 'mosquitto').map((r) => `${r.label} ${r.recipient.filter.mode} ${r.recipient.reminderCycles}`);
+    const got = recipientsFor(c, 'mosquitto').map(
+      (r) => `${r.label} ${r.recipient.filter.mode} ${r.recipient.reminderCycles}`,
+    );
     assert.deepEqual(got, ['a@example.com all 0', 'C@example.com only 3']);
-    assert.deepEqual(recipientsFor(c, undefined).map((r) => r.label), ['a@example.com', 'b@example.com', 'c@example.com']);
+    assert.deepEqual(
+      recipientsFor(c, undefined).map((r) => r.label),
+      ['a@example.com', 'b@example.com', 'c@example.com'],
+    );
   });
 
   void test('keys are stable hashes; labels hold no secrets', () => {
-    const hook = { kind: 'webhook', url: 'https://hooks.slack.com/services/T0/B0/SECRET', slack: true, timeoutMs: 1 } as const;
+    const hook = {
+      kind: 'webhook',
+      url: 'https://hooks.slack.com/services/T0/B0/SECRET',
+      slack: true,
+      timeoutMs: 1,
+    } as const;
     assert.match(recipientKey(hook), /^[0-9a-f]{16}$/);
     assert.equal(recipientKey(hook), recipientKey({ ...hook }));
     assert.equal(recipientLabel(hook), 'webhook https://hooks.slack.com');
-    const mqtt = { kind: 'mqtt', host: 'h', port: 1883, topic: 't', qos: 1, retain: false, username: 'u', password: 'SECRET' } as const;
+    const mqtt = {
+      kind: 'mqtt',
+      host: 'h',
+      port: 1883,
+      topic: 't',
+      qos: 1,
+      retain: false,
+      username: 'u',
+      password: 'SECRET',
+    } as const;
     assert.ok(!recipientLabel(mqtt).includes('SECRET'));
     assert.equal(recipientKey(mqtt), recipientKey({ ...mqtt, password: 'changed' }), 'a new password keeps the lane');
   });
@@ -57,10 +96,22 @@ void describe('recipients', () => {
 void describe('retry delays', () => {
   void test('double from the first delay up to the cap, jittered within [d/2, d]', () => {
     const o = { initialMs: 1_000, maxMs: 300_000 };
-    assert.deepEqual([1, 2, 3, 4].map((a) => retryDelay(a, o, () => 1)), [1_000, 2_000, 4_000, 8_000]);
-    assert.equal(retryDelay(1, o, () => 0), 500);
-    assert.equal(retryDelay(30, o, () => 1), 300_000);
-    assert.equal(retryDelay(1_000, o, () => 1), 300_000);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((a) => retryDelay(a, o, () => 1)),
+      [1_000, 2_000, 4_000, 8_000],
+    );
+    assert.equal(
+      retryDelay(1, o, () => 0),
+      500,
+    );
+    assert.equal(
+      retryDelay(30, o, () => 1),
+      300_000,
+    );
+    assert.equal(
+      retryDelay(1_000, o, () => 1),
+      300_000,
+    );
   });
 });
 
@@ -78,7 +129,13 @@ void describe('delivery retries', () => {
         return attempts.length <= 2 ? Promise.reject(new Error('refused')) : Promise.resolve();
       },
     };
-    const d = new Deliverer({ queue: q, channel: () => channel, retry: () => ({ initialMs: 1_000, maxMs: 60_000 }), log, clock });
+    const d = new Deliverer({
+      queue: q,
+      channel: () => channel,
+      retry: () => ({ initialMs: 1_000, maxMs: 60_000 }),
+      log,
+      clock,
+    });
     cleanup.add(() => d.close());
     q.on('added', (l) => d.wake(l));
     const lane = '00000000000000cc';
@@ -87,7 +144,10 @@ void describe('delivery retries', () => {
     await q.add(first);
     await q.add(second);
     await clock.advance(0);
-    assert.deepEqual(attempts.map((a) => a.at - clock.now()), [0]);
+    assert.deepEqual(
+      attempts.map((a) => a.at - clock.now()),
+      [0],
+    );
     // The first retry waits between 500 and 1000 ms (1 s, half of it jitter); the second 1 to 2 s.
     await clock.advance(499);
     assert.equal(attempts.length, 1, 'retried before half the first delay');
@@ -96,7 +156,10 @@ void describe('delivery retries', () => {
     assert.ok(a1 - a0 >= 500 && a1 - a0 <= 1_000, `first retry after ${a1 - a0} ms`);
     assert.ok(a2 - a1 >= 1_000 && a2 - a1 <= 2_000, `second retry after ${a2 - a1} ms`);
     // Head-of-line: the second alert only after the first went through.
-    assert.deepEqual(attempts.map((a) => a.id), [first.id, first.id, first.id, second.id]);
+    assert.deepEqual(
+      attempts.map((a) => a.id),
+      [first.id, first.id, first.id, second.id],
+    );
     assert.equal(attempts[3]?.at, a2, 'the next alert goes at once');
     await d.idle();
   });
@@ -113,7 +176,10 @@ void describe('flapping', () => {
     assert.deepEqual(f.due(10_000), []);
     const due = f.due(4_000 + 30_000);
     assert.equal(due.length, 1);
-    assert.deepEqual(due[0]?.events.map((e) => e.id), [3, 4]);
+    assert.deepEqual(
+      due[0]?.events.map((e) => e.id),
+      [3, 4],
+    );
     assert.equal(f.holding, false);
     assert.equal(f.offer(ev({ state: 'succeeded' }), 40_000), 'pass');
   });
@@ -122,7 +188,9 @@ void describe('flapping', () => {
     const f = new FlapDetector(opts);
     for (let i = 0; i < 10; i++) assert.equal(f.offer(ev({ state: 'failed' }), i), 'pass');
     const g = new FlapDetector(opts);
-    const got = ['failed', 'succeeded', 'failed', 'succeeded', 'failed'].map((s, i) => g.offer(ev({ state: s as 'failed' }), i * 25_000));
+    const got = ['failed', 'succeeded', 'failed', 'succeeded', 'failed'].map((s, i) =>
+      g.offer(ev({ state: s as 'failed' }), i * 25_000),
+    );
     assert.deepEqual(got, ['pass', 'pass', 'pass', 'pass', 'pass']);
   });
 
@@ -145,7 +213,10 @@ void describe('folding and the queue on disk', () => {
     assert.equal(s2.order, a.order);
     assert.equal(s2.kind, 'folded');
     assert.equal(s2.summary?.count, 3);
-    assert.deepEqual(s2.summary?.events.map((e) => e.id), [a.event.id, b.event.id, c.event.id]);
+    assert.deepEqual(
+      s2.summary?.events.map((e) => e.id),
+      [a.event.id, b.event.id, c.event.id],
+    );
     assert.deepEqual(s2.folds, [s1.id, c.id]);
     assert.match(alertVars(s2).EVENT, /^3 alerts folded$/);
   });
@@ -165,8 +236,14 @@ void describe('folding and the queue on disk', () => {
     await writeFile(join(dir, lane, '0000000000000099-broken.json'), 'not json');
     const q = new AlertQueue(dir, 100, testLogger().logger);
     const loaded = await q.load();
-    assert.deepEqual(loaded.map((x) => x.id), [s.id, c.id]);
-    assert.deepEqual((await readdir(join(dir, lane))).sort(), [name(s), name(c), '0000000000000099-broken.json'].sort());
+    assert.deepEqual(
+      loaded.map((x) => x.id),
+      [s.id, c.id],
+    );
+    assert.deepEqual(
+      (await readdir(join(dir, lane))).sort(),
+      [name(s), name(c), '0000000000000099-broken.json'].sort(),
+    );
     assert.ok(q.nextOrder() > c.order);
   });
 
@@ -250,6 +327,9 @@ void describe('words', () => {
     assert.equal(describeEvent('pid', 'changed'), 'PID changed');
     assert.equal(describeEvent('timeout', 'succeeded'), 'Timeout recovery');
     const v = alertVars(alert({ host: 'h1' }));
-    assert.equal(expand('$EVENT $SERVICE on $HOST: $DESCRIPTION ($ACTION) $UNKNOWN $', v), 'Does not exist mosquitto on h1: gone (restart) $UNKNOWN $');
+    assert.equal(
+      expand('$EVENT $SERVICE on $HOST: $DESCRIPTION ($ACTION) $UNKNOWN $', v),
+      'Does not exist mosquitto on h1: gone (restart) $UNKNOWN $',
+    );
   });
 });

@@ -26,14 +26,20 @@ void test('changed size of a file: ok, then failed once after a write', async ()
 
 void test('changed status of a program', async () => {
   const memo = new Map<string, unknown>();
-  assert.equal((await runKind('program', { kind: 'changed', what: 'status' }, { memo, extra: { programStatus: 0 } })).status, 'ok');
+  assert.equal(
+    (await runKind('program', { kind: 'changed', what: 'status' }, { memo, extra: { programStatus: 0 } })).status,
+    'ok',
+  );
   const r = await runKind('program', { kind: 'changed', what: 'status' }, { memo, extra: { programStatus: 3 } });
   assert.deepEqual([r.status, r.class, r.message], ['failed', 'program-status', 'status changed from 0 to 3']);
 });
 
 void test('changed pid of a process; no process is not measurable', async () => {
   const memo = new Map<string, unknown>();
-  assert.equal((await runKind('process', { kind: 'changed', what: 'pid' }, { memo, extra: { pid: 100 } })).status, 'ok');
+  assert.equal(
+    (await runKind('process', { kind: 'changed', what: 'pid' }, { memo, extra: { pid: 100 } })).status,
+    'ok',
+  );
   const r = await runKind('process', { kind: 'changed', what: 'pid' }, { memo, extra: { pid: 200 } });
   assert.deepEqual([r.status, r.message], ['failed', 'pid changed from 100 to 200']);
   assert.equal((await runKind('process', { kind: 'changed', what: 'pid' })).status, 'init');

@@ -20,7 +20,10 @@ after(() => dir.cleanup());
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 
 void test('an expected sum: ok when equal, failed naming both otherwise', async () => {
-  assert.equal((await runKind('file', { kind: 'checksum', algorithm: 'sha1', expect: sha1('one') }, { path: file })).status, 'ok');
+  assert.equal(
+    (await runKind('file', { kind: 'checksum', algorithm: 'sha1', expect: sha1('one') }, { path: file })).status,
+    'ok',
+  );
   const r = await runKind('file', { kind: 'checksum', algorithm: 'sha1', expect: sha1('two') }, { path: file });
   assert.deepEqual([r.status, r.message], ['failed', `${file} checksum ${sha1('one')}, expected ${sha1('two')}`]);
 });

@@ -85,7 +85,11 @@ class Daemon {
 
   /** Polls the event list until one matches. */
   async event(pred: (e: EventView) => boolean, what: string, timeoutMs = 30_000): Promise<EventView> {
-    return waitFor(async () => (await this.events().catch(() => [])).find(pred), { timeoutMs, intervalMs: 100, message: `no event: ${what}` });
+    return waitFor(async () => (await this.events().catch(() => [])).find(pred), {
+      timeoutMs,
+      intervalMs: 100,
+      message: `no event: ${what}`,
+    });
   }
 }
 
@@ -100,7 +104,10 @@ after(async () => {
     if (!d.running || d.child.pid === undefined) continue;
     const exited = once(d.child, 'exit');
     process.kill(d.child.pid, 'SIGTERM');
-    const timer = setTimeout(() => d.running && d.child.pid !== undefined && process.kill(d.child.pid, 'SIGKILL'), 10_000);
+    const timer = setTimeout(
+      () => d.running && d.child.pid !== undefined && process.kill(d.child.pid, 'SIGKILL'),
+      10_000,
+    );
     await exited;
     clearTimeout(timer);
   }
@@ -111,7 +118,13 @@ after(async () => {
 async function startDaemon(name: string, rules: readonly string[]): Promise<Daemon> {
   const port = await freePort();
   const file = join(dir.path, `${name}.rc`);
-  const text = ['set daemon 1', `set httpd port ${port} address 127.0.0.1 allow admin:pw`, `set statefile ${join(dir.path, `${name}.state`)}`, ...rules, ''].join('\n');
+  const text = [
+    'set daemon 1',
+    `set httpd port ${port} address 127.0.0.1 allow admin:pw`,
+    `set statefile ${join(dir.path, `${name}.state`)}`,
+    ...rules,
+    '',
+  ].join('\n');
   await writeFile(file, text, { mode: 0o600 });
   await chmod(file, 0o600);
   const child = spawn(process.execPath, [MAIN, '-I', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir.path });
@@ -125,7 +138,9 @@ async function startDaemon(name: string, rules: readonly string[]): Promise<Daem
   await waitFor(
     async () => {
       if (!d.running) throw new Error(`brokerwatch exited (${child.exitCode}): ${d.stderr}`);
-      return fetch(`http://127.0.0.1:${port}/api/v1/status`, { headers: { authorization: AUTH } }).then((r) => r.ok).catch(() => false);
+      return fetch(`http://127.0.0.1:${port}/api/v1/status`, { headers: { authorization: AUTH } })
+        .then((r) => r.ok)
+        .catch(() => false);
     },
     { timeoutMs: 20_000, intervalMs: 100, message: 'the API never answered' },
   );
@@ -133,33 +148,37 @@ async function startDaemon(name: string, rules: readonly string[]): Promise<Daem
 }
 
 void describe('check file, run by the daemon', () => {
-  void test('a changed checksum and a grown file fail their rules and raise events; a fixed size recovers', LIMIT, async () => {
-    const conf = join(dir.path, 'mosquitto.conf');
-    await writeFile(conf, 'listener 1883\n');
-    const d = await startDaemon('file', [
-      `check file conf with path ${conf}`,
-      '  if changed checksum then alert',
-      '  if size > 100 B then alert',
-      '  if does not exist then alert',
-    ]);
-    await d.until('conf', (c) => c.test === 'changed', 'ok');
-    const size = await d.until('conf', (c) => c.test === 'size', 'ok');
-    assert.match(size.message, /is 14 B/);
+  void test(
+    'a changed checksum and a grown file fail their rules and raise events; a fixed size recovers',
+    LIMIT,
+    async () => {
+      const conf = join(dir.path, 'mosquitto.conf');
+      await writeFile(conf, 'listener 1883\n');
+      const d = await startDaemon('file', [
+        `check file conf with path ${conf}`,
+        '  if changed checksum then alert',
+        '  if size > 100 B then alert',
+        '  if does not exist then alert',
+      ]);
+      await d.until('conf', (c) => c.test === 'changed', 'ok');
+      const size = await d.until('conf', (c) => c.test === 'size', 'ok');
+      assert.match(size.message, /is 14 B/);
 
-    await writeFile(conf, `listener 1884\n${'#'.repeat(200)}\n`);
-    const changed = await d.until('conf', (c) => c.test === 'changed', 'failed');
-    assert.match(changed.message, /checksum changed/);
-    const big = await d.until('conf', (c) => c.test === 'size', 'failed');
-    assert.equal(big.class, 'file');
-    assert.match(big.message, /is 215 B/);
-    await d.event((e) => e.service === 'conf' && e.type === 'size' && e.state === 'failed', 'size failed');
-    await d.event((e) => e.service === 'conf' && e.type === 'checksum' && e.state === 'changed', 'checksum changed');
-    assert.equal((await d.service('conf')).status, 'failed');
+      await writeFile(conf, `listener 1884\n${'#'.repeat(200)}\n`);
+      const changed = await d.until('conf', (c) => c.test === 'changed', 'failed');
+      assert.match(changed.message, /checksum changed/);
+      const big = await d.until('conf', (c) => c.test === 'size', 'failed');
+      assert.equal(big.class, 'file');
+      assert.match(big.message, /is 215 B/);
+      await d.event((e) => e.service === 'conf' && e.type === 'size' && e.state === 'failed', 'size failed');
+      await d.event((e) => e.service === 'conf' && e.type === 'checksum' && e.state === 'changed', 'checksum changed');
+      assert.equal((await d.service('conf')).status, 'failed');
 
-    await writeFile(conf, 'listener 1883\n');
-    await d.until('conf', (c) => c.test === 'size', 'ok');
-    await d.event((e) => e.service === 'conf' && e.type === 'size' && e.state === 'succeeded', 'size succeeded');
-  });
+      await writeFile(conf, 'listener 1883\n');
+      await d.until('conf', (c) => c.test === 'size', 'ok');
+      await d.event((e) => e.service === 'conf' && e.type === 'size' && e.state === 'succeeded', 'size succeeded');
+    },
+  );
 
   void test('a file that disappears fails `does not exist`, and comes back', LIMIT, async () => {
     const f = join(dir.path, 'persist.db');
@@ -201,7 +220,10 @@ void describe('check program, run by the daemon', () => {
   });
 
   void test('a program that outlives its timeout is killed and fails with status 255', LIMIT, async () => {
-    const d = await startDaemon('timeout', ['check program slow with path "/bin/sleep 60" with timeout 1 seconds', '  if status != 0 then alert']);
+    const d = await startDaemon('timeout', [
+      'check program slow with path "/bin/sleep 60" with timeout 1 seconds',
+      '  if status != 0 then alert',
+    ]);
     const failed = await d.until('slow', (c) => c.test === 'status', 'failed');
     assert.match(failed.message, /exit status 255/);
     await d.event((e) => e.service === 'slow' && e.type === 'status' && e.state === 'failed', 'status failed');

@@ -15,9 +15,17 @@ before(async () => {
 after(() => dir.cleanup());
 
 void test('a running process fails; a missing one is ok; no lookup gives no sample', async () => {
-  const up = await runKind('process', { kind: 'exist' }, { extra: { process: { running: true, identity: { pid: process.pid, startTime: 1, cmdline: ['x'] } } } });
+  const up = await runKind(
+    'process',
+    { kind: 'exist' },
+    { extra: { process: { running: true, identity: { pid: process.pid, startTime: 1, cmdline: ['x'] } } } },
+  );
   assert.equal(up.status, 'failed');
-  const gone = await runKind('process', { kind: 'exist' }, { extra: { process: { running: false, class: 'process-missing', message: 'no pidfile' } } });
+  const gone = await runKind(
+    'process',
+    { kind: 'exist' },
+    { extra: { process: { running: false, class: 'process-missing', message: 'no pidfile' } } },
+  );
   assert.equal(gone.status, 'ok');
   assert.equal(await observeKind('process', { kind: 'exist' }), undefined);
 });

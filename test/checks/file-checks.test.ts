@@ -22,7 +22,10 @@ after(async () => {
 });
 
 /** A fresh file holding CONTENT, and the check of `check file` with RULE on it. */
-async function fileRule(rule: string, content: string | null = 'hello\n'): Promise<{ path: string; check: RuleUnderTest }> {
+async function fileRule(
+  rule: string,
+  content: string | null = 'hello\n',
+): Promise<{ path: string; check: RuleUnderTest }> {
   const path = join(dir.path, `f${++n}`);
   if (content !== null) await writeFile(path, content);
   const check = await checkOf(`check file f with path ${path}\n  if ${rule} then alert\n`);
@@ -214,7 +217,10 @@ void describe('permission, owner and group', () => {
 
   /** The user or group name of ID in an /etc/passwd-like FILE. */
   function nameOf(file: string, id: number): string | undefined {
-    return readFileSync(file, 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[2] === String(id))?.[0];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[2] === String(id))?.[0];
   }
 
   void test('`failed uid` accepts the owner by number and by name, and fails for another user', async () => {
@@ -244,7 +250,10 @@ void describe('permission, owner and group', () => {
   });
 
   void test('an owner named in the middle of /etc/passwd is found by name (when the test may chown)', async (t) => {
-    const entries = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':')).filter((f) => f.length > 3);
+    const entries = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .map((l) => l.split(':'))
+      .filter((f) => f.length > 3);
     const later = entries[1];
     assert.ok(later?.[0] && later[2] && later[3]);
     const { path, check } = await fileRule(`failed uid ${later[0]}`);
@@ -293,7 +302,13 @@ void describe('existence', () => {
   });
 
   void test('a value test on a missing file is not measurable (init), not a failure', async () => {
-    for (const rule of ['timestamp > 1 minute', 'size > 1 B', 'failed checksum', 'failed permission 644', 'changed size']) {
+    for (const rule of [
+      'timestamp > 1 minute',
+      'size > 1 B',
+      'failed checksum',
+      'failed permission 644',
+      'changed size',
+    ]) {
       const { check } = await fileRule(rule, null);
       const r = await check.cycle();
       assert.equal(r.status, 'init', rule);

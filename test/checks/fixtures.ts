@@ -17,7 +17,15 @@ const pos = { file: 'test.rc', line: 1, col: 1 };
 /** A `port` condition on 127.0.0.1 speaking MQTT unless `protocol` says otherwise. */
 export function mqttPort(
   port: number,
-  opts: { timeoutMs?: number; retry?: number; mqtt?: Partial<MqttOptions>; roundTrip?: RoundTrip; tls?: Partial<TlsOptions>; protocol?: string; responseTime?: PortCondition['responseTime'] } = {},
+  opts: {
+    timeoutMs?: number;
+    retry?: number;
+    mqtt?: Partial<MqttOptions>;
+    roundTrip?: RoundTrip;
+    tls?: Partial<TlsOptions>;
+    protocol?: string;
+    responseTime?: PortCondition['responseTime'];
+  } = {},
 ): PortCondition {
   const protocol = opts.protocol ?? 'mqtt';
   return {
@@ -27,7 +35,14 @@ export function mqttPort(
     transport: 'tcp',
     ...(protocol === 'tcp' ? {} : { protocol }),
     ...(protocol === 'mqtt'
-      ? { mqtt: { version: 4, clientIdPrefix: 'bw-test', ...opts.mqtt, ...(opts.roundTrip ? { roundTrip: opts.roundTrip } : {}) } }
+      ? {
+          mqtt: {
+            version: 4,
+            clientIdPrefix: 'bw-test',
+            ...opts.mqtt,
+            ...(opts.roundTrip ? { roundTrip: opts.roundTrip } : {}),
+          },
+        }
       : {}),
     ...(opts.tls ? { tls: { enabled: true, verify: true, ...opts.tls } } : {}),
     ...(opts.responseTime ? { responseTime: opts.responseTime } : {}),
@@ -37,7 +52,11 @@ export function mqttPort(
 }
 
 /** A round trip on the test topic. */
-export const roundTrip = (qos: 0 | 1 | 2, separateConnections = false): RoundTrip => ({ qos, topic: 'brokerwatch/probe', separateConnections });
+export const roundTrip = (qos: 0 | 1 | 2, separateConnections = false): RoundTrip => ({
+  qos,
+  topic: 'brokerwatch/probe',
+  separateConnections,
+});
 
 /** A rule with id ID around CONDITION. */
 export function rule(condition: Condition, id = 'r1'): Rule {
@@ -63,7 +82,12 @@ export function service(rules: readonly Rule[]): Service {
 }
 
 /** A cycle's context for RULE; MEMO carries a rule's memory across calls. */
-export function context(svc: Service, r: Rule, memo = new Map<string, unknown>(), signal = new AbortController().signal): CheckContext {
+export function context(
+  svc: Service,
+  r: Rule,
+  memo = new Map<string, unknown>(),
+  signal = new AbortController().signal,
+): CheckContext {
   return { service: svc, rule: r, signal, now: Date.now(), memo };
 }
 
@@ -71,7 +95,10 @@ export function context(svc: Service, r: Rule, memo = new Map<string, unknown>()
 export function openSockets(): number {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   // An accepted socket carries its server (`socket.server`); a probe's own does not.
-  return handles.filter((h) => h instanceof Socket && !h.destroyed && h.remotePort !== undefined && (h as { server?: unknown }).server == null).length;
+  return handles.filter(
+    (h) =>
+      h instanceof Socket && !h.destroyed && h.remotePort !== undefined && (h as { server?: unknown }).server == null,
+  ).length;
 }
 
 /** Waits until no more than BASELINE sockets are open: probes must close what they open. */
@@ -85,11 +112,16 @@ export async function probeOnce(cond: ReturnType<typeof mqttPort>): Promise<Chec
 }
 
 export async function noSocketsLeft(baseline: number): Promise<void> {
-  await waitFor(() => openSockets() <= baseline, { timeoutMs: 3_000, message: `sockets left open: ${openSockets()} > ${baseline}` });
+  await waitFor(() => openSockets() <= baseline, {
+    timeoutMs: 3_000,
+    message: `sockets left open: ${openSockets()} > ${baseline}`,
+  });
 }
 
 /** A TCP server on 127.0.0.1:0 that runs ON for each connection; counts live connections. */
-export async function tcpPeer(on: (sock: Socket) => void): Promise<{ port: number; server: Server; live(): number; close(): Promise<void> }> {
+export async function tcpPeer(
+  on: (sock: Socket) => void,
+): Promise<{ port: number; server: Server; live(): number; close(): Promise<void> }> {
   const socks = new Set<Socket>();
   const server = createServer((sock) => {
     socks.add(sock);
@@ -142,7 +174,11 @@ type KindOptions = { path?: string; memo?: Map<string, unknown>; extra?: Partial
 
 /** Runs the registered check of a one-rule service through the registry, as the daemon does;
  *  undefined when it observed nothing this cycle. */
-export async function observeKind(type: Service['type'], condition: Condition, opts: KindOptions = {}): Promise<CheckResult | undefined> {
+export async function observeKind(
+  type: Service['type'],
+  condition: Condition,
+  opts: KindOptions = {},
+): Promise<CheckResult | undefined> {
   const { loadChecks, createCheck } = await import('../../src/checks/registry.js');
   const { svc, r } = serviceOf(type, condition, opts.path);
   await loadChecks({ services: [svc] });
@@ -152,7 +188,11 @@ export async function observeKind(type: Service['type'], condition: Condition, o
 }
 
 /** observeKind, for a check that must give a result. */
-export async function runKind(type: Service['type'], condition: Condition, opts: KindOptions = {}): Promise<CheckResult> {
+export async function runKind(
+  type: Service['type'],
+  condition: Condition,
+  opts: KindOptions = {},
+): Promise<CheckResult> {
   const r = await observeKind(type, condition, opts);
   if (!r) throw new Error(`the '${condition.kind}' check gave no result`);
   return r;

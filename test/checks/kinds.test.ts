@@ -52,9 +52,18 @@ async function staticGraph(entry: string): Promise<{ files: Set<string>; package
 
 void test('the rules front end (parse, print) loads no check and no MQTT client', async () => {
   const { files, packages } = await staticGraph('../../src/cli/check.js');
-  assert.ok([...files].some((f) => f.endsWith('/checks/registry.js')), 'the registry is reached');
-  assert.deepEqual([...files].filter((f) => /\/checks\/(?:[a-z-]+\/check|mqtt\/[a-z-]+)\.js$/.test(f)), []);
-  assert.deepEqual([...packages].filter((p) => /^(?:mqtt|mqtt-packet|pidusage)$/.test(p)), []);
+  assert.ok(
+    [...files].some((f) => f.endsWith('/checks/registry.js')),
+    'the registry is reached',
+  );
+  assert.deepEqual(
+    [...files].filter((f) => /\/checks\/(?:[a-z-]+\/check|mqtt\/[a-z-]+)\.js$/.test(f)),
+    [],
+  );
+  assert.deepEqual(
+    [...packages].filter((p) => /^(?:mqtt|mqtt-packet|pidusage)$/.test(p)),
+    [],
+  );
 });
 
 void test('every kind with a check loads one', async () => {

@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import type { Packet } from 'mqtt-packet';
 import { portCheck } from '../../src/checks/port/check.js';
 import type { CheckResult } from '../../src/checks/result.js';
-import { accept, context, fakeBroker, mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service } from './fixtures.js';
+import {
+  accept,
+  context,
+  fakeBroker,
+  mqttPort,
+  noSocketsLeft,
+  openSockets,
+  roundTrip,
+  rule,
+  service,
+} from './fixtures.js';
 
 const LIMIT = { timeout: 30_000 };
 const cleanups: Array<() => Promise<void>> = [];
@@ -30,7 +40,8 @@ async function against(version: 4 | 5, qos: 0 | 1 | 2, answer: Answer): Promise<
 
 /** SUBACK granting what was asked, with CODE instead when given. */
 const suback = (p: Packet, reply: (p: Packet) => void, code?: number): void => {
-  if (p.cmd === 'subscribe') reply({ cmd: 'suback', messageId: p.messageId ?? 0, granted: [code ?? p.subscriptions[0]?.qos ?? 0] });
+  if (p.cmd === 'subscribe')
+    reply({ cmd: 'suback', messageId: p.messageId ?? 0, granted: [code ?? p.subscriptions[0]?.qos ?? 0] });
 };
 
 void test('SUBACK 0x80 on 3.1.1 → subscribe-refused', LIMIT, async (t) => {

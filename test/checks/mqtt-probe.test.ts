@@ -11,7 +11,17 @@ import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { context, mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service, probeOnce, tcpPeer } from './fixtures.js';
+import {
+  context,
+  mqttPort,
+  noSocketsLeft,
+  openSockets,
+  roundTrip,
+  rule,
+  service,
+  probeOnce,
+  tcpPeer,
+} from './fixtures.js';
 
 const LIMIT = { timeout: 30_000 };
 const cleanups: Array<() => Promise<void>> = [];
@@ -90,7 +100,9 @@ void describe('credentials', () => {
   });
 
   void test('right credentials: ok', LIMIT, async () => {
-    const r = await probe(mqttPort(b.port, { mqtt: { username: 'probe', password: 'secret' }, roundTrip: roundTrip(1) }));
+    const r = await probe(
+      mqttPort(b.port, { mqtt: { username: 'probe', password: 'secret' }, roundTrip: roundTrip(1) }),
+    );
     assert.equal(r.status, 'ok', r.message);
   });
 
@@ -125,7 +137,12 @@ void describe('ACL', () => {
     await writeFile(aclFile, 'topic readwrite other/#\ntopic write brokerwatch/#\n');
     b = await broker({ aclFile });
     // The ACL is in force: a topic it does not name neither publishes nor delivers.
-    const r = await probe(mqttPort(b.port, { timeoutMs: 1_000, roundTrip: { qos: 1, topic: 'elsewhere/probe', separateConnections: false } }));
+    const r = await probe(
+      mqttPort(b.port, {
+        timeoutMs: 1_000,
+        roundTrip: { qos: 1, topic: 'elsewhere/probe', separateConnections: false },
+      }),
+    );
     assert.equal(r.status, 'failed', r.message);
     assert.equal(r.class, 'not-delivered', r.message);
   });
@@ -145,7 +162,9 @@ void describe('ACL', () => {
   }
 
   void test('a topic the ACL allows round-trips', LIMIT, async () => {
-    const r = await probe(mqttPort(b.port, { roundTrip: { qos: 1, topic: 'other/probe', separateConnections: false } }));
+    const r = await probe(
+      mqttPort(b.port, { roundTrip: { qos: 1, topic: 'other/probe', separateConnections: false } }),
+    );
     assert.equal(r.status, 'ok', r.message);
   });
 });
@@ -195,7 +214,9 @@ void describe('peers that are not a working broker', () => {
   });
 
   void test('a SUBACK nobody asked for after CONNACK → protocol-error', LIMIT, async (t) => {
-    const peer = await tcpPeer((s) => s.once('data', () => s.write(Buffer.from([0x20, 0x02, 0x00, 0x00, 0x90, 0x03, 0x12, 0x34, 0x00]))));
+    const peer = await tcpPeer((s) =>
+      s.once('data', () => s.write(Buffer.from([0x20, 0x02, 0x00, 0x00, 0x90, 0x03, 0x12, 0x34, 0x00]))),
+    );
     cleanups.push(peer.close);
     const r = await probe(mqttPort(peer.port, { roundTrip: roundTrip(1) }));
     t.diagnostic(r.message);

@@ -21,7 +21,19 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 
 /** A CA (self-signed) in DIR named NAME: NAME.crt and NAME.key. */
 async function makeCa(dir: string, name: string): Promise<string> {
-  await execa('openssl', ['req', '-x509', ...EC, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`), '-days', '2', '-subj', `/CN=${name}`]);
+  await execa('openssl', [
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    join(dir, `${name}.key`),
+    '-out',
+    join(dir, `${name}.crt`),
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  ]);
   return join(dir, `${name}.crt`);
 }
 
@@ -31,9 +43,37 @@ async function makeCert(dir: string, ca: string, name = 'server'): Promise<{ cer
   const certFile = join(dir, `${name}.crt`);
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
-  await writeFile(ext, name === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' : 'extendedKeyUsage=clientAuth\n');
-  await execa('openssl', ['req', ...EC, '-keyout', keyFile, '-out', csr, '-subj', name === 'server' ? '/CN=127.0.0.1' : `/CN=${name}`]);
-  await execa('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', ca.replace(/\.crt$/, '.key'), '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', ext]);
+  await writeFile(
+    ext,
+    name === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' : 'extendedKeyUsage=clientAuth\n',
+  );
+  await execa('openssl', [
+    'req',
+    ...EC,
+    '-keyout',
+    keyFile,
+    '-out',
+    csr,
+    '-subj',
+    name === 'server' ? '/CN=127.0.0.1' : `/CN=${name}`,
+  ]);
+  await execa('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca,
+    '-CAkey',
+    ca.replace(/\.crt$/, '.key'),
+    '-CAcreateserial',
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
   return { certFile, keyFile };
 }
 
@@ -127,7 +167,9 @@ void describe('TLS', () => {
     const dir = await tempDir('bw-mtls-');
     cleanups.push(dir.cleanup);
     const ca = await makeCa(dir.path, 'bw-mtls-ca');
-    const mtls = await startMosquitto({ tls: { ...(await makeCert(dir.path, ca)), caFile: ca, requireCertificate: true } });
+    const mtls = await startMosquitto({
+      tls: { ...(await makeCert(dir.path, ca)), caFile: ca, requireCertificate: true },
+    });
     cleanups.push(mtls.stop);
     const client = await makeCert(dir.path, ca, 'probe');
     const port = mtls.tlsPort ?? 0;

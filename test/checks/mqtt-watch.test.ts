@@ -28,7 +28,10 @@ async function broker(): Promise<RunningMosquitto> {
 }
 
 /** Starts the watch of COND; its reports are collected with the time they came. */
-function watched(cond: ReturnType<typeof mqttPort>): { check: Check; reports: Array<{ at: number; result: CheckResult }> } {
+function watched(cond: ReturnType<typeof mqttPort>): {
+  check: Check;
+  reports: Array<{ at: number; result: CheckResult }>;
+} {
   const r = rule(cond);
   const check = portCheck(cond);
   const reports: Array<{ at: number; result: CheckResult }> = [];
@@ -128,7 +131,9 @@ void describe('ping watch', () => {
     await delay(3_000);
     const cpu = process.cpuUsage(cpu0);
     const share = ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100;
-    t.diagnostic(`ping watch: ${share.toFixed(2)} % of a core (whole test process, pings every ${watchInterval(TIMEOUT_MS)} ms)`);
+    t.diagnostic(
+      `ping watch: ${share.toFixed(2)} % of a core (whole test process, pings every ${watchInterval(TIMEOUT_MS)} ms)`,
+    );
     assert.equal(reports.length, 0);
     // A guard against busy loops, loose enough for a loaded machine (about 0.3 % when idle).
     assert.ok(share < 5, `${share} %`);

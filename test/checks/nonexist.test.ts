@@ -19,7 +19,11 @@ after(() => dir.cleanup());
 const identity = { pid: process.pid, startTime: 1, cmdline: ['mosquitto'] };
 
 void test('a process not running fails with the lookup class and message; a running one is ok', async () => {
-  const gone = await runKind('process', { kind: 'nonexist' }, { extra: { process: { running: false, class: 'pid-reused', message: 'pid 7 is another process' } } });
+  const gone = await runKind(
+    'process',
+    { kind: 'nonexist' },
+    { extra: { process: { running: false, class: 'pid-reused', message: 'pid 7 is another process' } } },
+  );
   assert.deepEqual([gone.status, gone.class, gone.message], ['failed', 'pid-reused', 'pid 7 is another process']);
   const up = await runKind('process', { kind: 'nonexist' }, { extra: { process: { running: true, identity } } });
   assert.deepEqual([up.status, up.message], ['ok', `running, pid ${process.pid}`]);

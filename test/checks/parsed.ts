@@ -11,7 +11,11 @@ import type { FindResult } from '../../src/process/identity.js';
 /** The only service of TEXT; fails the test on a warning (a rule that would be ignored). */
 export async function parseService(text: string): Promise<Service> {
   const { config, warnings } = await parseRules(text, 'checks.rc');
-  assert.deepEqual(warnings.map((w) => w.message), [], 'rules text must parse without warnings');
+  assert.deepEqual(
+    warnings.map((w) => w.message),
+    [],
+    'rules text must parse without warnings',
+  );
   assert.equal(config.services.length, 1);
   await loadChecks(config);
   return config.services[0] as Service;

@@ -40,7 +40,10 @@ void test("a silent peer's deadline is the clock's: it passes when the clock say
     await waitFor(() => connects > 0 && clock.due() > 0, { timeoutMs: 10_000, message: 'the probe sent CONNECT' });
     clock.fire();
     const result = await running;
-    assert.deepEqual([result.status, result.class, result.message], ['failed', 'connect-timeout', `127.0.0.1:${peer.port}: no CONNACK within 3600000 ms`]);
+    assert.deepEqual(
+      [result.status, result.class, result.message],
+      ['failed', 'connect-timeout', `127.0.0.1:${peer.port}: no CONNACK within 3600000 ms`],
+    );
   } finally {
     await peer.close();
   }

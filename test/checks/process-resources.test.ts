@@ -40,7 +40,11 @@ async function child(argv: readonly string[]): Promise<ChildProcess & { pid: num
 
 /** A node child that prints "ready" once SETUP has run, then stays alive. */
 async function nodeChild(setup: string): Promise<ChildProcess & { pid: number }> {
-  const c = await child([process.execPath, '-e', `${setup}; console.log('ready'); setTimeout(() => {}, ${LIFETIME_MS});`]);
+  const c = await child([
+    process.execPath,
+    '-e',
+    `${setup}; console.log('ready'); setTimeout(() => {}, ${LIFETIME_MS});`,
+  ]);
   await new Promise<void>((resolve) => c.stdout?.once('data', () => resolve()));
   return c;
 }
@@ -51,7 +55,12 @@ function processRule(rule: string): Promise<RuleUnderTest> {
 }
 
 /** Cycles RULE on PID until it reports STATUS; resolves with that result. */
-async function until(r: RuleUnderTest, pid: number, status: 'ok' | 'failed', timeoutMs = 20_000): Promise<Awaited<ReturnType<RuleUnderTest['cycle']>>> {
+async function until(
+  r: RuleUnderTest,
+  pid: number,
+  status: 'ok' | 'failed',
+  timeoutMs = 20_000,
+): Promise<Awaited<ReturnType<RuleUnderTest['cycle']>>> {
   let last = '';
   return waitFor(
     async () => {
@@ -67,7 +76,11 @@ const sleeper = (): Promise<ChildProcess & { pid: number }> => child(['sleep', '
 
 void describe('cpu', () => {
   void test('the first sample is not measurable; a busy loop then fails `cpu > 5%`', LIMIT, async () => {
-    const busy = await child([process.execPath, '-e', `const end = Date.now() + ${LIFETIME_MS}; while (Date.now() < end);`]);
+    const busy = await child([
+      process.execPath,
+      '-e',
+      `const end = Date.now() + ${LIFETIME_MS}; while (Date.now() < end);`,
+    ]);
     const r = await processRule('cpu > 5%');
     const first = await r.cycle({ pid: busy.pid });
     assert.equal(first.status, 'init');
@@ -244,7 +257,9 @@ void describe('changed pid and ppid', () => {
 
   void test('`changed ppid` fails when the parent dies and the process is adopted', LIMIT, async () => {
     const parent = await child(['sh', '-c', 'sleep 120 & echo $!; wait']);
-    const line = await new Promise<string>((resolve) => parent.stdout?.once('data', (d: Buffer) => resolve(d.toString())));
+    const line = await new Promise<string>((resolve) =>
+      parent.stdout?.once('data', (d: Buffer) => resolve(d.toString())),
+    );
     const orphan = Number(line.trim());
     pids.push(orphan);
     const r = await processRule('changed ppid');
@@ -259,7 +274,15 @@ void describe('changed pid and ppid', () => {
 
 void describe('a process that is not running', () => {
   void test('every process rule is not measurable (init) without a pid', LIMIT, async () => {
-    for (const rule of ['cpu > 5%', 'memory > 1 MB', 'children > 0', 'threads > 0', 'uptime > 1 minute', 'changed pid', 'changed ppid']) {
+    for (const rule of [
+      'cpu > 5%',
+      'memory > 1 MB',
+      'children > 0',
+      'threads > 0',
+      'uptime > 1 minute',
+      'changed pid',
+      'changed ppid',
+    ]) {
       const r = await (await processRule(rule)).cycle();
       assert.equal(r.status, 'init', rule);
       assert.equal(r.message, 'process not running', rule);

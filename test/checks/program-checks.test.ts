@@ -22,7 +22,10 @@ after(async () => {
 /** Runs the service's program once, as a cycle does; a program killed at its timeout gives 255. */
 async function runProgram(s: Service): Promise<{ status: number; timedOut: boolean; durationMs: number }> {
   assert.ok(s.program, 'a check program has a program');
-  const r = await runCommand(s.program, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, defaultTimeoutMs: 30_000 });
+  const r = await runCommand(s.program, {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    defaultTimeoutMs: 30_000,
+  });
   return { status: r.exitCode ?? (r.timedOut ? 255 : 127), timedOut: r.timedOut, durationMs: r.durationMs };
 }
 
@@ -78,9 +81,12 @@ void describe('if changed status', () => {
   void test('fails once when the exit status changes, then takes the new one as normal', async () => {
     const flag = join(dir.path, 'status');
     await writeFile(flag, '0');
-    const s = await parseService(`check program p with path "/bin/sh -c 'exit $(cat ${flag})'"\n  if changed status then alert\n`);
+    const s = await parseService(
+      `check program p with path "/bin/sh -c 'exit $(cat ${flag})'"\n  if changed status then alert\n`,
+    );
     const c = ruleOf(s);
-    const cycle = async (): Promise<Awaited<ReturnType<typeof c.cycle>>> => c.cycle({ programStatus: (await runProgram(s)).status });
+    const cycle = async (): Promise<Awaited<ReturnType<typeof c.cycle>>> =>
+      c.cycle({ programStatus: (await runProgram(s)).status });
     assert.equal((await cycle()).status, 'ok');
     assert.equal((await cycle()).status, 'ok');
     await writeFile(flag, '2');
@@ -102,7 +108,9 @@ void describe('if changed status', () => {
 
 void describe('timeouts', () => {
   void test('a program that outlives `with timeout` is killed at its deadline and counts as status 255', async () => {
-    const s = await parseService('check program slow with path "/bin/sleep 30" with timeout 500 ms\n  if status != 0 then alert\n');
+    const s = await parseService(
+      'check program slow with path "/bin/sleep 30" with timeout 500 ms\n  if status != 0 then alert\n',
+    );
     assert.equal(s.program?.timeoutMs, 500);
     const run = await runProgram(s);
     assert.equal(run.timedOut, true);

@@ -8,19 +8,27 @@ import { parseService, ruleOf } from './parsed.js';
 
 void describe('createCheck', () => {
   void test('a process service: existence judges the lookup, `N restarts within M cycles` has no check', async () => {
-    const s = await parseService('check process p with pidfile /run/p.pid\n  start program = "/bin/true"\n  if does not exist then restart\n  if 3 restarts within 5 cycles then unmonitor\n');
+    const s = await parseService(
+      'check process p with pidfile /run/p.pid\n  start program = "/bin/true"\n  if does not exist then restart\n  if 3 restarts within 5 cycles then unmonitor\n',
+    );
     assert.equal(s.rules.length, 2);
     const [exist, restarts] = s.rules;
     assert.ok(exist && restarts);
-    assert.equal(createCheck(s, restarts), undefined, 'restart counts are the state machine\'s');
+    assert.equal(createCheck(s, restarts), undefined, "restart counts are the state machine's");
     const r = ruleOf(s);
-    assert.equal(await r.check.run({ service: s, rule: exist, signal: new AbortController().signal, memo: new Map(), now: 0 }), undefined, 'no lookup (an action runs): no sample');
+    assert.equal(
+      await r.check.run({ service: s, rule: exist, signal: new AbortController().signal, memo: new Map(), now: 0 }),
+      undefined,
+      'no lookup (an action runs): no sample',
+    );
     const missing = await r.cycle({ process: { running: false, class: 'process-missing', message: 'no pidfile' } });
     assert.deepEqual([missing.status, missing.class], ['failed', 'process-missing']);
   });
 
   void test('`changed` on a program reads the exit status; on a process, the pid', async () => {
-    const program = ruleOf(await parseService('check program p with path "/bin/true"\n  if changed status then alert\n'));
+    const program = ruleOf(
+      await parseService('check program p with path "/bin/true"\n  if changed status then alert\n'),
+    );
     assert.equal((await program.cycle({ programStatus: 0 })).status, 'ok');
     const changed = await program.cycle({ programStatus: 1 });
     assert.equal(changed.status, 'failed');
@@ -34,7 +42,9 @@ void describe('createCheck', () => {
   });
 
   void test('existence on a file service is a file check', async () => {
-    const r = ruleOf(await parseService('check file f with path /nonexistent/brokerwatch-file\n  if does not exist then alert\n'));
+    const r = ruleOf(
+      await parseService('check file f with path /nonexistent/brokerwatch-file\n  if does not exist then alert\n'),
+    );
     const res = await r.cycle();
     assert.equal(res.status, 'failed');
     assert.equal(res.class, 'file');
@@ -44,7 +54,10 @@ void describe('createCheck', () => {
     const s = await parseService(
       'check host b with address 127.0.0.1\n  if failed port 1883 protocol mqtt then alert\n  if sys uptime reset host 127.0.0.1 port 1883 then alert\n',
     );
-    assert.deepEqual(s.rules.map((r) => r.condition.kind), ['port', 'sys']);
+    assert.deepEqual(
+      s.rules.map((r) => r.condition.kind),
+      ['port', 'sys'],
+    );
     for (const rule of s.rules) {
       const check = createCheck(s, rule);
       assert.equal(typeof check?.run, 'function', rule.condition.kind);

@@ -5,7 +5,13 @@ import { runKind } from './fixtures.js';
 
 void test('compares the exit status; before the first run it is not measurable', async () => {
   const r = await runKind('program', { kind: 'status', op: '!=', value: 0 }, { extra: { programStatus: 2 } });
-  assert.deepEqual([r.status, r.class, r.message, r.metrics], ['failed', 'program-status', 'exit status 2', { status: 2 }]);
-  assert.equal((await runKind('program', { kind: 'status', op: '!=', value: 0 }, { extra: { programStatus: 0 } })).status, 'ok');
+  assert.deepEqual(
+    [r.status, r.class, r.message, r.metrics],
+    ['failed', 'program-status', 'exit status 2', { status: 2 }],
+  );
+  assert.equal(
+    (await runKind('program', { kind: 'status', op: '!=', value: 0 }, { extra: { programStatus: 0 } })).status,
+    'ok',
+  );
   assert.equal((await runKind('program', { kind: 'status', op: '!=', value: 0 })).status, 'init');
 });

@@ -40,7 +40,11 @@ function sys(port: number, test: SysCondition['test']): { check: Check; cycle():
 }
 
 /** Runs cycles until one has STATUS; resolves with it. */
-async function until(cycle: () => Promise<CheckResult>, status: CheckResult['status'], timeoutMs = 10_000): Promise<CheckResult> {
+async function until(
+  cycle: () => Promise<CheckResult>,
+  status: CheckResult['status'],
+  timeoutMs = 10_000,
+): Promise<CheckResult> {
   let last: CheckResult | undefined;
   return waitFor(
     async () => {
@@ -77,7 +81,10 @@ void describe('$SYS', () => {
     const reset = sys(a.port, { kind: 'uptime-reset' });
     const first = await until(reset.cycle, 'ok');
     // Let the first broker's uptime grow past what a fresh one reports.
-    await waitFor(async () => Number(/uptime (\d+)/.exec((await reset.cycle()).message)?.[1] ?? 0) >= 4, { timeoutMs: 10_000, intervalMs: 200 });
+    await waitFor(async () => Number(/uptime (\d+)/.exec((await reset.cycle()).message)?.[1] ?? 0) >= 4, {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+    });
     assert.match(first.message, /uptime \d+ s/);
     await a.stop();
     await broker(a.port);
@@ -115,7 +122,10 @@ void describe('$SYS endpoint', () => {
     const port = mqttPort(8883, { mqtt: { username: 'u', password: 'p', version: 5 }, tls: { caFile: '/ca.crt' } });
     const svc = service([rule(mqttPort(1, { protocol: 'tcp' }), 'tcp'), rule(port, 'mqtt')]);
     const { ep, timeoutMs } = sysEndpoint({ kind: 'sys', test: { kind: 'uptime-reset' } }, svc);
-    assert.deepEqual([ep.host, ep.port, ep.username, ep.password, ep.version, ep.tls?.caFile, timeoutMs], ['127.0.0.1', 8883, 'u', 'p', 5, '/ca.crt', 2_000]);
+    assert.deepEqual(
+      [ep.host, ep.port, ep.username, ep.password, ep.version, ep.tls?.caFile, timeoutMs],
+      ['127.0.0.1', 8883, 'u', 'p', 5, '/ca.crt', 2_000],
+    );
     // Another port of the same broker: the credentials still apply, that listener's TLS is unknown.
     const other = sysEndpoint({ kind: 'sys', test: { kind: 'uptime-reset' }, port: 1883 }, svc).ep;
     assert.deepEqual([other.port, other.username, other.tls], [1883, 'u', undefined]);

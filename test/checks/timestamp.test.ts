@@ -21,9 +21,15 @@ after(() => dir.cleanup());
 void test('older than the limit fails, younger is ok, both name the age', async () => {
   const old = await runKind('file', { kind: 'timestamp', op: '>', ms: 300_000 }, { path: file, extra: { now: NOW } });
   assert.deepEqual([old.status, old.class, old.message], ['failed', 'file', `${file} modified 600 s ago`]);
-  assert.equal((await runKind('file', { kind: 'timestamp', op: '>', ms: 900_000 }, { path: file, extra: { now: NOW } })).status, 'ok');
+  assert.equal(
+    (await runKind('file', { kind: 'timestamp', op: '>', ms: 900_000 }, { path: file, extra: { now: NOW } })).status,
+    'ok',
+  );
 });
 
 void test('a missing file is not measurable', async () => {
-  assert.equal((await runKind('file', { kind: 'timestamp', op: '>', ms: 1 }, { path: join(dir.path, 'none') })).status, 'init');
+  assert.equal(
+    (await runKind('file', { kind: 'timestamp', op: '>', ms: 1 }, { path: join(dir.path, 'none') })).status,
+    'init',
+  );
 });

@@ -22,5 +22,8 @@ void test('our own file: ok by number and by name; another owner fails', async (
   assert.equal((await runKind('file', { kind: 'uid', user: String(me.uid) }, { path: file })).status, 'ok');
   assert.equal((await runKind('file', { kind: 'uid', user: me.username }, { path: file })).status, 'ok');
   const r = await runKind('file', { kind: 'uid', user: 'no-such-user-x' }, { path: file });
-  assert.deepEqual([r.status, r.class, r.message], ['failed', 'file', `${file} is owned by uid ${me.uid}, not no-such-user-x`]);
+  assert.deepEqual(
+    [r.status, r.class, r.message],
+    ['failed', 'file', `${file} is owned by uid ${me.uid}, not no-such-user-x`],
+  );
 });

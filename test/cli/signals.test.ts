@@ -37,7 +37,8 @@ function listeningPorts(pid: number): number[] {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       // local_address is f[1] (HEX_IP:HEX_PORT), st f[3] (0A = LISTEN), inode f[9].
-      if (f[3] === '0A' && f[9] !== undefined && inodes.has(f[9])) ports.push(parseInt(f[1]?.split(':').pop() ?? '', 16));
+      if (f[3] === '0A' && f[9] !== undefined && inodes.has(f[9]))
+        ports.push(parseInt(f[1]?.split(':').pop() ?? '', 16));
     }
   }
   return ports.sort((a, b) => a - b);
@@ -83,7 +84,13 @@ void describe('SIGUSR1', () => {
     );
     const d = await ChildDaemon.start(rules, cleanup);
     const status = `http://127.0.0.1:${port}/api/v1/status`;
-    await waitFor(() => get(status).then((s) => s === 200).catch(() => false), { timeoutMs: 10_000, message: 'the API never answered' });
+    await waitFor(
+      () =>
+        get(status)
+          .then((s) => s === 200)
+          .catch(() => false),
+      { timeoutMs: 10_000, message: 'the API never answered' },
+    );
     assert.deepEqual(listeningPorts(d.pid), [port]);
 
     for (let i = 0; i < 3; i++) {
@@ -122,14 +129,21 @@ void describe('SIGUSR1', () => {
     await waitFor(() => linesOf(ticks).length >= 1, { timeoutMs: 10_000, message: 'the first cycle never ran' });
     const before = linesOf(ticks).length;
     process.kill(d.pid, 'SIGUSR1');
-    await waitFor(() => linesOf(ticks).length > before, { timeoutMs: 10_000, message: 'SIGUSR1 ran no cycle (the next is an hour away)' });
+    await waitFor(() => linesOf(ticks).length > before, {
+      timeoutMs: 10_000,
+      message: 'SIGUSR1 ran no cycle (the next is an hour away)',
+    });
     assert.ok(d.running);
   });
 
   void test('the demo broker takes it too', async () => {
     const port = await freePort();
     const broker = fileURLToPath(new URL('../../demo/broker.js', import.meta.url));
-    const child: ChildProcess = spawn(process.execPath, [broker, '--foreground', '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [broker, '--foreground', '--host', '127.0.0.1', '--port', String(port)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const exited = once(child, 'exit');
     cleanup.add(async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -141,7 +155,10 @@ void describe('SIGUSR1', () => {
     child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
     child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
     const pid = child.pid ?? 0;
-    await waitFor(() => /listening on/.test(output) && listeningPorts(pid).includes(port), { timeoutMs: 10_000, message: `the demo broker never listened: ${output}` });
+    await waitFor(() => /listening on/.test(output) && listeningPorts(pid).includes(port), {
+      timeoutMs: 10_000,
+      message: `the demo broker never listened: ${output}`,
+    });
     process.kill(pid, 'SIGUSR1');
     // A CONNACK comes from the running broker, so after the signal reached it.
     assert.equal(await mqttConnackMs(port, 5_000).then(() => 'served'), 'served');

@@ -17,13 +17,34 @@ import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 
 /** Packages only the daemon may load. */
-const DAEMON_PACKAGES = ['aedes', 'execa', 'fastify', 'mqtt', 'mqtt-packet', 'nodemailer', 'pidusage', 'pino', 'prom-client'];
+const DAEMON_PACKAGES = [
+  'aedes',
+  'execa',
+  'fastify',
+  'mqtt',
+  'mqtt-packet',
+  'nodemailer',
+  'pidusage',
+  'pino',
+  'prom-client',
+];
 /** Project files only the daemon may load: the runtime folders, the check and channel runtime halves. */
-const DAEMON_FILES = [/^src\/(daemon|http|actions|process|state)\//, /^src\/cli\/run-daemon\.js$/, /^src\/checks\/mqtt\//, /^src\/checks\/.*\/check\.js$/, /^src\/alerts\/.*\/send\.js$/, /^src\/alerts\/[^/]+\.js$/];
+const DAEMON_FILES = [
+  /^src\/(daemon|http|actions|process|state)\//,
+  /^src\/cli\/run-daemon\.js$/,
+  /^src\/checks\/mqtt\//,
+  /^src\/checks\/.*\/check\.js$/,
+  /^src\/alerts\/.*\/send\.js$/,
+  /^src\/alerts\/[^/]+\.js$/,
+];
 /** All that `--help` and `-V` need. */
 const FRONT_DOOR = ['src/cli/main.js', 'src/cli/verbs.js', 'src/cli/wake.js', 'src/errors.js', 'src/util/version.js'];
 
-const VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 interface Run {
   readonly code: number;
@@ -41,7 +62,10 @@ function cli(...args: string[]): Promise<Run> {
 }
 
 function daemonParts(m: LoadedModules): string[] {
-  return [...m.packages.filter((p) => DAEMON_PACKAGES.includes(p) || p.startsWith('@fastify/')), ...m.project.filter((f) => DAEMON_FILES.some((re) => re.test(f)))];
+  return [
+    ...m.packages.filter((p) => DAEMON_PACKAGES.includes(p) || p.startsWith('@fastify/')),
+    ...m.project.filter((f) => DAEMON_FILES.some((re) => re.test(f))),
+  ];
 }
 
 void describe('brokerwatch start-up', () => {
@@ -52,7 +76,17 @@ void describe('brokerwatch start-up', () => {
     rules = join(dir.path, 'brokerwatch.rc');
     // Nothing listens on the port: a verb loads all it needs, then finds no daemon (exit 3).
     const port = await freePort();
-    await writeFile(rules, [`set httpd port ${port} address 127.0.0.1`, '  allow admin:pw', 'check program tick with path "/bin/true"', '  if status != 0 then alert', ''].join('\n'), { mode: 0o600 });
+    await writeFile(
+      rules,
+      [
+        `set httpd port ${port} address 127.0.0.1`,
+        '  allow admin:pw',
+        'check program tick with path "/bin/true"',
+        '  if status != 0 then alert',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
   });
   after(() => dir.cleanup());
 
@@ -62,7 +96,10 @@ void describe('brokerwatch start-up', () => {
       t.diagnostic(`${m.total} modules: ${m.project.join(' ')} + ${m.packages.join(' ')}`);
       assert.equal(m.exitCode, 0);
       assert.deepEqual(m.packages, ['commander']);
-      assert.deepEqual(m.project.filter((f) => !FRONT_DOOR.includes(f)), []);
+      assert.deepEqual(
+        m.project.filter((f) => !FRONT_DOOR.includes(f)),
+        [],
+      );
     });
   }
 

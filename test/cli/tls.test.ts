@@ -24,12 +24,38 @@ void describe('HTTPS', () => {
     certs = await tempDir('brokerwatch-tls-');
     const key = join(certs.path, 'key.pem');
     const crt = join(certs.path, 'cert.pem');
-    await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     cert = await readFile(crt);
     const pem = join(certs.path, 'brokerwatch.pem');
     await writeFile(pem, Buffer.concat([await readFile(key), cert]), { mode: 0o600 });
     port = await freePort();
-    f = await startFixture((dir) => [`set httpd port ${port} address 127.0.0.1`, '  ssl enable', `  pemfile ${pem}`, `  allow ${ADMIN.user}:${ADMIN.password}`, sleeperBlock(dir, 'sleeper')].join('\n'));
+    f = await startFixture((dir) =>
+      [
+        `set httpd port ${port} address 127.0.0.1`,
+        '  ssl enable',
+        `  pemfile ${pem}`,
+        `  allow ${ADMIN.user}:${ADMIN.password}`,
+        sleeperBlock(dir, 'sleeper'),
+      ].join('\n'),
+    );
     await f.listen(port);
   });
   after(async () => {
@@ -39,10 +65,22 @@ void describe('HTTPS', () => {
 
   void test('the API answers over TLS with the configured certificate', async () => {
     const body = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/_ping', ca: cert, headers: { authorization: basic(ADMIN.user, ADMIN.password) } }, (res) => {
-        let b = '';
-        res.setEncoding('utf8').on('data', (c: string) => (b += c)).on('end', () => resolve(b));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/_ping',
+          ca: cert,
+          headers: { authorization: basic(ADMIN.user, ADMIN.password) },
+        },
+        (res) => {
+          let b = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => (b += c))
+            .on('end', () => resolve(b));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

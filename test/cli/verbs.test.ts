@@ -26,7 +26,11 @@ interface Run {
 const outputs: string[] = [];
 
 async function cli(file: string, ...args: string[]): Promise<Run> {
-  const r = await execa(process.execPath, [MAIN, '-c', file, ...args], { reject: false, timeout: 20_000, env: { BROKERWATCH_LOG_LEVEL: 'silent' } });
+  const r = await execa(process.execPath, [MAIN, '-c', file, ...args], {
+    reject: false,
+    timeout: 20_000,
+    env: { BROKERWATCH_LOG_LEVEL: 'silent' },
+  });
   outputs.push(`${r.stdout}\n${r.stderr}`);
   return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -44,11 +48,19 @@ void describe('brokerwatch CLI verbs', () => {
   before(async () => {
     port = await freePort();
     f = await startFixture((dir) =>
-      [`set httpd port ${port} address 127.0.0.1`, `  allow ${GUEST.user}:${GUEST.password} read-only`, `  allow ${ADMIN.user}:${ADMIN.password}`, sleeperBlock(dir, 'sleeper')].join('\n'),
+      [
+        `set httpd port ${port} address 127.0.0.1`,
+        `  allow ${GUEST.user}:${GUEST.password} read-only`,
+        `  allow ${ADMIN.user}:${ADMIN.password}`,
+        sleeperBlock(dir, 'sleeper'),
+      ].join('\n'),
     );
     await f.listen(port);
     file = f.rulesFile;
-    await waitFor(() => f.daemon.runner('sleeper')?.state.status === 'ok', { timeoutMs: 10_000, message: 'the sleeper never ran' });
+    await waitFor(() => f.daemon.runner('sleeper')?.state.status === 'ok', {
+      timeoutMs: 10_000,
+      message: 'the sleeper never ran',
+    });
   });
   after(() => f.close());
 
@@ -65,7 +77,9 @@ void describe('brokerwatch CLI verbs', () => {
     const s = JSON.parse(json.stdout) as StatusDto;
     assert.equal(s.services[0]?.name, 'sleeper');
     assert.equal(s.daemon.rulesFile, f.rulesFile);
-    const oneJson = JSON.parse((await cli(file, 'status', 'sleeper', '--json')).stdout) as { service: { name: string } };
+    const oneJson = JSON.parse((await cli(file, 'status', 'sleeper', '--json')).stdout) as {
+      service: { name: string };
+    };
     assert.equal(oneJson.service.name, 'sleeper');
   });
 
@@ -74,7 +88,9 @@ void describe('brokerwatch CLI verbs', () => {
     assert.equal(sum.code, 0);
     assert.match(sum.stdout, /│ Service Name +│ Status +│ Type +│/);
     assert.match(sum.stdout, /│ sleeper +│ OK +│ Process +│/);
-    assert.deepEqual(JSON.parse((await cli(file, 'summary', '--json')).stdout), { services: [{ name: 'sleeper', status: 'ok', monitor: 'monitored', type: 'process' }] });
+    assert.deepEqual(JSON.parse((await cli(file, 'summary', '--json')).stdout), {
+      services: [{ name: 'sleeper', status: 'ok', monitor: 'monitored', type: 'process' }],
+    });
     const rep = await cli(file, 'report');
     assert.match(rep.stdout, /^up: +1 \(100\.0%\)$/m);
     assert.equal((await cli(file, 'report', 'up')).stdout, '1');
@@ -99,11 +115,20 @@ void describe('brokerwatch CLI verbs', () => {
     const restart = await cli(file, 'restart', 'sleeper');
     assert.equal(restart.code, 0, restart.stderr);
     assert.match(restart.stdout, /^restart of 'sleeper' requested \(action \d+\); see `brokerwatch status sleeper`$/m);
-    await waitFor(() => r?.identity?.pid !== before && r?.state.inFlight === undefined && r?.isRunning(), { timeoutMs: 15_000, message: 'no restart' });
+    await waitFor(() => r?.identity?.pid !== before && r?.state.inFlight === undefined && r?.isRunning(), {
+      timeoutMs: 15_000,
+      message: 'no restart',
+    });
     assert.equal((await cli(file, 'stop', 'sleeper')).code, 0);
-    await waitFor(() => r?.state.monitor === 'not-monitored' && !r.isRunning(), { timeoutMs: 15_000, message: 'no stop' });
+    await waitFor(() => r?.state.monitor === 'not-monitored' && !r.isRunning(), {
+      timeoutMs: 15_000,
+      message: 'no stop',
+    });
     assert.equal((await cli(file, 'start', 'sleeper')).code, 0);
-    await waitFor(() => r?.state.monitor !== 'not-monitored' && r?.isRunning() && r.state.inFlight === undefined, { timeoutMs: 15_000, message: 'no start' });
+    await waitFor(() => r?.state.monitor !== 'not-monitored' && r?.isRunning() && r.state.inFlight === undefined, {
+      timeoutMs: 15_000,
+      message: 'no start',
+    });
     const un = await cli(file, 'unmonitor', 'all', '--json');
     assert.equal(un.code, 0);
     assert.deepEqual((JSON.parse(un.stdout) as { services: string[] }).services, ['sleeper']);
@@ -121,7 +146,10 @@ void describe('brokerwatch CLI verbs', () => {
     const refused = await cli(file, 'reload');
     f.reloadResult = { ok: true };
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, new RegExp(`old rules keep running.*\\(${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:9\\)`));
+    assert.match(
+      refused.stderr,
+      new RegExp(`old rules keep running.*\\(${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:9\\)`),
+    );
     const quits = f.quits.length;
     const q = await cli(file, 'quit');
     assert.equal(q.code, 0);
@@ -130,11 +158,19 @@ void describe('brokerwatch CLI verbs', () => {
   });
 
   void test('credentials: a wrong password exits 4, a read-only user may read but not act', async () => {
-    const wrong = await rules(f.dir, 'wrong.rc', `set httpd port ${port} address 127.0.0.1 allow ${ADMIN.user}:not-the-password`);
+    const wrong = await rules(
+      f.dir,
+      'wrong.rc',
+      `set httpd port ${port} address 127.0.0.1 allow ${ADMIN.user}:not-the-password`,
+    );
     const r = await cli(wrong, 'status');
     assert.equal(r.code, 4);
     assert.match(r.stderr, /refused user 'admin'/);
-    const readOnly = await rules(f.dir, 'guest.rc', `set httpd port ${port} address 127.0.0.1 allow ${GUEST.user}:${GUEST.password} read-only`);
+    const readOnly = await rules(
+      f.dir,
+      'guest.rc',
+      `set httpd port ${port} address 127.0.0.1 allow ${GUEST.user}:${GUEST.password} read-only`,
+    );
     assert.equal((await cli(readOnly, 'summary')).code, 0);
     const act = await cli(readOnly, 'restart', 'sleeper');
     assert.equal(act.code, 4);
@@ -146,7 +182,10 @@ void describe('brokerwatch CLI verbs', () => {
     const file2 = await rules(f.dir, 'dead.rc', `set httpd port ${dead} allow admin:x`);
     const r = await cli(file2, 'status');
     assert.equal(r.code, 3);
-    assert.equal(r.stderr.trim(), `brokerwatch: brokerwatch is not running at http://127.0.0.1:${dead} (connection refused)`);
+    assert.equal(
+      r.stderr.trim(),
+      `brokerwatch: brokerwatch is not running at http://127.0.0.1:${dead} (connection refused)`,
+    );
     const j = await cli(file2, 'summary', '--json');
     assert.equal(j.code, 3);
     assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'BW_NOT_RUNNING');

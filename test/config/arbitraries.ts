@@ -48,16 +48,108 @@ const POS: SourcePos = { file: 'arbitrary.rc', line: 1, col: 1 };
 
 /** Text that looks like the language (keywords, noise words, numbers, units) or breaks it. */
 const TRICKY = [
-  'is', 'with', 'on', 'the', 'include', 'mail-format', 'check', 'set', 'if', 'then', 'else', 'not', 'every', 'group',
-  'depends', 'alert', 'syslog', 'md5', 'port', 'host', 'timeout', 'seconds', 'ms', 'MB', 'b', 'Include', 'SET',
-  '5', '007', '80%', '1.5', '5MB', '1e5', '3.1.1', '#x', 'a b', 'a#b', '"', '\\', '\\"', 'x\\', '{', '}', '{ }', '',
-  '=', '!=', '<>', 'a,b', 'a;b', '(x)', 'tab\there', 'line\nbreak', 'cr\rlf', 'ünïcödé', '日本', '😀', 'a\u00a0b',
-  '$SYS', '*', 'admin:pw', '::1', '10.0.0.1', '/var/run/x.pid', 'var/demo/state.json', "it's",
+  'is',
+  'with',
+  'on',
+  'the',
+  'include',
+  'mail-format',
+  'check',
+  'set',
+  'if',
+  'then',
+  'else',
+  'not',
+  'every',
+  'group',
+  'depends',
+  'alert',
+  'syslog',
+  'md5',
+  'port',
+  'host',
+  'timeout',
+  'seconds',
+  'ms',
+  'MB',
+  'b',
+  'Include',
+  'SET',
+  '5',
+  '007',
+  '80%',
+  '1.5',
+  '5MB',
+  '1e5',
+  '3.1.1',
+  '#x',
+  'a b',
+  'a#b',
+  '"',
+  '\\',
+  '\\"',
+  'x\\',
+  '{',
+  '}',
+  '{ }',
+  '',
+  '=',
+  '!=',
+  '<>',
+  'a,b',
+  'a;b',
+  '(x)',
+  'tab\there',
+  'line\nbreak',
+  'cr\rlf',
+  'ünïcödé',
+  '日本',
+  '😀',
+  'a\u00a0b',
+  '$SYS',
+  '*',
+  'admin:pw',
+  '::1',
+  '10.0.0.1',
+  '/var/run/x.pid',
+  'var/demo/state.json',
+  "it's",
 ];
 
 const identifier = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}$/);
 const path = fc.stringMatching(/^\/[a-zA-Z0-9_./-]{0,20}$/);
-const grammarChars = fc.constantFrom('a', 'Z', '0', '9', ' ', '\t', '\n', '"', '\\', "'", '#', '{', '}', '=', '!', '<', '>', ',', ';', '(', ')', '%', '.', '@', ':', '/', '-', '$', 'é', '😀');
+const grammarChars = fc.constantFrom(
+  'a',
+  'Z',
+  '0',
+  '9',
+  ' ',
+  '\t',
+  '\n',
+  '"',
+  '\\',
+  "'",
+  '#',
+  '{',
+  '}',
+  '=',
+  '!',
+  '<',
+  '>',
+  ',',
+  ';',
+  '(',
+  ')',
+  '%',
+  '.',
+  '@',
+  ':',
+  '/',
+  '-',
+  '$',
+  'é',
+  '😀',
+);
 
 /** Any text: quoted by the printer when it is not a safe bare word. No line break: a string ends on its line. */
 export const text: fc.Arbitrary<string> = fc
@@ -88,17 +180,25 @@ export const sizeBytes: fc.Arbitrary<number> = fc.oneof(
 
 /** A finite, non-negative double (never -0), from 0.5 to 1e-300 and 1e300. */
 function unsigned(max: number): fc.Arbitrary<number> {
-  return fc.oneof(fc.nat({ max: Math.min(max, 1_000_000) }), fc.double({ min: 0, max, noNaN: true, noDefaultInfinity: true })).map((v) => (v === 0 ? 0 : v));
+  return fc
+    .oneof(fc.nat({ max: Math.min(max, 1_000_000) }), fc.double({ min: 0, max, noNaN: true, noDefaultInfinity: true }))
+    .map((v) => (v === 0 ? 0 : v));
 }
 
 const operator: fc.Arbitrary<Operator> = fc.constantFrom('>', '<', '>=', '<=', '=', '!=');
 const port = fc.integer({ min: 1, max: 65535 });
 
 /** A uid or gid: a whole number, or a name that is not all digits (that would read back as a number). */
-const ident: fc.Arbitrary<string | number> = fc.oneof(fc.nat({ max: 2 ** 32 }), text.filter((s) => !/^\d+$/.test(s)));
+const ident: fc.Arbitrary<string | number> = fc.oneof(
+  fc.nat({ max: 2 ** 32 }),
+  text.filter((s) => !/^\d+$/.test(s)),
+);
 
 /** argv without single quotes: monit's command splitting has no escape for one. */
-export const argv: fc.Arbitrary<string[]> = fc.array(text.filter((s) => !s.includes("'")), { minLength: 1, maxLength: 4 });
+export const argv: fc.Arbitrary<string[]> = fc.array(
+  text.filter((s) => !s.includes("'")),
+  { minLength: 1, maxLength: 4 },
+);
 
 export const command: fc.Arbitrary<Command> = fc.record(
   { argv, uid: ident, gid: ident, timeoutMs: durationMs },
@@ -107,12 +207,19 @@ export const command: fc.Arbitrary<Command> = fc.record(
 
 const rate: fc.Arbitrary<Rate> = fc.oneof(
   fc.constant({ count: 1, cycles: 1 }),
-  fc.integer({ min: 1, max: 64 }).chain((cycles) => fc.integer({ min: 1, max: cycles }).map((count) => ({ count, cycles }))),
+  fc
+    .integer({ min: 1, max: 64 })
+    .chain((cycles) => fc.integer({ min: 1, max: cycles }).map((count) => ({ count, cycles }))),
 );
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.constantFrom<Exclude<ActionKind, 'exec'>>('alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor').map((kind) => ({ kind })),
-  fc.record({ kind: fc.constant('exec' as const), command, repeatEvery: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: ['kind', 'command'] }),
+  fc
+    .constantFrom<Exclude<ActionKind, 'exec'>>('alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor')
+    .map((kind) => ({ kind })),
+  fc.record(
+    { kind: fc.constant('exec' as const), command, repeatEvery: fc.integer({ min: 1, max: 1_000_000 }) },
+    { requiredKeys: ['kind', 'command'] },
+  ),
 );
 
 const tls: fc.Arbitrary<TlsOptions> = fc.record(
@@ -129,7 +236,11 @@ const mqttOptions: fc.Arbitrary<MqttOptions> = fc.record(
     clientIdPrefix: fc.oneof(fc.constant('brokerwatch'), text),
     username: text,
     password: text,
-    roundTrip: fc.record({ qos: fc.constantFrom<0 | 1 | 2>(0, 1, 2), topic: fc.oneof(fc.constant('brokerwatch/probe'), plainTopic), separateConnections: fc.boolean() }),
+    roundTrip: fc.record({
+      qos: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+      topic: fc.oneof(fc.constant('brokerwatch/probe'), plainTopic),
+      separateConnections: fc.boolean(),
+    }),
   },
   { requiredKeys: ['version', 'clientIdPrefix'] },
 );
@@ -151,14 +262,31 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
   const required = ['kind', 'host', 'port', 'transport', 'timeoutMs', 'retry'] as const;
   return fc.oneof(
     fc.record(common, { requiredKeys: [...required] }),
-    fc.record({ ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions }, { requiredKeys: [...required, 'protocol', 'mqtt'] }),
-    fc.record({ ...common, protocol: fc.oneof(fc.constantFrom('tcp', 'http', 'default', 'MQTT'), nonEmptyText).filter((p) => p !== 'mqtt') }, { requiredKeys: [...required, 'protocol'] }),
+    fc.record(
+      { ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions },
+      { requiredKeys: [...required, 'protocol', 'mqtt'] },
+    ),
+    fc.record(
+      {
+        ...common,
+        protocol: fc.oneof(fc.constantFrom('tcp', 'http', 'default', 'MQTT'), nonEmptyText).filter((p) => p !== 'mqtt'),
+      },
+      { requiredKeys: [...required, 'protocol'] },
+    ),
   );
 }
 
-type Generator<K extends ConditionKind> = (type: ServiceType) => fc.Arbitrary<Extract<Condition, { kind: K }>> | undefined;
+type Generator<K extends ConditionKind> = (
+  type: ServiceType,
+) => fc.Arbitrary<Extract<Condition, { kind: K }>> | undefined;
 
-const only = <K extends ConditionKind>(types: readonly ServiceType[], arb: fc.Arbitrary<Extract<Condition, { kind: K }>>): Generator<K> => (type) => (types.includes(type) ? arb : undefined);
+const only =
+  <K extends ConditionKind>(
+    types: readonly ServiceType[],
+    arb: fc.Arbitrary<Extract<Condition, { kind: K }>>,
+  ): Generator<K> =>
+  (type) =>
+    types.includes(type) ? arb : undefined;
 
 /**
  * The conditions of each check kind that a service of TYPE may hold (undefined: the kind does not
@@ -171,29 +299,73 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
   resource: only(
     ['process'],
     fc.oneof(
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('cpu', 'cpuuser', 'cpusystem', 'totalcpu'), op: operator, value: unsigned(102_400), unit: fc.constant('%' as const) }),
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: unsigned(100), unit: fc.constant('%' as const) }),
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('memory', 'totalmemory'), op: operator, value: sizeBytes, unit: fc.constant('bytes' as const) }),
-      fc.record({ kind: fc.constant('resource' as const), resource: fc.constantFrom('children', 'threads'), op: operator, value: fc.integer({ min: 0, max: 10_000_000 }), unit: fc.constant('count' as const) }),
+      fc.record({
+        kind: fc.constant('resource' as const),
+        resource: fc.constantFrom('cpu', 'cpuuser', 'cpusystem', 'totalcpu'),
+        op: operator,
+        value: unsigned(102_400),
+        unit: fc.constant('%' as const),
+      }),
+      fc.record({
+        kind: fc.constant('resource' as const),
+        resource: fc.constantFrom('memory', 'totalmemory'),
+        op: operator,
+        value: unsigned(100),
+        unit: fc.constant('%' as const),
+      }),
+      fc.record({
+        kind: fc.constant('resource' as const),
+        resource: fc.constantFrom('memory', 'totalmemory'),
+        op: operator,
+        value: sizeBytes,
+        unit: fc.constant('bytes' as const),
+      }),
+      fc.record({
+        kind: fc.constant('resource' as const),
+        resource: fc.constantFrom('children', 'threads'),
+        op: operator,
+        value: fc.integer({ min: 0, max: 10_000_000 }),
+        unit: fc.constant('count' as const),
+      }),
     ),
   ),
   uptime: only(['process'], fc.record({ kind: fc.constant('uptime' as const), op: operator, ms: durationMs })),
   changed: (type) =>
     fc.record({
       kind: fc.constant('changed' as const),
-      what: type === 'process' ? fc.constantFrom('pid', 'ppid', 'checksum', 'timestamp', 'size', 'status') : fc.constantFrom('checksum', 'timestamp', 'size', 'status'),
+      what:
+        type === 'process'
+          ? fc.constantFrom('pid', 'ppid', 'checksum', 'timestamp', 'size', 'status')
+          : fc.constantFrom('checksum', 'timestamp', 'size', 'status'),
     }),
-  restarts: () => fc.record({ kind: fc.constant('restarts' as const), count: fc.integer({ min: 1, max: 1_000_000 }), cycles: fc.integer({ min: 1, max: 64 }) }),
-  status: only(['program'], fc.record({ kind: fc.constant('status' as const), op: operator, value: fc.integer({ min: 0, max: 255 }) })),
+  restarts: () =>
+    fc.record({
+      kind: fc.constant('restarts' as const),
+      count: fc.integer({ min: 1, max: 1_000_000 }),
+      cycles: fc.integer({ min: 1, max: 64 }),
+    }),
+  status: only(
+    ['program'],
+    fc.record({ kind: fc.constant('status' as const), op: operator, value: fc.integer({ min: 0, max: 255 }) }),
+  ),
   timestamp: () => fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
   size: () => fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
   // An expected sum is its hash's hex digits, lower-cased (monit's rule); without a hash, its length names one.
   checksum: () =>
     fc.oneof(
-      fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') }, { requiredKeys: ['kind'] }),
+      fc.record(
+        { kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') },
+        { requiredKeys: ['kind'] },
+      ),
       fc
         .constantFrom<'md5' | 'sha1'>('md5', 'sha1')
-        .chain((algorithm) => fc.record({ kind: fc.constant('checksum' as const), algorithm: fc.constant(algorithm), expect: fc.stringMatching(algorithm === 'md5' ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{40}$/) })),
+        .chain((algorithm) =>
+          fc.record({
+            kind: fc.constant('checksum' as const),
+            algorithm: fc.constant(algorithm),
+            expect: fc.stringMatching(algorithm === 'md5' ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{40}$/),
+          }),
+        ),
     ),
   permission: () => fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
   uid: () => fc.record({ kind: fc.constant('uid' as const), user: text }),
@@ -203,7 +375,12 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
       {
         kind: fc.constant('sys' as const),
         test: fc.oneof(
-          fc.record({ kind: fc.constant('threshold' as const), topic: plainTopic.map((t) => `$SYS/${t}`), op: operator, value: unsigned(Number.MAX_VALUE) }),
+          fc.record({
+            kind: fc.constant('threshold' as const),
+            topic: plainTopic.map((t) => `$SYS/${t}`),
+            op: operator,
+            value: unsigned(Number.MAX_VALUE),
+          }),
           fc.constant({ kind: 'uptime-reset' as const }),
           fc.constant({ kind: 'uptime-stalled' as const }),
         ),
@@ -227,7 +404,10 @@ function condition(type: ServiceType): fc.Arbitrary<Condition> {
 type RuleBody = Omit<Rule, 'id' | 'pos'>;
 
 function ruleBody(type: ServiceType): fc.Arbitrary<RuleBody> {
-  return fc.record({ condition: condition(type), rate, action, elseAction: action }, { requiredKeys: ['condition', 'rate', 'action'] });
+  return fc.record(
+    { condition: condition(type), rate, action, elseAction: action },
+    { requiredKeys: ['condition', 'rate', 'action'] },
+  );
 }
 
 /** Rules with positional ids, and monit's implicit existence rule where the parser adds it. */
@@ -235,7 +415,14 @@ function rules(type: ServiceType): fc.Arbitrary<Rule[]> {
   return fc.array(ruleBody(type), { maxLength: 5 }).map((bodies) => {
     const out: Rule[] = bodies.map((b, i) => ({ id: `r${i + 1}`, ...b, pos: POS }));
     if (type === 'process' && !out.some((r) => r.condition.kind === 'nonexist' || r.condition.kind === 'exist')) {
-      out.unshift({ id: 'nonexist', condition: { kind: 'nonexist' }, rate: { count: 1, cycles: 1 }, action: { kind: 'restart' }, implicit: true, pos: POS });
+      out.unshift({
+        id: 'nonexist',
+        condition: { kind: 'nonexist' },
+        rate: { count: 1, cycles: 1 },
+        action: { kind: 'restart' },
+        implicit: true,
+        pos: POS,
+      });
     }
     return out;
   });
@@ -251,32 +438,52 @@ const alertFilter: fc.Arbitrary<AlertFilter> = fc.oneof(
 const formatLine = lineText.filter((s) => !s.includes('}') && s === s.trim());
 const FORMAT_KEY_LINE = /^[ \t]*(from|reply-to|subject|message):/im;
 const formatMessage = fc
-  .array(fc.oneof(formatLine, fc.constantFrom('', '  indented', '$EVENT on $SERVICE at $DATE', 'brokerwatch did: $ACTION')), { maxLength: 4 })
+  .array(
+    fc.oneof(formatLine, fc.constantFrom('', '  indented', '$EVENT on $SERVICE at $DATE', 'brokerwatch did: $ACTION')),
+    { maxLength: 4 },
+  )
   .map((lines) => lines.join('\n'))
   .chain((m) => fc.constantFrom(m, `  ${m}`, `\n${m}`))
   .filter((m) => m === m.trimEnd() && !FORMAT_KEY_LINE.test(m));
 
-export const mailFormat: fc.Arbitrary<MailFormat> = fc.record({ from: formatLine, replyTo: formatLine, subject: formatLine, message: formatMessage }, { requiredKeys: [] });
+export const mailFormat: fc.Arbitrary<MailFormat> = fc.record(
+  { from: formatLine, replyTo: formatLine, subject: formatLine, message: formatMessage },
+  { requiredKeys: [] },
+);
 
-const addressPart = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', '0', '.', '-', '_', '+', '%', '"', '#', '{', '}', "'", '\\', 'é'), minLength: 1, maxLength: 8 });
+const addressPart = fc.string({
+  unit: fc.constantFrom('a', 'b', 'Z', '0', '.', '-', '_', '+', '%', '"', '#', '{', '}', "'", '\\', 'é'),
+  minLength: 1,
+  maxLength: 8,
+});
 const mailAddress = fc.tuple(addressPart, addressPart).map(([l, d]) => `${l}@${d}`);
 
 const hostName = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,15}$/);
 /** A host a special-scheme URL accepts: no label of digits last (IPv4) and no `xn--` (punycode). */
-const webHost = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}(\.[a-zA-Z][a-zA-Z0-9-]{0,8}){0,2}$/).filter((h) => !/(^|\.)xn--/i.test(h));
+const webHost = fc
+  .stringMatching(/^[a-z][a-z0-9-]{0,10}(\.[a-zA-Z][a-zA-Z0-9-]{0,8}){0,2}$/)
+  .filter((h) => !/(^|\.)xn--/i.test(h));
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
 /** IPv6 addresses in the form a URL keeps them (lower case, compressed). */
 const ipv6 = fc.constantFrom('::1', 'fe80::1', '2001:db8::1', '::');
 
 /** A topic level the URL path keeps as it is: not `.` or `..`, no `/` inside, no wildcards. */
 const topicLevel = text.filter((s) => !/[/#+]/.test(s) && s !== '.' && s !== '..');
-const alertTopic = fc.array(topicLevel, { minLength: 1, maxLength: 3 }).map((l) => l.join('/')).filter((t) => t !== '');
+const alertTopic = fc
+  .array(topicLevel, { minLength: 1, maxLength: 3 })
+  .map((l) => l.join('/'))
+  .filter((t) => t !== '');
 
 const alertTarget: fc.Arbitrary<AlertTarget> = fc.oneof(
-  fc.record({ kind: fc.constant('mail' as const), address: mailAddress, format: mailFormat }, { requiredKeys: ['kind', 'address'] }),
+  fc.record(
+    { kind: fc.constant('mail' as const), address: mailAddress, format: mailFormat },
+    { requiredKeys: ['kind', 'address'] },
+  ),
   fc.record({
     kind: fc.constant('webhook' as const),
-    url: fc.tuple(fc.constantFrom('http', 'https', 'HTTPS'), webHost, fc.stringMatching(/^[a-zA-Z0-9/_?=&.-]{0,20}$/)).map(([s, h, p]) => `${s}://${h}/${p}`),
+    url: fc
+      .tuple(fc.constantFrom('http', 'https', 'HTTPS'), webHost, fc.stringMatching(/^[a-zA-Z0-9/_?=&.-]{0,20}$/))
+      .map(([s, h, p]) => `${s}://${h}/${p}`),
     slack: fc.boolean(),
     timeoutMs: fc.oneof(fc.constant(5000), durationMs),
   }),
@@ -290,7 +497,10 @@ const alertTarget: fc.Arbitrary<AlertTarget> = fc.oneof(
       retain: fc.boolean(),
       username: text,
       password: text,
-      tls: fc.record({ enabled: fc.constant(true), verify: fc.constant(true), caFile: nonEmptyText }, { requiredKeys: ['enabled', 'verify'] }),
+      tls: fc.record(
+        { enabled: fc.constant(true), verify: fc.constant(true), caFile: nonEmptyText },
+        { requiredKeys: ['enabled', 'verify'] },
+      ),
     },
     { requiredKeys: ['kind', 'host', 'port', 'topic', 'qos', 'retain'] },
   ),
@@ -313,14 +523,16 @@ const schedule: fc.Arbitrary<Schedule> = fc.oneof(
 
 const backoff: fc.Arbitrary<Backoff> = fc.oneof(
   fc.constant(DEFAULT_BACKOFF),
-  fc.record({
-    initialMs: durationMs,
-    extra: fc.oneof(fc.constant(0), fc.nat({ max: 10_000_000 })),
-    factor: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.double({ min: 1, max: 100, noNaN: true })),
-    giveUpAfter: fc.integer({ min: 1, max: 1000 }),
-    cooldownMs: durationMs,
-    resetAfterMs: durationMs,
-  }).map(({ extra, ...b }) => ({ ...b, maxMs: Math.min(Number.MAX_SAFE_INTEGER, b.initialMs + extra) })),
+  fc
+    .record({
+      initialMs: durationMs,
+      extra: fc.oneof(fc.constant(0), fc.nat({ max: 10_000_000 })),
+      factor: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.double({ min: 1, max: 100, noNaN: true })),
+      giveUpAfter: fc.integer({ min: 1, max: 1000 }),
+      cooldownMs: durationMs,
+      resetAfterMs: durationMs,
+    })
+    .map(({ extra, ...b }) => ({ ...b, maxMs: Math.min(Number.MAX_SAFE_INTEGER, b.initialMs + extra) })),
 );
 
 /** The part of a service that its type decides. */
@@ -329,7 +541,12 @@ function headerFor(type: ServiceType): fc.Arbitrary<Partial<Service>> {
     case 'process':
       return fc.oneof(
         text.map((pidfile) => ({ pidfile })),
-        fc.oneof(nonEmptyText.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), fc.constantFrom('^mosquitto', 'mosquitto -c .*\\.conf$', '[a-z]+\\d{2,}')).map((matching) => ({ matching })),
+        fc
+          .oneof(
+            nonEmptyText.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+            fc.constantFrom('^mosquitto', 'mosquitto -c .*\\.conf$', '[a-z]+\\d{2,}'),
+          )
+          .map((matching) => ({ matching })),
       );
     case 'host':
       return text.map((address) => ({ address }));
@@ -360,18 +577,40 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
         noAlerts: fc.array(text, { maxLength: 2 }),
         backoff,
       },
-      { requiredKeys: ['name', 'header', 'rules', 'groups', 'mode', 'onReboot', 'schedule', 'alerts', 'noAlerts', 'backoff'] },
+      {
+        requiredKeys: [
+          'name',
+          'header',
+          'rules',
+          'groups',
+          'mode',
+          'onReboot',
+          'schedule',
+          'alerts',
+          'noAlerts',
+          'backoff',
+        ],
+      },
     )
     .map(({ header, ...s }) => ({ type, pos: POS, ...header, ...s }));
 }
 
-const anyService: fc.Arbitrary<ServiceDraft> = fc.constantFrom<ServiceType>('process', 'host', 'file', 'program').chain(serviceOf);
+const anyService: fc.Arbitrary<ServiceDraft> = fc
+  .constantFrom<ServiceType>('process', 'host', 'file', 'program')
+  .chain(serviceOf);
 
 /** Services with unique names, each depending only on earlier ones (no loops). */
 const services: fc.Arbitrary<Service[]> = fc
   .uniqueArray(anyService, { selector: (s) => s.name, maxLength: 4 })
   .chain((list) =>
-    fc.tuple(...list.map((s, i) => (i === 0 ? fc.constant<string[]>([]) : fc.subarray(list.slice(0, i).map((p) => p.name))).map((dependsOn) => ({ ...s, dependsOn })))),
+    fc.tuple(
+      ...list.map((s, i) =>
+        (i === 0 ? fc.constant<string[]>([]) : fc.subarray(list.slice(0, i).map((p) => p.name))).map((dependsOn) => ({
+          ...s,
+          dependsOn,
+        })),
+      ),
+    ),
   );
 
 const mailTls: fc.Arbitrary<MailServerTls> = fc
@@ -381,20 +620,37 @@ const mailTls: fc.Arbitrary<MailServerTls> = fc
 /** Any security on any port (the printer says which where the port does not); TLS options only with TLS. */
 const mailServer: fc.Arbitrary<MailServer> = fc
   .record(
-    { host: text, port, username: text, password: text, timeoutMs: durationMs, security: fc.constantFrom<'tls' | 'starttls'>('tls', 'starttls'), tls: mailTls },
+    {
+      host: text,
+      port,
+      username: text,
+      password: text,
+      timeoutMs: durationMs,
+      security: fc.constantFrom<'tls' | 'starttls'>('tls', 'starttls'),
+      tls: mailTls,
+    },
     { requiredKeys: ['host'] },
   )
   .map(({ tls, ...m }) => (m.security && tls ? { ...m, tls } : m));
 
 const allow: fc.Arbitrary<HttpAllow> = fc.oneof(
   fc
-    .record({ kind: fc.constant('user' as const), user: nonEmptyText.filter((u) => !u.includes(':') && !u.startsWith('@')), password: nonEmptyText, readOnly: fc.boolean() })
+    .record({
+      kind: fc.constant('user' as const),
+      user: nonEmptyText.filter((u) => !u.includes(':') && !u.startsWith('@')),
+      password: nonEmptyText,
+      readOnly: fc.boolean(),
+    })
     .filter((a) => isIP(`${a.user}:${a.password}`.split('/')[0] ?? '') === 0),
   fc.record({
     kind: fc.constant('net' as const),
     cidr: fc.oneof(
-      fc.tuple(ipv4, fc.option(fc.integer({ min: 0, max: 32 }), { nil: undefined })).map(([ip, n]) => (n === undefined ? ip : `${ip}/${n}`)),
-      fc.tuple(ipv6, fc.option(fc.integer({ min: 0, max: 128 }), { nil: undefined })).map(([ip, n]) => (n === undefined ? ip : `${ip}/${n}`)),
+      fc
+        .tuple(ipv4, fc.option(fc.integer({ min: 0, max: 32 }), { nil: undefined }))
+        .map(([ip, n]) => (n === undefined ? ip : `${ip}/${n}`)),
+      fc
+        .tuple(ipv6, fc.option(fc.integer({ min: 0, max: 128 }), { nil: undefined }))
+        .map(([ip, n]) => (n === undefined ? ip : `${ip}/${n}`)),
       hostName,
       fc.constantFrom('localhost', 'md5', 'read-only', '10.0.0.0/255.0.0.0'),
     ),
@@ -582,12 +838,14 @@ export function configWith(kind: ConditionKind): fc.Arbitrary<Config> {
   const types = SERVICE_TYPES.filter((t) => conditionOf(kind, t) !== undefined);
   if (types.length === 0) throw new Error(`no service type takes a '${kind}' condition`);
   return fc.constantFrom(...types).chain((type) =>
-    fc.tuple(config, serviceOf(type), conditionOf(kind, type) as fc.Arbitrary<Condition>, ruleBody(type)).map(([c, s, cond, body]) => {
-      // An existence rule of its own replaces the one monit adds.
-      const existence = cond.kind === 'nonexist' || cond.kind === 'exist';
-      const kept = s.rules.filter((r) => !(existence && r.implicit));
-      const rule: Rule = { ...body, id: `r${kept.filter((r) => !r.implicit).length + 1}`, condition: cond, pos: POS };
-      return { ...c, services: [{ ...s, dependsOn: [], rules: [...kept, rule] }] };
-    }),
+    fc
+      .tuple(config, serviceOf(type), conditionOf(kind, type) as fc.Arbitrary<Condition>, ruleBody(type))
+      .map(([c, s, cond, body]) => {
+        // An existence rule of its own replaces the one monit adds.
+        const existence = cond.kind === 'nonexist' || cond.kind === 'exist';
+        const kept = s.rules.filter((r) => !(existence && r.implicit));
+        const rule: Rule = { ...body, id: `r${kept.filter((r) => !r.implicit).length + 1}`, condition: cond, pos: POS };
+        return { ...c, services: [{ ...s, dependsOn: [], rules: [...kept, rule] }] };
+      }),
   );
 }

@@ -78,7 +78,10 @@ void describe('brokerwatch -c FILE -t', () => {
   });
 
   void test('warnings are printed with their line, then the OK line', async () => {
-    const file = await rules('warn.rc', 'set idfile /var/lib/monit/id\ncheck process a with pidfile /run/a.pid\n  if memory > 5000 then alert\n');
+    const file = await rules(
+      'warn.rc',
+      'set idfile /var/lib/monit/id\ncheck process a with pidfile /run/a.pid\n  if memory > 5000 then alert\n',
+    );
     const r = await cli(['-c', file, '-t']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(lines(r.stdout), [
@@ -120,7 +123,10 @@ void describe('brokerwatch -c FILE -t', () => {
     const file = await rules('main.rc', 'include part.rc\n');
     const r = await cli(['-c', file, '-t']);
     assert.equal(r.code, 1);
-    assert.deepEqual(lines(r.stderr), [`${part}:3:24: expected an octal mode such as 644 after 'permission', found '9'`, `${file}: 1 error; nothing was started`]);
+    assert.deepEqual(lines(r.stderr), [
+      `${part}:3:24: expected an octal mode such as 644 after 'permission', found '9'`,
+      `${file}: 1 error; nothing was started`,
+    ]);
   });
 
   void test('a file others can read is refused with the command that fixes it', async () => {
@@ -137,31 +143,42 @@ void describe('brokerwatch -c FILE -t', () => {
     const file = join(dir, 'missing.rc');
     const r = await cli(['-c', file, '-t']);
     assert.equal(r.code, 1);
-    assert.deepEqual(lines(r.stderr), [`${file}:1:1: cannot read rules file ${file}: no such file`, `${file}: 1 error; nothing was started`]);
-  });
-
-  const systemFile = ['/etc/brokerwatch/brokerwatch.rc', '/etc/brokerwatchrc'].some((f) => existsSync(f));
-  void test('no -c and no rules file in any default place: exit 1, the places looked at', { skip: systemFile && 'a system rules file exists' }, async () => {
-    const home = join(dir, 'home');
-    const cwd = join(dir, 'empty');
-    await mkdir(home, { mode: 0o700 });
-    await mkdir(cwd, { mode: 0o700 });
-    const r = await cli(['-t'], { cwd, env: { ...process.env, HOME: home } });
-    assert.equal(r.code, 1);
-    assert.equal(r.stdout, '');
     assert.deepEqual(lines(r.stderr), [
-      `brokerwatch: no rules file found; looked for ${join(home, '.brokerwatchrc')}, /etc/brokerwatch/brokerwatch.rc, /etc/brokerwatchrc, ${join(cwd, 'brokerwatch.rc')}; use -c FILE`,
+      `${file}:1:1: cannot read rules file ${file}: no such file`,
+      `${file}: 1 error; nothing was started`,
     ]);
   });
 
-  void test('no -c: ./brokerwatch.rc is found and checked', { skip: systemFile && 'a system rules file exists' }, async () => {
-    const home = join(dir, 'home2');
-    const cwd = join(dir, 'project');
-    await mkdir(home, { mode: 0o700 });
-    await mkdir(cwd, { mode: 0o700 });
-    await writeFile(join(cwd, 'brokerwatch.rc'), 'check file f with path /f\n', { mode: 0o600 });
-    const r = await cli(['-t'], { cwd, env: { ...process.env, HOME: home } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(lines(r.stdout), [`Control file syntax OK: ${join(cwd, 'brokerwatch.rc')} (1 service)`]);
-  });
+  const systemFile = ['/etc/brokerwatch/brokerwatch.rc', '/etc/brokerwatchrc'].some((f) => existsSync(f));
+  void test(
+    'no -c and no rules file in any default place: exit 1, the places looked at',
+    { skip: systemFile && 'a system rules file exists' },
+    async () => {
+      const home = join(dir, 'home');
+      const cwd = join(dir, 'empty');
+      await mkdir(home, { mode: 0o700 });
+      await mkdir(cwd, { mode: 0o700 });
+      const r = await cli(['-t'], { cwd, env: { ...process.env, HOME: home } });
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(lines(r.stderr), [
+        `brokerwatch: no rules file found; looked for ${join(home, '.brokerwatchrc')}, /etc/brokerwatch/brokerwatch.rc, /etc/brokerwatchrc, ${join(cwd, 'brokerwatch.rc')}; use -c FILE`,
+      ]);
+    },
+  );
+
+  void test(
+    'no -c: ./brokerwatch.rc is found and checked',
+    { skip: systemFile && 'a system rules file exists' },
+    async () => {
+      const home = join(dir, 'home2');
+      const cwd = join(dir, 'project');
+      await mkdir(home, { mode: 0o700 });
+      await mkdir(cwd, { mode: 0o700 });
+      await writeFile(join(cwd, 'brokerwatch.rc'), 'check file f with path /f\n', { mode: 0o600 });
+      const r = await cli(['-t'], { cwd, env: { ...process.env, HOME: home } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout), [`Control file syntax OK: ${join(cwd, 'brokerwatch.rc')} (1 service)`]);
+    },
+  );
 });

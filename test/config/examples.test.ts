@@ -34,7 +34,13 @@ function warnings(r: LoadResult): string[] {
   return r.warnings.map(formatDiagnostic);
 }
 
-const IMPLICIT = { id: 'nonexist', condition: { kind: 'nonexist' }, rate: ONE, action: { kind: 'restart' }, implicit: true };
+const IMPLICIT = {
+  id: 'nonexist',
+  condition: { kind: 'nonexist' },
+  rate: ONE,
+  action: { kind: 'restart' },
+  implicit: true,
+};
 
 void describe('DESIGN.md §1: real monit files for mosquitto', () => {
   void test('the short form: start = "…", stop = "…"', async () => {
@@ -52,7 +58,14 @@ void describe('DESIGN.md §1: real monit files for mosquitto', () => {
     assert.deepEqual(rules(s), [IMPLICIT]);
     assert.deepEqual(s.rules[0]?.pos, { file: 'ex.rc', line: 1, col: 1 });
     // The written-down defaults (README), not the constant compared with itself.
-    assert.deepEqual(s.backoff, { initialMs: 1_000, maxMs: 60_000, factor: 2, giveUpAfter: 5, cooldownMs: 600_000, resetAfterMs: 0 });
+    assert.deepEqual(s.backoff, {
+      initialMs: 1_000,
+      maxMs: 60_000,
+      factor: 2,
+      giveUpAfter: 5,
+      cooldownMs: 600_000,
+      resetAfterMs: 0,
+    });
     assert.deepEqual(DEFAULT_BACKOFF, s.backoff);
     assert.deepEqual(s.schedule, { kind: 'always' });
     assert.equal(s.mode, 'active');
@@ -71,7 +84,10 @@ void describe('DESIGN.md §1: real monit files for mosquitto', () => {
     );
     assert.deepEqual(warnings(r), []);
     const s = service(r.config, 'mosquitto');
-    const webhook = { kind: 'exec', command: { argv: ['/bin/bash', '-c', 'PROCESS=Mosquitto /usr/local/bin/slack-webhook.sh'] } };
+    const webhook = {
+      kind: 'exec',
+      command: { argv: ['/bin/bash', '-c', 'PROCESS=Mosquitto /usr/local/bin/slack-webhook.sh'] },
+    };
     assert.deepEqual(rules(s), [
       IMPLICIT,
       {
@@ -92,7 +108,12 @@ void describe('DESIGN.md §1: real monit files for mosquitto', () => {
 
 void describe('DESIGN.md §2: monit grammar facts', () => {
   void test('start = "x", start "x" and start program = "x" are the same', async () => {
-    for (const form of ['start = "/usr/sbin/x -d"', 'start "/usr/sbin/x -d"', 'start program = "/usr/sbin/x -d"', 'START PROGRAM "/usr/sbin/x -d"']) {
+    for (const form of [
+      'start = "/usr/sbin/x -d"',
+      'start "/usr/sbin/x -d"',
+      'start program = "/usr/sbin/x -d"',
+      'START PROGRAM "/usr/sbin/x -d"',
+    ]) {
       const r = await parse(`check process x with pidfile /run/x.pid\n  ${form}\n`);
       assert.deepEqual(service(r.config, 'x').start, { argv: ['/usr/sbin/x', '-d'] }, form);
     }
@@ -101,12 +122,18 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
   void test('if not exist = if does not exist; either replaces the implicit rule', async () => {
     for (const form of ['if not exist then alert', 'if does not exist then alert', 'IF DOES NOT EXIST THEN ALERT']) {
       const r = await parse(`check process x with pidfile /run/x.pid\n  ${form}\n`);
-      assert.deepEqual(rules(service(r.config, 'x')), [{ id: 'r1', condition: { kind: 'nonexist' }, rate: ONE, action: { kind: 'alert' } }], form);
+      assert.deepEqual(
+        rules(service(r.config, 'x')),
+        [{ id: 'r1', condition: { kind: 'nonexist' }, rate: ONE, action: { kind: 'alert' } }],
+        form,
+      );
     }
   });
 
   void test('a process check with no existence rule gets `if does not exist then restart`; other checks do not', async () => {
-    const r = await parse('check process p matching "^/usr/sbin/mosquitto"\ncheck host h with address 10.0.0.2\ncheck file f with path /etc/x\n');
+    const r = await parse(
+      'check process p matching "^/usr/sbin/mosquitto"\ncheck host h with address 10.0.0.2\ncheck file f with path /etc/x\n',
+    );
     assert.deepEqual(rules(service(r.config, 'p')), [IMPLICIT]);
     assert.equal(service(r.config, 'p').matching, '^/usr/sbin/mosquitto');
     assert.deepEqual(rules(service(r.config, 'h')), []);
@@ -154,7 +181,15 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     );
     assert.deepEqual(
       service(r.config, 'x').rules.map((x) => x.rate),
-      [ONE, { count: 3, cycles: 3 }, { count: 2, cycles: 5 }, { count: 3, cycles: 5 }, { count: 4, cycles: 5 }, ONE, ONE],
+      [
+        ONE,
+        { count: 3, cycles: 3 },
+        { count: 2, cycles: 5 },
+        { count: 3, cycles: 5 },
+        { count: 4, cycles: 5 },
+        ONE,
+        ONE,
+      ],
     );
   });
 
@@ -185,7 +220,11 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
         { kind: 'start' },
         { kind: 'stop' },
         { kind: 'unmonitor' },
-        { kind: 'exec', command: { argv: ['/usr/bin/logger', 'down'], uid: 'nobody', timeoutMs: 5000 }, repeatEvery: 3 },
+        {
+          kind: 'exec',
+          command: { argv: ['/usr/bin/logger', 'down'], uid: 'nobody', timeoutMs: 5000 },
+          repeatEvery: 3,
+        },
         { kind: 'unmonitor' },
         { kind: 'restart' },
         { kind: 'alert' },
@@ -194,7 +233,18 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     assert.deepEqual(s.rules[7]?.condition, { kind: 'restarts', count: 5, cycles: 5 });
     assert.deepEqual(
       s.rules.map((x) => x.elseAction),
-      [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, { kind: 'alert' }, { kind: 'exec', command: { argv: ['/usr/bin/logger', 'up'] } }],
+      [
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        { kind: 'alert' },
+        { kind: 'exec', command: { argv: ['/usr/bin/logger', 'up'] } },
+      ],
     );
   });
 
@@ -215,10 +265,15 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
       ['<>', '!='],
       ['ne', '!='],
     ] as const;
-    const text = ['check process x with pidfile /run/x.pid', ...ops.map(([w]) => `  if children ${w} 5 then alert`)].join('\n');
+    const text = [
+      'check process x with pidfile /run/x.pid',
+      ...ops.map(([w]) => `  if children ${w} 5 then alert`),
+    ].join('\n');
     const r = await parse(text);
     assert.deepEqual(
-      service(r.config, 'x').rules.slice(1).map((x) => x.condition),
+      service(r.config, 'x')
+        .rules.slice(1)
+        .map((x) => x.condition),
       ops.map(([, op]) => ({ kind: 'resource', resource: 'children', op, value: 5, unit: 'count' })),
     );
   });
@@ -239,7 +294,9 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
       ].join('\n'),
     );
     assert.deepEqual(r.config.daemon, { cycleMs: 500, startDelayMs: 120_000 });
-    const c = service(r.config, 'x').rules.slice(1).map((x) => x.condition);
+    const c = service(r.config, 'x')
+      .rules.slice(1)
+      .map((x) => x.condition);
     assert.deepEqual(
       c.map((x) => (x.kind === 'port' ? x.timeoutMs : x.kind === 'uptime' ? x.ms : -1)),
       [250, 3000, 60_000, 90_000, 7_200_000, 86_400_000, 900_000, 300_000],
@@ -264,7 +321,9 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     );
     assert.deepEqual(warnings(r), []);
     assert.deepEqual(
-      service(r.config, 'x').rules.slice(1).map((x) => x.condition),
+      service(r.config, 'x')
+        .rules.slice(1)
+        .map((x) => x.condition),
       [
         { kind: 'resource', resource: 'memory', op: '>', value: 512 * 1024, unit: 'bytes' },
         { kind: 'resource', resource: 'memory', op: '>', value: Math.round(200.5 * 1024 * 1024), unit: 'bytes' },
@@ -281,14 +340,21 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
 
   void test('a bare number keeps monit meaning (bytes, seconds) with a warning naming its line', async () => {
     const r = await parse(
-      ['check process x with pidfile /run/x.pid', '  if memory > 5000 then alert', '  if failed port 1883 with timeout 10 then alert', '  if cpu > 90 then alert'].join('\n'),
+      [
+        'check process x with pidfile /run/x.pid',
+        '  if memory > 5000 then alert',
+        '  if failed port 1883 with timeout 10 then alert',
+        '  if cpu > 90 then alert',
+      ].join('\n'),
     );
     assert.deepEqual(warnings(r), [
       "ex.rc:2:15: warning: bare number 5000 for memory is taken as bytes; write '5000 B' or use kB, MB, GB",
       "ex.rc:3:36: warning: bare number 10 for timeout is taken as seconds; write '10 seconds'",
       "ex.rc:4:12: warning: bare number 90 for cpu is taken as a percentage; write '90%'",
     ]);
-    const c = service(r.config, 'x').rules.slice(1).map((x) => x.condition);
+    const c = service(r.config, 'x')
+      .rules.slice(1)
+      .map((x) => x.condition);
     assert.deepEqual(c[0], { kind: 'resource', resource: 'memory', op: '>', value: 5000, unit: 'bytes' });
     assert.equal(c[1]?.kind === 'port' && c[1].timeoutMs, 10_000);
   });
@@ -315,7 +381,10 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     assert.deepEqual(
       s.rules.slice(1).map((x) => [x.condition, x.rate]),
       [
-        [{ kind: 'resource', resource: 'cpu', op: '>', value: 80, unit: '%' }, { count: 3, cycles: 3 }],
+        [
+          { kind: 'resource', resource: 'cpu', op: '>', value: 80, unit: '%' },
+          { count: 3, cycles: 3 },
+        ],
         [{ kind: 'resource', resource: 'memory', op: '<', value: 2.5 * 1024 ** 3, unit: 'bytes' }, ONE],
         [
           {
@@ -386,13 +455,30 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     assert.deepEqual(rules(s), [
       {
         id: 'r1',
-        condition: { kind: 'port', host: '10.0.0.7', port: 1883, transport: 'tcp', protocol: 'mqtt', mqtt: { version: 4, clientIdPrefix: 'brokerwatch' }, timeoutMs: 5000, retry: 0 },
+        condition: {
+          kind: 'port',
+          host: '10.0.0.7',
+          port: 1883,
+          transport: 'tcp',
+          protocol: 'mqtt',
+          mqtt: { version: 4, clientIdPrefix: 'brokerwatch' },
+          timeoutMs: 5000,
+          retry: 0,
+        },
         rate: ONE,
         action: { kind: 'alert' },
       },
       {
         id: 'r2',
-        condition: { kind: 'port', host: '10.0.0.8', port: 8883, transport: 'tcp', tls: { enabled: true, verify: true }, timeoutMs: 5000, retry: 0 },
+        condition: {
+          kind: 'port',
+          host: '10.0.0.8',
+          port: 8883,
+          transport: 'tcp',
+          tls: { enabled: true, verify: true },
+          timeoutMs: 5000,
+          retry: 0,
+        },
         rate: ONE,
         action: { kind: 'alert' },
       },
@@ -439,12 +525,18 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     );
     const s = service(r.config, 'probe');
     assert.equal(s.type, 'program');
-    assert.deepEqual(s.program, { argv: ['/usr/bin/mosquitto_sub', '-h', '127.0.0.1', '-t', '$SYS/broker/uptime', '-C', '1', '-W', '5'], timeoutMs: 10_000 });
+    assert.deepEqual(s.program, {
+      argv: ['/usr/bin/mosquitto_sub', '-h', '127.0.0.1', '-t', '$SYS/broker/uptime', '-C', '1', '-W', '5'],
+      timeoutMs: 10_000,
+    });
     assert.deepEqual(
       s.rules.map((x) => [x.condition, x.rate]),
       [
         [{ kind: 'status', op: '!=', value: 0 }, ONE],
-        [{ kind: 'status', op: '>', value: 1 }, { count: 2, cycles: 2 }],
+        [
+          { kind: 'status', op: '>', value: 1 },
+          { count: 2, cycles: 2 },
+        ],
         [{ kind: 'changed', what: 'status' }, ONE],
       ],
     );
@@ -459,14 +551,20 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
         ['program', 'rate'],
       ],
     );
-    assert.deepEqual(service(r.config, 'rate').program, { argv: ['/usr/local/bin/rate.sh'] }, 'an unquoted path, as monit allows');
+    assert.deepEqual(
+      service(r.config, 'rate').program,
+      { argv: ['/usr/local/bin/rate.sh'] },
+      'an unquoted path, as monit allows',
+    );
   });
 
   void test('monit forms brokerwatch reads but does not fully use: a rate on recovery, repeat every cycle', async () => {
     const r = await parse(
       'check process x with pidfile /run/x.pid\n  start "/x"\n  if failed port 1 then restart else if succeeded 2 times within 3 cycles then alert\n  if failed port 2 then exec "/y" repeat every cycle\n',
     );
-    assert.deepEqual(warnings(r), ["ex.rc:3:51: warning: a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success"]);
+    assert.deepEqual(warnings(r), [
+      "ex.rc:3:51: warning: a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success",
+    ]);
     const s = service(r.config, 'x');
     assert.deepEqual(s.rules[1]?.elseAction, { kind: 'alert' });
     assert.deepEqual(s.rules[2]?.action, { kind: 'exec', command: { argv: ['/y'] }, repeatEvery: 1 });
@@ -480,8 +578,16 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     assert.deepEqual(
       s.alerts.map(({ pos: _pos, ...a }) => a),
       [
-        { target: { kind: 'mail', address: 'ops@example.com' }, filter: { mode: 'only', events: ['nonexist', 'pid'] }, reminderCycles: 10 },
-        { target: { kind: 'mail', address: 'dev@example.com' }, filter: { mode: 'except', events: ['instance'] }, reminderCycles: 0 },
+        {
+          target: { kind: 'mail', address: 'ops@example.com' },
+          filter: { mode: 'only', events: ['nonexist', 'pid'] },
+          reminderCycles: 10,
+        },
+        {
+          target: { kind: 'mail', address: 'dev@example.com' },
+          filter: { mode: 'except', events: ['instance'] },
+          reminderCycles: 0,
+        },
       ],
     );
     assert.deepEqual(s.noAlerts, ['boss@example.com']);
@@ -524,7 +630,17 @@ void describe('DESIGN.md §2: set statements', () => {
 
   void test('mail-format block with $VARIABLES and a multi-line message', async () => {
     const r = await parse(
-      ['set mail-format {', '  from: bw@$HOST', '  reply-to: ops@example.com', '  subject: [$HOST] $SERVICE $EVENT', '  message: $EVENT on $DATE', '$DESCRIPTION', 'did: $ACTION', '}', 'set daemon 5'].join('\n'),
+      [
+        'set mail-format {',
+        '  from: bw@$HOST',
+        '  reply-to: ops@example.com',
+        '  subject: [$HOST] $SERVICE $EVENT',
+        '  message: $EVENT on $DATE',
+        '$DESCRIPTION',
+        'did: $ACTION',
+        '}',
+        'set daemon 5',
+      ].join('\n'),
     );
     assert.deepEqual(r.config.mailFormat, {
       from: 'bw@$HOST',
@@ -550,14 +666,26 @@ void describe('DESIGN.md §2: set statements', () => {
     assert.deepEqual(
       r.config.alerts.map(({ pos: _pos, ...a }) => a),
       [
-        { target: { kind: 'mail', address: 'root@localhost' }, filter: { mode: 'except', events: ['instance', 'action'] }, reminderCycles: 30 },
+        {
+          target: { kind: 'mail', address: 'root@localhost' },
+          filter: { mode: 'except', events: ['instance', 'action'] },
+          reminderCycles: 30,
+        },
         {
           target: { kind: 'mail', address: 'ops@example.com', format: { subject: 'down!' } },
           filter: { mode: 'only', events: ['nonexist', 'timeout', 'connection'] },
           reminderCycles: 0,
         },
-        { target: { kind: 'webhook', url: 'https://hooks.example.com/T0/B0', slack: true, timeoutMs: 3000 }, filter: { mode: 'all', events: [] }, reminderCycles: 0 },
-        { target: { kind: 'webhook', url: 'http://127.0.0.1:9000/events', slack: false, timeoutMs: 5000 }, filter: { mode: 'all', events: [] }, reminderCycles: 0 },
+        {
+          target: { kind: 'webhook', url: 'https://hooks.example.com/T0/B0', slack: true, timeoutMs: 3000 },
+          filter: { mode: 'all', events: [] },
+          reminderCycles: 0,
+        },
+        {
+          target: { kind: 'webhook', url: 'http://127.0.0.1:9000/events', slack: false, timeoutMs: 5000 },
+          filter: { mode: 'all', events: [] },
+          reminderCycles: 0,
+        },
         {
           target: {
             kind: 'mqtt',
@@ -574,12 +702,24 @@ void describe('DESIGN.md §2: set statements', () => {
           reminderCycles: 0,
         },
         {
-          target: { kind: 'mqtt', host: '127.0.0.1', port: 1883, topic: 'brokerwatch/events', qos: 1, retain: false, username: 'u', password: 'p' },
+          target: {
+            kind: 'mqtt',
+            host: '127.0.0.1',
+            port: 1883,
+            topic: 'brokerwatch/events',
+            qos: 1,
+            retain: false,
+            username: 'u',
+            password: 'p',
+          },
           filter: { mode: 'all', events: [] },
           reminderCycles: 0,
         },
         {
-          target: { kind: 'exec', command: { argv: ['/bin/sh', '-c', 'logger -t bw $EVENT'], uid: 'nobody', timeoutMs: 5000 } },
+          target: {
+            kind: 'exec',
+            command: { argv: ['/bin/sh', '-c', 'logger -t bw $EVENT'], uid: 'nobody', timeoutMs: 5000 },
+          },
           filter: { mode: 'all', events: [] },
           reminderCycles: 0,
         },
@@ -612,7 +752,11 @@ void describe('DESIGN.md §2: set statements', () => {
         { kind: 'net', cidr: '192.168.1.7', readOnly: true },
       ],
     });
-    assert.deepEqual((await parse('set httpd port 2812\n')).config.httpd, { port: 2812, address: '127.0.0.1', allow: [] });
+    assert.deepEqual((await parse('set httpd port 2812\n')).config.httpd, {
+      port: 2812,
+      address: '127.0.0.1',
+      allow: [],
+    });
   });
 
   void test('monit statements brokerwatch does not implement load with a warning naming their line', async () => {
@@ -675,7 +819,13 @@ void describe('DESIGN.md §2: extensions', () => {
           transport: 'tcp',
           tls: { enabled: true, verify: true, caFile: '/etc/ssl/ca.pem', serverName: 'broker.local' },
           protocol: 'mqtt',
-          mqtt: { version: 5, clientIdPrefix: 'probe', username: 'bw', password: 'pw', roundTrip: { qos: 2, topic: 'bw/rt', separateConnections: true } },
+          mqtt: {
+            version: 5,
+            clientIdPrefix: 'probe',
+            username: 'bw',
+            password: 'pw',
+            roundTrip: { qos: 2, topic: 'bw/rt', separateConnections: true },
+          },
           timeoutMs: 2000,
           retry: 1,
         },
@@ -684,7 +834,16 @@ void describe('DESIGN.md §2: extensions', () => {
       },
       {
         id: 'r2',
-        condition: { kind: 'port', host: 'localhost', port: 1883, transport: 'tcp', protocol: 'mqtt', mqtt: { version: 3, clientIdPrefix: 'brokerwatch' }, timeoutMs: 5000, retry: 0 },
+        condition: {
+          kind: 'port',
+          host: 'localhost',
+          port: 1883,
+          transport: 'tcp',
+          protocol: 'mqtt',
+          mqtt: { version: 3, clientIdPrefix: 'brokerwatch' },
+          timeoutMs: 5000,
+          retry: 0,
+        },
         rate: ONE,
         action: { kind: 'alert' },
       },
@@ -696,7 +855,11 @@ void describe('DESIGN.md §2: extensions', () => {
           port: 1883,
           transport: 'tcp',
           protocol: 'mqtt',
-          mqtt: { version: 4, clientIdPrefix: 'brokerwatch', roundTrip: { qos: 1, topic: 'brokerwatch/probe', separateConnections: false } },
+          mqtt: {
+            version: 4,
+            clientIdPrefix: 'brokerwatch',
+            roundTrip: { qos: 1, topic: 'brokerwatch/probe', separateConnections: false },
+          },
           timeoutMs: 5000,
           retry: 0,
         },
@@ -736,14 +899,36 @@ void describe('DESIGN.md §2: extensions', () => {
       ].join('\n'),
     );
     assert.deepEqual(
-      service(r.config, 'broker').rules.slice(1).map((x) => [x.condition, x.rate]),
+      service(r.config, 'broker')
+        .rules.slice(1)
+        .map((x) => [x.condition, x.rate]),
       [
-        [{ kind: 'sys', test: { kind: 'threshold', topic: '$SYS/broker/clients/connected', op: '>', value: 5000 } }, ONE],
-        [{ kind: 'sys', test: { kind: 'threshold', topic: '$SYS/broker/heap/current', op: '>=', value: 100 * 1024 * 1024 }, host: '10.0.0.2', port: 1884 }, ONE],
-        [{ kind: 'sys', test: { kind: 'threshold', topic: '$SYS/broker/load/messages/received/1min', op: '<', value: 0.5 } }, { count: 3, cycles: 3 }],
+        [
+          { kind: 'sys', test: { kind: 'threshold', topic: '$SYS/broker/clients/connected', op: '>', value: 5000 } },
+          ONE,
+        ],
+        [
+          {
+            kind: 'sys',
+            test: { kind: 'threshold', topic: '$SYS/broker/heap/current', op: '>=', value: 100 * 1024 * 1024 },
+            host: '10.0.0.2',
+            port: 1884,
+          },
+          ONE,
+        ],
+        [
+          {
+            kind: 'sys',
+            test: { kind: 'threshold', topic: '$SYS/broker/load/messages/received/1min', op: '<', value: 0.5 },
+          },
+          { count: 3, cycles: 3 },
+        ],
         [{ kind: 'sys', test: { kind: 'uptime-reset' } }, ONE],
         [{ kind: 'sys', test: { kind: 'uptime-reset' } }, ONE],
-        [{ kind: 'sys', test: { kind: 'uptime-stalled' } }, { count: 3, cycles: 3 }],
+        [
+          { kind: 'sys', test: { kind: 'uptime-stalled' } },
+          { count: 3, cycles: 3 },
+        ],
       ],
     );
   });
@@ -757,7 +942,14 @@ void describe('DESIGN.md §2: extensions', () => {
         '  backoff 2 minutes',
       ].join('\n'),
     );
-    assert.deepEqual(service(r.config, 'a').backoff, { initialMs: 500, maxMs: 60_000, factor: 1.5, giveUpAfter: 3, cooldownMs: 3_600_000, resetAfterMs: 600_000 });
+    assert.deepEqual(service(r.config, 'a').backoff, {
+      initialMs: 500,
+      maxMs: 60_000,
+      factor: 1.5,
+      giveUpAfter: 3,
+      cooldownMs: 3_600_000,
+      resetAfterMs: 600_000,
+    });
     assert.deepEqual(service(r.config, 'b').backoff, { ...DEFAULT_BACKOFF, initialMs: 120_000, maxMs: 120_000 });
   });
 });
@@ -789,7 +981,13 @@ void describe('config/ examples', () => {
     });
     assert.deepEqual(
       c.alerts.map(({ pos: _pos, ...a }) => a),
-      [{ target: { kind: 'mail', address: 'root@localhost' }, filter: { mode: 'except', events: ['instance'] }, reminderCycles: 30 }],
+      [
+        {
+          target: { kind: 'mail', address: 'root@localhost' },
+          filter: { mode: 'except', events: ['instance'] },
+          reminderCycles: 30,
+        },
+      ],
     );
     assert.deepEqual(c.httpd, {
       port: 2812,
@@ -806,7 +1004,21 @@ void describe('config/ examples', () => {
     const mqtt = { version: 4, clientIdPrefix: 'brokerwatch' } as const;
     assert.deepEqual(rules(m), [
       IMPLICIT,
-      { id: 'r1', condition: { kind: 'port', host: '127.0.0.1', port: 1883, transport: 'tcp', protocol: 'mqtt', mqtt, timeoutMs: 2000, retry: 0 }, rate: ONE, action: { kind: 'restart' } },
+      {
+        id: 'r1',
+        condition: {
+          kind: 'port',
+          host: '127.0.0.1',
+          port: 1883,
+          transport: 'tcp',
+          protocol: 'mqtt',
+          mqtt,
+          timeoutMs: 2000,
+          retry: 0,
+        },
+        rate: ONE,
+        action: { kind: 'restart' },
+      },
       {
         id: 'r2',
         condition: {
@@ -822,20 +1034,53 @@ void describe('config/ examples', () => {
         rate: { count: 2, cycles: 2 },
         action: { kind: 'restart' },
       },
-      { id: 'r3', condition: { kind: 'sys', test: { kind: 'threshold', topic: '$SYS/broker/clients/connected', op: '>', value: 5000 } }, rate: ONE, action: { kind: 'alert' } },
+      {
+        id: 'r3',
+        condition: {
+          kind: 'sys',
+          test: { kind: 'threshold', topic: '$SYS/broker/clients/connected', op: '>', value: 5000 },
+        },
+        rate: ONE,
+        action: { kind: 'alert' },
+      },
       { id: 'r4', condition: { kind: 'sys', test: { kind: 'uptime-reset' } }, rate: ONE, action: { kind: 'alert' } },
-      { id: 'r5', condition: { kind: 'sys', test: { kind: 'uptime-stalled' } }, rate: { count: 3, cycles: 3 }, action: { kind: 'restart' } },
-      { id: 'r6', condition: { kind: 'resource', resource: 'memory', op: '>', value: 512 * 1024 * 1024, unit: 'bytes' }, rate: { count: 5, cycles: 5 }, action: { kind: 'alert' } },
-      { id: 'r7', condition: { kind: 'resource', resource: 'cpu', op: '>', value: 90, unit: '%' }, rate: { count: 10, cycles: 10 }, action: { kind: 'alert' } },
+      {
+        id: 'r5',
+        condition: { kind: 'sys', test: { kind: 'uptime-stalled' } },
+        rate: { count: 3, cycles: 3 },
+        action: { kind: 'restart' },
+      },
+      {
+        id: 'r6',
+        condition: { kind: 'resource', resource: 'memory', op: '>', value: 512 * 1024 * 1024, unit: 'bytes' },
+        rate: { count: 5, cycles: 5 },
+        action: { kind: 'alert' },
+      },
+      {
+        id: 'r7',
+        condition: { kind: 'resource', resource: 'cpu', op: '>', value: 90, unit: '%' },
+        rate: { count: 10, cycles: 10 },
+        action: { kind: 'alert' },
+      },
       { id: 'r8', condition: { kind: 'restarts', count: 5, cycles: 10 }, rate: ONE, action: { kind: 'alert' } },
     ]);
-    assert.deepEqual(m.backoff, { ...DEFAULT_BACKOFF, initialMs: 2000, maxMs: 120_000, factor: 2, giveUpAfter: 5, cooldownMs: 600_000 });
+    assert.deepEqual(m.backoff, {
+      ...DEFAULT_BACKOFF,
+      initialMs: 2000,
+      maxMs: 120_000,
+      factor: 2,
+      giveUpAfter: 5,
+      cooldownMs: 600_000,
+    });
     assert.deepEqual(m.dependsOn, ['mosquitto_conf']);
     const conf = service(c, 'mosquitto_conf');
     assert.equal(conf.path, '/etc/mosquitto/mosquitto.conf');
     assert.deepEqual(
       conf.rules.map((x) => x.condition),
-      [{ kind: 'changed', what: 'checksum' }, { kind: 'permission', mode: 0o644 }],
+      [
+        { kind: 'changed', what: 'checksum' },
+        { kind: 'permission', mode: 0o644 },
+      ],
     );
   });
 
@@ -851,7 +1096,16 @@ void describe('config/ examples', () => {
     assert.deepEqual(c.alerts[0]?.filter, { mode: 'except', events: ['instance'] });
     const b = service(c, 'demo-broker');
     assert.deepEqual(b.start, {
-      argv: ['node', 'dist/demo/broker.js', '--port', '18830', '--pidfile', 'var/demo/broker.pid', '--log', 'var/demo/broker.log'],
+      argv: [
+        'node',
+        'dist/demo/broker.js',
+        '--port',
+        '18830',
+        '--pidfile',
+        'var/demo/broker.pid',
+        '--log',
+        'var/demo/broker.log',
+      ],
       timeoutMs: 10_000,
     });
     assert.deepEqual(b.stop, { argv: ['node', 'dist/demo/broker.js', '--stop', '--pidfile', 'var/demo/broker.pid'] });
@@ -864,7 +1118,11 @@ void describe('config/ examples', () => {
           port: 18830,
           transport: 'tcp',
           protocol: 'mqtt',
-          mqtt: { version: 4, clientIdPrefix: 'brokerwatch', roundTrip: { qos: 1, topic: 'brokerwatch/probe', separateConnections: false } },
+          mqtt: {
+            version: 4,
+            clientIdPrefix: 'brokerwatch',
+            roundTrip: { qos: 1, topic: 'brokerwatch/probe', separateConnections: false },
+          },
           timeoutMs: 1000,
           retry: 0,
         },
@@ -873,6 +1131,12 @@ void describe('config/ examples', () => {
       },
       { id: 'r2', condition: { kind: 'restarts', count: 5, cycles: 10 }, rate: ONE, action: { kind: 'alert' } },
     ]);
-    assert.deepEqual(b.backoff, { ...DEFAULT_BACKOFF, initialMs: 1000, maxMs: 30_000, giveUpAfter: 5, cooldownMs: 300_000 });
+    assert.deepEqual(b.backoff, {
+      ...DEFAULT_BACKOFF,
+      initialMs: 1000,
+      maxMs: 30_000,
+      giveUpAfter: 5,
+      cooldownMs: 300_000,
+    });
   });
 });

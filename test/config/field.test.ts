@@ -40,7 +40,8 @@ async function load(name: string): Promise<LoadResult> {
   try {
     return await loadRules(join(root, name));
   } catch (e) {
-    if (e instanceof ConfigError) assert.fail(`${name} did not load:\n${e.diagnostics.map(formatDiagnostic).join('\n')}`);
+    if (e instanceof ConfigError)
+      assert.fail(`${name} did not load:\n${e.diagnostics.map(formatDiagnostic).join('\n')}`);
     throw e;
   }
 }
@@ -53,7 +54,10 @@ function service(c: Config, name: string): Service {
 
 /** `kind action count/cycles [implicit] [else action]` of each rule, e.g. `port restart 2/2`. */
 function summary(s: Service): string[] {
-  return s.rules.map((r) => `${r.condition.kind} ${r.action.kind} ${r.rate.count}/${r.rate.cycles}${r.implicit ? ' implicit' : ''}${r.elseAction ? ` else ${r.elseAction.kind}` : ''}`);
+  return s.rules.map(
+    (r) =>
+      `${r.condition.kind} ${r.action.kind} ${r.rate.count}/${r.rate.cycles}${r.implicit ? ' implicit' : ''}${r.elseAction ? ` else ${r.elseAction.kind}` : ''}`,
+  );
 }
 
 function condition<K extends Condition['kind']>(r: Rule | undefined, kind: K): Extract<Condition, { kind: K }> {
@@ -62,7 +66,8 @@ function condition<K extends Condition['kind']>(r: Rule | undefined, kind: K): E
 }
 
 /** What a warning may say: monit statements that load but do nothing here, or a meaning that differs. */
-const ACCEPTABLE_WARNING = /(is|are) not (used|evaluated|supported|spoken) by brokerwatch|a rate after 'else if succeeded'/;
+const ACCEPTABLE_WARNING =
+  /(is|are) not (used|evaluated|supported|spoken) by brokerwatch|a rate after 'else if succeeded'/;
 
 interface Expected {
   readonly services: readonly string[];
@@ -82,7 +87,11 @@ const FILES: Record<string, Expected> = {
       assert.deepEqual(m.start?.argv, ['/etc/init.d/mosquitto', 'restart']);
       const port = condition(m.rules[1], 'port');
       assert.deepEqual([port.host, port.port, port.timeoutMs, port.retry], ['localhost', 1883, 30 * SECONDS, 3]);
-      assert.deepEqual(c.httpd, { port: 443, address: '127.0.0.1', allow: [{ kind: 'user', user: 'rmap', password: 'pamr', readOnly: false }] });
+      assert.deepEqual(c.httpd, {
+        port: 443,
+        address: '127.0.0.1',
+        allow: [{ kind: 'user', user: 'rmap', password: 'pamr', readOnly: false }],
+      });
       assert.deepEqual(c.mailServers, [{ host: 'mailrelay.example.local', port: 25 }]);
       assert.match(c.mailFormat?.message ?? '', /^\$EVENT Service \$SERVICE\nDate: \$DATE\n[^]*\n\nMonit$/);
     },
@@ -93,7 +102,10 @@ const FILES: Record<string, Expected> = {
     warnings: 0,
     check: (c) => {
       const [, changed, restarts] = service(c, 'mosquitto').rules;
-      assert.deepEqual(changed?.action, { kind: 'exec', command: { argv: ['/bin/bash', '-c', 'PROCESS=Mosquitto /usr/local/bin/slack-webhook.sh'] } });
+      assert.deepEqual(changed?.action, {
+        kind: 'exec',
+        command: { argv: ['/bin/bash', '-c', 'PROCESS=Mosquitto /usr/local/bin/slack-webhook.sh'] },
+      });
       assert.deepEqual(restarts?.condition, { kind: 'restarts', count: 1, cycles: 1 });
     },
   },
@@ -103,7 +115,10 @@ const FILES: Record<string, Expected> = {
     warnings: 0,
     check: (c) => {
       const m = service(c, 'mosquitto');
-      assert.deepEqual([m.pidfile, m.start?.argv, m.stop?.argv], ['/var/run/mosquitto.pid', ['/etc/init.d/mosquitto', 'start'], ['/etc/init.d/mosquitto', 'stop']]);
+      assert.deepEqual(
+        [m.pidfile, m.start?.argv, m.stop?.argv],
+        ['/var/run/mosquitto.pid', ['/etc/init.d/mosquitto', 'start'], ['/etc/init.d/mosquitto', 'stop']],
+      );
     },
   },
   'lutron-wink-hub.rc': {
@@ -113,21 +128,48 @@ const FILES: Record<string, Expected> = {
     check: (c) => {
       // `set logfile syslog` is monit's old `set log syslog`; `total memory` is totalmemory.
       assert.deepEqual(c.log, { kind: 'syslog' });
-      assert.deepEqual(service(c, 'mosquitto').rules[1]?.condition, { kind: 'resource', resource: 'totalmemory', op: '>', value: 2 * MB, unit: 'bytes' });
-      assert.deepEqual(service(c, 'lutron-core').rules[1]?.condition, { kind: 'resource', resource: 'totalcpu', op: '>', value: 80, unit: '%' });
+      assert.deepEqual(service(c, 'mosquitto').rules[1]?.condition, {
+        kind: 'resource',
+        resource: 'totalmemory',
+        op: '>',
+        value: 2 * MB,
+        unit: 'bytes',
+      });
+      assert.deepEqual(service(c, 'lutron-core').rules[1]?.condition, {
+        kind: 'resource',
+        resource: 'totalcpu',
+        op: '>',
+        value: 80,
+        unit: '%',
+      });
       assert.equal(service(c, 'pike').matching, 'pike');
       assert.deepEqual(service(c, 'pike').dependsOn, ['mosquitto']);
     },
   },
   'openva-client.rc': {
     services: ['mosquitto'],
-    broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'port restart 1/1', 'resource alert 2/2', 'resource restart 5/5', 'resource restart 5/5']],
+    broker: [
+      'mosquitto',
+      [
+        'nonexist restart 1/1 implicit',
+        'port restart 1/1',
+        'resource alert 2/2',
+        'resource restart 5/5',
+        'resource restart 5/5',
+      ],
+    ],
     warnings: 2, // set idfile, check system
     check: (c) => {
       assert.deepEqual(c.daemon, { cycleMs: 10 * SECONDS, startDelayMs: 10 * SECONDS });
       assert.deepEqual(c.alerts[0]?.filter, { mode: 'except', events: ['instance', 'action'] });
       assert.equal(condition(service(c, 'mosquitto').rules[1], 'port').timeoutMs, 15 * SECONDS);
-      assert.deepEqual(service(c, 'mosquitto').rules[4]?.condition, { kind: 'resource', resource: 'totalmemory', op: '>', value: 128 * MB, unit: 'bytes' });
+      assert.deepEqual(service(c, 'mosquitto').rules[4]?.condition, {
+        kind: 'resource',
+        resource: 'totalmemory',
+        op: '>',
+        value: 128 * MB,
+        unit: 'bytes',
+      });
     },
   },
   'phlak-monitrc.rc': {
@@ -144,13 +186,29 @@ const FILES: Record<string, Expected> = {
   },
   'telegram-alerts.rc': {
     services: ['mosquitto'],
-    broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'resource exec 2/2', 'resource restart 5/5', 'resource restart 5/5', 'restarts exec 1/1', 'restarts unmonitor 1/1']],
+    broker: [
+      'mosquitto',
+      [
+        'nonexist restart 1/1 implicit',
+        'resource exec 2/2',
+        'resource restart 5/5',
+        'resource restart 5/5',
+        'restarts exec 1/1',
+        'restarts unmonitor 1/1',
+      ],
+    ],
     warnings: 1, // loadavg
     check: (c) => {
       const m = service(c, 'mosquitto');
       assert.equal(m.start?.timeoutMs, 60 * SECONDS);
       assert.deepEqual(m.groups, ['server']);
-      assert.deepEqual(m.rules[3]?.condition, { kind: 'resource', resource: 'totalmemory', op: '>', value: 300 * MB, unit: 'bytes' });
+      assert.deepEqual(m.rules[3]?.condition, {
+        kind: 'resource',
+        resource: 'totalmemory',
+        op: '>',
+        value: 300 * MB,
+        unit: 'bytes',
+      });
     },
   },
   'nas-tlsv12.rc': {
@@ -158,7 +216,9 @@ const FILES: Record<string, Expected> = {
     broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'port restart 2/2']],
     warnings: 3, // check system, check filesystem ×2
     check: (c) => {
-      assert.deepEqual(c.mailServers, [{ host: 'mail.example.net.au', port: 587, username: 'xxx', password: 'yyy', security: 'starttls' }]);
+      assert.deepEqual(c.mailServers, [
+        { host: 'mail.example.net.au', port: 587, username: 'xxx', password: 'yyy', security: 'starttls' },
+      ]);
       assert.equal(c.alerts[0]?.reminderCycles, 1440);
       assert.deepEqual(c.mailFormat, { from: 'lord <alex_nas@example.net.au>', subject: '$DESCRIPTION' });
     },
@@ -176,8 +236,15 @@ const FILES: Record<string, Expected> = {
     check: (c) => {
       // `start program "…"` without `=`; monit's old `timeout` action is unmonitor.
       assert.deepEqual(service(c, 'mosquitto').start?.argv, ['/etc/rc.d/mosquitto', 'start']);
-      assert.deepEqual(summary(service(c, 'git-daemon')), ['nonexist restart 1/1 implicit', 'port restart 3/5', 'restarts unmonitor 1/1']);
-      assert.deepEqual(c.httpd?.allow.map((a) => (a.kind === 'net' ? a.cidr : a.user)), ['localhost', '192.168.0.0/24']);
+      assert.deepEqual(summary(service(c, 'git-daemon')), [
+        'nonexist restart 1/1 implicit',
+        'port restart 3/5',
+        'restarts unmonitor 1/1',
+      ]);
+      assert.deepEqual(
+        c.httpd?.allow.map((a) => (a.kind === 'net' ? a.cidr : a.user)),
+        ['localhost', '192.168.0.0/24'],
+      );
       assert.deepEqual(c.mailFormat, { from: 'monit@adama' });
     },
   },
@@ -195,7 +262,10 @@ const FILES: Record<string, Expected> = {
     broker: ['mosquitto', ['nonexist restart 1/1 implicit']],
     warnings: 0,
     check: (c) => {
-      assert.deepEqual(service(c, 'mosquitto').start, { argv: ['/home/ubuntu/git/sensor-server/start_broker.sh'], uid: 'ubuntu' });
+      assert.deepEqual(service(c, 'mosquitto').start, {
+        argv: ['/home/ubuntu/git/sensor-server/start_broker.sh'],
+        uid: 'ubuntu',
+      });
       assert.deepEqual(service(c, 'sensorserver').dependsOn, ['mosquitto']);
     },
   },
@@ -205,10 +275,18 @@ const FILES: Record<string, Expected> = {
     warnings: 1, // httpd unixsocket
     check: (c) => {
       assert.deepEqual(c.daemon, { cycleMs: 115 * SECONDS, startDelayMs: 10 * SECONDS });
-      assert.deepEqual(c.mailServers, [{ host: 'localhost', port: 25 }, { host: 'smarthost.example.com', port: 587 }]);
+      assert.deepEqual(c.mailServers, [
+        { host: 'localhost', port: 25 },
+        { host: 'smarthost.example.com', port: 587 },
+      ]);
       assert.equal(c.alerts[0]?.reminderCycles, 2);
       // The template included inside `check file` continues that check, as in monit.
-      assert.deepEqual(summary(service(c, 'mosquitto_bin')), ['changed alert 1/1', 'permission unmonitor 1/1', 'uid unmonitor 1/1', 'gid unmonitor 1/1']);
+      assert.deepEqual(summary(service(c, 'mosquitto_bin')), [
+        'changed alert 1/1',
+        'permission unmonitor 1/1',
+        'uid unmonitor 1/1',
+        'gid unmonitor 1/1',
+      ]);
       assert.deepEqual(service(c, 'mosquitto').dependsOn, ['mosquitto_bin']);
     },
   },
@@ -218,7 +296,17 @@ const FILES: Record<string, Expected> = {
     warnings: 3, // check system ×2, check filesystem
     check: (c) => {
       const p = service(c, 'mosquitto_sys');
-      assert.deepEqual(p.program?.argv, ['/usr/bin/mosquitto_sub', '-h', '127.0.0.1', '-t', '$SYS/broker/uptime', '-C', '1', '-W', '5']);
+      assert.deepEqual(p.program?.argv, [
+        '/usr/bin/mosquitto_sub',
+        '-h',
+        '127.0.0.1',
+        '-t',
+        '$SYS/broker/uptime',
+        '-C',
+        '1',
+        '-W',
+        '5',
+      ]);
       assert.deepEqual(p.schedule, { kind: 'cycles', every: 2 });
       assert.deepEqual(p.rules[0]?.condition, { kind: 'status', op: '!=', value: 0 });
     },
@@ -242,7 +330,10 @@ const FILES: Record<string, Expected> = {
     warnings: 5, // set limits, protocol https, certificate valid, request, status
     check: (c) => {
       const probe = condition(service(c, 'Mosquitto - MQTT connection').rules[0], 'port');
-      assert.deepEqual([probe.host, probe.port, probe.tls, probe.protocol], ['mqtt.example.com', 8883, { enabled: true, verify: true }, 'mqtt']);
+      assert.deepEqual(
+        [probe.host, probe.port, probe.tls, probe.protocol],
+        ['mqtt.example.com', 8883, { enabled: true, verify: true }, 'mqtt'],
+      );
       assert.deepEqual(probe.mqtt, { version: 4, clientIdPrefix: 'brokerwatch', username: 'testi', password: 'testi' });
       assert.deepEqual(summary(service(c, 'Mosquitto - service')), ['status exec 5/5']);
     },
@@ -254,7 +345,10 @@ const FILES: Record<string, Expected> = {
     check: (c) => {
       const m = service(c, 'mosquitto container');
       assert.deepEqual(m.program?.argv, ['/usr/bin/docker', 'inspect', '-f', '{{.State.Running}}', 'mosquitto']);
-      assert.deepEqual([m.dependsOn, m.start?.timeoutMs, m.schedule], [['dockerd'], 600 * SECONDS, { kind: 'cycles', every: 2 }]);
+      assert.deepEqual(
+        [m.dependsOn, m.start?.timeoutMs, m.schedule],
+        [['dockerd'], 600 * SECONDS, { kind: 'cycles', every: 2 }],
+      );
       assert.deepEqual(summary(service(c, 'mosquitto-tcp')), ['port alert 2/2']);
     },
   },
@@ -264,7 +358,16 @@ const FILES: Record<string, Expected> = {
     warnings: 0,
     check: (c) => {
       // `using tlsv1` on 587: STARTTLS, required.
-      assert.deepEqual(c.mailServers, [{ host: 'smtp.gmail.com', port: 587, username: 'admin@example.com', password: 'app-password', security: 'starttls', timeoutMs: 30 * SECONDS }]);
+      assert.deepEqual(c.mailServers, [
+        {
+          host: 'smtp.gmail.com',
+          port: 587,
+          username: 'admin@example.com',
+          password: 'app-password',
+          security: 'starttls',
+          timeoutMs: 30 * SECONDS,
+        },
+      ]);
       assert.deepEqual(c.alerts[0]?.filter, { mode: 'except', events: ['action', 'instance', 'pid', 'ppid'] });
       assert.deepEqual(c.eventQueue, { basedir: '/var/monit', slots: 1000 });
       assert.deepEqual(c.httpd?.tls, { pemFile: '/etc/monit/monit.pem' });
@@ -273,7 +376,16 @@ const FILES: Record<string, Expected> = {
   },
   'monit-manual-ssl.rc': {
     services: ['mosquitto'],
-    broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'port restart 1/1', 'port restart 1/1', 'resource alert 3/3', 'resource alert 1/1']],
+    broker: [
+      'mosquitto',
+      [
+        'nonexist restart 1/1 implicit',
+        'port restart 1/1',
+        'port restart 1/1',
+        'resource alert 3/3',
+        'resource alert 1/1',
+      ],
+    ],
     warnings: 0,
     check: (c) => {
       // Port 465 is SMTPS; the server's SSL options extend `set ssl options { verify: enable }`.
@@ -294,7 +406,13 @@ const FILES: Record<string, Expected> = {
       assert.deepEqual(condition(m.rules[1], 'port').tls, { enabled: true, verify: false });
       // monit reads a missing operator as `=`.
       assert.deepEqual(m.rules[3]?.condition, { kind: 'resource', resource: 'cpu', op: '=', value: 95, unit: '%' });
-      assert.deepEqual(m.rules[4]?.condition, { kind: 'resource', resource: 'children', op: '=', value: 0, unit: 'count' });
+      assert.deepEqual(m.rules[4]?.condition, {
+        kind: 'resource',
+        resource: 'children',
+        op: '=',
+        value: 0,
+        unit: 'count',
+      });
     },
   },
 };
@@ -304,7 +422,8 @@ void describe('monit control files from the field', () => {
     const names = (await readdir(FIELD)).filter((f) => f.endsWith('.rc')).sort();
     assert.ok(names.length >= 15, `${names.length} files`);
     assert.deepEqual(names, Object.keys(FILES).sort());
-    for (const n of names) assert.match((await readFile(join(FIELD, n), 'utf8')).split('\n')[0] ?? '', /^# Modelled on \S/, n);
+    for (const n of names)
+      assert.match((await readFile(join(FIELD, n), 'utf8')).split('\n')[0] ?? '', /^# Modelled on \S/, n);
   });
 
   for (const [name, want] of Object.entries(FILES)) {

@@ -66,8 +66,14 @@ void describe('include', () => {
     const { config, warnings } = await loadRules(join(dir, 'main.rc'));
     assert.deepEqual(warnings, []);
     assert.deepEqual(names(config.services), ['a', 'b', 'c', 'last']);
-    assert.deepEqual(config.files, ['main.rc', 'conf.d/10-a.rc', 'conf.d/20-b.rc', 'conf.d/30-c.rc'].map((f) => join(dir, f)));
-    assert.deepEqual(await glob(join(dir, 'conf.d', '[12]0-?.rc')), [join(dir, 'conf.d/10-a.rc'), join(dir, 'conf.d/20-b.rc')]);
+    assert.deepEqual(
+      config.files,
+      ['main.rc', 'conf.d/10-a.rc', 'conf.d/20-b.rc', 'conf.d/30-c.rc'].map((f) => join(dir, f)),
+    );
+    assert.deepEqual(await glob(join(dir, 'conf.d', '[12]0-?.rc')), [
+      join(dir, 'conf.d/10-a.rc'),
+      join(dir, 'conf.d/20-b.rc'),
+    ]);
   });
 
   void test('a relative include is resolved against the folder of the file that includes it', async () => {
@@ -81,7 +87,10 @@ void describe('include', () => {
     assert.notEqual(process.cwd(), join(dir, 'etc'));
     const { config } = await loadRules(join(dir, 'etc/main.rc'));
     assert.deepEqual(names(config.services), ['one', 'two', 'three']);
-    assert.deepEqual(config.files, ['etc/main.rc', 'etc/sub/one.rc', 'etc/sub/two.rc', 'etc/three.rc'].map((f) => join(dir, f)));
+    assert.deepEqual(
+      config.files,
+      ['etc/main.rc', 'etc/sub/one.rc', 'etc/sub/two.rc', 'etc/three.rc'].map((f) => join(dir, f)),
+    );
     const two = config.services.find((s) => s.name === 'two');
     assert.deepEqual(two?.pos, { file: join(dir, 'etc/sub/two.rc'), line: 1, col: 1 });
   });
@@ -102,7 +111,8 @@ void describe('include', () => {
 
   void test('an include inside a check block continues that check (monit semantics)', async () => {
     const dir = await tree({
-      'templates/rootstrict': ' if failed checksum       then unmonitor\n if failed permission 600 then unmonitor\n if failed uid root       then unmonitor\n',
+      'templates/rootstrict':
+        ' if failed checksum       then unmonitor\n if failed permission 600 then unmonitor\n if failed uid root       then unmonitor\n',
       'main.rc': [
         'check file key with path /etc/ssh/ssh_host_rsa_key',
         '  group sshd',
@@ -130,7 +140,10 @@ void describe('include', () => {
   });
 
   void test('a file included twice (not a loop) is read each time', async () => {
-    const dir = await tree({ 'tpl': 'if failed uid root then alert\n', 'main.rc': 'check file a with path /a\n include tpl\ncheck file b with path /b\n include tpl\n' });
+    const dir = await tree({
+      tpl: 'if failed uid root then alert\n',
+      'main.rc': 'check file a with path /a\n include tpl\ncheck file b with path /b\n include tpl\n',
+    });
     const { config } = await loadRules(join(dir, 'main.rc'));
     assert.deepEqual(
       config.services.map((s) => s.rules.length),
@@ -159,7 +172,10 @@ void describe('permissions (the file may hold passwords)', () => {
   const asRoot = process.getuid?.() === 0;
 
   void test('mode 600 and 400 are accepted', async () => {
-    const dir = await tree({ 'a.rc': { text: 'set daemon 5\n', mode: 0o600 }, 'b.rc': { text: 'set daemon 5\n', mode: 0o400 } });
+    const dir = await tree({
+      'a.rc': { text: 'set daemon 5\n', mode: 0o600 },
+      'b.rc': { text: 'set daemon 5\n', mode: 0o400 },
+    });
     await loadRules(join(dir, 'a.rc'));
     await loadRules(join(dir, 'b.rc'));
   });
@@ -181,7 +197,12 @@ void describe('permissions (the file may hold passwords)', () => {
     await chown(file, 65534, 65534);
     const errors = await loadErrors(file);
     assert.equal(errors.length, 1);
-    assert.ok(errors[0]?.startsWith(`${file}:1:1: ${file} is owned by uid 65534, not by the user running brokerwatch (uid ${process.getuid?.()})`), errors[0]);
+    assert.ok(
+      errors[0]?.startsWith(
+        `${file}:1:1: ${file} is owned by uid 65534, not by the user running brokerwatch (uid ${process.getuid?.()})`,
+      ),
+      errors[0],
+    );
     assert.ok(errors[0]?.includes(`chmod 600 ${file}`), errors[0]);
   });
 
@@ -197,15 +218,19 @@ void describe('permissions (the file may hold passwords)', () => {
     ]);
   });
 
-  void test('an included file owned by another user is refused', { skip: !asRoot && 'needs root to chown' }, async () => {
-    const dir = await tree({ 'main.rc': 'include other.rc\n', 'other.rc': 'set daemon 5\n' });
-    const other = join(dir, 'other.rc');
-    await chown(other, 65534, 65534);
-    const errors = await loadErrors(join(dir, 'main.rc'));
-    assert.equal(errors.length, 1);
-    assert.ok(errors[0]?.startsWith(`${join(dir, 'main.rc')}:1:9: ${other} is owned by uid 65534`), errors[0]);
-    assert.ok(errors[0]?.includes(`chmod 600 ${other}`), errors[0]);
-  });
+  void test(
+    'an included file owned by another user is refused',
+    { skip: !asRoot && 'needs root to chown' },
+    async () => {
+      const dir = await tree({ 'main.rc': 'include other.rc\n', 'other.rc': 'set daemon 5\n' });
+      const other = join(dir, 'other.rc');
+      await chown(other, 65534, 65534);
+      const errors = await loadErrors(join(dir, 'main.rc'));
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0]?.startsWith(`${join(dir, 'main.rc')}:1:9: ${other} is owned by uid 65534`), errors[0]);
+      assert.ok(errors[0]?.includes(`chmod 600 ${other}`), errors[0]);
+    },
+  );
 
   void test('checkPermissions: false skips the check (tests, parseRules)', async () => {
     const dir = await tree({ 'open.rc': { text: 'check file f with path /f\n', mode: 0o644 } });

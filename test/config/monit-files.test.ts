@@ -32,7 +32,9 @@ before(async () => {
   }
   for (const f of await readdir(join(MONIT, 'conf-available'))) {
     const text = await readFile(join(MONIT, 'conf-available', f), 'utf8');
-    await writeFile(join(root, 'conf', f), text.replaceAll('/etc/monit/templates/', `${root}/templates/`), { mode: 0o600 });
+    await writeFile(join(root, 'conf', f), text.replaceAll('/etc/monit/templates/', `${root}/templates/`), {
+      mode: 0o600,
+    });
   }
 });
 
@@ -45,7 +47,8 @@ async function load(file: string): Promise<LoadResult> {
   try {
     return await loadRules(file);
   } catch (e) {
-    if (e instanceof ConfigError) assert.fail(`${file} did not load:\n${e.diagnostics.map(formatDiagnostic).join('\n')}`);
+    if (e instanceof ConfigError)
+      assert.fail(`${file} did not load:\n${e.diagnostics.map(formatDiagnostic).join('\n')}`);
     throw e;
   }
 }
@@ -63,7 +66,9 @@ function service(config: Config, name: string): Service {
 
 /** `kind action rate` of each rule, e.g. `restarts unmonitor 1/1`. */
 function summary(s: Service): string[] {
-  return s.rules.map((r) => `${r.condition.kind} ${r.action.kind} ${r.rate.count}/${r.rate.cycles}${r.implicit ? ' implicit' : ''}`);
+  return s.rules.map(
+    (r) => `${r.condition.kind} ${r.action.kind} ${r.rate.count}/${r.rate.cycles}${r.implicit ? ' implicit' : ''}`,
+  );
 }
 
 const ROOTBIN = ['checksum unmonitor 1/1', 'permission unmonitor 1/1', 'uid unmonitor 1/1', 'gid unmonitor 1/1'];
@@ -90,7 +95,9 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   mdadm: { services: ['mdadm', 'mdadm_bin', 'mdadm_conf', 'mdadm_rc'], warnings: [] },
   memcached: {
     services: ['memcache', 'memcache_bin', 'memcache_rc'],
-    warnings: ["conf/memcached:6:14: warning: protocol 'memcache' is not spoken by brokerwatch; the test only checks that the port accepts a connection"],
+    warnings: [
+      "conf/memcached:6:14: warning: protocol 'memcache' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
+    ],
   },
   mysql: {
     services: ['mysqld', 'mysql_bin', 'mysql_rc'],
@@ -102,16 +109,31 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   nginx: { services: ['nginx', 'nginx_bin', 'nginx_rc'], warnings: [] },
   openntpd: { services: ['ntpd', 'ntpd_bin', 'ntpd_rc'], warnings: [] },
   'openssh-server': {
-    services: ['sshd', 'sshd_bin', 'sftp_bin', 'sshd_rsa_key', 'sshd_dsa_key', 'sshd_ecdsa_key', 'sshd_ed25519_key', 'sshd_rc'],
-    warnings: ["conf/openssh-server:6:14: warning: protocol 'ssh' is not spoken by brokerwatch; the test only checks that the port accepts a connection"],
+    services: [
+      'sshd',
+      'sshd_bin',
+      'sftp_bin',
+      'sshd_rsa_key',
+      'sshd_dsa_key',
+      'sshd_ecdsa_key',
+      'sshd_ed25519_key',
+      'sshd_rc',
+    ],
+    warnings: [
+      "conf/openssh-server:6:14: warning: protocol 'ssh' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
+    ],
   },
   'pdns-recursor': {
     services: ['pdns-recursor', 'pdns-recursor_bin', 'pdns-recursor_rc'],
-    warnings: ["conf/pdns-recursor:7:14: warning: protocol 'dns' is not spoken by brokerwatch; the test only checks that the port accepts a connection"],
+    warnings: [
+      "conf/pdns-recursor:7:14: warning: protocol 'dns' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
+    ],
   },
   postfix: {
     services: ['postfix', 'master_bin', 'postdrop_bin', 'postqueue_bin', 'master_cf', 'main_cf', 'postfix_rc'],
-    warnings: ["conf/postfix:7:14: warning: protocol 'smtp' is not spoken by brokerwatch; the test only checks that the port accepts a connection"],
+    warnings: [
+      "conf/postfix:7:14: warning: protocol 'smtp' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
+    ],
   },
   rsyslog: { services: ['rsyslogd', 'rsyslogd_bin', 'rsyslogd_rc', 'rsyslog_file'], warnings: [] },
   smartmontools: { services: ['smartd', 'smartd_bin', 'smartd_rc'], warnings: [] },
@@ -121,10 +143,9 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
 void describe('/etc/monit/monitrc', { skip }, () => {
   void test('loads as it is, with a warning for set idfile', async () => {
     const r = await load(join(MONIT, 'monitrc'));
-    assert.deepEqual(
-      r.warnings.map(formatDiagnostic),
-      ["/etc/monit/monitrc:41:5: warning: 'set idfile' is not used by brokerwatch; ignored"],
-    );
+    assert.deepEqual(r.warnings.map(formatDiagnostic), [
+      "/etc/monit/monitrc:41:5: warning: 'set idfile' is not used by brokerwatch; ignored",
+    ]);
     const c = r.config;
     assert.deepEqual(c.daemon, { cycleMs: 120_000, startDelayMs: 0 });
     assert.deepEqual(c.log, { kind: 'file', path: '/var/log/monit.log' });
@@ -153,12 +174,18 @@ void describe('/etc/monit/monitrc', { skip }, () => {
     });
 
     const file = join(root, 'monitrc-examples');
-    await writeFile(file, text.replace('checksum, permission, uid, gid, unmonitor', 'checksum, permission, uid, gid'), { mode: 0o600 });
+    await writeFile(file, text.replace('checksum, permission, uid, gid, unmonitor', 'checksum, permission, uid, gid'), {
+      mode: 0o600,
+    });
     const { config: c } = await load(file);
     assert.deepEqual(c.daemon, { cycleMs: 120_000, startDelayMs: 240_000 });
     assert.equal(c.pidfile, '/var/run/monit.pid');
     // One server per line, as monit's own example writes them.
-    assert.deepEqual(c.mailServers, [{ host: 'mail.bar.baz' }, { host: 'backup.bar.baz', port: 10025 }, { host: 'localhost' }]);
+    assert.deepEqual(c.mailServers, [
+      { host: 'mail.bar.baz' },
+      { host: 'backup.bar.baz', port: 10025 },
+      { host: 'localhost' },
+    ]);
     assert.deepEqual(c.mailFormat, { from: 'monit@foo.bar' });
     assert.deepEqual(
       c.alerts.map((a) => [a.target.kind === 'mail' && a.target.address, a.filter]),
@@ -181,10 +208,19 @@ void describe('/etc/monit/monitrc', { skip }, () => {
     );
     const bin = service(c, 'apache_bin');
     // 32 hex digits: monit takes the expected sum for MD5 (p.y addchecksum), and so does brokerwatch.
-    assert.deepEqual(bin.rules[0]?.condition, { kind: 'checksum', algorithm: 'md5', expect: '8f7f419955cefa0b33a2ba316cba3659' });
+    assert.deepEqual(bin.rules[0]?.condition, {
+      kind: 'checksum',
+      algorithm: 'md5',
+      expect: '8f7f419955cefa0b33a2ba316cba3659',
+    });
     assert.deepEqual(
       bin.alerts.map((a) => [a.target, a.filter]),
-      [[{ kind: 'mail', address: 'security@foo.bar', format: { subject: 'Alarm!' } }, { mode: 'only', events: ['checksum', 'permission', 'uid', 'gid'] }]],
+      [
+        [
+          { kind: 'mail', address: 'security@foo.bar', format: { subject: 'Alarm!' } },
+          { mode: 'only', events: ['checksum', 'permission', 'uid', 'gid'] },
+        ],
+      ],
     );
     const apache = service(c, 'apache');
     assert.deepEqual(apache.start, { argv: ['/etc/init.d/httpd', 'start'], timeoutMs: 60_000 });
@@ -198,8 +234,17 @@ void describe('/etc/monit/monitrc', { skip }, () => {
       'port restart 1/1',
       'restarts unmonitor 1/1',
     ]);
-    assert.deepEqual(apache.rules[3]?.condition, { kind: 'resource', resource: 'totalmemory', op: '>', value: 200 * 1024 * 1024, unit: 'bytes' });
-    assert.deepEqual(service(c, 'database').rules[4]?.action, { kind: 'exec', command: { argv: ['/my/cleanup/script'], uid: 'dba', gid: 'dba' } });
+    assert.deepEqual(apache.rules[3]?.condition, {
+      kind: 'resource',
+      resource: 'totalmemory',
+      op: '>',
+      value: 200 * 1024 * 1024,
+      unit: 'bytes',
+    });
+    assert.deepEqual(service(c, 'database').rules[4]?.action, {
+      kind: 'exec',
+      command: { argv: ['/my/cleanup/script'], uid: 'dba', gid: 'dba' },
+    });
     // `check program … with path /usr/local/bin/myscript.sh`: an unquoted path, as monit allows.
     assert.deepEqual(service(c, 'myscript').program, { argv: ['/usr/local/bin/myscript.sh'] });
     assert.deepEqual(service(c, 'myscript').rules[0]?.condition, { kind: 'status', op: '!=', value: 0 });
@@ -248,7 +293,15 @@ void describe('/etc/monit/conf-available', { skip }, () => {
         { id: 'r1', condition: { kind: 'restarts', count: 4, cycles: 20 }, rate: ONE, action: { kind: 'unmonitor' } },
         {
           id: 'r2',
-          condition: { kind: 'port', host: 'localhost', port: 80, transport: 'tcp', protocol: 'http', timeoutMs: 25_000, retry: 0 },
+          condition: {
+            kind: 'port',
+            host: 'localhost',
+            port: 80,
+            transport: 'tcp',
+            protocol: 'http',
+            timeoutMs: 25_000,
+            retry: 0,
+          },
           rate: { count: 4, cycles: 5 },
           action: { kind: 'restart' },
         },
@@ -259,7 +312,12 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     assert.deepEqual(summary(bin), ROOTBIN);
     assert.deepEqual(
       bin.rules.map((r) => r.condition),
-      [{ kind: 'checksum' }, { kind: 'permission', mode: 0o755 }, { kind: 'uid', user: 'root' }, { kind: 'gid', group: 'root' }],
+      [
+        { kind: 'checksum' },
+        { kind: 'permission', mode: 0o755 },
+        { kind: 'uid', user: 'root' },
+        { kind: 'gid', group: 'root' },
+      ],
     );
     assert.equal(bin.rules[0]?.pos.file, join(root, 'templates', 'rootbin'));
   });
@@ -290,7 +348,19 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     assert.deepEqual(
       m.rules.slice(1).map((r) => [r.condition, r.rate, r.action.kind]),
       [
-        [{ kind: 'port', host: '127.0.0.1', port: 11211, transport: 'tcp', protocol: 'memcache', timeoutMs: 5000, retry: 0 }, ONE, 'restart'],
+        [
+          {
+            kind: 'port',
+            host: '127.0.0.1',
+            port: 11211,
+            transport: 'tcp',
+            protocol: 'memcache',
+            timeoutMs: 5000,
+            retry: 0,
+          },
+          ONE,
+          'restart',
+        ],
         [{ kind: 'resource', resource: 'cpu', op: '>', value: 60, unit: '%' }, { count: 2, cycles: 2 }, 'alert'],
         [{ kind: 'resource', resource: 'cpu', op: '>', value: 98, unit: '%' }, { count: 5, cycles: 5 }, 'restart'],
         [{ kind: 'restarts', count: 5, cycles: 20 }, ONE, 'unmonitor'],
@@ -302,16 +372,34 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     const { config: c } = await load(join(root, 'conf', 'mysql'));
     const m = service(c, 'mysqld');
     assert.deepEqual(summary(m), ['nonexist restart 1/1 implicit', 'port restart 3/4', 'restarts unmonitor 1/1']);
-    assert.deepEqual(m.rules[1]?.condition, { kind: 'port', host: 'localhost', port: 3306, transport: 'tcp', protocol: 'mysql', timeoutMs: 15_000, retry: 0 });
+    assert.deepEqual(m.rules[1]?.condition, {
+      kind: 'port',
+      host: 'localhost',
+      port: 3306,
+      transport: 'tcp',
+      protocol: 'mysql',
+      timeoutMs: 15_000,
+      retry: 0,
+    });
   });
 
   void test('pdns-recursor and snmpd: udp and tcp port tests', async () => {
     const pdns = service((await load(join(root, 'conf', 'pdns-recursor'))).config, 'pdns-recursor');
-    assert.deepEqual(pdns.rules[1]?.condition, { kind: 'port', host: '127.0.0.1', port: 53, transport: 'udp', protocol: 'dns', timeoutMs: 5000, retry: 0 });
+    assert.deepEqual(pdns.rules[1]?.condition, {
+      kind: 'port',
+      host: '127.0.0.1',
+      port: 53,
+      transport: 'udp',
+      protocol: 'dns',
+      timeoutMs: 5000,
+      retry: 0,
+    });
     assert.deepEqual(pdns.rules[1]?.rate, { count: 3, cycles: 4 });
     const snmpd = service((await load(join(root, 'conf', 'snmpd'))).config, 'snmpd');
     assert.deepEqual(
-      snmpd.rules.map((r) => (r.condition.kind === 'port' ? `${r.condition.transport}/${r.condition.port}` : r.condition.kind)),
+      snmpd.rules.map((r) =>
+        r.condition.kind === 'port' ? `${r.condition.transport}/${r.condition.port}` : r.condition.kind,
+      ),
       ['nonexist', 'udp/161', 'tcp/199', 'restarts'],
     );
   });
@@ -320,7 +408,15 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     const { config: c } = await load(join(root, 'conf', 'openssh-server'));
     const s = service(c, 'sshd');
     assert.deepEqual(s.dependsOn, ['sshd_bin', 'sftp_bin', 'sshd_rc', 'sshd_rsa_key', 'sshd_dsa_key']);
-    assert.deepEqual(s.rules[1]?.condition, { kind: 'port', host: 'localhost', port: 22, transport: 'tcp', protocol: 'ssh', timeoutMs: 5000, retry: 0 });
+    assert.deepEqual(s.rules[1]?.condition, {
+      kind: 'port',
+      host: 'localhost',
+      port: 22,
+      transport: 'tcp',
+      protocol: 'ssh',
+      timeoutMs: 5000,
+      retry: 0,
+    });
     assert.deepEqual(service(c, 'sshd_rsa_key').rules[1]?.condition, { kind: 'permission', mode: 0o600 });
     assert.deepEqual(summary(service(c, 'sshd_rc')), ROOTRC);
     assert.deepEqual(service(c, 'sshd_rc').rules[1]?.condition, { kind: 'permission', mode: 0o644 });
@@ -330,7 +426,12 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     const postfix = (await load(join(root, 'conf', 'postfix'))).config;
     assert.deepEqual(
       service(postfix, 'postdrop_bin').rules.map((r) => r.condition),
-      [{ kind: 'checksum' }, { kind: 'permission', mode: 0o2555 }, { kind: 'uid', user: 'root' }, { kind: 'gid', group: 'postdrop' }],
+      [
+        { kind: 'checksum' },
+        { kind: 'permission', mode: 0o2555 },
+        { kind: 'uid', user: 'root' },
+        { kind: 'gid', group: 'postdrop' },
+      ],
     );
     assert.deepEqual(service(postfix, 'postfix').rules[1]?.rate, { count: 2, cycles: 3 });
     const rsyslog = (await load(join(root, 'conf', 'rsyslog'))).config;
@@ -350,12 +451,9 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     await writeFile(file, 'check file x with path /x\n  include /etc/monit/templates/rootbin\n', { mode: 0o600 });
     await assert.rejects(loadRules(file), (e: unknown) => {
       assert.ok(e instanceof ConfigError);
-      assert.deepEqual(
-        e.diagnostics.map(formatDiagnostic),
-        [
-          `${file}:2:11: /etc/monit/templates/rootbin must not be accessible by group or others (mode 0644): it may hold passwords; run 'chmod 600 /etc/monit/templates/rootbin'`,
-        ],
-      );
+      assert.deepEqual(e.diagnostics.map(formatDiagnostic), [
+        `${file}:2:11: /etc/monit/templates/rootbin must not be accessible by group or others (mode 0644): it may hold passwords; run 'chmod 600 /etc/monit/templates/rootbin'`,
+      ]);
       return true;
     });
   });

@@ -37,7 +37,10 @@ function warnings(r: LoadResult): string[] {
 void describe("monit's operator may be left out, and then means '='", () => {
   void test('in every test whose grammar says `operator : /* EMPTY */`', async () => {
     const r = await parse(
-      PROC + ['cpu 80%', 'totalcpu 120%', 'memory 100 MB', 'totalmem 50%', 'children 0', 'threads 64', 'uptime 3 minutes'].map((c) => `  if ${c} then alert\n`).join(''),
+      PROC +
+        ['cpu 80%', 'totalcpu 120%', 'memory 100 MB', 'totalmem 50%', 'children 0', 'threads 64', 'uptime 3 minutes']
+          .map((c) => `  if ${c} then alert\n`)
+          .join(''),
     );
     assert.deepEqual(warnings(r), []);
     assert.deepEqual(conditions(r), [
@@ -49,18 +52,26 @@ void describe("monit's operator may be left out, and then means '='", () => {
       { kind: 'resource', resource: 'threads', op: '=', value: 64, unit: 'count' },
       { kind: 'uptime', op: '=', ms: 180_000 },
     ]);
-    assert.deepEqual(conditions(await parse(PROG + '  if status 3 then alert\n')), [{ kind: 'status', op: '=', value: 3 }]);
-    assert.deepEqual(conditions(await parse(FILE + '  if timestamp 10 minutes then alert\n  if size 1 GB then alert\n')), [
-      { kind: 'timestamp', op: '=', ms: 600_000 },
-      { kind: 'size', op: '=', bytes: 1024 ** 3 },
+    assert.deepEqual(conditions(await parse(PROG + '  if status 3 then alert\n')), [
+      { kind: 'status', op: '=', value: 3 },
     ]);
+    assert.deepEqual(
+      conditions(await parse(FILE + '  if timestamp 10 minutes then alert\n  if size 1 GB then alert\n')),
+      [
+        { kind: 'timestamp', op: '=', ms: 600_000 },
+        { kind: 'size', op: '=', bytes: 1024 ** 3 },
+      ],
+    );
     const rt = conditions(await parse(PROC + '  if failed port 1883 responsetime 200 ms then alert\n'))[0];
     assert.ok(rt?.kind === 'port');
     assert.deepEqual(rt.responseTime, { op: '=', ms: 200 });
   });
 
   void test("monit's operator words: more, older, newer, greater, notequal", async () => {
-    const r = await parse(FILE + '  if timestamp older than 1 hour then alert\n  if timestamp newer than 1 minute then alert\n  if size more than 5 MB then alert\n');
+    const r = await parse(
+      FILE +
+        '  if timestamp older than 1 hour then alert\n  if timestamp newer than 1 minute then alert\n  if size more than 5 MB then alert\n',
+    );
     assert.deepEqual(conditions(r), [
       { kind: 'timestamp', op: '>', ms: 3_600_000 },
       { kind: 'timestamp', op: '<', ms: 60_000 },
@@ -69,7 +80,10 @@ void describe("monit's operator may be left out, and then means '='", () => {
   });
 
   void test('the $SYS extension still wants its operator (monit has no such test to follow)', async () => {
-    await assert.rejects(parse(PROC + '  if sys "$SYS/broker/clients/connected" 5 then alert\n'), /expected an operator/);
+    await assert.rejects(
+      parse(PROC + '  if sys "$SYS/broker/clients/connected" 5 then alert\n'),
+      /expected an operator/,
+    );
   });
 });
 
@@ -77,7 +91,16 @@ void describe('resource tests as monit spells them', () => {
   void test('`total memory`, `total cpu`, `cpu (user)`, `cpu usage (sys)`, `percent`, `child`, `thread`', async () => {
     const r = await parse(
       PROC +
-        ['total memory > 2.5 MB', 'total mem usage > 10%', 'total cpu > 80% for 8 cycles', 'cpu(user) > 70%', 'cpu usage (sys) > 30 percent', 'cpu (usr) > 5%', 'child > 5', 'thread > 9']
+        [
+          'total memory > 2.5 MB',
+          'total mem usage > 10%',
+          'total cpu > 80% for 8 cycles',
+          'cpu(user) > 70%',
+          'cpu usage (sys) > 30 percent',
+          'cpu (usr) > 5%',
+          'child > 5',
+          'thread > 9',
+        ]
           .map((c) => `  if ${c} then alert\n`)
           .join(''),
     );
@@ -96,16 +119,23 @@ void describe('resource tests as monit spells them', () => {
 
   void test('other `total …` tests still load with a warning', async () => {
     const r = await parse(PROC + '  if total filedescriptors > 900 then alert\n');
-    assert.deepEqual(warnings(r), ["g.rc:3:6: warning: 'total' tests are not evaluated by brokerwatch; this rule is ignored"]);
+    assert.deepEqual(warnings(r), [
+      "g.rc:3:6: warning: 'total' tests are not evaluated by brokerwatch; this rule is ignored",
+    ]);
     assert.deepEqual(conditions(r), []);
   });
 });
 
 void describe('recovery and inverted tests', () => {
   void test('`else ACTION` is `else if succeeded then ACTION`', async () => {
-    const r = await parse(PROC + '  if failed port 1883 then restart else alert\n  if cpu > 90% then exec "/bin/page down"\n    # paged\n    else exec "/bin/page up"\n');
+    const r = await parse(
+      PROC +
+        '  if failed port 1883 then restart else alert\n  if cpu > 90% then exec "/bin/page down"\n    # paged\n    else exec "/bin/page up"\n',
+    );
     assert.deepEqual(
-      only(r).rules.filter((x) => !x.implicit).map((x) => [x.action.kind, x.elseAction]),
+      only(r)
+        .rules.filter((x) => !x.implicit)
+        .map((x) => [x.action.kind, x.elseAction]),
       [
         ['restart', { kind: 'alert' }],
         ['exec', { kind: 'exec', command: { argv: ['/bin/page', 'up'] } }],
@@ -114,20 +144,34 @@ void describe('recovery and inverted tests', () => {
   });
 
   void test("`if succeeded port …` (monit's inverted test) and its `else if failed` load with a warning", async () => {
-    const r = await parse(PROC + '  if succeeded port 23 then alert else if failed then alert\n  if cpu > 1% then alert\n');
-    assert.deepEqual(warnings(r), ["g.rc:3:6: warning: 'if succeeded …' (monit's inverted connection test) is not evaluated by brokerwatch; this rule is ignored"]);
+    const r = await parse(
+      PROC + '  if succeeded port 23 then alert else if failed then alert\n  if cpu > 1% then alert\n',
+    );
+    assert.deepEqual(warnings(r), [
+      "g.rc:3:6: warning: 'if succeeded …' (monit's inverted connection test) is not evaluated by brokerwatch; this rule is ignored",
+    ]);
     assert.equal(conditions(r).length, 1);
   });
 });
 
 void describe('global statements', () => {
   void test('`set logfile` is `set log`', async () => {
-    assert.deepEqual((await parse('set logfile /var/log/monit.log\n')).config.log, { kind: 'file', path: '/var/log/monit.log' });
-    assert.deepEqual((await parse('set logfile syslog facility log_daemon\n')).config.log, { kind: 'syslog', facility: 'log_daemon' });
+    assert.deepEqual((await parse('set logfile /var/log/monit.log\n')).config.log, {
+      kind: 'file',
+      path: '/var/log/monit.log',
+    });
+    assert.deepEqual((await parse('set logfile syslog facility log_daemon\n')).config.log, {
+      kind: 'syslog',
+      facility: 'log_daemon',
+    });
   });
 
   void test('a mail address in angle brackets, as alert, service alert and noalert', async () => {
-    const r = await parse('set alert <ops@example.com> not on { instance }\n' + PROC + '  alert <dev@example.com>\n  noalert <ops@example.com>\n');
+    const r = await parse(
+      'set alert <ops@example.com> not on { instance }\n' +
+        PROC +
+        '  alert <dev@example.com>\n  noalert <ops@example.com>\n',
+    );
     assert.deepEqual(warnings(r), []);
     assert.deepEqual(r.config.alerts[0]?.target, { kind: 'mail', address: 'ops@example.com' });
     assert.deepEqual(only(r).alerts[0]?.target, { kind: 'mail', address: 'dev@example.com' });
@@ -143,8 +187,12 @@ void describe('global statements', () => {
   });
 
   void test("monit's unix socket and its options load with one warning; `readonly` there is the socket's", async () => {
-    const r = await parse('set httpd port 2812 unixsocket /run/monit.sock uid root gid root permission 0600 readonly\n  allow admin:monit\n');
-    assert.deepEqual(warnings(r), ["g.rc:1:21: warning: 'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored"]);
+    const r = await parse(
+      'set httpd port 2812 unixsocket /run/monit.sock uid root gid root permission 0600 readonly\n  allow admin:monit\n',
+    );
+    assert.deepEqual(warnings(r), [
+      "g.rc:1:21: warning: 'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored",
+    ]);
     assert.deepEqual(r.config.httpd?.allow, [{ kind: 'user', user: 'admin', password: 'monit', readOnly: false }]);
   });
 
@@ -160,9 +208,11 @@ void describe('global statements', () => {
     assert.deepEqual(r.config.daemon, { cycleMs: 60_000, startDelayMs: 10_000 });
   });
 
-  void test("`ignore content` / `ignore match` of a file check load with a warning", async () => {
+  void test('`ignore content` / `ignore match` of a file check load with a warning', async () => {
     const r = await parse(FILE + '  ignore content = "^DEBUG"\n  if changed checksum then alert\n');
-    assert.deepEqual(warnings(r), ["g.rc:2:3: warning: 'ignore content' (content tests) is not used by brokerwatch; ignored"]);
+    assert.deepEqual(warnings(r), [
+      "g.rc:2:3: warning: 'ignore content' (content tests) is not used by brokerwatch; ignored",
+    ]);
     assert.deepEqual(conditions(r), [{ kind: 'changed', what: 'checksum' }]);
   });
 });
@@ -187,7 +237,7 @@ void describe('mail servers: `using ssl|tls` by port', () => {
     }
   });
 
-  void test("`using tls` on another port is STARTTLS, with a warning that monit spoke TLS from the first byte there", async () => {
+  void test('`using tls` on another port is STARTTLS, with a warning that monit spoke TLS from the first byte there', async () => {
     const r = await servers('m port 2525 using tls');
     assert.deepEqual(r.config.mailServers, [{ host: 'm', port: 2525, security: 'starttls' }]);
     assert.deepEqual(warnings(r), [
@@ -205,8 +255,20 @@ void describe('mail servers: `using ssl|tls` by port', () => {
       ].join('\n'),
     );
     assert.deepEqual(r.config.mailServers, [
-      { host: 'a', port: 2525, username: 'u', password: 'p', security: 'starttls', tls: { allowSelfSigned: false, caFile: '/etc/ssl/private-ca.pem' } },
-      { host: 'b', port: 465, security: 'tls', tls: { verify: false, allowSelfSigned: false, caFile: '/etc/ssl/global.pem' } },
+      {
+        host: 'a',
+        port: 2525,
+        username: 'u',
+        password: 'p',
+        security: 'starttls',
+        tls: { allowSelfSigned: false, caFile: '/etc/ssl/private-ca.pem' },
+      },
+      {
+        host: 'b',
+        port: 465,
+        security: 'tls',
+        tls: { verify: false, allowSelfSigned: false, caFile: '/etc/ssl/global.pem' },
+      },
       { host: 'c', port: 25 },
     ]);
     assert.deepEqual(warnings(r), [
@@ -216,7 +278,9 @@ void describe('mail servers: `using ssl|tls` by port', () => {
   });
 
   void test('the keys read in any spelling: `key:`, `key :`, `key:value`', async () => {
-    const r = await servers('m port 587 using tls { verify : disable, selfsigned:allow, cacertificatepath: /etc/ssl/certs }');
+    const r = await servers(
+      'm port 587 using tls { verify : disable, selfsigned:allow, cacertificatepath: /etc/ssl/certs }',
+    );
     assert.deepEqual(r.config.mailServers[0]?.tls, { verify: false, allowSelfSigned: true, caPath: '/etc/ssl/certs' });
   });
 
@@ -237,11 +301,22 @@ void describe('port tests', () => {
   void test('`ssl { … }` options: verify, selfsigned, cacertificatefile, clientpemfile', async () => {
     assert.deepEqual((await port('ssl { verify: disable }')).tls, { enabled: true, verify: false });
     assert.deepEqual((await port('with ssl options { selfsigned: allow }')).tls, { enabled: true, verify: false });
-    assert.deepEqual((await port('ssl { cacertificatefile: /ca.pem, clientpemfile: /me.pem }')).tls, { enabled: true, verify: true, caFile: '/ca.pem', certFile: '/me.pem', keyFile: '/me.pem' });
+    assert.deepEqual((await port('ssl { cacertificatefile: /ca.pem, clientpemfile: /me.pem }')).tls, {
+      enabled: true,
+      verify: true,
+      caFile: '/ca.pem',
+      certFile: '/me.pem',
+      keyFile: '/me.pem',
+    });
   });
 
   void test('`set ssl` applies where the test says nothing, before or after it', async () => {
-    const after = conditions(await parse(PROC + '  if failed port 8883 ssl then alert\n  if failed port 8884 ssl { verify: enable } then alert\nset ssl { verify: disable, cacertificatefile: /g.pem }\n'));
+    const after = conditions(
+      await parse(
+        PROC +
+          '  if failed port 8883 ssl then alert\n  if failed port 8884 ssl { verify: enable } then alert\nset ssl { verify: disable, cacertificatefile: /g.pem }\n',
+      ),
+    );
     assert.deepEqual(
       after.map((c) => (c.kind === 'port' ? c.tls : undefined)),
       [
@@ -261,9 +336,15 @@ void describe('port tests', () => {
   });
 
   void test('`certificate valid > N days` and `certificate checksum` load with a warning', async () => {
-    const r = await parse(PROC + '  if failed port 443 protocol https certificate valid > 30 days then alert\n  if failed port 443 certificate checksum = "ab:cd" then alert\n');
+    const r = await parse(
+      PROC +
+        '  if failed port 443 protocol https certificate valid > 30 days then alert\n  if failed port 443 certificate checksum = "ab:cd" then alert\n',
+    );
     assert.equal(conditions(r).length, 2);
-    assert.match(warnings(r).join('\n'), /'certificate valid' \(expiry\) is not evaluated[^]*'certificate checksum' \(pinning\) is not evaluated/);
+    assert.match(
+      warnings(r).join('\n'),
+      /'certificate valid' \(expiry\) is not evaluated[^]*'certificate checksum' \(pinning\) is not evaluated/,
+    );
   });
 
   void test("`address` is monit's local address to connect from, not the target host", async () => {
@@ -271,7 +352,9 @@ void describe('port tests', () => {
     const c = conditions(r)[0];
     assert.ok(c?.kind === 'port');
     assert.equal(c.host, 'broker.example.com');
-    assert.deepEqual(warnings(r), ["g.rc:3:47: warning: 'address' (the local address a test connects from) is not used by brokerwatch; ignored"]);
+    assert.deepEqual(warnings(r), [
+      "g.rc:3:47: warning: 'address' (the local address a test connects from) is not used by brokerwatch; ignored",
+    ]);
   });
 
   void test('other monit tests load with a warning: url, ping4/6, changed permission, mtime variants', async () => {
@@ -306,7 +389,10 @@ void describe('checksums: the hash before the word, or told by the length of the
   });
 
   void test('the expected sum is kept as monit keeps it: hex digits, lower case; a sum lexed as number and unit is one', async () => {
-    const r = await parse(FILE + '  if failed checksum expect "D4:1D:8C:D9:8F:00:B2:04:E9:80:09:98:EC:F8:42:7E" then alert\n  if failed sha1 checksum expect 12abcdefabcdefabcdefabcdefabcdefabcdefab then alert\n');
+    const r = await parse(
+      FILE +
+        '  if failed checksum expect "D4:1D:8C:D9:8F:00:B2:04:E9:80:09:98:EC:F8:42:7E" then alert\n  if failed sha1 checksum expect 12abcdefabcdefabcdefabcdefabcdefabcdefab then alert\n',
+    );
     assert.deepEqual(conditions(r), [
       { kind: 'checksum', algorithm: 'md5', expect: 'd41d8cd98f00b204e9800998ecf8427e' },
       { kind: 'checksum', algorithm: 'sha1', expect: '12abcdefabcdefabcdefabcdefabcdefabcdefab' },
@@ -314,7 +400,10 @@ void describe('checksums: the hash before the word, or told by the length of the
   });
 
   void test('SHA256 is not evaluated: the rule loads with a warning, whether named or told by the length', async () => {
-    const r = await parse(FILE + `  if failed sha256 checksum then alert\n  if failed checksum expect ${'ab'.repeat(32)} then alert\n  if changed sha256 checksum then alert\n`);
+    const r = await parse(
+      FILE +
+        `  if failed sha256 checksum then alert\n  if failed checksum expect ${'ab'.repeat(32)} then alert\n  if changed sha256 checksum then alert\n`,
+    );
     assert.equal(warnings(r).length, 2);
     assert.deepEqual(conditions(r), [{ kind: 'changed', what: 'checksum' }]);
   });

@@ -31,7 +31,11 @@ async function roundTrip(text: string): Promise<{ config: Config; printed: strin
   const { config } = await parse(text, 'original.rc');
   const printed = printConfig(config);
   const back = await parse(printed);
-  assert.deepEqual(stripPositions(back.config), stripPositions(config), `the printed file reads back differently:\n${printed}`);
+  assert.deepEqual(
+    stripPositions(back.config),
+    stripPositions(config),
+    `the printed file reads back differently:\n${printed}`,
+  );
   assert.deepEqual(back.warnings.filter((w) => !SEMANTIC_WARNING.test(w.message)).map(formatDiagnostic), []);
   assert.equal(printConfig(back.config), printed);
   return { config, printed };
@@ -82,17 +86,31 @@ check process mosquitto with pidfile /run/mosquitto/mosquitto.pid
   });
 
   const monit = '/etc/monit';
-  void test("Debian's monitrc and conf-available files", { skip: !existsSync(join(monit, 'conf-available')) && 'monit is not installed' }, async () => {
-    const files = [join(monit, 'monitrc'), ...(await readdir(join(monit, 'conf-available'))).map((f) => join(monit, 'conf-available', f))];
-    for (const f of files) await roundTrip(await readFile(f, 'utf8'));
-  });
+  void test(
+    "Debian's monitrc and conf-available files",
+    { skip: !existsSync(join(monit, 'conf-available')) && 'monit is not installed' },
+    async () => {
+      const files = [
+        join(monit, 'monitrc'),
+        ...(await readdir(join(monit, 'conf-available'))).map((f) => join(monit, 'conf-available', f)),
+      ];
+      for (const f of files) await roundTrip(await readFile(f, 'utf8'));
+    },
+  );
 
   void test('included files are printed inline', async () => {
     const dir = await tempDir('bw-printer-');
     after(() => dir.cleanup());
-    await writeFile(join(dir.path, 'broker.rc'), 'check process b with pidfile /run/b.pid\n  if failed port 1883 then restart\n', { mode: 0o600 });
+    await writeFile(
+      join(dir.path, 'broker.rc'),
+      'check process b with pidfile /run/b.pid\n  if failed port 1883 then restart\n',
+      { mode: 0o600 },
+    );
     const main = join(dir.path, 'main.rc');
-    const { config } = await parseRules('set daemon 5 seconds\ninclude broker.rc\ncheck file f with path /etc/f\n', main);
+    const { config } = await parseRules(
+      'set daemon 5 seconds\ninclude broker.rc\ncheck file f with path /etc/f\n',
+      main,
+    );
     assert.equal(config.files.length, 2);
     const printed = printConfig(config);
     assert.doesNotMatch(printed, /include/);
@@ -134,12 +152,22 @@ check process demo-broker with pidfile var/demo/broker.pid
   });
 
   void test('rules keep their order, so their positional ids', async () => {
-    const { config } = await roundTrip('check file f with path /f\n  if changed checksum then alert\n  if loadavg > 3 then alert\n  if size > 1 MB then alert\n');
-    assert.deepEqual(service(config, 'f').rules.map((r) => [r.id, r.condition.kind]), [['r1', 'changed'], ['r2', 'size']]);
+    const { config } = await roundTrip(
+      'check file f with path /f\n  if changed checksum then alert\n  if loadavg > 3 then alert\n  if size > 1 MB then alert\n',
+    );
+    assert.deepEqual(
+      service(config, 'f').rules.map((r) => [r.id, r.condition.kind]),
+      [
+        ['r1', 'changed'],
+        ['r2', 'size'],
+      ],
+    );
   });
 
   void test('bare numbers are printed with their unit', async () => {
-    const { printed } = await roundTrip('set daemon 60\ncheck process p with pidfile /p\n  if memory > 1048576 then alert\n  if failed port 80 timeout 3 then alert\n');
+    const { printed } = await roundTrip(
+      'set daemon 60\ncheck process p with pidfile /p\n  if memory > 1048576 then alert\n  if failed port 80 timeout 3 then alert\n',
+    );
     assert.match(printed, /^set daemon 1 minute$/m);
     assert.match(printed, /memory > 1 MB/);
     assert.match(printed, /with timeout 3 seconds/);
@@ -156,7 +184,15 @@ check process demo-broker with pidfile var/demo/broker.pid
 });
 
 void describe('secrets', () => {
-  const secrets = ['mail-s3cret', 'hook-s3cret', 'mqtt-s3cret', 'other-s3cret', 'pass word', 'http-s3cret', 'probe-s3cret'];
+  const secrets = [
+    'mail-s3cret',
+    'hook-s3cret',
+    'mqtt-s3cret',
+    'other-s3cret',
+    'pass word',
+    'http-s3cret',
+    'probe-s3cret',
+  ];
 
   void test('are printed by default: -v decides about masking', async () => {
     const printed = printConfig((await parse(EVERY_STATEMENT)).config);

@@ -17,7 +17,15 @@ import { tempDir } from '../helpers/tmp.js';
 import { KINDS } from '../../src/checks/registry.js';
 import type { ConditionKind } from '../../src/checks/registry.js';
 import type { Config } from '../../src/config/model.js';
-import { CONDITIONS, DESIGN_EXAMPLES, EVERY_STATEMENT, SEMANTIC_WARNING, config, configWith, stripPositions } from './arbitraries.js';
+import {
+  CONDITIONS,
+  DESIGN_EXAMPLES,
+  EVERY_STATEMENT,
+  SEMANTIC_WARNING,
+  config,
+  configWith,
+  stripPositions,
+} from './arbitraries.js';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
 /** `BW_PROPERTY_RUNS=20 node --test …` runs every property 20 times as often. */
@@ -68,23 +76,151 @@ void describe('print → parse for every check kind', () => {
 
 /** Words and pieces of the language, for inserting into valid files. */
 const VOCABULARY = [
-  'set', 'check', 'if', 'then', 'else', 'succeeded', 'not', 'exist', 'failed', 'host', 'port', 'protocol', 'mqtt',
-  'roundtrip', 'qos', 'topic', 'timeout', 'retry', 'seconds', 'ms', 'minutes', 'MB', '%', 'cycles', 'within', 'restarts',
-  'restart', 'alert', 'exec', 'start', 'stop', 'program', '=', '>', '<=', '!=', '<>', '==', 'depends', 'group', 'every',
-  'mode', 'passive', 'backoff', 'max', 'giveup', 'daemon', 'httpd', 'allow', 'read-only', 'mailserver', 'mail-format',
-  'mail-format {', '{', '}', '{ instance }', 'reminder', 'webhook', 'sys', 'uptime', 'reset', '"$SYS/broker/x"',
-  'memory', 'cpu', 'children', 'status', 'changed', 'pid', 'checksum', 'permission', '0644', 'process', 'file', 'host',
-  'with', 'pidfile', 'matching', '"(unclosed"', 'ssl', '{ verify: enable', 'version', '3.1.1', 'username', 'password',
-  'log', 'syslog', 'eventqueue', 'slots', 'noalert', 'onreboot', 'timestamp', 'size', 'filesystem', 'mmonit',
-  '"mqtt://h:1/a%zz"', '"mqtt://%zz@h/t"', '"mqtts://[::1]:99999/t"', '"https://x"', '"0-99999999 * * * *"',
-  '"* * * * *"', 'admin:"pw"', 'admin:', '@group', 'md5', '"/bin/sh -c \'x"', "'", '"', '\\', '#', '\n', '\n  ',
-  'total', 'implicit', 'starttls', 'tlsv12', 'certificate valid >', 'selfsigned:', 'selfsigned:allow', 'cacertificatefile:',
-  'verify :', 'logfile', '<ops@example.com>', '<', '>', 'sha256', 'ignore', 'else alert', 'succeeded', 'address',
+  'set',
+  'check',
+  'if',
+  'then',
+  'else',
+  'succeeded',
+  'not',
+  'exist',
+  'failed',
+  'host',
+  'port',
+  'protocol',
+  'mqtt',
+  'roundtrip',
+  'qos',
+  'topic',
+  'timeout',
+  'retry',
+  'seconds',
+  'ms',
+  'minutes',
+  'MB',
+  '%',
+  'cycles',
+  'within',
+  'restarts',
+  'restart',
+  'alert',
+  'exec',
+  'start',
+  'stop',
+  'program',
+  '=',
+  '>',
+  '<=',
+  '!=',
+  '<>',
+  '==',
+  'depends',
+  'group',
+  'every',
+  'mode',
+  'passive',
+  'backoff',
+  'max',
+  'giveup',
+  'daemon',
+  'httpd',
+  'allow',
+  'read-only',
+  'mailserver',
+  'mail-format',
+  'mail-format {',
+  '{',
+  '}',
+  '{ instance }',
+  'reminder',
+  'webhook',
+  'sys',
+  'uptime',
+  'reset',
+  '"$SYS/broker/x"',
+  'memory',
+  'cpu',
+  'children',
+  'status',
+  'changed',
+  'pid',
+  'checksum',
+  'permission',
+  '0644',
+  'process',
+  'file',
+  'host',
+  'with',
+  'pidfile',
+  'matching',
+  '"(unclosed"',
+  'ssl',
+  '{ verify: enable',
+  'version',
+  '3.1.1',
+  'username',
+  'password',
+  'log',
+  'syslog',
+  'eventqueue',
+  'slots',
+  'noalert',
+  'onreboot',
+  'timestamp',
+  'size',
+  'filesystem',
+  'mmonit',
+  '"mqtt://h:1/a%zz"',
+  '"mqtt://%zz@h/t"',
+  '"mqtts://[::1]:99999/t"',
+  '"https://x"',
+  '"0-99999999 * * * *"',
+  '"* * * * *"',
+  'admin:"pw"',
+  'admin:',
+  '@group',
+  'md5',
+  '"/bin/sh -c \'x"',
+  "'",
+  '"',
+  '\\',
+  '#',
+  '\n',
+  '\n  ',
+  'total',
+  'implicit',
+  'starttls',
+  'tlsv12',
+  'certificate valid >',
+  'selfsigned:',
+  'selfsigned:allow',
+  'cacertificatefile:',
+  'verify :',
+  'logfile',
+  '<ops@example.com>',
+  '<',
+  '>',
+  'sha256',
+  'ignore',
+  'else alert',
+  'succeeded',
+  'address',
 ];
 
 /** Numbers that are too big, too small or too precise for anything. */
 const hugeNumber = fc.oneof(
-  fc.constantFrom('9'.repeat(400), `0.${'0'.repeat(400)}1`, '1'.padEnd(310, '0'), '99999999999999999999', '4294967296', '65536', '0', '00', '1.', '.5'),
+  fc.constantFrom(
+    '9'.repeat(400),
+    `0.${'0'.repeat(400)}1`,
+    '1'.padEnd(310, '0'),
+    '99999999999999999999',
+    '4294967296',
+    '65536',
+    '0',
+    '00',
+    '1.',
+    '.5',
+  ),
   fc.bigInt({ min: 0n, max: 10n ** 40n }).map(String),
 );
 
@@ -104,7 +240,11 @@ type Mutation =
 
 const at = fc.nat({ max: 100_000 });
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const), at, len: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({
+    kind: fc.constantFrom('delete' as const, 'duplicate' as const),
+    at,
+    len: fc.integer({ min: 1, max: 40 }),
+  }),
   fc.record({ kind: fc.constant('insert' as const), at, text: insertion, spaced: fc.boolean() }),
   fc.record({ kind: fc.constant('swapTokens' as const), i: at, j: at }),
   fc.record({ kind: fc.constantFrom('dropToken' as const, 'repeatToken' as const), i: at }),
@@ -170,7 +310,9 @@ void describe('parseRules on arbitrary and mutated text', () => {
     // An empty folder: any `include` that a mutation produces finds nothing there.
     dir = await tempDir('bw-fuzz-');
     file = join(dir.path, 'rules.rc');
-    const shipped = await Promise.all(['demo.rc', 'mosquitto-debian.rc'].map((f) => readFile(join(CONFIG_DIR, f), 'utf8')));
+    const shipped = await Promise.all(
+      ['demo.rc', 'mosquitto-debian.rc'].map((f) => readFile(join(CONFIG_DIR, f), 'utf8')),
+    );
     bases = [...shipped, ...DESIGN_EXAMPLES, EVERY_STATEMENT];
   });
   after(() => dir.cleanup());
@@ -182,8 +324,12 @@ void describe('parseRules on arbitrary and mutated text', () => {
       const { warnings } = await parseRules(text, file);
       checkDiagnostics(warnings, text);
     } catch (e) {
-      if (!(e instanceof ConfigError)) assert.fail(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n--- input:\n${JSON.stringify(text)}`);
-      assert.ok(e.diagnostics.some((d) => d.severity === 'error'), JSON.stringify(text));
+      if (!(e instanceof ConfigError))
+        assert.fail(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n--- input:\n${JSON.stringify(text)}`);
+      assert.ok(
+        e.diagnostics.some((d) => d.severity === 'error'),
+        JSON.stringify(text),
+      );
       checkDiagnostics(e.diagnostics, text);
     }
     const took = performance.now() - started;
@@ -195,7 +341,36 @@ void describe('parseRules on arbitrary and mutated text', () => {
   });
 
   void test('random text made of the characters that matter to the lexer', async () => {
-    const chars = fc.constantFrom('a', 'x', '1', '9', '.', ' ', '\n', '\t', '"', "'", '\\', '#', '{', '}', '=', '<', '>', '!', ',', ';', '(', ')', '%', ':', '/', '$', '@', '-');
+    const chars = fc.constantFrom(
+      'a',
+      'x',
+      '1',
+      '9',
+      '.',
+      ' ',
+      '\n',
+      '\t',
+      '"',
+      "'",
+      '\\',
+      '#',
+      '{',
+      '}',
+      '=',
+      '<',
+      '>',
+      '!',
+      ',',
+      ';',
+      '(',
+      ')',
+      '%',
+      ':',
+      '/',
+      '$',
+      '@',
+      '-',
+    );
     await fc.assert(fc.asyncProperty(fc.string({ unit: chars, maxLength: 300 }), parsesOrReports), runs(300));
   });
 
@@ -214,7 +389,12 @@ void describe('parseRules on arbitrary and mutated text', () => {
   });
 
   void test('printed arbitrary models, mutated', async () => {
-    const mutated = fc.tuple(config.map((m) => printConfig(m)), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([text, ms]) => ms.reduce(mutate, text));
+    const mutated = fc
+      .tuple(
+        config.map((m) => printConfig(m)),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+      )
+      .map(([text, ms]) => ms.reduce(mutate, text));
     await fc.assert(fc.asyncProperty(mutated, parsesOrReports), runs(200));
   });
 });
@@ -237,13 +417,22 @@ void describe('parser bugs found by these tests', () => {
 
   void test('durations and sizes that overflow to Infinity are out of range', async () => {
     assert.match((await errors(`set daemon ${'9'.repeat(400)} seconds`))[0] ?? '', /out of range/);
-    assert.match((await errors(`check process p with pidfile /p\n  if memory > ${'9'.repeat(400)} MB then alert`))[0] ?? '', /out of range/);
-    assert.match((await errors(`check process p with pidfile /p\n  if sys "$SYS/x" > ${'9'.repeat(400)} then alert`))[0] ?? '', /out of range/);
+    assert.match(
+      (await errors(`check process p with pidfile /p\n  if memory > ${'9'.repeat(400)} MB then alert`))[0] ?? '',
+      /out of range/,
+    );
+    assert.match(
+      (await errors(`check process p with pidfile /p\n  if sys "$SYS/x" > ${'9'.repeat(400)} then alert`))[0] ?? '',
+      /out of range/,
+    );
   });
 
   void test('a cron range with huge numbers fails at once instead of stalling node-cron', async () => {
     const started = performance.now();
-    assert.match((await errors('check file f with path /f\n  every "0-99999999 * * * *"'))[0] ?? '', /invalid cron expression/);
+    assert.match(
+      (await errors('check file f with path /f\n  every "0-99999999 * * * *"'))[0] ?? '',
+      /invalid cron expression/,
+    );
     assert.ok(performance.now() - started < 500);
   });
 
@@ -255,7 +444,9 @@ void describe('parser bugs found by these tests', () => {
   });
 
   void test("`not every` on the line after a service's `alert` is a schedule, not an event filter", async () => {
-    const { config: c } = await parseRules('check file f with path /f\n  alert ops@example.com\n  not every "* 1-5 * * *"\n');
+    const { config: c } = await parseRules(
+      'check file f with path /f\n  alert ops@example.com\n  not every "* 1-5 * * *"\n',
+    );
     assert.deepEqual(c.services[0]?.schedule, { kind: 'cron', expression: '* 1-5 * * *', negate: true });
     assert.deepEqual(c.services[0]?.alerts[0]?.filter, { mode: 'all', events: [] });
   });

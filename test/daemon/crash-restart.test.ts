@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { isRunning } from '../helpers/mosquitto.js';
 import type { CycleRecord } from '../../src/daemon/service-runner.js';
 import type { BrokerSpec, InProcess } from './harness.js';
-import { Cleanup, brokerRules, brokerSpec, newPid, servingBroker, signal, startInProcess, supervisedPid, testDir, waitEvent } from './harness.js';
+import {
+  Cleanup,
+  brokerRules,
+  brokerSpec,
+  newPid,
+  servingBroker,
+  signal,
+  startInProcess,
+  supervisedPid,
+  testDir,
+  waitEvent,
+} from './harness.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
@@ -42,7 +53,12 @@ void describe('a broker ended by someone else', () => {
     const servingMs = performance.now() - t0;
     assert.equal(await supervisedPid(d, b), next);
 
-    const ev = await waitEvent(d.events, (e) => e.type === 'nonexist' && e.state === 'failed' && e.time >= killedAt, 1_000, 'nonexist failed');
+    const ev = await waitEvent(
+      d.events,
+      (e) => e.type === 'nonexist' && e.state === 'failed' && e.time >= killedAt,
+      1_000,
+      'nonexist failed',
+    );
     assert.equal(ev.service, 'mosquitto');
     assert.equal(ev.action, 'restart');
     // Reaped or not yet reaped by its parent (init): both mean gone.
@@ -50,10 +66,23 @@ void describe('a broker ended by someone else', () => {
     assert.match(ev.message, new RegExp(`${pid}`));
     // No cycle ran between the kill and the new broker: the liveness watcher noticed the crash.
     assert.equal(cycles.length, cyclesBefore, 'a cycle ran before the restart');
-    assert.ok(d.logs.some((l) => l.service === 'mosquitto' && l.pid === pid && l.class === ev.class && l.msg.startsWith(`process ${pid} `)), 'the liveness watcher reported the death');
+    assert.ok(
+      d.logs.some(
+        (l) =>
+          l.service === 'mosquitto' && l.pid === pid && l.class === ev.class && l.msg.startsWith(`process ${pid} `),
+      ),
+      'the liveness watcher reported the death',
+    );
     // The restart went through the state machine's one path and succeeded.
-    assert.ok(d.logs.some((l) => l.service === 'mosquitto' && l.action === 'restart' && l.ok === true && (l.time as number) >= killedAt), 'a successful restart is logged');
-    t.diagnostic(`noticed ${ev.time - killedAt} ms, new pid ${Math.round(restartMs)} ms, serving ${Math.round(servingMs)} ms after SIGKILL`);
+    assert.ok(
+      d.logs.some(
+        (l) => l.service === 'mosquitto' && l.action === 'restart' && l.ok === true && (l.time as number) >= killedAt,
+      ),
+      'a successful restart is logged',
+    );
+    t.diagnostic(
+      `noticed ${ev.time - killedAt} ms, new pid ${Math.round(restartMs)} ms, serving ${Math.round(servingMs)} ms after SIGKILL`,
+    );
   });
 
   void test('SIGTERM (a clean exit that removes the pidfile): restarted', LIMIT, async () => {
@@ -65,7 +94,12 @@ void describe('a broker ended by someone else', () => {
     assert.equal(cycles.length, cyclesBefore, 'a cycle ran before the restart: the crash was not seen at once');
     await servingBroker(b, { not: pid, timeoutMs: 5_000 });
     assert.equal(isRunning(pid), false);
-    const ev = await waitEvent(d.events, (e) => e.type === 'nonexist' && e.state === 'failed' && e.time >= killedAt, 1_000, 'nonexist failed');
+    const ev = await waitEvent(
+      d.events,
+      (e) => e.type === 'nonexist' && e.state === 'failed' && e.time >= killedAt,
+      1_000,
+      'nonexist failed',
+    );
     assert.equal(ev.action, 'restart');
     assert.match(ev.message, new RegExp(`${pid}`));
     assert.equal(await supervisedPid(d, b), next);

@@ -29,7 +29,10 @@ void test('cycles keep their phase from the first due time', async () => {
   const { l, runs } = loop(clock);
   l.start(10_250);
   await clock.advance(3_300);
-  assert.deepEqual(runs.map((r) => r.dueAt), [10_250, 11_250, 12_250, 13_250]);
+  assert.deepEqual(
+    runs.map((r) => r.dueAt),
+    [10_250, 11_250, 12_250, 13_250],
+  );
   assert.ok(runs.every((r) => r.startedAt === r.dueAt));
   l.stop();
   await clock.advance(5_000);
@@ -42,7 +45,10 @@ void test('a cycle still running when the next is due makes that one be skipped'
   l.start(0);
   await clock.advance(4_100);
   // 0 runs until 1500, so 1000 is skipped; 2000 runs until 3500, so 3000 is skipped; then 4000.
-  assert.deepEqual(runs.map((r) => r.dueAt), [0, 2_000, 4_000]);
+  assert.deepEqual(
+    runs.map((r) => r.dueAt),
+    [0, 2_000, 4_000],
+  );
   assert.equal(l.running, true);
 });
 
@@ -90,7 +96,10 @@ void test('an inactive service runs no cycle and is not counted by the schedule'
   active = true;
   await clock.advance(3_000);
   // every 2 cycles: the first active cycle (3000) runs, 4000 waits, 5000 runs.
-  assert.deepEqual(runs.map((r) => r.dueAt), [3_000, 5_000]);
+  assert.deepEqual(
+    runs.map((r) => r.dueAt),
+    [3_000, 5_000],
+  );
   assert.equal(waiting(), 1);
 });
 
@@ -102,9 +111,15 @@ void test('runNow runs a cycle at once, is skipped while one runs, and leaves th
   l.runNow();
   l.runNow();
   await clock.advance(0);
-  assert.deepEqual(runs.map((r) => r.dueAt), [300]);
+  assert.deepEqual(
+    runs.map((r) => r.dueAt),
+    [300],
+  );
   await clock.advance(1_800);
-  assert.deepEqual(runs.map((r) => r.dueAt), [300, 1_000, 2_000]);
+  assert.deepEqual(
+    runs.map((r) => r.dueAt),
+    [300, 1_000, 2_000],
+  );
   l.stop();
   l.runNow();
   await clock.advance(0);

@@ -50,9 +50,18 @@ async function setup(): Promise<Setup> {
 
 void describe('depends on', () => {
   void test('restart of A: B stopped first, then A restarted, then B started again', LIMIT, async () => {
-    const { a, b, d, order, pids: [pidA, pidB] } = await setup();
+    const {
+      a,
+      b,
+      d,
+      order,
+      pids: [pidA, pidB],
+    } = await setup();
     d.daemon.runner('a')?.control('restart', 'test');
-    await waitFor(() => linesOf(order).length >= 4, { timeoutMs: 15_000, message: 'the restart of A never completed' }).catch((e: unknown) => {
+    await waitFor(() => linesOf(order).length >= 4, {
+      timeoutMs: 15_000,
+      message: 'the restart of A never completed',
+    }).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}; programs run: ${linesOf(order).join(', ')}`);
     });
     assert.deepEqual(linesOf(order), ['stop b', 'stop a', 'start a', 'start b']);
@@ -63,7 +72,13 @@ void describe('depends on', () => {
   });
 
   void test('stop of A: B is stopped first, both stay stopped', LIMIT, async () => {
-    const { a, b, d, order, pids: [pidA, pidB] } = await setup();
+    const {
+      a,
+      b,
+      d,
+      order,
+      pids: [pidA, pidB],
+    } = await setup();
     const from = d.logs.length;
     d.daemon.runner('a')?.control('stop', 'test');
     await waitFor(() => !isRunning(pidA), { timeoutMs: 15_000, message: 'A never stopped' });
@@ -71,7 +86,10 @@ void describe('depends on', () => {
     assert.deepEqual(linesOf(order), ['stop b', 'stop a']);
     assert.equal(isRunning(pidB), false, 'B was stopped');
     // B's stop had finished before A's stop program ran.
-    const stops = d.logs.slice(from).filter((l) => l.action === 'stop' && l.ok === true).map((l) => l.service);
+    const stops = d.logs
+      .slice(from)
+      .filter((l) => l.action === 'stop' && l.ok === true)
+      .map((l) => l.service);
     assert.deepEqual(stops, ['b', 'a']);
     // monit's stop: both unmonitored, so nothing starts them again.
     assert.equal(d.daemon.runner('a')?.state.monitor, 'not-monitored');

@@ -92,16 +92,22 @@ export async function servingBroker(b: BrokerSpec, opts: { not?: number; timeout
       const probe = await mqttConnack(b.port, 500);
       return probe.kind === 'connack' && probe.code === 0 ? pid : undefined;
     },
-    { timeoutMs: opts.timeoutMs ?? 10_000, message: `${b.name}: no broker serving on port ${b.port}${opts.not ? ` other than pid ${opts.not}` : ''}` },
+    {
+      timeoutMs: opts.timeoutMs ?? 10_000,
+      message: `${b.name}: no broker serving on port ${b.port}${opts.not ? ` other than pid ${opts.not}` : ''}`,
+    },
   );
 }
 
 /** Waits until the pidfile names a live process other than `not`; resolves with it. Polls every 2 ms. */
 export async function newPid(b: BrokerSpec, not: number, timeoutMs = 10_000): Promise<number> {
-  return waitFor(() => {
-    const pid = pidIn(b.pidfile);
-    return pid !== undefined && pid !== not && isRunning(pid) ? pid : undefined;
-  }, { timeoutMs, intervalMs: 2, message: `${b.name}: pidfile never named a new live process (old ${not})` });
+  return waitFor(
+    () => {
+      const pid = pidIn(b.pidfile);
+      return pid !== undefined && pid !== not && isRunning(pid) ? pid : undefined;
+    },
+    { timeoutMs, intervalMs: 2, message: `${b.name}: pidfile never named a new live process (old ${not})` },
+  );
 }
 
 /** Writes a rules file the way brokerwatch insists on: mode 0600. */
@@ -111,7 +117,12 @@ export async function writeRules(path: string, text: string): Promise<void> {
 
 /** A `check process` block for a broker started by brokerwatch. */
 export function brokerRules(b: BrokerSpec, extra: readonly string[] = []): string {
-  return [`check process ${b.name} with pidfile ${b.pidfile}`, `  start program = "${b.startCommand}" with timeout 10 seconds`, ...extra.map((l) => `  ${l}`), ''].join('\n');
+  return [
+    `check process ${b.name} with pidfile ${b.pidfile}`,
+    `  start program = "${b.startCommand}" with timeout 10 seconds`,
+    ...extra.map((l) => `  ${l}`),
+    '',
+  ].join('\n');
 }
 
 /** Sends a signal if the process is still there. */
@@ -132,7 +143,12 @@ export interface InProcess {
 
 /** Parses RULES (as FILE, written 0600 beside it) and starts a Daemon (on `opts.clock` if given);
  *  `cleanup` stops it. */
-export async function startInProcess(file: string, rules: string, cleanup: Cleanup, opts: { clock?: Clock } = {}): Promise<InProcess> {
+export async function startInProcess(
+  file: string,
+  rules: string,
+  cleanup: Cleanup,
+  opts: { clock?: Clock } = {},
+): Promise<InProcess> {
   await writeRules(file, rules);
   const { config } = await parseRules(rules, file);
   const logs: LogLine[] = [];
@@ -142,7 +158,8 @@ export async function startInProcess(file: string, rules: string, cleanup: Clean
   daemon.events.subscribe((e) => events.push(e));
   cleanup.add(() => daemon.stop());
   // BW_TEST_LOGS=1 prints the daemon's log when the file ends, to see why a test failed.
-  if (process.env.BW_TEST_LOGS) cleanup.add(() => process.stderr.write(logs.map((l) => `${JSON.stringify(l)}\n`).join('')));
+  if (process.env.BW_TEST_LOGS)
+    cleanup.add(() => process.stderr.write(logs.map((l) => `${JSON.stringify(l)}\n`).join('')));
   await daemon.start();
   return { daemon, logs, events };
 }
@@ -151,7 +168,11 @@ export async function startInProcess(file: string, rules: string, cleanup: Clean
  * Waits until the in-process daemon has identified broker `b` (the PID its pidfile names, no start or
  * stop in flight) and the broker serves MQTT. Killing it any earlier races the daemon's own start.
  */
-export async function supervisedPid(d: InProcess, b: BrokerSpec, opts: { not?: number; timeoutMs?: number } = {}): Promise<number> {
+export async function supervisedPid(
+  d: InProcess,
+  b: BrokerSpec,
+  opts: { not?: number; timeoutMs?: number } = {},
+): Promise<number> {
   const pid = await servingBroker(b, opts);
   const r = d.daemon.runner(b.name);
   await waitFor(() => r?.identity?.pid === pid && r.state.inFlight === undefined, {
@@ -163,7 +184,12 @@ export async function supervisedPid(d: InProcess, b: BrokerSpec, opts: { not?: n
 }
 
 /** Waits for an event matching `pred`. */
-export function waitEvent(events: readonly ServiceEvent[], pred: (e: ServiceEvent) => boolean, timeoutMs: number, what: string): Promise<ServiceEvent> {
+export function waitEvent(
+  events: readonly ServiceEvent[],
+  pred: (e: ServiceEvent) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<ServiceEvent> {
   return waitFor(() => events.find(pred), { timeoutMs, intervalMs: 5, message: `no event: ${what}` });
 }
 
@@ -240,7 +266,9 @@ export class ChildDaemon {
 /** Lines of a file (e.g. one a wrapper script appends to on each run); none if it does not exist. */
 export function linesOf(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   } catch {
     return [];
   }
@@ -255,7 +283,13 @@ export function childrenWithArgv(ppid: number, argv: readonly string[]): number[
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').slice(0, -1);
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === ppid && cmd.length === argv.length && cmd.every((a, i) => a === argv[i]) && isRunning(Number(entry))) found.push(Number(entry));
+      if (
+        Number(fields[1]) === ppid &&
+        cmd.length === argv.length &&
+        cmd.every((a, i) => a === argv[i]) &&
+        isRunning(Number(entry))
+      )
+        found.push(Number(entry));
     } catch {
       // Exited while we looked.
     }

@@ -60,12 +60,17 @@ void describe('observe: what a service type looks at each cycle', () => {
   void test('a process service: the lookup, and the exist and not-exist checks judge it', async () => {
     const d = await dir();
     const pidfile = join(d, 'p.pid');
-    const s = await service(`check process p with pidfile ${pidfile}\n  if does not exist then alert\n  if exist then alert\n`, 'p');
+    const s = await service(
+      `check process p with pidfile ${pidfile}\n  if does not exist then alert\n  if exist then alert\n`,
+      'p',
+    );
     await loadChecks({ services: [s] });
     const checks = new CheckSet(s, new FakeClock(), pino({ level: 'silent' }));
     after(() => checks.close());
     const judge = async (seen: Observation): Promise<string[]> =>
-      (await checks.run({ ...(seen.lookup ? { process: seen.lookup } : {}), now, signal: ac.signal })).map((r) => r.status);
+      (await checks.run({ ...(seen.lookup ? { process: seen.lookup } : {}), now, signal: ac.signal })).map(
+        (r) => r.status,
+      );
     const missing = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
     assert.equal(missing.lookup?.running, false);
     assert.deepEqual(await judge(missing), ['failed', 'ok']);
@@ -84,7 +89,10 @@ void describe('observe: what a service type looks at each cycle', () => {
 
   void test('a program service: the exit status of its program', async () => {
     const d = await dir();
-    const s = await service(`check program prog with path "/bin/sh -c 'exit 3'"\n  if status != 0 then alert\n`, 'prog');
+    const s = await service(
+      `check program prog with path "/bin/sh -c 'exit 3'"\n  if status != 0 then alert\n`,
+      'prog',
+    );
     const seen = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
     assert.deepEqual(seen, { programStatus: 3 });
   });
@@ -112,10 +120,13 @@ void describe('ProcessWatch', () => {
     w.connection(false);
     assert.deepEqual([fast.size, slow.size], [0, 1], 'one connection is still up');
     process.kill(id.pid, 'SIGKILL');
-    await waitFor(() => {
-      const st = readProcStatSync(id.pid);
-      return st === undefined || isDeadState(st.state);
-    }, { message: 'the sleeper never died' });
+    await waitFor(
+      () => {
+        const st = readProcStatSync(id.pid);
+        return st === undefined || isDeadState(st.state);
+      },
+      { message: 'the sleeper never died' },
+    );
     assert.equal(seen.length, 0, 'no time passed: the slow watcher has not looked yet');
     // The last connection drops: the fast watcher takes over and looks at once, with no time passing.
     w.connection(false);
@@ -128,7 +139,11 @@ void describe('ProcessWatch', () => {
 });
 
 void describe('ActionRunner', () => {
-  function host(s: Service, d: string, clock: FakeClock): { h: ActionHost; fed: MachineInput[]; adopted: Array<ProcessIdentity | undefined> } {
+  function host(
+    s: Service,
+    d: string,
+    clock: FakeClock,
+  ): { h: ActionHost; fed: MachineInput[]; adopted: Array<ProcessIdentity | undefined> } {
     const fed: MachineInput[] = [];
     const adopted: Array<ProcessIdentity | undefined> = [];
     let identity: ProcessIdentity | undefined;
@@ -154,14 +169,18 @@ void describe('ActionRunner', () => {
     };
     return { h, fed, adopted };
   }
-  const plan = (kind: PlannedAction['kind']): PlannedAction => ({ kind, origin: 'control', reason: 'test' }) as PlannedAction;
+  const plan = (kind: PlannedAction['kind']): PlannedAction =>
+    ({ kind, origin: 'control', reason: 'test' }) as PlannedAction;
 
   void test('starts run one at a time under the lock; a failed start is reported and the process looked at again', async () => {
     const d = await dir();
     const log = join(d, 'runs');
     const pidfile = join(d, 'x.pid');
     // Each run logs its begin and end: overlapping runs would interleave them.
-    const s = await service(`check process x with pidfile ${pidfile}\n  start program = "/bin/sh -c 'echo begin >> ${log}; sleep 0.05; echo end >> ${log}; exit 1'"\n`, 'x');
+    const s = await service(
+      `check process x with pidfile ${pidfile}\n  start program = "/bin/sh -c 'echo begin >> ${log}; sleep 0.05; echo end >> ${log}; exit 1'"\n`,
+      'x',
+    );
     const clock = new FakeClock();
     const { h, fed } = host(s, d, clock);
     const a = new ActionRunner(h);
@@ -170,7 +189,10 @@ void describe('ActionRunner', () => {
     assert.equal(a.busy, true);
     await waitFor(() => !a.busy, { timeoutMs: 10_000, message: 'actions never ended' });
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['begin', 'end', 'begin', 'end']);
-    assert.deepEqual(fed.map((i) => i.kind), ['action-done', 'liveness-lost', 'action-done', 'liveness-lost']);
+    assert.deepEqual(
+      fed.map((i) => i.kind),
+      ['action-done', 'liveness-lost', 'action-done', 'liveness-lost'],
+    );
     const done = fed[0];
     assert.ok(done?.kind === 'action-done' && !done.ok && done.class === 'start-failed');
     assert.equal(clock.now(), new FakeClock().now(), 'no virtual time passed');
@@ -180,7 +202,10 @@ void describe('ActionRunner', () => {
     const d = await dir();
     const pidfile = join(d, 'y.pid');
     // The program succeeds but no process ever appears.
-    const s = await service(`check process y with pidfile ${pidfile}\n  start program = "/bin/true" with timeout 3 seconds\n`, 'y');
+    const s = await service(
+      `check process y with pidfile ${pidfile}\n  start program = "/bin/true" with timeout 3 seconds\n`,
+      'y',
+    );
     const clock = new FakeClock();
     const { h, fed } = host(s, d, clock);
     const a = new ActionRunner(h);

@@ -22,7 +22,11 @@ void describe('the cycle schedule', () => {
     const port = (server.address() as AddressInfo).port;
     const n = 40;
     const rules = ['set daemon 1', `set statefile ${join(dir, 'state.json')}`];
-    for (let i = 0; i < n; i++) rules.push(`check host h${i} with address 127.0.0.1`, `  if failed port ${port} with timeout 1 seconds then alert`);
+    for (let i = 0; i < n; i++)
+      rules.push(
+        `check host h${i} with address 127.0.0.1`,
+        `  if failed port ${port} with timeout 1 seconds then alert`,
+      );
     const records: CycleRecord[] = [];
     // On a fake clock that stands still while checks run: every time below is exact.
     const clock = new FakeClock();
@@ -38,10 +42,14 @@ void describe('the cycle schedule', () => {
     const firsts = Array.from({ length: n }, (_, i) => byService(`h${i}`)[0] as CycleRecord);
     const offsets = firsts.map((r) => r.dueAt - (firsts[0]?.dueAt ?? 0));
     // Rules-file order, 20 steps of 50 ms, two services per step.
-    assert.deepEqual(offsets, Array.from({ length: n }, (_, i) => Math.floor(i / 2) * 50));
+    assert.deepEqual(
+      offsets,
+      Array.from({ length: n }, (_, i) => Math.floor(i / 2) * 50),
+    );
     for (let i = 0; i < n; i++) {
       const rs = byService(`h${i}`);
-      for (let k = 1; k < rs.length; k++) assert.equal((rs[k]?.dueAt ?? 0) - (rs[k - 1]?.dueAt ?? 0), 1000, `h${i} keeps its phase`);
+      for (let k = 1; k < rs.length; k++)
+        assert.equal((rs[k]?.dueAt ?? 0) - (rs[k - 1]?.dueAt ?? 0), 1000, `h${i} keeps its phase`);
       assert.equal(new Set(rs.map(phase)).size, 1);
       // No lag on this clock, and checks take no virtual time.
       for (const r of rs) assert.deepEqual([r.startedAt, r.finishedAt], [r.dueAt, r.dueAt]);

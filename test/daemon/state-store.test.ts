@@ -26,7 +26,8 @@ void test('writes are coalesced: urgent after 100 ms, routine after 10 s, savedA
   const machine = initialState(service, clock.now());
   const saved = async (): Promise<number | undefined> => (await readStateFile(path)).state?.savedAt;
 
-  const written = (at: number, what: string): Promise<unknown> => waitFor(async () => (await saved()) === at, { message: what });
+  const written = (at: number, what: string): Promise<unknown> =>
+    waitFor(async () => (await saved()) === at, { message: what });
 
   // Routine bookkeeping: written 10 s later, not before.
   const t0 = clock.now();

@@ -124,10 +124,7 @@ void test('a password file refuses anonymous clients with CONNACK code 5 and adm
   const passwordFile = join(dir.path, 'passwd');
   await writePasswordFile(passwordFile, { probe: 's3cret' });
   const broker = await started({ passwordFile });
-  assert.deepEqual(
-    { ...(await mqttConnack(broker.port, 2_000)), ms: 0 },
-    { kind: 'connack', code: 5, ms: 0 },
-  );
+  assert.deepEqual({ ...(await mqttConnack(broker.port, 2_000)), ms: 0 }, { kind: 'connack', code: 5, ms: 0 });
   await assert.rejects(mqttConnackMs(broker.port, 2_000, { username: 'probe', password: 'wrong' }), /code 5/);
   await mqttConnackMs(broker.port, 2_000, { username: 'probe', password: 's3cret' });
   await mqttRoundTrip(broker.port, 2, { username: 'probe', password: 's3cret' });
@@ -138,10 +135,29 @@ void test('a TLS listener serves a round trip to a client that trusts its certif
   const certFile = join(dir.path, 'cert.pem');
   const keyFile = join(dir.path, 'key.pem');
   // A throwaway self-signed certificate valid for 127.0.0.1.
-  await execa('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
-  ], { timeout: 10_000 });
+  await execa(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { timeout: 10_000 },
+  );
   const broker = await started({ tls: { certFile, keyFile } });
   assert.ok(broker.tlsPort !== undefined);
   const ca = await readFile(certFile);
@@ -169,14 +185,19 @@ const ORPHAN_SCRIPT = `
 
 for (const how of ['exits', 'gets SIGTERM'] as const) {
   void test(`a test process that ${how} without stop() leaves no mosquitto behind`, LIMIT, async () => {
-    const child = execa(process.execPath, ['--input-type=module', '-e', ORPHAN_SCRIPT], { reject: false, timeout: 20_000 });
+    const child = execa(process.execPath, ['--input-type=module', '-e', ORPHAN_SCRIPT], {
+      reject: false,
+      timeout: 20_000,
+    });
     cleanups.push(async () => {
       child.kill('SIGKILL');
       await child;
     });
     const line = await new Promise<string>((resolve, reject) => {
       child.stdout.once('data', (chunk: Buffer) => resolve(String(chunk)));
-      child.once('exit', () => reject(new Error(`the test process ended without starting a broker: ${String(child.stderr.read() ?? '')}`)));
+      child.once('exit', () =>
+        reject(new Error(`the test process ended without starting a broker: ${String(child.stderr.read() ?? '')}`)),
+      );
     });
     const { pid, dir } = JSON.parse(line) as { pid: number; dir: string };
     assert.ok(isRunning(pid));

@@ -16,7 +16,11 @@ void test('timers fire in time order, only when time is advanced, at their due t
   assert.equal(clock.now(), 1_150);
   await clock.advance(50);
   // Equal due times run in the order they were set.
-  assert.deepEqual(seen, [['a', 1_100], ['b', 1_200], ['c', 1_200]]);
+  assert.deepEqual(seen, [
+    ['a', 1_100],
+    ['b', 1_200],
+    ['c', 1_200],
+  ]);
   assert.equal(clock.pending, 0);
 });
 
@@ -69,7 +73,10 @@ void test('next() jumps to the earliest timer; runUntil advances until the condi
   const took = await clock.runUntil(() => n >= 4);
   assert.equal(took, 750);
   assert.equal(clock.now(), 1_000);
-  await assert.rejects(clock.runUntil(() => false, { maxMs: 1_000, message: 'never' }), /never within 1000 virtual ms/);
+  await assert.rejects(
+    clock.runUntil(() => false, { maxMs: 1_000, message: 'never' }),
+    /never within 1000 virtual ms/,
+  );
 });
 
 void test('runUntil holds time still while real work is under way', async () => {

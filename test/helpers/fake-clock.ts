@@ -109,7 +109,8 @@ export class FakeClock implements Clock {
       await settle();
       if (predicate()) return this.#now - started;
       const what = opts.message ?? 'condition not met';
-      if (performance.now() > realDeadline) throw new Error(`${what} (real time out; virtual +${this.#now - started} ms)`);
+      if (performance.now() > realDeadline)
+        throw new Error(`${what} (real time out; virtual +${this.#now - started} ms)`);
       if (opts.quiet && !opts.quiet()) {
         await realDelay(1);
         continue;
@@ -126,7 +127,13 @@ export class FakeClock implements Clock {
   }
 
   #add(fn: () => void, delay: number, every?: number): Timer {
-    const p: Pending = { seq: this.#seq++, at: this.#now + delay, fn, ...(every !== undefined ? { every } : {}), cancelled: false };
+    const p: Pending = {
+      seq: this.#seq++,
+      at: this.#now + delay,
+      fn,
+      ...(every !== undefined ? { every } : {}),
+      cancelled: false,
+    };
     this.#insert(p);
     const timer: Timer = {
       cancel: () => {

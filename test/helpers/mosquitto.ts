@@ -132,7 +132,9 @@ async function startIn(dir: TempDir, opts: MosquittoOptions): Promise<RunningMos
     await execa(argv[0] ?? MOSQUITTO_BIN, argv.slice(1), { stdin: 'ignore', timeout: 10_000 });
   } else {
     // Unref'd: a test that forgets stop() must still end (the exit hook then kills the broker).
-    spawn(MOSQUITTO_BIN, ['-c', paths.configFile], { stdio: 'ignore' }).on('error', () => {}).unref();
+    spawn(MOSQUITTO_BIN, ['-c', paths.configFile], { stdio: 'ignore' })
+      .on('error', () => {})
+      .unref();
   }
   const pid = await waitFor(
     async () => {
@@ -149,7 +151,11 @@ async function startIn(dir: TempDir, opts: MosquittoOptions): Promise<RunningMos
     { timeoutMs: opts.startTimeoutMs ?? 10_000, message: `mosquitto on port ${port} never sent a CONNACK` },
   );
   return {
-    port, tlsPort, pid, dir: dir.path, ...paths,
+    port,
+    tlsPort,
+    pid,
+    dir: dir.path,
+    ...paths,
     stop: async () => {
       await forget(paths.configFile);
       await dir.cleanup();
@@ -264,7 +270,10 @@ export async function mqttConnack(port: number, timeoutMs: number, opts: ProbeOp
   });
   try {
     return await new Promise<ConnackProbe>((resolve) => {
-      const timer = setTimeout(() => resolve({ kind: 'error', message: `no CONNACK within ${timeoutMs} ms`, ms: ms() }), timeoutMs);
+      const timer = setTimeout(
+        () => resolve({ kind: 'error', message: `no CONNACK within ${timeoutMs} ms`, ms: ms() }),
+        timeoutMs,
+      );
       const done = (probe: ConnackProbe): void => {
         clearTimeout(timer);
         resolve(probe);
@@ -273,7 +282,11 @@ export async function mqttConnack(port: number, timeoutMs: number, opts: ProbeOp
       // Kept for the client's whole life: an 'error' with no listener would crash the test.
       client.on('error', (err: Error & { code?: unknown }) => {
         const code = err.code;
-        done(typeof code === 'number' ? { kind: 'connack', code, ms: ms() } : { kind: 'error', message: err.message, ms: ms() });
+        done(
+          typeof code === 'number'
+            ? { kind: 'connack', code, ms: ms() }
+            : { kind: 'error', message: err.message, ms: ms() },
+        );
       });
       client.once('close', () => done({ kind: 'error', message: 'connection closed before CONNACK', ms: ms() }));
     });
@@ -303,10 +316,20 @@ export async function mqttRoundTrip(
   const payload = `${id}-${randomUUID()}`;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no QoS ${qos} round trip on port ${port} within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`no QoS ${qos} round trip on port ${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   const mqtt = await Promise.race([
-    connectAsync({ host: '127.0.0.1', port, clientId: `bw-test-${id}`, reconnectPeriod: 0, connectTimeout: timeoutMs, ...client }),
+    connectAsync({
+      host: '127.0.0.1',
+      port,
+      clientId: `bw-test-${id}`,
+      reconnectPeriod: 0,
+      connectTimeout: timeoutMs,
+      ...client,
+    }),
     deadline,
   ]).catch((err: unknown) => {
     clearTimeout(timer);
@@ -372,7 +395,10 @@ async function forget(configFile: string): Promise<void> {
 
 function killAllSync(): void {
   const mine = mosquittoProcesses().filter(({ argv }) => argv.some((arg) => remembered.has(arg)));
-  signalAll(mine.map(({ pid }) => pid), 'SIGKILL');
+  signalAll(
+    mine.map(({ pid }) => pid),
+    'SIGKILL',
+  );
   for (const dir of owned.values()) {
     try {
       rmSync(dir, { recursive: true, force: true });

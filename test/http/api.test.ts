@@ -12,12 +12,22 @@ const auth = { authorization: basic(GUEST.user, GUEST.password) };
 void describe('API v1 (read)', () => {
   let f: Fixture;
   before(async () => {
-    f = await startFixture((dir) => [httpdBlock(), sleeperBlock(dir, 'sleeper'), 'check host elsewhere with address 127.0.0.1', '  if failed port 1 with timeout 1 seconds then alert'].join('\n'));
+    f = await startFixture((dir) =>
+      [
+        httpdBlock(),
+        sleeperBlock(dir, 'sleeper'),
+        'check host elsewhere with address 127.0.0.1',
+        '  if failed port 1 with timeout 1 seconds then alert',
+      ].join('\n'),
+    );
     // The daemon starts the sleeper and samples both services once.
     await waitFor(
       async () => {
         const s = (await f.inject({ url: '/api/v1/status', headers: auth })).json<StatusDto>();
-        return s.services.every((x) => x.lastCheckAt !== null) && s.services.find((x) => x.name === 'sleeper')?.status === 'ok';
+        return (
+          s.services.every((x) => x.lastCheckAt !== null) &&
+          s.services.find((x) => x.name === 'sleeper')?.status === 'ok'
+        );
       },
       { timeoutMs: 10_000, message: 'the sleeper never ran' },
     );
@@ -35,7 +45,10 @@ void describe('API v1 (read)', () => {
     assert.equal(s.daemon.rulesFile, f.rulesFile);
     assert.equal(s.daemon.cycleSeconds, 1);
     assert.ok(s.daemon.uptimeSeconds >= 0);
-    assert.deepEqual(s.services.map((x) => x.name), ['sleeper', 'elsewhere']);
+    assert.deepEqual(
+      s.services.map((x) => x.name),
+      ['sleeper', 'elsewhere'],
+    );
     const sleeper = s.services[0] as ServiceDto;
     assert.equal(sleeper.type, 'process');
     assert.equal(sleeper.status, 'ok');
@@ -67,11 +80,18 @@ void describe('API v1 (read)', () => {
 
   void test('GET /api/v1/events pages forward from since, bounded by limit', async () => {
     type Page = { events: Array<{ id: number; service: string; message: string }>; lastId: number; more: boolean };
-    await waitFor(async () => (await f.inject({ url: '/api/v1/events', headers: auth })).json<Page>().events.length >= 2, { message: 'no events' });
+    await waitFor(
+      async () => (await f.inject({ url: '/api/v1/events', headers: auth })).json<Page>().events.length >= 2,
+      { message: 'no events' },
+    );
     const all = (await f.inject({ url: '/api/v1/events?limit=1000', headers: auth })).json<Page>();
     assert.ok(all.events.length >= 2);
     const ids = all.events.map((e) => e.id);
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'oldest first');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+      'oldest first',
+    );
     const first = (await f.inject({ url: '/api/v1/events?since=0&limit=1', headers: auth })).json<Page>();
     assert.equal(first.events.length, 1);
     assert.equal(first.more, true);
@@ -106,22 +126,46 @@ void describe('API v1 (read)', () => {
     const res = await f.inject({ url: '/', headers: auth });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^text\/html/);
-    for (const s of (await f.inject({ url: '/api/v1/status', headers: auth })).json<StatusDto>().services) assert.match(res.body, new RegExp(`id="svc-${s.name}"`));
+    for (const s of (await f.inject({ url: '/api/v1/status', headers: auth })).json<StatusDto>().services)
+      assert.match(res.body, new RegExp(`id="svc-${s.name}"`));
     assert.match(res.body, /href="\/api\/v1\/status"/);
   });
 
   void test('GET /api/v1/openapi.json documents every route with the schemas in use', async () => {
     const res = await f.inject({ url: '/api/v1/openapi.json', headers: auth });
     assert.equal(res.statusCode, 200);
-    const doc = res.json<{ openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; summary: string }>> }>();
+    const doc = res.json<{
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; summary: string }>>;
+    }>();
     assert.equal(doc.openapi, '3.1.0');
     const expected = [
-      'get /api/v1/status', 'get /api/v1/services/{name}', 'get /api/v1/events', 'get /api/v1/openapi.json',
-      'post /api/v1/services/{name}/start', 'post /api/v1/services/{name}/stop', 'post /api/v1/services/{name}/restart',
-      'post /api/v1/services/{name}/monitor', 'post /api/v1/services/{name}/unmonitor', 'post /api/v1/reload', 'post /api/v1/quit',
-      'get /metrics', 'get /_status', 'get /_status2', 'get /_summary', 'get /_report', 'get /_ping', 'get /',
-      'post /_status', 'post /_summary', 'post /_report', 'post /_doaction',
-      'get /static/{file}', 'get /login', 'post /actions/{name}/{action}', 'post /actions/reload',
+      'get /api/v1/status',
+      'get /api/v1/services/{name}',
+      'get /api/v1/events',
+      'get /api/v1/openapi.json',
+      'post /api/v1/services/{name}/start',
+      'post /api/v1/services/{name}/stop',
+      'post /api/v1/services/{name}/restart',
+      'post /api/v1/services/{name}/monitor',
+      'post /api/v1/services/{name}/unmonitor',
+      'post /api/v1/reload',
+      'post /api/v1/quit',
+      'get /metrics',
+      'get /_status',
+      'get /_status2',
+      'get /_summary',
+      'get /_report',
+      'get /_ping',
+      'get /',
+      'post /_status',
+      'post /_summary',
+      'post /_report',
+      'post /_doaction',
+      'get /static/{file}',
+      'get /login',
+      'post /actions/{name}/{action}',
+      'post /actions/reload',
     ];
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     assert.deepEqual([...documented].sort(), [...expected].sort());
@@ -133,7 +177,8 @@ void describe('API v1 (read)', () => {
       }
     }
     const restart = doc.paths['/api/v1/services/{name}/restart']?.post;
-    for (const code of ['202', '401', '403', '404', '415', '429']) assert.ok(restart?.responses[code], `restart documents ${code}`);
+    for (const code of ['202', '401', '403', '404', '415', '429'])
+      assert.ok(restart?.responses[code], `restart documents ${code}`);
   });
 
   void test('a real socket serves the same answers (HTTP/1.1, keep-alive)', async () => {
@@ -155,22 +200,31 @@ void describe('API v1 (read)', () => {
 void describe('a crash with an alert-only rule', () => {
   let f: Fixture;
   before(async () => {
-    f = await startFixture((dir) => [httpdBlock(), sleeperBlock(dir, 'sleeper', ['if does not exist then alert'])].join('\n'));
+    f = await startFixture((dir) =>
+      [httpdBlock(), sleeperBlock(dir, 'sleeper', ['if does not exist then alert'])].join('\n'),
+    );
   });
   after(() => f.close());
 
   void test('the status shows no pid once the process is gone', async () => {
-    const get = async (): Promise<ServiceDto> => (await f.inject({ url: '/api/v1/services/sleeper', headers: auth })).json<{ service: ServiceDto }>().service;
+    const get = async (): Promise<ServiceDto> =>
+      (await f.inject({ url: '/api/v1/services/sleeper', headers: auth })).json<{ service: ServiceDto }>().service;
     await waitFor(async () => (await get()).status === 'failed', { timeoutMs: 10_000, message: 'never failed' });
     assert.equal((await get()).pid, null, 'never started: alert only');
-    assert.equal((await f.inject({ method: 'POST', url: '/api/v1/services/sleeper/start', headers: adminJson })).statusCode, 202);
+    assert.equal(
+      (await f.inject({ method: 'POST', url: '/api/v1/services/sleeper/start', headers: adminJson })).statusCode,
+      202,
+    );
     const pid = await waitFor(async () => (await get()).pid, { timeoutMs: 10_000, message: 'never started' });
     process.kill(pid, 'SIGKILL');
-    await waitFor(async () => (await get()).pid === null, { timeoutMs: 10_000, message: 'the dead pid is still shown' });
+    await waitFor(async () => (await get()).pid === null, {
+      timeoutMs: 10_000,
+      message: 'the dead pid is still shown',
+    });
     const s = await get();
     assert.equal(s.status, 'failed');
     assert.equal(s.failure?.type, 'nonexist');
     assert.equal(s.uptimeSeconds, null);
-    assert.equal(s.restarts, 0, 'an operator start is not one of brokerwatch\'s restarts');
+    assert.equal(s.restarts, 0, "an operator start is not one of brokerwatch's restarts");
   });
 });

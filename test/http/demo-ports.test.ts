@@ -17,11 +17,19 @@ import { waitFor } from '../helpers/wait.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts', 'demo-start.mjs');
 
-function run(args: readonly string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT, ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [SCRIPT, ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -38,12 +46,23 @@ void describe('npm start: the demo on other ports', () => {
       await exited;
     }
     // brokerwatch leaves its broker running when it stops (as monit does): stopped the demo's way.
-    await new Promise((resolve) => execFile(process.execPath, [join(ROOT, 'dist', 'demo', 'broker.js'), '--stop', '--pidfile', join(dir.path, 'broker.pid')], { cwd: ROOT }, resolve));
+    await new Promise((resolve) =>
+      execFile(
+        process.execPath,
+        [join(ROOT, 'dist', 'demo', 'broker.js'), '--stop', '--pidfile', join(dir.path, 'broker.pid')],
+        { cwd: ROOT },
+        resolve,
+      ),
+    );
     await dir.cleanup();
   });
 
   void test('environment variables and flags choose the ports; the rules written load', async () => {
-    const envRun = await run(['--write-only'], { BROKERWATCH_DEMO_HTTP_PORT: '28123', BROKERWATCH_DEMO_MQTT_PORT: '28124', BROKERWATCH_DEMO_DIR: join(dir.path, 'a') });
+    const envRun = await run(['--write-only'], {
+      BROKERWATCH_DEMO_HTTP_PORT: '28123',
+      BROKERWATCH_DEMO_MQTT_PORT: '28124',
+      BROKERWATCH_DEMO_DIR: join(dir.path, 'a'),
+    });
     assert.equal(envRun.code, 0, envRun.stderr);
     const file = envRun.stdout.trim();
     assert.equal(file, join(dir.path, 'a', 'demo.rc'));
@@ -59,7 +78,9 @@ void describe('npm start: the demo on other ports', () => {
     assert.match(svc?.start?.argv.join(' ') ?? '', /--port 28124 /);
 
     // A flag wins over the environment.
-    const flagRun = await run(['--write-only', '--http-port', '28125', `--dir=${join(dir.path, 'b')}`], { BROKERWATCH_DEMO_HTTP_PORT: '28123' });
+    const flagRun = await run(['--write-only', '--http-port', '28125', `--dir=${join(dir.path, 'b')}`], {
+      BROKERWATCH_DEMO_HTTP_PORT: '28123',
+    });
     assert.equal(flagRun.code, 0, flagRun.stderr);
     assert.match(await readFile(join(dir.path, 'b', 'demo.rc'), 'utf8'), /^set httpd port 28125 /m);
 
@@ -78,7 +99,12 @@ void describe('npm start: the demo on other ports', () => {
     const [http, mqtt] = [await freePort(), await freePort()];
     demo = spawn(process.execPath, [SCRIPT], {
       cwd: ROOT,
-      env: { ...process.env, BROKERWATCH_DEMO_HTTP_PORT: String(http), BROKERWATCH_DEMO_MQTT_PORT: String(mqtt), BROKERWATCH_DEMO_DIR: dir.path },
+      env: {
+        ...process.env,
+        BROKERWATCH_DEMO_HTTP_PORT: String(http),
+        BROKERWATCH_DEMO_MQTT_PORT: String(mqtt),
+        BROKERWATCH_DEMO_DIR: dir.path,
+      },
       stdio: 'ignore',
     });
     const auth = `Basic ${Buffer.from('admin:watchdog').toString('base64')}`;
@@ -86,7 +112,9 @@ void describe('npm start: the demo on other ports', () => {
       async () => {
         try {
           const res = await fetch(`http://127.0.0.1:${http}/api/v1/status`, { headers: { authorization: auth } });
-          const body = (await res.json()) as { services: Array<{ name: string; status: string; checks: Array<{ target: string | null; status: string }> }> };
+          const body = (await res.json()) as {
+            services: Array<{ name: string; status: string; checks: Array<{ target: string | null; status: string }> }>;
+          };
           return body.services[0]?.status === 'ok' ? body : undefined;
         } catch {
           return undefined;

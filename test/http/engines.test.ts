@@ -9,16 +9,23 @@ import assert from 'node:assert/strict';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // semver is what npm itself checks engines with (here through fastify's and autocannon's trees).
-const semver = createRequire(import.meta.url)('semver') as { minVersion(range: string): { version: string } | null; satisfies(v: string, range: string): boolean };
+const semver = createRequire(import.meta.url)('semver') as {
+  minVersion(range: string): { version: string } | null;
+  satisfies(v: string, range: string): boolean;
+};
 
 void test('every locked package accepts the oldest Node of package.json engines (npm ci: no EBADENGINE)', async () => {
   const pkg = JSON.parse(await readFile(`${ROOT}package.json`, 'utf8')) as { engines: { node: string } };
-  const lock = JSON.parse(await readFile(`${ROOT}package-lock.json`, 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[]; version?: string }> };
+  const lock = JSON.parse(await readFile(`${ROOT}package-lock.json`, 'utf8')) as {
+    packages: Record<string, { engines?: { node?: string } | string[]; version?: string }>;
+  };
   const oldest = semver.minVersion(pkg.engines.node)?.version;
   assert.ok(oldest, pkg.engines.node);
   const refused = Object.entries(lock.packages).flatMap(([path, p]) => {
     const range = Array.isArray(p.engines) ? undefined : p.engines?.node;
-    return path !== '' && range !== undefined && !semver.satisfies(oldest, range) ? [`${path}@${p.version ?? '?'} wants node ${range}`] : [];
+    return path !== '' && range !== undefined && !semver.satisfies(oldest, range)
+      ? [`${path}@${p.version ?? '?'} wants node ${range}`]
+      : [];
   });
   assert.deepEqual(refused, [], `node ${oldest}`);
 });

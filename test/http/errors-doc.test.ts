@@ -8,7 +8,10 @@ import type { ErrorSpec } from '../../src/errors.js';
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const rows = new Map(
-  [...doc.matchAll(/^\| `(BW_[A-Z_]+)` \| (\d{3}|–) \| (\d) \| (.+) \|$/gm)].map((m) => [m[1] ?? '', { status: m[2] === '–' ? undefined : Number(m[2]), exit: Number(m[3]), meaning: m[4] ?? '' }]),
+  [...doc.matchAll(/^\| `(BW_[A-Z_]+)` \| (\d{3}|–) \| (\d) \| (.+) \|$/gm)].map((m) => [
+    m[1] ?? '',
+    { status: m[2] === '–' ? undefined : Number(m[2]), exit: Number(m[3]), meaning: m[4] ?? '' },
+  ]),
 );
 
 void test('every code of the table is documented in docs/errors.md with its HTTP status and exit code', () => {

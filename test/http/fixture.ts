@@ -27,7 +27,12 @@ export const adminJson = { authorization: basic(ADMIN.user, ADMIN.password), 'co
 
 /** The `set httpd` block most tests use: an admin, a read-only guest, no network entries. */
 export function httpdBlock(extra: readonly string[] = []): string {
-  return ['set httpd port 2812 address 127.0.0.1', `  allow ${ADMIN.user}:${ADMIN.password}`, `  allow ${GUEST.user}:${GUEST.password} read-only`, ...extra.map((l) => `  ${l}`)].join('\n');
+  return [
+    'set httpd port 2812 address 127.0.0.1',
+    `  allow ${ADMIN.user}:${ADMIN.password}`,
+    `  allow ${GUEST.user}:${GUEST.password} read-only`,
+    ...extra.map((l) => `  ${l}`),
+  ].join('\n');
 }
 
 /** A `check process NAME` whose start program backgrounds `sleep 1000` and writes its pidfile. */
@@ -59,7 +64,11 @@ export interface Fixture {
 }
 
 /** Writes RULES (with `DIR` replaced by the private folder) and starts daemon and server. */
-export async function startFixture(rules: (dir: string) => string, opts: Partial<HttpServerOptions> = {}, clock?: Clock): Promise<Fixture> {
+export async function startFixture(
+  rules: (dir: string) => string,
+  opts: Partial<HttpServerOptions> = {},
+  clock?: Clock,
+): Promise<Fixture> {
   const tmp = await tempDir('brokerwatch-http-');
   const dir = tmp.path;
   const rulesFile = join(dir, 'brokerwatch.rc');

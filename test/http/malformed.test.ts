@@ -24,7 +24,9 @@ function rawRequest(port: number, raw: string | Buffer): Promise<string> {
         if (len && Buffer.byteLength(body) >= Number(len[1])) socket.end();
       }
     });
-    socket.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? resolve(answer) : reject(e)));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'ECONNRESET' || e.code === 'EPIPE' ? resolve(answer) : reject(e),
+    );
     socket.on('close', () => resolve(answer));
     socket.setTimeout(5_000, () => socket.destroy());
     socket.write(raw);
@@ -45,7 +47,9 @@ void describe('malformed requests', () => {
     assert.ok(expected.includes(res.statusCode), `${what}: ${res.statusCode} ${res.body.slice(0, 200)}`);
     if (res.statusCode >= 400) {
       // The page's routes answer errors as HTML pages, with the same codes.
-      const code = String(res.headers['content-type']).startsWith('text/html') ? /<span class="host">([A-Z_]+)<\/span>/.exec(res.body)?.[1] : res.json<{ error: { code: string; message: string } }>().error.code;
+      const code = String(res.headers['content-type']).startsWith('text/html')
+        ? /<span class="host">([A-Z_]+)<\/span>/.exec(res.body)?.[1]
+        : res.json<{ error: { code: string; message: string } }>().error.code;
       assert.match(code ?? '', /^BW_[A-Z_]+$/, what);
     }
   };
@@ -54,12 +58,41 @@ void describe('malformed requests', () => {
     const url = '/api/v1/services/sleeper/monitor';
     await check('truncated JSON', { method: 'POST', url, headers: adminJson, payload: '{"a":' }, [400]);
     await check('not JSON', { method: 'POST', url, headers: adminJson, payload: 'hello' }, [400]);
-    await check('__proto__', { method: 'POST', url, headers: adminJson, payload: '{"__proto__":{"admin":true}}' }, [400]);
-    await check('constructor.prototype', { method: 'POST', url, headers: adminJson, payload: '{"constructor":{"prototype":{"x":1}}}' }, [400]);
-    await check('deep nesting', { method: 'POST', url, headers: adminJson, payload: `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}` }, [202, 400]);
-    await check('2 MB body', { method: 'POST', url, headers: adminJson, payload: JSON.stringify({ x: 'y'.repeat(2 * 1024 * 1024) }) }, [413]);
-    await check('2 MB body to a GET', { method: 'GET', url: '/api/v1/status', headers: { ...adminJson }, payload: 'x'.repeat(2 * 1024 * 1024) }, [200, 413, 415]);
-    await check('invalid UTF-8', { method: 'POST', url, headers: adminJson, payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) }, [202, 400]);
+    await check(
+      '__proto__',
+      { method: 'POST', url, headers: adminJson, payload: '{"__proto__":{"admin":true}}' },
+      [400],
+    );
+    await check(
+      'constructor.prototype',
+      { method: 'POST', url, headers: adminJson, payload: '{"constructor":{"prototype":{"x":1}}}' },
+      [400],
+    );
+    await check(
+      'deep nesting',
+      { method: 'POST', url, headers: adminJson, payload: `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}` },
+      [202, 400],
+    );
+    await check(
+      '2 MB body',
+      { method: 'POST', url, headers: adminJson, payload: JSON.stringify({ x: 'y'.repeat(2 * 1024 * 1024) }) },
+      [413],
+    );
+    await check(
+      '2 MB body to a GET',
+      { method: 'GET', url: '/api/v1/status', headers: { ...adminJson }, payload: 'x'.repeat(2 * 1024 * 1024) },
+      [200, 413, 415],
+    );
+    await check(
+      'invalid UTF-8',
+      {
+        method: 'POST',
+        url,
+        headers: adminJson,
+        payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+      },
+      [202, 400],
+    );
   });
 
   void test('paths and names: traversal, encodings, very long names, unknown routes', async () => {
@@ -88,7 +121,11 @@ void describe('malformed requests', () => {
     for (const [url, expected] of cases) await check(url.slice(0, 80), { url, headers: auth }, expected);
     for (const [url, expected] of cases.slice(0, 11)) {
       if (!url.startsWith('/api/v1/services/')) continue;
-      await check(`POST ${url.slice(0, 60)}/restart`, { method: 'POST', url: `${url}/restart`, headers: adminJson }, expected.concat(404));
+      await check(
+        `POST ${url.slice(0, 60)}/restart`,
+        { method: 'POST', url: `${url}/restart`, headers: adminJson },
+        expected.concat(404),
+      );
     }
   });
 
@@ -105,8 +142,18 @@ void describe('malformed requests', () => {
       ['an unknown action', '/actions/sleeper/%00', 'csrf=x', [400]],
       ['a 1 MB form', '/actions/sleeper/monitor', `csrf=${'x'.repeat(1024 * 1024)}`, [413]],
     ];
-    for (const [what, url, payload, expected] of cases) await check(`form: ${what}`, { method: 'POST', url, headers: form, payload }, expected);
-    await check('form: multipart', { method: 'POST', url: '/actions/sleeper/monitor', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x--' }, [415]);
+    for (const [what, url, payload, expected] of cases)
+      await check(`form: ${what}`, { method: 'POST', url, headers: form, payload }, expected);
+    await check(
+      'form: multipart',
+      {
+        method: 'POST',
+        url: '/actions/sleeper/monitor',
+        headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x' },
+        payload: '--x--',
+      },
+      [415],
+    );
     await check('page: odd query', { url: '/?done[]=restart&id=-1', headers: auth }, [200, 400]);
     await check('static: traversal', { url: '/static/..%2F..%2Fpackage.json', headers: auth }, [404]);
   });
@@ -114,10 +161,18 @@ void describe('malformed requests', () => {
   void test('methods: only the documented ones answer; the rest are 404, never 500', async () => {
     for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const) {
       await check(`${method} status`, { method, url: '/api/v1/status', headers: adminJson, payload: '{}' }, [404]);
-      await check(`${method} restart`, { method, url: '/api/v1/services/sleeper/restart', headers: adminJson, payload: '{}' }, [404]);
+      await check(
+        `${method} restart`,
+        { method, url: '/api/v1/services/sleeper/restart', headers: adminJson, payload: '{}' },
+        [404],
+      );
     }
     await check('GET on an action', { url: '/api/v1/services/sleeper/restart', headers: auth }, [404]);
-    await check('POST on a read route', { method: 'POST', url: '/api/v1/status', headers: adminJson, payload: '{}' }, [404]);
+    await check(
+      'POST on a read route',
+      { method: 'POST', url: '/api/v1/status', headers: adminJson, payload: '{}' },
+      [404],
+    );
     const head = await f.inject({ method: 'HEAD', url: '/api/v1/status', headers: auth });
     assert.equal(head.statusCode, 200);
   });
@@ -138,13 +193,19 @@ void describe('malformed requests', () => {
     assert.match(answers[0] ?? '', /^HTTP\/1\.1 400/);
     assert.match(answers[0] ?? '', /BW_BAD_REQUEST/);
     assert.match(answers[3] ?? '', /^HTTP\/1\.1 431/);
-    const propfind = await rawRequest(port, `PROPFIND /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth.authorization}\r\nConnection: close\r\n\r\n`);
+    const propfind = await rawRequest(
+      port,
+      `PROPFIND /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth.authorization}\r\nConnection: close\r\n\r\n`,
+    );
     assert.match(propfind, /^HTTP\/1\.1 404/);
     const ok = await fetch(`http://127.0.0.1:${port}/api/v1/status`, { headers: auth });
     assert.equal(ok.status, 200);
   });
 
   void test('nothing above was a bug: no 500 was logged', () => {
-    assert.deepEqual(f.logText.filter((l) => l.includes('(bug)')), []);
+    assert.deepEqual(
+      f.logText.filter((l) => l.includes('(bug)')),
+      [],
+    );
   });
 });

@@ -29,7 +29,8 @@ const TYPE = new RegExp(`^# TYPE ${NAME} (counter|gauge|histogram|summary|untype
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
@@ -44,7 +45,9 @@ void describe('GET /metrics', () => {
     f = await startFixture((dir) =>
       [
         httpdBlock(),
-        sleeperBlock(dir, 'sleeper', [`if failed host 127.0.0.1 port ${broker.port} protocol mqtt roundtrip qos 1 with timeout 2 seconds then alert`]),
+        sleeperBlock(dir, 'sleeper', [
+          `if failed host 127.0.0.1 port ${broker.port} protocol mqtt roundtrip qos 1 with timeout 2 seconds then alert`,
+        ]),
         'check host remote with address 127.0.0.1',
         `  if failed port ${closed} with timeout 1 seconds then alert`,
       ].join('\n'),
@@ -53,7 +56,9 @@ void describe('GET /metrics', () => {
     await waitFor(
       async () => {
         text = (await f.inject({ url: '/metrics', headers: auth })).body;
-        return (sample(text, 'brokerwatch_probe_step_seconds_count', { service: 'sleeper', step: 'delivery' }) ?? 0) >= 3;
+        return (
+          (sample(text, 'brokerwatch_probe_step_seconds_count', { service: 'sleeper', step: 'delivery' }) ?? 0) >= 3
+        );
       },
       { timeoutMs: 15_000, message: 'no probe timings' },
     );
@@ -70,7 +75,11 @@ void describe('GET /metrics', () => {
     const lines = res.body.split('\n');
     assert.equal(lines.pop(), '', 'ends with a newline');
     // The format allows empty lines (prom-client puts one between families).
-    for (const line of lines) assert.ok(line === '' || SAMPLE.test(line) || HELP.test(line) || TYPE.test(line), `not exposition format: ${line}`);
+    for (const line of lines)
+      assert.ok(
+        line === '' || SAMPLE.test(line) || HELP.test(line) || TYPE.test(line),
+        `not exposition format: ${line}`,
+      );
     assert.ok(lines.filter((l) => SAMPLE.test(l)).length > 50);
   });
 
@@ -81,23 +90,39 @@ void describe('GET /metrics', () => {
     assert.equal(sample(text, 'brokerwatch_service_restarts_total', { service: 'sleeper' }), 1, 'the first start');
     assert.equal(sample(text, 'brokerwatch_service_restarts_total', { service: 'remote' }), 0);
     assert.ok((sample(text, 'brokerwatch_failures_total', { service: 'remote', class: 'port-closed' }) ?? 0) >= 1);
-    assert.ok((sample(text, 'brokerwatch_failures_total', { service: 'sleeper', class: 'process-missing' }) ?? 0) >= 1, 'before its first start');
+    assert.ok(
+      (sample(text, 'brokerwatch_failures_total', { service: 'sleeper', class: 'process-missing' }) ?? 0) >= 1,
+      'before its first start',
+    );
   });
 
   void test('probe and check durations are histograms, one sample per cycle', () => {
     for (const step of ['connect', 'subscribe', 'publish_ack', 'delivery']) {
-      assert.ok((sample(text, 'brokerwatch_probe_step_seconds_count', { service: 'sleeper', rule: 'r1', step }) ?? 0) >= 3, step);
-      assert.equal(sample(text, 'brokerwatch_probe_step_seconds_bucket', { service: 'sleeper', step, le: '+Inf' }), sample(text, 'brokerwatch_probe_step_seconds_count', { service: 'sleeper', step }));
+      assert.ok(
+        (sample(text, 'brokerwatch_probe_step_seconds_count', { service: 'sleeper', rule: 'r1', step }) ?? 0) >= 3,
+        step,
+      );
+      assert.equal(
+        sample(text, 'brokerwatch_probe_step_seconds_bucket', { service: 'sleeper', step, le: '+Inf' }),
+        sample(text, 'brokerwatch_probe_step_seconds_count', { service: 'sleeper', step }),
+      );
     }
-    assert.ok((sample(text, 'brokerwatch_check_duration_seconds_count', { service: 'sleeper', rule: 'r1', test: 'port' }) ?? 0) >= 3);
-    assert.ok((sample(text, 'brokerwatch_check_duration_seconds_count', { service: 'remote', test: 'port' }) ?? 0) >= 1);
+    assert.ok(
+      (sample(text, 'brokerwatch_check_duration_seconds_count', { service: 'sleeper', rule: 'r1', test: 'port' }) ??
+        0) >= 3,
+    );
+    assert.ok(
+      (sample(text, 'brokerwatch_check_duration_seconds_count', { service: 'remote', test: 'port' }) ?? 0) >= 1,
+    );
     const sum = sample(text, 'brokerwatch_probe_step_seconds_sum', { service: 'sleeper', step: 'delivery' }) ?? -1;
     assert.ok(sum >= 0 && sum < 6, `seconds, not milliseconds: ${sum}`);
   });
 
   void test('every cycle of every service is one schedule-lag sample', () => {
     const lag = sample(text, 'brokerwatch_schedule_lag_seconds_count') ?? 0;
-    const cycles = ['sleeper', 'remote'].map((s) => sample(text, 'brokerwatch_check_duration_seconds_count', { service: s, test: 'port' }) ?? 0);
+    const cycles = ['sleeper', 'remote'].map(
+      (s) => sample(text, 'brokerwatch_check_duration_seconds_count', { service: s, test: 'port' }) ?? 0,
+    );
     // Every cycle of both services ran one port test, so no cycle escaped the hook (the sleeper's
     // first cycles, before its start, have no timing and are counted in the lag only).
     assert.ok(lag >= cycles.reduce((a, b) => a + b, 0), `lag ${lag} vs cycles ${cycles.join('+')}`);
@@ -105,25 +130,40 @@ void describe('GET /metrics', () => {
   });
 
   void test("prom-client's process metrics, prefixed; nothing in the global registry", async () => {
-    for (const name of ['brokerwatch_process_cpu_user_seconds_total', 'brokerwatch_process_resident_memory_bytes', 'brokerwatch_nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'brokerwatch_process_cpu_user_seconds_total',
+      'brokerwatch_process_resident_memory_bytes',
+      'brokerwatch_nodejs_eventloop_lag_seconds',
+    ]) {
       assert.ok(sample(text, name) !== undefined, name);
     }
     assert.doesNotMatch(await globalRegistry.metrics(), /brokerwatch_/);
   });
 
   void test('unmonitor shows at the next scrape', async () => {
-    assert.equal((await f.inject({ method: 'POST', url: '/api/v1/services/remote/unmonitor', headers: adminJson })).statusCode, 202);
+    assert.equal(
+      (await f.inject({ method: 'POST', url: '/api/v1/services/remote/unmonitor', headers: adminJson })).statusCode,
+      202,
+    );
     const after = (await f.inject({ url: '/metrics', headers: auth })).body;
     assert.equal(sample(after, 'brokerwatch_service_monitored', { service: 'remote' }), 0);
   });
 
   void test('config/prometheus-alerts.yml uses only metrics that exist', () => {
     const rules = readFileSync(new URL('../../../config/prometheus-alerts.yml', import.meta.url), 'utf8');
-    const exprs = [...rules.matchAll(/expr:\s*\|?\s*([\s\S]*?)(?=\n\s+(?:for|labels|annotations):)/g)].map((m) => m[1] ?? '');
+    const exprs = [...rules.matchAll(/expr:\s*\|?\s*([\s\S]*?)(?=\n\s+(?:for|labels|annotations):)/g)].map(
+      (m) => m[1] ?? '',
+    );
     assert.ok(exprs.length >= 4, 'some alerting rules');
-    const names = new Set(text.split('\n').filter((l) => !l.startsWith('#')).map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)?.[0]));
+    const names = new Set(
+      text
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)?.[0]),
+    );
     for (const e of exprs) {
-      for (const m of e.matchAll(/\bbrokerwatch_[a-z_]+\b/g)) assert.ok(names.has(m[0]) || names.has(`${m[0]}_bucket`), `${m[0]} in ${e.trim()}`);
+      for (const m of e.matchAll(/\bbrokerwatch_[a-z_]+\b/g))
+        assert.ok(names.has(m[0]) || names.has(`${m[0]}_bucket`), `${m[0]} in ${e.trim()}`);
     }
   });
 });

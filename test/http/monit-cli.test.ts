@@ -25,10 +25,15 @@ interface Run {
 /** Runs `monit -c FILE ARGS…` with its home in DIR; resolves with its exit code and output. */
 function monit(dir: string, file: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(MONIT, ['-c', file, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      MONIT,
+      ['-c', file, ...args],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -39,12 +44,15 @@ void describe("monit's CLI against brokerwatch", () => {
   let readOnlyRc: string;
   let wrongRc: string;
   const auth = { authorization: basic(ADMIN.user, ADMIN.password) };
-  const status = async (): Promise<StatusDto> => (await f.inject({ url: '/api/v1/status', headers: auth })).json<StatusDto>();
-  const pidOf = async (name: string): Promise<number | null> => (await status()).services.find((s) => s.name === name)?.pid ?? null;
+  const status = async (): Promise<StatusDto> =>
+    (await f.inject({ url: '/api/v1/status', headers: auth })).json<StatusDto>();
+  const pidOf = async (name: string): Promise<number | null> =>
+    (await status()).services.find((s) => s.name === name)?.pid ?? null;
 
   before(async () => {
     port = await freePort();
-    const httpd = (users: readonly string[]): string => [`set httpd port ${port} address 127.0.0.1`, ...users.map((u) => `  allow ${u}`)].join('\n');
+    const httpd = (users: readonly string[]): string =>
+      [`set httpd port ${port} address 127.0.0.1`, ...users.map((u) => `  allow ${u}`)].join('\n');
     f = await startFixture((dir) =>
       [
         // monit's CLI asks for a running daemon: the pidfile names this (test) process, which serves.
@@ -65,10 +73,15 @@ void describe("monit's CLI against brokerwatch", () => {
     readOnlyRc = join(f.dir, 'guest.rc');
     wrongRc = join(f.dir, 'wrong.rc');
     await writeFile(readOnlyRc, text.replace(`  allow ${ADMIN.user}:${ADMIN.password}\n`, ''), { mode: 0o600 });
-    await writeFile(wrongRc, text.replace(`${ADMIN.user}:${ADMIN.password}`, `${ADMIN.user}:not-the-password`), { mode: 0o600 });
+    await writeFile(wrongRc, text.replace(`${ADMIN.user}:${ADMIN.password}`, `${ADMIN.user}:not-the-password`), {
+      mode: 0o600,
+    });
     await chmod(readOnlyRc, 0o600);
     await chmod(wrongRc, 0o600);
-    await waitFor(async () => (await status()).services.every((s) => s.status === 'ok' && s.pid !== null), { timeoutMs: 20_000, message: 'services never came up' });
+    await waitFor(async () => (await status()).services.every((s) => s.status === 'ok' && s.pid !== null), {
+      timeoutMs: 20_000,
+      message: 'services never came up',
+    });
   });
   after(() => f.close());
 
@@ -119,14 +132,20 @@ void describe("monit's CLI against brokerwatch", () => {
     const restart = await monit(f.dir, rc, ['restart', 'sleeper']);
     assert.equal(restart.code, 0, restart.stderr);
     assert.equal(restart.stdout, '');
-    await waitFor(async () => {
-      const pid = await pidOf('sleeper');
-      return pid !== null && pid !== old;
-    }, { timeoutMs: 20_000, message: 'sleeper was not restarted' });
+    await waitFor(
+      async () => {
+        const pid = await pidOf('sleeper');
+        return pid !== null && pid !== old;
+      },
+      { timeoutMs: 20_000, message: 'sleeper was not restarted' },
+    );
 
     const stop = await monit(f.dir, rc, ['stop', 'other']);
     assert.equal(stop.code, 0, stop.stderr);
-    await waitFor(async () => (await status()).services.find((s) => s.name === 'other')?.monitor === 'not-monitored', { timeoutMs: 20_000, message: 'other was not stopped' });
+    await waitFor(async () => (await status()).services.find((s) => s.name === 'other')?.monitor === 'not-monitored', {
+      timeoutMs: 20_000,
+      message: 'other was not stopped',
+    });
     assert.equal(await pidOf('other'), null);
     const start = await monit(f.dir, rc, ['start', 'other']);
     assert.equal(start.code, 0, start.stderr);
@@ -135,10 +154,16 @@ void describe("monit's CLI against brokerwatch", () => {
     // `all` is expanded by monit's CLI into every service of the file, the host's System service too.
     const un = await monit(f.dir, rc, ['unmonitor', 'all']);
     assert.equal(un.code, 0, un.stderr);
-    await waitFor(async () => (await status()).services.every((s) => s.monitor === 'not-monitored'), { timeoutMs: 20_000, message: 'not all unmonitored' });
+    await waitFor(async () => (await status()).services.every((s) => s.monitor === 'not-monitored'), {
+      timeoutMs: 20_000,
+      message: 'not all unmonitored',
+    });
     const mon = await monit(f.dir, rc, ['monitor', 'all']);
     assert.equal(mon.code, 0, mon.stderr);
-    await waitFor(async () => (await status()).services.every((s) => s.monitor !== 'not-monitored'), { timeoutMs: 20_000, message: 'not all monitored again' });
+    await waitFor(async () => (await status()).services.every((s) => s.monitor !== 'not-monitored'), {
+      timeoutMs: 20_000,
+      message: 'not all monitored again',
+    });
     assert.ok(f.logText.some((l) => l.includes('"via":"monit CLI"') && l.includes('"user":"admin"')));
   });
 
@@ -155,7 +180,10 @@ void describe("monit's CLI against brokerwatch", () => {
     for (const args of [['summary'], ['restart', 'sleeper']]) {
       const r = await monit(f.dir, wrongRc, args);
       assert.equal(r.code, 1, args.join(' '));
-      assert.match(r.stderr.trim(), /^You are not authorized to access monit\. Either you supplied the wrong credentials/);
+      assert.match(
+        r.stderr.trim(),
+        /^You are not authorized to access monit\. Either you supplied the wrong credentials/,
+      );
     }
     assert.equal(await pidOf('sleeper'), before);
   });
@@ -163,7 +191,12 @@ void describe("monit's CLI against brokerwatch", () => {
   void test('a form post needs the double-submit token, the form type, and no other site as Origin', async () => {
     const form = 'action=restart&service=sleeper&format=text&securitytoken=abc123';
     const post = (headers: Record<string, string>, payload = form) =>
-      f.inject({ method: 'POST', url: '/_doaction', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload });
+      f.inject({
+        method: 'POST',
+        url: '/_doaction',
+        headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload,
+      });
     const before = await pidOf('sleeper');
     for (const [headers, status, text] of [
       [{}, 403, 'Invalid CSRF Token'],
@@ -187,19 +220,30 @@ void describe("monit's CLI against brokerwatch", () => {
 void describe("monit's /_doaction shares the API's rate limit", () => {
   let f: Fixture;
   before(async () => {
-    f = await startFixture((dir) => [httpdBlockFor(), sleeperBlock(dir, 'sleeper')].join('\n'), { limits: { actionsPerMinute: 2, failedLogins: 10_000 } });
+    f = await startFixture((dir) => [httpdBlockFor(), sleeperBlock(dir, 'sleeper')].join('\n'), {
+      limits: { actionsPerMinute: 2, failedLogins: 10_000 },
+    });
   });
   after(() => f.close());
 
   void test('one budget per client for the JSON API and monit form posts; the 429 is monit-shaped', async () => {
     const auth = basic(ADMIN.user, ADMIN.password);
-    const api = await f.inject({ method: 'POST', url: '/api/v1/services/sleeper/monitor', headers: { authorization: auth, 'content-type': 'application/json' }, payload: '{}' });
+    const api = await f.inject({
+      method: 'POST',
+      url: '/api/v1/services/sleeper/monitor',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      payload: '{}',
+    });
     assert.equal(api.statusCode, 202);
     const form = (n: number) =>
       f.inject({
         method: 'POST',
         url: '/_doaction',
-        headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', cookie: `securitytoken=t${n}` },
+        headers: {
+          authorization: auth,
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: `securitytoken=t${n}`,
+        },
         payload: `action=monitor&service=sleeper&format=text&securitytoken=t${n}`,
       });
     assert.equal((await form(1)).statusCode, 200);

@@ -34,7 +34,9 @@ function paths(root: XmlElement): Set<string> {
 
 const hasProcessData = (root: XmlElement): boolean => {
   const p = root.children.find((c) => c.name === 'service' && c.attrs.type === '3');
-  return ['pid', 'ppid', 'cpu', 'memory', 'filedescriptors', 'read', 'write', 'port'].every((n) => child(p, n) !== undefined);
+  return ['pid', 'ppid', 'cpu', 'memory', 'filedescriptors', 'read', 'write', 'port'].every(
+    (n) => child(p, n) !== undefined,
+  );
 };
 
 void describe('monit XML: the same element paths as monit 5.33 for the same rules', () => {
@@ -68,7 +70,11 @@ void describe('monit XML: the same element paths as monit 5.33 for the same rule
       '',
     ].join('\n');
     await writeFile(rc, rules, { mode: 0o600 });
-    monit = spawn('/usr/bin/monit', ['-I', '-c', rc], { cwd: d, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d }, stdio: 'ignore' });
+    monit = spawn('/usr/bin/monit', ['-I', '-c', rc], {
+      cwd: d,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d },
+      stdio: 'ignore',
+    });
     f = await startFixture(() => [httpdBlock(), checkBlock(broker)].join('\n'));
   });
 
@@ -89,9 +95,13 @@ void describe('monit XML: the same element paths as monit 5.33 for the same rule
     const theirs = await waitFor(
       async () => {
         try {
-          const res = await fetch(`http://127.0.0.1:${monitPort}/_status?format=xml&level=full`, { headers: { authorization: auth } });
+          const res = await fetch(`http://127.0.0.1:${monitPort}/_status?format=xml&level=full`, {
+            headers: { authorization: auth },
+          });
           const root = parseXml(await res.text());
-          return hasProcessData(root) && root.children.some((c) => c.attrs.type === '5' && child(c, 'system')) ? root : undefined;
+          return hasProcessData(root) && root.children.some((c) => c.attrs.type === '5' && child(c, 'system'))
+            ? root
+            : undefined;
         } catch {
           return undefined;
         }
@@ -100,7 +110,10 @@ void describe('monit XML: the same element paths as monit 5.33 for the same rule
     );
     const ours = await waitFor(
       async () => {
-        const res = await f.inject({ url: '/_status?format=xml&level=full', headers: { authorization: basic(ADMIN.user, ADMIN.password) } });
+        const res = await f.inject({
+          url: '/_status?format=xml&level=full',
+          headers: { authorization: basic(ADMIN.user, ADMIN.password) },
+        });
         const root = parseXml(res.body);
         return hasProcessData(root) && root.children.some((c) => c.attrs.type === '5') ? root : undefined;
       },
@@ -109,7 +122,11 @@ void describe('monit XML: the same element paths as monit 5.33 for the same rule
     const missing = [...paths(theirs)].filter((p) => !paths(ours).has(p));
     assert.deepEqual(missing, [], 'element paths of monit XML that brokerwatch lacks');
     // The same process, seen by both.
-    const pidOf = (root: XmlElement): string | undefined => child(root.children.find((c) => c.attrs.type === '3'), 'pid')?.text;
+    const pidOf = (root: XmlElement): string | undefined =>
+      child(
+        root.children.find((c) => c.attrs.type === '3'),
+        'pid',
+      )?.text;
     assert.equal(pidOf(ours), pidOf(theirs));
     assert.equal(pidOf(ours), String(broker.pid));
     const proc = ours.children.find((c) => c.attrs.type === '3');
@@ -121,11 +138,22 @@ void describe('monit XML: the same element paths as monit 5.33 for the same rule
   });
 
   void test('JSON shows cpu and memory of a process no rule measures', async () => {
-    const res = await f.inject({ url: '/api/v1/status', headers: { authorization: basic(ADMIN.user, ADMIN.password) } });
-    const s = res.json<{ services: Array<{ name: string; memoryBytes: number | null; memoryPercent: number | null; cpuPercent: number | null }> }>().services[0];
+    const res = await f.inject({
+      url: '/api/v1/status',
+      headers: { authorization: basic(ADMIN.user, ADMIN.password) },
+    });
+    const s = res.json<{
+      services: Array<{
+        name: string;
+        memoryBytes: number | null;
+        memoryPercent: number | null;
+        cpuPercent: number | null;
+      }>;
+    }>().services[0];
     assert.ok((s?.memoryBytes ?? 0) > 0, JSON.stringify(s));
     assert.ok(s?.memoryPercent !== null);
-    const text = (await f.inject({ url: '/_status', headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).body;
+    const text = (await f.inject({ url: '/_status', headers: { authorization: basic(ADMIN.user, ADMIN.password) } }))
+      .body;
     assert.match(text, /^ {2}memory {23}\d+\.\d [kM]B \[\d+\.\d%\]$/m);
     const page = (await f.inject({ url: '/', headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).body;
     const row = /<tr id="svc-mosquitto".*$/m.exec(page)?.[0] ?? '';

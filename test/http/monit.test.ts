@@ -33,7 +33,9 @@ void describe('monit-compatible endpoints', () => {
     await waitFor(
       async () => {
         const s = (await f.inject({ url: '/api/v1/status', headers: auth })).json<StatusDto>();
-        return s.services[0]?.cpuPercent !== null && s.services[0]?.status === 'ok' && s.services[1]?.status === 'failed';
+        return (
+          s.services[0]?.cpuPercent !== null && s.services[0]?.status === 'ok' && s.services[1]?.status === 'failed'
+        );
       },
       { timeoutMs: 15_000, message: 'never measured' },
     );
@@ -57,7 +59,14 @@ void describe('monit-compatible endpoints', () => {
     assert.equal(text(child(server, 'httpd'), 'address'), '127.0.0.1');
     const services = root.children.filter((c) => c.name === 'service');
     // The host comes last, as monit's System service (type 5) named by the host name.
-    assert.deepEqual(services.map((s) => [s.attrs.type, text(s, 'name')]), [['3', 'sleeper'], ['4', 'remote'], ['5', hostname()]]);
+    assert.deepEqual(
+      services.map((s) => [s.attrs.type, text(s, 'name')]),
+      [
+        ['3', 'sleeper'],
+        ['4', 'remote'],
+        ['5', hostname()],
+      ],
+    );
     const [sleeper, remote] = services;
     const pid = f.daemon.runner('sleeper')?.identity?.pid;
     assert.equal(text(sleeper, 'pid'), String(pid));
@@ -70,7 +79,20 @@ void describe('monit-compatible endpoints', () => {
     assert.match(text(child(sleeper, 'memory'), 'kilobyte') ?? '', /^\d+$/);
     assert.match(text(child(sleeper, 'cpu'), 'percent') ?? '', /^\d+\.\d$/);
     // monit's order: type/name, collected, status…, then the process data.
-    assert.deepEqual(sleeper?.children.slice(0, 9).map((c) => c.name), ['name', 'collected_sec', 'collected_usec', 'status', 'status_hint', 'monitor', 'monitormode', 'onreboot', 'pendingaction']);
+    assert.deepEqual(
+      sleeper?.children.slice(0, 9).map((c) => c.name),
+      [
+        'name',
+        'collected_sec',
+        'collected_usec',
+        'status',
+        'status_hint',
+        'monitor',
+        'monitormode',
+        'onreboot',
+        'pendingaction',
+      ],
+    );
     assert.equal(text(remote, 'status'), String(0x20), 'Event_Connection');
     assert.match(text(remote, 'status_message') ?? '', /refused|closed/i);
     assert.equal(child(remote, 'pid'), undefined);
@@ -86,14 +108,31 @@ void describe('monit-compatible endpoints', () => {
     assert.match(root.attrs.id ?? '', /^[0-9a-f]{32}$/);
     assert.ok(root.attrs.version);
     const services = child(root, 'services')?.children ?? [];
-    assert.deepEqual(services.map((s) => [s.attrs.name, text(s, 'type')]), [['sleeper', '3'], ['remote', '4'], [hostname(), '5']]);
+    assert.deepEqual(
+      services.map((s) => [s.attrs.name, text(s, 'type')]),
+      [
+        ['sleeper', '3'],
+        ['remote', '4'],
+        [hostname(), '5'],
+      ],
+    );
     assert.ok(child(root, 'servicegroups'));
   });
 
   void test('the XML escapes names and messages and drops characters XML cannot carry', async () => {
     const status = (await f.inject({ url: '/api/v1/status', headers: auth })).json<StatusDto>();
     const evil = status.services[1] as ServiceDto;
-    const bad: ServiceDto = { ...evil, name: 'a<b>&"c\'', failure: { rule: 'r1', type: 'connection', class: null, message: 'x]]>y <z> & \u0001\u0008 \ufffe ok', since: null } };
+    const bad: ServiceDto = {
+      ...evil,
+      name: 'a<b>&"c\'',
+      failure: {
+        rule: 'r1',
+        type: 'connection',
+        class: null,
+        message: 'x]]>y <z> & \u0001\u0008 \ufffe ok',
+        since: null,
+      },
+    };
     const root = parseXml(statusXml({ ...status, services: [bad] }, { startDelaySeconds: 0 }));
     const s = child(root, 'service');
     assert.equal(text(s, 'name'), 'a<b>&"c\'');
@@ -110,7 +149,13 @@ void describe('monit-compatible endpoints', () => {
     assert.match(res.body, /^ {2}cpu {26}\d+\.\d%$/m);
     assert.match(res.body, /^ {2}memory {23}\d+\.\d MB$/m);
     assert.match(res.body, /^Remote Host 'remote'\n {2}status {23}Connection failed \(port-closed\)$/m);
-    assert.match(res.body, new RegExp(`^ {2}port response time {11}failed: 127\\.0\\.0\\.1:${closed}: connection refused \\(type TCP protocol MQTT\\)$`, 'm'));
+    assert.match(
+      res.body,
+      new RegExp(
+        `^ {2}port response time {11}failed: 127\\.0\\.0\\.1:${closed}: connection refused \\(type TCP protocol MQTT\\)$`,
+        'm',
+      ),
+    );
   });
 
   void test('/_summary, /_report, /_ping', async () => {
@@ -134,7 +179,25 @@ void describe('monit-compatible endpoints', () => {
     assert.equal(formatUptime(59), '0m');
     assert.equal(formatUptime(3600 + 120), '1h 2m');
     assert.equal(formatUptime(2 * 86_400 + 60), '2d 0h 1m');
-    assert.equal(reportText([]), 'up:            0 (0.0%)\ndown:          0 (0.0%)\ninitializing:  0 (0.0%)\nunmonitored:   0 (0.0%)\ntotal:         0 services\n');
-    assert.match(summaryText({ daemon: { name: 'brokerwatch', version: '1.0.0', pid: 1, host: 'h', startedAt: 0, uptimeSeconds: 0, rulesFile: 'f', cycleSeconds: 1 }, services: [] }), /Service Name/);
+    assert.equal(
+      reportText([]),
+      'up:            0 (0.0%)\ndown:          0 (0.0%)\ninitializing:  0 (0.0%)\nunmonitored:   0 (0.0%)\ntotal:         0 services\n',
+    );
+    assert.match(
+      summaryText({
+        daemon: {
+          name: 'brokerwatch',
+          version: '1.0.0',
+          pid: 1,
+          host: 'h',
+          startedAt: 0,
+          uptimeSeconds: 0,
+          rulesFile: 'f',
+          cycleSeconds: 1,
+        },
+        services: [],
+      }),
+      /Service Name/,
+    );
   });
 });

@@ -33,26 +33,63 @@ void describe('LatencyHistory', () => {
     h.add('b', 't', T0, 5, false);
     h.add('b', 't', T0 + 3_600_000, 7, false); // the same ring position, an hour later
     const s = h.series('b', T0 + 3_600_000 + 1);
-    assert.deepEqual(s.points.map((p) => [p.t, p.avgMs]), [[T0 + 3_600_000, 7]]);
+    assert.deepEqual(
+      s.points.map((p) => [p.t, p.avgMs]),
+      [[T0 + 3_600_000, 7]],
+    );
     assert.equal(h.series('b', T0 + 2 * 3_600_000 + 30_000).points.length, 0, 'nothing within the last hour');
-    assert.deepEqual(h.series('nobody', T0), { from: T0 - 3_600_000, to: T0, slotMs: 30_000, test: null, points: [], gapMs: 45_000 });
+    assert.deepEqual(h.series('nobody', T0), {
+      from: T0 - 3_600_000,
+      to: T0,
+      slotMs: 30_000,
+      test: null,
+      points: [],
+      gapMs: 45_000,
+    });
   });
 
   void test('a slot whose probes all failed has no latency, only failures', () => {
     const h = new LatencyHistory();
     h.add('b', 't', T0, undefined, true);
-    assert.deepEqual(h.series('b', T0 + 1).points, [{ t: T0, count: 0, probes: 1, avgMs: null, maxMs: null, failures: 1 }]);
+    assert.deepEqual(h.series('b', T0 + 1).points, [
+      { t: T0, count: 0, probes: 1, avgMs: null, maxMs: null, failures: 1 },
+    ]);
     h.retain(new Set(['other']));
     assert.equal(h.series('b', T0 + 1).points.length, 0, 'retain forgets removed services');
   });
 
   void test('a probe that answered too slowly is a failure with its time: the chart shows how slow', () => {
     const h = new LatencyHistory();
-    const rule = { id: 'r1', condition: { kind: 'port', host: '127.0.0.1', port: 1883, transport: 'tcp', timeoutMs: 1000, retry: 1, protocol: 'mqtt' } };
+    const rule = {
+      id: 'r1',
+      condition: {
+        kind: 'port',
+        host: '127.0.0.1',
+        port: 1883,
+        transport: 'tcp',
+        timeoutMs: 1000,
+        retry: 1,
+        protocol: 'mqtt',
+      },
+    };
     const service = { name: 'b', rules: [rule] } as unknown as Parameters<LatencyHistory['record']>[0]['service'];
-    h.record({ service, results: [{ ruleId: 'r1', status: 'failed', class: 'latency', message: 'slow', metrics: { totalMs: 900 } }], dueAt: T0, startedAt: T0, finishedAt: T0 + 900 });
-    h.record({ service, results: [{ ruleId: 'r1', status: 'failed', class: 'port-closed', message: 'refused', metrics: { totalMs: 1 } }], dueAt: T0 + 1000, startedAt: T0 + 1000, finishedAt: T0 + 1001 });
-    assert.deepEqual(h.series('b', T0 + 2000).points, [{ t: T0, count: 1, probes: 2, avgMs: 900, maxMs: 900, failures: 2 }]);
+    h.record({
+      service,
+      results: [{ ruleId: 'r1', status: 'failed', class: 'latency', message: 'slow', metrics: { totalMs: 900 } }],
+      dueAt: T0,
+      startedAt: T0,
+      finishedAt: T0 + 900,
+    });
+    h.record({
+      service,
+      results: [{ ruleId: 'r1', status: 'failed', class: 'port-closed', message: 'refused', metrics: { totalMs: 1 } }],
+      dueAt: T0 + 1000,
+      startedAt: T0 + 1000,
+      finishedAt: T0 + 1001,
+    });
+    assert.deepEqual(h.series('b', T0 + 2000).points, [
+      { t: T0, count: 1, probes: 2, avgMs: 900, maxMs: 900, failures: 2 },
+    ]);
     assert.equal(h.series('b', T0 + 2000).test, 'port 1883 protocol mqtt');
   });
 
@@ -73,7 +110,12 @@ void describe('LatencyHistory', () => {
     const back = new LatencyHistory();
     back.restore(file);
     assert.deepEqual(back.series('b', T0 + 10_000), h.series('b', T0 + 10_000));
-    for (const odd of [null, 'x', { ...(file as object), slotMs: 10_000 }, { ...(file as object), services: { b: { test: 't', lastAt: 1, intervalMs: 1, data: 'AAAA' } } }]) {
+    for (const odd of [
+      null,
+      'x',
+      { ...(file as object), slotMs: 10_000 },
+      { ...(file as object), services: { b: { test: 't', lastAt: 1, intervalMs: 1, data: 'AAAA' } } },
+    ]) {
       const other = new LatencyHistory();
       other.restore(odd);
       assert.equal(other.series('b', T0 + 10_000).points.length, 0, JSON.stringify(odd).slice(0, 60));
@@ -84,7 +126,16 @@ void describe('LatencyHistory', () => {
 void describe('the latency chart', () => {
   void test('nice scales and readable times', () => {
     assert.deepEqual([0.3, 1, 3, 7, 12, 99, 1001].map(niceCeil), [0.5, 1, 5, 10, 20, 100, 2000]);
-    assert.deepEqual([0.25, 9.96, 12.4, 999, 999.6, 1500, 9_960, 12_000].map(formatMs), ['0.3 ms', '10 ms', '12 ms', '999 ms', '1.0 s', '1.5 s', '10 s', '12 s']);
+    assert.deepEqual([0.25, 9.96, 12.4, 999, 999.6, 1500, 9_960, 12_000].map(formatMs), [
+      '0.3 ms',
+      '10 ms',
+      '12 ms',
+      '999 ms',
+      '1.0 s',
+      '1.5 s',
+      '10 s',
+      '12 s',
+    ]);
     assert.equal(formatDuration(3 * 86_400 + 4 * 3_600 + 5), '3d 4h');
     assert.equal(formatDuration(65), '1m 5s');
   });
@@ -118,7 +169,11 @@ void describe('the latency chart', () => {
     quiet.add('b', 't', T0 + 20 * 30_000, 1, false);
     quiet.add('b', 't', T0 + 20 * 30_000 + 1, 1, false);
     quiet.add('b', 't', T0 + 20 * 30_000 + 2, 298, false);
-    assert.equal(scaleTop(quiet.series('b', T0 + 21 * 30_000)), 100, 'average 100 ms sets it; the 298 ms maximum is drawn clipped');
+    assert.equal(
+      scaleTop(quiet.series('b', T0 + 21 * 30_000)),
+      100,
+      'average 100 ms sets it; the 298 ms maximum is drawn clipped',
+    );
     assert.match(latencyChart(quiet.series('b', T0 + 21 * 30_000), 'x'), />100 ms<\/text>/);
   });
 
@@ -138,7 +193,17 @@ void describe('CSRF tokens', () => {
     assert.ok(tokens.verify('admin', t));
     assert.equal(tokens.verify('ops', t), false, 'another user');
     assert.equal(new CsrfTokens({ now: () => now }).verify('admin', t), false, 'another server (a new key)');
-    for (const bad of [undefined, 42, '', '.', 'abc', `${t}x`, t.replace(/^[^.]+/, (T0 + 1).toString(36)), 'x'.repeat(300)]) assert.equal(tokens.verify('admin', bad), false, String(bad));
+    for (const bad of [
+      undefined,
+      42,
+      '',
+      '.',
+      'abc',
+      `${t}x`,
+      t.replace(/^[^.]+/, (T0 + 1).toString(36)),
+      'x'.repeat(300),
+    ])
+      assert.equal(tokens.verify('admin', bad), false, String(bad));
     // Rightly signed, but issued in the future (a clock set back since): refused.
     const future = new CsrfTokens({ key, now: () => T0 + 3_600_000 }).issue('admin');
     assert.equal(tokens.verify('admin', future), false, 'issued in the future');
@@ -178,22 +243,59 @@ void describe('the page renderer', () => {
   void test('badges say what is going on, in monit words', () => {
     assert.deepEqual(badge(svc(), T0), { text: 'ok', cls: 'ok' });
     assert.deepEqual(badge(svc({ status: 'failed' }), T0), { text: 'failed', cls: 'failed' });
-    assert.deepEqual(badge(svc({ monitor: 'not-monitored', status: 'failed' }), T0), { text: 'not monitored', cls: 'off' });
+    assert.deepEqual(badge(svc({ monitor: 'not-monitored', status: 'failed' }), T0), {
+      text: 'not monitored',
+      cls: 'off',
+    });
     assert.deepEqual(badge(svc({ action: 'restart' }), T0), { text: 'restarting…', cls: 'busy' });
-    assert.deepEqual(badge(svc({ status: 'failed', pending: { action: 'restart', dueAt: T0 + 4_000 } }), T0), { text: 'restart in 4s', cls: 'busy' });
-    assert.deepEqual(badge(svc({ status: 'failed', backoff: { attempts: 5, gaveUp: true, retryAt: T0 } }), T0), { text: 'gave up', cls: 'failed' });
-    assert.deepEqual(badge(svc({ status: 'unknown', monitor: 'initializing' }), T0), { text: 'initializing', cls: 'off' });
+    assert.deepEqual(badge(svc({ status: 'failed', pending: { action: 'restart', dueAt: T0 + 4_000 } }), T0), {
+      text: 'restart in 4s',
+      cls: 'busy',
+    });
+    assert.deepEqual(badge(svc({ status: 'failed', backoff: { attempts: 5, gaveUp: true, retryAt: T0 } }), T0), {
+      text: 'gave up',
+      cls: 'failed',
+    });
+    assert.deepEqual(badge(svc({ status: 'unknown', monitor: 'initializing' }), T0), {
+      text: 'initializing',
+      cls: 'off',
+    });
   });
 
   void test('everything from the daemon is escaped', () => {
     const evil = '<img src=x onerror=alert(1)>';
     const status: StatusDto = {
-      daemon: { name: 'brokerwatch', version: '1', pid: 1, host: evil, startedAt: T0, uptimeSeconds: 5, rulesFile: `/etc/${evil}`, cycleSeconds: 1 },
-      services: [svc({ status: 'failed', failure: { rule: 'r1', type: 'connection', class: 'port-closed', message: evil, since: T0 } })],
+      daemon: {
+        name: 'brokerwatch',
+        version: '1',
+        pid: 1,
+        host: evil,
+        startedAt: T0,
+        uptimeSeconds: 5,
+        rulesFile: `/etc/${evil}`,
+        cycleSeconds: 1,
+      },
+      services: [
+        svc({
+          status: 'failed',
+          failure: { rule: 'r1', type: 'connection', class: 'port-closed', message: evil, since: T0 },
+        }),
+      ],
     };
     const html = renderPage({
       status,
-      events: [{ id: 1, service: 'mosquitto', type: 'connection', state: 'failed', action: 'restart', class: 'port-closed', message: evil, time: T0 }],
+      events: [
+        {
+          id: 1,
+          service: 'mosquitto',
+          type: 'connection',
+          state: 'failed',
+          action: 'restart',
+          class: 'port-closed',
+          message: evil,
+          time: T0,
+        },
+      ],
       charts: new Map(),
       viewer: { user: evil, readOnly: false },
       csrf: '"><script>',

@@ -23,7 +23,8 @@ function tokenOf(html: string): string {
   return m[1];
 }
 
-const codeOf = (res: LightMyRequestResponse): string | undefined => /<span class="host">(BW_[A-Z_]+)<\/span>/.exec(res.body)?.[1];
+const codeOf = (res: LightMyRequestResponse): string | undefined =>
+  /<span class="host">(BW_[A-Z_]+)<\/span>/.exec(res.body)?.[1];
 
 void describe('the web status page', () => {
   let f: Fixture;
@@ -33,15 +34,22 @@ void describe('the web status page', () => {
     f = await startFixture((dir) =>
       [
         httpdBlock([`allow ${OPS.user}:${OPS.password}`, 'allow 127.0.0.1']),
-        sleeperBlock(dir, 'sleeper', [`if failed host 127.0.0.1 port ${broker.port} protocol mqtt roundtrip qos 1 with timeout 2 seconds then restart`]),
+        sleeperBlock(dir, 'sleeper', [
+          `if failed host 127.0.0.1 port ${broker.port} protocol mqtt roundtrip qos 1 with timeout 2 seconds then restart`,
+        ]),
         'check host remote with address 127.0.0.1',
         `  if failed port ${broker.port} with timeout 1 seconds then alert`,
       ].join('\n'),
     );
-    await waitFor(() => f.daemon.runner('sleeper')?.state.status === 'ok' && f.built.ctx.observer.latency.series('sleeper').points.length > 0, {
-      timeoutMs: 15_000,
-      message: 'the sleeper never became ok with a probe sample',
-    });
+    await waitFor(
+      () =>
+        f.daemon.runner('sleeper')?.state.status === 'ok' &&
+        f.built.ctx.observer.latency.series('sleeper').points.length > 0,
+      {
+        timeoutMs: 15_000,
+        message: 'the sleeper never became ok with a probe sample',
+      },
+    );
   });
   after(async () => {
     await f.close();
@@ -56,14 +64,18 @@ void describe('the web status page', () => {
     assert.match(html, /<tr id="svc-sleeper" data-status="ok">/);
     assert.match(html, /<tr id="svc-remote" data-status="ok">/);
     assert.match(html, /<span class="badge ok">ok<\/span>/);
-    assert.match(html, /<figure class="latency" data-service="sleeper">[\s\S]*?<svg class="chart"[\s\S]*?(?:<polyline class="avg"|<circle class="avg-dot")/);
+    assert.match(
+      html,
+      /<figure class="latency" data-service="sleeper">[\s\S]*?<svg class="chart"[\s\S]*?(?:<polyline class="avg"|<circle class="avg-dot")/,
+    );
     assert.match(html, /round trip/);
     assert.match(html, /failed of \d+ probes/);
     assert.match(html, /<table class="events">[\s\S]*sleeper/);
     // One form holds the token; every button posts it to its own action.
     assert.equal(html.match(/name="csrf"/g)?.length, 2, 'the buttons form and the reload form');
     assert.match(html, /<form id="act" method="post" action="\/"><input type="hidden" name="csrf"/);
-    for (const a of ['restart', 'start', 'stop', 'unmonitor']) assert.match(html, new RegExp(`<button type="submit" form="act" formaction="/actions/sleeper/${a}"`), a);
+    for (const a of ['restart', 'start', 'stop', 'unmonitor'])
+      assert.match(html, new RegExp(`<button type="submit" form="act" formaction="/actions/sleeper/${a}"`), a);
     // A host has no process to start or stop.
     assert.doesNotMatch(html, /formaction="\/actions\/remote\/restart"/);
     assert.match(html, /formaction="\/actions\/remote\/unmonitor"/);
@@ -72,7 +84,10 @@ void describe('the web status page', () => {
   });
 
   void test('a read-only user and a network client see the same page without any form', async () => {
-    for (const [who, headers] of [['guest', guest], ['network', {}]] as const) {
+    for (const [who, headers] of [
+      ['guest', guest],
+      ['network', {}],
+    ] as const) {
       const res = await f.inject({ url: '/', headers });
       assert.equal(res.statusCode, 200, who);
       assert.match(res.body, /id="svc-sleeper"/, who);
@@ -91,35 +106,95 @@ void describe('the web status page', () => {
   void test('a button restarts through the one control path and sends the browser back (303)', async () => {
     const page = (await f.inject({ url: '/', headers: admin })).body;
     const before = f.daemon.events.nextId;
-    const res = await f.inject({ method: 'POST', url: '/actions/sleeper/restart', headers: { ...admin, 'content-type': FORM, origin: 'http://localhost:80', host: 'localhost:80' }, payload: `csrf=${encodeURIComponent(tokenOf(page))}` });
+    const res = await f.inject({
+      method: 'POST',
+      url: '/actions/sleeper/restart',
+      headers: { ...admin, 'content-type': FORM, origin: 'http://localhost:80', host: 'localhost:80' },
+      payload: `csrf=${encodeURIComponent(tokenOf(page))}`,
+    });
     assert.equal(res.statusCode, 303, res.body);
     const m = /^\/\?done=restart&service=sleeper&id=(\d+)$/.exec(String(res.headers.location));
     assert.ok(m, String(res.headers.location));
-    const event = await waitFor(() => f.daemon.events.since(before - 1).find((e) => e.service === 'sleeper' && e.message.includes(`via web page, action ${m[1]}`)), { timeoutMs: 5_000, message: 'no event names the action' });
+    const event = await waitFor(
+      () =>
+        f.daemon.events
+          .since(before - 1)
+          .find((e) => e.service === 'sleeper' && e.message.includes(`via web page, action ${m[1]}`)),
+      { timeoutMs: 5_000, message: 'no event names the action' },
+    );
     assert.match(event.message, /^restart requested by admin via web page/);
     const back = await f.inject({ url: String(res.headers.location), headers: admin });
-    assert.match(back.body, new RegExp(`<p class="notice ok" role="status">restart of sleeper requested \\(action ${m[1]}\\)`));
-    await waitFor(() => f.daemon.runner('sleeper')?.state.status === 'ok' && !f.daemon.runner('sleeper')?.status().actionRunning, { timeoutMs: 15_000, message: 'the sleeper did not come back' });
+    assert.match(
+      back.body,
+      new RegExp(`<p class="notice ok" role="status">restart of sleeper requested \\(action ${m[1]}\\)`),
+    );
+    await waitFor(
+      () => f.daemon.runner('sleeper')?.state.status === 'ok' && !f.daemon.runner('sleeper')?.status().actionRunning,
+      { timeoutMs: 15_000, message: 'the sleeper did not come back' },
+    );
   });
 
   void test('forms without a valid token, or from another site, are refused', async () => {
     const token = tokenOf((await f.inject({ url: '/', headers: admin })).body);
     const opsToken = tokenOf((await f.inject({ url: '/', headers: ops })).body);
     const post = (headers: Record<string, string>, payload: string): Promise<LightMyRequestResponse> =>
-      f.inject({ method: 'POST', url: '/actions/sleeper/unmonitor', headers: { 'content-type': FORM, ...headers }, payload });
+      f.inject({
+        method: 'POST',
+        url: '/actions/sleeper/unmonitor',
+        headers: { 'content-type': FORM, ...headers },
+        payload,
+      });
     const cases: Array<[string, Promise<LightMyRequestResponse>, number, string]> = [
       ['no token', post(admin, ''), 403, 'BW_CSRF'],
       ['a forged token', post(admin, `csrf=${token.slice(0, -2)}xx`), 403, 'BW_CSRF'],
       ["another user's token", post(admin, `csrf=${encodeURIComponent(opsToken)}`), 403, 'BW_CSRF'],
-      ['another Origin', post({ ...admin, origin: 'https://evil.example' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],
+      [
+        'another Origin',
+        post({ ...admin, origin: 'https://evil.example' }, `csrf=${encodeURIComponent(token)}`),
+        403,
+        'BW_CSRF',
+      ],
       ['an opaque Origin', post({ ...admin, origin: 'null' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],
-      ['Sec-Fetch-Site cross-site', post({ ...admin, 'sec-fetch-site': 'cross-site' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],
-      ['Sec-Fetch-Site same-site (a sibling host)', post({ ...admin, 'sec-fetch-site': 'same-site' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],
-      ['an Origin on another port', post({ ...admin, host: 'status.example', origin: 'http://status.example:8080' }, `csrf=${encodeURIComponent(token)}`), 403, 'BW_CSRF'],
+      [
+        'Sec-Fetch-Site cross-site',
+        post({ ...admin, 'sec-fetch-site': 'cross-site' }, `csrf=${encodeURIComponent(token)}`),
+        403,
+        'BW_CSRF',
+      ],
+      [
+        'Sec-Fetch-Site same-site (a sibling host)',
+        post({ ...admin, 'sec-fetch-site': 'same-site' }, `csrf=${encodeURIComponent(token)}`),
+        403,
+        'BW_CSRF',
+      ],
+      [
+        'an Origin on another port',
+        post(
+          { ...admin, host: 'status.example', origin: 'http://status.example:8080' },
+          `csrf=${encodeURIComponent(token)}`,
+        ),
+        403,
+        'BW_CSRF',
+      ],
       ['a read-only user', post(guest, `csrf=${encodeURIComponent(token)}`), 403, 'BW_FORBIDDEN'],
       ['a network client', post({}, `csrf=${encodeURIComponent(token)}`), 401, 'BW_UNAUTHORIZED'],
-      ['JSON instead of a form', f.inject({ method: 'POST', url: '/actions/sleeper/unmonitor', headers: { ...admin, 'content-type': 'application/json' }, payload: JSON.stringify({ csrf: token }) }), 415, 'BW_UNSUPPORTED_MEDIA'],
-      ['a huge form', post(admin, `csrf=${encodeURIComponent(token)}&x=${'a'.repeat(10_000)}`), 413, 'BW_PAYLOAD_TOO_LARGE'],
+      [
+        'JSON instead of a form',
+        f.inject({
+          method: 'POST',
+          url: '/actions/sleeper/unmonitor',
+          headers: { ...admin, 'content-type': 'application/json' },
+          payload: JSON.stringify({ csrf: token }),
+        }),
+        415,
+        'BW_UNSUPPORTED_MEDIA',
+      ],
+      [
+        'a huge form',
+        post(admin, `csrf=${encodeURIComponent(token)}&x=${'a'.repeat(10_000)}`),
+        413,
+        'BW_PAYLOAD_TOO_LARGE',
+      ],
     ];
     for (const [what, pending, status, code] of cases) {
       const res = await pending;
@@ -132,8 +207,16 @@ void describe('the web status page', () => {
 
   void test('behind a TLS-terminating proxy (Origin https, Host as sent) the form is accepted', async () => {
     const token = tokenOf((await f.inject({ url: '/', headers: admin })).body);
-    for (const headers of [{ origin: 'https://status.example', host: 'status.example' }, { 'sec-fetch-site': 'same-origin', origin: 'https://status.example', host: 'status.example' }]) {
-      const res = await f.inject({ method: 'POST', url: '/actions/sleeper/monitor', headers: { ...admin, ...headers, 'content-type': FORM }, payload: `csrf=${encodeURIComponent(token)}` });
+    for (const headers of [
+      { origin: 'https://status.example', host: 'status.example' },
+      { 'sec-fetch-site': 'same-origin', origin: 'https://status.example', host: 'status.example' },
+    ]) {
+      const res = await f.inject({
+        method: 'POST',
+        url: '/actions/sleeper/monitor',
+        headers: { ...admin, ...headers, 'content-type': FORM },
+        payload: `csrf=${encodeURIComponent(token)}`,
+      });
       assert.equal(res.statusCode, 303, JSON.stringify(headers));
     }
   });
@@ -148,13 +231,23 @@ void describe('the web status page', () => {
     assert.equal(signed.statusCode, 303);
     assert.equal(signed.headers.location, '/');
     const css = /href="(\/static\/page\.[0-9a-f]+\.css)"/.exec(network.body)?.[1] ?? '';
-    assert.equal((await f.inject({ url: css, remoteAddress: '10.9.9.9' })).statusCode, 200, 'a stylesheet for the 401 page of anyone');
+    assert.equal(
+      (await f.inject({ url: css, remoteAddress: '10.9.9.9' })).statusCode,
+      200,
+      'a stylesheet for the 401 page of anyone',
+    );
     assert.equal((await f.inject({ url: '/', remoteAddress: '10.9.9.9' })).statusCode, 401, 'but not the page');
   });
 
   void test('unknown services and actions get HTML errors, never a 500', async () => {
     const token = tokenOf((await f.inject({ url: '/', headers: admin })).body);
-    const post = (url: string): Promise<LightMyRequestResponse> => f.inject({ method: 'POST', url, headers: { ...admin, 'content-type': FORM }, payload: `csrf=${encodeURIComponent(token)}` });
+    const post = (url: string): Promise<LightMyRequestResponse> =>
+      f.inject({
+        method: 'POST',
+        url,
+        headers: { ...admin, 'content-type': FORM },
+        payload: `csrf=${encodeURIComponent(token)}`,
+      });
     const unknown = await post('/actions/nope/restart');
     assert.equal(unknown.statusCode, 404);
     assert.equal(codeOf(unknown), 'BW_UNKNOWN_SERVICE');
@@ -169,12 +262,22 @@ void describe('the web status page', () => {
 
   void test('the reload button reloads through the same path as the API', async () => {
     const token = tokenOf((await f.inject({ url: '/', headers: admin })).body);
-    const ok = await f.inject({ method: 'POST', url: '/actions/reload', headers: { ...admin, 'content-type': FORM }, payload: `csrf=${encodeURIComponent(token)}` });
+    const ok = await f.inject({
+      method: 'POST',
+      url: '/actions/reload',
+      headers: { ...admin, 'content-type': FORM },
+      payload: `csrf=${encodeURIComponent(token)}`,
+    });
     assert.equal(ok.statusCode, 303);
     assert.equal(ok.headers.location, '/?done=reload');
     f.reloadResult = { ok: false, errors: [`${f.rulesFile}:3:7: unknown word 'secret-ish'`] };
     try {
-      const bad = await f.inject({ method: 'POST', url: '/actions/reload', headers: { ...admin, 'content-type': FORM }, payload: `csrf=${encodeURIComponent(token)}` });
+      const bad = await f.inject({
+        method: 'POST',
+        url: '/actions/reload',
+        headers: { ...admin, 'content-type': FORM },
+        payload: `csrf=${encodeURIComponent(token)}`,
+      });
       assert.equal(bad.statusCode, 422);
       assert.match(bad.body, new RegExp(`<code>${f.rulesFile}:3:7</code>`));
       assert.doesNotMatch(bad.body, /secret-ish/, 'only the positions');
@@ -208,7 +311,10 @@ void describe('the web status page', () => {
     const css = /<link rel="stylesheet" href="(\/static\/page\.[0-9a-f]+\.css)">/.exec(res.body)?.[1];
     const js = /<script src="(\/static\/page\.[0-9a-f]+\.js)" defer>/.exec(res.body)?.[1];
     assert.ok(css && js);
-    for (const [url, type] of [[css, /^text\/css/], [js, /^text\/javascript/]] as const) {
+    for (const [url, type] of [
+      [css, /^text\/css/],
+      [js, /^text\/javascript/],
+    ] as const) {
       const file = await f.inject({ url, headers: admin });
       assert.equal(file.statusCode, 200, url);
       assert.match(String(file.headers['content-type']), type);

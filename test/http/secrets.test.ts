@@ -50,10 +50,15 @@ void describe('secrets never leave', () => {
         `  if failed port ${closed} protocol mqtt username "probe2" password "${SECRETS.hostProbe}" with timeout 1 seconds then alert`,
       ].join('\n'),
     );
-    await waitFor(() => f.daemon.runners().every((r) => r.status().lastCheckAt !== undefined) && f.daemon.runner('sleeper')?.state.status === 'ok', {
-      timeoutMs: 15_000,
-      message: 'the services were never checked',
-    });
+    await waitFor(
+      () =>
+        f.daemon.runners().every((r) => r.status().lastCheckAt !== undefined) &&
+        f.daemon.runner('sleeper')?.state.status === 'ok',
+      {
+        timeoutMs: 15_000,
+        message: 'the services were never checked',
+      },
+    );
   });
   after(async () => {
     await f.close();
@@ -62,42 +67,121 @@ void describe('secrets never leave', () => {
 
   void test('the test knows every secret the rules hold', () => {
     const found = collectSecrets(f.daemon.config);
-    for (const s of Object.values(SECRETS)) assert.ok(found.some((x) => x.includes(s)), s);
+    for (const s of Object.values(SECRETS))
+      assert.ok(
+        found.some((x) => x.includes(s)),
+        s,
+      );
   });
 
   void test('every route, as everyone, with mistakes', async () => {
     const admin = { authorization: basic('admin', SECRETS.admin) };
     const guest = { authorization: basic('guest', SECRETS.guest) };
     const wrong = { authorization: basic('admin', `${SECRETS.admin}x`) };
-    const reads = ['/api/v1/status', '/api/v1/services/sleeper', '/api/v1/services/remote', '/api/v1/services/nope', '/api/v1/events?limit=1000', '/api/v1/openapi.json', '/metrics', '/_status', '/_status?format=xml', '/_status2', '/_summary', '/_report', '/_ping', '/', '/nowhere'];
-    const ask = async (what: string, opts: InjectOptions): Promise<void> => void answers.push({ what, res: await f.inject(opts) });
+    const reads = [
+      '/api/v1/status',
+      '/api/v1/services/sleeper',
+      '/api/v1/services/remote',
+      '/api/v1/services/nope',
+      '/api/v1/events?limit=1000',
+      '/api/v1/openapi.json',
+      '/metrics',
+      '/_status',
+      '/_status?format=xml',
+      '/_status2',
+      '/_summary',
+      '/_report',
+      '/_ping',
+      '/',
+      '/nowhere',
+    ];
+    const ask = async (what: string, opts: InjectOptions): Promise<void> =>
+      void answers.push({ what, res: await f.inject(opts) });
     for (const url of reads) {
-      for (const [who, headers] of [['admin', admin], ['guest', guest], ['network', {}], ['wrong', wrong], ['remote', {}]] as const) {
+      for (const [who, headers] of [
+        ['admin', admin],
+        ['guest', guest],
+        ['network', {}],
+        ['wrong', wrong],
+        ['remote', {}],
+      ] as const) {
         await ask(`${who} GET ${url}`, { url, headers, ...(who === 'remote' ? { remoteAddress: '10.0.0.1' } : {}) });
       }
     }
     for (const action of ['monitor', 'unmonitor', 'restart', 'nonsense']) {
-      for (const [who, headers] of [['admin', admin], ['guest', guest], ['network', {}], ['wrong', wrong]] as const) {
-        await ask(`${who} POST ${action}`, { method: 'POST', url: `/api/v1/services/remote/${action}`, headers: { ...headers, 'content-type': 'application/json' }, payload: '{}' });
+      for (const [who, headers] of [
+        ['admin', admin],
+        ['guest', guest],
+        ['network', {}],
+        ['wrong', wrong],
+      ] as const) {
+        await ask(`${who} POST ${action}`, {
+          method: 'POST',
+          url: `/api/v1/services/remote/${action}`,
+          headers: { ...headers, 'content-type': 'application/json' },
+          payload: '{}',
+        });
       }
     }
-    await ask('bad json', { method: 'POST', url: '/api/v1/services/remote/monitor', headers: { ...admin, 'content-type': 'application/json' }, payload: `{"password":"${SECRETS.admin}` });
-    await ask('form', { method: 'POST', url: '/api/v1/services/remote/monitor', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=b' });
+    await ask('bad json', {
+      method: 'POST',
+      url: '/api/v1/services/remote/monitor',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: `{"password":"${SECRETS.admin}`,
+    });
+    await ask('form', {
+      method: 'POST',
+      url: '/api/v1/services/remote/monitor',
+      headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'a=b',
+    });
     // The web page's forms, with a real token and with mistakes.
     const token = /name="csrf" value="([^"]+)"/.exec((await f.inject({ url: '/', headers: admin })).body)?.[1] ?? '';
     assert.ok(token, 'the admin page has forms');
     for (const action of ['monitor', 'unmonitor', 'nonsense']) {
-      for (const [who, headers] of [['admin', admin], ['guest', guest], ['network', {}], ['wrong', wrong]] as const) {
-        await ask(`${who} form ${action}`, { method: 'POST', url: `/actions/remote/${action}`, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${encodeURIComponent(token)}` });
+      for (const [who, headers] of [
+        ['admin', admin],
+        ['guest', guest],
+        ['network', {}],
+        ['wrong', wrong],
+      ] as const) {
+        await ask(`${who} form ${action}`, {
+          method: 'POST',
+          url: `/actions/remote/${action}`,
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: `csrf=${encodeURIComponent(token)}`,
+        });
       }
     }
-    await ask('form with a password for a token', { method: 'POST', url: '/actions/remote/monitor', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${SECRETS.admin}` });
+    await ask('form with a password for a token', {
+      method: 'POST',
+      url: '/actions/remote/monitor',
+      headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${SECRETS.admin}`,
+    });
     f.reloadResult = { ok: false, errors: [`${f.rulesFile}:12:7: expected a user, found '${SECRETS.admin}'`] };
-    await ask('refused reload', { method: 'POST', url: '/api/v1/reload', headers: { ...admin, 'content-type': 'application/json' } });
-    await ask('refused reload by the page', { method: 'POST', url: '/actions/reload', headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${encodeURIComponent(token)}` });
+    await ask('refused reload', {
+      method: 'POST',
+      url: '/api/v1/reload',
+      headers: { ...admin, 'content-type': 'application/json' },
+    });
+    await ask('refused reload by the page', {
+      method: 'POST',
+      url: '/actions/reload',
+      headers: { ...admin, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${encodeURIComponent(token)}`,
+    });
     // Status and events again, after the actions above produced events.
     await waitFor(() => f.daemon.runners().every((r) => !r.state.inFlight), { timeoutMs: 15_000 });
-    for (const url of ['/api/v1/status', '/api/v1/events?limit=1000', '/_status', '/_status?format=xml', '/metrics', '/']) await ask(`admin GET ${url} (after)`, { url, headers: admin });
+    for (const url of [
+      '/api/v1/status',
+      '/api/v1/events?limit=1000',
+      '/_status',
+      '/_status?format=xml',
+      '/metrics',
+      '/',
+    ])
+      await ask(`admin GET ${url} (after)`, { url, headers: admin });
     assert.ok(answers.length > 90);
   });
 
@@ -109,7 +193,8 @@ void describe('secrets never leave', () => {
       if (text.includes(WEBHOOK) || text.includes('/services/T0001/B0002')) found.push(`${what}: webhook URL`);
     }
     for (const line of f.logText) {
-      for (const [name, secret] of Object.entries(SECRETS)) if (line.includes(secret)) found.push(`log: ${name}: ${line.slice(0, 200)}`);
+      for (const [name, secret] of Object.entries(SECRETS))
+        if (line.includes(secret)) found.push(`log: ${name}: ${line.slice(0, 200)}`);
     }
     assert.deepEqual(found, []);
     // The answers were real ones: the status, the events and the failure are there.
@@ -118,7 +203,10 @@ void describe('secrets never leave', () => {
     assert.match(status?.res.body ?? '', /port-closed/);
     const page = answers.find((a) => a.what === 'admin GET / (after)');
     assert.match(page?.res.body ?? '', /id="svc-remote"[\s\S]*port-closed/);
-    assert.ok(answers.some((a) => a.what === 'admin form monitor' && a.res.statusCode === 303), 'a form was accepted');
+    assert.ok(
+      answers.some((a) => a.what === 'admin form monitor' && a.res.statusCode === 303),
+      'a form was accepted',
+    );
   });
 });
 

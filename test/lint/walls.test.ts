@@ -212,7 +212,10 @@ void describe('the walls between folders', () => {
   }
 
   void test('the walls do not reach tests, benches and the demo', async () => {
-    assert.deepEqual(await violations('test/cli/probe.test.ts', "import { Daemon } from '../../src/daemon/daemon.js';"), []);
+    assert.deepEqual(
+      await violations('test/cli/probe.test.ts', "import { Daemon } from '../../src/daemon/daemon.js';"),
+      [],
+    );
     assert.deepEqual(await violations('bench/probe.ts', "import { runDaemon } from '../src/cli/run-daemon.js';"), []);
   });
 });

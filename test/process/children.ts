@@ -22,8 +22,14 @@ export class Children {
 
   /** Runs `sh -c script` and resolves with the whitespace-separated PIDs it prints on its first
    *  line (e.g. `echo $!`); the shell itself is remembered too. */
-  async startReporting(script: string, opts: { detached?: boolean } = {}): Promise<{ pid: number; reported: number[] }> {
-    const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'], detached: opts.detached ?? false });
+  async startReporting(
+    script: string,
+    opts: { detached?: boolean } = {},
+  ): Promise<{ pid: number; reported: number[] }> {
+    const child = spawn('sh', ['-c', script], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: opts.detached ?? false,
+    });
     await once(child, 'spawn');
     const pid = child.pid;
     if (pid === undefined) throw new Error('no PID for sh');

@@ -42,7 +42,9 @@ async function pidfile(content: string): Promise<string> {
 async function makeZombie(): Promise<number> {
   const pid = await children.startUnreaped();
   process.kill(pid, 'SIGKILL');
-  await waitFor(async () => (await readProcStat(pid))?.state === 'Z', { message: `process ${pid} never became a zombie` });
+  await waitFor(async () => (await readProcStat(pid))?.state === 'Z', {
+    message: `process ${pid} never became a zombie`,
+  });
   return pid;
 }
 
@@ -129,7 +131,12 @@ void describe('findByPidfile', () => {
     const pid = await children.start('sleep', ['100003']);
     const now = await identify(pid);
     assert.ok(now !== undefined);
-    const previous: ProcessIdentity = { pid, startTime: now.startTime - 50, exe: '/usr/sbin/mosquitto', cmdline: ['mosquitto'] };
+    const previous: ProcessIdentity = {
+      pid,
+      startTime: now.startTime - 50,
+      exe: '/usr/sbin/mosquitto',
+      cmdline: ['mosquitto'],
+    };
     const path = await pidfile(`${pid}\n`);
 
     const result = await findByPidfile(path, previous);
@@ -201,7 +208,11 @@ void describe('findByMatching', () => {
     process.kill(pid, 'SIGKILL');
     await waitFor(async () => (await readProcStat(pid))?.state === 'Z');
     const result = await findByMatching(`31338\\.${tag}`);
-    assert.deepEqual(result, { running: false, class: 'process-missing', message: `no process matches /31338\\.${tag}/` });
+    assert.deepEqual(result, {
+      running: false,
+      class: 'process-missing',
+      message: `no process matches /31338\\.${tag}/`,
+    });
   });
 
   void test('never finds brokerwatch itself', async () => {

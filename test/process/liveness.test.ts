@@ -40,7 +40,10 @@ async function nextEvent(watcher: LivenessWatcher): Promise<LivenessEvent> {
 }
 
 /** Kills `pid` and resolves with the watcher's event and the time from kill to event. */
-async function killAndMeasure(watcher: LivenessWatcher, pid: number): Promise<{ event: LivenessEvent; latencyMs: number }> {
+async function killAndMeasure(
+  watcher: LivenessWatcher,
+  pid: number,
+): Promise<{ event: LivenessEvent; latencyMs: number }> {
   const next = nextEvent(watcher);
   const t0 = performance.now();
   process.kill(pid, 'SIGKILL');
@@ -73,7 +76,9 @@ void describe('LivenessWatcher', () => {
     const { reported } = await children.startReporting('sleep 100000 & echo $!');
     const pid = reported[0];
     assert.ok(pid !== undefined);
-    await waitFor(async () => (await readProcStat(pid))?.ppid !== undefined && (await readProcStat(pid))?.ppid !== process.pid);
+    await waitFor(
+      async () => (await readProcStat(pid))?.ppid !== undefined && (await readProcStat(pid))?.ppid !== process.pid,
+    );
     watcher.watch(await identified(pid), 'broker');
     const { event, latencyMs } = await killAndMeasure(watcher, pid);
     t.diagnostic(`detection latency ms: ${latencyMs.toFixed(1)} (${event.reason})`);
@@ -145,7 +150,10 @@ void describe('LivenessWatcher', () => {
     process.kill(b.pid, 'SIGKILL');
     await waitFor(() => !isAlive(a.pid) && !isAlive(b.pid));
     const events = watcher.checkNow();
-    assert.deepEqual(events.map((e) => e.key), ['a']);
+    assert.deepEqual(
+      events.map((e) => e.key),
+      ['a'],
+    );
     assert.deepEqual(watcher.checkNow(), []);
     watcher.watch(await identified(await children.start('sleep', ['100000'])), 'c');
     watcher.close();

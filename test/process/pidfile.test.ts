@@ -32,7 +32,11 @@ void describe('readPidfile', () => {
 
   void test('missing', async () => {
     const path = join(dir.path, 'nope.pid');
-    assert.deepEqual(await readPidfile(path), { ok: false, reason: 'missing', message: `pidfile ${path} does not exist` });
+    assert.deepEqual(await readPidfile(path), {
+      ok: false,
+      reason: 'missing',
+      message: `pidfile ${path} does not exist`,
+    });
   });
 
   void test('empty, or blank', async () => {
@@ -73,7 +77,8 @@ void describe('readPidfile', () => {
 
 void describe('parseProcStat', () => {
   // Fields 3..52 of a real line, state S, ppid 1, pgrp 300, session 301, starttime (field 22) 98765.
-  const tail = 'S 1 300 301 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 200 18446744073709551615 ' +
+  const tail =
+    'S 1 300 301 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 200 18446744073709551615 ' +
     '1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0';
 
   void test('a comm with spaces and parentheses is cut at the last ")"', () => {

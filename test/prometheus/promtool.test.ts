@@ -31,7 +31,14 @@ void describe('Prometheus: promtool on /metrics and on the sample rules', () => 
   let f: Fixture;
   const auth = { authorization: basic(ADMIN.user, ADMIN.password) };
   before(async () => {
-    f = await startFixture((dir) => [httpdBlock(), sleeperBlock(dir, 'sleeper'), 'check host remote with address 127.0.0.1', '  if failed port 1 then alert'].join('\n'));
+    f = await startFixture((dir) =>
+      [
+        httpdBlock(),
+        sleeperBlock(dir, 'sleeper'),
+        'check host remote with address 127.0.0.1',
+        '  if failed port 1 then alert',
+      ].join('\n'),
+    );
   });
   after(() => f.close());
 
@@ -39,7 +46,11 @@ void describe('Prometheus: promtool on /metrics and on the sample rules', () => 
     const text = (await f.inject({ url: '/metrics', headers: auth })).body;
     for (const service of ['sleeper', 'remote']) {
       for (const c of FAILURE_CLASSES) {
-        assert.match(text, new RegExp(`^brokerwatch_failures_total\\{service="${service}",class="${c}"\\} \\d+$`, 'm'), `${service} ${c}`);
+        assert.match(
+          text,
+          new RegExp(`^brokerwatch_failures_total\\{service="${service}",class="${c}"\\} \\d+$`, 'm'),
+          `${service} ${c}`,
+        );
       }
     }
     assert.match(text, /^brokerwatch_failures_total\{service="sleeper",class="zombie"\} 0$/m);
@@ -56,7 +67,9 @@ void describe('Prometheus: promtool on /metrics and on the sample rules', () => 
       assert.match(text, new RegExp(`^# TYPE brokerwatch_nodejs_active_${kind}_all_types gauge$`, 'm'));
       assert.match(text, new RegExp(`^brokerwatch_nodejs_active_${kind}_all_types \\d+$`, 'm'));
     }
-    const gaugesNamedTotal = [...text.matchAll(/^# TYPE (\S+_total) (\S+)$/gm)].filter((m) => m[2] !== 'counter').map((m) => m[1]);
+    const gaugesNamedTotal = [...text.matchAll(/^# TYPE (\S+_total) (\S+)$/gm)]
+      .filter((m) => m[2] !== 'counter')
+      .map((m) => m[1]);
     assert.deepEqual(gaugesNamedTotal, []);
   });
 

@@ -12,7 +12,14 @@ void describe('backoff delays', () => {
     const { config } = await parseRules('check process m with pidfile /run/m.pid\n  start program = "/bin/true"\n');
     const b = config.services[0]?.backoff;
     assert.ok(b);
-    assert.deepEqual(b, { initialMs: 1_000, maxMs: 60_000, factor: 2, giveUpAfter: 5, cooldownMs: 600_000, resetAfterMs: 0 });
+    assert.deepEqual(b, {
+      initialMs: 1_000,
+      maxMs: 60_000,
+      factor: 2,
+      giveUpAfter: 5,
+      cooldownMs: 600_000,
+      resetAfterMs: 0,
+    });
     const delays = [0, 1, 2, 3, 4, 5, 6, 7, 8, 20].map((n) => backoffDelay(b, n));
     assert.deepEqual(delays, [0, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
   });

@@ -2,7 +2,21 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initialState, step } from '../../src/state/machine.js';
 import type { MachineState } from '../../src/state/types.js';
-import { Driver, control, cycle, done, exec, fail, lost, nonexistRule, ok, portRule, rule, service, timer } from './fixtures.js';
+import {
+  Driver,
+  control,
+  cycle,
+  done,
+  exec,
+  fail,
+  lost,
+  nonexistRule,
+  ok,
+  portRule,
+  rule,
+  service,
+  timer,
+} from './fixtures.js';
 
 void describe('operator control', () => {
   void test('stop: plans a stop, then the service is not monitored', () => {
@@ -51,7 +65,13 @@ void describe('operator control', () => {
     d.feed(control('unmonitor'), 100);
     assert.deepEqual(d.kinds(), ['unmonitor']);
     assert.deepEqual(d.eventKeys(), ['action:changed:unmonitor']);
-    for (const input of [cycle(fail('exist'), fail('port')), lost, timer, done('restart'), { kind: 'waiting' } as const]) {
+    for (const input of [
+      cycle(fail('exist'), fail('port')),
+      lost,
+      timer,
+      done('restart'),
+      { kind: 'waiting' } as const,
+    ]) {
       d.feed(input, 1000);
       assert.deepEqual(d.kinds(), []);
       assert.deepEqual(d.eventKeys(), []);
@@ -82,7 +102,18 @@ void describe('operator control', () => {
   });
 
   void test('an unmonitor rule action', () => {
-    const d = new Driver(service({ rules: [rule('cpu', { kind: 'resource', resource: 'cpu', op: '>', value: 99, unit: '%' }, { action: { kind: 'unmonitor' } }), portRule()] }));
+    const d = new Driver(
+      service({
+        rules: [
+          rule(
+            'cpu',
+            { kind: 'resource', resource: 'cpu', op: '>', value: 99, unit: '%' },
+            { action: { kind: 'unmonitor' } },
+          ),
+          portRule(),
+        ],
+      }),
+    );
     d.feed(cycle(fail('cpu', 'resource', 'cpu 100%'), fail('port')));
     assert.deepEqual(d.eventKeys(), ['resource:failed:unmonitor']);
     assert.deepEqual(d.kinds(), ['unmonitor']);
@@ -90,7 +121,17 @@ void describe('operator control', () => {
   });
 
   void test('a stop rule action stops and unmonitors', () => {
-    const d = new Driver(service({ rules: [rule('mem', { kind: 'resource', resource: 'memory', op: '>', value: 1e9, unit: 'bytes' }, { action: { kind: 'stop' } })] }));
+    const d = new Driver(
+      service({
+        rules: [
+          rule(
+            'mem',
+            { kind: 'resource', resource: 'memory', op: '>', value: 1e9, unit: 'bytes' },
+            { action: { kind: 'stop' } },
+          ),
+        ],
+      }),
+    );
     d.feed(cycle(fail('mem', 'resource')));
     assert.deepEqual(d.eventKeys(), ['resource:failed:stop']);
     assert.deepEqual(d.kinds(), ['stop']);
@@ -101,7 +142,14 @@ void describe('operator control', () => {
 
   void test('exec failures are reported', () => {
     const d = new Driver(service({ type: 'host', rules: [portRule({ action: exec('/bin/x') })] }));
-    d.feed({ kind: 'action-done', action: 'exec', ok: false, class: 'action-timeout', message: '/bin/x timed out after 30 s', ruleId: 'port' });
+    d.feed({
+      kind: 'action-done',
+      action: 'exec',
+      ok: false,
+      class: 'action-timeout',
+      message: '/bin/x timed out after 30 s',
+      ruleId: 'port',
+    });
     assert.deepEqual(d.eventKeys(), ['exec:failed:alert']);
     assert.equal(d.events[0]?.class, 'action-timeout');
   });
@@ -109,7 +157,17 @@ void describe('operator control', () => {
 
 void describe('modes', () => {
   void test('passive: events and alerts, never start/stop/restart on its own', () => {
-    const svc = service({ mode: 'passive', rules: [nonexistRule(), rule('mem', { kind: 'resource', resource: 'memory', op: '>', value: 1, unit: 'bytes' }, { action: { kind: 'stop' } })] });
+    const svc = service({
+      mode: 'passive',
+      rules: [
+        nonexistRule(),
+        rule(
+          'mem',
+          { kind: 'resource', resource: 'memory', op: '>', value: 1, unit: 'bytes' },
+          { action: { kind: 'stop' } },
+        ),
+      ],
+    });
     const d = new Driver(svc).healthy();
     d.feed(lost, 100);
     assert.deepEqual(d.eventKeys(), ['nonexist:failed:alert']);
@@ -152,7 +210,15 @@ void describe('purity', () => {
   void test('step does not touch its inputs and gives the same answer twice', () => {
     const svc = deepFreeze(service({ rules: [nonexistRule(), portRule()] }));
     let s: MachineState = deepFreeze(initialState(svc, 0));
-    const inputs = [cycle(ok('exist'), ok('port')), lost, done('restart'), cycle(fail('exist'), fail('port')), timer, control('stop'), done('stop')];
+    const inputs = [
+      cycle(ok('exist'), ok('port')),
+      lost,
+      done('restart'),
+      cycle(fail('exist'), fail('port')),
+      timer,
+      control('stop'),
+      done('stop'),
+    ];
     let now = 0;
     for (const input of inputs) {
       now += 700;

@@ -16,7 +16,11 @@ export const BACKOFF: Backoff = {
   resetAfterMs: 10_000,
 };
 
-export function rule(id: string, condition: Condition, opts: { rate?: Rate; action?: Action; elseAction?: Action } = {}): Rule {
+export function rule(
+  id: string,
+  condition: Condition,
+  opts: { rate?: Rate; action?: Action; elseAction?: Action } = {},
+): Rule {
   return {
     id,
     condition,
@@ -34,7 +38,11 @@ export const nonexistRule = (opts: Parameters<typeof rule>[2] = {}): Rule =>
   rule('exist', { kind: 'nonexist' }, { action: restart, ...opts });
 
 export const portRule = (opts: Parameters<typeof rule>[2] = {}): Rule =>
-  rule('port', { kind: 'port', host: 'localhost', port: 1883, transport: 'tcp', timeoutMs: 1000, retry: 0 }, { action: restart, ...opts });
+  rule(
+    'port',
+    { kind: 'port', host: 'localhost', port: 1883, transport: 'tcp', timeoutMs: 1000, retry: 0 },
+    { action: restart, ...opts },
+  );
 
 export function service(over: Partial<Service> = {}): Service {
   return {
@@ -59,7 +67,11 @@ export function service(over: Partial<Service> = {}): Service {
 
 export const ok = (ruleId: string, message = `${ruleId} ok`): CheckResult => ({ ruleId, status: 'ok', message });
 export const init = (ruleId: string): CheckResult => ({ ruleId, status: 'init', message: 'not measurable yet' });
-export const fail = (ruleId: string, cls: FailureClass = 'process-missing', message = `${ruleId} failed`): CheckResult => ({
+export const fail = (
+  ruleId: string,
+  cls: FailureClass = 'process-missing',
+  message = `${ruleId} failed`,
+): CheckResult => ({
   ruleId,
   status: 'failed',
   class: cls,
@@ -76,7 +88,10 @@ export const done = (action: 'start' | 'stop' | 'restart' | 'exec', ok = true, c
   message: ok ? `${action} ok` : `${action} failed`,
   ...(cls ? { class: cls } : {}),
 });
-export const control = (action: 'start' | 'stop' | 'restart' | 'monitor' | 'unmonitor'): MachineInput => ({ kind: 'control', action });
+export const control = (action: 'start' | 'stop' | 'restart' | 'monitor' | 'unmonitor'): MachineInput => ({
+  kind: 'control',
+  action,
+});
 
 /** Feeds inputs at a fake time and keeps the last step's outputs. */
 export class Driver {

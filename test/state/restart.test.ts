@@ -1,6 +1,21 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKOFF, Driver, control, cycle, done, exec, fail, lost, nonexistRule, ok, portRule, rule, service, timer } from './fixtures.js';
+import {
+  BACKOFF,
+  Driver,
+  control,
+  cycle,
+  done,
+  exec,
+  fail,
+  lost,
+  nonexistRule,
+  ok,
+  portRule,
+  rule,
+  service,
+  timer,
+} from './fixtures.js';
 
 void describe('liveness lost', () => {
   void test('restarts at once, without waiting for a cycle', () => {
@@ -123,7 +138,10 @@ void describe('restart backoff', () => {
         assert.deepEqual(d.eventKeys(), ['exec:failed:alert']);
         assert.equal(d.events[0]?.class, 'start-failed');
       }
-      d.feed(d.state.wakeAt !== undefined ? timer : cycle(fail('exist')), d.state.wakeAt !== undefined ? d.state.wakeAt - d.now : 1000);
+      d.feed(
+        d.state.wakeAt !== undefined ? timer : cycle(fail('exist')),
+        d.state.wakeAt !== undefined ? d.state.wakeAt - d.now : 1000,
+      );
       const t = d.events.find((e) => e.type === 'timeout');
       if (t) {
         gaveUp = true;
@@ -155,7 +173,9 @@ void describe('restart backoff', () => {
 
   void test('the broker comes back by itself during the wait: the restart is dropped', () => {
     const d = new Driver(service()).healthy();
-    d.feed(lost, 100).feed(done('restart'), 50).feed(cycle(ok('exist')), 500);
+    d.feed(lost, 100)
+      .feed(done('restart'), 50)
+      .feed(cycle(ok('exist')), 500);
     d.feed(lost, 100);
     assert.ok(d.state.wakeAt !== undefined);
     d.feed(cycle(ok('exist')), 500);
@@ -227,7 +247,10 @@ void describe('start grace', () => {
 void describe('restarts within cycles', () => {
   void test('N restarts within M cycles runs its action (here: unmonitor)', () => {
     const svc = service({
-      rules: [nonexistRule(), rule('limit', { kind: 'restarts', count: 2, cycles: 3 }, { action: { kind: 'unmonitor' } })],
+      rules: [
+        nonexistRule(),
+        rule('limit', { kind: 'restarts', count: 2, cycles: 3 }, { action: { kind: 'unmonitor' } }),
+      ],
     });
     const d = new Driver(svc).healthy();
     d.feed(lost, 100).feed(done('restart'), 50);
@@ -242,7 +265,12 @@ void describe('restarts within cycles', () => {
   });
 
   void test('restarts outside the window do not count', () => {
-    const svc = service({ rules: [nonexistRule(), rule('limit', { kind: 'restarts', count: 2, cycles: 2 }, { action: { kind: 'unmonitor' } })] });
+    const svc = service({
+      rules: [
+        nonexistRule(),
+        rule('limit', { kind: 'restarts', count: 2, cycles: 2 }, { action: { kind: 'unmonitor' } }),
+      ],
+    });
     const d = new Driver(svc).healthy();
     d.feed(lost, 100).feed(done('restart'), 50);
     for (let i = 0; i < 3; i++) d.feed(cycle(ok('exist')), 1000);
@@ -253,7 +281,12 @@ void describe('restarts within cycles', () => {
   });
 
   void test('1 restart within 1 cycle then exec: fires on each restart, recovers on the next cycle', () => {
-    const svc = service({ rules: [nonexistRule(), rule('note', { kind: 'restarts', count: 1, cycles: 1 }, { action: exec('/usr/local/bin/slack-webhook.sh') })] });
+    const svc = service({
+      rules: [
+        nonexistRule(),
+        rule('note', { kind: 'restarts', count: 1, cycles: 1 }, { action: exec('/usr/local/bin/slack-webhook.sh') }),
+      ],
+    });
     const d = new Driver(svc).healthy();
     d.feed(lost, 100).feed(done('restart'), 50);
     assert.deepEqual(d.eventKeys(), ['timeout:failed:exec']);
@@ -264,7 +297,9 @@ void describe('restarts within cycles', () => {
   });
 
   void test('operator restarts are not counted', () => {
-    const svc = service({ rules: [nonexistRule(), rule('note', { kind: 'restarts', count: 1, cycles: 1 }, { action: exec('/bin/x') })] });
+    const svc = service({
+      rules: [nonexistRule(), rule('note', { kind: 'restarts', count: 1, cycles: 1 }, { action: exec('/bin/x') })],
+    });
     const d = new Driver(svc).healthy();
     d.feed(control('restart'), 100).feed(done('restart'), 50);
     assert.deepEqual(d.eventKeys(), []);

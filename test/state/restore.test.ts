@@ -43,7 +43,9 @@ void describe('restoreState', () => {
   void test('rules are reconciled with the new rules file', () => {
     const d = new Driver(svc).healthy();
     d.feed(cycle(ok('exist'), fail('port')), 1000);
-    const svc2 = service({ rules: [portRule({ rate: { count: 3, cycles: 3 } }), nonexistRule(), { ...portRule(), id: 'port2' }] });
+    const svc2 = service({
+      rules: [portRule({ rate: { count: 3, cycles: 3 } }), nonexistRule(), { ...portRule(), id: 'port2' }],
+    });
     const s = restoreState(svc2, d.state, d.now, { daemonRestarted: false });
     assert.deepEqual(
       s.rules.map((r) => [r.id, r.history]),
@@ -57,7 +59,15 @@ void describe('restoreState', () => {
 
   void test('garbage, another version or another service gives the initial state', () => {
     const init = initialState(svc, 5);
-    for (const bad of [null, 42, 'x', [], {}, { version: 2, service: 'mosquitto' }, { ...initialState(svc, 1), service: 'other' }]) {
+    for (const bad of [
+      null,
+      42,
+      'x',
+      [],
+      {},
+      { version: 2, service: 'mosquitto' },
+      { ...initialState(svc, 1), service: 'other' },
+    ]) {
       assert.deepEqual(restoreState(svc, bad, 5), init);
     }
   });

@@ -31,7 +31,8 @@ void describe('bit history', () => {
 function run(d: Driver, ruleId: string, seq: string): string[][] {
   const out: string[][] = [];
   for (const ch of seq) {
-    const r: CheckResult[] = ch === 'F' ? [fail(ruleId, 'port-closed')] : ch === 'O' ? [ok(ruleId)] : ch === 'I' ? [init(ruleId)] : [];
+    const r: CheckResult[] =
+      ch === 'F' ? [fail(ruleId, 'port-closed')] : ch === 'O' ? [ok(ruleId)] : ch === 'I' ? [init(ruleId)] : [];
     d.feed(cycle(...r), 1_000);
     out.push(d.eventKeys());
   }
@@ -42,15 +43,36 @@ void describe('rates', () => {
   const alertRule = (count: number, cycles: number) =>
     service({ type: 'host', rules: [portRule({ rate: { count, cycles }, action: { kind: 'alert' } })] });
 
-  const table: Array<{ name: string; count: number; cycles: number; seq: string; firesAt: number[]; recoversAt?: number[] }> = [
+  const table: Array<{
+    name: string;
+    count: number;
+    cycles: number;
+    seq: string;
+    firesAt: number[];
+    recoversAt?: number[];
+  }> = [
     { name: 'for 3 cycles fires on the third failure', count: 3, cycles: 3, seq: 'FFF', firesAt: [2] },
     { name: 'for 3 cycles: an ok in between restarts the count', count: 3, cycles: 3, seq: 'FFOFF', firesAt: [] },
     { name: '2 within 5 cycles', count: 2, cycles: 5, seq: 'FOOOF', firesAt: [4] },
     { name: '2 within 5: too far apart', count: 2, cycles: 5, seq: 'FOOOOF', firesAt: [] },
     { name: 'init and absent results are not samples', count: 2, cycles: 2, seq: 'FI-F', firesAt: [3] },
     { name: 'fires once while it stays failed', count: 1, cycles: 1, seq: 'FFFF', firesAt: [0] },
-    { name: 'one ok recovers, then a full rate is needed again (reset after fire)', count: 2, cycles: 2, seq: 'FFFOFF', firesAt: [1, 5], recoversAt: [3] },
-    { name: '2 within 5: failures after the fire keep it failed until the rate no longer holds', count: 2, cycles: 5, seq: 'FFFFOOOO', firesAt: [1], recoversAt: [7] },
+    {
+      name: 'one ok recovers, then a full rate is needed again (reset after fire)',
+      count: 2,
+      cycles: 2,
+      seq: 'FFFOFF',
+      firesAt: [1, 5],
+      recoversAt: [3],
+    },
+    {
+      name: '2 within 5: failures after the fire keep it failed until the rate no longer holds',
+      count: 2,
+      cycles: 5,
+      seq: 'FFFFOOOO',
+      firesAt: [1],
+      recoversAt: [7],
+    },
   ];
   for (const t of table) {
     void test(t.name, () => {
@@ -66,14 +88,25 @@ void describe('rates', () => {
     const d = new Driver(alertRule(1, 1));
     d.feed(cycle(fail('port', 'connack-refused', 'CONNACK 5 not authorized')));
     assert.deepEqual(d.events, [
-      { service: 'mosquitto', time: d.now, type: 'connection', state: 'failed', action: 'alert', class: 'connack-refused', message: 'CONNACK 5 not authorized' },
+      {
+        service: 'mosquitto',
+        time: d.now,
+        type: 'connection',
+        state: 'failed',
+        action: 'alert',
+        class: 'connack-refused',
+        message: 'CONNACK 5 not authorized',
+      },
     ]);
   });
 });
 
 void describe('else if succeeded', () => {
   void test('runs the else action on recovery', () => {
-    const svc = service({ type: 'host', rules: [portRule({ action: exec('/bin/down'), elseAction: exec('/bin/up') })] });
+    const svc = service({
+      type: 'host',
+      rules: [portRule({ action: exec('/bin/down'), elseAction: exec('/bin/up') })],
+    });
     const d = new Driver(svc);
     d.feed(cycle(fail('port')));
     assert.deepEqual(d.kinds(), ['exec']);
@@ -92,7 +125,10 @@ void describe('else if succeeded', () => {
   });
 
   void test('exec repeat every N cycles runs again while the failure lasts', () => {
-    const svc = service({ type: 'host', rules: [portRule({ action: { kind: 'exec', command: { argv: ['/bin/page'] }, repeatEvery: 2 } })] });
+    const svc = service({
+      type: 'host',
+      rules: [portRule({ action: { kind: 'exec', command: { argv: ['/bin/page'] }, repeatEvery: 2 } })],
+    });
     const d = new Driver(svc);
     const planned = ['F', 'F', 'F', 'F', 'F'].map(() => d.feed(cycle(fail('port'))).kinds().length);
     assert.deepEqual(planned, [1, 0, 1, 0, 1]);
@@ -150,7 +186,13 @@ void describe('event types', () => {
 
 void describe('status summary', () => {
   void test('unknown, then ok, then the first failed rule, then ok again', () => {
-    const svc = service({ type: 'host', rules: [portRule({ action: { kind: 'alert' } }), rule('cpu', { kind: 'resource', resource: 'cpu', op: '>', value: 90, unit: '%' })] });
+    const svc = service({
+      type: 'host',
+      rules: [
+        portRule({ action: { kind: 'alert' } }),
+        rule('cpu', { kind: 'resource', resource: 'cpu', op: '>', value: 90, unit: '%' }),
+      ],
+    });
     const d = new Driver(svc);
     assert.equal(d.state.status, 'unknown');
     assert.equal(d.state.monitor, 'initializing');
@@ -161,7 +203,13 @@ void describe('status summary', () => {
     assert.equal(d.state.status, 'ok');
     d.feed(cycle(fail('port', 'port-closed', 'connection refused'), fail('cpu', 'resource', 'cpu 95%')));
     assert.equal(d.state.status, 'failed');
-    assert.deepEqual(d.state.failure, { ruleId: 'port', type: 'connection', class: 'port-closed', message: 'connection refused', since: d.now });
+    assert.deepEqual(d.state.failure, {
+      ruleId: 'port',
+      type: 'connection',
+      class: 'port-closed',
+      message: 'connection refused',
+      since: d.now,
+    });
     d.feed(cycle(ok('port'), fail('cpu', 'resource', 'cpu 96%')));
     assert.equal(d.state.failure?.ruleId, 'cpu');
     assert.equal(d.state.failure?.message, 'cpu 96%');

@@ -8,7 +8,13 @@ import { eventTypeOf } from '../../src/state/index.js';
 import { Driver, control, cycle, fail, init, ok, portRule, rule, service } from './fixtures.js';
 
 void describe('service status', () => {
-  const svc = service({ rules: [rule('exist', { kind: 'nonexist' }), portRule({ action: { kind: 'alert' } }), rule('mem', { kind: 'resource', resource: 'memory', op: '>', value: 1, unit: 'bytes' })] });
+  const svc = service({
+    rules: [
+      rule('exist', { kind: 'nonexist' }),
+      portRule({ action: { kind: 'alert' } }),
+      rule('mem', { kind: 'resource', resource: 'memory', op: '>', value: 1, unit: 'bytes' }),
+    ],
+  });
 
   void test('unknown before any sample, and while every result is "not measurable yet"', () => {
     const d = new Driver(svc);
@@ -27,9 +33,18 @@ void describe('service status', () => {
   void test('failed names the first failing rule in file order, with its event type, class, message and since', () => {
     const d = new Driver(svc).healthy();
     const at = d.now + 1_000;
-    d.feed(cycle(ok('exist'), fail('port', 'port-closed', 'connection refused'), fail('mem', 'resource', 'memory 9 MB')), 1_000);
+    d.feed(
+      cycle(ok('exist'), fail('port', 'port-closed', 'connection refused'), fail('mem', 'resource', 'memory 9 MB')),
+      1_000,
+    );
     assert.equal(d.state.status, 'failed');
-    assert.deepEqual(d.state.failure, { ruleId: 'port', type: 'connection', class: 'port-closed', message: 'connection refused', since: at });
+    assert.deepEqual(d.state.failure, {
+      ruleId: 'port',
+      type: 'connection',
+      class: 'port-closed',
+      message: 'connection refused',
+      since: at,
+    });
     // The port recovers: the memory rule is the first failing one now.
     d.feed(cycle(ok('exist'), ok('port'), fail('mem', 'resource', 'memory 9 MB')), 1_000);
     assert.equal(d.state.failure?.ruleId, 'mem');
@@ -51,7 +66,9 @@ void describe('service status', () => {
   });
 
   void test('a service whose only rule counts restarts is ok after its first cycle', () => {
-    const only = service({ rules: [rule('restarts', { kind: 'restarts', count: 3, cycles: 5 }, { action: { kind: 'unmonitor' } })] });
+    const only = service({
+      rules: [rule('restarts', { kind: 'restarts', count: 3, cycles: 5 }, { action: { kind: 'unmonitor' } })],
+    });
     const d = new Driver(only);
     assert.equal(d.state.status, 'unknown');
     d.feed(cycle(), 1_000);

@@ -20,7 +20,16 @@ import { waitFor } from '../helpers/wait.js';
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const CHROMIUM = process.env.BROKERWATCH_CHROMIUM ?? '/usr/bin/chromium';
 // As root in a container: no sandbox; and nothing that reaches beyond loopback.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'status-page.png');
 const ADMIN = { username: 'admin', password: 'watchdog' };
 const GUEST = { username: 'guest', password: 'guestpw' };
@@ -36,19 +45,36 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
 
   /** The demo broker as the API sees it. */
   async function demoBroker(): Promise<ServiceDto | undefined> {
-    const res = await fetch(`${base}/api/v1/status`, { headers: { authorization: `Basic ${Buffer.from('admin:watchdog').toString('base64')}` } });
+    const res = await fetch(`${base}/api/v1/status`, {
+      headers: { authorization: `Basic ${Buffer.from('admin:watchdog').toString('base64')}` },
+    });
     return ((await res.json()) as StatusDto).services.find((s) => s.name === 'demo-broker');
   }
 
-  async function open(credentials: { username: string; password: string }, opts: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ httpCredentials: credentials, viewport: { width: 1360, height: 900 }, ...opts });
+  async function open(
+    credentials: { username: string; password: string },
+    opts: { javaScriptEnabled?: boolean } = {},
+  ): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({
+      httpCredentials: credentials,
+      viewport: { width: 1360, height: 900 },
+      ...opts,
+    });
     cleanup.add(() => context.close());
     const page = await context.newPage();
     page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${credentials.username}: console ${m.type()}: ${m.text()}`);
+      if (m.type() === 'error' || m.type() === 'warning')
+        problems.push(`${credentials.username}: console ${m.type()}: ${m.text()}`);
     });
     page.on('response', (r) => {
-      if (r.status() >= 400 && r.status() !== 401) void r.text().then((t) => problems.push(`${credentials.username}: ${r.request().method()} ${r.url()} → ${r.status()}: ${t.replace(/\s+/g, ' ').slice(0, 300)} ${JSON.stringify(r.request().headers())}`));
+      if (r.status() >= 400 && r.status() !== 401)
+        void r
+          .text()
+          .then((t) =>
+            problems.push(
+              `${credentials.username}: ${r.request().method()} ${r.url()} → ${r.status()}: ${t.replace(/\s+/g, ' ').slice(0, 300)} ${JSON.stringify(r.request().headers())}`,
+            ),
+          );
     });
     page.on('pageerror', (e) => problems.push(`${credentials.username}: page error: ${e.message}`));
     page.on('dialog', (d) => void d.accept());
@@ -56,7 +82,10 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
   }
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: run scripts/install-prereqs.sh (apt-get install chromium)`);
+    assert.ok(
+      existsSync(CHROMIUM),
+      `no Chromium at ${CHROMIUM}: run scripts/install-prereqs.sh (apt-get install chromium)`,
+    );
     const dir = await testDir(cleanup, 'brokerwatch-web-');
     const httpPort = await freePort();
     brokerPort = await freePort();
@@ -74,12 +103,17 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
     // The broker brokerwatch starts is ended by PID, whatever happens to the test.
     cleanup.add(() => {
       const pid = pidIn(pidfile);
-      if (pid !== undefined && isRunning(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('broker.js')) process.kill(pid, 'SIGKILL');
+      if (pid !== undefined && isRunning(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('broker.js'))
+        process.kill(pid, 'SIGKILL');
     });
     daemon = await ChildDaemon.start(file, cleanup);
     base = `http://127.0.0.1:${httpPort}`;
     // The status server comes up just after the daemon's first log line: until then, nothing listens.
-    await waitFor(async () => (await demoBroker().catch(() => undefined))?.status === 'ok', { timeoutMs: 20_000, intervalMs: 50, message: 'the demo broker never became ok' });
+    await waitFor(async () => (await demoBroker().catch(() => undefined))?.status === 'ok', {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: 'the demo broker never became ok',
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     cleanup.add(() => browser.close());
   });
@@ -92,7 +126,10 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
     assert.equal(await row.getAttribute('data-status'), 'ok');
     assert.match(await page.title(), /brokerwatch on /);
     assert.equal(await row.locator('.badge').innerText(), 'ok');
-    assert.ok(await page.locator('figure.latency[data-service="demo-broker"] svg.chart').isVisible(), 'the latency chart is drawn');
+    assert.ok(
+      await page.locator('figure.latency[data-service="demo-broker"] svg.chart').isVisible(),
+      'the latency chart is drawn',
+    );
     assert.ok((await page.locator('table.events tbody tr').count()) >= 1, 'events are listed');
     const before = await demoBroker();
     const oldPid = before?.pid;
@@ -144,7 +181,11 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
     await row.locator('button[value="monitor"]').click();
     await page.locator('.notice.ok').waitFor({ timeout: 10_000 });
     assert.notEqual(await row.locator('.badge').innerText(), 'not monitored');
-    await waitFor(async () => (await demoBroker())?.status === 'ok', { timeoutMs: 15_000, intervalMs: 50, message: 'the demo broker is monitored and ok again' });
+    await waitFor(async () => (await demoBroker())?.status === 'ok', {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+      message: 'the demo broker is monitored and ok again',
+    });
   });
 
   void test('a page that can no longer refresh (brokerwatch hung) says so and greys out', async () => {
@@ -153,14 +194,24 @@ void describe('the status page in headless Chromium', { timeout: 120_000 }, () =
     assert.match(await page.locator('#refresh').innerText(), /refreshes every 5 s/);
     signal(daemon.pid, 'SIGSTOP');
     try {
-      await waitFor(async () => /NOT UPDATED since \d\d:\d\d:\d\d/.test(await page.locator('#refresh').innerText()), { timeoutMs: 30_000, intervalMs: 250, message: 'the page never said it was stale' });
+      await waitFor(async () => /NOT UPDATED since \d\d:\d\d:\d\d/.test(await page.locator('#refresh').innerText()), {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        message: 'the page never said it was stale',
+      });
       assert.match((await page.locator('#page').getAttribute('class')) ?? '', /\bstale\b/);
     } finally {
       signal(daemon.pid, 'SIGCONT');
     }
-    await waitFor(async () => (await page.locator('#page').getAttribute('class')) === null && /refreshes every 5 s/.test(await page.locator('#refresh').innerText()), { timeoutMs: 20_000, intervalMs: 250, message: 'the page never recovered' });
+    await waitFor(
+      async () =>
+        (await page.locator('#page').getAttribute('class')) === null &&
+        /refreshes every 5 s/.test(await page.locator('#refresh').innerText()),
+      { timeoutMs: 20_000, intervalMs: 250, message: 'the page never recovered' },
+    );
     // The fetch that timed out while brokerwatch was stopped is the only error the console may show.
-    for (let i = problems.length - 1; i >= 0; i--) if (/guest: console error: Failed to load resource|net::ERR/.test(problems[i] ?? '')) problems.splice(i, 1);
+    for (let i = problems.length - 1; i >= 0; i--)
+      if (/guest: console error: Failed to load resource|net::ERR/.test(problems[i] ?? '')) problems.splice(i, 1);
   });
 
   void test('no console error or CSP violation on any page', () => {

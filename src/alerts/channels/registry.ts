@@ -17,7 +17,10 @@ export const CHANNELS = [
 ] as const;
 
 /** One registry line: the sender must take the syntax's own target. */
-function channel<T extends Target>(syntax: ChannelSyntax<T>, load: () => Promise<{ readonly send: Send<NoInfer<T>> }>): ChannelEntry<T> {
+function channel<T extends Target>(
+  syntax: ChannelSyntax<T>,
+  load: () => Promise<{ readonly send: Send<NoInfer<T>> }>,
+): ChannelEntry<T> {
   return { syntax, load };
 }
 

@@ -19,6 +19,7 @@ export function checkUrl(c: Cursor, tok: Token, protocols: string[]): URL {
   } catch {
     c.fail(tok, `"${tok.text}" is not a valid URL`);
   }
-  if (!protocols.includes(url.protocol)) c.fail(tok, `expected a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL, found "${tok.text}"`);
+  if (!protocols.includes(url.protocol))
+    c.fail(tok, `expected a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL, found "${tok.text}"`);
   return url;
 }

@@ -12,7 +12,12 @@ export const check: CheckFactory<ChangedCondition> = (cond, service) =>
 
 function fileValue(cond: ChangedCondition): Check {
   return fileTest(async (st, path, ctx) => {
-    const value = cond.what === 'checksum' ? await digest(path, 'md5') : cond.what === 'size' ? String(st.size) : String(st.mtimeMs);
+    const value =
+      cond.what === 'checksum'
+        ? await digest(path, 'md5')
+        : cond.what === 'size'
+          ? String(st.size)
+          : String(st.mtimeMs);
     return fileChanged(ctx, value, `${path} ${cond.what}`);
   });
 }
@@ -21,11 +26,18 @@ function exitStatus(): Check {
   return {
     run(ctx) {
       const status = ctx.programStatus;
-      if (status === undefined) return Promise.resolve({ ruleId: ctx.rule.id, status: 'init', message: 'program has not run yet' });
+      if (status === undefined)
+        return Promise.resolve({ ruleId: ctx.rule.id, status: 'init', message: 'program has not run yet' });
       const before = ctx.memo.get('value') as number | undefined;
       ctx.memo.set('value', status);
-      if (before === undefined || before === status) return Promise.resolve({ ruleId: ctx.rule.id, status: 'ok', message: `status ${status}` });
-      return Promise.resolve({ ruleId: ctx.rule.id, status: 'failed', class: 'program-status', message: `status changed from ${before} to ${status}` });
+      if (before === undefined || before === status)
+        return Promise.resolve({ ruleId: ctx.rule.id, status: 'ok', message: `status ${status}` });
+      return Promise.resolve({
+        ruleId: ctx.rule.id,
+        status: 'failed',
+        class: 'program-status',
+        message: `status changed from ${before} to ${status}`,
+      });
     },
   };
 }
@@ -38,7 +50,8 @@ function processValue(cond: ChangedCondition): Check {
       if (value === undefined) return notRunning(ctx);
       const before = ctx.memo.get('value') as number | undefined;
       ctx.memo.set('value', value);
-      if (before === undefined || before === value) return { ruleId: ctx.rule.id, status: 'ok', message: `${cond.what} ${value}` };
+      if (before === undefined || before === value)
+        return { ruleId: ctx.rule.id, status: 'ok', message: `${cond.what} ${value}` };
       return { ruleId: ctx.rule.id, status: 'failed', message: `${cond.what} changed from ${before} to ${value}` };
     },
   };

@@ -12,7 +12,19 @@ export interface ChangedCondition {
 }
 
 /** What `changed` may test in monit beyond what brokerwatch evaluates (a warning names them). */
-const IGNORED_CHANGES = new Set(['permission', 'perm', 'fsflag', 'fsflags', 'link', 'hardlink', 'hardlinks', 'atime', 'ctime', 'uid', 'gid']);
+const IGNORED_CHANGES = new Set([
+  'permission',
+  'perm',
+  'fsflag',
+  'fsflags',
+  'link',
+  'hardlink',
+  'hardlinks',
+  'atime',
+  'ctime',
+  'uid',
+  'gid',
+]);
 
 export const changedSyntax: KindSyntax<ChangedCondition> = {
   kind: 'changed',
@@ -26,11 +38,25 @@ export const changedSyntax: KindSyntax<ChangedCondition> = {
     }
     const w = c.expectWord(
       "'pid', 'ppid', 'checksum', 'timestamp', 'size' or 'status' after 'changed'",
-      'pid', 'ppid', 'checksum', 'timestamp', 'time', 'mtime', 'size', 'status', 'md5', 'sha1', 'sha256',
+      'pid',
+      'ppid',
+      'checksum',
+      'timestamp',
+      'time',
+      'mtime',
+      'size',
+      'status',
+      'md5',
+      'sha1',
+      'sha256',
     );
     // Any hash notices a change; brokerwatch's is MD5 whatever the rule names.
     const hashed = w.lower === 'md5' || w.lower === 'sha1' || w.lower === 'sha256';
-    const what = hashed ? 'checksum' : w.lower === 'time' || w.lower === 'mtime' ? 'timestamp' : (w.lower as ChangedWhat);
+    const what = hashed
+      ? 'checksum'
+      : w.lower === 'time' || w.lower === 'mtime'
+        ? 'timestamp'
+        : (w.lower as ChangedWhat);
     if (hashed) c.expectWord("'checksum'", 'checksum');
     return { kind: 'changed', what };
   },
@@ -39,9 +65,12 @@ export const changedSyntax: KindSyntax<ChangedCondition> = {
   startGrace: false,
   oneShot: true,
   misplaced: (c, type: ServiceType) =>
-    (c.what === 'pid' || c.what === 'ppid') && type !== 'process' ? `'changed pid' tests apply to 'check process' only` : undefined,
+    (c.what === 'pid' || c.what === 'ppid') && type !== 'process'
+      ? `'changed pid' tests apply to 'check process' only`
+      : undefined,
   docs: {
-    syntax: '`changed pid` · `changed ppid` · `changed checksum` · `changed timestamp` · `changed size` · `changed status`',
+    syntax:
+      '`changed pid` · `changed ppid` · `changed checksum` · `changed timestamp` · `changed size` · `changed status`',
     services: 'process (pid, ppid), file, program (status)',
     meaning: 'the value differs from the last cycle (an event each time, no failed state)',
     example: '`if changed pid then alert`',

@@ -34,19 +34,27 @@ export const checksumSyntax: KindSyntax<ChecksumCondition> = {
       while (c.peek().glued && (c.peek().type === 'word' || c.peek().type === 'number')) text += c.next().text;
       expect = text.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
       const told = HASH_BY_LENGTH[expect.length];
-      if (!algorithm && !told) c.fail(tok, `unknown checksum type "${text}": not MD5 (32 hex digits), SHA1 (40) or SHA256 (64)`);
+      if (!algorithm && !told)
+        c.fail(tok, `unknown checksum type "${text}": not MD5 (32 hex digits), SHA1 (40) or SHA256 (64)`);
       algorithm = algorithm ?? told;
       if (algorithm && expect.length !== HASH_DIGITS[algorithm]) {
-        c.fail(tok, `invalid ${algorithm.toUpperCase()} checksum "${text}": expected ${HASH_DIGITS[algorithm]} hex digits`);
+        c.fail(
+          tok,
+          `invalid ${algorithm.toUpperCase()} checksum "${text}": expected ${HASH_DIGITS[algorithm]} hex digits`,
+        );
       }
     }
     if (algorithm === 'sha256') {
-      c.warn((hashTok ?? checksumTok).pos, 'SHA256 checksums are not evaluated by brokerwatch (MD5 and SHA1 are); this rule is ignored');
+      c.warn(
+        (hashTok ?? checksumTok).pos,
+        'SHA256 checksums are not evaluated by brokerwatch (MD5 and SHA1 are); this rule is ignored',
+      );
       ignoreRule(c);
     }
     return { kind: 'checksum', ...(algorithm ? { algorithm } : {}), ...(expect ? { expect } : {}) };
   },
-  print: (c, s) => `failed checksum${c.algorithm ? ` ${c.algorithm}` : ''}${c.expect ? ` expect ${s.word(c.expect)}` : ''}`,
+  print: (c, s) =>
+    `failed checksum${c.algorithm ? ` ${c.algorithm}` : ''}${c.expect ? ` expect ${s.word(c.expect)}` : ''}`,
   eventType: () => 'checksum',
   startGrace: false,
   docs: {

@@ -15,5 +15,10 @@ export const existSyntax: KindSyntax<ExistCondition> = {
   print: () => 'exist',
   eventType: () => 'exist',
   startGrace: false,
-  docs: { syntax: '`exist`', services: 'process, file', meaning: 'the process is running, the file is there', example: '`if exist then alert`' },
+  docs: {
+    syntax: '`exist`',
+    services: 'process, file',
+    meaning: 'the process is running, the file is there',
+    example: '`if exist then alert`',
+  },
 };

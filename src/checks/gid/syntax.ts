@@ -16,5 +16,10 @@ export const gidSyntax: KindSyntax<GidCondition> = {
   print: (c, s) => `failed gid ${s.word(c.group)}`,
   eventType: () => 'gid',
   startGrace: false,
-  docs: { syntax: '`failed gid GROUP`', services: 'file', meaning: "the file's group is not GROUP (name or id)", example: '`if failed gid mosquitto then alert`' },
+  docs: {
+    syntax: '`failed gid GROUP`',
+    services: 'file',
+    meaning: "the file's group is not GROUP (name or id)",
+    example: '`if failed gid mosquitto then alert`',
+  },
 };

@@ -40,30 +40,53 @@ const TLS_WORDS: Readonly<Record<string, string>> = {
 export function socketFailure(e: NodeJS.ErrnoException, phase: Phase, timeoutMs?: number): ProbeFailure {
   const code = e.code ?? '';
   if (code === 'ECONNREFUSED') return new ProbeFailure('port-closed', 'connection refused');
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ProbeFailure('port-closed', `cannot resolve host (${code})`);
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new ProbeFailure('port-closed', `host unreachable (${code})`);
-  if (code === 'ETIMEDOUT') return new ProbeFailure('connect-timeout', `no TCP connection${timeoutMs ? ` within ${timeoutMs} ms` : ''} (ETIMEDOUT)`);
-  if (UNKNOWN_CA.has(code)) return new ProbeFailure('tls', `TLS: certificate not signed by a trusted CA (unknown CA: ${code})`);
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return new ProbeFailure('tls', `TLS: certificate name mismatch: ${e.message}`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new ProbeFailure('port-closed', `cannot resolve host (${code})`);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+    return new ProbeFailure('port-closed', `host unreachable (${code})`);
+  if (code === 'ETIMEDOUT')
+    return new ProbeFailure(
+      'connect-timeout',
+      `no TCP connection${timeoutMs ? ` within ${timeoutMs} ms` : ''} (ETIMEDOUT)`,
+    );
+  if (UNKNOWN_CA.has(code))
+    return new ProbeFailure('tls', `TLS: certificate not signed by a trusted CA (unknown CA: ${code})`);
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new ProbeFailure('tls', `TLS: certificate name mismatch: ${e.message}`);
   const words = TLS_WORDS[code];
   if (words) return new ProbeFailure('tls', `TLS: ${words}`);
   // Alerts from the broker arrive as ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED and the like.
   const alert = /^ERR_SSL_(?:TLSV1\d*|SSLV3)_ALERT_(\w+)$/.exec(code)?.[1];
   if (alert !== undefined) {
     const said = alert.toLowerCase().replace(/_/g, ' ');
-    const hint = /certificate|unknown ca|handshake failure/.test(said) ? ' (client certificate missing or not accepted?)' : '';
+    const hint = /certificate|unknown ca|handshake failure/.test(said)
+      ? ' (client certificate missing or not accepted?)'
+      : '';
     return new ProbeFailure('tls', `TLS: the broker refused the handshake: ${said}${hint}`);
   }
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /CERT/.test(code)) {
     // OpenSSL's message is a long internal trace; its code says the same in a few words.
-    return new ProbeFailure('tls', `TLS handshake failed: ${code.replace(/^ERR_(SSL|TLS)_/, '').toLowerCase().replace(/_/g, ' ')}`);
+    return new ProbeFailure(
+      'tls',
+      `TLS handshake failed: ${code
+        .replace(/^ERR_(SSL|TLS)_/, '')
+        .toLowerCase()
+        .replace(/_/g, ' ')}`,
+    );
   }
   if (phase === 'tls') {
-    return new ProbeFailure('tls', `connection closed during the TLS handshake (${code || e.message}; not a TLS port, or a client certificate required?)`);
+    return new ProbeFailure(
+      'tls',
+      `connection closed during the TLS handshake (${code || e.message}; not a TLS port, or a client certificate required?)`,
+    );
   }
   if (code === 'ECONNRESET' || code === 'EPIPE') {
     // A reset in answer to our CONNECT is a refusal of the protocol itself, typically a TLS listener.
-    if (phase === 'mqtt') return new ProbeFailure('protocol-error', `connection reset in answer to CONNECT (${code}; a TLS port? add tls to the rule)`);
+    if (phase === 'mqtt')
+      return new ProbeFailure(
+        'protocol-error',
+        `connection reset in answer to CONNECT (${code}; a TLS port? add tls to the rule)`,
+      );
     return new ProbeFailure('port-closed', `connection reset by the broker (${code})`);
   }
   return new ProbeFailure('port-closed', e.message);
@@ -74,8 +97,16 @@ export function garbageFailure(bytes: Buffer, what: string): ProbeFailure {
   const hex = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
   const first = bytes[0];
   // A TLS alert (0x15) or handshake (0x16) record: a TLS port probed without `tls`.
-  const hint = first === 0x15 || first === 0x16 ? ' (a TLS port? add tls to the rule)' : bytes.subarray(0, 5).toString('latin1') === 'HTTP/' ? ' (an HTTP server)' : '';
-  return new ProbeFailure('protocol-error', `${what}: received bytes that are not MQTT: ${hex}${bytes.length > 8 ? ' …' : ''}${hint}`);
+  const hint =
+    first === 0x15 || first === 0x16
+      ? ' (a TLS port? add tls to the rule)'
+      : bytes.subarray(0, 5).toString('latin1') === 'HTTP/'
+        ? ' (an HTTP server)'
+        : '';
+  return new ProbeFailure(
+    'protocol-error',
+    `${what}: received bytes that are not MQTT: ${hex}${bytes.length > 8 ? ' …' : ''}${hint}`,
+  );
 }
 
 /** A classified failure from anything a probe step may throw; a non-ProbeFailure is a bug. */

@@ -51,7 +51,9 @@ export function token(bytes = 4): string {
 /** A unique client id: the prefix, our pid and random bytes. MQTT 3.1 allows only 23 characters. */
 export function probeClientId(prefix: string, version: MqttVersion = 4): string {
   const suffix = `-${process.pid}-${token()}`;
-  return version === 3 ? `${prefix.slice(0, Math.max(0, 23 - suffix.length))}${suffix}`.slice(-23) : `${prefix}${suffix}`;
+  return version === 3
+    ? `${prefix.slice(0, Math.max(0, 23 - suffix.length))}${suffix}`.slice(-23)
+    : `${prefix}${suffix}`;
 }
 
 /** TLS material read from disk, for `tls.connect`. */
@@ -69,10 +71,17 @@ export async function readTlsMaterial(tls: TlsOptions): Promise<TlsMaterial> {
     try {
       return await readFile(path);
     } catch (e) {
-      throw new ProbeFailure('tls', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ProbeFailure(
+        'tls',
+        `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   };
-  const [ca, cert, key] = await Promise.all([load('CA file', tls.caFile), load('certificate file', tls.certFile), load('key file', tls.keyFile)]);
+  const [ca, cert, key] = await Promise.all([
+    load('CA file', tls.caFile),
+    load('certificate file', tls.certFile),
+    load('key file', tls.keyFile),
+  ]);
   return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 

@@ -15,7 +15,10 @@ export async function subscribe(s: MqttSession, topic: string, qos: QoS): Promis
   if (isSubackFailure(code)) {
     // 3.1.1 has one failure code for everything; with a working broker that is an ACL almost always.
     const acl = code === 0x80 || code === 0x87 ? ' (denied by ACL?)' : '';
-    throw new ProbeFailure('subscribe-refused', `SUBACK refused the subscription to ${topic}: ${describeSuback(code, s.version)}${acl}`);
+    throw new ProbeFailure(
+      'subscribe-refused',
+      `SUBACK refused the subscription to ${topic}: ${describeSuback(code, s.version)}${acl}`,
+    );
   }
   return code;
 }
@@ -41,7 +44,14 @@ export interface PublishProgress {
  *  final acknowledgement (0 for QoS 0 and 3.1.1), throws 'publish-not-acked' on a refusal.
  *  RELEASED runs once the broker holds all it needs to deliver: after the PUBLISH (QoS 0/1) or the
  *  PUBREL (QoS 2: mosquitto delivers a QoS 2 message when it is released). */
-export async function publish(s: MqttSession, topic: string, payload: Buffer, qos: QoS, progress?: PublishProgress, released?: () => void): Promise<number> {
+export async function publish(
+  s: MqttSession,
+  topic: string,
+  payload: Buffer,
+  qos: QoS,
+  progress?: PublishProgress,
+  released?: () => void,
+): Promise<number> {
   const packet = { cmd: 'publish' as const, topic, payload, qos, retain: false, dup: false };
   if (qos === 0) {
     s.send(packet);

@@ -32,7 +32,13 @@ const PROBE_KEEPALIVE_S = 60;
 const HINT_AFTER_MS = 100;
 
 /** Runs one attempt against EP within TIMEOUTMS; never throws. */
-export async function mqttProbe(ep: Endpoint, roundTrip: RoundTrip | undefined, timeoutMs: number, signal: AbortSignal, clock: Clock = systemClock): Promise<ProbeOutcome> {
+export async function mqttProbe(
+  ep: Endpoint,
+  roundTrip: RoundTrip | undefined,
+  timeoutMs: number,
+  signal: AbortSignal,
+  clock: Clock = systemClock,
+): Promise<ProbeOutcome> {
   const a = new Attempt(ep, timeoutMs, signal, clock);
   try {
     const material = ep.tls ? await readTlsMaterial(ep.tls) : undefined;
@@ -102,7 +108,14 @@ class Attempt {
     // mosquitto leaves Nagle on and our kernel delays its ACKs (~40 ms), so on an idle subscriber
     // connection the delivery would wait behind the last unacknowledged packet; a PINGREQ sent as
     // the broker can deliver carries that ACK at once.
-    const reason = await publish(pub, topic, payload, qos, this.#progress, sub === pub ? undefined : () => sub.send({ cmd: 'pingreq' }));
+    const reason = await publish(
+      pub,
+      topic,
+      payload,
+      qos,
+      this.#progress,
+      sub === pub ? undefined : () => sub.send({ cmd: 'pingreq' }),
+    );
     if (qos > 0) {
       this.metrics.publishAckMs = ms(tPub);
       this.#brokerAnswered = true;
@@ -110,13 +123,22 @@ class Attempt {
       // A PINGRESP after a QoS 0 PUBLISH proves the broker read it, which tells a silent drop from a
       // hang. Asked only once the message is late: sent at once, the PINGRESP would go out first and
       // hold the delivery behind our delayed ACK on a broker with Nagle on (aedes: +40 ms).
-      this.#hint = this.clock.setTimeout(() => {
-        pub.expect('pingresp').then(() => (this.#brokerAnswered = true), () => undefined);
-        pub.send({ cmd: 'pingreq' });
-      }, Math.min(HINT_AFTER_MS, this.timeoutMs / 2));
+      this.#hint = this.clock.setTimeout(
+        () => {
+          pub.expect('pingresp').then(
+            () => (this.#brokerAnswered = true),
+            () => undefined,
+          );
+          pub.send({ cmd: 'pingreq' });
+        },
+        Math.min(HINT_AFTER_MS, this.timeoutMs / 2),
+      );
     }
     if (reason === NO_MATCHING_SUBSCRIBERS) {
-      throw new ProbeFailure('not-delivered', `the broker has no subscriber for ${topic} (${describeReason(reason)}): subscription denied by ACL?`);
+      throw new ProbeFailure(
+        'not-delivered',
+        `the broker has no subscriber for ${topic} (${describeReason(reason)}): subscription denied by ACL?`,
+      );
     }
     this.step = 'deliver';
     const got = await delivered;
@@ -159,7 +181,8 @@ class Attempt {
     switch (this.step) {
       case 'connect': {
         const phase = this.#sessions.find((s) => s.phase !== 'open')?.phase ?? 'tcp';
-        const what = phase === 'tcp' ? 'no TCP connection' : phase === 'tls' ? 'TLS handshake not finished' : 'no CONNACK';
+        const what =
+          phase === 'tcp' ? 'no TCP connection' : phase === 'tls' ? 'TLS handshake not finished' : 'no CONNACK';
         return new ProbeFailure('connect-timeout', `${what} within ${n} ms`);
       }
       case 'subscribe':

@@ -64,7 +64,8 @@ export type MqttVersion = 3 | 4 | 5;
 /** `code 5 (not authorized)`: a CONNACK return code (3.1/3.1.1) or reason code (5) in words. */
 export function describeConnack(code: number, version: MqttVersion): string {
   // A 3.1.1-only broker answers an MQTT 5 CONNECT with a 3.1.1 code (1: unacceptable version).
-  if (version === 5 && code < 0x80) return `code ${code} (${CONNACK_V3[code] ?? 'unknown'}; the broker answered in MQTT 3.1.1)`;
+  if (version === 5 && code < 0x80)
+    return `code ${code} (${CONNACK_V3[code] ?? 'unknown'}; the broker answered in MQTT 3.1.1)`;
   const table = version === 5 ? REASON_V5 : CONNACK_V3;
   return `code ${code} (${table[code] ?? 'unknown'})`;
 }

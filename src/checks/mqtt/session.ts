@@ -57,7 +57,9 @@ export class MqttSession {
     this.version = endpoint.version;
     this.#parser = createParser({ protocolVersion: this.version });
     this.#parser.on('packet', (p: Packet) => this.#onPacket(p));
-    this.#parser.on('error', (e: Error) => this.fail(new ProbeFailure('protocol-error', `malformed packet from the broker: ${e.message}`)));
+    this.#parser.on('error', (e: Error) =>
+      this.fail(new ProbeFailure('protocol-error', `malformed packet from the broker: ${e.message}`)),
+    );
   }
 
   /** Why the session ended, or undefined while it is usable. */
@@ -204,10 +206,21 @@ export class MqttSession {
         if (!this.#settle('pingresp', p)) this.onPingresp?.();
         return;
       case 'disconnect':
-        return this.fail(new ProbeFailure('protocol-error', `the broker sent DISCONNECT: ${describeReason(p.reasonCode ?? 0)}${p.properties?.reasonString ? `: ${p.properties.reasonString}` : ''}`));
+        return this.fail(
+          new ProbeFailure(
+            'protocol-error',
+            `the broker sent DISCONNECT: ${describeReason(p.reasonCode ?? 0)}${p.properties?.reasonString ? `: ${p.properties.reasonString}` : ''}`,
+          ),
+        );
       default: {
         const key = p.messageId === undefined ? p.cmd : `${p.cmd}:${p.messageId}`;
-        if (!this.#settle(key, p)) this.fail(new ProbeFailure('protocol-error', `unexpected ${p.cmd.toUpperCase()}${p.messageId === undefined ? '' : ` (packet id ${p.messageId})`} from the broker`));
+        if (!this.#settle(key, p))
+          this.fail(
+            new ProbeFailure(
+              'protocol-error',
+              `unexpected ${p.cmd.toUpperCase()}${p.messageId === undefined ? '' : ` (packet id ${p.messageId})`} from the broker`,
+            ),
+          );
       }
     }
   }
@@ -224,7 +237,10 @@ export class MqttSession {
   #closedFailure(): ProbeFailure {
     switch (this.phase) {
       case 'tls':
-        return new ProbeFailure('tls', 'connection closed during the TLS handshake (not a TLS port, or a client certificate required?)');
+        return new ProbeFailure(
+          'tls',
+          'connection closed during the TLS handshake (not a TLS port, or a client certificate required?)',
+        );
       case 'mqtt':
         return new ProbeFailure('protocol-error', 'the broker closed the connection without a CONNACK');
       default:

@@ -115,7 +115,12 @@ export class SysFeed {
     if (this.#closed) return;
     const s = new MqttSession(this.ep, probeClientId(`${this.ep.clientIdPrefix}s`, this.ep.version));
     this.#session = s;
-    const limit = this.clock.setTimeout(() => s.fail(new ProbeFailure('connect-timeout', `no answer within ${this.timeoutMs} ms`)), this.timeoutMs).unref();
+    const limit = this.clock
+      .setTimeout(
+        () => s.fail(new ProbeFailure('connect-timeout', `no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      )
+      .unref();
     s.onPublish = (p) => this.#onMessage(p.topic, p.payload.toString(), p.retain);
     s.onPingresp = () => (this.#pingOutstanding = false);
     try {
@@ -132,12 +137,15 @@ export class SysFeed {
     this.down = undefined;
     this.#attempts = 0;
     s.onEnd = (f) => this.#lost(f);
-    this.#ping = this.clock.setInterval(() => {
-      // The previous ping is still unanswered after PING_MS: the connection is dead or hung.
-      if (this.#pingOutstanding) return s.fail(new ProbeFailure('connect-timeout', `no PINGRESP within ${PING_MS} ms`));
-      this.#pingOutstanding = true;
-      s.send({ cmd: 'pingreq' });
-    }, PING_MS).unref();
+    this.#ping = this.clock
+      .setInterval(() => {
+        // The previous ping is still unanswered after PING_MS: the connection is dead or hung.
+        if (this.#pingOutstanding)
+          return s.fail(new ProbeFailure('connect-timeout', `no PINGRESP within ${PING_MS} ms`));
+        this.#pingOutstanding = true;
+        s.send({ cmd: 'pingreq' });
+      }, PING_MS)
+      .unref();
   }
 
   async #subscribe(s: MqttSession, topics: string[]): Promise<void> {
@@ -176,6 +184,8 @@ export class SysFeed {
     this.#lastLiveAt = undefined;
     this.down = f.message;
     if (this.#closed) return;
-    this.#retry = this.clock.setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed')).unref();
+    this.#retry = this.clock
+      .setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed'))
+      .unref();
   }
 }

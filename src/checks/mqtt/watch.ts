@@ -109,7 +109,10 @@ export class MqttWatch {
       if (this.roundTrip) {
         this.#topic = `${this.roundTrip.topic}/${process.pid}-${token(6)}`;
         await subscribe(s, this.#topic, 0);
-        this.#request = generate({ cmd: 'publish', topic: this.#topic, payload: Buffer.from('w'), qos: 0, retain: false, dup: false }, { protocolVersion: this.ep.version });
+        this.#request = generate(
+          { cmd: 'publish', topic: this.#topic, payload: Buffer.from('w'), qos: 0, retain: false, dup: false },
+          { protocolVersion: this.ep.version },
+        );
       }
     } catch (e) {
       this.#session = undefined;
@@ -152,11 +155,14 @@ export class MqttWatch {
     if (this.#sentAt === 0) {
       this.#sentAt = performance.now();
       this.#session.sendRaw(this.#request);
-      if (this.timeoutMs <= watchInterval(this.timeoutMs)) this.#deadline = this.clock.setTimeout(() => this.#overdue(), this.timeoutMs).unref();
+      if (this.timeoutMs <= watchInterval(this.timeoutMs))
+        this.#deadline = this.clock.setTimeout(() => this.#overdue(), this.timeoutMs).unref();
     } else if (!this.#deadline) {
       // Still unanswered a tick later (rare while healthy): only now a timer for the exact
       // deadline, the timeout after the last answer, so an answered ping costs no timer of its own.
-      this.#deadline = this.clock.setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - performance.now())).unref();
+      this.#deadline = this.clock
+        .setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - performance.now()))
+        .unref();
     }
   }
 
@@ -168,7 +174,10 @@ export class MqttWatch {
     setImmediate(() => {
       if (this.#sentAt === 0 || this.#state !== 'up') return;
       const what = this.#topic === undefined ? 'PINGREQ unanswered' : 'round-trip message not delivered';
-      const f = new ProbeFailure(this.#topic === undefined ? 'connect-timeout' : 'not-delivered', `no answer within ${this.timeoutMs} ms (${what}; broker hung?)`);
+      const f = new ProbeFailure(
+        this.#topic === undefined ? 'connect-timeout' : 'not-delivered',
+        `no answer within ${this.timeoutMs} ms (${what}; broker hung?)`,
+      );
       this.#teardown();
       this.#failed(f);
     });
@@ -191,7 +200,9 @@ export class MqttWatch {
       this.report(f);
     }
     this.#state = 'waiting';
-    this.#retry = this.clock.setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed')).unref();
+    this.#retry = this.clock
+      .setTimeout(() => void this.#connect(), reconnectDelay(this.#attempts++, f.class_ === 'port-closed'))
+      .unref();
   }
 
   #teardown(): void {
@@ -212,6 +223,11 @@ export class MqttWatch {
 
 /** The failure of a (re)connection that did not finish in time, named by the step it was in. */
 function connectTimeout(s: MqttSession, timeoutMs: number): ProbeFailure {
-  const what = { tcp: 'no TCP connection', tls: 'TLS handshake not finished', mqtt: 'no CONNACK', open: 'no SUBACK' }[s.phase];
-  return new ProbeFailure(s.phase === 'open' ? 'subscribe-timeout' : 'connect-timeout', `no answer within ${timeoutMs} ms (${what})`);
+  const what = { tcp: 'no TCP connection', tls: 'TLS handshake not finished', mqtt: 'no CONNACK', open: 'no SUBACK' }[
+    s.phase
+  ];
+  return new ProbeFailure(
+    s.phase === 'open' ? 'subscribe-timeout' : 'connect-timeout',
+    `no answer within ${timeoutMs} ms (${what})`,
+  );
 }

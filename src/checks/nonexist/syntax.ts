@@ -16,6 +16,14 @@ export const nonexistSyntax: KindSyntax<NonexistCondition> = {
   print: () => 'does not exist',
   eventType: () => 'nonexist',
   startGrace: false,
-  misplaced: (_c, type) => (type === 'process' || type === 'file' ? undefined : `'if not exist' applies to process and file checks, not to 'check ${type}'`),
-  docs: { syntax: '`[does] not exist`', services: 'process, file', meaning: 'the process is not running, the file is missing', example: '`if does not exist for 2 cycles then restart`' },
+  misplaced: (_c, type) =>
+    type === 'process' || type === 'file'
+      ? undefined
+      : `'if not exist' applies to process and file checks, not to 'check ${type}'`,
+  docs: {
+    syntax: '`[does] not exist`',
+    services: 'process, file',
+    meaning: 'the process is not running, the file is missing',
+    example: '`if does not exist for 2 cycles then restart`',
+  },
 };

@@ -13,12 +13,18 @@ export const permissionSyntax: KindSyntax<PermissionCondition> = {
   parse(c) {
     c.next();
     const v = c.peek();
-    if (v.type !== 'number' || !/^[0-7]{3,4}$/.test(v.text)) c.fail(v, `expected an octal mode such as 644 after 'permission', found ${describe(v)}`);
+    if (v.type !== 'number' || !/^[0-7]{3,4}$/.test(v.text))
+      c.fail(v, `expected an octal mode such as 644 after 'permission', found ${describe(v)}`);
     c.next();
     return { kind: 'permission', mode: parseInt(v.text, 8) };
   },
   print: (c) => `failed permission ${c.mode.toString(8).padStart(3, '0')}`,
   eventType: () => 'permission',
   startGrace: false,
-  docs: { syntax: '`failed permission MODE`', services: 'file', meaning: "the file's mode is not MODE (octal)", example: '`if failed permission 644 then alert`' },
+  docs: {
+    syntax: '`failed permission MODE`',
+    services: 'file',
+    meaning: "the file's mode is not MODE (octal)",
+    example: '`if failed permission 644 then alert`',
+  },
 };

@@ -29,14 +29,22 @@ export function portCheck(cond: PortCondition, service?: Service): SampledCheck 
     async run(ctx: CheckContext): Promise<CheckResult> {
       let last: ProbeOutcome | undefined;
       for (let i = 0; i <= cond.retry && !ctx.signal.aborted; i++) {
-        last = isMqtt ? await mqttProbe(ep, cond.mqtt?.roundTrip, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock) : await tcpProbe(ep, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock);
+        last = isMqtt
+          ? await mqttProbe(ep, cond.mqtt?.roundTrip, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock)
+          : await tcpProbe(ep, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock);
         if (last.ok) break;
       }
       const a = last ?? { ok: false, class: 'internal' as const, message: 'check aborted', metrics: {} };
       const w = where(ep);
       const total = a.metrics.totalMs ?? 0;
       if (a.ok && cond.responseTime && !compare(total, cond.responseTime.op, cond.responseTime.ms)) {
-        return { ruleId: ctx.rule.id, status: 'failed', class: 'latency', message: `${w}: ${a.message} in ${total} ms, not ${cond.responseTime.op} ${cond.responseTime.ms} ms`, metrics: a.metrics };
+        return {
+          ruleId: ctx.rule.id,
+          status: 'failed',
+          class: 'latency',
+          message: `${w}: ${a.message} in ${total} ms, not ${cond.responseTime.op} ${cond.responseTime.ms} ms`,
+          metrics: a.metrics,
+        };
       }
       return {
         ruleId: ctx.rule.id,
@@ -53,7 +61,13 @@ export function portCheck(cond: PortCondition, service?: Service): SampledCheck 
             watch = new MqttWatch(
               ep,
               cond.timeoutMs,
-              (f) => report({ ruleId: ctx.rule.id, status: 'failed', class: f.class_, message: `${where(ep)}: ${f.message}` }),
+              (f) =>
+                report({
+                  ruleId: ctx.rule.id,
+                  status: 'failed',
+                  class: f.class_,
+                  message: `${where(ep)}: ${f.message}`,
+                }),
               cond.mqtt?.roundTrip,
               connection,
               ctx.clock ?? systemClock,
@@ -90,7 +104,16 @@ async function tcpProbe(ep: Endpoint, timeoutMs: number, signal: AbortSignal, cl
         else resolve();
       };
       const onAbort = (): void => done(new ProbeFailure('internal', 'check aborted'));
-      const timer = clock.setTimeout(() => done(new ProbeFailure('connect-timeout', `${phase === 'tcp' ? 'no TCP connection' : 'TLS handshake not finished'} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = clock.setTimeout(
+        () =>
+          done(
+            new ProbeFailure(
+              'connect-timeout',
+              `${phase === 'tcp' ? 'no TCP connection' : 'TLS handshake not finished'} within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
       signal.addEventListener('abort', onAbort, { once: true });
       sock.once('connect', () => {
         phase = 'tls';

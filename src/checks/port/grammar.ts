@@ -12,7 +12,24 @@ import { operatorOrEqual, parseDuration } from '../../config/units.js';
 import type { MqttOptions, PortCondition, RoundTrip } from './syntax.js';
 
 /** Words that may follow a port test and are read as its options. */
-const PORT_OPTIONS_IGNORED = new Set(['request', 'send', 'expect', 'hostheader', 'content', 'status', 'checksum', 'http', 'header', 'method', 'origin', 'database', 'secret', 'target', 'maxforward', 'rsakey']);
+const PORT_OPTIONS_IGNORED = new Set([
+  'request',
+  'send',
+  'expect',
+  'hostheader',
+  'content',
+  'status',
+  'checksum',
+  'http',
+  'header',
+  'method',
+  'origin',
+  'database',
+  'secret',
+  'target',
+  'maxforward',
+  'rsakey',
+]);
 
 type ProbeTls = { verify?: boolean; caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
 
@@ -81,7 +98,10 @@ function readSsl(c: Cursor, d: Draft): void {
   d.tls = TLS_ON;
 }
 
-function readValueInto(key: keyof ProbeTls & ('caFile' | 'certFile' | 'keyFile' | 'serverName'), what: string): OptionReader {
+function readValueInto(
+  key: keyof ProbeTls & ('caFile' | 'certFile' | 'keyFile' | 'serverName'),
+  what: string,
+): OptionReader {
   return (c, d) => {
     c.next();
     d.tlsOpts[key] = c.expectValue(what).text;
@@ -181,7 +201,9 @@ const TIMING: Record<string, OptionReader> = {
   },
 };
 
-const OPTIONS: ReadonlyMap<string, OptionReader> = new Map(Object.entries({ ...TARGET, ...TLS, ...PROTOCOL, ...TIMING }));
+const OPTIONS: ReadonlyMap<string, OptionReader> = new Map(
+  Object.entries({ ...TARGET, ...TLS, ...PROTOCOL, ...TIMING }),
+);
 
 /** Options of other protocols and TLS versions: read with a warning. Returns false at a word that is none. */
 function readIgnored(c: Cursor, d: Draft, t: Token): boolean {
@@ -229,7 +251,10 @@ function finish(c: Cursor, d: Draft, start: Token, serviceType: ServiceType): Po
     c.fail(start, `'roundtrip' and 'version' need 'protocol mqtt' in this test`);
   }
   if (protocol && protocol !== 'mqtt' && protocol !== 'tcp' && protocol !== 'default') {
-    c.warn(start.pos, `protocol '${protocol}' is not spoken by brokerwatch; the test only checks that the port accepts a connection`);
+    c.warn(
+      start.pos,
+      `protocol '${protocol}' is not spoken by brokerwatch; the test only checks that the port accepts a connection`,
+    );
   }
   const mqttModel: MqttOptions | undefined =
     protocol === 'mqtt'
@@ -266,7 +291,8 @@ function parseRoundTrip(c: Cursor): RoundTrip {
       qos = c.expectInteger('a QoS', 0, 2) as 0 | 1 | 2;
     } else if (c.acceptWord('topic')) {
       const t = c.expectValue('a topic');
-      if (/[#+]/.test(t.text) || t.text === '') c.fail(t, `the round-trip topic must be a plain topic without wildcards, found "${t.text}"`);
+      if (/[#+]/.test(t.text) || t.text === '')
+        c.fail(t, `the round-trip topic must be a plain topic without wildcards, found "${t.text}"`);
       topic = t.text;
     } else if (c.acceptWord('separate', 'separated')) {
       c.acceptWord('connection', 'connections', 'sessions');
@@ -287,8 +313,13 @@ function probeSslOptions(c: Cursor, o: SslOptions, out: ProbeTls): void {
     out.certFile = o.clientPemFile;
     out.keyFile = o.clientPemFile;
   }
-  for (const u of o.unused) c.warn(u.pos, `'${u.key}' in a test's SSL options is not used by brokerwatch (Node's TLS defaults apply); ignored`);
-  if (o.caPath !== undefined) c.warn(c.peek().pos, "'cacertificatepath' is not used by brokerwatch's probes; name the CA file with 'cacertificatefile'");
+  for (const u of o.unused)
+    c.warn(u.pos, `'${u.key}' in a test's SSL options is not used by brokerwatch (Node's TLS defaults apply); ignored`);
+  if (o.caPath !== undefined)
+    c.warn(
+      c.peek().pos,
+      "'cacertificatepath' is not used by brokerwatch's probes; name the CA file with 'cacertificatefile'",
+    );
 }
 
 /** `set ssl { … }` where the test says nothing of its own (monit: local options override global ones). */

@@ -85,7 +85,8 @@ export const portSyntax: KindSyntax<PortCondition> = {
   startGrace: true,
   secrets: (c) => [c.mqtt?.password],
   docs: {
-    syntax: '`failed [host H] port N [type tcp\\|udp\\|tcpssl] [ssl] [protocol P …] [with timeout N seconds] [retry N] [responsetime OP N ms]`',
+    syntax:
+      '`failed [host H] port N [type tcp\\|udp\\|tcpssl] [ssl] [protocol P …] [with timeout N seconds] [retry N] [responsetime OP N ms]`',
     services: 'all',
     meaning: 'the port does not accept a connection, or with `protocol mqtt` does not answer CONNECT with CONNACK 0',
     example: '`if failed host 127.0.0.1 port 1883 protocol mqtt with timeout 2 seconds then restart`',

@@ -45,7 +45,13 @@ async function measure(cond: ResourceCondition, ctx: CheckContext): Promise<Chec
     }
   }
   const matched = compare(value, cond.op, cond.value);
-  return { ruleId: ctx.rule.id, status: matched ? 'failed' : 'ok', ...(matched ? { class: 'resource' as const } : {}), message: label, metrics: { [cond.resource]: value } };
+  return {
+    ruleId: ctx.rule.id,
+    status: matched ? 'failed' : 'ok',
+    ...(matched ? { class: 'resource' as const } : {}),
+    message: label,
+    metrics: { [cond.resource]: value },
+  };
 }
 
 /** The process and all its descendants, from one scan of /proc. */

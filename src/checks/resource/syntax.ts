@@ -7,7 +7,8 @@ import { isSizeUnit, operatorOrEqual, parseSize } from '../../config/units.js';
 import type { KindSyntax } from '../kind.js';
 import { processOnly } from '../misplaced.js';
 
-export type ResourceKind = 'cpu' | 'cpuuser' | 'cpusystem' | 'totalcpu' | 'memory' | 'totalmemory' | 'children' | 'threads';
+export type ResourceKind =
+  'cpu' | 'cpuuser' | 'cpusystem' | 'totalcpu' | 'memory' | 'totalmemory' | 'children' | 'threads';
 
 export interface ResourceCondition {
   readonly kind: 'resource';
@@ -45,7 +46,12 @@ const BY_WORD: Readonly<Record<string, ResourceKind>> = {
 function cpuResource(c: Cursor): ResourceKind {
   const sub = c.acceptWord('user', 'usr', 'us', 'system', 'sys', 'sy', 'wait', 'wa');
   const s = sub?.lower;
-  const resource = s === 'user' || s === 'usr' || s === 'us' ? 'cpuuser' : s === 'system' || s === 'sys' || s === 'sy' ? 'cpusystem' : 'cpu';
+  const resource =
+    s === 'user' || s === 'usr' || s === 'us'
+      ? 'cpuuser'
+      : s === 'system' || s === 'sys' || s === 'sy'
+        ? 'cpusystem'
+        : 'cpu';
   if (sub && resource === 'cpu') c.warn(sub.pos, "'cpu wait' is a system test; it is read as process cpu");
   return resource;
 }
@@ -63,13 +69,20 @@ function parseResource(c: Cursor): ResourceCondition {
   // Messages name what was written: `after 'cpu >'`, or `after 'cpu'` when the operator was left out.
   const after = c.peek() !== opTok ? `${t.text} ${op}` : t.text;
   if (resource === 'children' || resource === 'threads') {
-    return { kind: 'resource', resource, op, value: c.expectInteger(`a number of ${resource}`, 0, 10_000_000), unit: 'count' };
+    return {
+      kind: 'resource',
+      resource,
+      op,
+      value: c.expectInteger(`a number of ${resource}`, 0, 10_000_000),
+      unit: 'count',
+    };
   }
   const isCpu = resource !== 'memory' && resource !== 'totalmemory';
   const numTok = c.peek();
   if (isCpu || (c.peek(1).type === 'word' && (c.peek(1).lower === '%' || c.peek(1).lower === 'percent'))) {
     const v = c.expectNumber(`a percentage after '${after}'`);
-    if (!c.acceptWord('%', 'percent')) c.warn(numTok.pos, `bare number ${numTok.text} for ${t.text} is taken as a percentage; write '${numTok.text}%'`);
+    if (!c.acceptWord('%', 'percent'))
+      c.warn(numTok.pos, `bare number ${numTok.text} for ${t.text} is taken as a percentage; write '${numTok.text}%'`);
     if (v > (isCpu ? 100 * 1024 : 100)) c.fail(numTok, `${t.text} ${v}% is out of range`);
     return { kind: 'resource', resource, op, value: v, unit: '%' };
   }

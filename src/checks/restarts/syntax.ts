@@ -12,13 +12,17 @@ const cycles = (n: number): string => `${n} ${n === 1 ? 'cycle' : 'cycles'}`;
 
 export const restartsSyntax: KindSyntax<RestartsCondition> = {
   kind: 'restarts',
-  claims: { at: (c) => c.peek().type === 'number' && c.peek(1).type === 'word' && ['restart', 'restarts'].includes(c.peek(1).lower) },
+  claims: {
+    at: (c) =>
+      c.peek().type === 'number' && c.peek(1).type === 'word' && ['restart', 'restarts'].includes(c.peek(1).lower),
+  },
   parse(c) {
     const count = c.expectInteger('a restart count', 1, 1_000_000);
     c.next(); // restart(s)
     const n = c.expectInteger("a number of cycles after 'restarts within'", 1, 64);
     c.expectWord("'cycles'", 'cycle', 'cycles');
-    if (count > n) c.warn(c.peek().pos, `${count} restarts within ${n} cycles can never happen; at most one restart runs per cycle`);
+    if (count > n)
+      c.warn(c.peek().pos, `${count} restarts within ${n} cycles can never happen; at most one restart runs per cycle`);
     return { kind: 'restarts', count, cycles: n };
   },
   print: (c) => `${c.count} ${c.count === 1 ? 'restart' : 'restarts'} within ${cycles(c.cycles)}`,

@@ -20,5 +20,10 @@ export const sizeSyntax: KindSyntax<SizeCondition> = {
   print: (c, s) => `size ${c.op} ${s.size(c.bytes)}`,
   eventType: () => 'size',
   startGrace: false,
-  docs: { syntax: '`size OP SIZE`', services: 'file', meaning: "the file's size", example: '`if size > 2 GB then alert`' },
+  docs: {
+    syntax: '`size OP SIZE`',
+    services: 'file',
+    meaning: "the file's size",
+    example: '`if size > 2 GB then alert`',
+  },
 };

@@ -6,7 +6,8 @@ import type { StatusCondition } from './syntax.js';
 export const check: CheckFactory<StatusCondition> = (cond) => ({
   run(ctx) {
     const status = ctx.programStatus;
-    if (status === undefined) return Promise.resolve({ ruleId: ctx.rule.id, status: 'init', message: 'program has not run yet' });
+    if (status === undefined)
+      return Promise.resolve({ ruleId: ctx.rule.id, status: 'init', message: 'program has not run yet' });
     const matched = compare(status, cond.op, cond.value);
     return Promise.resolve({
       ruleId: ctx.rule.id,

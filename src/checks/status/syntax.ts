@@ -23,5 +23,10 @@ export const statusSyntax: KindSyntax<StatusCondition> = {
   eventType: () => 'status',
   startGrace: false,
   misplaced: (_c, type) => (type === 'program' ? undefined : `'status' tests apply to 'check program' only`),
-  docs: { syntax: '`status OP N` · `failed status`', services: 'program', meaning: "the program's exit status (`failed status`: not 0)", example: '`if status != 0 then alert`' },
+  docs: {
+    syntax: '`status OP N` · `failed status`',
+    services: 'program',
+    meaning: "the program's exit status (`failed status`: not 0)",
+    example: '`if status != 0 then alert`',
+  },
 };

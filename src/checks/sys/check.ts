@@ -20,13 +20,20 @@ export const check: CheckFactory<SysCondition> = (cond, service) => sysCheck(con
 /** Where a `$SYS` rule reads: its own host/port, else the service's first `protocol mqtt` test
  *  (with its credentials, and its TLS when the port is the same), else 127.0.0.1:1883. */
 export function sysEndpoint(cond: SysCondition, service: Service): { ep: Endpoint; timeoutMs: number } {
-  const mqtt = service.rules.map((r) => r.condition).find((c): c is PortCondition => c.kind === 'port' && c.protocol === 'mqtt');
-  const base: Endpoint = mqtt ? endpointOf(mqtt, service) : { host: service.address || '127.0.0.1', port: 1883, version: 4, clientIdPrefix: 'brokerwatch' };
+  const mqtt = service.rules
+    .map((r) => r.condition)
+    .find((c): c is PortCondition => c.kind === 'port' && c.protocol === 'mqtt');
+  const base: Endpoint = mqtt
+    ? endpointOf(mqtt, service)
+    : { host: service.address || '127.0.0.1', port: 1883, version: 4, clientIdPrefix: 'brokerwatch' };
   const host = cond.host ?? base.host;
   const port = cond.port ?? base.port;
   const { tls, ...rest } = base;
   const sameListener = host === base.host && port === base.port;
-  return { ep: { ...rest, ...(tls && sameListener ? { tls } : {}), host, port }, timeoutMs: mqtt?.timeoutMs ?? DEFAULT_PORT_TIMEOUT_MS };
+  return {
+    ep: { ...rest, ...(tls && sameListener ? { tls } : {}), host, port },
+    timeoutMs: mqtt?.timeoutMs ?? DEFAULT_PORT_TIMEOUT_MS,
+  };
 }
 
 /** The check of one `$SYS` rule. */
@@ -74,7 +81,8 @@ function judge(cond: SysCondition, feed: SysFeed, ctx: CheckContext): CheckResul
       metrics: { value: v.value },
     };
   }
-  if (feed.refused.has(UPTIME_TOPIC)) return init(`the broker refused the subscription to ${UPTIME_TOPIC} (denied by ACL?)`);
+  if (feed.refused.has(UPTIME_TOPIC))
+    return init(`the broker refused the subscription to ${UPTIME_TOPIC} (denied by ACL?)`);
   if (feed.uptime === undefined || feed.advancedAt === undefined) return init(`no ${UPTIME_TOPIC} yet${down}`);
   const metrics = { uptimeSeconds: feed.uptime };
   if (test.kind === 'uptime-reset') {
@@ -83,7 +91,13 @@ function judge(cond: SysCondition, feed: SysFeed, ctx: CheckContext): CheckResul
     const seen = ctx.memo.get('resets') as { feed: SysFeed; resets: number } | undefined;
     ctx.memo.set('resets', { feed, resets: feed.resets });
     if (seen && seen.feed === feed && feed.resets > seen.resets) {
-      return { ruleId: id, status: 'failed', class: 'sys-uptime-reset', message: `${feed.where}: broker uptime went backwards (now ${feed.uptime} s): restarted by someone else`, metrics };
+      return {
+        ruleId: id,
+        status: 'failed',
+        class: 'sys-uptime-reset',
+        message: `${feed.where}: broker uptime went backwards (now ${feed.uptime} s): restarted by someone else`,
+        metrics,
+      };
     }
     return { ruleId: id, status: 'ok', message: `${feed.where}: uptime ${feed.uptime} s`, metrics };
   }
@@ -92,7 +106,13 @@ function judge(cond: SysCondition, feed: SysFeed, ctx: CheckContext): CheckResul
   const still = ctx.now - feed.advancedAt;
   if (still > 2 * interval) {
     const s = (ms: number): string => (ms / 1000).toFixed(1);
-    return { ruleId: id, status: 'failed', class: 'sys-stale', message: `${feed.where}: ${UPTIME_TOPIC} has not advanced for ${s(still)} s (updates every ${s(interval)} s)${down}`, metrics: { ...metrics, staleMs: still } };
+    return {
+      ruleId: id,
+      status: 'failed',
+      class: 'sys-stale',
+      message: `${feed.where}: ${UPTIME_TOPIC} has not advanced for ${s(still)} s (updates every ${s(interval)} s)${down}`,
+      metrics: { ...metrics, staleMs: still },
+    };
   }
   return { ruleId: id, status: 'ok', message: `${feed.where}: uptime ${feed.uptime} s, advancing`, metrics };
 }

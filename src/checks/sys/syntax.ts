@@ -30,11 +30,19 @@ function parseSys(c: Cursor): SysCondition {
     const numTok = c.peek();
     let value = c.expectNumber(`a number after '${t.text} ${op}'`);
     const unit = c.peek();
-    if (unit.type === 'word' && isSizeUnit(unit.text)) value = Math.round(Number(numTok.text) * sizeFactor(c.next().lower));
+    if (unit.type === 'word' && isSizeUnit(unit.text))
+      value = Math.round(Number(numTok.text) * sizeFactor(c.next().lower));
     if (!Number.isFinite(value)) c.fail(numTok, `${t.text} threshold ${numTok.text} is out of range`);
     test = { kind: 'threshold', topic: t.text, op, value };
   } else if (c.acceptWord('uptime')) {
-    const w = c.expectWord("'reset' or 'stalled' after 'sys uptime'", 'reset', 'backwards', 'stalled', 'stale', 'frozen');
+    const w = c.expectWord(
+      "'reset' or 'stalled' after 'sys uptime'",
+      'reset',
+      'backwards',
+      'stalled',
+      'stale',
+      'frozen',
+    );
     test = w.lower === 'reset' || w.lower === 'backwards' ? { kind: 'uptime-reset' } : { kind: 'uptime-stalled' };
   } else {
     c.fail(t, `expected a "$SYS/…" topic or 'uptime' after 'sys', found ${describe(t)}`);
@@ -60,7 +68,10 @@ export const sysSyntax: KindSyntax<SysCondition> = {
   parse: parseSys,
   print(c, s) {
     const t = c.test;
-    let out = t.kind === 'threshold' ? `sys ${s.quote(t.topic)} ${t.op} ${s.number(t.value)}` : `sys uptime ${t.kind === 'uptime-reset' ? 'reset' : 'stalled'}`;
+    let out =
+      t.kind === 'threshold'
+        ? `sys ${s.quote(t.topic)} ${t.op} ${s.number(t.value)}`
+        : `sys uptime ${t.kind === 'uptime-reset' ? 'reset' : 'stalled'}`;
     if (c.host) out += ` host ${s.word(c.host)}`;
     if (c.port !== undefined) out += ` port ${c.port}`;
     return out;

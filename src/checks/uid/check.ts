@@ -6,5 +6,9 @@ import type { UidCondition } from './syntax.js';
 export const check: CheckFactory<UidCondition> = (cond) =>
   fileTest(async (st, path, ctx) => {
     const ok = String(st.uid) === cond.user || (await nameOf('/etc/passwd', st.uid)) === cond.user;
-    return fileVerdict(ctx, !ok, ok ? `${path} owner ${cond.user}` : `${path} is owned by uid ${st.uid}, not ${cond.user}`);
+    return fileVerdict(
+      ctx,
+      !ok,
+      ok ? `${path} owner ${cond.user}` : `${path} is owned by uid ${st.uid}, not ${cond.user}`,
+    );
   });

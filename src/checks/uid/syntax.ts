@@ -16,5 +16,10 @@ export const uidSyntax: KindSyntax<UidCondition> = {
   print: (c, s) => `failed uid ${s.word(c.user)}`,
   eventType: () => 'uid',
   startGrace: false,
-  docs: { syntax: '`failed uid USER`', services: 'file', meaning: 'the file is not owned by USER (name or id)', example: '`if failed uid mosquitto then alert`' },
+  docs: {
+    syntax: '`failed uid USER`',
+    services: 'file',
+    meaning: 'the file is not owned by USER (name or id)',
+    example: '`if failed uid mosquitto then alert`',
+  },
 };

@@ -14,6 +14,12 @@ export const check: CheckFactory<UptimeCondition> = (cond) => ({
     const uptimeMs = ctx.now - started;
     const matched = compare(uptimeMs, cond.op, cond.ms);
     const secs = Math.round(uptimeMs / 1000);
-    return { ruleId: ctx.rule.id, status: matched ? 'failed' : 'ok', ...(matched ? { class: 'resource' as const } : {}), message: `uptime ${secs} s`, metrics: { uptimeSeconds: secs } };
+    return {
+      ruleId: ctx.rule.id,
+      status: matched ? 'failed' : 'ok',
+      ...(matched ? { class: 'resource' as const } : {}),
+      message: `uptime ${secs} s`,
+      metrics: { uptimeSeconds: secs },
+    };
   },
 });

@@ -23,5 +23,10 @@ export const uptimeSyntax: KindSyntax<UptimeCondition> = {
   eventType: () => 'uptime',
   startGrace: false,
   misplaced: processOnly('uptime'),
-  docs: { syntax: '`uptime OP DURATION`', services: 'process', meaning: 'how long the process has run', example: '`if uptime < 2 minutes then alert`' },
+  docs: {
+    syntax: '`uptime OP DURATION`',
+    services: 'process',
+    meaning: 'how long the process has run',
+    example: '`if uptime < 2 minutes then alert`',
+  },
 };

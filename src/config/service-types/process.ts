@@ -5,11 +5,20 @@ import type { ServiceTypeSyntax } from './kind.js';
 export const processType: ServiceTypeSyntax<'process'> = {
   type: 'process',
   parseHeader(c, h, nameTok) {
-    const how = c.expectWord(`'pidfile PATH' or 'matching "REGEX"' after 'check process ${nameTok.text}'`, 'pidfile', 'matching', 'match', 'path');
+    const how = c.expectWord(
+      `'pidfile PATH' or 'matching "REGEX"' after 'check process ${nameTok.text}'`,
+      'pidfile',
+      'matching',
+      'match',
+      'path',
+    );
     const v = c.expectValue(how.lower === 'pidfile' ? 'a pidfile path' : 'a pattern');
     if (how.lower === 'pidfile') h.pidfile = v.text;
     else if (how.lower === 'path') {
-      c.warn(how.pos, `'check process … path' is not supported; the process is found by 'matching "^${v.text}"' instead`);
+      c.warn(
+        how.pos,
+        `'check process … path' is not supported; the process is found by 'matching "^${v.text}"' instead`,
+      );
       h.matching = `^${escapeRegex(v.text)}`;
     } else {
       try {
@@ -20,7 +29,8 @@ export const processType: ServiceTypeSyntax<'process'> = {
       h.matching = v.text;
     }
   },
-  printHeader: (h, s) => (h.pidfile !== undefined ? `with pidfile ${s.word(h.pidfile)}` : `matching ${s.quote(h.matching ?? '')}`),
+  printHeader: (h, s) =>
+    h.pidfile !== undefined ? `with pidfile ${s.word(h.pidfile)}` : `matching ${s.quote(h.matching ?? '')}`,
   docs: [
     '| `check process NAME with pidfile PATH` | a process found through its pidfile (identity-checked: a reused PID is never taken for the broker). |',
     '| `check process NAME matching "REGEX"` | a process whose command line matches; the oldest match wins. |',

@@ -27,7 +27,12 @@ export function formatMs(v: number): string {
 }
 
 /** Median of the slot averages, the largest maximum and the failure count: the chart in words. */
-export function summarize(s: LatencySeries): { median: number | null; max: number | null; failures: number; samples: number } {
+export function summarize(s: LatencySeries): {
+  median: number | null;
+  max: number | null;
+  failures: number;
+  samples: number;
+} {
   const avgs = s.points.flatMap((p) => (p.avgMs === null ? [] : [p.avgMs])).sort((a, b) => a - b);
   const maxes = s.points.flatMap((p) => (p.maxMs === null ? [] : [p.maxMs]));
   return {
@@ -64,23 +69,35 @@ export function latencyChart(s: LatencySeries, title: string): string {
   // Grid: 0, half, top; time ticks every 15 minutes back from now.
   for (const v of [0, top / 2, top]) {
     parts.push(`<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${r1(y(v))}" y2="${r1(y(v))}"/>`);
-    parts.push(`<text class="axis" x="${LEFT - 4}" y="${r1(y(v) + 3)}" text-anchor="end">${escapeHtml(v === 0 ? '0' : formatMs(v))}</text>`);
+    parts.push(
+      `<text class="axis" x="${LEFT - 4}" y="${r1(y(v) + 3)}" text-anchor="end">${escapeHtml(v === 0 ? '0' : formatMs(v))}</text>`,
+    );
   }
   for (const minutes of [60, 45, 30, 15, 0]) {
     const tx = LEFT + ((span - minutes * 60_000) / span) * plotW;
-    parts.push(`<text class="axis" x="${r1(tx)}" y="${H - 4}" text-anchor="${minutes === 60 ? 'start' : minutes === 0 ? 'end' : 'middle'}">${minutes === 0 ? 'now' : `−${minutes} min`}</text>`);
+    parts.push(
+      `<text class="axis" x="${r1(tx)}" y="${H - 4}" text-anchor="${minutes === 60 ? 'start' : minutes === 0 ? 'end' : 'middle'}">${minutes === 0 ? 'now' : `−${minutes} min`}</text>`,
+    );
   }
   for (const p of s.points) {
     if (p.avgMs !== null && p.maxMs !== null && p.maxMs > p.avgMs) {
-      parts.push(`<rect class="max" x="${r1(x(p.t) - slotW / 2)}" y="${r1(y(p.maxMs))}" width="${r1(slotW)}" height="${r1(Math.max(0.5, y(p.avgMs) - y(p.maxMs)))}"/>`);
+      parts.push(
+        `<rect class="max" x="${r1(x(p.t) - slotW / 2)}" y="${r1(y(p.maxMs))}" width="${r1(slotW)}" height="${r1(Math.max(0.5, y(p.avgMs) - y(p.maxMs)))}"/>`,
+      );
     }
-    if (p.failures > 0) parts.push(`<rect class="fail" x="${r1(x(p.t) - slotW / 2)}" y="${TOP - 6}" width="${r1(Math.max(2, slotW))}" height="5"><title>${p.failures} failed probe(s)</title></rect>`);
+    if (p.failures > 0)
+      parts.push(
+        `<rect class="fail" x="${r1(x(p.t) - slotW / 2)}" y="${TOP - 6}" width="${r1(Math.max(2, slotW))}" height="5"><title>${p.failures} failed probe(s)</title></rect>`,
+      );
   }
   // The average line, broken where a slot has no successful sample.
   let run: string[] = [];
   let lastT = -Infinity;
   const flush = (): void => {
-    if (run.length === 1) parts.push(`<circle class="avg-dot" cx="${run[0]?.split(',')[0] ?? 0}" cy="${run[0]?.split(',')[1] ?? 0}" r="1.5"/>`);
+    if (run.length === 1)
+      parts.push(
+        `<circle class="avg-dot" cx="${run[0]?.split(',')[0] ?? 0}" cy="${run[0]?.split(',')[1] ?? 0}" r="1.5"/>`,
+      );
     else if (run.length > 1) parts.push(`<polyline class="avg" points="${run.join(' ')}"/>`);
     run = [];
   };

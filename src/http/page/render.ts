@@ -30,10 +30,25 @@ export interface PageData {
 
 /** The badge of a service: its word and its colour class. */
 export function badge(s: ServiceDto, now: number): { text: string; cls: 'ok' | 'failed' | 'busy' | 'off' } {
-  if (s.action) return { text: `${s.action === 'stop' ? 'stopping' : s.action === 'start' ? 'starting' : 'restarting'}…`, cls: 'busy' };
+  if (s.action)
+    return {
+      text: `${s.action === 'stop' ? 'stopping' : s.action === 'start' ? 'starting' : 'restarting'}…`,
+      cls: 'busy',
+    };
   if (s.monitor === 'not-monitored') return { text: 'not monitored', cls: 'off' };
-  if (s.backoff.gaveUp) return { text: s.backoff.retryAt !== null && s.backoff.retryAt > now ? `gave up · retry in ${formatDuration((s.backoff.retryAt - now) / 1000)}` : 'gave up', cls: 'failed' };
-  if (s.pending) return { text: `${s.pending.action} in ${formatDuration(Math.max(0, (s.pending.dueAt - now) / 1000))}`, cls: 'busy' };
+  if (s.backoff.gaveUp)
+    return {
+      text:
+        s.backoff.retryAt !== null && s.backoff.retryAt > now
+          ? `gave up · retry in ${formatDuration((s.backoff.retryAt - now) / 1000)}`
+          : 'gave up',
+      cls: 'failed',
+    };
+  if (s.pending)
+    return {
+      text: `${s.pending.action} in ${formatDuration(Math.max(0, (s.pending.dueAt - now) / 1000))}`,
+      cls: 'busy',
+    };
   if (s.status === 'failed') return { text: 'failed', cls: 'failed' };
   if (s.monitor === 'initializing') return { text: 'initializing', cls: 'off' };
   if (s.status === 'ok') return { text: s.monitor === 'waiting' ? 'ok (waiting)' : 'ok', cls: 'ok' };
@@ -67,7 +82,10 @@ function actions(s: ServiceDto): string {
   list.push(s.monitor === 'not-monitored' ? ['monitor', 'Monitor', false] : ['unmonitor', 'Unmonitor', false]);
   const url = (a: string): string => `/actions/${encodeURIComponent(s.name)}/${a}`;
   return list
-    .map(([a, label, confirm]) => `<button type="submit" form="act" formaction="${h(url(a))}" value="${a}" data-service="${h(s.name)}"${confirm ? ` data-confirm="${h(`${label} ${s.name}?`)}"` : ''}>${label}</button>`)
+    .map(
+      ([a, label, confirm]) =>
+        `<button type="submit" form="act" formaction="${h(url(a))}" value="${a}" data-service="${h(s.name)}"${confirm ? ` data-confirm="${h(`${label} ${s.name}?`)}"` : ''}>${label}</button>`,
+    )
     .join(' ');
 }
 
@@ -75,7 +93,10 @@ function actions(s: ServiceDto): string {
 function rules(s: ServiceDto): string {
   if (s.checks.length === 0) return '';
   const rows = s.checks
-    .map((c) => `<tr><td>${h(c.rule)}</td><td>${h(c.test)}${c.target ? ` ${h(c.target)}` : ''}${c.protocol ? ` ${h(c.protocol)}` : ''}</td><td>${h(c.phase === 'failed' ? 'failed' : c.status)}</td><td>${h(c.message)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${h(c.rule)}</td><td>${h(c.test)}${c.target ? ` ${h(c.target)}` : ''}${c.protocol ? ` ${h(c.protocol)}` : ''}</td><td>${h(c.phase === 'failed' ? 'failed' : c.status)}</td><td>${h(c.message)}</td></tr>`,
+    )
     .join('');
   return `<details class="rules"><summary>${s.checks.length} rule${s.checks.length === 1 ? '' : 's'}</summary><table><tbody>${rows}</tbody></table></details>`;
 }
@@ -86,9 +107,12 @@ function serviceRow(s: ServiceDto, data: PageData): string {
   const since = f?.since ? ` <span class="since">for ${formatDuration((data.now - f.since) / 1000)}</span>` : '';
   const failure = f ? `<span class="class">${h(f.class ?? f.type)}</span>${since} ${h(f.message)}` : '';
   // Step times are whole milliseconds.
-  const probe = PROBE_LABELS.flatMap(([k, label]) => (s.probe[k] === undefined ? [] : [`${label} ${Math.round(s.probe[k] ?? 0)} ms`])).join(' · ');
+  const probe = PROBE_LABELS.flatMap(([k, label]) =>
+    s.probe[k] === undefined ? [] : [`${label} ${Math.round(s.probe[k] ?? 0)} ms`],
+  ).join(' · ');
   const cpu = s.cpuPercent === null ? '–' : `${s.cpuPercent.toFixed(1)} %`;
-  const mem = s.memoryBytes !== null ? bytes(s.memoryBytes) : s.memoryPercent !== null ? `${s.memoryPercent.toFixed(1)} %` : '–';
+  const mem =
+    s.memoryBytes !== null ? bytes(s.memoryBytes) : s.memoryPercent !== null ? `${s.memoryPercent.toFixed(1)} %` : '–';
   const cells = [
     `<th scope="row"><span class="name">${h(s.name)}</span> <span class="type">${h(s.type)}</span>${rules(s)}</th>`,
     `<td><span class="badge ${b.cls}">${h(b.text)}</span></td>`,
@@ -138,8 +162,11 @@ export function renderPage(data: PageData): string {
   const count = (cls: string): number => svcs.filter((s) => badge(s, now).cls === cls).length;
   // Down is down, whether brokerwatch is waiting for its backoff or restarting it.
   const down = svcs.filter((s) => s.status === 'failed' && s.monitor !== 'not-monitored').length;
-  const countBadge = (cls: string, n: number, word: string): string => `<span class="badge ${n > 0 ? cls : 'off'}">${n} ${word}</span>`;
-  const viewer = data.viewer.user ? `${data.viewer.user}${data.viewer.readOnly ? ' (read-only)' : ''}` : 'read-only (network)';
+  const countBadge = (cls: string, n: number, word: string): string =>
+    `<span class="badge ${n > 0 ? cls : 'off'}">${n} ${word}</span>`;
+  const viewer = data.viewer.user
+    ? `${data.viewer.user}${data.viewer.readOnly ? ' (read-only)' : ''}`
+    : 'read-only (network)';
   const head = data.csrf !== undefined ? '<th>actions</th>' : '';
   const signIn = data.viewer.user === undefined ? ' · <a href="/login">sign in to act</a>' : '';
   const charted = chartedServices(svcs, now);

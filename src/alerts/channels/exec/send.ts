@@ -13,7 +13,13 @@ export const send: Send<ExecTarget> = async (target, alert, _env, signal) => {
   const v = alertVars(alert);
   const e = alert.event;
   const env = {
-    ...programEnv({ service: v.SERVICE, event: v.EVENT, description: v.DESCRIPTION, date: new Date(e.time), host: alert.host }),
+    ...programEnv({
+      service: v.SERVICE,
+      event: v.EVENT,
+      description: v.DESCRIPTION,
+      date: new Date(e.time),
+      host: alert.host,
+    }),
     BROKERWATCH_EVENT_TYPE: e.type,
     BROKERWATCH_STATE: e.state,
     BROKERWATCH_ACTION: e.action,
@@ -22,5 +28,8 @@ export const send: Send<ExecTarget> = async (target, alert, _env, signal) => {
     BROKERWATCH_ALERT_KIND: alert.kind,
   };
   const r = await runCommand(target.command, { env, signal, defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS });
-  if (r.failed) throw new Error(`${target.command.argv[0] ?? 'exec'}: ${r.error ?? 'failed'}${r.output ? `: ${r.output.trim().slice(-200)}` : ''}`);
+  if (r.failed)
+    throw new Error(
+      `${target.command.argv[0] ?? 'exec'}: ${r.error ?? 'failed'}${r.output ? `: ${r.output.trim().slice(-200)}` : ''}`,
+    );
 };

@@ -13,7 +13,7 @@ export interface ExecTarget {
 export const execSyntax: ChannelSyntax<ExecTarget> = {
   kind: 'exec',
   expected: 'exec "CMD"',
-  docs: "`exec \"CMD\" [as uid U] [with timeout N s]`: a program run with monit's environment (MONIT_SERVICE, MONIT_EVENT, …); exit status 0 is delivery",
+  docs: '`exec "CMD" [as uid U] [with timeout N s]`: a program run with monit\'s environment (MONIT_SERVICE, MONIT_EVENT, …); exit status 0 is delivery',
   example: 'exec "/usr/local/bin/notify --all" as uid nobody with timeout 20 seconds',
   starts: (c) => c.isWord('exec'),
   parse(c) {

@@ -19,9 +19,16 @@ export function parseMailFormat(block: Token, c: Cursor): MailFormat {
     const key = (m[1] as string).toLowerCase();
     const from = (m.index ?? 0) + m[0].length;
     const next = keys[i + 1];
-    const end = key === 'message' ? (next?.index ?? text.length) : Math.min(next?.index ?? text.length, lineEnd(text, from));
+    const end =
+      key === 'message' ? (next?.index ?? text.length) : Math.min(next?.index ?? text.length, lineEnd(text, from));
     // trimEnd, not .replace(/\s+$/, ''): that regex is quadratic on a long run of blanks.
-    const value = key === 'message' ? text.slice(from, end).replace(/^[ \t]*\n?/, '').trimEnd() : text.slice(from, end).trim();
+    const value =
+      key === 'message'
+        ? text
+            .slice(from, end)
+            .replace(/^[ \t]*\n?/, '')
+            .trimEnd()
+        : text.slice(from, end).trim();
     if (key === 'from') out.from = value;
     else if (key === 'reply-to') out.replyTo = value;
     else if (key === 'subject') out.subject = value;
@@ -46,7 +53,9 @@ export function printMailFormat(f: MailFormat, indent: string): string {
   if (f.subject !== undefined) lines.push(`${indent}  subject: ${f.subject}`);
   if (f.message !== undefined) {
     const m = f.message;
-    lines.push(m === '' ? `${indent}  message:` : /^[ \t\n]/.test(m) ? `${indent}  message:\n${m}` : `${indent}  message: ${m}`);
+    lines.push(
+      m === '' ? `${indent}  message:` : /^[ \t\n]/.test(m) ? `${indent}  message:\n${m}` : `${indent}  message: ${m}`,
+    );
   }
   lines.push(`${indent}}`);
   return lines.join('\n');

@@ -13,7 +13,10 @@ export async function writeOutbox(message: SendMailOptions, alert: Alert, stateD
   const info = await transport.sendMail(message);
   const raw: unknown = info.message;
   if (!Buffer.isBuffer(raw)) throw new Error('nodemailer returned no message buffer');
-  const stamp = new Date(alert.created).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(alert.created)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const path = join(stateDir, 'outbox', `${stamp}-${alert.id}.eml`);
   await writeFileAtomic(path, raw.toString('utf8'));
   return path;

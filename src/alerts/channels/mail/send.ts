@@ -32,7 +32,11 @@ export function transportOptions(s: MailServer, env: MailEnv, ca: readonly strin
   const secure = s.security === 'tls';
   const timeout = s.timeoutMs ?? DEFAULT_MAIL_TIMEOUT_MS;
   // `selfsigned: allow` checks nothing: a self-signed certificate proves no identity, anyone can make one.
-  const verify = s.security !== undefined && s.tls?.verify !== false && s.tls?.allowSelfSigned !== true && env.mailTls?.insecure !== true;
+  const verify =
+    s.security !== undefined &&
+    s.tls?.verify !== false &&
+    s.tls?.allowSelfSigned !== true &&
+    env.mailTls?.insecure !== true;
   const extra = [...ca, ...(env.mailTls?.ca ? [env.mailTls.ca] : [])];
   return {
     host: s.host,
@@ -100,7 +104,12 @@ async function readPem(path: string): Promise<string> {
   return text;
 }
 
-async function sendVia(server: MailServer, message: SendMailOptions, env: ChannelEnv, signal: AbortSignal): Promise<void> {
+async function sendVia(
+  server: MailServer,
+  message: SendMailOptions,
+  env: ChannelEnv,
+  signal: AbortSignal,
+): Promise<void> {
   // Loaded on first use: an idle daemon that never mails does not carry nodemailer in memory.
   const { default: nodemailer } = await import('nodemailer');
   // Read at each attempt: a renewed CA file is used without a reload.

@@ -20,7 +20,10 @@ export function noDelaySocket(timeoutMs: number): NonNullable<SMTPTransport.Opti
         callback(null, { connection: socket });
       }
     };
-    const timer = setTimeout(() => done(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => done(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     socket.once('error', done);
     socket.once('connect', () => done(null));
   };

@@ -29,7 +29,13 @@ export function acceptBracketedAddress(c: Cursor): string | undefined {
 
 function bracketedAt(c: Cursor): boolean {
   const [open, addr, close] = [c.peek(), c.peek(1), c.peek(2)];
-  if (!(open.type === 'op' && open.text === '<' && (addr.type === 'word' || addr.type === 'string') && MAIL_ADDRESS.test(addr.text))) return false;
+  if (!(
+    open.type === 'op' &&
+    open.text === '<' &&
+    (addr.type === 'word' || addr.type === 'string') &&
+    MAIL_ADDRESS.test(addr.text)
+  ))
+    return false;
   return close.type === 'op' && close.text === '>' && close.glued && addr.glued;
 }
 

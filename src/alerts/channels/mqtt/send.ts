@@ -49,7 +49,13 @@ export const send: Send<MqttTarget> = async (target, alert, env, signal) => {
       }),
       deadline,
     );
-    await abortable(client.publishAsync(target.topic, JSON.stringify(alertDocument(alert, env.httpUrl)), { qos: target.qos, retain: target.retain }), deadline);
+    await abortable(
+      client.publishAsync(target.topic, JSON.stringify(alertDocument(alert, env.httpUrl)), {
+        qos: target.qos,
+        retain: target.retain,
+      }),
+      deadline,
+    );
     await abortable(client.endAsync(false), deadline);
   } catch (err) {
     client.end(true);

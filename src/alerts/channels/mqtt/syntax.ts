@@ -30,7 +30,11 @@ export const mqttSyntax: ChannelSyntax<MqttTarget> = {
     const urlTok = c.expectString('an mqtt://HOST:PORT/TOPIC address after mqtt');
     const url = checkUrl(c, urlTok, ['mqtt:', 'mqtts:']);
     const topic = decode(c, urlTok, url.pathname.replace(/^\//, ''));
-    if (!topic || /[#+]/.test(topic) || urlTok.text.includes('#')) c.fail(urlTok, `expected a topic without wildcards in "${urlTok.text}", e.g. mqtt://127.0.0.1:1883/brokerwatch/events`);
+    if (!topic || /[#+]/.test(topic) || urlTok.text.includes('#'))
+      c.fail(
+        urlTok,
+        `expected a topic without wildcards in "${urlTok.text}", e.g. mqtt://127.0.0.1:1883/brokerwatch/events`,
+      );
     let qos: 0 | 1 | 2 = 1;
     let retain = false;
     let username = url.username ? decode(c, urlTok, url.username) : undefined;

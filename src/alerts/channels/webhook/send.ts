@@ -21,7 +21,12 @@ export function slackBody(alert: Alert, httpUrl?: string): Record<string, unknow
         title: `${v.EVENT}: ${v.SERVICE}`,
         ...(httpUrl ? { title_link: httpUrl } : {}),
         text: v.DESCRIPTION,
-        fields: [field('Host', v.HOST), field('State', e.state), field('Action', v.ACTION), ...(e.class ? [field('Class', e.class)] : [])],
+        fields: [
+          field('Host', v.HOST),
+          field('State', e.state),
+          field('Action', v.ACTION),
+          ...(e.class ? [field('Class', e.class)] : []),
+        ],
         footer: 'brokerwatch',
         ts: Math.floor(e.time / 1000),
       },
@@ -43,10 +48,16 @@ export const send: Send<WebhookTarget> = async (target, alert, env, signal) => {
     });
   } catch (err) {
     const cause = (err as Error & { cause?: unknown }).cause;
-    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${target.timeoutMs} ms` : cause instanceof Error ? cause.message : (err as Error).message;
+    const why =
+      (err as Error).name === 'TimeoutError'
+        ? `no answer within ${target.timeoutMs} ms`
+        : cause instanceof Error
+          ? cause.message
+          : (err as Error).message;
     throw new Error(`webhook POST failed: ${why}`);
   }
   // Read the body so the connection is released, and keep a little of it for the log.
   const text = await res.text().catch(() => '');
-  if (res.status < 200 || res.status > 299) throw new Error(`webhook answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+  if (res.status < 200 || res.status > 299)
+    throw new Error(`webhook answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
 };
