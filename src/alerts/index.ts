@@ -9,14 +9,14 @@ import type { Daemon } from '../daemon/daemon.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ServiceEvent } from '../state/events.js';
-import type { RetryOptions } from './backoff.js';
+import type { RetryOptions } from './retry-delay.js';
 import type { FlapOptions } from './flapping.js';
 import { AlertService } from './service.js';
 import type { AlertEvent, MailTlsOptions } from './types.js';
 
 export type { Alert, AlertEvent, Channel } from './types.js';
 export type { FlapOptions } from './flapping.js';
-export type { RetryOptions } from './backoff.js';
+export type { RetryOptions } from './retry-delay.js';
 
 /** What alerts need of the daemon: its event stream (a Daemon, or anything with the same `events`). */
 export type AlertSource = Pick<Daemon, 'events'>;

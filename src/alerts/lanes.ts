@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { RetryOptions } from './backoff.js';
-import { retryDelay } from './backoff.js';
+import type { RetryOptions } from './retry-delay.js';
+import { retryDelay } from './retry-delay.js';
 import type { AlertQueue } from './queue.js';
 import type { Alert, Channel } from './types.js';
 

@@ -11,7 +11,7 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { foldAlerts } from './fold.js';
-import { parseAlert } from './parse-alert.js';
+import { parseAlert } from './stored-alert.js';
 import type { Alert } from './types.js';
 
 /** monit queues without limit unless told; we cap at this many files unless `slots N` says otherwise. */

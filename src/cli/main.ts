@@ -41,7 +41,7 @@ program
       process.exit(1);
     }
     if (opts.test) {
-      const { checkRules } = await import('./check.js');
+      const { checkRules } = await import('./check-rules.js');
       const out = await checkRules(file, opts.verbose);
       for (const l of out.lines) (out.ok ? process.stdout : process.stderr).write(`${l}\n`);
       process.exit(out.ok ? 0 : 1);

@@ -6,7 +6,7 @@ import type { Cursor } from './cursor.js';
 import { ParseAbort, describe } from './cursor.js';
 import type { AlertRecipient, Backoff, Command, Rule, Schedule, Service, ServiceType, SourcePos } from './model.js';
 import { DEFAULT_BACKOFF } from './model.js';
-import { acceptBracketedAddress, parseAlertRecipient } from './parse-alert.js';
+import { acceptBracketedAddress, parseAlertRecipient } from './parse-recipient.js';
 import { parseCommand, parseIf } from './parse-rule.js';
 import { SERVICE_TYPES } from './service-types.js';
 import { parseDuration } from './units.js';

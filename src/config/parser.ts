@@ -7,7 +7,7 @@ import type { Token } from './lexer.js';
 import { Cursor, ParseAbort, describe } from './cursor.js';
 import type { AlertRecipient, Config, HttpAllow, Httpd, MailFormat, MailServer, MailServerTls } from './model.js';
 import { DEFAULT_CYCLE_MS } from './model.js';
-import { parseAlertRecipient, parseMailFormat } from './parse-alert.js';
+import { parseAlertRecipient, parseMailFormat } from './parse-recipient.js';
 import type { ParsedService } from './parse-service.js';
 import { parseCheck } from './parse-service.js';
 import type { SslOptions } from './parse-ssl.js';

@@ -2,9 +2,9 @@
 // just the word that the event carries. One path for rules; operator requests join it in machine.ts.
 import type { Action, ActionKind, EventType } from '../config/model.js';
 import type { FailureClass } from '../checks/result.js';
-import type { Ctx } from './context.js';
-import { freshRule, plan } from './context.js';
-import { launch, requestRestart } from './backoff.js';
+import type { Ctx } from './step.js';
+import { freshRule, plan } from './step.js';
+import { launch, requestRestart } from './restart-backoff.js';
 import type { MonitorState, Origin } from './types.js';
 
 export interface Trigger {

@@ -2,7 +2,7 @@
 export { initialState, step } from './machine.js';
 export { restoreState } from './restore.js';
 export type { RestoreOptions } from './restore.js';
-export { backoffDelay } from './backoff.js';
+export { backoffDelay } from './restart-backoff.js';
 export { eventTypeOf } from './conditions.js';
 export { MACHINE_STATE_VERSION } from './types.js';
 export type {

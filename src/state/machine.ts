@@ -18,9 +18,9 @@
 //   restart and restarts the healthy period.
 import type { CheckResult } from '../checks/result.js';
 import type { Service } from '../config/model.js';
-import type { Ctx } from './context.js';
-import { emit, freshRule } from './context.js';
-import { forgetOldAttempts, launch, settleBackoff } from './backoff.js';
+import type { Ctx } from './step.js';
+import { emit, freshRule } from './step.js';
+import { forgetOldAttempts, launch, settleBackoff } from './restart-backoff.js';
 import { setMonitor, setMonitored, setNotMonitored } from './dispatch.js';
 import { summarise } from './summary.js';
 import {

@@ -4,7 +4,7 @@
 import { FAILURE_CLASSES } from '../checks/result.js';
 import type { FailureClass } from '../checks/result.js';
 import type { Service } from '../config/model.js';
-import { withoutUndefined } from './context.js';
+import { withoutUndefined } from './step.js';
 import { initialState } from './machine.js';
 import { HISTORY_BITS } from './rates.js';
 import { summarise } from './summary.js';

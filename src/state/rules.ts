@@ -3,8 +3,8 @@
 import type { CheckResult } from '../checks/result.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { Rule } from '../config/model.js';
-import type { Ctx } from './context.js';
-import { emit, plan, ruleState } from './context.js';
+import type { Ctx } from './step.js';
+import { emit, plan, ruleState } from './step.js';
 import { eventTypeOf, hasStartGrace, isSampled } from './conditions.js';
 import { perform } from './dispatch.js';
 import { pushSample, rateMatches } from './rates.js';

@@ -1,5 +1,5 @@
 // The one-word status of a service and its first failure, recomputed after every input for the status API.
-import type { Ctx } from './context.js';
+import type { Ctx } from './step.js';
 import { eventTypeOf, isSampled } from './conditions.js';
 
 /** The status API's summary: the first failed rule in rules-file order, else ok once anything was seen. */

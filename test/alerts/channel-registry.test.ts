@@ -1,5 +1,5 @@
 // The alert channel registry: every channel's docs line is in README.md, every sender loads, and
-// the rules front end (`brokerwatch -t`, src/cli/check.ts) imports no sending code: the senders,
+// the rules front end (`brokerwatch -t`, src/cli/check-rules.ts) imports no sending code: the senders,
 // nodemailer and mqtt.js are loaded only when an alert goes out. Each channel's example recipient
 // goes through the whole syntax half: parsed, printed back, keyed, labelled, silenced, scrubbed.
 import { describe, test } from 'node:test';
@@ -49,10 +49,10 @@ function staticImports(file: string): { files: Set<string>; packages: Set<string
 }
 
 void test('the rules front end imports channel syntax only: no sender, no nodemailer, no mqtt.js', () => {
-  // `brokerwatch -t` runs src/cli/check.js (main.ts imports it when asked to).
-  const { files, packages } = staticImports(resolve(root, 'src/cli/check.js'));
+  // `brokerwatch -t` runs src/cli/check-rules.js (main.ts imports it when asked to).
+  const { files, packages } = staticImports(resolve(root, 'src/cli/check-rules.js'));
   // The walk itself works: the front end does read the channels' grammar.
-  assert.ok(files.has('src/config/parse-alert.js'));
+  assert.ok(files.has('src/config/parse-recipient.js'));
   for (const { syntax } of CHANNELS) assert.ok(files.has(`src/alerts/channels/${syntax.kind}/syntax.js`), syntax.kind);
   const senders = [...files].filter(
     (f) =>

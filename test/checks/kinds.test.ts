@@ -51,7 +51,7 @@ async function staticGraph(entry: string): Promise<{ files: Set<string>; package
 }
 
 void test('the rules front end (parse, print) loads no check and no MQTT client', async () => {
-  const { files, packages } = await staticGraph('../../src/cli/check.js');
+  const { files, packages } = await staticGraph('../../src/cli/check-rules.js');
   assert.ok(
     [...files].some((f) => f.endsWith('/checks/registry.js')),
     'the registry is reached',

@@ -357,15 +357,13 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
         { kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') },
         { requiredKeys: ['kind'] },
       ),
-      fc
-        .constantFrom<'md5' | 'sha1'>('md5', 'sha1')
-        .chain((algorithm) =>
-          fc.record({
-            kind: fc.constant('checksum' as const),
-            algorithm: fc.constant(algorithm),
-            expect: fc.stringMatching(algorithm === 'md5' ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{40}$/),
-          }),
-        ),
+      fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1').chain((algorithm) =>
+        fc.record({
+          kind: fc.constant('checksum' as const),
+          algorithm: fc.constant(algorithm),
+          expect: fc.stringMatching(algorithm === 'md5' ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{40}$/),
+        }),
+      ),
     ),
   permission: () => fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
   uid: () => fc.record({ kind: fc.constant('uid' as const), user: text }),

@@ -4,7 +4,7 @@
 import { programEnv } from '../../../actions/env.js';
 import { runCommand } from '../../../actions/run.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../../../config/model.js';
-import { alertVars } from '../../render.js';
+import { alertVars } from '../../alert-text.js';
 import type { Send } from '../contract.js';
 import type { ExecTarget } from './syntax.js';
 

@@ -4,7 +4,7 @@
 // same Message-ID and the receiving side can recognise the duplicate.
 import type { SendMailOptions } from 'nodemailer';
 import type { MailFormat } from '../../../config/model.js';
-import { DEFAULT_SUBJECT, alertVars, defaultBody, expand } from '../../render.js';
+import { DEFAULT_SUBJECT, alertVars, defaultBody, expand } from '../../alert-text.js';
 import type { Alert, ChannelEnv } from '../../types.js';
 import type { MailTarget } from './syntax.js';
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
 import { abortable } from '../../abort.js';
-import { alertDocument } from '../../render.js';
+import { alertDocument } from '../../alert-text.js';
 import type { Send } from '../contract.js';
 import type { MqttTarget } from './syntax.js';
 

@@ -1,7 +1,7 @@
 // Webhook: the alert as JSON in a POST; `slack` sends a Slack-compatible body (text and an
 // attachment) that Slack, Mattermost and Rocket.Chat incoming webhooks take. Any answer but 2xx is
 // a failure and is retried. Errors never name the URL: a Slack webhook's path is its secret.
-import { alertDocument, alertVars } from '../../render.js';
+import { alertDocument, alertVars } from '../../alert-text.js';
 import type { Alert } from '../../types.js';
 import type { Send } from '../contract.js';
 import type { WebhookTarget } from './syntax.js';

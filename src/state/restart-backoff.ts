@@ -4,8 +4,8 @@
 // reset. A broker healthy for resetAfterMs starts a new streak. supervisord's FATAL-for-good and monit's
 // silent "Not monitored" are what this replaces.
 import type { Backoff } from '../config/model.js';
-import type { Ctx } from './context.js';
-import { emit, fmtMs, isoTime, plan, withoutUndefined } from './context.js';
+import type { Ctx } from './step.js';
+import { emit, fmtMs, isoTime, plan, withoutUndefined } from './step.js';
 import { triggersRestart } from './conditions.js';
 import type { Origin, ProcessAction } from './types.js';
 
