@@ -75,11 +75,11 @@ export async function runDaemon(file: string): Promise<number> {
     log.reopen();
     void reloadRules();
   });
+  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
+  // monit's wake-up, every service's cycle runs now (from the moment a service's runner exists).
+  onWakeUp(() => daemon.checkNow());
   started = daemon.start();
   await started;
-  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
-  // monit's wake-up: every service's cycle runs now.
-  onWakeUp(() => daemon.checkNow());
 
   let http: HttpServer | undefined;
   if (loaded.config.httpd) {
