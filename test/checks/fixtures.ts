@@ -4,6 +4,7 @@ import { Socket, createServer } from 'node:net';
 import type { Server } from 'node:net';
 import type { Condition, MqttOptions, RoundTrip, Rule, Service, TlsOptions } from '../../src/config/model.js';
 import type { CheckContext } from '../../src/checks/types.js';
+import type { Clock } from '../../src/util/clock.js';
 import { portCheck } from '../../src/checks/port/check.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import { generate, parser as createParser } from 'mqtt-packet';
@@ -87,8 +88,9 @@ export function context(
   r: Rule,
   memo = new Map<string, unknown>(),
   signal = new AbortController().signal,
+  clock?: Clock,
 ): CheckContext {
-  return { service: svc, rule: r, signal, now: Date.now(), memo };
+  return { service: svc, rule: r, signal, now: Date.now(), memo, ...(clock ? { clock } : {}) };
 }
 
 /** Client TCP sockets this process holds open: probe connections, not the test peers' accepted ones. */

@@ -114,7 +114,7 @@ void describe('timeouts', () => {
     assert.equal(s.program?.timeoutMs, 500);
     const run = await runProgram(s);
     assert.equal(run.timedOut, true);
-    assert.ok(run.durationMs < 10_000, `killed long before it ended by itself (${run.durationMs} ms)`);
+    assert.ok(run.durationMs >= 500, `killed after ${run.durationMs} ms, before its deadline`);
     const r = await ruleOf(s).cycle({ programStatus: run.status });
     assert.equal(r.status, 'failed');
     assert.match(r.message, /exit status 255/);
