@@ -86,8 +86,8 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
       env: { PATH: baseEnv().PATH ?? '', ...opts.env },
       extendEnv: false,
       cwd,
-      uid: ids.uid,
-      gid: ids.gid,
+      ...(ids.uid !== undefined ? { uid: ids.uid } : {}),
+      ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
       reject: false,
       // Deadlines and kills are ours, for the whole group; execa's would signal the leader only.
       forceKillAfterDelay: false,
