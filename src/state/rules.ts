@@ -149,7 +149,10 @@ function restartHorizon(ctx: Ctx): number {
   return Math.max(0, ...ctx.service.rules.map((r) => (r.condition.kind === 'restarts' ? r.condition.cycles : 0)));
 }
 
-/** `if N restarts within M cycles then …` (monit's `timeout` event). `fireOnly` after a restart: recoveries wait for a cycle. */
+/**
+ * `if N restarts within M cycles then …` (monit's `timeout` event). `fireOnly` after a restart:
+ * recoveries wait for a cycle.
+ */
 export function evaluateRestarts(ctx: Ctx, fireOnly: boolean): void {
   for (const rule of ctx.service.rules) {
     const c = rule.condition;
