@@ -248,16 +248,7 @@ function parseMailServers(c: Cursor): MailServer[] {
       } else if (c.acceptWord('hostname')) c.expectValue('a host name');
       else break;
     }
-    let security: MailServer['security'];
-    if (secureTok) {
-      security = forced ?? (port === SMTPS_PORT ? 'tls' : 'starttls');
-      if (!forced && port !== undefined && port !== 25 && port !== 587 && port !== SMTPS_PORT) {
-        c.warn(
-          secureTok.pos,
-          `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that`,
-        );
-      }
-    }
+    const security = secureTok ? mailSecurity(c, secureTok, forced, port) : undefined;
     const tls = security && options ? sslToMail(options) : undefined;
     servers.push({
       host: hostTok.text,
@@ -273,6 +264,22 @@ function parseMailServers(c: Cursor): MailServer[] {
   return servers.map((s) =>
     s.timeoutMs === undefined && sharedTimeout !== undefined ? { ...s, timeoutMs: sharedTimeout } : s,
   );
+}
+
+/** `using ssl|tls|starttls|implicit tls` on `port`: implicit TLS or required STARTTLS. */
+function mailSecurity(
+  c: Cursor,
+  secureTok: Token,
+  forced: 'tls' | 'starttls' | undefined,
+  port: number | undefined,
+): NonNullable<MailServer['security']> {
+  if (!forced && port !== undefined && port !== 25 && port !== 587 && port !== SMTPS_PORT) {
+    c.warn(
+      secureTok.pos,
+      `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that`,
+    );
+  }
+  return forced ?? (port === SMTPS_PORT ? 'tls' : 'starttls');
 }
 
 /** The mail-relevant part of SSL options; undefined when none is set. */
