@@ -167,5 +167,30 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // A function should fit on one screen. Blank lines and comments do not count, so explaining why
+    // costs nothing; 80 leaves room for a fastify route with its schema or a grammar's switch over
+    // its keywords, which read best whole. Tests are lists of cases and are not held to it.
+    name: 'function length',
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    // Lines fit a screen: Prettier wraps code at 120 columns but not comments or long strings. A message
+    // or a URL stays whole, so that it can be found with grep.
+    name: 'line length',
+    rules: {
+      'max-len': [
+        'error',
+        {
+          code: 120,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+          ignoreUrls: true,
+        },
+      ],
+    },
+  },
   ...walls,
 );

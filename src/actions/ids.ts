@@ -80,7 +80,11 @@ export async function resolveIds(
     if (user === undefined) return { ok: false, error: `user ${uidNumber} has no /etc/passwd entry; give a gid too` };
     gidNumber = user.gid;
   }
-  return { ok: true, uid: uidNumber, gid: gidNumber };
+  return {
+    ok: true,
+    ...(uidNumber !== undefined ? { uid: uidNumber } : {}),
+    ...(gidNumber !== undefined ? { gid: gidNumber } : {}),
+  };
 }
 
 function isId(text: string | undefined): text is string {

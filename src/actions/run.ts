@@ -86,40 +86,23 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
       env: { PATH: baseEnv().PATH ?? '', ...opts.env },
       extendEnv: false,
       cwd,
-      uid: ids.uid,
-      gid: ids.gid,
+      ...(ids.uid !== undefined ? { uid: ids.uid } : {}),
+      ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
       reject: false,
       // Deadlines and kills are ours, for the whole group; execa's would signal the leader only.
       forceKillAfterDelay: false,
       buffer: false,
     });
     const pid = subprocess.pid;
-
-    // Set on the child's 'exit' itself, not when execa settles a few ticks later: a deadline
+    const deadline = armDeadline(pid, timeoutMs, graceMs, opts.signal);
+    // Disarmed on the child's 'exit' itself, not when execa settles a few ticks later: a deadline
     // falling in between must not kill the broker that a successful start program left behind.
-    let exited = false;
-    let stopping: 'timeout' | 'abort' | undefined;
-    let termination: Promise<TerminateResult> | undefined;
-    const stop = (why: 'timeout' | 'abort'): void => {
-      if (stopping !== undefined || exited || pid === undefined) return;
-      stopping = why;
-      termination = terminateGroup(pid, graceMs).catch(() => ({ forced: false, gone: false }));
-    };
-    const onAbort = (): void => stop('abort');
-    const timer = setTimeout(() => stop('timeout'), timeoutMs);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    // An abort during the awaits above fired no listener yet.
-    if (opts.signal?.aborted) onAbort();
-    const disarm = (): void => {
-      exited = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
-    subprocess.once('exit', disarm);
+    subprocess.once('exit', deadline.disarm);
     // No 'exit' when spawning fails (ENOENT, EACCES); disarm once execa has settled in any case.
     const result = await subprocess;
-    disarm();
-    const terminated = termination === undefined ? undefined : await termination;
+    deadline.disarm();
+    const stopping = deadline.stopping();
+    const terminated = await deadline.termination();
     const tail =
       output instanceof OutputCapture
         ? await output.tail(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES)
@@ -129,10 +112,8 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
     const signal = result.signal ?? undefined;
     let error: string | undefined;
     if (stopping !== undefined) {
-      const how = terminated?.forced ? 'SIGTERM, then SIGKILL' : 'SIGTERM';
-      const left = terminated?.gone === false ? '; some processes did not die' : '';
       const what = stopping === 'timeout' ? `timed out after ${timeoutMs} ms` : 'aborted';
-      error = `${what}; process group ${pid} ended with ${how}${left}`;
+      error = `${what}; ${endedBy(pid, terminated)}`;
     } else if (exitCode === undefined && signal === undefined) {
       error = `cannot run ${file}: ${describeSpawnError(result.code, result.originalMessage, cwd)}`;
     } else if (signal !== undefined) {
@@ -158,6 +139,50 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
   } finally {
     if (output instanceof OutputCapture) await output.close();
   }
+}
+
+type StopReason = 'timeout' | 'abort';
+
+interface Deadline {
+  /** The program has exited: nothing is to be ended any more. */
+  readonly disarm: () => void;
+  /** Why the group was ended, if it was. */
+  readonly stopping: () => StopReason | undefined;
+  /** How the ending went, once it is over; undefined when nothing was ended. */
+  readonly termination: () => Promise<TerminateResult | undefined>;
+}
+
+/** Ends the program's process group at `timeoutMs` or on `signal`, unless disarmed first. */
+function armDeadline(pid: number | undefined, timeoutMs: number, graceMs: number, signal?: AbortSignal): Deadline {
+  let exited = false;
+  let stopping: StopReason | undefined;
+  let termination: Promise<TerminateResult> | undefined;
+  const stop = (why: StopReason): void => {
+    if (stopping !== undefined || exited || pid === undefined) return;
+    stopping = why;
+    termination = terminateGroup(pid, graceMs).catch(() => ({ forced: false, gone: false }));
+  };
+  const onAbort = (): void => stop('abort');
+  const timer = setTimeout(() => stop('timeout'), timeoutMs);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // An abort during the caller's awaits before the spawn fired no listener yet.
+  if (signal?.aborted) onAbort();
+  return {
+    disarm: (): void => {
+      exited = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+    stopping: () => stopping,
+    termination: async () => (termination === undefined ? undefined : await termination),
+  };
+}
+
+/** "process group 123 ended with SIGTERM, then SIGKILL; some processes did not die". */
+function endedBy(pid: number | undefined, terminated: TerminateResult | undefined): string {
+  const how = terminated?.forced ? 'SIGTERM, then SIGKILL' : 'SIGTERM';
+  const left = terminated?.gone === false ? '; some processes did not die' : '';
+  return `process group ${pid} ended with ${how}${left}`;
 }
 
 function describeSpawnError(code: string | undefined, message: string | undefined, cwd: string): string {

@@ -13,6 +13,7 @@ import type { HttpServer } from '../http/server.js';
 import { onWakeUp } from './wake.js';
 
 /** Runs until a stop signal; resolves with the exit code. */
+// eslint-disable-next-line max-lines-per-function -- the start-up sequence, not split yet
 export async function runDaemon(file: string): Promise<number> {
   let loaded;
   try {

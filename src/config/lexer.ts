@@ -43,186 +43,210 @@ export interface LexResult {
 
 /** Splits one file's text into tokens (without the final eof). */
 export function lex(text: string, file: string): LexResult {
-  const tokens: Token[] = [];
-  const diagnostics: Diagnostic[] = [];
-  // A byte-order mark (some editors write one) is not part of the first word.
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  let lineOffset = 0;
-  let lastLine = 0;
-  let lastEnd = -1;
+  const scanner = new Scanner(text, file);
+  while (!scanner.done()) scanner.step();
+  return { tokens: scanner.tokens, diagnostics: scanner.diagnostics };
+}
 
-  const pos = (at: number, ln = line, lo = lineOffset): SourcePos => ({ file, line: ln, col: at - lo + 1 });
-  const push = (type: TokenType, txt: string, start: number, ln: number, lo: number, quote?: '"' | "'"): void => {
-    const lower = type === 'word' ? txt.toLowerCase() : txt;
+/** One pass over one file: where it stands, and the tokens and errors so far. */
+class Scanner {
+  readonly tokens: Token[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  readonly #text: string;
+  readonly #file: string;
+  #i: number;
+  #line = 1;
+  /** Where the current line starts in the text, for columns. */
+  #lineOffset = 0;
+  /** The line of the last token kept, for `lineStart`. */
+  #lastLine = 0;
+  /** Where the last token ended, for `glued`. */
+  #lastEnd = -1;
+
+  constructor(text: string, file: string) {
+    this.#text = text;
+    this.#file = file;
+    // A byte-order mark (some editors write one) is not part of the first word.
+    this.#i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  }
+
+  done(): boolean {
+    return this.#i >= this.#text.length;
+  }
+
+  /** Reads what starts here: space or a comment, a string, a brace, an operator or a word. */
+  step(): void {
+    const c = this.#text[this.#i] as string;
+    if (this.#skipSpace(c)) return;
+    const start = this.#i;
+    if (c === '"' || c === "'") {
+      this.#readString(c);
+    } else if (c === '{' || c === '}') {
+      this.#push(c, c, start);
+      this.#i++;
+    } else {
+      const op = OPERATORS.find((o) => this.#text.startsWith(o, this.#i));
+      if (op) {
+        this.#push('op', op === '==' ? '=' : op === '<>' ? '!=' : op, start);
+        this.#i += op.length;
+      } else {
+        this.#readWord();
+      }
+    }
+    this.#lastEnd = this.#i;
+  }
+
+  /** Steps over a newline, a separator, a comment or a backslash; false if `c` starts a token. */
+  #skipSpace(c: string): boolean {
+    if (c === '\n') {
+      this.#i++;
+      this.#line++;
+      this.#lineOffset = this.#i;
+    } else if (c === '#') {
+      while (this.#i < this.#text.length && this.#text[this.#i] !== '\n') this.#i++;
+    } else if (SEPARATORS.has(c) || c === '\\') {
+      // monit's lexer drops a backslash outside quotes: `\` at a line's end continues the statement.
+      this.#i++;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  #readString(quote: '"' | "'"): void {
+    const text = this.#text;
+    const start = this.#i;
+    const [strLine, strOffset] = [this.#line, this.#lineOffset];
+    let value = '';
+    let closed = false;
+    this.#i++;
+    while (this.#i < text.length) {
+      const d = text[this.#i] as string;
+      if (d === '\\' && this.#i + 1 < text.length && (text[this.#i + 1] === quote || text[this.#i + 1] === '\\')) {
+        value += text[this.#i + 1];
+        this.#i += 2;
+        continue;
+      }
+      if (d === quote) {
+        closed = true;
+        this.#i++;
+        break;
+      }
+      if (d === '\n') {
+        // monit lets a string run over lines (a long start program). A missing quote would then
+        // swallow the lines after it, and their errors, up to the next quote of the file: so a
+        // string runs on only if it closes before any line that starts a statement.
+        if (!continuesOnNextLine(text, this.#i, quote)) break;
+        this.#line++;
+        this.#lineOffset = this.#i + 1;
+      }
+      value += d;
+      this.#i++;
+    }
+    if (!closed) {
+      value = value.replace(/\r$/, '');
+      this.diagnostics.push({
+        severity: 'error',
+        pos: this.#pos(start, strLine, strOffset),
+        message: `unterminated string: missing closing ${quote}`,
+      });
+    }
+    this.#push('string', value, start, strLine, strOffset, quote);
+  }
+
+  /** A word, a number, or a number glued to its unit (`5MB`), which makes two tokens. */
+  #readWord(): void {
+    const text = this.#text;
+    const start = this.#i;
+    while (
+      this.#i < text.length &&
+      !WORD_STOP.has(text[this.#i] as string) &&
+      !(text[this.#i] === '!' && text[this.#i + 1] === '=')
+    )
+      this.#i++;
+    if (this.#i === start) this.#i++; // never stall on an unexpected character
+    const word = text.slice(start, this.#i);
+    const unit = NUMBER_UNIT.exec(word);
+    if (NUMBER.test(word)) {
+      this.#push('number', word, start);
+    } else if (unit) {
+      const n = unit[1] as string;
+      this.#push('number', n, start);
+      this.#lastEnd = start + n.length;
+      this.#push('word', unit[2] as string, start + n.length);
+    } else {
+      this.#push('word', word, start);
+      if (word.toLowerCase() === 'mail-format') this.#readBlock();
+    }
+  }
+
+  /** After `mail-format`, takes `{ … }` as one raw block token: its free text is not monit syntax. */
+  #readBlock(): void {
+    const text = this.#text;
+    let i = this.#i;
+    let line = this.#line;
+    let lineOffset = this.#lineOffset;
+    while (i < text.length && /\s/.test(text[i] as string)) {
+      if (text[i] === '\n') {
+        line++;
+        lineOffset = i + 1;
+      }
+      i++;
+    }
+    if (text[i] !== '{') return;
+    const pos = this.#pos(i, line, lineOffset);
+    const end = text.indexOf('}', i + 1);
+    const stop = end < 0 ? text.length : end;
+    for (let k = i; k < stop; k++) {
+      if (text[k] === '\n') {
+        line++;
+        lineOffset = k + 1;
+      }
+    }
+    if (end < 0)
+      this.diagnostics.push({ severity: 'error', pos, message: "unterminated mail-format block: missing '}'" });
+    this.tokens.push({ type: 'block', text: text.slice(i + 1, stop), lower: '', pos, lineStart: false, glued: false });
+    this.#line = line;
+    this.#lineOffset = lineOffset;
+    this.#i = end < 0 ? text.length : end + 1;
+  }
+
+  #pos(at: number, line = this.#line, lineOffset = this.#lineOffset): SourcePos {
+    return { file: this.#file, line, col: at - lineOffset + 1 };
+  }
+
+  /** Adds a token, unless it is a noise word. */
+  #push(
+    type: TokenType,
+    text: string,
+    start: number,
+    line = this.#line,
+    lineOffset = this.#lineOffset,
+    quote?: '"' | "'",
+  ): void {
+    const lower = type === 'word' ? text.toLowerCase() : text;
     // `check program` is one keyword in monit's lexer, and the name after `check TYPE` is never
     // noise (`check file last …`); everywhere else these words are dropped.
-    const prev = tokens[tokens.length - 1];
-    const prev2 = tokens[tokens.length - 2];
+    const prev = this.tokens[this.tokens.length - 1];
+    const prev2 = this.tokens[this.tokens.length - 2];
     const afterCheck =
       (lower === 'program' && prev?.type === 'word' && prev.lower === 'check') ||
       (prev2?.type === 'word' && prev2.lower === 'check' && prev?.type === 'word');
     if (type === 'word' && NOISE_WORDS.has(lower) && !afterCheck) {
-      lastEnd = -1;
+      this.#lastEnd = -1;
       return;
     }
-    const tok: Token = {
+    this.tokens.push({
       type,
-      text: txt,
+      text,
       lower,
-      pos: pos(start, ln, lo),
-      lineStart: ln !== lastLine,
-      glued: start === lastEnd,
+      pos: this.#pos(start, line, lineOffset),
+      lineStart: line !== this.#lastLine,
+      glued: start === this.#lastEnd,
       ...(quote ? { quote } : {}),
-    };
-    tokens.push(tok);
-    lastLine = ln;
-  };
-
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c === '\n') {
-      i++;
-      line++;
-      lineOffset = i;
-      continue;
-    }
-    if (SEPARATORS.has(c)) {
-      i++;
-      continue;
-    }
-    if (c === '#') {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
-    // monit's lexer drops a backslash outside quotes: `\` at a line's end continues the statement.
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    const start = i;
-    if (c === '"' || c === "'") {
-      let value = '';
-      i++;
-      let closed = false;
-      const [strLine, strOffset] = [line, lineOffset];
-      while (i < text.length) {
-        const d = text[i] as string;
-        if (d === '\\' && i + 1 < text.length && (text[i + 1] === c || text[i + 1] === '\\')) {
-          value += text[i + 1];
-          i += 2;
-          continue;
-        }
-        if (d === c) {
-          closed = true;
-          i++;
-          break;
-        }
-        if (d === '\n') {
-          // monit lets a string run over lines (a long start program). A missing quote would then
-          // swallow the lines after it, and their errors, up to the next quote of the file: so a
-          // string runs on only if it closes before any line that starts a statement.
-          if (!continuesOnNextLine(text, i, c)) break;
-          line++;
-          lineOffset = i + 1;
-        }
-        value += d;
-        i++;
-      }
-      if (!closed) {
-        value = value.replace(/\r$/, '');
-        diagnostics.push({
-          severity: 'error',
-          pos: pos(start, strLine, strOffset),
-          message: `unterminated string: missing closing ${c}`,
-        });
-      }
-      push('string', value, start, strLine, strOffset, c);
-      lastEnd = i;
-      continue;
-    }
-    if (c === '{' || c === '}') {
-      push(c, c, start, line, lineOffset);
-      i++;
-      lastEnd = i;
-      continue;
-    }
-    const op = OPERATORS.find((o) => text.startsWith(o, i));
-    if (op) {
-      push('op', op === '==' ? '=' : op === '<>' ? '!=' : op, start, line, lineOffset);
-      i += op.length;
-      lastEnd = i;
-      continue;
-    }
-    while (i < text.length && !WORD_STOP.has(text[i] as string) && !(text[i] === '!' && text[i + 1] === '=')) i++;
-    if (i === start) i++; // never stall on an unexpected character
-    const word = text.slice(start, i);
-    const unit = NUMBER_UNIT.exec(word);
-    if (NUMBER.test(word)) {
-      push('number', word, start, line, lineOffset);
-    } else if (unit) {
-      const n = unit[1] as string;
-      push('number', n, start, line, lineOffset);
-      lastEnd = start + n.length;
-      push('word', unit[2] as string, start + n.length, line, lineOffset);
-    } else {
-      push('word', word, start, line, lineOffset);
-      if (word.toLowerCase() === 'mail-format') {
-        i = readBlock(
-          text,
-          i,
-          file,
-          tokens,
-          diagnostics,
-          () => ({ line, lineOffset }),
-          (l, o) => {
-            line = l;
-            lineOffset = o;
-          },
-        );
-      }
-    }
-    lastEnd = i;
+    });
+    this.#lastLine = line;
   }
-  return { tokens, diagnostics };
-}
-
-/** After `mail-format`, takes `{ … }` as one raw block token: its free text is not monit syntax. */
-function readBlock(
-  text: string,
-  from: number,
-  file: string,
-  tokens: Token[],
-  diagnostics: Diagnostic[],
-  where: () => { line: number; lineOffset: number },
-  move: (line: number, lineOffset: number) => void,
-): number {
-  let i = from;
-  let { line, lineOffset } = where();
-  while (i < text.length && /\s/.test(text[i] as string)) {
-    if (text[i] === '\n') {
-      line++;
-      lineOffset = i + 1;
-    }
-    i++;
-  }
-  if (text[i] !== '{') return from;
-  const start = i;
-  const startLine = line;
-  const startOffset = lineOffset;
-  const end = text.indexOf('}', i + 1);
-  const stop = end < 0 ? text.length : end;
-  for (let k = i; k < stop; k++) {
-    if (text[k] === '\n') {
-      line++;
-      lineOffset = k + 1;
-    }
-  }
-  const pos = { file, line: startLine, col: start - startOffset + 1 };
-  if (end < 0) diagnostics.push({ severity: 'error', pos, message: "unterminated mail-format block: missing '}'" });
-  tokens.push({ type: 'block', text: text.slice(i + 1, stop), lower: '', pos, lineStart: false, glued: false });
-  move(line, lineOffset);
-  return end < 0 ? text.length : end + 1;
 }
 
 /** Lines that start a statement: a string never runs on across one of them. */

@@ -24,7 +24,10 @@ const CLAUSES = new Map<string, Clause>(
   CHANNELS.flatMap(({ syntax: { kind, clause } }) => (clause ? [[clause.word, { kind, clause }]] : [])),
 );
 
-/** Parses after `alert`: a target, then `[not] { events }`, `reminder N cycles`, a channel's clause (`mail-format {…}`). */
+/**
+ * Parses after `alert`: a target, then `[not] { events }`, `reminder N cycles`, a channel's clause
+ * (`mail-format {…}`).
+ */
 export function parseAlertRecipient(c: Cursor): AlertRecipient {
   const first = c.peek();
   let target = parseTarget(c);

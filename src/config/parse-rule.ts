@@ -202,7 +202,10 @@ const NEXT_STATEMENT = new Set([
   'backoff',
 ]);
 
-/** `alert | restart | start | stop | unmonitor | monitor | timeout | exec "CMD" [as uid U] [timeout N s] [repeat every N cycles]`. */
+/**
+ * `alert | restart | start | stop | unmonitor | monitor | timeout |
+ * exec "CMD" [as uid U] [timeout N s] [repeat every N cycles]`.
+ */
 export function parseAction(c: Cursor): Action {
   const t = c.peek();
   // An action on the next line means it is missing here, not unknown.

@@ -211,34 +211,14 @@ function parseStatement(c: Cursor, d: Draft): void {
     }
     case 'start':
     case 'stop':
-    case 'restart': {
-      c.next();
-      c.acceptOp();
-      const cmd = parseCommand(c, `a command after '${t.lower} program ='`);
-      if (t.lower === 'start') d.start = cmd;
-      else if (t.lower === 'stop') d.stop = cmd;
-      else d.restart = cmd;
+    case 'restart':
+      parseProgram(c, d, t.lower);
       return;
-    }
     case 'depends':
     case 'depend':
-    case 'dependson': {
-      c.next();
-      let any = false;
-      while (
-        (c.peek().type === 'word' || c.peek().type === 'string') &&
-        !(c.peek().type === 'word' && SERVICE_KEYWORDS.has(c.peek().lower))
-      ) {
-        const n = c.next();
-        any = true;
-        if (!d.dependsOn.includes(n.text)) {
-          d.dependsOn.push(n.text);
-          d.dependsPos.set(n.text, n.pos);
-        }
-      }
-      if (!any) c.fail(c.peek(), `expected a service name after 'depends on', found ${describe(c.peek())}`);
+    case 'dependson':
+      parseDepends(c, d);
       return;
-    }
     case 'group':
       c.next();
       d.groups.push(c.expectValue('a group name').text);
@@ -283,6 +263,34 @@ function parseStatement(c: Cursor, d: Draft): void {
         `unknown statement '${t.text}' in 'check ${d.type} ${d.name}': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff`,
       );
   }
+}
+
+/** `start program = "…"`, and stop and restart alike. */
+function parseProgram(c: Cursor, d: Draft, which: 'start' | 'stop' | 'restart'): void {
+  c.next();
+  c.acceptOp();
+  const cmd = parseCommand(c, `a command after '${which} program ='`);
+  if (which === 'start') d.start = cmd;
+  else if (which === 'stop') d.stop = cmd;
+  else d.restart = cmd;
+}
+
+/** `depends on A, B`: service names up to the next statement, each kept once. */
+function parseDepends(c: Cursor, d: Draft): void {
+  c.next();
+  let any = false;
+  while (
+    (c.peek().type === 'word' || c.peek().type === 'string') &&
+    !(c.peek().type === 'word' && SERVICE_KEYWORDS.has(c.peek().lower))
+  ) {
+    const n = c.next();
+    any = true;
+    if (!d.dependsOn.includes(n.text)) {
+      d.dependsOn.push(n.text);
+      d.dependsPos.set(n.text, n.pos);
+    }
+  }
+  if (!any) c.fail(c.peek(), `expected a service name after 'depends on', found ${describe(c.peek())}`);
 }
 
 /** `every N cycles`, `every "CRON"`, `not every "CRON"` (cron steps like `*\/5` are allowed). */

@@ -56,14 +56,31 @@ export function parseSslBlock(c: Cursor): SslOptions {
     if (keyTok.type !== 'word')
       c.fail(keyTok, `expected an SSL option (${KEYS.join(', ')}), found ${describe(keyTok)}`);
     c.next();
-    const colon = keyTok.text.indexOf(':');
-    const key = (colon < 0 ? keyTok.lower : keyTok.lower.slice(0, colon)).replace(/-/g, '');
-    // `verify:enable` carries its value; `verify :` has the colon as a word of its own.
-    const glued = colon >= 0 && colon < keyTok.text.length - 1 ? keyTok.text.slice(colon + 1) : undefined;
-    if (glued === undefined && colon < 0 && c.peek().type === 'word' && c.peek().text === ':') c.next();
-    const value = (expected: string): string =>
-      glued !== undefined ? glued : c.expectValue(`${expected} after '${key}:'`).text;
-    const choice = (yes: string, no: string): boolean => {
+    readOption(c, keyTok, out);
+  }
+}
+
+/** An option's key, and readers for the value after it: `key: value`, `key value` or `key:value`. */
+interface OptionValue {
+  readonly key: string;
+  /** The value of `key:value`, written as one word. */
+  readonly glued: string | undefined;
+  readonly value: (expected: string) => string;
+  /** `yes` or `no` (`enable`/`disable`): true for `yes`. */
+  readonly choice: (yes: string, no: string) => boolean;
+}
+
+function optionValue(c: Cursor, keyTok: Token): OptionValue {
+  const colon = keyTok.text.indexOf(':');
+  const key = (colon < 0 ? keyTok.lower : keyTok.lower.slice(0, colon)).replace(/-/g, '');
+  // `verify:enable` carries its value; `verify :` has the colon as a word of its own.
+  const glued = colon >= 0 && colon < keyTok.text.length - 1 ? keyTok.text.slice(colon + 1) : undefined;
+  if (glued === undefined && colon < 0 && c.peek().type === 'word' && c.peek().text === ':') c.next();
+  return {
+    key,
+    glued,
+    value: (expected) => (glued !== undefined ? glued : c.expectValue(`${expected} after '${key}:'`).text),
+    choice: (yes, no) => {
       const v = glued !== undefined ? glued.toLowerCase() : c.peek().type === 'word' ? c.peek().lower : '';
       if (v !== yes && v !== no)
         c.fail(
@@ -72,48 +89,53 @@ export function parseSslBlock(c: Cursor): SslOptions {
         );
       if (glued === undefined) c.next();
       return v === yes;
-    };
-    switch (key) {
-      case 'verify':
-        out.verify = choice('enable', 'disable');
-        break;
-      case 'selfsigned':
-        out.allowSelfSigned = choice('allow', 'reject');
-        break;
-      case 'cacertificatefile':
-      case 'cafile':
-        out.caFile = value('a CA certificates file');
-        break;
-      case 'cacertificatepath':
-        out.caPath = value('a folder of CA certificates');
-        break;
-      case 'clientpemfile':
-        out.clientPemFile = value('a client PEM file');
-        break;
-      case 'pemfile':
-        out.pemFile = value('a PEM file');
-        break;
-      case 'pemchain':
-      case 'certificatefile': // brokerwatch's names for set httpd's certificate and key
-      case 'certfile':
-        out.pemChain = value('a certificate chain PEM file');
-        break;
-      case 'pemkey':
-      case 'certificatekey':
-      case 'keyfile':
-        out.pemKey = value('a private key PEM file');
-        break;
-      case 'ciphers':
-      case 'cipher':
-        value('a cipher list');
-        out.unused.push({ key: 'ciphers', pos: keyTok.pos });
-        break;
-      case 'version':
-        if (glued === undefined) while (isSslVersionWord(c.peek())) c.next();
-        out.unused.push({ key: 'version', pos: keyTok.pos });
-        break;
-      default:
-        c.fail(keyTok, `unknown SSL option '${keyTok.text.replace(/:.*$/, '')}': expected ${KEYS.join(', ')}`);
-    }
+    },
+  };
+}
+
+/** One option of the block (the cursor is after its key) into `out`. */
+function readOption(c: Cursor, keyTok: Token, out: SslOptions): void {
+  const { key, glued, value, choice } = optionValue(c, keyTok);
+  switch (key) {
+    case 'verify':
+      out.verify = choice('enable', 'disable');
+      break;
+    case 'selfsigned':
+      out.allowSelfSigned = choice('allow', 'reject');
+      break;
+    case 'cacertificatefile':
+    case 'cafile':
+      out.caFile = value('a CA certificates file');
+      break;
+    case 'cacertificatepath':
+      out.caPath = value('a folder of CA certificates');
+      break;
+    case 'clientpemfile':
+      out.clientPemFile = value('a client PEM file');
+      break;
+    case 'pemfile':
+      out.pemFile = value('a PEM file');
+      break;
+    case 'pemchain':
+    case 'certificatefile': // brokerwatch's names for set httpd's certificate and key
+    case 'certfile':
+      out.pemChain = value('a certificate chain PEM file');
+      break;
+    case 'pemkey':
+    case 'certificatekey':
+    case 'keyfile':
+      out.pemKey = value('a private key PEM file');
+      break;
+    case 'ciphers':
+    case 'cipher':
+      value('a cipher list');
+      out.unused.push({ key: 'ciphers', pos: keyTok.pos });
+      break;
+    case 'version':
+      if (glued === undefined) while (isSslVersionWord(c.peek())) c.next();
+      out.unused.push({ key: 'version', pos: keyTok.pos });
+      break;
+    default:
+      c.fail(keyTok, `unknown SSL option '${keyTok.text.replace(/:.*$/, '')}': expected ${KEYS.join(', ')}`);
   }
 }

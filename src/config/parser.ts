@@ -105,44 +105,23 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
     c.fail(t, `expected a setting after 'set' (daemon, log, httpd, mailserver, alert, …), found ${describe(t)}`);
   c.next();
   switch (t.lower) {
-    case 'daemon': {
-      const cycleMs = parseDuration(c, 'the cycle', 'seconds', false);
-      if (cycleMs < 100) c.fail(t, `a cycle of ${cycleMs} ms is too short (at least 100 ms)`);
-      let startDelayMs = 0;
-      if (c.acceptWord('start')) {
-        c.expectWord("'delay' after 'start'", 'delay');
-        startDelayMs = parseDuration(c, 'the start delay', 'seconds', false);
-      }
-      cfg.daemon = { cycleMs, startDelayMs };
+    case 'daemon':
+      cfg.daemon = parseDaemon(c, t);
       return;
-    }
     case 'log':
-    case 'logfile': {
+    case 'logfile':
       // `set logfile` is monit's old spelling of `set log`.
-      if (c.acceptWord('syslog')) {
-        const facility = c.acceptWord('facility') ? c.expectValue('a syslog facility').text : undefined;
-        cfg.log = { kind: 'syslog', ...(facility ? { facility } : {}) };
-      } else {
-        cfg.log = { kind: 'file', path: c.expectValue('a log file path or syslog').text };
-      }
+      cfg.log = parseLog(c);
       return;
-    }
     case 'pidfile':
       cfg.pidfile = c.expectValue('a pidfile path').text;
       return;
     case 'statefile':
       cfg.statefile = c.expectValue('a state file path').text;
       return;
-    case 'eventqueue': {
-      const q: { basedir?: string; slots?: number } = {};
-      for (;;) {
-        if (c.acceptWord('basedir')) q.basedir = c.expectValue('a folder after basedir').text;
-        else if (c.acceptWord('slots')) q.slots = c.expectInteger('a number of slots', 1, 1_000_000);
-        else break;
-      }
-      cfg.eventQueue = q;
+    case 'eventqueue':
+      cfg.eventQueue = parseEventQueue(c);
       return;
-    }
     case 'mailserver':
       cfg.mailServers.push(...parseMailServers(c));
       return;
@@ -160,16 +139,9 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
       cfg.httpd = parseHttpd(c);
       return;
     case 'ssl':
-    case 'tls': {
-      // Read again here for its diagnostics; its values were taken by prescanGlobalSsl.
-      if (c.peek().type !== '{')
-        c.fail(c.peek(), `expected '{' and SSL options after 'set ${t.text}', found ${describe(c.peek())}`);
-      const o = parseSslBlock(c);
-      warnUnused(c, o, 'set ssl');
-      if (o.clientPemFile !== undefined)
-        c.warn(t.pos, "'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored");
+    case 'tls':
+      checkGlobalSsl(c, t);
       return;
-    }
     default:
       if (IGNORED_SET.has(t.lower)) {
         c.warn(t.pos, `'set ${t.text}' is not used by brokerwatch; ignored`);
@@ -182,6 +154,47 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
         `unknown setting 'set ${t.text}': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd`,
       );
   }
+}
+
+/** `set daemon N [start delay M]`: the cycle and the wait before the first one. */
+function parseDaemon(c: Cursor, t: Token): MutableConfig['daemon'] {
+  const cycleMs = parseDuration(c, 'the cycle', 'seconds', false);
+  if (cycleMs < 100) c.fail(t, `a cycle of ${cycleMs} ms is too short (at least 100 ms)`);
+  let startDelayMs = 0;
+  if (c.acceptWord('start')) {
+    c.expectWord("'delay' after 'start'", 'delay');
+    startDelayMs = parseDuration(c, 'the start delay', 'seconds', false);
+  }
+  return { cycleMs, startDelayMs };
+}
+
+/** `set log PATH` or `set log syslog [facility F]`. */
+function parseLog(c: Cursor): NonNullable<Config['log']> {
+  if (c.acceptWord('syslog')) {
+    const facility = c.acceptWord('facility') ? c.expectValue('a syslog facility').text : undefined;
+    return { kind: 'syslog', ...(facility ? { facility } : {}) };
+  }
+  return { kind: 'file', path: c.expectValue('a log file path or syslog').text };
+}
+
+/** `set eventqueue [basedir PATH] [slots N]`. */
+function parseEventQueue(c: Cursor): NonNullable<MutableConfig['eventQueue']> {
+  const q: NonNullable<MutableConfig['eventQueue']> = {};
+  for (;;) {
+    if (c.acceptWord('basedir')) q.basedir = c.expectValue('a folder after basedir').text;
+    else if (c.acceptWord('slots')) q.slots = c.expectInteger('a number of slots', 1, 1_000_000);
+    else break;
+  }
+  return q;
+}
+
+/** `set ssl { … }`, read again for its diagnostics: its values were taken by prescanGlobalSsl. */
+function checkGlobalSsl(c: Cursor, t: Token): void {
+  if (c.peek().type !== '{')
+    c.fail(c.peek(), `expected '{' and SSL options after 'set ${t.text}', found ${describe(c.peek())}`);
+  const o = parseSslBlock(c);
+  warnUnused(c, o, 'set ssl');
+  if (o.clientPemFile !== undefined) c.warn(t.pos, "'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored");
 }
 
 /** Port 465 is SMTPS (RFC 8314): TLS from the first byte. */
@@ -235,16 +248,7 @@ function parseMailServers(c: Cursor): MailServer[] {
       } else if (c.acceptWord('hostname')) c.expectValue('a host name');
       else break;
     }
-    let security: MailServer['security'];
-    if (secureTok) {
-      security = forced ?? (port === SMTPS_PORT ? 'tls' : 'starttls');
-      if (!forced && port !== undefined && port !== 25 && port !== 587 && port !== SMTPS_PORT) {
-        c.warn(
-          secureTok.pos,
-          `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that`,
-        );
-      }
-    }
+    const security = secureTok ? mailSecurity(c, secureTok, forced, port) : undefined;
     const tls = security && options ? sslToMail(options) : undefined;
     servers.push({
       host: hostTok.text,
@@ -260,6 +264,22 @@ function parseMailServers(c: Cursor): MailServer[] {
   return servers.map((s) =>
     s.timeoutMs === undefined && sharedTimeout !== undefined ? { ...s, timeoutMs: sharedTimeout } : s,
   );
+}
+
+/** `using ssl|tls|starttls|implicit tls` on `port`: implicit TLS or required STARTTLS. */
+function mailSecurity(
+  c: Cursor,
+  secureTok: Token,
+  forced: 'tls' | 'starttls' | undefined,
+  port: number | undefined,
+): NonNullable<MailServer['security']> {
+  if (!forced && port !== undefined && port !== 25 && port !== 587 && port !== SMTPS_PORT) {
+    c.warn(
+      secureTok.pos,
+      `'using ${secureTok.text}' on port ${port} means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that`,
+    );
+  }
+  return forced ?? (port === SMTPS_PORT ? 'tls' : 'starttls');
 }
 
 /** The mail-relevant part of SSL options; undefined when none is set. */

@@ -29,89 +29,8 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'brokerwatch_' });
     replaceTotalGauges(this.registry);
     const runners = (): RunnerStatus[] => daemon.runners().map((r) => r.status());
-    new Gauge({
-      name: 'brokerwatch_service_up',
-      help: 'Whether the service is healthy: 1 ok, 0 failed or not known yet (see brokerwatch_service_monitored)',
-      labelNames: ['service', 'type'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of runners())
-          this.set({ service: s.service.name, type: s.service.type }, s.state.status === 'ok' ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'brokerwatch_service_monitored',
-      help: 'Whether brokerwatch monitors the service: 1 monitored (or initializing/waiting), 0 not monitored',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of runners()) this.set({ service: s.service.name }, s.state.monitor === 'not-monitored' ? 0 : 1);
-      },
-    });
-    new Counter({
-      name: 'brokerwatch_service_restarts_total',
-      help: 'Starts and restarts brokerwatch made on its own (rules and backoff retries); kept across daemon restarts in the state file',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of runners()) this.inc({ service: s.service.name }, s.state.restartCount);
-      },
-    });
-    new Counter({
-      name: 'brokerwatch_failures_total',
-      help: 'Failed events per service and failure class, since the daemon started (every pair from 0, so increase() sees the first)',
-      labelNames: ['service', 'class'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of runners()) for (const c of FAILURE_CLASSES) this.inc({ service: s.service.name, class: c }, 0);
-        for (const f of observer.failures()) this.inc({ service: f.service, class: f.class }, f.count);
-      },
-    });
-    const resource = (name: string, help: string, pick: (s: RunnerStatus) => number | undefined): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['service'],
-        registers,
-        collect() {
-          this.reset();
-          for (const s of runners()) {
-            const v = pick(s);
-            if (v !== undefined) this.set({ service: s.service.name }, v);
-          }
-        },
-      });
-    };
-    resource('brokerwatch_service_cpu_percent', 'CPU use from the last `if cpu` test', (s) =>
-      resourceValue(s, ['cpu', 'totalcpu'], '%'),
-    );
-    resource('brokerwatch_service_memory_bytes', 'Memory from the last `if memory … MB` test', (s) =>
-      resourceValue(s, ['memory', 'totalmemory'], 'bytes'),
-    );
-    const checkDuration = new Histogram({
-      name: 'brokerwatch_check_duration_seconds',
-      help: 'Duration of port and MQTT probes, one sample per completed cycle',
-      labelNames: ['service', 'rule', 'test'],
-      buckets: BUCKETS,
-      registers,
-    });
-    const stepDuration = new Histogram({
-      name: 'brokerwatch_probe_step_seconds',
-      help: 'Duration of MQTT probe steps (connect, subscribe, publish_ack, delivery), one sample per completed cycle',
-      labelNames: ['service', 'rule', 'step'],
-      buckets: BUCKETS,
-      registers,
-    });
-    const lag = new Histogram({
-      name: 'brokerwatch_schedule_lag_seconds',
-      help: 'How late each cycle started after it was due (event-loop load; a cycle skipped while the previous one runs is not counted)',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers,
-    });
+    registerServiceMetrics(registers, runners, observer);
+    const { checkDuration, stepDuration, lag } = registerCycleHistograms(registers);
     this.#unsubscribe = daemon.onCycle((c) => {
       lag.observe(Math.max(0, c.startedAt - c.dueAt) / 1000);
       for (const r of c.results) observeResult(c.service, r, checkDuration, stepDuration);
@@ -132,6 +51,102 @@ export class Metrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** The gauges and counters read from the runners at scrape time. */
+function registerServiceMetrics(registers: Registry[], runners: () => RunnerStatus[], observer: DaemonObserver): void {
+  new Gauge({
+    name: 'brokerwatch_service_up',
+    help: 'Whether the service is healthy: 1 ok, 0 failed or not known yet (see brokerwatch_service_monitored)',
+    labelNames: ['service', 'type'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of runners())
+        this.set({ service: s.service.name, type: s.service.type }, s.state.status === 'ok' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'brokerwatch_service_monitored',
+    help: 'Whether brokerwatch monitors the service: 1 monitored (or initializing/waiting), 0 not monitored',
+    labelNames: ['service'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of runners()) this.set({ service: s.service.name }, s.state.monitor === 'not-monitored' ? 0 : 1);
+    },
+  });
+  new Counter({
+    name: 'brokerwatch_service_restarts_total',
+    help: 'Starts and restarts brokerwatch made on its own (rules and backoff retries); kept across daemon restarts in the state file',
+    labelNames: ['service'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of runners()) this.inc({ service: s.service.name }, s.state.restartCount);
+    },
+  });
+  new Counter({
+    name: 'brokerwatch_failures_total',
+    help: 'Failed events per service and failure class, since the daemon started (every pair from 0, so increase() sees the first)',
+    labelNames: ['service', 'class'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of runners()) for (const c of FAILURE_CLASSES) this.inc({ service: s.service.name, class: c }, 0);
+      for (const f of observer.failures()) this.inc({ service: f.service, class: f.class }, f.count);
+    },
+  });
+  const resource = (name: string, help: string, pick: (s: RunnerStatus) => number | undefined): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of runners()) {
+          const v = pick(s);
+          if (v !== undefined) this.set({ service: s.service.name }, v);
+        }
+      },
+    });
+  };
+  resource('brokerwatch_service_cpu_percent', 'CPU use from the last `if cpu` test', (s) =>
+    resourceValue(s, ['cpu', 'totalcpu'], '%'),
+  );
+  resource('brokerwatch_service_memory_bytes', 'Memory from the last `if memory … MB` test', (s) =>
+    resourceValue(s, ['memory', 'totalmemory'], 'bytes'),
+  );
+}
+
+/** The timing histograms, fed once per completed cycle. */
+function registerCycleHistograms(registers: Registry[]): {
+  checkDuration: Histogram;
+  stepDuration: Histogram;
+  lag: Histogram;
+} {
+  const checkDuration = new Histogram({
+    name: 'brokerwatch_check_duration_seconds',
+    help: 'Duration of port and MQTT probes, one sample per completed cycle',
+    labelNames: ['service', 'rule', 'test'],
+    buckets: BUCKETS,
+    registers,
+  });
+  const stepDuration = new Histogram({
+    name: 'brokerwatch_probe_step_seconds',
+    help: 'Duration of MQTT probe steps (connect, subscribe, publish_ack, delivery), one sample per completed cycle',
+    labelNames: ['service', 'rule', 'step'],
+    buckets: BUCKETS,
+    registers,
+  });
+  const lag = new Histogram({
+    name: 'brokerwatch_schedule_lag_seconds',
+    help: 'How late each cycle started after it was due (event-loop load; a cycle skipped while the previous one runs is not counted)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers,
+  });
+  return { checkDuration, stepDuration, lag };
 }
 
 /** Node's handle, request and resource counts, read the way prom-client reads them. */

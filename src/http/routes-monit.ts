@@ -63,6 +63,25 @@ export async function registerMonitRoutes(
   server: () => XmlServerInfo,
   limitActions: ActionLimiter,
 ): Promise<void> {
+  registerMonitReads(app, ctx, server);
+  // monit's CLI: form posts, and errors as monit writes them (its CLI reads nothing else).
+  await app.register(async (scope) => {
+    scope.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
+      sendMonitError(reply, routeError(ctx, req, err)),
+    );
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_LIMIT },
+      (_req, body, done) => done(null, parseForm(String(body))),
+    );
+    const formErrors = errorResponses(400, 401, 403, 413, 415);
+    registerFormReads(scope, ctx, server, formErrors);
+    registerDoAction(scope, ctx, limitActions, formErrors);
+  });
+}
+
+/** GET /_status, /_status2, /_summary, /_report and /_ping. */
+function registerMonitReads(app: FastifyInstance, ctx: HttpContext, server: () => XmlServerInfo): void {
   const errors = errorResponses(400, 401, 429);
   app.get<{ Querystring: { format: 'text' | 'xml' } }>(
     '/_status',
@@ -108,92 +127,98 @@ export async function registerMonitRoutes(
     { schema: { summary: 'pong', tags: ['monit'], produces: TEXT, response: errors } },
     async (_req, reply) => reply.type(TEXT).send('pong'),
   );
+}
 
-  // monit's CLI: form posts, and errors as monit writes them (its CLI reads nothing else).
-  await app.register(async (scope) => {
-    scope.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
-      sendMonitError(reply, routeError(ctx, req, err)),
-    );
-    scope.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: FORM_LIMIT },
-      (_req, body, done) => done(null, parseForm(String(body))),
-    );
-    const formErrors = errorResponses(400, 401, 403, 413, 415);
-    const read = (summary: string, extra: Record<string, unknown> = {}) => ({
-      onRequest: requireMonitForm,
-      schema: {
-        summary,
-        description: "What monit's CLI posts; errors are monit's one-line HTML.",
-        tags: ['monit'],
-        form: readForm(extra),
-        produces: [TEXT, XML],
-        response: formErrors,
-      },
-    });
-    const body = (req: FastifyRequest): MonitForm | undefined => req.body as MonitForm | undefined;
-    const serviceField = { service: { type: 'string', description: 'a service name; repeatable; all when absent' } };
+/** The form posted by monit's CLI, parsed by the scope's content-type parser. */
+const body = (req: FastifyRequest): MonitForm | undefined => req.body as MonitForm | undefined;
+const serviceField = { service: { type: 'string', description: 'a service name; repeatable; all when absent' } };
 
-    scope.post('/_status', read('monit CLI: status', serviceField), async (req, reply) => {
-      verifySecurityToken(req, body(req));
-      const status = pickServices(ctx.status(), body(req));
-      if (field(body(req), 'format') === 'xml') return reply.type(XML).send(statusXml(status, server(), 1));
-      return reply.type(TEXT).send(statusTextAll(status));
-    });
-    scope.post('/_summary', read('monit CLI: summary', serviceField), async (req, reply) => {
-      verifySecurityToken(req, body(req));
-      return reply.type(TEXT).send(summaryText(pickServices(ctx.status(), body(req))));
-    });
-    scope.post(
-      '/_report',
-      read('monit CLI: report', { type: { type: 'string', enum: Object.keys(REPORT_TYPES) } }),
-      async (req, reply) => {
-        verifySecurityToken(req, body(req));
-        const services = ctx.status().services;
-        const type = field(body(req), 'type');
-        if (type === undefined) return reply.type(TEXT).send(reportText(services));
-        const key = Object.hasOwn(REPORT_TYPES, type) ? REPORT_TYPES[type as keyof typeof REPORT_TYPES] : undefined;
-        if (key === undefined) throw new BwError('BW_BAD_REQUEST', `Invalid report type "${type.slice(0, 50)}"`);
-        return reply.type(TEXT).send(`${reportCounts(services)[key]}\n`);
-      },
-    );
-    scope.post(
-      '/_doaction',
-      {
-        onRequest: [requireAdmin, requireMonitForm, limitActions],
-        schema: {
-          summary: 'monit CLI: start, stop, restart, monitor or unmonitor services',
-          description:
-            "Every `service` field is checked before any is acted on; the host name (monit's System service) is accepted and left alone.",
-          tags: ['monit'],
-          security: [{ basic: [] }],
-          form: {
-            type: 'object',
-            required: ['action', 'service', 'securitytoken'],
-            properties: { action: { type: 'string', enum: [...CONTROL_ACTIONS] }, ...serviceField, ...TOKEN_FIELD },
-          },
-          produces: TEXT,
-          response: { ...formErrors, ...errorResponses(429) },
-        },
-      },
-      async (req, reply) => {
-        verifySecurityToken(req, body(req));
-        const action = field(body(req), 'action') ?? '';
-        if (!(CONTROL_ACTIONS as readonly string[]).includes(action))
-          throw new BwError('BW_BAD_REQUEST', MONIT_TEXT.badAction(action.slice(0, 50)));
-        const host = ctx.status().daemon.host;
-        const names = body(req)?.get('service') ?? [];
-        // Checked first, so that a typo acts on nothing (monit acts on the names before it).
-        for (const n of names)
-          if (n !== 'all' && n !== host && !ctx.daemon.runner(n))
-            throw new BwError('BW_UNKNOWN_SERVICE', MONIT_TEXT.noService(n.slice(0, 200)));
-        const user = req.bwAccess?.user ?? '?';
-        for (const n of names)
-          if (n !== host)
-            requestControl(ctx, { name: n, action: action as ControlAction, user, via: 'monit CLI', client: req.ip });
-        // monit answers an action with no body; its CLI prints nothing and exits 0.
-        return reply.type(TEXT).send('');
-      },
-    );
+/** POST /_status, /_summary and /_report: monit's CLI reading. */
+function registerFormReads(
+  scope: FastifyInstance,
+  ctx: HttpContext,
+  server: () => XmlServerInfo,
+  formErrors: ReturnType<typeof errorResponses>,
+): void {
+  const read = (summary: string, extra: Record<string, unknown> = {}) => ({
+    onRequest: requireMonitForm,
+    schema: {
+      summary,
+      description: "What monit's CLI posts; errors are monit's one-line HTML.",
+      tags: ['monit'],
+      form: readForm(extra),
+      produces: [TEXT, XML],
+      response: formErrors,
+    },
   });
+  scope.post('/_status', read('monit CLI: status', serviceField), async (req, reply) => {
+    verifySecurityToken(req, body(req));
+    const status = pickServices(ctx.status(), body(req));
+    if (field(body(req), 'format') === 'xml') return reply.type(XML).send(statusXml(status, server(), 1));
+    return reply.type(TEXT).send(statusTextAll(status));
+  });
+  scope.post('/_summary', read('monit CLI: summary', serviceField), async (req, reply) => {
+    verifySecurityToken(req, body(req));
+    return reply.type(TEXT).send(summaryText(pickServices(ctx.status(), body(req))));
+  });
+  scope.post(
+    '/_report',
+    read('monit CLI: report', { type: { type: 'string', enum: Object.keys(REPORT_TYPES) } }),
+    async (req, reply) => {
+      verifySecurityToken(req, body(req));
+      const services = ctx.status().services;
+      const type = field(body(req), 'type');
+      if (type === undefined) return reply.type(TEXT).send(reportText(services));
+      const key = Object.hasOwn(REPORT_TYPES, type) ? REPORT_TYPES[type as keyof typeof REPORT_TYPES] : undefined;
+      if (key === undefined) throw new BwError('BW_BAD_REQUEST', `Invalid report type "${type.slice(0, 50)}"`);
+      return reply.type(TEXT).send(`${reportCounts(services)[key]}\n`);
+    },
+  );
+}
+
+/** POST /_doaction: monit's CLI acting, through the one control path under the API's guards. */
+function registerDoAction(
+  scope: FastifyInstance,
+  ctx: HttpContext,
+  limitActions: ActionLimiter,
+  formErrors: ReturnType<typeof errorResponses>,
+): void {
+  scope.post(
+    '/_doaction',
+    {
+      onRequest: [requireAdmin, requireMonitForm, limitActions],
+      schema: {
+        summary: 'monit CLI: start, stop, restart, monitor or unmonitor services',
+        description:
+          "Every `service` field is checked before any is acted on; the host name (monit's System service) is accepted and left alone.",
+        tags: ['monit'],
+        security: [{ basic: [] }],
+        form: {
+          type: 'object',
+          required: ['action', 'service', 'securitytoken'],
+          properties: { action: { type: 'string', enum: [...CONTROL_ACTIONS] }, ...serviceField, ...TOKEN_FIELD },
+        },
+        produces: TEXT,
+        response: { ...formErrors, ...errorResponses(429) },
+      },
+    },
+    async (req, reply) => {
+      verifySecurityToken(req, body(req));
+      const action = field(body(req), 'action') ?? '';
+      if (!(CONTROL_ACTIONS as readonly string[]).includes(action))
+        throw new BwError('BW_BAD_REQUEST', MONIT_TEXT.badAction(action.slice(0, 50)));
+      const host = ctx.status().daemon.host;
+      const names = body(req)?.get('service') ?? [];
+      // Checked first, so that a typo acts on nothing (monit acts on the names before it).
+      for (const n of names)
+        if (n !== 'all' && n !== host && !ctx.daemon.runner(n))
+          throw new BwError('BW_UNKNOWN_SERVICE', MONIT_TEXT.noService(n.slice(0, 200)));
+      const user = req.bwAccess?.user ?? '?';
+      for (const n of names)
+        if (n !== host)
+          requestControl(ctx, { name: n, action: action as ControlAction, user, via: 'monit CLI', client: req.ip });
+      // monit answers an action with no body; its CLI prints nothing and exits 0.
+      return reply.type(TEXT).send('');
+    },
+  );
 }

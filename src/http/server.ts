@@ -61,23 +61,7 @@ async function tlsOptions(tls: Httpd['tls']): Promise<{ key: Buffer; cert: Buffe
 /** Builds the fastify app with every hook and route; it does not listen. */
 export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): Promise<BuiltHttpServer> {
   const https = await tlsOptions(opts.config.httpd?.tls);
-  const app = Fastify({
-    logger: false,
-    bodyLimit: BODY_LIMIT,
-    routerOptions: { maxParamLength: 256 },
-    requestTimeout: 30_000,
-    return503OnClosing: true,
-    clientErrorHandler,
-    // A URL fastify cannot decode (`%E0%A4%A`) is answered before any hook: same error shape.
-    frameworkErrors: (err, _req, reply) =>
-      void sendError(
-        reply,
-        err.statusCode === 400
-          ? new BwError('BW_BAD_REQUEST', 'the URL cannot be decoded or is too long')
-          : toBwError(err),
-      ),
-    ...(https ? { https } : {}),
-  }) as unknown as FastifyInstance;
+  const app = createApp(https);
   const observer = new DaemonObserver(daemon);
   const closers: Array<() => void> = [];
   try {
@@ -93,29 +77,8 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     openapi.attach(app);
     app.decorateRequest('bwAccess', null);
     installReplies(app, ctx);
-    // An action may be posted with no body at all: `{}` then.
-    const json = app.getDefaultJsonParser('error', 'error');
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
-      body === '' ? done(null, {}) : json(req, String(body), done),
-    );
-    await app.register(rateLimit, {
-      global: false,
-      keyGenerator: (req) => normalizeIp(req.ip),
-      errorResponseBuilder: (_req, c) =>
-        new BwError('BW_RATE_LIMITED', `too many requests: at most ${c.max} actions a minute; try again in ${c.after}`),
-    });
+    await installRequestHandling(app, ctx, daemon, opts);
     const limits = opts.limits;
-    app.addHook(
-      'onRequest',
-      authenticate(
-        ctx,
-        new LoginLimiter(
-          { maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 },
-          daemon.clock,
-        ),
-      ),
-    );
     registerApiRoutes(app, ctx);
     // One limiter (one store) for every action route, API and page alike: they share a client's budget.
     const limitActions = app.rateLimit({ max: limits?.actionsPerMinute ?? 60, timeWindow: 60_000 });
@@ -149,6 +112,54 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     await app.close().catch(() => undefined);
     throw e;
   }
+}
+
+/** The fastify instance, with its limits and the error shape of requests no route sees. */
+function createApp(https: { key: Buffer; cert: Buffer } | undefined): FastifyInstance {
+  return Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 256 },
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    clientErrorHandler,
+    // A URL fastify cannot decode (`%E0%A4%A`) is answered before any hook: same error shape.
+    frameworkErrors: (err, _req, reply) =>
+      void sendError(
+        reply,
+        err.statusCode === 400
+          ? new BwError('BW_BAD_REQUEST', 'the URL cannot be decoded or is too long')
+          : toBwError(err),
+      ),
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+}
+
+/** What every route shares: the JSON body parser, the rate-limit plugin and authentication. */
+async function installRequestHandling(
+  app: FastifyInstance,
+  ctx: HttpContext,
+  daemon: Daemon,
+  opts: HttpServerOptions,
+): Promise<void> {
+  // An action may be posted with no body at all: `{}` then.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, {}) : json(req, String(body), done),
+  );
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (req) => normalizeIp(req.ip),
+    errorResponseBuilder: (_req, c) =>
+      new BwError('BW_RATE_LIMITED', `too many requests: at most ${c.max} actions a minute; try again in ${c.after}`),
+  });
+  const limits = opts.limits;
+  const logins = new LoginLimiter(
+    { maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 },
+    daemon.clock,
+  );
+  app.addHook('onRequest', authenticate(ctx, logins));
 }
 
 /** Starts the server on `set httpd port N [address A]` and resolves once it listens. */

@@ -11,7 +11,8 @@ export interface Trigger {
   readonly ruleId?: string;
   readonly type: EventType;
   readonly reason: string;
-  readonly class?: FailureClass;
+  /** The failure behind it, when the result named one. */
+  readonly class?: FailureClass | undefined;
 }
 
 export interface Outcome {

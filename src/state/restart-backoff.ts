@@ -7,7 +7,7 @@ import type { Backoff } from '../config/model.js';
 import type { Ctx } from './step.js';
 import { emit, fmtMs, isoTime, plan, withoutUndefined } from './step.js';
 import { triggersRestart } from './conditions.js';
-import type { Origin, ProcessAction } from './types.js';
+import type { InFlight, Origin, Pending, ProcessAction } from './types.js';
 
 /** Delay before the attempt that follows `attempts` earlier ones of the same streak. */
 export function backoffDelay(b: Backoff, attempts: number): number {
@@ -20,7 +20,7 @@ export function backoffDelay(b: Backoff, attempts: number): number {
 export function launch(ctx: Ctx, action: ProcessAction, origin: Origin, reason: string, ruleId?: string): void {
   const s = ctx.s;
   if (origin !== 'control' && action !== 'stop') s.backoff.attempts++;
-  s.inFlight = withoutUndefined({
+  s.inFlight = withoutUndefined<InFlight>({
     action,
     origin,
     ruleId,
@@ -61,7 +61,7 @@ export function requestRestart(
     launch(ctx, action, 'rule', reason, ruleId);
     return b.attempts > 1 ? `attempt ${b.attempts}${of}` : undefined;
   }
-  s.pending = withoutUndefined({ action, ruleId, reason, dueAt: now + delay });
+  s.pending = withoutUndefined<Pending>({ action, ruleId, reason, dueAt: now + delay });
   return `${action} in ${fmtMs(delay)} (attempt ${b.attempts + 1}${of})`;
 }
 
@@ -71,7 +71,7 @@ function giveUp(ctx: Ctx, action: 'start' | 'restart', reason: string, ruleId?: 
   const cooldown = Math.max(0, ctx.service.backoff.cooldownMs);
   b.gaveUpAt = now;
   b.retryAt = now + cooldown;
-  s.pending = withoutUndefined({ action, ruleId, reason, dueAt: b.retryAt });
+  s.pending = withoutUndefined<Pending>({ action, ruleId, reason, dueAt: b.retryAt });
   emit(ctx, {
     type: 'timeout',
     state: 'failed',

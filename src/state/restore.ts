@@ -26,7 +26,7 @@ export function restoreState(service: Service, saved: unknown, now: number, opts
   const init = initialState(service, now);
   if (!isObj(saved) || saved.version !== MACHINE_STATE_VERSION || saved.service !== service.name) return init;
   const savedRules = Array.isArray(saved.rules) ? saved.rules.filter(isObj) : [];
-  const s: MachineState = withoutUndefined({
+  const s = withoutUndefined<MachineState>({
     ...init,
     monitor: oneOf(saved.monitor, MONITOR_STATES) ?? init.monitor,
     monitorSince: num(saved.monitorSince) ?? now,
@@ -67,7 +67,7 @@ export function restoreState(service: Service, saved: unknown, now: number, opts
 function restoreRule(id: string, r: Record<string, unknown> | undefined): RuleState {
   if (!r) return { id, history: '', phase: 'ok' };
   const history = typeof r.history === 'string' && /^[01]*$/.test(r.history) ? r.history.slice(-HISTORY_BITS) : '';
-  return withoutUndefined({
+  return withoutUndefined<RuleState>({
     id,
     history,
     phase: oneOf(r.phase, ['ok', 'failed', 'rearmed'] as const) ?? 'ok',
@@ -83,7 +83,7 @@ function restoreRule(id: string, r: Record<string, unknown> | undefined): RuleSt
 
 function restoreBackoff(b: unknown): BackoffState {
   if (!isObj(b)) return { attempts: 0 };
-  const out: BackoffState = withoutUndefined({
+  const out = withoutUndefined<BackoffState>({
     attempts: Math.max(0, Math.floor(num(b.attempts) ?? 0)),
     healthySince: num(b.healthySince),
     lastClass: failureClass(b.lastClass),
@@ -100,7 +100,7 @@ function restorePending(p: unknown): Pending | undefined {
   const action = oneOf(p.action, ['start', 'restart'] as const);
   const dueAt = num(p.dueAt);
   if (!action || dueAt === undefined) return undefined;
-  return withoutUndefined({
+  return withoutUndefined<Pending>({
     action,
     dueAt,
     reason: typeof p.reason === 'string' ? p.reason : action,
@@ -114,7 +114,7 @@ function restoreInFlight(f: unknown): InFlight | undefined {
   const origin = oneOf(f.origin, ['rule', 'retry', 'control'] as const);
   const since = num(f.since);
   if (!action || !origin || since === undefined) return undefined;
-  return withoutUndefined({
+  return withoutUndefined<InFlight>({
     action,
     origin,
     since,

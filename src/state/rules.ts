@@ -1,6 +1,6 @@
 // Rule evaluation: samples into bit histories, rates into failed/succeeded/changed events, and the
 // `N restarts within M cycles` rules computed from the machine's own record of restarts.
-import type { CheckResult } from '../checks/result.js';
+import type { CheckResult, FailureClass } from '../checks/result.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { Rule } from '../config/model.js';
 import type { Ctx } from './step.js';
@@ -10,7 +10,12 @@ import { perform } from './dispatch.js';
 import { pushSample, rateMatches } from './rates.js';
 import type { RuleState } from './types.js';
 
-type Sample = Pick<CheckResult, 'class' | 'message'> & { readonly status: 'ok' | 'failed' };
+/** One cycle's verdict on a rule; `class` passes on as the result gave it, absent or not. */
+interface Sample {
+  readonly status: 'ok' | 'failed';
+  readonly class?: FailureClass | undefined;
+  readonly message: string;
+}
 
 /** Apply one cycle's results; absent rules and `init` results are not samples. */
 export function evaluateCycle(ctx: Ctx, results: readonly CheckResult[]): void {
@@ -144,7 +149,10 @@ function restartHorizon(ctx: Ctx): number {
   return Math.max(0, ...ctx.service.rules.map((r) => (r.condition.kind === 'restarts' ? r.condition.cycles : 0)));
 }
 
-/** `if N restarts within M cycles then …` (monit's `timeout` event). `fireOnly` after a restart: recoveries wait for a cycle. */
+/**
+ * `if N restarts within M cycles then …` (monit's `timeout` event). `fireOnly` after a restart:
+ * recoveries wait for a cycle.
+ */
 export function evaluateRestarts(ctx: Ctx, fireOnly: boolean): void {
   for (const rule of ctx.service.rules) {
     const c = rule.condition;

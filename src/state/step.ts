@@ -12,13 +12,13 @@ export interface Ctx {
 }
 
 /** Record an event of this service at this step's time; `at` inserts it before later ones. */
-export function emit(ctx: Ctx, e: Omit<EventDraft, 'service' | 'time'>, at = ctx.events.length): void {
+export function emit(ctx: Ctx, e: Loose<Omit<EventDraft, 'service' | 'time'>>, at = ctx.events.length): void {
   ctx.events.splice(at, 0, { service: ctx.service.name, time: ctx.now, ...withoutUndefined(e) });
 }
 
 /** Plan an action for the daemon. */
-export function plan(ctx: Ctx, a: PlannedAction): void {
-  ctx.actions.push(withoutUndefined(a));
+export function plan(ctx: Ctx, a: Loose<PlannedAction>): void {
+  ctx.actions.push(withoutUndefined<PlannedAction>(a));
 }
 
 /** The state of a rule, created if the state predates the rule. */
@@ -36,8 +36,11 @@ export function freshRule(id: string): RuleState {
   return { id, history: '', phase: 'ok' };
 }
 
+/** `T` as a literal may spell it: an optional key may hold `undefined`, which withoutUndefined drops. */
+export type Loose<T> = { [K in keyof T]: Partial<Pick<T, K>> extends Pick<T, K> ? T[K] | undefined : T[K] };
+
 /** `{a: undefined}` does not survive JSON; drop such keys so state and outputs round-trip exactly. */
-export function withoutUndefined<T extends object>(o: T): T {
+export function withoutUndefined<T extends object>(o: Loose<T>): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;

@@ -45,7 +45,7 @@ void describe('events across a restart', () => {
       ev(1),
       ev(2),
       ...odd,
-      ev(3, { class: undefined, state: 'succeeded' }),
+      { ...ev(3, { state: 'succeeded' }), class: undefined },
       { ...ev(6), class: 'made-up' },
       ev(2),
       ev(10),

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
 import { isRunning, mqttRoundTrip } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -33,9 +34,11 @@ after(async () => {
 
 let count = 0;
 
+const RUN_OPTIONS = { reject: false, timeout: 15_000, stdin: 'ignore' } as const;
+
 /** Runs `node broker.js ARGS` to its end, as brokerwatch runs a start or stop program. */
-function run(args: readonly string[]): ReturnType<typeof execa> {
-  return execa(process.execPath, [BROKER, ...args], { reject: false, timeout: 15_000, stdin: 'ignore' });
+function run(args: readonly string[]): ResultPromise<typeof RUN_OPTIONS> {
+  return execa(process.execPath, [BROKER, ...args], RUN_OPTIONS);
 }
 
 /** Starts a demo broker daemon; resolves with its port, pidfile, log and PID. */

@@ -123,7 +123,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
 async function startIn(dir: TempDir, opts: MosquittoOptions): Promise<RunningMosquitto> {
   const port = opts.port ?? (await freePort());
   const tlsPort = opts.tls === undefined ? undefined : (opts.tls.port ?? (await freePort()));
-  const argv = mosquittoCommand(dir.path, port, { ...opts, tlsPort });
+  const argv = mosquittoCommand(dir.path, port, { ...opts, ...(tlsPort !== undefined ? { tlsPort } : {}) });
   const paths = mosquittoPaths(dir.path);
   owned.set(paths.configFile, dir.path);
   if (opts.daemonize === true) {
@@ -262,8 +262,8 @@ export async function mqttConnack(port: number, timeoutMs: number, opts: ProbeOp
     port,
     protocolVersion: 4,
     clientId: `bw-test-${process.pid}-${++probeCount}`,
-    username: opts.username,
-    password: opts.password,
+    ...(opts.username !== undefined ? { username: opts.username } : {}),
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
     reconnectPeriod: 0,
     // Our own timer below decides; mqtt.js's must not fire first with a vaguer "close".
     connectTimeout: timeoutMs + 1_000,

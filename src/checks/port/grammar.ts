@@ -171,7 +171,7 @@ const PROTOCOL: Record<string, OptionReader> = {
     c.next();
     const v = c.expectValue('an MQTT version: 3.1, 3.1.1 or 5');
     const version = MQTT_VERSIONS[v.text];
-    if (!version) c.fail(v, `unknown MQTT version '${v.text}': expected 3.1, 3.1.1 or 5`);
+    if (!version) return c.fail(v, `unknown MQTT version '${v.text}': expected 3.1, 3.1.1 or 5`);
     d.mqtt.version = version;
   },
   clientid(c, d) {
