@@ -19,7 +19,7 @@
 import type { CheckResult } from '../checks/result.js';
 import type { Service } from '../config/model.js';
 import type { Ctx } from './step.js';
-import { emit, freshRule } from './step.js';
+import { emit, fmtMs, freshRule } from './step.js';
 import { forgetOldAttempts, launch, settleBackoff } from './restart-backoff.js';
 import { setMonitor, setMonitored, setNotMonitored } from './dispatch.js';
 import { summarise } from './summary.js';
@@ -74,6 +74,9 @@ export function step(service: Service, state: MachineState, input: MachineInput,
       break;
     case 'control':
       onControl(ctx, input.action, input.by);
+      break;
+    case 'pidfile':
+      onPidfile(ctx, input);
       break;
     case 'timer':
       break; // settleBackoff below runs whatever is due
@@ -143,6 +146,35 @@ function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-don
   rearmRules(ctx);
   if (input.ok) startGrace(ctx);
   evaluateRestarts(ctx, true);
+}
+
+/**
+ * The pidfile while the broker is known to run: unreadable for the grace is a `pid` failure with
+ * action alert (the broker is fine; its pidfile is not, and init scripts read it), readable again
+ * after that is its recovery. A short gap (a rewrite, a start-stop-daemon race) says nothing.
+ */
+function onPidfile(ctx: Ctx, input: Extract<MachineInput, { kind: 'pidfile' }>): void {
+  const s = ctx.s;
+  const t = s.pidfileTrouble;
+  if (input.ok || s.monitor === 'not-monitored') {
+    if (t?.reported && s.monitor !== 'not-monitored')
+      emit(ctx, { type: 'pid', state: 'succeeded', action: 'alert', message: input.message });
+    delete s.pidfileTrouble;
+    return;
+  }
+  const trouble = t ?? { since: ctx.now, message: input.message };
+  trouble.message = input.message;
+  s.pidfileTrouble = trouble;
+  const lasted = ctx.now - trouble.since;
+  if (trouble.reported || lasted < input.graceMs) return;
+  trouble.reported = true;
+  emit(ctx, {
+    type: 'pid',
+    state: 'failed',
+    action: 'alert',
+    class: 'pidfile-unreadable',
+    message: `${input.message}, for ${fmtMs(lasted)}; the broker runs and is not restarted`,
+  });
 }
 
 /** An operator's request (API, CLI, web page): the same path as rules, announced as an `action` event. */
