@@ -16,7 +16,7 @@
 //   samples and are not counted.
 // - `now` is epoch ms (state outlives the process); a clock that steps back only delays a deferred
 //   restart and restarts the healthy period.
-import type { CheckResult } from '../checks/result.js';
+import type { CheckResult, FailureClass } from '../checks/result.js';
 import type { Service } from '../config/model.js';
 import type { Ctx } from './step.js';
 import { emit, fmtMs, freshRule } from './step.js';
@@ -32,7 +32,7 @@ import {
   recordRestart,
   startGrace,
 } from './rules.js';
-import type { ControlAction, MachineInput, MachineState, Step } from './types.js';
+import type { ControlAction, MachineInput, MachineState, ProcessAction, Step } from './types.js';
 import { MACHINE_STATE_VERSION } from './types.js';
 
 /** The state of a service never seen before: `initializing`, or `not-monitored` in manual mode. */
@@ -131,7 +131,8 @@ function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-don
   if (!f || f.action !== input.action) return; // stale or unknown: nothing of ours was running
   delete s.inFlight;
   const cls = input.class ?? (input.action === 'stop' ? 'stop-failed' : 'start-failed');
-  if (!input.ok) emit(ctx, { type: 'exec', state: 'failed', action: 'alert', class: cls, message: input.message });
+  if (f.origin === 'control') reportOutcome(ctx, f.action, input, cls, ctx.now - f.since);
+  else if (!input.ok) emit(ctx, { type: 'exec', state: 'failed', action: 'alert', class: cls, message: input.message });
   if (input.action === 'stop') {
     if (input.ok && f.thenUnmonitor) setNotMonitored(ctx, f.origin, `${input.action} done: ${input.message}`, f.ruleId);
     return;
@@ -146,6 +147,27 @@ function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-don
   rearmRules(ctx);
   if (input.ok) startGrace(ctx);
   evaluateRestarts(ctx, true);
+}
+
+/**
+ * An operator's action ended: monit's "Action done" event, `succeeded` with how long it took and the
+ * process before and after, or `failed` with why. Its request was announced (not alerted) earlier.
+ */
+function reportOutcome(
+  ctx: Ctx,
+  action: ProcessAction,
+  input: Extract<MachineInput, { kind: 'action-done' }>,
+  cls: FailureClass,
+  tookMs: number,
+): void {
+  const pids = `pid ${input.oldPid ?? 'none'} → ${input.newPid ?? 'none'}`;
+  if (input.ok) {
+    const message = `${action} done in ${fmtMs(tookMs)}, ${pids}: ${input.message}`;
+    emit(ctx, { type: 'action', state: 'succeeded', action, message });
+  } else {
+    const message = `${action} failed after ${fmtMs(tookMs)}: ${input.message}`;
+    emit(ctx, { type: 'action', state: 'failed', action: 'alert', class: cls, message });
+  }
 }
 
 /**
@@ -195,9 +217,12 @@ function onControl(ctx: Ctx, action: ControlAction, by: string | undefined): voi
     case 'monitor':
       if (s.inFlight) delete s.inFlight.thenUnmonitor;
       setMonitored(ctx, 'control', reason);
+      // Done as soon as decided: its outcome follows its request at once.
+      emit(ctx, { type: 'action', state: 'succeeded', action, message: 'monitor done' });
       return;
     case 'unmonitor':
       setNotMonitored(ctx, 'control', reason);
+      emit(ctx, { type: 'action', state: 'succeeded', action, message: 'unmonitor done' });
       return;
     case 'stop':
       launch(ctx, 'stop', 'control', reason);

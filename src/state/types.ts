@@ -136,6 +136,9 @@ export type MachineInput =
       readonly class?: FailureClass;
       readonly message: string;
       readonly ruleId?: string;
+      /** The process before the action and after it, for the outcome's "pid 100 → 200". */
+      readonly oldPid?: number;
+      readonly newPid?: number;
     }
   /**
    * What a cycle's pidfile read found while the broker was known to run (its identity, or a probe
