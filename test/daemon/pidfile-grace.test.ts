@@ -4,17 +4,29 @@
 // stop still reaches the broker, with TERM, so it shuts down cleanly.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Service } from '../../src/config/model.js';
 import { observe } from '../../src/daemon/observe.js';
+import { findProcess } from '../../src/daemon/process-control.js';
+import { identify } from '../../src/process/identity.js';
 import type { ServiceEvent } from '../../src/state/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { isRunning } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
 import type { BrokerSpec } from './harness.js';
-import { Cleanup, brokerRules, brokerSpec, servingBroker, startInProcess, supervisedPid, testDir } from './harness.js';
+import {
+  Cleanup,
+  brokerRules,
+  brokerSpec,
+  servingBroker,
+  signal,
+  startInProcess,
+  supervisedPid,
+  testDir,
+} from './harness.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
@@ -151,4 +163,42 @@ void test('no process known but a probe is connected: an empty pidfile is report
   // A missing pidfile with no process known stays "process missing".
   const gone = await observe({ ...service, pidfile: join(dir, 'none.pid') }, { ...o, connected: true });
   assert.equal(gone.lookup?.running === false ? gone.lookup.class : undefined, 'process-missing');
+});
+
+void test('findProcess keeps a live identified process whatever its pidfile says, and only then', async () => {
+  const dir = await testDir(cleanup);
+  const child = spawn('/bin/sleep', ['1000'], { stdio: 'ignore' });
+  await once(child, 'spawn');
+  const pid = child.pid ?? 0;
+  cleanup.add(() => signal(pid, 'SIGKILL'));
+  const known = await identify(pid);
+  assert.ok(known);
+  const pidfile = join(dir, 'sleep.pid');
+  const service = { name: 'sleep', type: 'process', pidfile } as Service;
+  const kept = (problem: RegExp) => (f: Awaited<ReturnType<typeof findProcess>>) =>
+    f.running && f.identity === known && problem.test(f.pidfile ?? '');
+
+  writeFileSync(pidfile, '');
+  assert.ok(kept(/is empty$/)(await findProcess(service, known)));
+  writeFileSync(pidfile, `${pid}`.slice(0, 2) + 'x\n');
+  assert.ok(kept(/does not hold a PID/)(await findProcess(service, known)));
+  chmodSync(pidfile, 0o000);
+  if (process.getuid?.() !== 0)
+    assert.ok(kept(/cannot be read: permission denied$/)(await findProcess(service, known)));
+  rmSync(pidfile);
+  assert.ok(kept(/does not exist$/)(await findProcess(service, known)));
+  writeFileSync(pidfile, `${pid}\n`);
+  assert.deepEqual(await findProcess(service, known), { running: true, identity: known });
+
+  // Without a live identity an unusable pidfile is what it was: not running.
+  writeFileSync(pidfile, '');
+  const alone = await findProcess(service);
+  assert.equal(alone.running ? 'running' : alone.class, 'pidfile-invalid');
+  signal(pid, 'SIGKILL');
+  await once(child, 'exit');
+  const dead = await findProcess(service, known);
+  assert.equal(dead.running ? 'running' : dead.class, 'pidfile-invalid');
+  rmSync(pidfile);
+  const missing = await findProcess(service, known);
+  assert.equal(missing.running ? 'running' : missing.class, 'process-missing');
 });
