@@ -1,6 +1,7 @@
 // A pidfile that cannot be read while the broker runs: a grace, then an alert, never a restart.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { restoreState } from '../../src/state/restore.js';
 import type { MachineInput } from '../../src/state/types.js';
 import { Driver, control, cycle, fail, nonexistRule, ok, portRule, service } from './fixtures.js';
 
@@ -60,5 +61,24 @@ void describe('a pidfile unreadable while the broker runs', () => {
     const d = new Driver(service()).healthy();
     d.feed(bad(), 0).feed(cycle(fail('exist', 'pidfile-invalid')), 1_000);
     assert.deepEqual(d.kinds(), ['restart']);
+  });
+
+  void test('a reported pidfile stays reported across a restart of brokerwatch: recovered, not told again', () => {
+    const svc = service();
+    const d = new Driver(svc).healthy();
+    d.feed(bad(), 0).feed(bad(), 6_000);
+    assert.deepEqual(d.eventKeys(), ['pid:failed:alert']);
+    const back = restoreState(svc, JSON.parse(JSON.stringify(d.state)), d.now + 1_000);
+    assert.deepEqual(back.pidfileTrouble, d.state.pidfileTrouble);
+    const after = new Driver(svc, d.now + 1_000);
+    after.state = back;
+    after.feed(bad(), 10_000);
+    assert.deepEqual(after.eventKeys(), []);
+    after.feed(good, 1_000);
+    assert.deepEqual(after.eventKeys(), ['pid:succeeded:alert']);
+    assert.equal(
+      restoreState(svc, { ...d.state, pidfileTrouble: { since: 'x', message: 1 } }, 0).pidfileTrouble,
+      undefined,
+    );
   });
 });
