@@ -226,6 +226,8 @@ export class ServiceRunner {
   /** Tells the state machine how the pidfile read; while it is unreadable and not yet reported,
    *  looks again when its grace ends, so the alert does not wait for the next cycle. */
   #pidfileSeen(health: NonNullable<Observation['pidfile']>, pid: number | undefined): void {
+    // The usual case, a good pidfile and no trouble to end, is no input at all (this runs every cycle).
+    if (health.ok && this.state.pidfileTrouble === undefined) return;
     const graceMs = this.deps.config.pidfileGraceMs ?? DEFAULT_PIDFILE_GRACE_MS;
     const message = health.ok ? `pidfile ${this.service.pidfile ?? ''} names pid ${pid ?? '?'} again` : health.message;
     this.#feed({ kind: 'pidfile', ok: health.ok, message, graceMs });
