@@ -6,7 +6,9 @@ import type { EventState } from '../state/events.js';
 type Words = readonly [failed: string, succeeded: string, changed: string];
 
 const TABLE: Readonly<Record<EventType, Words>> = {
-  action: ['Action done', 'Action done', 'Action done'],
+  // monit says "Action done" for every state; here `changed` is the request, which is not alerted,
+  // `succeeded` the action done and `failed` an action that failed.
+  action: ['Action failed', 'Action done', 'Action requested'],
   bytein: ['Download bytes exceeded', 'Download bytes ok', 'Download bytes changed'],
   byteout: ['Upload bytes exceeded', 'Upload bytes ok', 'Upload bytes changed'],
   checksum: ['Checksum failed', 'Checksum succeeded', 'Checksum changed'],

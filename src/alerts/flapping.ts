@@ -3,8 +3,9 @@
 // later sent as one summary, once it has been quiet for QUIET (30 s) or at the latest WINDOW after
 // the hold began (a service flapping for an hour sends one summary a minute). A state change is a
 // failed or succeeded event whose state differs from the last one of the same type; `changed`
-// events count for nothing but are held too while the service flaps. Held events are written to
-// QUEUEDIR/flapping.json before anything else happens, so a crash never loses them.
+// events and actions' outcomes count for nothing but are held too while the service flaps. Held
+// events are written to QUEUEDIR/flapping.json before anything else happens, so a crash never
+// loses them.
 import type { AlertEvent } from './types.js';
 
 /** When a service counts as flapping and when its summary goes out. */
@@ -42,7 +43,9 @@ export class FlapDetector {
     const o = this.opts;
     if (!o || e.type === 'instance') return 'pass';
     const t = this.#track(e.service);
-    const isChange = (e.state === 'failed' || e.state === 'succeeded') && t.last.get(e.type) !== e.state;
+    // An action's outcome is no change of the service's health.
+    const isChange =
+      e.type !== 'action' && (e.state === 'failed' || e.state === 'succeeded') && t.last.get(e.type) !== e.state;
     if (e.state !== 'changed') t.last.set(e.type, e.state);
     if (isChange) t.changes = [...t.changes.filter((x) => x > now - o.windowMs), now];
     if (t.held) {

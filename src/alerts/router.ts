@@ -11,6 +11,14 @@ import type { Resolved } from './recipients.js';
 import { passes, recipientsFor } from './recipients.js';
 import type { Alert, AlertEvent, AlertKind } from './types.js';
 
+/**
+ * False for events that are not alerted: an operator's request (`action` `changed`) is told when it
+ * is done or failed, monit's "Action done", not when it is asked for.
+ */
+export function isAlerted(e: AlertEvent): boolean {
+  return !(e.type === 'action' && e.state === 'changed');
+}
+
 /** What the router needs. */
 export interface RouterDeps {
   readonly queue: AlertQueue;

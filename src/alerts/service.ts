@@ -17,7 +17,7 @@ import { Deliverer } from './lanes.js';
 import { Ledger } from './ledger.js';
 import { AlertQueue, DEFAULT_SLOTS } from './queue.js';
 import { allLanes, findRecipient } from './recipients.js';
-import { AlertRouter } from './router.js';
+import { AlertRouter, isAlerted } from './router.js';
 import type { Alert, AlertEvent, Channel, ChannelEnv } from './types.js';
 
 /**
@@ -88,7 +88,7 @@ export class AlertService implements Alerts {
 
   /** An event of the daemon, queued behind the jobs before it. */
   take(e: AlertEvent): void {
-    if (!this.#closed) void this.#jobs.run(() => this.#onEvent(e));
+    if (!this.#closed && isAlerted(e)) void this.#jobs.run(() => this.#onEvent(e));
   }
 
   /** Reads what an earlier run left: queued alerts, the ledger, held flapping events. */

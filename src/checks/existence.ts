@@ -18,8 +18,10 @@ function ofProcess(ctx: CheckContext, failsWhenThere: boolean): CheckResult | un
   // During a start/stop the process is in flux; existence is judged when the action is done.
   if (!found) return undefined;
   const status = found.running === failsWhenThere ? 'failed' : 'ok';
+  // Kept by its identity while the pidfile is unreadable: running, and the message says why.
+  const note = found.running && found.pidfile !== undefined ? ` (${found.pidfile}; known by its identity)` : '';
   return found.running
-    ? { ruleId: ctx.rule.id, status, message: `running, pid ${found.identity.pid}` }
+    ? { ruleId: ctx.rule.id, status, message: `running, pid ${found.identity.pid}${note}` }
     : { ruleId: ctx.rule.id, status, class: found.class, message: found.message };
 }
 

@@ -7,6 +7,7 @@ export const FAILURE_CLASSES = [
   'zombie',
   'pid-reused',
   'pidfile-invalid',
+  'pidfile-unreadable',
   'port-closed',
   'tls',
   'connack-refused',

@@ -233,6 +233,8 @@ export interface Config {
   readonly log?:
     { readonly kind: 'file'; readonly path: string } | { readonly kind: 'syslog'; readonly facility?: string };
   readonly pidfile?: string;
+  /** `set pidfile grace N s`: how long a service's pidfile may be unreadable while its broker runs. */
+  readonly pidfileGraceMs?: number;
   readonly statefile?: string;
   readonly eventQueue?: { readonly basedir?: string; readonly slots?: number };
   readonly mailServers: readonly MailServer[];
@@ -244,6 +246,9 @@ export interface Config {
 
 /** monit's default cycle when `set daemon` is absent. */
 export const DEFAULT_CYCLE_MS = 30_000;
+/** How long a pidfile may be empty, garbled or unreadable while its broker runs before it is alerted
+ *  (monit ignores a pidfile emptied for 5 s). */
+export const DEFAULT_PIDFILE_GRACE_MS = 5_000;
 /** Deadline of start/stop/restart programs and exec actions when none is written (monit's). */
 export const DEFAULT_PROGRAM_TIMEOUT_MS = 30_000;
 /** Port test timeout when none is written (monit's). */

@@ -33,6 +33,7 @@ interface MutableConfig {
   daemon: { cycleMs: number; startDelayMs: number };
   log?: Config['log'];
   pidfile?: string;
+  pidfileGraceMs?: number;
   statefile?: string;
   eventQueue?: { basedir?: string; slots?: number };
   mailServers: MailServer[];
@@ -88,6 +89,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     daemon: cfg.daemon,
     ...(cfg.log ? { log: cfg.log } : {}),
     ...(cfg.pidfile ? { pidfile: cfg.pidfile } : {}),
+    ...(cfg.pidfileGraceMs !== undefined ? { pidfileGraceMs: cfg.pidfileGraceMs } : {}),
     ...(cfg.statefile ? { statefile: cfg.statefile } : {}),
     ...(cfg.eventQueue ? { eventQueue: cfg.eventQueue } : {}),
     mailServers: cfg.mailServers.map((m) => withGlobalSsl(m, c.globalSsl)),
@@ -114,6 +116,12 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
       cfg.log = parseLog(c);
       return;
     case 'pidfile':
+      // `set pidfile grace N s` (brokerwatch's) is told from `set pidfile PATH` (monit's) by the number.
+      if (c.peek().type === 'word' && c.peek().lower === 'grace' && c.peek(1).type === 'number') {
+        c.next();
+        cfg.pidfileGraceMs = parseDuration(c, 'the pidfile grace', 'seconds');
+        return;
+      }
       cfg.pidfile = c.expectValue('a pidfile path').text;
       return;
     case 'statefile':

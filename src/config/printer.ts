@@ -236,6 +236,7 @@ class Printer {
     else if (c.log)
       out.push(`set log syslog${c.log.facility !== undefined ? ` facility ${word(c.log.facility)}` : ''}`);
     if (c.pidfile !== undefined) out.push(`set pidfile ${word(c.pidfile)}`);
+    if (c.pidfileGraceMs !== undefined) out.push(`set pidfile grace ${duration(c.pidfileGraceMs)}`);
     if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
     if (c.eventQueue) {
       const q = c.eventQueue;

@@ -1,6 +1,6 @@
 // A service's actions: start, stop and restart one at a time under the service's lock (every action,
 // from a rule, the API, the CLI or the page, comes through here), and `exec` programs beside them.
-// Each outcome goes back to the state machine as `action-done`.
+// Each outcome goes back to the state machine as `action-done`, with the process before and after.
 import { programEnv } from '../actions/env.js';
 import { runCommand } from '../actions/run.js';
 import type { Service } from '../config/model.js';
@@ -105,6 +105,7 @@ export class ActionRunner {
   async #run(kind: ProcessAction, a: PlannedAction): Promise<void> {
     const h = this.host;
     this.#running = kind;
+    const oldPid = h.identity()?.pid;
     let outcome: ControlOutcome;
     try {
       outcome = await this.#control(kind, a);
@@ -119,7 +120,8 @@ export class ActionRunner {
     this.#running = undefined;
     if (outcome.identity) h.adopt(outcome.identity, outcome.ok);
     else if (kind === 'stop' && outcome.ok) h.adopt(undefined, false);
-    this.#report(kind, outcome, a);
+    const newPid = outcome.identity?.pid ?? (kind === 'stop' && !outcome.ok ? oldPid : undefined);
+    this.#report(kind, outcome, a, { oldPid, newPid });
     if (kind !== 'stop' && !outcome.ok) await this.#recheckAfterFailedStart();
   }
 
@@ -153,7 +155,12 @@ export class ActionRunner {
   }
 
   /** Logs the outcome and hands it to the state machine. */
-  #report(kind: ProcessAction, outcome: ControlOutcome, a: PlannedAction): void {
+  #report(
+    kind: ProcessAction,
+    outcome: ControlOutcome,
+    a: PlannedAction,
+    pids: { oldPid: number | undefined; newPid: number | undefined },
+  ): void {
     const h = this.host;
     const name = h.service.name;
     if (outcome.output && outcome.output.trim() !== '') {
@@ -172,6 +179,8 @@ export class ActionRunner {
       message,
       ...(outcome.class ? { class: outcome.class } : {}),
       ...(a.ruleId ? { ruleId: a.ruleId } : {}),
+      ...(pids.oldPid !== undefined ? { oldPid: pids.oldPid } : {}),
+      ...(pids.newPid !== undefined ? { newPid: pids.newPid } : {}),
     });
   }
 

@@ -19,6 +19,11 @@ export interface Observation {
   readonly found?: ProcessIdentity;
   /** The program's exit status (program services). */
   readonly programStatus?: number;
+  /**
+   * The pidfile's health, when the lookup read one: `ok`, or what is wrong with it while the broker
+   * is known to run (its identity, or a probe connection), which is not a failure until it lasts.
+   */
+  readonly pidfile?: { readonly ok: true } | { readonly ok: false; readonly message: string };
 }
 
 /** How to observe. */
@@ -27,6 +32,8 @@ export interface ObserveOptions {
   readonly identity: ProcessIdentity | undefined;
   /** A start/stop is running: the process is in flux, so existence is judged when it is done. */
   readonly actionRunning: boolean;
+  /** A probe holds a connection to the broker right now: a broker serves, whatever its pidfile says. */
+  readonly connected?: boolean;
   readonly cwd: string;
   readonly signal: AbortSignal;
   /** Epoch ms of the cycle: the program's $MONIT_DATE. */
@@ -52,5 +59,18 @@ export async function observe(s: Service, o: ObserveOptions): Promise<Observatio
 async function observeProcess(s: Service, o: ObserveOptions): Promise<Observation> {
   if (o.actionRunning) return o.identity ? { pid: o.identity.pid } : {};
   const lookup = await findProcess(s, o.identity);
-  return lookup.running ? { lookup, pid: lookup.identity.pid, found: lookup.identity } : { lookup };
+  if (lookup.running) {
+    const pidfile = s.pidfile === undefined ? {} : { pidfile: pidfileHealth(lookup.pidfile) };
+    return { lookup, pid: lookup.identity.pid, found: lookup.identity, ...pidfile };
+  }
+  // No process known, but a probe is connected to the broker right now: it runs. Its existence is not
+  // judged this cycle (no restart), and the pidfile's state is what is reported.
+  if (lookup.class === 'pidfile-invalid' && o.connected === true) {
+    return { pidfile: { ok: false, message: `${lookup.message}; a probe is connected to the broker` } };
+  }
+  return { lookup };
+}
+
+function pidfileHealth(problem: string | undefined): NonNullable<Observation['pidfile']> {
+  return problem === undefined ? { ok: true } : { ok: false, message: problem };
 }

@@ -1,7 +1,8 @@
 // Start, stop and restart of a process service. Each shares one time budget between the program
 // and the wait that follows (monit's rule): start waits until the pidfile names a live process;
-// stop waits until the identified process is gone and then SIGKILLs it (monit never escalates, and
-// a SIGSTOPped broker ignores TERM). Only an identified process is ever signalled.
+// stop makes sure the identified process got TERM, waits until it is gone and then SIGKILLs it
+// (monit never escalates, and a SIGSTOPped broker ignores TERM). Only an identified process is
+// ever signalled.
 import { readFileSync } from 'node:fs';
 import type { Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
@@ -36,20 +37,33 @@ export interface ControlOptions {
 /**
  * Looks the service's process up once, by pidfile or by `matching`. The common case, the pidfile
  * still naming the process already identified, is answered with two small synchronous reads: this
- * runs every cycle for every service.
+ * runs every cycle for every service. A pidfile that cannot be read as a PID (empty, garbled,
+ * unreadable, gone) while `expect` still runs does not make a healthy broker "not running": it is read
+ * once more (a rewrite truncates before it writes), and then `expect` is kept, with the pidfile's
+ * problem noted for the daemon to alert on if it lasts (`set pidfile grace`).
  */
-export function findProcess(service: Service, expect?: ProcessIdentity): Promise<FindResult> {
-  if (
-    service.pidfile !== undefined &&
-    expect !== undefined &&
-    pidfileNames(service.pidfile) === expect.pid &&
-    isSameProcess(expect)
-  ) {
-    return Promise.resolve({ running: true, identity: expect });
+export async function findProcess(service: Service, expect?: ProcessIdentity): Promise<FindResult> {
+  const path = service.pidfile;
+  if (path === undefined) {
+    if (service.matching !== undefined) return findByMatching(service.matching);
+    return { running: false, class: 'process-missing', message: 'no pidfile or matching pattern' };
   }
-  if (service.pidfile !== undefined) return findByPidfile(service.pidfile, expect);
-  if (service.matching !== undefined) return findByMatching(service.matching);
-  return Promise.resolve({ running: false, class: 'process-missing', message: 'no pidfile or matching pattern' });
+  if (expect !== undefined && pidfileNames(path) === expect.pid && isSameProcess(expect)) {
+    return { running: true, identity: expect };
+  }
+  const found = await findByPidfile(path, expect);
+  if (!unusable(found)) return found;
+  const again = await findByPidfile(path, expect);
+  if (!unusable(again)) return again;
+  // The identity (PID and start time) proves the broker is the one known, whatever its pidfile says.
+  if (expect !== undefined && isSameProcess(expect)) return { running: true, identity: expect, pidfile: again.message };
+  return again;
+}
+
+/** True when the pidfile itself could not be used: empty, garbled, unreadable, or not there (a file
+ *  replaced by rename or unlink is missing for a moment too). */
+function unusable(f: FindResult): f is Extract<FindResult, { running: false }> {
+  return !f.running && (f.class === 'pidfile-invalid' || (f.class === 'process-missing' && f.pid === undefined));
 }
 
 function pidfileNames(path: string): number | undefined {
@@ -148,7 +162,13 @@ function isStopped(identity: ProcessIdentity): boolean {
   return st !== undefined && st.startTime === identity.startTime && (st.state === 'T' || st.state === 't');
 }
 
-/** Runs the stop program (or sends TERM), waits for the process to exit, then SIGKILLs it. */
+/**
+ * Runs the stop program (or sends TERM) and waits for the identified process to exit. The stop
+ * program may not reach it (it reads a pidfile that is empty for a moment, or names nothing): a
+ * process still there afterwards gets TERM from brokerwatch too, by identity, so the broker still
+ * shuts down cleanly (mosquitto saves its persistence database on TERM, not on KILL). SIGKILL is
+ * only for a process proven hung (stopped, state T) or one that outlived TERM by its stop timeout.
+ */
 export async function stopService(
   service: Service,
   identity: ProcessIdentity | undefined,
@@ -156,9 +176,10 @@ export async function stopService(
 ): Promise<ControlOutcome> {
   const clock = opts.clock ?? systemClock;
   const budget = service.stop?.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
-  const deadline = clock.now() + budget;
+  let deadline = clock.now() + budget;
   let output = '';
   let programError: string | undefined;
+  let termed = false;
   if (service.stop) {
     const r = await runCommand(service.stop, {
       env: opts.env,
@@ -169,11 +190,17 @@ export async function stopService(
     output = r.output;
     if (r.failed) programError = r.error ?? 'failed';
   } else if (identity) {
-    safeKill(identity, isStopped(identity) ? 'SIGKILL' : 'SIGTERM');
+    termed = safeKill(identity, isStopped(identity) ? 'SIGKILL' : 'SIGTERM');
   }
   // A stopped (SIGSTOP, state T) broker can never exit by itself: waiting out the budget only
   // prolongs the outage, so it is killed as soon as the stop program has had its say.
   if (identity && isStopped(identity)) safeKill(identity, 'SIGKILL');
+  else if (identity && service.stop && isSameProcess(identity)) {
+    // The stop program is done and the broker is still there: TERM it ourselves (harmless if the
+    // program's own TERM is still being handled), and give it its stop timeout from now.
+    termed = safeKill(identity, 'SIGTERM');
+    if (termed) deadline = Math.max(deadline, clock.now() + budget);
+  }
   if (!identity) {
     return programError
       ? { ok: false, class: 'stop-failed', message: `stop program ${programError}`, output }
@@ -186,19 +213,24 @@ export async function stopService(
     opts.pollMs ?? 10,
     opts.signal,
   );
-  if (gone)
+  if (gone) {
+    const notes = [
+      ...(service.stop && termed ? ['after TERM from brokerwatch'] : []),
+      ...(programError ? [`stop program ${programError}`] : []),
+    ];
     return {
       ok: true,
-      message: `stopped: pid ${identity.pid} exited${programError ? ` (stop program ${programError})` : ''}`,
+      message: `stopped: pid ${identity.pid} exited${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
       output,
     };
+  }
   // Still there after the whole budget: hung (e.g. SIGSTOPped) or ignoring TERM.
   safeKill(identity, 'SIGKILL');
   const killed = await until(clock, () => (isSameProcess(identity) ? undefined : true), clock.now() + 5_000, 10);
   if (killed)
     return {
       ok: true,
-      message: `stopped: pid ${identity.pid} did not exit within ${budget} ms and was killed (SIGKILL)`,
+      message: `stopped: pid ${identity.pid} did not exit within ${budget} ms of TERM and was killed (SIGKILL)`,
       output,
     };
   return { ok: false, class: 'stop-failed', message: `pid ${identity.pid} survived SIGKILL`, output };

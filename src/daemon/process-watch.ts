@@ -17,6 +17,11 @@ export class ProcessWatch {
     private readonly slow: LivenessWatcher,
   ) {}
 
+  /** True while a probe holds a connection to the broker: proof that a broker runs. */
+  get connected(): boolean {
+    return this.#connectionsUp > 0;
+  }
+
   /** Watches `identity` (instead of whatever was watched before). */
   watch(identity: ProcessIdentity): void {
     this.unwatch();

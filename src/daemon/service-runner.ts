@@ -6,6 +6,7 @@
 // straight to the state machine, between cycles.
 import type { CheckResult, FailureClass } from '../checks/result.js';
 import type { Config, Service } from '../config/model.js';
+import { DEFAULT_PIDFILE_GRACE_MS } from '../config/model.js';
 import type { LivenessEvent, LivenessWatcher } from '../process/liveness.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSameProcess } from '../process/identity.js';
@@ -19,6 +20,7 @@ import { ActionRunner } from './action-runner.js';
 import { CheckSet } from './check-set.js';
 import { CycleLoop } from './cycle-loop.js';
 import type { EventBus } from './event-bus.js';
+import type { Observation } from './observe.js';
 import { observe } from './observe.js';
 import { ProcessWatch } from './process-watch.js';
 import type { StateStore } from './state-store.js';
@@ -72,6 +74,9 @@ export class ServiceRunner {
   readonly #process: ProcessWatch;
   readonly #actions: ActionRunner;
   #wakeTimer: Timer | undefined;
+  /** Looks at an unreadable pidfile again when its grace ends. */
+  #pidfileTimer: Timer | undefined;
+  #pidfileLooking = false;
   #closed = false;
   #paused = false;
   /** Aborts checks on close; start/stop programs are never aborted, they end on their own deadlines. */
@@ -134,6 +139,7 @@ export class ServiceRunner {
     this.#closed = true;
     this.#loop.stop();
     this.#wakeTimer?.cancel();
+    this.#pidfileTimer?.cancel();
     this.#abort.abort();
     this.#process.unwatch();
     this.#checks.close();
@@ -162,9 +168,10 @@ export class ServiceRunner {
     return new Promise((r) => this.#idle.push(r));
   }
 
-  /** True while real work is under way: a cycle's checks, or an action with its follow-up look. */
+  /** True while real work is under way: a cycle's checks, an action with its follow-up look, a
+   *  look at an unreadable pidfile. */
   get busy(): boolean {
-    return this.#loop.running || this.#actions.busy;
+    return this.#loop.running || this.#actions.busy || this.#pidfileLooking;
   }
 
   /** True when the service's process is identified and alive. */
@@ -186,6 +193,7 @@ export class ServiceRunner {
       const seen = await observe(this.service, {
         identity: this.identity,
         actionRunning: this.#actions.running !== undefined,
+        connected: this.#process.connected,
         cwd: this.deps.cwd,
         signal: this.#abort.signal,
         now: startedAt,
@@ -208,9 +216,46 @@ export class ServiceRunner {
       this.#lastResults = results;
       this.#lastCheckAt = finishedAt;
       this.#feed({ kind: 'cycle', results });
+      if (seen.pidfile) this.#pidfileSeen(seen.pidfile, seen.pid);
       this.deps.onCycle?.({ service: this.service, results, dueAt, startedAt, finishedAt });
     } catch (e) {
       this.log.error({ service: this.service.name, err: e }, 'cycle failed (bug)');
+    }
+  }
+
+  /** Tells the state machine how the pidfile read; while it is unreadable and not yet reported,
+   *  looks again when its grace ends, so the alert does not wait for the next cycle. */
+  #pidfileSeen(health: NonNullable<Observation['pidfile']>, pid: number | undefined): void {
+    // The usual case, a good pidfile and no trouble to end, is no input at all (this runs every cycle).
+    if (health.ok && this.state.pidfileTrouble === undefined) return;
+    const graceMs = this.deps.config.pidfileGraceMs ?? DEFAULT_PIDFILE_GRACE_MS;
+    const message = health.ok ? `pidfile ${this.service.pidfile ?? ''} names pid ${pid ?? '?'} again` : health.message;
+    this.#feed({ kind: 'pidfile', ok: health.ok, message, graceMs });
+    this.#pidfileTimer?.cancel();
+    this.#pidfileTimer = undefined;
+    const trouble = this.state.pidfileTrouble;
+    if (this.#closed || !trouble || trouble.reported) return;
+    const wait = Math.max(0, trouble.since + graceMs - this.clock.now());
+    this.#pidfileTimer = this.clock.setTimeout(() => void this.#recheckPidfile(), wait);
+  }
+
+  async #recheckPidfile(): Promise<void> {
+    if (this.#closed || this.#loop.running || this.#actions.running) return; // a cycle or action looks anyway
+    this.#pidfileLooking = true;
+    try {
+      const seen = await observe(this.service, {
+        identity: this.identity,
+        actionRunning: false,
+        connected: this.#process.connected,
+        cwd: this.deps.cwd,
+        signal: this.#abort.signal,
+        now: this.clock.now(),
+      });
+      if (seen.pidfile && !this.#closed) this.#pidfileSeen(seen.pidfile, seen.pid);
+    } catch (e) {
+      this.log.error({ service: this.service.name, err: e }, 'pidfile look failed (bug)');
+    } finally {
+      this.#pidfileLooking = false;
     }
   }
 

@@ -36,7 +36,12 @@ export interface ProcessIdentity {
 export type NotRunningClass = Extract<FailureClass, 'process-missing' | 'zombie' | 'pidfile-invalid' | 'pid-reused'>;
 
 export type FindResult =
-  | { readonly running: true; readonly identity: ProcessIdentity }
+  | {
+      readonly running: true;
+      readonly identity: ProcessIdentity;
+      /** What is wrong with the pidfile, when the process was kept by its identity instead. */
+      readonly pidfile?: string;
+    }
   | {
       readonly running: false;
       readonly class: NotRunningClass;

@@ -16,10 +16,10 @@
 //   samples and are not counted.
 // - `now` is epoch ms (state outlives the process); a clock that steps back only delays a deferred
 //   restart and restarts the healthy period.
-import type { CheckResult } from '../checks/result.js';
+import type { CheckResult, FailureClass } from '../checks/result.js';
 import type { Service } from '../config/model.js';
 import type { Ctx } from './step.js';
-import { emit, freshRule } from './step.js';
+import { emit, fmtMs, freshRule } from './step.js';
 import { forgetOldAttempts, launch, settleBackoff } from './restart-backoff.js';
 import { setMonitor, setMonitored, setNotMonitored } from './dispatch.js';
 import { summarise } from './summary.js';
@@ -32,7 +32,7 @@ import {
   recordRestart,
   startGrace,
 } from './rules.js';
-import type { ControlAction, MachineInput, MachineState, Step } from './types.js';
+import type { ControlAction, MachineInput, MachineState, ProcessAction, Step } from './types.js';
 import { MACHINE_STATE_VERSION } from './types.js';
 
 /** The state of a service never seen before: `initializing`, or `not-monitored` in manual mode. */
@@ -74,6 +74,9 @@ export function step(service: Service, state: MachineState, input: MachineInput,
       break;
     case 'control':
       onControl(ctx, input.action, input.by);
+      break;
+    case 'pidfile':
+      onPidfile(ctx, input);
       break;
     case 'timer':
       break; // settleBackoff below runs whatever is due
@@ -128,7 +131,8 @@ function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-don
   if (!f || f.action !== input.action) return; // stale or unknown: nothing of ours was running
   delete s.inFlight;
   const cls = input.class ?? (input.action === 'stop' ? 'stop-failed' : 'start-failed');
-  if (!input.ok) emit(ctx, { type: 'exec', state: 'failed', action: 'alert', class: cls, message: input.message });
+  if (f.origin === 'control') reportOutcome(ctx, f.action, input, cls, ctx.now - f.since);
+  else if (!input.ok) emit(ctx, { type: 'exec', state: 'failed', action: 'alert', class: cls, message: input.message });
   if (input.action === 'stop') {
     if (input.ok && f.thenUnmonitor) setNotMonitored(ctx, f.origin, `${input.action} done: ${input.message}`, f.ruleId);
     return;
@@ -143,6 +147,56 @@ function onActionDone(ctx: Ctx, input: Extract<MachineInput, { kind: 'action-don
   rearmRules(ctx);
   if (input.ok) startGrace(ctx);
   evaluateRestarts(ctx, true);
+}
+
+/**
+ * An operator's action ended: monit's "Action done" event, `succeeded` with how long it took and the
+ * process before and after, or `failed` with why. Its request was announced (not alerted) earlier.
+ */
+function reportOutcome(
+  ctx: Ctx,
+  action: ProcessAction,
+  input: Extract<MachineInput, { kind: 'action-done' }>,
+  cls: FailureClass,
+  tookMs: number,
+): void {
+  const pids = `pid ${input.oldPid ?? 'none'} → ${input.newPid ?? 'none'}`;
+  if (input.ok) {
+    const message = `${action} done in ${fmtMs(tookMs)}, ${pids}: ${input.message}`;
+    emit(ctx, { type: 'action', state: 'succeeded', action, message });
+  } else {
+    const message = `${action} failed after ${fmtMs(tookMs)}: ${input.message}`;
+    emit(ctx, { type: 'action', state: 'failed', action: 'alert', class: cls, message });
+  }
+}
+
+/**
+ * The pidfile while the broker is known to run: unreadable for the grace is a `pid` failure with
+ * action alert (the broker is fine; its pidfile is not, and init scripts read it), readable again
+ * after that is its recovery. A short gap (a rewrite, a start-stop-daemon race) says nothing.
+ */
+function onPidfile(ctx: Ctx, input: Extract<MachineInput, { kind: 'pidfile' }>): void {
+  const s = ctx.s;
+  const t = s.pidfileTrouble;
+  if (input.ok || s.monitor === 'not-monitored') {
+    if (t?.reported && s.monitor !== 'not-monitored')
+      emit(ctx, { type: 'pid', state: 'succeeded', action: 'alert', message: input.message });
+    delete s.pidfileTrouble;
+    return;
+  }
+  const trouble = t ?? { since: ctx.now, message: input.message };
+  trouble.message = input.message;
+  s.pidfileTrouble = trouble;
+  const lasted = ctx.now - trouble.since;
+  if (trouble.reported || lasted < input.graceMs) return;
+  trouble.reported = true;
+  emit(ctx, {
+    type: 'pid',
+    state: 'failed',
+    action: 'alert',
+    class: 'pidfile-unreadable',
+    message: `${input.message}, for ${fmtMs(lasted)}; the broker runs and is not restarted`,
+  });
 }
 
 /** An operator's request (API, CLI, web page): the same path as rules, announced as an `action` event. */
@@ -163,9 +217,12 @@ function onControl(ctx: Ctx, action: ControlAction, by: string | undefined): voi
     case 'monitor':
       if (s.inFlight) delete s.inFlight.thenUnmonitor;
       setMonitored(ctx, 'control', reason);
+      // Done as soon as decided: its outcome follows its request at once.
+      emit(ctx, { type: 'action', state: 'succeeded', action, message: 'monitor done' });
       return;
     case 'unmonitor':
       setNotMonitored(ctx, 'control', reason);
+      emit(ctx, { type: 'action', state: 'succeeded', action, message: 'unmonitor done' });
       return;
     case 'stop':
       launch(ctx, 'stop', 'control', reason);

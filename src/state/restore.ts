@@ -8,7 +8,15 @@ import { withoutUndefined } from './step.js';
 import { initialState } from './machine.js';
 import { HISTORY_BITS } from './rates.js';
 import { summarise } from './summary.js';
-import type { BackoffState, InFlight, MachineState, MonitorState, Pending, RuleState } from './types.js';
+import type {
+  BackoffState,
+  InFlight,
+  MachineState,
+  MonitorState,
+  Pending,
+  PidfileTrouble,
+  RuleState,
+} from './types.js';
 import { MACHINE_STATE_VERSION } from './types.js';
 
 export interface RestoreOptions {
@@ -45,6 +53,7 @@ export function restoreState(service: Service, saved: unknown, now: number, opts
     restartCount: Math.max(0, Math.floor(num(saved.restartCount) ?? 0)),
     pending: restorePending(saved.pending),
     inFlight: restoreInFlight(saved.inFlight),
+    pidfileTrouble: restorePidfileTrouble(saved.pidfileTrouble),
   });
   if (s.inFlight && (opts.daemonRestarted ?? true)) {
     // Whatever was running was killed with the daemon. Failed rules fire again if still failing.
@@ -121,6 +130,14 @@ function restoreInFlight(f: unknown): InFlight | undefined {
     ruleId: str(f.ruleId),
     thenUnmonitor: f.thenUnmonitor === true ? true : undefined,
   });
+}
+
+/** Kept so that a pidfile alerted before a reload or restart is not alerted again, only recovered. */
+function restorePidfileTrouble(t: unknown): PidfileTrouble | undefined {
+  if (!isObj(t)) return undefined;
+  const since = num(t.since);
+  if (since === undefined || typeof t.message !== 'string') return undefined;
+  return withoutUndefined({ since, message: t.message, reported: t.reported === true ? true : undefined });
 }
 
 function isObj(x: unknown): x is Record<string, unknown> {

@@ -112,6 +112,15 @@ export interface MachineState {
   restartCount: number;
   /** The daemon sends a `timer` input once this time has passed. */
   wakeAt?: number;
+  /** The pidfile has been unusable since `since` while the broker ran; `reported` once alerted. */
+  pidfileTrouble?: PidfileTrouble;
+}
+
+/** A pidfile that cannot be read as a PID while the broker is known to run (see the `pidfile` input). */
+export interface PidfileTrouble {
+  readonly since: number;
+  message: string;
+  reported?: boolean;
 }
 
 export type MachineInput =
@@ -127,7 +136,15 @@ export type MachineInput =
       readonly class?: FailureClass;
       readonly message: string;
       readonly ruleId?: string;
+      /** The process before the action and after it, for the outcome's "pid 100 → 200". */
+      readonly oldPid?: number;
+      readonly newPid?: number;
     }
+  /**
+   * What a cycle's pidfile read found while the broker was known to run (its identity, or a probe
+   * connection): readable, or not. Unreadable for `graceMs` is reported, as an alert, never a restart.
+   */
+  | { readonly kind: 'pidfile'; readonly ok: boolean; readonly message: string; readonly graceMs: number }
   | { readonly kind: 'control'; readonly action: ControlAction; readonly by?: string }
   | { readonly kind: 'timer' };
 

@@ -37,8 +37,9 @@ void describe('operator control', () => {
   void test('a failed stop is reported and the service stays monitored', () => {
     const d = new Driver(service()).healthy();
     d.feed(control('stop')).feed(done('stop', false), 100);
-    assert.deepEqual(d.eventKeys(), ['exec:failed:alert']);
+    assert.deepEqual(d.eventKeys(), ['action:failed:alert']);
     assert.equal(d.events[0]?.class, 'stop-failed');
+    assert.equal(d.events[0]?.message, 'stop failed after 100 ms: stop failed');
     assert.equal(d.state.monitor, 'monitored');
   });
 
@@ -64,7 +65,7 @@ void describe('operator control', () => {
     const d = new Driver(service({ rules: [nonexistRule(), portRule()] })).healthy();
     d.feed(control('unmonitor'), 100);
     assert.deepEqual(d.kinds(), ['unmonitor']);
-    assert.deepEqual(d.eventKeys(), ['action:changed:unmonitor']);
+    assert.deepEqual(d.eventKeys(), ['action:changed:unmonitor', 'action:succeeded:unmonitor']);
     for (const input of [
       cycle(fail('exist'), fail('port')),
       lost,
