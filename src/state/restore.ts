@@ -137,7 +137,11 @@ function restorePidfileTrouble(t: unknown): PidfileTrouble | undefined {
   if (!isObj(t)) return undefined;
   const since = num(t.since);
   if (since === undefined || typeof t.message !== 'string') return undefined;
-  return withoutUndefined({ since, message: t.message, reported: t.reported === true ? true : undefined });
+  return withoutUndefined<PidfileTrouble>({
+    since,
+    message: t.message,
+    reported: t.reported === true ? true : undefined,
+  });
 }
 
 function isObj(x: unknown): x is Record<string, unknown> {
