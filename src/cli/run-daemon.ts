@@ -25,28 +25,14 @@ export async function runDaemon(file: string): Promise<number> {
   }
   const log = createLogger(loaded.config.log);
   for (const w of loaded.warnings) log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
-  const daemon = new Daemon(loaded.config, { logger: log.logger });
-  // Alerts subscribe before the first cycle, so that cycle's events are alerted too.
   const httpd = loaded.config.httpd;
-  let alerts: Alerts;
-  try {
-    alerts = await startAlerts(daemon, {
-      config: loaded.config,
-      logger: log.logger,
-      stateDir: daemon.stateDir,
-      ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
-    });
-  } catch (e) {
-    log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
-    log.flush();
-    return 1;
-  }
-  const pidfile = loaded.config.pidfile;
-  if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
+  const daemon = new Daemon(loaded.config, { logger: log.logger });
   // Handlers first: a SIGHUP during start-up must not end the daemon (Node's default for SIGHUP).
-  // SIGHUP and the API's reload share one path and one queue.
+  // SIGHUP and the API's reload share one path and one queue, and wait for the daemon's start.
+  let beginStart!: () => void;
+  const started = new Promise<void>((go) => (beginStart = go)).then(() => daemon.start());
+  let alerts: Alerts | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
-  let started: Promise<void> = Promise.resolve();
   const reloadRules = (): Promise<{ ok: boolean; errors?: string[] }> => {
     const run = reloading.then(async () => {
       await started;
@@ -55,7 +41,7 @@ export async function runDaemon(file: string): Promise<number> {
         for (const w of next.warnings)
           log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
         await daemon.reload(next.config);
-        alerts.reload(next.config);
+        alerts?.reload(next.config);
         return { ok: true };
       } catch (e) {
         if (e instanceof ConfigError) {
@@ -75,14 +61,12 @@ export async function runDaemon(file: string): Promise<number> {
     log.reopen();
     void reloadRules();
   });
-  started = daemon.start();
-  await started;
-  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
-  // monit's wake-up: every service's cycle runs now.
-  onWakeUp(() => daemon.checkNow());
 
+  // The status server listens first of all: its page answers at once and shows the services as
+  // initializing until the runners exist. The alert queue, the check kinds' modules, the state
+  // file and the first cycles come after it.
   let http: HttpServer | undefined;
-  if (loaded.config.httpd) {
+  if (httpd) {
     try {
       // Loaded only when `set httpd` asks for it: fastify is most of an idle daemon's memory otherwise.
       const { startHttpServer } = await import('../http/server.js');
@@ -94,19 +78,39 @@ export async function runDaemon(file: string): Promise<number> {
         quit: () => process.kill(process.pid, 'SIGTERM'),
       });
     } catch (e) {
-      log.logger.error(
-        { err: e, port: loaded.config.httpd.port },
-        'cannot start the status API; supervising without it',
-      );
+      log.logger.error({ err: e, port: httpd.port }, 'cannot start the status API; supervising without it');
     }
   }
+
+  // Alerts subscribe before the first cycle, so that cycle's events are alerted too.
+  try {
+    alerts = await startAlerts(daemon, {
+      config: loaded.config,
+      logger: log.logger,
+      stateDir: daemon.stateDir,
+      ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
+    });
+  } catch (e) {
+    log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
+    await http?.close();
+    log.flush();
+    return 1;
+  }
+  const pidfile = loaded.config.pidfile;
+  if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
+  beginStart();
+  await started;
+  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
+  // monit's wake-up: every service's cycle runs now.
+  onWakeUp(() => daemon.checkNow());
+  const alertsStarted = alerts;
 
   return new Promise<number>((resolveExit) => {
     const stop = (signal: string): void => {
       log.logger.info({ signal }, 'brokerwatch stopping; brokers keep running');
       void (http ? http.close() : Promise.resolve())
         .then(() => daemon.stop())
-        .then(() => alerts.close())
+        .then(() => alertsStarted.close())
         .then(async () => {
           if (pidfile) await rm(pidfile, { force: true });
           log.flush();
