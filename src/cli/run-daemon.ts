@@ -6,7 +6,6 @@ import { resolve } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import { Daemon } from '../daemon/daemon.js';
-import { startAlerts } from '../alerts/index.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
 import type { HttpServer } from '../http/server.js';
@@ -62,6 +61,17 @@ export async function runDaemon(file: string): Promise<number> {
     void reloadRules();
   });
 
+  // SIGTERM/SIGINT stop brokerwatch from here on, also while it starts (the status API's quit may
+  // come as soon as it listens): the start goes no further, and what was started is closed below.
+  let stopSignal: string | undefined;
+  let onStop!: () => void;
+  const stopRequested = new Promise<void>((r) => (onStop = r));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.once(sig, () => {
+      stopSignal ??= sig;
+      onStop();
+    });
+
   // The status server listens first of all: its page answers at once and shows the services as
   // initializing until the runners exist. The alert queue, the check kinds' modules, the state
   // file and the first cycles come after it.
@@ -82,42 +92,41 @@ export async function runDaemon(file: string): Promise<number> {
     }
   }
 
-  // Alerts subscribe before the first cycle, so that cycle's events are alerted too.
-  try {
-    alerts = await startAlerts(daemon, {
-      config: loaded.config,
-      logger: log.logger,
-      stateDir: daemon.stateDir,
-      ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
-    });
-  } catch (e) {
-    log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
-    await http?.close();
-    log.flush();
-    return 1;
+  // Alerts subscribe before the first cycle, so that cycle's events are alerted too. Their modules
+  // load here, after the status server listens.
+  if (stopSignal === undefined) {
+    try {
+      const { startAlerts } = await import('../alerts/index.js');
+      alerts = await startAlerts(daemon, {
+        config: loaded.config,
+        logger: log.logger,
+        stateDir: daemon.stateDir,
+        ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
+      });
+    } catch (e) {
+      log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
+      await http?.close();
+      log.flush();
+      return 1;
+    }
   }
-  const pidfile = loaded.config.pidfile;
+  const pidfile = stopSignal === undefined ? loaded.config.pidfile : undefined;
   if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
-  beginStart();
-  await started;
-  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
-  // monit's wake-up: every service's cycle runs now.
-  onWakeUp(() => daemon.checkNow());
-  const alertsStarted = alerts;
+  const running = stopSignal === undefined;
+  if (running) {
+    beginStart();
+    await started;
+    // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
+    // monit's wake-up: every service's cycle runs now.
+    onWakeUp(() => daemon.checkNow());
+  }
 
-  return new Promise<number>((resolveExit) => {
-    const stop = (signal: string): void => {
-      log.logger.info({ signal }, 'brokerwatch stopping; brokers keep running');
-      void (http ? http.close() : Promise.resolve())
-        .then(() => daemon.stop())
-        .then(() => alertsStarted.close())
-        .then(async () => {
-          if (pidfile) await rm(pidfile, { force: true });
-          log.flush();
-          resolveExit(0);
-        });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await stopRequested;
+  log.logger.info({ signal: stopSignal }, 'brokerwatch stopping; brokers keep running');
+  await http?.close();
+  if (running) await daemon.stop();
+  await alerts?.close();
+  if (pidfile) await rm(pidfile, { force: true });
+  log.flush();
+  return 0;
 }
