@@ -1,6 +1,7 @@
 // Lint rules: the recommended sets, type-aware where it catches real bugs (floating promises), and
 // the walls between folders (DESIGN.md §3), so that the architecture is kept by the linter.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // The walls use ESLint's own `no-restricted-imports`, one block per folder, rather than
@@ -193,4 +194,18 @@ export default tseslint.config(
     },
   },
   ...walls,
+  {
+    // The page's script runs in the browser: its globals, none of Node's (its tsconfig has no Node types).
+    name: 'browser script',
+    files: ['src/http/page/browser/**/*.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      // On here (typescript-eslint turns it off for TypeScript): the globals above are the only ones.
+      'no-undef': 'error',
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['*'], message: 'the page script is one classic script: no imports' }] },
+      ],
+    },
+  },
 );

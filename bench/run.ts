@@ -1,11 +1,11 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
 // installed. Sections are named on the command line (`node dist/bench/run.js cli http`) or in
-// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli").
+// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page").
 // Environment: BENCH_RUNS (kills and hangs per case, default 12), BENCH_IDLE_S (default 60),
 // BENCH_SOAK_S (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
 // BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
 // about 2.5 (60 s per supervisor plus start-up). BENCH_CLI_RUNS: runs of each command in `cli`
-// (default 20).
+// (default 20). BENCH_PAGE_RUNS: starts of brokerwatch in `page` (default 10).
 import { alertLatencyBench } from './alerts.js';
 import { cliStartBench, startCells } from './cli-start.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
@@ -14,6 +14,7 @@ import { isolationBench } from './isolation.js';
 import type { HangKind } from './isolation.js';
 import { latencyBench } from './latency.js';
 import { livenessBench } from './liveness.js';
+import { pageStartBench } from './page-start.js';
 import type { HangRule } from './hang.js';
 import { bucketMs, histogramQuantile, monitAvailable, ms, stats, table } from './lib.js';
 import type { Stats } from './lib.js';
@@ -26,7 +27,9 @@ const named = process.argv.slice(2).flatMap((a) => a.split(','));
 const sections = new Set(
   named.length > 0
     ? named
-    : (process.env.BENCH_SECTIONS ?? 'kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli').split(','),
+    : (process.env.BENCH_SECTIONS ?? 'kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page').split(
+        ',',
+      ),
 );
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
@@ -252,6 +255,18 @@ if (sections.has('scale')) {
     );
   }
   console.log('\nTarget: schedule lag p99 ≤ 50 ms.');
+}
+
+if (sections.has('page')) {
+  const n = Math.max(1, Number(process.env.BENCH_PAGE_RUNS ?? 10));
+  note(`status page start benchmark: ${n} starts of brokerwatch on the demo rules …`);
+  const r = await pageStartBench(n);
+  table('`brokerwatch -I` on the demo rules: spawn → first 200 of GET / (polled every 5 ms)', HEADER, [
+    row('brokerwatch', 'spawn → first 200 of /', r.firstPage),
+    row('brokerwatch', 'its CPU time until then', r.cpu),
+    row('node', 'node -e 0 (exec to exit)', r.node),
+  ]);
+  console.log('\nTarget: the page answers within 300 ms of the start.');
 }
 
 if (sections.has('cli')) {

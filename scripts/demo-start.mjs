@@ -65,6 +65,10 @@ if (args.includes('--write-only')) {
 console.log(
   `brokerwatch demo: status page http://127.0.0.1:${httpPort}/ (admin/watchdog), broker mqtt://127.0.0.1:${mqttPort}, rules ${out}`,
 );
+// Ctrl-C stops brokerwatch, which leaves its brokers running, the demo's own included.
+console.log(
+  `Ctrl-C stops brokerwatch; the demo broker keeps running: node dist/demo/broker.js --stop --pidfile ${join(dir, 'broker.pid')} stops it`,
+);
 const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), '-I', '-c', out], {
   stdio: 'inherit',
 });

@@ -3,13 +3,23 @@
 // on timeout or abort its whole group is ended: TERM, a grace period, KILL. A program that
 // succeeds is never killed, since a start program's daemonized broker is left in its group.
 // runCommand never throws for a failing program: every outcome is a RunResult.
-import { execa } from 'execa';
+import type * as Execa from 'execa';
 import type { Command } from '../config/model.js';
 import type { TerminateResult } from '../process/group.js';
 import { terminateGroup } from '../process/group.js';
 import { baseEnv } from './env.js';
 import { resolveIds } from './ids.js';
 import { OutputCapture } from './output.js';
+
+let execaModule: Promise<typeof Execa> | undefined;
+
+/**
+ * Loads execa, a large package, once. The daemon awaits it at start, after its status server
+ * listens (so the page answers sooner); run() awaits the same promise.
+ */
+export function loadPrograms(): Promise<typeof Execa> {
+  return (execaModule ??= import('execa'));
+}
 
 export interface RunOptions {
   /** The program's whole environment (see env.ts); PATH is added when missing. */
@@ -72,6 +82,7 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
   const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const cwd = opts.cwd ?? '/';
   // A full or read-only /tmp must not stop a broker from being restarted: run without output then.
+  const { execa } = await loadPrograms();
   const output = await OutputCapture.create().catch((err: unknown) => err as Error);
   try {
     // execa's types list descriptors 3-9 only, but a lone number (not in an array) is passed

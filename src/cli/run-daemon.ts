@@ -6,7 +6,6 @@ import { resolve } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import { Daemon } from '../daemon/daemon.js';
-import { startAlerts } from '../alerts/index.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
 import type { HttpServer } from '../http/server.js';
@@ -26,28 +25,14 @@ export async function runDaemon(file: string): Promise<number> {
   }
   const log = createLogger(loaded.config.log);
   for (const w of loaded.warnings) log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
-  const daemon = new Daemon(loaded.config, { logger: log.logger });
-  // Alerts subscribe before the first cycle, so that cycle's events are alerted too.
   const httpd = loaded.config.httpd;
-  let alerts: Alerts;
-  try {
-    alerts = await startAlerts(daemon, {
-      config: loaded.config,
-      logger: log.logger,
-      stateDir: daemon.stateDir,
-      ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
-    });
-  } catch (e) {
-    log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
-    log.flush();
-    return 1;
-  }
-  const pidfile = loaded.config.pidfile;
-  if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
+  const daemon = new Daemon(loaded.config, { logger: log.logger });
   // Handlers first: a SIGHUP during start-up must not end the daemon (Node's default for SIGHUP).
-  // SIGHUP and the API's reload share one path and one queue.
+  // SIGHUP and the API's reload share one path and one queue, and wait for the daemon's start.
+  let beginStart!: () => void;
+  const started = new Promise<void>((go) => (beginStart = go)).then(() => daemon.start());
+  let alerts: Alerts | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
-  let started: Promise<void> = Promise.resolve();
   const reloadRules = (): Promise<{ ok: boolean; errors?: string[] }> => {
     const run = reloading.then(async () => {
       await started;
@@ -56,7 +41,7 @@ export async function runDaemon(file: string): Promise<number> {
         for (const w of next.warnings)
           log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
         await daemon.reload(next.config);
-        alerts.reload(next.config);
+        alerts?.reload(next.config);
         return { ok: true };
       } catch (e) {
         if (e instanceof ConfigError) {
@@ -76,14 +61,23 @@ export async function runDaemon(file: string): Promise<number> {
     log.reopen();
     void reloadRules();
   });
-  // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
-  // monit's wake-up, every service's cycle runs now (from the moment a service's runner exists).
-  onWakeUp(() => daemon.checkNow());
-  started = daemon.start();
-  await started;
 
+  // SIGTERM/SIGINT stop brokerwatch from here on, also while it starts (the status API's quit may
+  // come as soon as it listens): the start goes no further, and what was started is closed below.
+  let stopSignal: string | undefined;
+  let onStop!: () => void;
+  const stopRequested = new Promise<void>((r) => (onStop = r));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.once(sig, () => {
+      stopSignal ??= sig;
+      onStop();
+    });
+
+  // The status server listens first of all: its page answers at once and shows the services as
+  // initializing until the runners exist. The alert queue, the check kinds' modules, the state
+  // file and the first cycles come after it.
   let http: HttpServer | undefined;
-  if (loaded.config.httpd) {
+  if (httpd) {
     try {
       // Loaded only when `set httpd` asks for it: fastify is most of an idle daemon's memory otherwise.
       const { startHttpServer } = await import('../http/server.js');
@@ -95,26 +89,45 @@ export async function runDaemon(file: string): Promise<number> {
         quit: () => process.kill(process.pid, 'SIGTERM'),
       });
     } catch (e) {
-      log.logger.error(
-        { err: e, port: loaded.config.httpd.port },
-        'cannot start the status API; supervising without it',
-      );
+      log.logger.error({ err: e, port: httpd.port }, 'cannot start the status API; supervising without it');
     }
   }
 
-  return new Promise<number>((resolveExit) => {
-    const stop = (signal: string): void => {
-      log.logger.info({ signal }, 'brokerwatch stopping; brokers keep running');
-      void (http ? http.close() : Promise.resolve())
-        .then(() => daemon.stop())
-        .then(() => alerts.close())
-        .then(async () => {
-          if (pidfile) await rm(pidfile, { force: true });
-          log.flush();
-          resolveExit(0);
-        });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  // Alerts subscribe before the first cycle, so that cycle's events are alerted too. Their modules
+  // load here, after the status server listens.
+  if (stopSignal === undefined) {
+    try {
+      const { startAlerts } = await import('../alerts/index.js');
+      alerts = await startAlerts(daemon, {
+        config: loaded.config,
+        logger: log.logger,
+        stateDir: daemon.stateDir,
+        ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
+      });
+    } catch (e) {
+      log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
+      await http?.close();
+      log.flush();
+      return 1;
+    }
+  }
+  const pidfile = stopSignal === undefined ? loaded.config.pidfile : undefined;
+  if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
+  const running = stopSignal === undefined;
+  if (running) {
+    // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
+    // monit's wake-up, every service's cycle runs now (from the moment a service's runner exists).
+    onWakeUp(() => daemon.checkNow());
+    beginStart();
+    await started;
+  }
+
+  await stopRequested;
+  log.logger.info({ signal: stopSignal }, 'brokerwatch stopping; brokers keep running');
+  await http?.close();
+  if (running) await daemon.stop();
+  await alerts?.close();
+  if (pidfile) await rm(pidfile, { force: true });
+  log.flush();
+  return 0;
 }

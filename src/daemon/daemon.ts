@@ -2,6 +2,7 @@
 // file, and `depends on` ordering. A reload swaps the rules only when the new file is valid.
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { loadPrograms } from '../actions/run.js';
 import { loadChecks } from '../checks/registry.js';
 import type { Config, Service } from '../config/model.js';
 import { LivenessWatcher } from '../process/liveness.js';
@@ -42,6 +43,7 @@ export class Daemon {
   readonly #cycleListeners = new Set<(c: CycleRecord) => void>();
   #config: Config;
   #store!: StateStore;
+  #started = false;
   readonly #log: Logger;
   readonly #cwd: string;
 
@@ -86,6 +88,11 @@ export class Daemon {
     return this.#runners.get(name);
   }
 
+  /** True once start() has made the runners (the status server may listen before). */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** Calls `listener` after every completed cycle of every service; returns the unsubscribe. */
   onCycle(listener: (c: CycleRecord) => void): () => void {
     this.#cycleListeners.add(listener);
@@ -104,7 +111,7 @@ export class Daemon {
 
   /** Loads the state file, adopts running processes, and starts every service's loop. */
   async start(): Promise<void> {
-    await loadChecks(this.#config);
+    await Promise.all([loadChecks(this.#config), loadPrograms()]);
     const { state, problem } = await readStateFile(this.statePath);
     if (problem) this.#log.warn({ statefile: this.statePath }, problem);
     const onError = (err: unknown): void =>
@@ -116,6 +123,7 @@ export class Daemon {
     this.events.resume(this.#store.initialNextEventId);
     this.#store.attachEvents(this.events);
     for (const s of this.#config.services) this.#addRunner(s);
+    this.#started = true;
     const delay = this.#config.daemon.startDelayMs;
     this.#startRunners(delay);
     this.#log.info(

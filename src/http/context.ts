@@ -6,7 +6,7 @@ import type { Daemon } from '../daemon/daemon.js';
 import type { Logger } from '../util/logger.js';
 import { AccessPolicy } from './access.js';
 import type { DtoContext, ServiceDto, StatusDto } from './dto.js';
-import { daemonDto, serviceDto } from './dto.js';
+import { daemonDto, initialServiceDto, serviceDto } from './dto.js';
 import type { DaemonObserver } from './observer.js';
 import type { ResourceSampler } from './resource-sampler.js';
 import { Scrubber, collectSecrets } from './secrets.js';
@@ -110,12 +110,18 @@ export class HttpContext {
     const ctx = this.#dtoContext();
     return {
       daemon: daemonDto(this.daemon, this.opts.rulesFile, this.daemon.clock.now()),
-      services: this.daemon.runners().map((r) => serviceDto(r.status(), ctx)),
+      services: this.daemon.started
+        ? this.daemon.runners().map((r) => serviceDto(r.status(), ctx))
+        : this.daemon.config.services.map((s) => initialServiceDto(s, this.daemon.startedAt)),
     };
   }
 
   /** One service, or undefined if there is none by that name. */
   service(name: string): ServiceDto | undefined {
+    if (!this.daemon.started) {
+      const s = this.daemon.config.services.find((x) => x.name === name);
+      return s && initialServiceDto(s, this.daemon.startedAt);
+    }
     const r = this.daemon.runner(name);
     if (!r) return undefined;
     return serviceDto(r.status(), this.#dtoContext());

@@ -166,6 +166,34 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
   };
 }
 
+/**
+ * A service of the rules before the daemon has made its runner (the status server listens first,
+ * while the state file and the check kinds load): initializing, nothing known yet.
+ */
+export function initialServiceDto(s: Service, since: number): ServiceDto {
+  return {
+    name: s.name,
+    type: s.type,
+    status: 'unknown',
+    failure: null,
+    monitor: 'initializing',
+    monitorSince: since,
+    mode: s.mode,
+    pid: null,
+    uptimeSeconds: null,
+    cpuPercent: null,
+    memoryBytes: null,
+    memoryPercent: null,
+    restarts: 0,
+    action: null,
+    pending: null,
+    backoff: { attempts: 0, gaveUp: false, retryAt: null },
+    lastCheckAt: null,
+    probe: {},
+    checks: [],
+  };
+}
+
 /** One event, its message scrubbed. */
 export function eventDto(e: ServiceEvent, scrubber: Scrubber): EventDto {
   return {

@@ -33,6 +33,8 @@ export function requestControl(
   req: { name: string; action: ControlAction; user: string; via: 'api' | 'web page' | 'monit CLI'; client: string },
 ): { actionId: number; services: string[] } {
   const { name, action, user } = req;
+  // The server listens before the runners exist (a few hundred ms at start): nothing to act on yet.
+  if (!ctx.daemon.started) throw new BwError('BW_UNAVAILABLE', 'brokerwatch is starting; try again in a moment');
   const runners = name === 'all' ? ctx.daemon.runners() : [ctx.daemon.runner(name)].flatMap((r) => (r ? [r] : []));
   if (runners.length === 0 && name !== 'all')
     throw new BwError('BW_UNKNOWN_SERVICE', `no service named '${name.slice(0, 200)}'`);

@@ -211,7 +211,7 @@ function registerDoAction(
       const names = body(req)?.get('service') ?? [];
       // Checked first, so that a typo acts on nothing (monit acts on the names before it).
       for (const n of names)
-        if (n !== 'all' && n !== host && !ctx.daemon.runner(n))
+        if (n !== 'all' && n !== host && ctx.service(n) === undefined)
           throw new BwError('BW_UNKNOWN_SERVICE', MONIT_TEXT.noService(n.slice(0, 200)));
       const user = req.bwAccess?.user ?? '?';
       for (const n of names)

@@ -41,9 +41,15 @@ function sendPageError(reply: FastifyReply, e: BwError, details: readonly string
   const list = details.length
     ? `<ul>${details.map((d) => `<li><code>${escapeHtml(d)}</code></li>`).join('')}</ul>`
     : '';
+  // Without a password the status page would only answer 401 again: the way on is to sign in
+  // (/login asks the browser for a user and password, then goes to the page).
+  const next =
+    e.code === 'BW_UNAUTHORIZED'
+      ? '<a href="/login">Sign in</a> with a user of the rules file to see the status page.'
+      : '<a href="/">Back to the status page</a>';
   const body = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${e.statusCode} · brokerwatch</title><link rel="stylesheet" href="${ASSET_URLS.css}"></head>
-<body><main><h1>${e.statusCode} <span class="host">${escapeHtml(e.code)}</span></h1><p class="notice error" role="alert">${escapeHtml(e.message)}</p>${list}<p><a href="/">Back to the status page</a></p></main></body></html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e.statusCode} · brokerwatch</title><link rel="stylesheet" href="${ASSET_URLS.css}"></head>
+<body><main><h1>${e.statusCode} <span class="host">${escapeHtml(e.code)}</span></h1><p class="notice error" role="alert">${escapeHtml(e.message)}</p>${list}<p>${next}</p></main></body></html>
 `;
   return errorHeaders(reply, e).code(e.statusCode).type('text/html; charset=utf-8').send(body);
 }

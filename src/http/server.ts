@@ -20,6 +20,7 @@ import { LoginLimiter } from './login-limiter.js';
 import { Metrics } from './metrics.js';
 import { DaemonObserver } from './observer.js';
 import { OpenApiCollector } from './openapi.js';
+import { lazySchemaController } from './lazy-schemas.js';
 import { clientErrorHandler, installReplies, sendError, toBwError } from './replies.js';
 import { registerActionRoutes } from './routes-actions.js';
 import { registerApiRoutes } from './routes-api.js';
@@ -120,6 +121,8 @@ function createApp(https: { key: Buffer; cert: Buffer } | undefined): FastifyIns
     logger: false,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 256 },
+    // Each route's schemas compile at its first request, so that the server listens sooner.
+    schemaController: lazySchemaController,
     requestTimeout: 30_000,
     return503OnClosing: true,
     clientErrorHandler,

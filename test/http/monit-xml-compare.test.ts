@@ -157,6 +157,6 @@ void describe('monit XML: the same element paths as monit 5.33 for the same rule
     assert.match(text, /^ {2}memory {23}\d+\.\d [kM]B \[\d+\.\d%\]$/m);
     const page = (await f.inject({ url: '/', headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).body;
     const row = /<tr id="svc-mosquitto".*$/m.exec(page)?.[0] ?? '';
-    assert.match(row, /<td class="num">\d+(\.\d)? [kM]B<\/td>/, 'the page shows the memory');
+    assert.match(row, /<td class="num" data-label="memory">\d+(\.\d)? [kM]B<\/td>/, 'the page shows the memory');
   });
 });

@@ -1,13 +1,13 @@
 // The web page's parts on their own: the latency ring (slots, wrap-around, failures, the hour's
-// edge), the SVG chart (scale, broken lines, failure marks, escaping), CSRF tokens (user binding,
-// expiry, forgery) and the renderer's escaping and badges.
+// edge), the SVG chart (scale, broken lines, failure and clipping marks, escaping), CSRF tokens (user binding,
+// expiry, forgery) and the renderer's escaping, badges and the buttons each service is offered.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LatencyHistory } from '../../src/http/latency-history.js';
 import { formatMs, latencyChart, niceCeil, scaleTop, summarize } from '../../src/http/page/chart.js';
 import { CsrfTokens } from '../../src/http/page/csrf.js';
 import { escapeHtml, formatDuration } from '../../src/http/page/html.js';
-import { badge, renderPage } from '../../src/http/page/render.js';
+import { badge, processActions, renderPage } from '../../src/http/page/render.js';
 import type { ServiceDto, StatusDto } from '../../src/http/dto.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -177,6 +177,28 @@ void describe('the latency chart', () => {
     assert.match(latencyChart(quiet.series('b', T0 + 21 * 30_000), 'x'), />100 ms<\/text>/);
   });
 
+  void test('a slowest probe above the scale is marked at the top and named in the label of the chart', () => {
+    const h = new LatencyHistory();
+    for (let i = 0; i < 20; i++) h.add('b', 't', T0 + i * 30_000, 3 + (i % 3), false);
+    h.add('b', 't', T0 + 20 * 30_000, 1, false);
+    h.add('b', 't', T0 + 20 * 30_000 + 1, 1, false);
+    h.add('b', 't', T0 + 20 * 30_000 + 2, 298, false);
+    const svg = latencyChart(h.series('b', T0 + 21 * 30_000), 'Probe latency of b');
+    assert.equal(svg.match(/<path class="clipped"/g)?.length, 1, 'one caret, on the clipped slot');
+    assert.match(svg, /<path class="clipped" d="[^"]+"><title>slowest 298 ms, above the scale<\/title><\/path>/);
+    assert.match(
+      svg,
+      /aria-label="Probe latency of b; 1 slot above the scale of 100 ms, the slowest 298 ms"/,
+      'a screen reader hears it',
+    );
+    // Nothing clipped, nothing marked.
+    const calm = new LatencyHistory();
+    for (let i = 0; i < 5; i++) calm.add('b', 't', T0 + i * 30_000, 3, false);
+    const plain = latencyChart(calm.series('b', T0 + 6 * 30_000), 'Probe latency of b');
+    assert.doesNotMatch(plain, /class="clipped"|above the scale/);
+    assert.match(plain, /aria-label="Probe latency of b"/);
+  });
+
   void test('an empty hour draws axes only', () => {
     const svg = latencyChart(new LatencyHistory().series('x', T0), 'empty');
     assert.doesNotMatch(svg, /polyline|circle|class="fail"/);
@@ -239,6 +261,17 @@ function svc(over: Partial<ServiceDto> = {}): ServiceDto {
   };
 }
 
+const DAEMON: StatusDto['daemon'] = {
+  name: 'brokerwatch',
+  version: '1',
+  pid: 1,
+  host: 'h',
+  startedAt: T0,
+  uptimeSeconds: 5,
+  rulesFile: '/etc/b.rc',
+  cycleSeconds: 1,
+};
+
 void describe('the page renderer', () => {
   void test('badges say what is going on, in monit words', () => {
     assert.deepEqual(badge(svc(), T0), { text: 'ok', cls: 'ok' });
@@ -260,6 +293,29 @@ void describe('the page renderer', () => {
       text: 'initializing',
       cls: 'off',
     });
+  });
+
+  void test('Start is offered to a stopped process only, Stop to a running one only', () => {
+    assert.deepEqual(processActions(svc({ pid: 4711, lastCheckAt: T0 })), ['restart', 'stop']);
+    assert.deepEqual(processActions(svc({ pid: null, lastCheckAt: T0 })), ['start']);
+    assert.deepEqual(processActions(svc({ pid: null, lastCheckAt: null })), ['restart'], 'not looked at yet');
+    assert.deepEqual(processActions(svc({ type: 'host', pid: null, lastCheckAt: T0 })), []);
+    const page = (s: ServiceDto): string =>
+      renderPage({
+        status: { daemon: DAEMON, services: [s] },
+        events: [],
+        charts: new Map(),
+        viewer: { user: 'admin', readOnly: false },
+        csrf: 't',
+        now: T0,
+        assets: { css: '/c.css', js: '/j.js', icon: '/i.svg', iconFailed: '/f.svg' },
+      });
+    const running = page(svc({ pid: 4711, lastCheckAt: T0 }));
+    assert.match(running, /value="stop"/);
+    assert.doesNotMatch(running, /value="start"/);
+    const stopped = page(svc({ pid: null, lastCheckAt: T0, status: 'failed' }));
+    assert.match(stopped, /value="start"/);
+    assert.doesNotMatch(stopped, /value="stop"|value="restart"/);
   });
 
   void test('everything from the daemon is escaped', () => {

@@ -74,8 +74,10 @@ void describe('the web status page', () => {
     // One form holds the token; every button posts it to its own action.
     assert.equal(html.match(/name="csrf"/g)?.length, 2, 'the buttons form and the reload form');
     assert.match(html, /<form id="act" method="post" action="\/"><input type="hidden" name="csrf"/);
-    for (const a of ['restart', 'start', 'stop', 'unmonitor'])
+    for (const a of ['restart', 'stop', 'unmonitor'])
       assert.match(html, new RegExp(`<button type="submit" form="act" formaction="/actions/sleeper/${a}"`), a);
+    // The sleeper runs: Start is not offered.
+    assert.doesNotMatch(html, /formaction="\/actions\/sleeper\/start"/);
     // A host has no process to start or stop.
     assert.doesNotMatch(html, /formaction="\/actions\/remote\/restart"/);
     assert.match(html, /formaction="\/actions\/remote\/unmonitor"/);

@@ -1,6 +1,7 @@
 // The probe-latency chart: inline SVG drawn on the server, no script and no library. The average of
-// each 30 s slot is a line (broken where there were no samples), its maximum a faint bar above it,
-// and a slot with failed probes a red mark along the top. Colours come from the page's stylesheet.
+// each 30 s slot is a line (broken where there were no samples), its maximum a faint bar above it
+// (a caret at the top when it goes beyond the scale), and a slot with failed probes a red mark along
+// the top. Colours come from the page's stylesheet.
 import type { LatencySeries } from '../latency-history.js';
 import { escapeHtml } from './html.js';
 
@@ -66,6 +67,7 @@ export function latencyChart(s: LatencySeries, title: string): string {
   const y = (ms: number): number => TOP + plotH - (Math.min(ms, top) / top) * plotH;
   const slotW = Math.max(1, (s.slotMs / span) * plotW);
   const parts: string[] = [];
+  const clipped: number[] = [];
   // Grid: 0, half, top; time ticks every 15 minutes back from now.
   for (const v of [0, top / 2, top]) {
     parts.push(`<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${r1(y(v))}" y2="${r1(y(v))}"/>`);
@@ -83,6 +85,14 @@ export function latencyChart(s: LatencySeries, title: string): string {
     if (p.avgMs !== null && p.maxMs !== null && p.maxMs > p.avgMs) {
       parts.push(
         `<rect class="max" x="${r1(x(p.t) - slotW / 2)}" y="${r1(y(p.maxMs))}" width="${r1(slotW)}" height="${r1(Math.max(0.5, y(p.avgMs) - y(p.maxMs)))}"/>`,
+      );
+    }
+    // A slowest probe above the scale: its bar stops at the top, so a caret there says it goes on.
+    if (p.maxMs !== null && p.maxMs > top) {
+      clipped.push(p.maxMs);
+      const cx = x(p.t);
+      parts.push(
+        `<path class="clipped" d="M${r1(cx - 3.5)},${TOP + 6}L${r1(cx)},${TOP}L${r1(cx + 3.5)},${TOP + 6}Z"><title>slowest ${escapeHtml(formatMs(p.maxMs))}, above the scale</title></path>`,
       );
     }
     if (p.failures > 0)
@@ -111,6 +121,11 @@ export function latencyChart(s: LatencySeries, title: string): string {
     lastT = p.t;
   }
   flush();
-  const label = escapeHtml(title);
+  // Said in the chart's name too: a screen reader reads that, not the marks inside an image.
+  const label = escapeHtml(
+    clipped.length === 0
+      ? title
+      : `${title}; ${clipped.length} slot${clipped.length === 1 ? '' : 's'} above the scale of ${formatMs(top)}, the slowest ${formatMs(Math.max(...clipped))}`,
+  );
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${label}"><title>${label}</title>${parts.join('')}</svg>`;
 }

@@ -75,10 +75,24 @@ function ago(now: number, t: number | null): string {
   return s < 1 ? 'just now' : `${formatDuration(s)} ago`;
 }
 
+/**
+ * The process actions a service is offered: a running one Restart and Stop, a stopped one Start
+ * (restarting it would only start it), one not looked at yet Restart, which does what is needed
+ * either way. Running means brokerwatch identified its process (a pid).
+ */
+export function processActions(
+  s: Pick<ServiceDto, 'type' | 'pid' | 'lastCheckAt'>,
+): Array<'restart' | 'start' | 'stop'> {
+  if (s.type !== 'process') return [];
+  if (s.pid !== null) return ['restart', 'stop'];
+  return s.lastCheckAt !== null ? ['start'] : ['restart'];
+}
+
+const LABELS = { restart: 'Restart', start: 'Start', stop: 'Stop' } as const;
+
 /** Action buttons of one service: submit buttons of the page's one form (its CSRF token is there). */
 function actions(s: ServiceDto): string {
-  const list: Array<[string, string, boolean]> = [];
-  if (s.type === 'process') list.push(['restart', 'Restart', true], ['start', 'Start', false], ['stop', 'Stop', true]);
+  const list: Array<[string, string, boolean]> = processActions(s).map((a) => [a, LABELS[a], a !== 'start']);
   list.push(s.monitor === 'not-monitored' ? ['monitor', 'Monitor', false] : ['unmonitor', 'Unmonitor', false]);
   const url = (a: string): string => `/actions/${encodeURIComponent(s.name)}/${a}`;
   return list
@@ -113,17 +127,19 @@ function serviceRow(s: ServiceDto, data: PageData): string {
   const cpu = s.cpuPercent === null ? '–' : `${s.cpuPercent.toFixed(1)} %`;
   const mem =
     s.memoryBytes !== null ? bytes(s.memoryBytes) : s.memoryPercent !== null ? `${s.memoryPercent.toFixed(1)} %` : '–';
+  // data-label: the column's name, which a narrow screen shows beside each value (the table becomes
+  // one card per service there, see page.css).
   const cells = [
     `<th scope="row"><span class="name">${h(s.name)}</span> <span class="type">${h(s.type)}</span>${rules(s)}</th>`,
-    `<td><span class="badge ${b.cls}">${h(b.text)}</span></td>`,
-    `<td class="failure">${failure}</td>`,
-    `<td class="num pid">${s.pid ?? '–'}</td>`,
-    `<td class="num">${s.uptimeSeconds === null ? '–' : formatDuration(s.uptimeSeconds)}</td>`,
-    `<td class="num">${s.restarts}</td>`,
-    `<td class="num">${cpu}</td>`,
-    `<td class="num">${mem}</td>`,
-    `<td class="when">${h(ago(data.now, s.lastCheckAt))}</td>`,
-    `<td class="probe">${h(probe) || '–'}</td>`,
+    `<td class="status"><span class="badge ${b.cls}">${h(b.text)}</span></td>`,
+    `<td class="failure${failure ? '' : ' none'}" data-label="failure">${failure}</td>`,
+    `<td class="num pid" data-label="pid">${s.pid ?? '–'}</td>`,
+    `<td class="num" data-label="uptime">${s.uptimeSeconds === null ? '–' : formatDuration(s.uptimeSeconds)}</td>`,
+    `<td class="num" data-label="restarts">${s.restarts}</td>`,
+    `<td class="num" data-label="cpu">${cpu}</td>`,
+    `<td class="num" data-label="memory">${mem}</td>`,
+    `<td class="when" data-label="last check">${h(ago(data.now, s.lastCheckAt))}</td>`,
+    `<td class="probe" data-label="probe">${h(probe) || '–'}</td>`,
   ];
   if (data.csrf !== undefined) cells.splice(2, 0, `<td class="actions">${actions(s)}</td>`);
   return `<tr id="svc-${h(s.name)}" data-status="${b.cls}">${cells.join('')}</tr>`;
