@@ -1,0 +1,268 @@
+// The `set` statements read into the model: `set httpd` with each form of `allow` and its monit-only
+// options, `set mailserver` lists with their TLS and timeouts, and the global SSL options they
+// inherit. Each case gives a rules text and asserts the model and the warnings, as `FILE:LINE:COL`.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
+import { parseRules } from '../../src/config/loader.js';
+import type { LoadResult } from '../../src/config/loader.js';
+
+async function parse(text: string): Promise<LoadResult> {
+  return parseRules(text, 's.rc');
+}
+
+function warnings(r: LoadResult): string[] {
+  return r.warnings.map(formatDiagnostic);
+}
+
+async function errorsOf(text: string): Promise<string[]> {
+  try {
+    await parse(text);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  }
+  assert.fail('the rules loaded, but errors were expected');
+}
+
+void describe('set httpd', () => {
+  void test('defaults: port 2812 on 127.0.0.1, no allow, no TLS', async () => {
+    const r = await parse('set httpd\n');
+    assert.deepEqual(r.config.httpd, { port: 2812, address: '127.0.0.1', allow: [] });
+    assert.deepEqual(warnings(r), []);
+  });
+
+  void test("'address localhost' and 'bind' name the address to listen on", async () => {
+    assert.equal((await parse('set httpd port 8080 address localhost\n')).config.httpd?.address, '127.0.0.1');
+    assert.equal((await parse('set httpd port 8080 bind 0.0.0.0\n')).config.httpd?.address, '0.0.0.0');
+  });
+
+  void test('allow: users, hosts and networks, each read-only or not', async () => {
+    const r = await parse(
+      [
+        'set httpd port 2812',
+        '  allow admin:secret',
+        '  allow guest:"two words" read-only',
+        '  allow 10.0.0.0/8',
+        '  allow 192.168.1.7 readonly',
+        '  allow ::1',
+        '  allow monitor.example.com',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.config.httpd?.allow, [
+      { kind: 'user', user: 'admin', password: 'secret', readOnly: false },
+      { kind: 'user', user: 'guest', password: 'two words', readOnly: true },
+      { kind: 'net', cidr: '10.0.0.0/8', readOnly: false },
+      { kind: 'net', cidr: '192.168.1.7', readOnly: true },
+      { kind: 'net', cidr: '::1', readOnly: false },
+      { kind: 'net', cidr: 'monitor.example.com', readOnly: false },
+    ]);
+    assert.deepEqual(warnings(r), []);
+  });
+
+  void test("'port N read-only' makes every allow read-only", async () => {
+    const r = await parse('set httpd port 2812 read-only allow admin:secret allow 10.0.0.0/8\n');
+    assert.deepEqual(
+      r.config.httpd?.allow.map((a) => a.readOnly),
+      [true, true],
+    );
+  });
+
+  void test('htpasswd files and system groups are warned about and give no allow entry', async () => {
+    const r = await parse(
+      [
+        'set httpd port 2812',
+        '  allow md5 /etc/monit/htpasswd admin ops read-only',
+        '  allow @wheel readonly',
+        '  allow admin:secret',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.config.httpd?.allow, [{ kind: 'user', user: 'admin', password: 'secret', readOnly: false }]);
+    assert.deepEqual(warnings(r), [
+      "s.rc:2:9: warning: 'allow md5 FILE' (htpasswd files) is not supported by brokerwatch; write 'allow USER:PASSWORD'",
+      "s.rc:3:9: warning: 'allow @wheel' (system groups) is not supported by brokerwatch; write 'allow USER:PASSWORD'",
+    ]);
+  });
+
+  void test('an allow that is neither a user, a host nor a network is an error', async () => {
+    assert.deepEqual(await errorsOf('set httpd port 2812 allow :secret\n'), [
+      "s.rc:1:27: expected USER:PASSWORD, a host or a network after allow, found ':secret'",
+    ]);
+    assert.deepEqual(await errorsOf('set httpd port 2812 allow admin:\n'), [
+      "s.rc:1:27: the password for user 'admin' is empty",
+    ]);
+  });
+
+  void test('unixsocket, signature and client certificates are read and warned about', async () => {
+    const r = await parse(
+      [
+        'set httpd unixsocket /run/monit.sock uid 0 gid 0 permission 0660 read-only',
+        '  signature disable',
+        '  allowselfcertification',
+        '  port 2900',
+        '  clientpemfile /etc/ssl/client.pem',
+        '  allow admin:pw',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.config.httpd, {
+      port: 2900,
+      address: '127.0.0.1',
+      allow: [{ kind: 'user', user: 'admin', password: 'pw', readOnly: false }],
+    });
+    assert.deepEqual(warnings(r), [
+      "s.rc:1:11: warning: 'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored",
+      "s.rc:2:3: warning: 'signature' in set httpd is not used by brokerwatch; ignored",
+      "s.rc:3:3: warning: 'allowselfcertification' in set httpd is not used by brokerwatch; ignored",
+      "s.rc:5:3: warning: 'clientpemfile' in set httpd is not used by brokerwatch; ignored",
+    ]);
+  });
+
+  void test('TLS: certificate files, a block of SSL options, and disable', async () => {
+    assert.deepEqual((await parse('set httpd port 2812 ssl enable pemfile /etc/ssl/w.pem\n')).config.httpd?.tls, {
+      pemFile: '/etc/ssl/w.pem',
+    });
+    assert.deepEqual((await parse('set httpd port 2812 certfile /c.pem keyfile /k.pem\n')).config.httpd?.tls, {
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+    });
+    const block = await parse('set httpd port 2812 ssl { pemchain: /c.pem, pemkey: /k.pem, ciphers: HIGH }\n');
+    assert.deepEqual(block.config.httpd?.tls, { certFile: '/c.pem', keyFile: '/k.pem' });
+    assert.deepEqual(warnings(block), [
+      "s.rc:1:61: warning: 'ciphers' in set httpd's SSL options is not used by brokerwatch; ignored",
+    ]);
+    assert.equal((await parse('set httpd port 2812 ssl disable\n')).config.httpd?.tls, undefined);
+  });
+
+  void test("'set ssl { pemfile }' serves the web interface only when httpd names no certificate", async () => {
+    const global = 'set ssl { pemfile: /global.pem }\n';
+    assert.deepEqual((await parse(global + 'set httpd port 2812 ssl\n')).config.httpd?.tls, {
+      pemFile: '/global.pem',
+    });
+    assert.deepEqual((await parse(global + 'set httpd port 2812 ssl pemfile /own.pem\n')).config.httpd?.tls, {
+      pemFile: '/own.pem',
+    });
+    assert.equal((await parse(global + 'set httpd port 2812\n')).config.httpd?.tls, undefined);
+    const chain = 'set ssl { pemchain: /g.crt, pemkey: /g.key }\n';
+    assert.deepEqual((await parse(chain + 'set httpd port 2812 ssl\n')).config.httpd?.tls, {
+      certFile: '/g.crt',
+      keyFile: '/g.key',
+    });
+  });
+});
+
+void describe('set mailserver', () => {
+  void test('a list of servers; a timeout given once applies to those without their own', async () => {
+    const r = await parse(
+      [
+        'set mailserver smtp.example.com port 587 username "u@example.com" password "p w" using tls,',
+        '  backup.example.com timeout 15 seconds,',
+        '  localhost',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.config.mailServers, [
+      {
+        host: 'smtp.example.com',
+        port: 587,
+        username: 'u@example.com',
+        password: 'p w',
+        security: 'starttls',
+        timeoutMs: 15_000,
+      },
+      { host: 'backup.example.com', timeoutMs: 15_000 },
+      { host: 'localhost', timeoutMs: 15_000 },
+    ]);
+    assert.deepEqual(warnings(r), []);
+  });
+
+  void test('TLS by port: implicit on 465, STARTTLS on 25 and 587, and a warning on other ports', async () => {
+    const security = async (line: string): Promise<string | undefined> =>
+      (await parse(`set mailserver m ${line}\n`)).config.mailServers[0]?.security;
+    assert.equal(await security('port 465 using ssl'), 'tls');
+    assert.equal(await security('port 25 using tls'), 'starttls');
+    assert.equal(await security('using tls'), 'starttls');
+    assert.equal(await security('port 2525 using implicit tls'), 'tls');
+    assert.equal(await security('port 465 using starttls'), 'starttls');
+    assert.equal(await security('port 25'), undefined);
+    const other = await parse('set mailserver m port 2525 using ssl\n');
+    assert.equal(other.config.mailServers[0]?.security, 'starttls');
+    assert.deepEqual(warnings(other), [
+      "s.rc:1:34: warning: 'using ssl' on port 2525 means STARTTLS (required) in brokerwatch, where monit speaks TLS from the first byte on ports other than 25 and 587; write 'using starttls' to say so, or 'using implicit tls' if this server expects that",
+    ]);
+  });
+
+  void test('a TLS version word means TLS; the SSL options block sets verification and CA files', async () => {
+    const r = await parse('set mailserver m port 465 using tlsv12 { verify: enable, cafile: /ca.pem }\n');
+    assert.deepEqual(r.config.mailServers, [
+      { host: 'm', port: 465, security: 'tls', tls: { verify: true, caFile: '/ca.pem' } },
+    ]);
+  });
+
+  void test("'set ssl' options apply to TLS servers under their own, not to plain ones", async () => {
+    const r = await parse(
+      'set ssl { verify: enable, cafile: /global-ca.pem }\n' +
+        'set mailserver a port 465 using ssl { cafile: /own-ca.pem }, b port 25\n',
+    );
+    assert.deepEqual(r.config.mailServers, [
+      { host: 'a', port: 465, security: 'tls', tls: { verify: true, caFile: '/own-ca.pem' } },
+      { host: 'b', port: 25 },
+    ]);
+  });
+
+  void test('hostname and certificate pinning are read; pinning is warned about', async () => {
+    const r = await parse(
+      'set mailserver m port 465 using ssl hostname relay.example.com certificate checksum sha256 = ab12\n',
+    );
+    assert.deepEqual(r.config.mailServers, [{ host: 'm', port: 465, security: 'tls' }]);
+    assert.deepEqual(warnings(r), [
+      "s.rc:1:64: warning: 'certificate' (certificate pinning) is not used by brokerwatch; ignored",
+    ]);
+  });
+});
+
+void describe('other settings', () => {
+  void test('monit-only settings are warned about and skipped with their braces', async () => {
+    const r = await parse(
+      'set idfile /var/monit/id\nset limits { programOutput: 512 B, sendExpectBuffer: 256 B }\nset daemon 30\n',
+    );
+    assert.equal(r.config.daemon.cycleMs, 30_000);
+    assert.deepEqual(warnings(r), [
+      "s.rc:1:5: warning: 'set idfile' is not used by brokerwatch; ignored",
+      "s.rc:2:5: warning: 'set limits' is not used by brokerwatch; ignored",
+    ]);
+  });
+
+  void test('an unknown setting names the ones there are', async () => {
+    assert.deepEqual(await errorsOf('set frobnicate 3\nset daemon 0.05\n'), [
+      "s.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd",
+      's.rc:2:5: a cycle of 50 ms is too short (at least 100 ms)',
+    ]);
+  });
+
+  void test('daemon cycle and start delay, log, pidfile, statefile and the event queue', async () => {
+    const r = await parse(
+      [
+        'set daemon 0.1 with start delay 2 minutes',
+        'set log syslog facility log_daemon',
+        'set pidfile /run/bw.pid',
+        'set statefile /var/lib/bw/state',
+        'set eventqueue basedir /var/lib/bw/events slots 500',
+        '',
+      ].join('\n'),
+    );
+    const c = r.config;
+    assert.deepEqual(c.daemon, { cycleMs: 100, startDelayMs: 120_000 });
+    assert.deepEqual(c.log, { kind: 'syslog', facility: 'log_daemon' });
+    assert.equal(c.pidfile, '/run/bw.pid');
+    assert.equal(c.statefile, '/var/lib/bw/state');
+    assert.deepEqual(c.eventQueue, { basedir: '/var/lib/bw/events', slots: 500 });
+    assert.deepEqual((await parse('set log syslog\n')).config.log, { kind: 'syslog' });
+    assert.deepEqual((await parse('set logfile /var/log/bw.log\n')).config.log, {
+      kind: 'file',
+      path: '/var/log/bw.log',
+    });
+  });
+});
