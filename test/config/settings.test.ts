@@ -235,6 +235,30 @@ void describe('other settings', () => {
     ]);
   });
 
+  void test('every monit setting brokerwatch has no use for loads with a warning', async () => {
+    const words = [
+      'idfile',
+      'mmonit',
+      'limits',
+      'onreboot',
+      'expectbuffer',
+      'fips',
+      'init',
+      'terminal',
+      'heartbeat',
+      'hostname',
+    ];
+    const r = await parse(words.map((w) => `set ${w} x\n`).join('') + 'check file f with path /f\n');
+    assert.deepEqual(
+      warnings(r),
+      words.map((w, i) => `s.rc:${i + 1}:5: warning: 'set ${w}' is not used by brokerwatch; ignored`),
+    );
+    assert.deepEqual(
+      r.config.services.map((s) => s.name),
+      ['f'],
+    );
+  });
+
   void test('an unknown setting names the ones there are', async () => {
     assert.deepEqual(await errorsOf('set frobnicate 3\nset daemon 0.05\n'), [
       "s.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd",
