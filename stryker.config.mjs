@@ -7,6 +7,7 @@ import process from 'node:process';
 
 const config = [
   'monit-grammar',
+  'lexer',
   'settings',
   'service',
   'malformed',
