@@ -223,6 +223,49 @@ void describe('set mailserver', () => {
   });
 });
 
+void describe('set alert', () => {
+  void test('a target, then an event filter, a reminder and mail-format in any order', async () => {
+    const r = await parse(
+      'set alert ops@example.com reminder 5 cycles { nonexist timeout } mail-format { subject: down }\n' +
+        'set alert dev@example.com not on { instance, action }\n' +
+        'set alert "qa@example.com" reminder 0\n',
+    );
+    assert.deepEqual(
+      r.config.alerts.map((a) => [a.target, a.filter, a.reminderCycles, a.pos.line, a.pos.col]),
+      [
+        [
+          { kind: 'mail', address: 'ops@example.com', format: { subject: 'down' } },
+          { mode: 'only', events: ['nonexist', 'timeout'] },
+          5,
+          1,
+          11,
+        ],
+        [{ kind: 'mail', address: 'dev@example.com' }, { mode: 'except', events: ['instance', 'action'] }, 0, 2, 11],
+        [{ kind: 'mail', address: 'qa@example.com' }, { mode: 'all', events: [] }, 0, 3, 11],
+      ],
+    );
+  });
+
+  void test('a target no channel reads names every form there is', async () => {
+    assert.deepEqual(await errorsOf('set alert pager 5\n'), [
+      `s.rc:1:11: expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC" or exec "CMD", found 'pager'`,
+    ]);
+  });
+
+  void test('mail-format under another channel is an error; an event list needs its braces', async () => {
+    assert.deepEqual(await errorsOf('set alert exec "/bin/n" mail-format { subject: x }\n'), [
+      's.rc:1:25: mail-format applies to mail recipients only',
+    ]);
+    assert.deepEqual(await errorsOf('set alert ops@example.com not nonexist\n'), [
+      "s.rc:1:31: expected '{' and a list of events, found 'nonexist'",
+    ]);
+    assert.deepEqual(await errorsOf('set alert ops@example.com { "nonexist" }\n'), [
+      's.rc:1:29: unknown event "nonexist": expected one of ' +
+        'action, checksum, connection, content, data, exec, gid, icmp, instance, invalid, link, nonexist, exist, permission, pid, ppid, resource, size, status, timeout, timestamp, uid, uptime, fsflags, heartbeat, saturation, speed, bytein, byteout, packetin, packetout',
+    ]);
+  });
+});
+
 void describe('other settings', () => {
   void test('monit-only settings are warned about and skipped with their braces', async () => {
     const r = await parse(
