@@ -10,6 +10,7 @@ const config = [
   'lexer',
   'settings',
   'service',
+  'rule',
   'malformed',
   'loader',
   'examples',
