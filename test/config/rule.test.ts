@@ -103,7 +103,7 @@ void describe('rates', () => {
       'r.rc:3:18: 3 times within 2 cycles can never happen: the count must not exceed the cycles',
     ]);
     assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB 1 times within 65 cycles then alert\n'), [
-      "r.rc:3:34: a number of cycles after 'within' 65 is out of range (1–64)",
+      "r.rc:3:33: a number of cycles after 'within' 65 is out of range (1–64)",
     ]);
   });
 });
