@@ -153,7 +153,144 @@ void describe('set httpd', () => {
   });
 });
 
+void describe('set httpd: the other spellings monit accepts', () => {
+  void test("'readonly', 'tls', 'disabled', and htpasswd files of every hash", async () => {
+    const r = await parse(
+      [
+        'set httpd port 2812 readonly tls disabled',
+        '  allow crypt /etc/a admin allow sha1 /etc/b readonly',
+        '  allow cleartext /etc/c read-only',
+        '  allow ops:pw',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.config.httpd, {
+      port: 2812,
+      address: '127.0.0.1',
+      allow: [{ kind: 'user', user: 'ops', password: 'pw', readOnly: true }],
+    });
+    assert.deepEqual(
+      warnings(r),
+      [
+        ['2:9', 'crypt'],
+        ['2:34', 'sha1'],
+        ['3:9', 'cleartext'],
+      ].map(
+        ([at, hash]) =>
+          `s.rc:${at}: warning: 'allow ${hash} FILE' (htpasswd files) is not supported by brokerwatch; write 'allow USER:PASSWORD'`,
+      ),
+    );
+    assert.deepEqual((await parse('set httpd port 2812 tls { pemfile: /w.pem }\n')).config.httpd?.tls, {
+      pemFile: '/w.pem',
+    });
+  });
+
+  void test('a network is an address or name with an optional mask; other text is not', async () => {
+    const allow = async (what: string): Promise<unknown> =>
+      (await parse(`set httpd allow ${what}\n`)).config.httpd?.allow;
+    assert.deepEqual(await allow('10.0.0.0/255.0.0.0'), [{ kind: 'net', cidr: '10.0.0.0/255.0.0.0', readOnly: false }]);
+    assert.deepEqual(await allow('fd00::/8'), [{ kind: 'net', cidr: 'fd00::/8', readOnly: false }]);
+    for (const bad of ['my_host', 'host/x', 'a.b/24x'])
+      assert.deepEqual(await errorsOf(`set httpd allow ${bad}\n`), [
+        `s.rc:1:17: expected USER:PASSWORD, a host or a network after allow, found '${bad}'`,
+      ]);
+  });
+
+  void test('a quoted password belongs to the user only when glued to its colon', async () => {
+    assert.deepEqual(await errorsOf('set httpd allow admin: "pw"\n'), [
+      "s.rc:1:17: the password for user 'admin' is empty",
+    ]);
+    assert.deepEqual(await errorsOf('set httpd allow admin "pw"\n'), [
+      `s.rc:1:23: expected 'set', 'check' or 'include', found "pw"`,
+    ]);
+  });
+
+  void test("an ignored option's value is skipped, but not the next option or statement", async () => {
+    for (const next of ['allow a:b', 'port 2900', 'address 0.0.0.0', 'ssl'])
+      assert.deepEqual(
+        (await parse(`set httpd signature ${next}\n`)).warnings.length,
+        1,
+        `'signature ${next}' reads '${next}' as the next option`,
+      );
+    assert.deepEqual((await parse('set httpd signature allow a:b\n')).config.httpd?.allow, [
+      { kind: 'user', user: 'a', password: 'b', readOnly: false },
+    ]);
+    assert.equal((await parse('set httpd signature address 0.0.0.0\n')).config.httpd?.address, '0.0.0.0');
+    assert.deepEqual((await parse('set httpd signature\nset daemon 5\n')).config.daemon, {
+      cycleMs: 5_000,
+      startDelayMs: 0,
+    });
+    assert.equal((await parse('set httpd signature')).config.httpd?.port, 2812);
+  });
+
+  void test("a certificate of httpd's own, even only a cert or key file, is not replaced by 'set ssl'", async () => {
+    const global = 'set ssl { pemfile: /global.pem }\n';
+    assert.deepEqual((await parse(global + 'set httpd ssl certfile /own.crt\n')).config.httpd?.tls, {
+      certFile: '/own.crt',
+    });
+    assert.deepEqual((await parse(global + 'set httpd ssl keyfile /own.key\n')).config.httpd?.tls, {
+      keyFile: '/own.key',
+    });
+  });
+});
+
+void describe('set ssl', () => {
+  void test("'set tls' is the same; clientpemfile is warned about", async () => {
+    const r = await parse('set tls { clientpemfile: /c.pem, cafile: /ca.pem }\nset mailserver m using starttls\n');
+    assert.deepEqual(r.config.mailServers, [{ host: 'm', security: 'starttls', tls: { caFile: '/ca.pem' } }]);
+    assert.deepEqual(warnings(r), [
+      "s.rc:1:5: warning: 'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored",
+    ]);
+  });
+
+  void test("'set ssl' needs its block; an error inside it is reported once", async () => {
+    assert.deepEqual(await errorsOf('set alert a@b.c\nset ssl\nset mailserver m using starttls\n'), [
+      "s.rc:3:1: expected '{' and SSL options after 'set ssl', found 'set'",
+    ]);
+    assert.deepEqual(await errorsOf('set ssl { verify: maybe }\nset mailserver m using starttls\n'), [
+      "s.rc:1:19: expected 'enable' or 'disable' after 'verify:', found 'maybe'",
+    ]);
+  });
+});
+
+void describe('a missing value names what was expected', () => {
+  const cases: readonly (readonly [string, string])[] = [
+    ['set log syslog facility\n', 's.rc:1:24: expected a syslog facility, found end of file'],
+    ['set pidfile\n', 's.rc:1:12: expected a pidfile path, found end of file'],
+    ['set statefile\n', 's.rc:1:14: expected a state file path, found end of file'],
+    ['set mailserver\n', 's.rc:1:15: expected a mail server host, found end of file'],
+    ['set mailserver m username\n', 's.rc:1:26: expected a user name, found end of file'],
+    ['set mailserver m certificate md5\n', "s.rc:1:30: expected 'checksum' after 'certificate', found 'md5'"],
+    ['set mailserver m certificate checksum\n', 's.rc:1:38: expected a certificate checksum, found end of file'],
+    ['set mailserver m timeout\n', 's.rc:1:25: expected a duration for timeout, found end of file'],
+    ['set mailserver m hostname\n', 's.rc:1:26: expected a host name, found end of file'],
+    ['set mail-format x\n', "s.rc:1:17: expected '{' after mail-format, found 'x'"],
+    ['set httpd address\n', 's.rc:1:18: expected an address, found end of file'],
+    ['set httpd certfile\n', 's.rc:1:19: expected a certificate file, found end of file'],
+    ['set httpd keyfile\n', 's.rc:1:18: expected a key file, found end of file'],
+    ['set httpd unixsocket\n', 's.rc:1:21: expected a socket path after unixsocket, found end of file'],
+    ['set httpd unixsocket /s uid\n', 's.rc:1:28: expected a value, found end of file'],
+    ['set httpd allow\n', 's.rc:1:16: expected a user:password, host or network after allow, found end of file'],
+    ['set httpd allow md5\n', 's.rc:1:20: expected a password file, found end of file'],
+  ];
+  for (const [text, error] of cases)
+    void test(text.trim(), async () => {
+      assert.deepEqual(await errorsOf(text), [error]);
+    });
+});
+
 void describe('set mailserver', () => {
+  void test('a server on the next line may be quoted; a TLS block with nothing for mail gives no TLS options', async () => {
+    const r = await parse(
+      'set mailserver a,\n  "b.example.com" port 25\nset mailserver c port 465 using ssl { ciphers: HIGH }\n',
+    );
+    assert.deepEqual(r.config.mailServers, [
+      { host: 'a' },
+      { host: 'b.example.com', port: 25 },
+      { host: 'c', port: 465, security: 'tls' },
+    ]);
+  });
+
   void test('a list of servers; a timeout given once applies to those without their own', async () => {
     const r = await parse(
       [
