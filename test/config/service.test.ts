@@ -225,3 +225,175 @@ void describe('whole-file checks', () => {
     );
   });
 });
+
+void describe('where a statement ends', () => {
+  void test('depends stops at the next statement, on the same line or the next', async () => {
+    const r = await parse(
+      'check file a with path /a\ncheck file f with path /f\n  depends on a\n' +
+        '  not every "0 2 * * *"\n  depends on a alert ops@example.com\n  depends on a noalert dev@example.com\n' +
+        '  depends on a onreboot nostart\n  depends on a backoff 5 s\n  depends on a ignore content = "x"\n',
+    );
+    const f = service(r, 'f');
+    assert.deepEqual(f.dependsOn, ['a']);
+    assert.deepEqual(f.schedule, { kind: 'cron', expression: '0 2 * * *', negate: true });
+    assert.deepEqual(
+      [f.alerts.length, f.noAlerts, f.onReboot, f.backoff.initialMs],
+      [1, ['dev@example.com'], 'nostart', 5_000],
+    );
+    assert.equal(r.warnings.length, 1);
+  });
+
+  void test('after an error, the lines that continue the statement are skipped; the next statement is read', async () => {
+    // The words monit's grammar lets a rule, program or alert go on with on its next line.
+    const continuations = [
+      'then alert',
+      'else alert',
+      'timeout 5 s',
+      'retry 2',
+      'protocol mqtt',
+      'proto mqtt',
+      'port 1883',
+      'host x',
+      'address x',
+      'type tcp',
+      'ssl',
+      'tls',
+      'tcpssl',
+      'ipv4',
+      'ipv6',
+      'username u',
+      'user u',
+      'password p',
+      'version 5',
+      'clientid c',
+      'roundtrip',
+      'qos 1',
+      'topic t',
+      'separate',
+      'cafile /c',
+      'ca /c',
+      'certfile /c',
+      'keyfile /k',
+      'servername s',
+      'verify',
+      'responsetime',
+      'request /',
+      'send x',
+      'expect x',
+      'hostheader h',
+      'content = x',
+      'status 200',
+      'checksum',
+      'certificate',
+      'uid 0',
+      'gid 0',
+      'repeat every 2 cycles',
+      'reminder 2',
+      'cycle',
+      'cycles',
+      'unmonitor',
+      'monitor',
+      'exec "/x"',
+      'max 1 s',
+      'maximum 1 s',
+      'factor 2',
+      'giveup 3',
+      'cooldown 1 s',
+      'reset 1 s',
+      'slack',
+      'retain',
+      'retained',
+      'pidfile /p',
+      'matching x',
+      'path /p',
+    ];
+    for (const line of continuations)
+      assert.deepEqual(
+        await errorsOf(`check host h with address x\n  if failed port 0\n    ${line}\n  group g\n  frob\n`),
+        [
+          'c.rc:2:18: a port number 0 is out of range (1–65535)',
+          "c.rc:5:3: unknown statement 'frob' in 'check host h': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff",
+        ],
+        line,
+      );
+    // mail-format opens a block of its own, after an alert's error.
+    assert.deepEqual(
+      await errorsOf('check host h with address x\n  alert ops@example.com { frob }\n    mail-format { subject: x }\n'),
+      [
+        "c.rc:2:27: unknown event 'frob': expected one of action, checksum, connection, content, data, exec, gid, icmp, instance, invalid, link, nonexist, exist, permission, pid, ppid, resource, size, status, timeout, timestamp, uid, uptime, fsflags, heartbeat, saturation, speed, bytein, byteout, packetin, packetout",
+      ],
+    );
+  });
+
+  void test('every ignored check type is skipped up to the next check or set at the start of a line', async () => {
+    for (const type of ['system', 'filesystem', 'directory', 'fifo', 'network', 'device']) {
+      const r = await parse(
+        `check ${type} x with path /x\n  if failed port 0 then alert check file in set\n  group g\nset daemon 7\ncheck file f with path /f\n`,
+      );
+      assert.deepEqual(
+        r.config.services.map((s) => s.name),
+        ['f'],
+      );
+      assert.equal(r.config.daemon.cycleMs, 7_000);
+      assert.deepEqual(warnings(r), [
+        `c.rc:1:7: warning: 'check ${type}' is not supported by brokerwatch; this service is ignored`,
+      ]);
+    }
+    assert.deepEqual(await errorsOf('check "quoted" x\n'), [
+      `c.rc:1:7: expected a service type after check (process, host, file, program), found "quoted"`,
+    ]);
+  });
+});
+
+void describe('the service model', () => {
+  void test('holds only what was written', async () => {
+    const r = await parse('check file f with path /f\n');
+    assert.deepEqual(service(r, 'f'), {
+      name: 'f',
+      type: 'file',
+      pos: { file: 'c.rc', line: 1, col: 1 },
+      path: '/f',
+      rules: [],
+      dependsOn: [],
+      groups: [],
+      mode: 'active',
+      onReboot: 'start',
+      schedule: { kind: 'always' },
+      alerts: [],
+      noAlerts: [],
+      backoff: DEFAULT_BACKOFF,
+    });
+    assert.deepEqual(Object.keys(service(await parse('check host h with address a\n'), 'h')).slice(0, 4), [
+      'name',
+      'type',
+      'pos',
+      'address',
+    ]);
+    assert.deepEqual(Object.keys(service(await parse(PROC), 'm')).slice(0, 4), ['name', 'type', 'pos', 'pidfile']);
+  });
+
+  void test("a host's port tests without a host of their own use its address", async () => {
+    const r = await parse(
+      'check host h with address 10.0.0.1\n  if failed port 80 then alert\n  if failed host other port 81 then alert\n',
+    );
+    assert.deepEqual(
+      service(r, 'h').rules.map((x) => (x.condition.kind === 'port' ? x.condition.host : undefined)),
+      ['10.0.0.1', 'other'],
+    );
+  });
+
+  void test("a process with 'if exist' has no implicit rule either", async () => {
+    const s = service(await parse(PROC + '  start "/m"\n  if exist then alert\n'), 'm');
+    assert.deepEqual(
+      s.rules.map((x) => x.condition.kind),
+      ['exist'],
+    );
+  });
+
+  void test("backoff's other words: giveup N attempt|restarts", async () => {
+    const backoff = async (line: string): Promise<number> =>
+      service(await parse(`${PROC}  start "/m"\n  backoff 1 s ${line}\n  group g\n`), 'm').backoff.giveUpAfter;
+    assert.equal(await backoff('giveup 1 attempt'), 1);
+    assert.equal(await backoff('giveup 9 restarts'), 9);
+  });
+});
