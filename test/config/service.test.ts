@@ -397,3 +397,26 @@ void describe('the service model', () => {
     assert.equal(await backoff('giveup 9 restarts'), 9);
   });
 });
+
+void describe('whole-file checks, continued', () => {
+  void test('a loop reached through another service names only the services in it, once', async () => {
+    assert.deepEqual(
+      await errorsOf(
+        'check file x with path /x\n  depends on a\ncheck file a with path /a\n  depends on b\n' +
+          'check file b with path /b\n  depends on a\ncheck file y with path /y\n  depends on b\n',
+      ),
+      ['c.rc:6:14: dependency loop: a -> b -> a'],
+    );
+  });
+
+  void test('no start program: start on a file, restart on a process', async () => {
+    const r = await parse(
+      'check file f with path /f\n  if changed timestamp then start\n' +
+        'check process p with pidfile /p.pid\n  if cpu > 90% then restart\n',
+    );
+    assert.deepEqual(warnings(r), [
+      "c.rc:2:3: warning: 'f' has no start program: this rule can alert but not start",
+      "c.rc:4:3: warning: 'p' has no start program: 'restart' cannot start it",
+    ]);
+  });
+});
