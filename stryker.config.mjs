@@ -1,0 +1,89 @@
+// StrykerJS (`npm run mutate`). A mutant runs against the tests of the folders being mutated, own
+// folder first: every test here parses rules, so with all of them a surviving config mutant would
+// sit through the whole list. Only fast in-process tests: the mutants are many and the cores few.
+// config/property.test.js (20 s a run) and checks/process-resources.test.js (real CPU and memory
+// samples) are left out for that reason.
+import process from 'node:process';
+
+const config = [
+  'monit-grammar',
+  'lexer',
+  'settings',
+  'service',
+  'rule',
+  'malformed',
+  'loader',
+  'examples',
+  'field',
+  'monit-files',
+  'printer',
+].map((n) => `dist/test/config/${n}.test.js`);
+const checks = [
+  'kinds',
+  'registry',
+  'file-checks',
+  'program-checks',
+  'changed',
+  'checksum',
+  'exist',
+  'nonexist',
+  'gid',
+  'uid',
+  'permission',
+  'size',
+  'timestamp',
+  'status',
+  'uptime',
+  'restarts',
+  'resource',
+].map((n) => `dist/test/checks/${n}.test.js`);
+const state = ['rules', 'restart', 'control', 'restore', 'backoff-rates', 'summary', 'properties'].map(
+  (n) => `dist/test/state/${n}.test.js`,
+);
+
+/** The `--mutate` patterns of this run, if any. */
+function mutateArg() {
+  const argv = process.argv;
+  const i = argv.findIndex((a) => a === '--mutate' || a === '-m');
+  if (i >= 0) return argv[i + 1] ?? '';
+  return argv.find((a) => a.startsWith('--mutate='))?.slice('--mutate='.length);
+}
+
+/** Test files for the mutated folders; the syntax of a check kind is also read by the config tests. */
+function testFiles(patterns) {
+  if (patterns === undefined) return [...config, ...checks, ...state];
+  const files = [];
+  if (patterns.includes('src/checks')) files.push(...checks, ...config);
+  if (patterns.includes('src/config')) files.push(...config);
+  if (patterns.includes('src/state')) files.push(...state);
+  return [...new Set(files.length > 0 ? files : [...config, ...checks, ...state])];
+}
+
+export default {
+  testRunner: 'tap',
+  plugins: ['@stryker-mutator/tap-runner'],
+  tap: {
+    testFiles: testFiles(mutateArg()),
+    nodeArgs: ['--test-reporter=tap', '--import', './stryker.watchdog.mjs', '-r', '{{hookFile}}', '{{testFile}}'],
+  },
+  mutate: [
+    'src/state/**/*.ts',
+    'src/config/**/*.ts',
+    'src/checks/**/*.ts',
+    '!src/checks/mqtt/**',
+    '!src/checks/port/**',
+    '!src/checks/sys/**',
+  ],
+  ignorePatterns: ['dist', 'reports', 'bench', 'demo', 'var', 'test-artifacts'],
+  coverageAnalysis: 'perTest',
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  concurrency: 2,
+  timeoutMS: 5000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: null },
+  cleanTempDir: true,
+  buildCommand: 'tsc -p tsconfig.json',
+};

@@ -1,0 +1,179 @@
+// `if CONDITION [RATE] then ACTION [else …]` read into a rule: every action, the two forms of rate,
+// the forms of `else`, and monit tests that load with a warning instead of a rule.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
+import { parseRules } from '../../src/config/loader.js';
+import type { LoadResult } from '../../src/config/loader.js';
+import type { Rule } from '../../src/config/model.js';
+
+const FILE = 'check file f with path /f\n  restart "/r"\n';
+
+async function parse(text: string): Promise<LoadResult> {
+  return parseRules(text, 'r.rc');
+}
+
+/** The rules of `check file f` written with LINES, without their positions. */
+async function rules(...lines: string[]): Promise<Omit<Rule, 'pos'>[]> {
+  const r = await parse(FILE + lines.map((l) => `  ${l}\n`).join(''));
+  return (r.config.services[0]?.rules ?? []).map(({ pos: _pos, ...rest }) => rest);
+}
+
+function warnings(r: LoadResult): string[] {
+  return r.warnings.map(formatDiagnostic);
+}
+
+async function errorsOf(text: string): Promise<string[]> {
+  try {
+    await parse(text);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  }
+  assert.fail('the rules loaded, but errors were expected');
+}
+
+const SIZE = { kind: 'size', op: '>', bytes: 1024 } as const;
+
+void describe('actions', () => {
+  void test("each action word; monit's `timeout` is unmonitor", async () => {
+    const words = ['alert', 'restart', 'start', 'stop', 'unmonitor', 'monitor', 'timeout'];
+    const got = await rules(...words.map((w) => `if size > 1 kB then ${w}`));
+    assert.deepEqual(
+      got.map((r) => r.action),
+      [...words.slice(0, 6), 'unmonitor'].map((kind) => ({ kind })),
+    );
+    assert.deepEqual(
+      got.map((r) => r.id),
+      ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'],
+    );
+  });
+
+  void test('exec with its options, and repeat every N cycles (or every cycle)', async () => {
+    const got = await rules(
+      'if size > 1 kB then exec "/bin/n a" as uid 0 and gid staff with timeout 5 s repeat every 3 cycles',
+      'if size > 1 kB then exec /bin/n repeat every cycle',
+      'if size > 1 kB then exec "/bin/n"',
+    );
+    assert.deepEqual(
+      got.map((r) => r.action),
+      [
+        { kind: 'exec', command: { argv: ['/bin/n', 'a'], uid: 0, gid: 'staff', timeoutMs: 5_000 }, repeatEvery: 3 },
+        { kind: 'exec', command: { argv: ['/bin/n'] }, repeatEvery: 1 },
+        { kind: 'exec', command: { argv: ['/bin/n'] } },
+      ],
+    );
+  });
+
+  void test('an action that is missing, or on the next statement, is an error', async () => {
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB then\n  group g\n'), [
+      "r.rc:4:3: expected an action (alert, restart, start, stop, unmonitor, exec), found 'group'",
+    ]);
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB then "alert"\n'), [
+      'r.rc:3:23: expected an action (alert, restart, start, stop, unmonitor, exec), found "alert"',
+    ]);
+  });
+});
+
+void describe('rates', () => {
+  void test('none, N cycles, and N times within M cycles', async () => {
+    const got = await rules(
+      'if size > 1 kB then alert',
+      'if size > 1 kB for 3 cycles then alert',
+      'if size > 1 kB 2 times within 5 cycles then alert',
+      'if size > 1 kB 64 times within 64 cycles then alert',
+    );
+    assert.deepEqual(
+      got.map((r) => r.rate),
+      [
+        { count: 1, cycles: 1 },
+        { count: 3, cycles: 3 },
+        { count: 2, cycles: 5 },
+        { count: 64, cycles: 64 },
+      ],
+    );
+    assert.deepEqual(
+      got.map((r) => r.condition),
+      [SIZE, SIZE, SIZE, SIZE],
+    );
+  });
+
+  void test('more times than cycles, and more than 64 cycles, are errors', async () => {
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB 3 times within 2 cycles then alert\n'), [
+      'r.rc:3:18: 3 times within 2 cycles can never happen: the count must not exceed the cycles',
+    ]);
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB 1 times within 65 cycles then alert\n'), [
+      "r.rc:3:33: a number of cycles after 'within' 65 is out of range (1–64)",
+    ]);
+  });
+});
+
+void describe('else', () => {
+  void test('else ACTION and else if succeeded|recovered|passed then ACTION', async () => {
+    const got = await rules(
+      'if size > 1 kB then alert else restart',
+      'if size > 1 kB then alert else if succeeded then exec "/bin/ok"',
+      'if size > 1 kB then alert else if recovered then alert',
+      'if size > 1 kB then alert else if passed then alert',
+      'if size > 1 kB then alert else if success then alert',
+    );
+    assert.deepEqual(
+      got.map((r) => r.elseAction),
+      [
+        { kind: 'restart' },
+        { kind: 'exec', command: { argv: ['/bin/ok'] } },
+        { kind: 'alert' },
+        { kind: 'alert' },
+        { kind: 'alert' },
+      ],
+    );
+    assert.deepEqual(await rules('if size > 1 kB then alert'), [
+      { id: 'r1', condition: SIZE, rate: { count: 1, cycles: 1 }, action: { kind: 'alert' } },
+    ]);
+  });
+
+  void test('a rate after else if succeeded is read and warned about', async () => {
+    const r = await parse(FILE + '  if size > 1 kB then alert else if succeeded 2 cycles then alert\n');
+    assert.deepEqual(r.config.services[0]?.rules[0]?.elseAction, { kind: 'alert' });
+    assert.deepEqual(warnings(r), [
+      "r.rc:3:47: warning: a rate after 'else if succeeded' is not used by brokerwatch; the recovery action runs at the first success",
+    ]);
+  });
+
+  void test("'else if failed' answers only an inverted test; 'else if failed' after a normal one is an error", async () => {
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB then alert else if failed then alert\n'), [
+      "r.rc:3:37: expected 'succeeded' or 'recovered' after 'else if', found 'failed'",
+    ]);
+    const r = await parse(FILE + '  if succeeded port 80 then alert else if failed then alert\n');
+    assert.deepEqual(r.config.services[0]?.rules, []);
+    assert.deepEqual(warnings(r), [
+      "r.rc:3:6: warning: 'if succeeded …' (monit's inverted connection test) is not evaluated by brokerwatch; this rule is ignored",
+    ]);
+  });
+});
+
+void describe('tests brokerwatch does not evaluate', () => {
+  void test('load with a warning and no rule, after if and after if failed', async () => {
+    const r = await parse(
+      'check process p with pidfile /p.pid\n  start "/p"\n' +
+        '  if loadavg (5min) > 4 then alert\n  if failed unixsocket /run/x.sock then alert\n  if cpu > 1% then alert\n',
+    );
+    assert.deepEqual(
+      r.config.services[0]?.rules.filter((x) => !x.implicit).map((x) => x.condition.kind),
+      ['resource'],
+    );
+    assert.deepEqual(warnings(r), [
+      "r.rc:3:6: warning: 'loadavg' tests are not evaluated by brokerwatch; this rule is ignored",
+      "r.rc:4:13: warning: 'failed unixsocket' tests are not evaluated by brokerwatch; this rule is ignored",
+    ]);
+  });
+
+  void test('a test that is not a word is an error, after if and after if failed', async () => {
+    assert.deepEqual(await errorsOf(FILE + '  if "cpu" > 1 then alert\n'), [
+      `r.rc:3:6: expected a test after 'if' (failed, not exist, cpu, memory, …), found "cpu"`,
+    ]);
+    assert.deepEqual(await errorsOf(FILE + '  if failed 80 then alert\n'), [
+      "r.rc:3:13: expected a test after 'failed' (host, port, checksum, permission, uid, gid), found '80'",
+    ]);
+  });
+});
