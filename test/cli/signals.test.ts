@@ -131,7 +131,9 @@ void describe('SIGUSR1', () => {
     const api = `http://127.0.0.1:${port}/api/v1/services/tick`;
     const checked = async (): Promise<boolean> => {
       const r = await fetch(api, { headers: { authorization: `Basic ${Buffer.from(USER).toString('base64')}` } });
-      return r.ok && ((await r.json()) as { lastCheckAt: number | null }).lastCheckAt !== null;
+      if (!r.ok) return false;
+      const body = (await r.json()) as { service: { lastCheckAt: number | null } };
+      return typeof body.service.lastCheckAt === 'number';
     };
     await waitFor(() => checked().catch(() => false), { timeoutMs: 10_000, message: 'the first cycle never ended' });
     const before = linesOf(ticks).length;
