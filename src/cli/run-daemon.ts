@@ -4,116 +4,56 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import type { Diagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
+import type { Config } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { HttpServer } from '../http/server.js';
 import { onWakeUp } from './wake.js';
 
+type ReloadOutcome = { ok: boolean; errors?: string[] };
+
 /** Runs until a stop signal; resolves with the exit code. */
-// eslint-disable-next-line max-lines-per-function -- the start-up sequence, not split yet
 export async function runDaemon(file: string): Promise<number> {
-  let loaded;
-  try {
-    loaded = await loadRules(file);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    process.stderr.write(`${file}: errors found; nothing was started\n`);
-    return 1;
-  }
+  const loaded = await loadOrReport(file);
+  if (!loaded) return 1;
   const log = createLogger(loaded.config.log);
-  for (const w of loaded.warnings) log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
-  const httpd = loaded.config.httpd;
+  logWarnings(log.logger, loaded.warnings);
   const daemon = new Daemon(loaded.config, { logger: log.logger });
-  // Handlers first: a SIGHUP during start-up must not end the daemon (Node's default for SIGHUP).
-  // SIGHUP and the API's reload share one path and one queue, and wait for the daemon's start.
+  // Handlers first: a SIGHUP during start-up must not end the daemon (Node's default for SIGHUP),
+  // and SIGTERM/SIGINT stop it also while it starts (the status API's quit may come as soon as it
+  // listens): the start goes no further, and what was started is closed below.
   let beginStart!: () => void;
   const started = new Promise<void>((go) => (beginStart = go)).then(() => daemon.start());
   let alerts: Alerts | undefined;
-  let reloading: Promise<unknown> = Promise.resolve();
-  const reloadRules = (): Promise<{ ok: boolean; errors?: string[] }> => {
-    const run = reloading.then(async () => {
-      await started;
-      try {
-        const next = await loadRules(file);
-        for (const w of next.warnings)
-          log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
-        await daemon.reload(next.config);
-        alerts?.reload(next.config);
-        return { ok: true };
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          const errors = e.diagnostics.filter((x) => x.severity === 'error');
-          for (const d of errors) log.logger.error({ file: d.pos.file, line: d.pos.line, col: d.pos.col }, d.message);
-          log.logger.error({ file }, 'reload refused: the rules file has errors; the old rules keep running');
-          return { ok: false, errors: errors.map(formatDiagnostic) };
-        }
-        log.logger.error({ file, err: e }, 'reload failed; the old rules keep running');
-        return { ok: false, errors: [] };
-      }
-    });
-    reloading = run;
-    return run;
-  };
+  const reload = reloader(file, log.logger, started, async (next) => {
+    await daemon.reload(next);
+    alerts?.reload(next);
+  });
   process.on('SIGHUP', () => {
     log.reopen();
-    void reloadRules();
+    void reload();
   });
-
-  // SIGTERM/SIGINT stop brokerwatch from here on, also while it starts (the status API's quit may
-  // come as soon as it listens): the start goes no further, and what was started is closed below.
-  let stopSignal: string | undefined;
-  let onStop!: () => void;
-  const stopRequested = new Promise<void>((r) => (onStop = r));
-  for (const sig of ['SIGTERM', 'SIGINT'] as const)
-    process.once(sig, () => {
-      stopSignal ??= sig;
-      onStop();
-    });
+  const stop = stopSignals();
 
   // The status server listens first of all: its page answers at once and shows the services as
   // initializing until the runners exist. The alert queue, the check kinds' modules, the state
   // file and the first cycles come after it.
-  let http: HttpServer | undefined;
-  if (httpd) {
-    try {
-      // Loaded only when `set httpd` asks for it: fastify is most of an idle daemon's memory otherwise.
-      const { startHttpServer } = await import('../http/server.js');
-      http = await startHttpServer(daemon, {
-        config: loaded.config,
-        logger: log.logger,
-        rulesFile: resolve(file),
-        reload: reloadRules,
-        quit: () => process.kill(process.pid, 'SIGTERM'),
-      });
-    } catch (e) {
-      log.logger.error({ err: e, port: httpd.port }, 'cannot start the status API; supervising without it');
-    }
-  }
-
-  // Alerts subscribe before the first cycle, so that cycle's events are alerted too. Their modules
-  // load here, after the status server listens.
-  if (stopSignal === undefined) {
-    try {
-      const { startAlerts } = await import('../alerts/index.js');
-      alerts = await startAlerts(daemon, {
-        config: loaded.config,
-        logger: log.logger,
-        stateDir: daemon.stateDir,
-        ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
-      });
-    } catch (e) {
-      log.logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
+  const http = await startStatusServer(daemon, loaded.config, file, log.logger, reload);
+  const running = stop.signal() === undefined;
+  if (running) {
+    alerts = await openAlerts(daemon, loaded.config, log.logger);
+    if (!alerts) {
       await http?.close();
       log.flush();
       return 1;
     }
   }
-  const pidfile = stopSignal === undefined ? loaded.config.pidfile : undefined;
+  const pidfile = running ? loaded.config.pidfile : undefined;
   if (pidfile) await writeFile(pidfile, `${process.pid}\n`);
-  const running = stopSignal === undefined;
   if (running) {
     // The handler itself is in place since the process began (wake.ts); now it has a daemon to wake:
     // monit's wake-up, every service's cycle runs now (from the moment a service's runner exists).
@@ -122,12 +62,120 @@ export async function runDaemon(file: string): Promise<number> {
     await started;
   }
 
-  await stopRequested;
-  log.logger.info({ signal: stopSignal }, 'brokerwatch stopping; brokers keep running');
+  await stop.requested;
+  log.logger.info({ signal: stop.signal() }, 'brokerwatch stopping; brokers keep running');
   await http?.close();
   if (running) await daemon.stop();
   await alerts?.close();
   if (pidfile) await rm(pidfile, { force: true });
   log.flush();
   return 0;
+}
+
+/** The rules, or undefined after printing their errors to stderr. */
+async function loadOrReport(file: string): Promise<Awaited<ReturnType<typeof loadRules>> | undefined> {
+  try {
+    return await loadRules(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    process.stderr.write(`${file}: errors found; nothing was started\n`);
+    return undefined;
+  }
+}
+
+function logWarnings(logger: Logger, warnings: readonly Diagnostic[]): void {
+  for (const w of warnings) logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
+}
+
+/**
+ * SIGHUP and the API's reload: one path and one queue, each reload after the one before it and after
+ * the daemon's start. A bad file is logged and refused; the old rules keep running.
+ */
+function reloader(
+  file: string,
+  logger: Logger,
+  started: Promise<void>,
+  apply: (next: Config) => Promise<void>,
+): () => Promise<ReloadOutcome> {
+  let queue: Promise<unknown> = Promise.resolve();
+  const once = async (): Promise<ReloadOutcome> => {
+    await started;
+    try {
+      const next = await loadRules(file);
+      logWarnings(logger, next.warnings);
+      await apply(next.config);
+      return { ok: true };
+    } catch (e) {
+      if (!(e instanceof ConfigError)) {
+        logger.error({ file, err: e }, 'reload failed; the old rules keep running');
+        return { ok: false, errors: [] };
+      }
+      const errors = e.diagnostics.filter((x) => x.severity === 'error');
+      for (const d of errors) logger.error({ file: d.pos.file, line: d.pos.line, col: d.pos.col }, d.message);
+      logger.error({ file }, 'reload refused: the rules file has errors; the old rules keep running');
+      return { ok: false, errors: errors.map(formatDiagnostic) };
+    }
+  };
+  return () => {
+    const run = queue.then(once);
+    queue = run;
+    return run;
+  };
+}
+
+/** The first SIGTERM or SIGINT: which one came, and a promise that resolves when it does. */
+function stopSignals(): { signal: () => string | undefined; requested: Promise<void> } {
+  let signal: string | undefined;
+  let onStop!: () => void;
+  const requested = new Promise<void>((r) => (onStop = r));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.once(sig, () => {
+      signal ??= sig;
+      onStop();
+    });
+  return { signal: () => signal, requested };
+}
+
+/** The status API when `set httpd` asks for it; a failure to listen is logged, and supervision goes on. */
+async function startStatusServer(
+  daemon: Daemon,
+  config: Config,
+  file: string,
+  logger: Logger,
+  reload: () => Promise<ReloadOutcome>,
+): Promise<HttpServer | undefined> {
+  if (!config.httpd) return undefined;
+  try {
+    // Loaded only when `set httpd` asks for it: fastify is most of an idle daemon's memory otherwise.
+    const { startHttpServer } = await import('../http/server.js');
+    return await startHttpServer(daemon, {
+      config,
+      logger,
+      rulesFile: resolve(file),
+      reload,
+      quit: () => process.kill(process.pid, 'SIGTERM'),
+    });
+  } catch (e) {
+    logger.error({ err: e, port: config.httpd.port }, 'cannot start the status API; supervising without it');
+    return undefined;
+  }
+}
+
+/** The alert queue, subscribed before the first cycle so that its events are alerted too; undefined
+ *  (logged as fatal) when it cannot be opened, and then nothing is started. */
+async function openAlerts(daemon: Daemon, config: Config, logger: Logger): Promise<Alerts | undefined> {
+  const httpd = config.httpd;
+  try {
+    const { startAlerts } = await import('../alerts/index.js');
+    return await startAlerts(daemon, {
+      config,
+      logger,
+      stateDir: daemon.stateDir,
+      ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
+    });
+  } catch (e) {
+    logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');
+    return undefined;
+  }
 }

@@ -89,15 +89,13 @@ async function requireForm(req: FastifyRequest): Promise<void> {
   sameOrigin(req);
 }
 
-/** Registers /, /static/… and /actions/…. */
-// eslint-disable-next-line max-lines-per-function -- the page's routes in one scope, not split yet
+/** Registers /, /login, /static/… and /actions/…. */
 export async function registerPageRoutes(
   app: FastifyInstance,
   ctx: HttpContext,
   limitActions: ActionLimiter,
 ): Promise<void> {
   const csrf = new CsrfTokens();
-  // eslint-disable-next-line max-lines-per-function -- that scope, not split yet
   await app.register(async (scope) => {
     scope.setErrorHandler((err: FastifyError, req, reply) => sendPageError(reply, routeError(ctx, req, err)));
     scope.addContentTypeParser(
@@ -107,159 +105,178 @@ export async function registerPageRoutes(
         done(null, Object.fromEntries(new URLSearchParams(String(body))));
       },
     );
-
-    scope.get<{ Querystring: PageQuery }>(
-      '/',
-      {
-        schema: {
-          summary: 'The web status page (HTML)',
-          tags: ['page'],
-          produces: 'text/html',
-          querystring: {
-            type: 'object',
-            properties: {
-              done: { type: 'string', enum: [...CONTROL_ACTIONS, 'reload'] },
-              service: { type: 'string', maxLength: 256 },
-              id: { type: 'integer', minimum: 0 },
-            },
-          },
-          response: errorResponses(401, 429),
-        },
-      },
-      async (req, reply) => {
-        const access = req.bwAccess ?? { readOnly: true };
-        const now = ctx.daemon.clock.now();
-        const status = ctx.status();
-        const events = ctx.daemon.events
-          .since(0, PAGE_EVENTS)
-          .reverse()
-          .map((e) => eventDto(e, ctx.scrubber));
-        // Only the charts the page shows.
-        const charts = new Map(
-          chartedServices(status.services, now).map((s) => [s.name, ctx.observer.latency.series(s.name, now)]),
-        );
-        const canAct = access.user !== undefined && !access.readOnly;
-        const q = req.query;
-        let notice: PageData['notice'];
-        if (q.done === 'reload') notice = { kind: 'ok', text: 'Rules reloaded.' };
-        else if (q.done && q.service !== undefined && (q.service === 'all' || ctx.daemon.runner(q.service))) {
-          notice = {
-            kind: 'ok',
-            text: `${q.done} of ${q.service} requested${q.id !== undefined ? ` (action ${q.id})` : ''}: the outcome appears in the events below.`,
-          };
-        }
-        const html = renderPage({
-          status,
-          events,
-          charts,
-          viewer: { ...(access.user !== undefined ? { user: access.user } : {}), readOnly: access.readOnly },
-          ...(canAct && access.user !== undefined ? { csrf: csrf.issue(access.user) } : {}),
-          ...(notice ? { notice } : {}),
-          now,
-          assets: ASSET_URLS,
-        });
-        return reply.type('text/html; charset=utf-8').send(html);
-      },
-    );
-
-    // A browser let in by its address (allow HOST) never sends a password, so it never gets the
-    // buttons: this asks it for one, then goes back to the page.
-    scope.get(
-      '/login',
-      {
-        schema: {
-          summary: 'Sign in to the web page (asks the browser for a user and password)',
-          tags: ['page'],
-          produces: 'text/html',
-          redirect: '/',
-          response: errorResponses(401, 429),
-        },
-      },
-      async (req, reply) => {
-        if (req.bwAccess?.user === undefined)
-          throw new BwError('BW_UNAUTHORIZED', 'sign in with a user of the rules file');
-        return reply.redirect('/', 303);
-      },
-    );
-
-    scope.get<{ Params: { file: string } }>(
-      '/static/:file',
-      {
-        schema: {
-          summary: "The page's stylesheet and script",
-          tags: ['page'],
-          produces: ['text/css', 'text/javascript'],
-          params: { type: 'object', properties: { file: { type: 'string', maxLength: 64 } } },
-          response: errorResponses(401, 404),
-        },
-      },
-      async (req, reply) => {
-        const asset = ASSETS.get(req.params.file);
-        if (!asset) throw new BwError('BW_NOT_FOUND', 'no such file');
-        // The name carries a hash of the content: it never changes under that name.
-        return reply.type(asset.type).header('cache-control', 'private, max-age=31536000, immutable').send(asset.body);
-      },
-    );
-
-    const formGuards = { onRequest: [requireAdmin, requireForm, limitActions] };
-    const verifyToken = (req: FastifyRequest): string => {
-      const user = req.bwAccess?.user ?? '';
-      const body = req.body as Record<string, unknown> | undefined;
-      if (!csrf.verify(user, body?.csrf)) throw new BwError('BW_CSRF');
-      return user;
-    };
-
-    scope.post<{ Params: { name: string; action: string } }>(
-      '/actions/:name/:action',
-      {
-        ...formGuards,
-        schema: {
-          summary: 'A button of the web page: start, stop, restart, monitor or unmonitor a service',
-          description:
-            'A form post with the csrf field of the page; answers 303 back to the page, which names the action id.',
-          tags: ['page'],
-          produces: 'text/html',
-          redirect: '/?done=ACTION&service=NAME&id=ACTION_ID',
-          form: CSRF_FORM,
-          params: {
-            type: 'object',
-            required: ['name', 'action'],
-            properties: {
-              name: { type: 'string', minLength: 1, maxLength: 256 },
-              action: { type: 'string', enum: [...CONTROL_ACTIONS] },
-            },
-          },
-          response: errorResponses(400, 401, 403, 404, 413, 415, 429),
-        },
-      },
-      async (req, reply) => {
-        const user = verifyToken(req);
-        const { name } = req.params;
-        const action = req.params.action as ControlAction;
-        const done = requestControl(ctx, { name, action, user, via: 'web page', client: req.ip });
-        return reply.redirect(`/?done=${action}&service=${encodeURIComponent(name)}&id=${done.actionId}`, 303);
-      },
-    );
-
-    scope.post(
-      '/actions/reload',
-      {
-        ...formGuards,
-        schema: {
-          summary: 'The web page\'s "Reload rules" button',
-          tags: ['page'],
-          produces: 'text/html',
-          redirect: '/?done=reload',
-          form: CSRF_FORM,
-          response: errorResponses(401, 403, 413, 415, 422, 429),
-        },
-      },
-      async (req, reply) => {
-        const user = verifyToken(req);
-        const result = await requestReload(ctx, user);
-        if (!result.ok) return sendPageError(reply, result.error, result.positions);
-        return reply.redirect('/?done=reload', 303);
-      },
-    );
+    registerPageView(scope, ctx, csrf);
+    registerLoginAndAssets(scope);
+    registerPageForms(scope, ctx, csrf, limitActions);
   });
+}
+
+/** GET /: the page itself. */
+function registerPageView(scope: FastifyInstance, ctx: HttpContext, csrf: CsrfTokens): void {
+  scope.get<{ Querystring: PageQuery }>(
+    '/',
+    {
+      schema: {
+        summary: 'The web status page (HTML)',
+        tags: ['page'],
+        produces: 'text/html',
+        querystring: {
+          type: 'object',
+          properties: {
+            done: { type: 'string', enum: [...CONTROL_ACTIONS, 'reload'] },
+            service: { type: 'string', maxLength: 256 },
+            id: { type: 'integer', minimum: 0 },
+          },
+        },
+        response: errorResponses(401, 429),
+      },
+    },
+    async (req, reply) => reply.type('text/html; charset=utf-8').send(pageHtml(ctx, csrf, req)),
+  );
+}
+
+/** The page for one request: what its viewer may see and do, and the notice of a finished form. */
+function pageHtml(ctx: HttpContext, csrf: CsrfTokens, req: FastifyRequest<{ Querystring: PageQuery }>): string {
+  const access = req.bwAccess ?? { readOnly: true };
+  const now = ctx.daemon.clock.now();
+  const status = ctx.status();
+  const events = ctx.daemon.events
+    .since(0, PAGE_EVENTS)
+    .reverse()
+    .map((e) => eventDto(e, ctx.scrubber));
+  // Only the charts the page shows.
+  const charts = new Map(
+    chartedServices(status.services, now).map((s) => [s.name, ctx.observer.latency.series(s.name, now)]),
+  );
+  const canAct = access.user !== undefined && !access.readOnly;
+  const q = req.query;
+  let notice: PageData['notice'];
+  if (q.done === 'reload') notice = { kind: 'ok', text: 'Rules reloaded.' };
+  else if (q.done && q.service !== undefined && (q.service === 'all' || ctx.service(q.service) !== undefined)) {
+    notice = {
+      kind: 'ok',
+      text: `${q.done} of ${q.service} requested${q.id !== undefined ? ` (action ${q.id})` : ''}: the outcome appears in the events below.`,
+    };
+  }
+  return renderPage({
+    status,
+    events,
+    charts,
+    viewer: { ...(access.user !== undefined ? { user: access.user } : {}), readOnly: access.readOnly },
+    ...(canAct && access.user !== undefined ? { csrf: csrf.issue(access.user) } : {}),
+    ...(notice ? { notice } : {}),
+    now,
+    assets: ASSET_URLS,
+  });
+}
+
+/** GET /login and GET /static/…. */
+function registerLoginAndAssets(scope: FastifyInstance): void {
+  // A browser let in by its address (allow HOST) never sends a password, so it never gets the
+  // buttons: this asks it for one, then goes back to the page.
+  scope.get(
+    '/login',
+    {
+      schema: {
+        summary: 'Sign in to the web page (asks the browser for a user and password)',
+        tags: ['page'],
+        produces: 'text/html',
+        redirect: '/',
+        response: errorResponses(401, 429),
+      },
+    },
+    async (req, reply) => {
+      if (req.bwAccess?.user === undefined)
+        throw new BwError('BW_UNAUTHORIZED', 'sign in with a user of the rules file');
+      return reply.redirect('/', 303);
+    },
+  );
+
+  scope.get<{ Params: { file: string } }>(
+    '/static/:file',
+    {
+      schema: {
+        summary: "The page's stylesheet and script",
+        tags: ['page'],
+        produces: ['text/css', 'text/javascript'],
+        params: { type: 'object', properties: { file: { type: 'string', maxLength: 64 } } },
+        response: errorResponses(401, 404),
+      },
+    },
+    async (req, reply) => {
+      const asset = ASSETS.get(req.params.file);
+      if (!asset) throw new BwError('BW_NOT_FOUND', 'no such file');
+      // The name carries a hash of the content: it never changes under that name.
+      return reply.type(asset.type).header('cache-control', 'private, max-age=31536000, immutable').send(asset.body);
+    },
+  );
+}
+
+/** The forms of the page's buttons: POST /actions/NAME/ACTION and /actions/reload. */
+function registerPageForms(
+  scope: FastifyInstance,
+  ctx: HttpContext,
+  csrf: CsrfTokens,
+  limitActions: ActionLimiter,
+): void {
+  const formGuards = { onRequest: [requireAdmin, requireForm, limitActions] };
+  const verifyToken = (req: FastifyRequest): string => {
+    const user = req.bwAccess?.user ?? '';
+    const body = req.body as Record<string, unknown> | undefined;
+    if (!csrf.verify(user, body?.csrf)) throw new BwError('BW_CSRF');
+    return user;
+  };
+
+  scope.post<{ Params: { name: string; action: string } }>(
+    '/actions/:name/:action',
+    {
+      ...formGuards,
+      schema: {
+        summary: 'A button of the web page: start, stop, restart, monitor or unmonitor a service',
+        description:
+          'A form post with the csrf field of the page; answers 303 back to the page, which names the action id.',
+        tags: ['page'],
+        produces: 'text/html',
+        redirect: '/?done=ACTION&service=NAME&id=ACTION_ID',
+        form: CSRF_FORM,
+        params: {
+          type: 'object',
+          required: ['name', 'action'],
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 256 },
+            action: { type: 'string', enum: [...CONTROL_ACTIONS] },
+          },
+        },
+        response: errorResponses(400, 401, 403, 404, 413, 415, 429),
+      },
+    },
+    async (req, reply) => {
+      const user = verifyToken(req);
+      const { name } = req.params;
+      const action = req.params.action as ControlAction;
+      const done = requestControl(ctx, { name, action, user, via: 'web page', client: req.ip });
+      return reply.redirect(`/?done=${action}&service=${encodeURIComponent(name)}&id=${done.actionId}`, 303);
+    },
+  );
+
+  scope.post(
+    '/actions/reload',
+    {
+      ...formGuards,
+      schema: {
+        summary: 'The web page\'s "Reload rules" button',
+        tags: ['page'],
+        produces: 'text/html',
+        redirect: '/?done=reload',
+        form: CSRF_FORM,
+        response: errorResponses(401, 403, 413, 415, 422, 429),
+      },
+    },
+    async (req, reply) => {
+      const user = verifyToken(req);
+      const result = await requestReload(ctx, user);
+      if (!result.ok) return sendPageError(reply, result.error, result.positions);
+      return reply.redirect('/?done=reload', 303);
+    },
+  );
 }
