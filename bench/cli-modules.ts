@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 /** dist/, where the compiled bench, src and test live. */
 const DIST = resolve(import.meta.dirname, '..');
-/** The command as it is shipped (package.json's bin). */
+/** The command as it is shipped (package.json's bin): the bundle of scripts/bundle.mjs. */
+export const CLI_BIN = join(DIST, 'bin', 'brokerwatch.js');
+/** The same command as tsc built it, one module per file: what the trace lists. */
 export const CLI_MAIN = join(DIST, 'src', 'cli', 'main.js');
 const REGISTER = join(DIST, 'bench', 'trace-register.js');
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_MAIN, modulesLoaded } from './cli-modules.js';
+import { CLI_BIN, modulesLoaded } from './cli-modules.js';
 import { MONIT, freePort, monitAvailable, ms, startBrokerwatch, stats, waitHttp } from './lib.js';
 import type { Supervisor } from './lib.js';
 
@@ -68,7 +68,7 @@ export async function cliStartBench(runs: number): Promise<StartRow[]> {
     const bw = (what: string, ...args: string[]): Case => ({
       who: 'brokerwatch',
       what,
-      argv: [process.execPath, CLI_MAIN, ...args],
+      argv: [process.execPath, CLI_BIN, ...args],
       cliArgs: args,
     });
     const cases: Case[] = [

@@ -142,7 +142,7 @@ export interface Supervisor {
 export async function startBrokerwatch(rulesFile: string, logFile: string): Promise<Supervisor> {
   await chmod(rulesFile, 0o600);
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), '-I', '-c', rulesFile], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/bin/brokerwatch.js'), '-I', '-c', rulesFile], {
     stdio: ['ignore', out, out],
   });
   return supervisor('brokerwatch', child);

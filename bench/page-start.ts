@@ -62,7 +62,7 @@ async function onePageStart(): Promise<PageStart> {
   await writeFile(file, rules);
   await chmod(file, 0o600);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), '-I', '-c', file], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/bin/brokerwatch.js'), '-I', '-c', file], { stdio: 'ignore' });
   try {
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${httpPort}/`, { headers: { authorization: AUTH } })

@@ -2,7 +2,7 @@
 // without editing a file: BROKERWATCH_DEMO_HTTP_PORT (2812), BROKERWATCH_DEMO_MQTT_PORT (18830) and
 // BROKERWATCH_DEMO_DIR (var/demo), or the flags --http-port N, --mqtt-port N, --dir PATH
 // (`npm start -- --http-port 8080`). The rules brokerwatch runs on are written to DIR/demo.rc (0600),
-// which the CLI then takes too: `node dist/src/cli/main.js -c var/demo/demo.rc summary`.
+// which the CLI then takes too: `node dist/bin/brokerwatch.js -c var/demo/demo.rc summary`.
 // With --write-only the file is written and its path printed, and nothing is started.
 /* global process, console */
 import { spawn } from 'node:child_process';
@@ -69,7 +69,7 @@ console.log(
 console.log(
   `Ctrl-C stops brokerwatch; the demo broker keeps running: node dist/demo/broker.js --stop --pidfile ${join(dir, 'broker.pid')} stops it`,
 );
-const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), '-I', '-c', out], {
+const child = spawn(process.execPath, [join(ROOT, 'dist', 'bin', 'brokerwatch.js'), '-I', '-c', out], {
   stdio: 'inherit',
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));

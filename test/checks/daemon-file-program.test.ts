@@ -8,13 +8,12 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { BROKERWATCH as MAIN } from '../helpers/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const LIMIT = { timeout: 90_000 };
 const AUTH = `Basic ${Buffer.from('admin:pw').toString('base64')}`;
 

@@ -5,15 +5,13 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 import type { Fixture } from '../http/fixture.js';
 import { ADMIN, basic, sleeperBlock, startFixture } from '../http/fixture.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { BROKERWATCH as MAIN } from '../helpers/cli.js';
 
 void describe('HTTPS', () => {
   let f: Fixture;

@@ -6,16 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { StatusDto } from '../../src/api/contract.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Fixture } from '../http/fixture.js';
 import { ADMIN, GUEST, sleeperBlock, startFixture } from '../http/fixture.js';
-
-// dist/test/cli/ → dist/src/cli/main.js
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { BROKERWATCH as MAIN } from '../helpers/cli.js';
 
 interface Run {
   readonly code: number;

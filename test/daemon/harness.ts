@@ -8,7 +8,6 @@ import { once } from 'node:events';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { parseRules } from '../../src/config/loader.js';
 import { Daemon } from '../../src/daemon/daemon.js';
@@ -18,6 +17,7 @@ import { isRunning, mosquittoCommand, mosquittoPaths, mqttConnack, stopConfig } 
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { BROKERWATCH as MAIN } from '../helpers/cli.js';
 
 /** A pino line, parsed. */
 export type LogLine = { level: number; msg: string } & Record<string, unknown>;
@@ -192,9 +192,6 @@ export function waitEvent(
 ): Promise<ServiceEvent> {
   return waitFor(() => events.find(pred), { timeoutMs, intervalMs: 5, message: `no event: ${what}` });
 }
-
-// dist/test/daemon/harness.js → dist/src/cli/main.js
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** `brokerwatch -I -c FILE` as a child process, its JSON log lines parsed from stdout. */
 export class ChildDaemon {

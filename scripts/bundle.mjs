@@ -1,0 +1,46 @@
+// `npm run build:bundle`: the program brokerwatch runs as, dist/bin/brokerwatch.js, bundled by
+// esbuild from what tsc built (dist/src), with its dependencies. A bundle starts in about half the
+// time of the same modules loaded one by one (no module resolution, one file read per chunk), which
+// is what makes the status page answer soon after a start. Lazy imports stay lazy: every dynamic
+// import() becomes its own chunk, so `brokerwatch status` still loads neither the daemon nor fastify.
+// The page's built stylesheet and script are copied beside the chunks (the page reads them from
+// there). Type checking and the tests' view of the modules stay with tsc's output.
+/* global console, process */
+import { build } from 'esbuild';
+import { cpSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'dist', 'bin');
+
+rmSync(OUT, { recursive: true, force: true });
+try {
+  await build({
+    entryPoints: { brokerwatch: join(ROOT, 'dist', 'src', 'cli', 'main.js') },
+    outdir: OUT,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: 'linked',
+    // Dependencies written as CommonJS call require(); an ES module has none, so each chunk makes one.
+    banner: {
+      js: "import { createRequire as __bwRequire } from 'node:module'; const require = __bwRequire(import.meta.url);",
+    },
+    legalComments: 'eof',
+    logLevel: 'warning',
+  });
+} catch {
+  // esbuild has printed what went wrong.
+  process.exit(1);
+}
+// Chunks live in chunks/, the entry one level up: the page's files go beside both readers.
+for (const dir of [OUT, join(OUT, 'chunks')])
+  cpSync(join(ROOT, 'dist', 'src', 'http', 'page', 'browser'), join(dir, 'browser'), {
+    recursive: true,
+    filter: (f) => !f.endsWith('.map'),
+  });
+console.log(`bundled ${join('dist', 'bin', 'brokerwatch.js')}`);
