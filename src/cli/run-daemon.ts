@@ -8,6 +8,7 @@ import type { Diagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import type { Config } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
+import { claimInstance } from '../daemon/instance-lock.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
@@ -23,6 +24,16 @@ export async function runDaemon(file: string): Promise<number> {
   const log = createLogger(loaded.config.log);
   logWarnings(log.logger, loaded.warnings);
   const daemon = new Daemon(loaded.config, { logger: log.logger });
+  // One daemon per state file: a second one would restart every broker twice.
+  const claim = await claimInstance(daemon.statePath);
+  if (!claim.ok) {
+    const who = claim.heldBy !== undefined ? `pid ${claim.heldBy}` : 'another process';
+    const message = `brokerwatch is already running on these rules (${who}, state file ${daemon.statePath}); nothing was started`;
+    log.logger.fatal({ statefile: daemon.statePath, pid: claim.heldBy }, message);
+    log.flush();
+    process.stderr.write(`${file}: ${message}\n`);
+    return 1;
+  }
   // Handlers first: a SIGHUP during start-up must not end the daemon (Node's default for SIGHUP),
   // and SIGTERM/SIGINT stop it also while it starts (the status API's quit may come as soon as it
   // listens): the start goes no further, and what was started is closed below.
@@ -68,6 +79,7 @@ export async function runDaemon(file: string): Promise<number> {
   if (running) await daemon.stop();
   await alerts?.close();
   if (pidfile) await rm(pidfile, { force: true });
+  await claim.release();
   log.flush();
   return 0;
 }
