@@ -8,6 +8,7 @@ export const FAILURE_CLASSES = [
   'pid-reused',
   'pidfile-invalid',
   'pidfile-unreadable',
+  'pidfile-foreign',
   'port-closed',
   'tls',
   'connack-refused',

@@ -65,7 +65,7 @@ async function observeProcess(s: Service, o: ObserveOptions): Promise<Observatio
   }
   // No process known, but a probe is connected to the broker right now: it runs. Its existence is not
   // judged this cycle (no restart), and the pidfile's state is what is reported.
-  if (lookup.class === 'pidfile-invalid' && o.connected === true) {
+  if ((lookup.class === 'pidfile-invalid' || lookup.class === 'pidfile-foreign') && o.connected === true) {
     return { pidfile: { ok: false, message: `${lookup.message}; a probe is connected to the broker` } };
   }
   return { lookup };

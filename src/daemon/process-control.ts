@@ -4,6 +4,7 @@
 // (monit never escalates, and a SIGSTOPped broker ignores TERM). Only an identified process is
 // ever signalled.
 import { readFileSync } from 'node:fs';
+import { lstat, readFile } from 'node:fs/promises';
 import type { Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { FailureClass } from '../checks/result.js';
@@ -11,7 +12,9 @@ import type { RunResult } from '../actions/run.js';
 import { runCommand } from '../actions/run.js';
 import type { FindResult, ProcessIdentity } from '../process/identity.js';
 import { findByMatching, findByPidfile, isSameProcess, safeKill } from '../process/identity.js';
-import { readProcStatSync } from '../process/proc-stat.js';
+import { foreignReason } from '../process/foreign.js';
+import type { BrokerHints, Owners } from '../process/foreign.js';
+import { readProcStatSync, ticksSinceBoot } from '../process/proc-stat.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 
@@ -42,7 +45,11 @@ export interface ControlOptions {
  * once more (a rewrite truncates before it writes), and then `expect` is kept, with the pidfile's
  * problem noted for the daemon to alert on if it lasts (`set pidfile grace`).
  */
-export async function findProcess(service: Service, expect?: ProcessIdentity): Promise<FindResult> {
+export async function findProcess(
+  service: Service,
+  expect?: ProcessIdentity,
+  startedSince?: number,
+): Promise<FindResult> {
   const path = service.pidfile;
   if (path === undefined) {
     if (service.matching !== undefined) return findByMatching(service.matching);
@@ -52,12 +59,62 @@ export async function findProcess(service: Service, expect?: ProcessIdentity): P
     return { running: true, identity: expect };
   }
   const found = await findByPidfile(path, expect);
-  if (!unusable(found)) return found;
+  if (!unusable(found)) return vetted(service, path, found, expect, startedSince);
   const again = await findByPidfile(path, expect);
-  if (!unusable(again)) return again;
+  if (!unusable(again)) return vetted(service, path, again, expect, startedSince);
   // The identity (PID and start time) proves the broker is the one known, whatever its pidfile says.
   if (expect !== undefined && isSameProcess(expect)) return { running: true, identity: expect, pidfile: again.message };
   return again;
+}
+
+/**
+ * A process the pidfile names for the first time is adopted only if it plausibly is the broker
+ * (process/foreign.ts), or when a start brokerwatch ran brought it up; otherwise it is never
+ * signalled. While the broker known before still runs,
+ * that one is kept and the pidfile reported, as for a garbled pidfile; else the service is not running.
+ */
+async function vetted(
+  service: Service,
+  path: string,
+  f: FindResult,
+  expect: ProcessIdentity | undefined,
+  startedSince: number | undefined,
+): Promise<FindResult> {
+  if (!f.running) return f;
+  if (expect !== undefined && f.identity.pid === expect.pid && f.identity.startTime === expect.startTime) return f;
+  // What a start program of brokerwatch's own brought up (started after it was launched, and not
+  // PID 1 or brokerwatch) is its result, whatever its name: a wrapper script may start anything.
+  if (startedSince !== undefined && f.identity.startTime >= startedSince && f.identity.pid !== 1) return f;
+  const reason = foreignReason(f.identity, brokerHints(service, expect), await owners(path, f.identity.pid));
+  if (reason === undefined) return f;
+  const message = `pidfile ${path} names a foreign process: ${reason}; it is never signalled`;
+  if (expect !== undefined && isSameProcess(expect)) return { running: true, identity: expect, pidfile: message };
+  return { running: false, class: 'pidfile-foreign', pid: f.identity.pid, message };
+}
+
+function brokerHints(service: Service, expect: ProcessIdentity | undefined): BrokerHints {
+  const programs = [service.start, service.stop, service.restart].flatMap((c) => c?.argv ?? []);
+  return {
+    words: [service.name, ...programs],
+    ...(service.matching !== undefined ? { matching: service.matching } : {}),
+    ...(expect?.exe !== undefined ? { knownExe: expect.exe } : {}),
+  };
+}
+
+/** The pidfile's owner (the link's own, for a symbolic link) and the process's real user. */
+async function owners(path: string, pid: number): Promise<Owners> {
+  const [file, proc] = await Promise.all([
+    lstat(path)
+      .then((s) => s.uid)
+      .catch(() => undefined),
+    readFile(`/proc/${pid}/status`, 'utf8')
+      .then((t) => Number(/^Uid:\s+(\d+)/m.exec(t)?.[1] ?? Number.NaN))
+      .catch(() => Number.NaN),
+  ]);
+  return {
+    ...(file !== undefined ? { pidfile: file } : {}),
+    ...(Number.isInteger(proc) ? { process: proc } : {}),
+  };
 }
 
 /** True when the pidfile itself could not be used: empty, garbled, unreadable, or not there (a file
@@ -105,6 +162,7 @@ export async function startService(
   if (!service.start) return { ok: false, class: 'start-failed', message: 'no start program' };
   const budget = service.start.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
   const deadline = (opts.clock ?? systemClock).now() + budget;
+  const launched = ticksSinceBoot();
   const r = await runCommand(service.start, {
     env: opts.env,
     cwd: opts.cwd,
@@ -112,7 +170,7 @@ export async function startService(
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (r.failed) return programFailure(r, 'start');
-  return waitForNewProcess(service, deadline, budget, opts, previous, r.output, 'start');
+  return waitForNewProcess(service, deadline, budget, opts, previous, r.output, 'start', launched);
 }
 
 async function waitForNewProcess(
@@ -123,11 +181,12 @@ async function waitForNewProcess(
   previous: ProcessIdentity | undefined,
   output: string,
   what: string,
+  launched: number | undefined,
 ): Promise<ControlOutcome> {
   const identity = await until(
     opts.clock ?? systemClock,
     async () => {
-      const f = await findProcess(service);
+      const f = await findProcess(service, undefined, launched);
       if (!f.running) return undefined;
       // After a restart, the old process may still be named for a moment; wait for a new one.
       if (
@@ -245,6 +304,7 @@ export async function restartService(
   if (service.restart) {
     const budget = service.restart.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
     const deadline = (opts.clock ?? systemClock).now() + budget;
+    const launched = ticksSinceBoot();
     const r = await runCommand(service.restart, {
       env: opts.env,
       cwd: opts.cwd,
@@ -252,7 +312,7 @@ export async function restartService(
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (r.failed) return programFailure(r, 'restart');
-    return waitForNewProcess(service, deadline, budget, opts, identity, r.output, 'restart');
+    return waitForNewProcess(service, deadline, budget, opts, identity, r.output, 'restart', launched);
   }
   if (identity && isSameProcess(identity)) {
     const stopped = await stopService(service, identity, opts);

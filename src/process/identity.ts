@@ -33,7 +33,10 @@ export interface ProcessIdentity {
   readonly cmdline: readonly string[];
 }
 
-export type NotRunningClass = Extract<FailureClass, 'process-missing' | 'zombie' | 'pidfile-invalid' | 'pid-reused'>;
+export type NotRunningClass = Extract<
+  FailureClass,
+  'process-missing' | 'zombie' | 'pidfile-invalid' | 'pid-reused' | 'pidfile-foreign'
+>;
 
 export type FindResult =
   | {

@@ -329,3 +329,15 @@ export async function readHostUsage(): Promise<
     files: { allocated, unused, maximum },
   };
 }
+
+/** Clock ticks since boot now, on the scale of /proc/PID/stat's start time (undefined if unreadable):
+ *  a process whose start time is at least this started after this call. */
+export function ticksSinceBoot(): number | undefined {
+  try {
+    const up = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    // /proc/uptime has two decimals, a tick is 10 ms: one tick less for the rounding.
+    return Number.isFinite(up) ? Math.floor(up * CLOCK_TICKS) - 1 : undefined;
+  } catch {
+    return undefined;
+  }
+}

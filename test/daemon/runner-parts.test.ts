@@ -61,8 +61,9 @@ void describe('observe: what a service type looks at each cycle', () => {
     const d = await dir();
     const pidfile = join(d, 'p.pid');
     const s = await service(
-      `check process p with pidfile ${pidfile}\n  if does not exist then alert\n  if exist then alert\n`,
-      'p',
+      // Named for the program its pidfile names: a process the rules do not name is not adopted.
+      `check process sleep with pidfile ${pidfile}\n  if does not exist then alert\n  if exist then alert\n`,
+      'sleep',
     );
     await loadChecks({ services: [s] });
     const checks = new CheckSet(s, new FakeClock(), pino({ level: 'silent' }));
