@@ -31,6 +31,9 @@ export interface EventSource {
   since(since: number, limit: number): readonly ServiceEvent[];
 }
 
+/** The largest event id a state file may hold: far beyond any daemon's life, and exact in a double. */
+export const MAX_EVENT_ID = 2 ** 50;
+
 /** How many of the latest events the state file keeps. */
 export const EVENTS_KEPT_ON_DISK = 200;
 
@@ -49,6 +52,14 @@ export async function readStateFile(path: string): Promise<{ state?: StateFile; 
       return { problem: `state file ${path} has an unknown format; starting fresh` };
     for (const [name, rec] of Object.entries(s.services)) {
       if (rec?.machine?.version !== MACHINE_STATE_VERSION) delete s.services[name];
+    }
+    // An event id must stay exact as it counts up: a counter of 1e308 would freeze every id after it.
+    if (!Number.isSafeInteger(s.nextEventId) || s.nextEventId < 1 || s.nextEventId > MAX_EVENT_ID) {
+      const bad = JSON.stringify(s.nextEventId) ?? 'nothing';
+      return {
+        state: { ...s, nextEventId: 1, events: [] },
+        problem: `state file ${path} holds an invalid event counter (${bad.slice(0, 40)}); event ids start again at 1`,
+      };
     }
     return { state: s };
   } catch {

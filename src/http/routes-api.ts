@@ -60,6 +60,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext): void 
     },
     async (req) => {
       const { since, limit } = req.query;
+      // The validator coerces "1e309" to Infinity, which passes as an integer: refused here.
+      if (since !== undefined && !Number.isSafeInteger(since))
+        throw new BwError('BW_BAD_REQUEST', `querystring/since must be <= ${Number.MAX_SAFE_INTEGER}`);
+      if (!Number.isSafeInteger(limit)) throw new BwError('BW_BAD_REQUEST', 'querystring/limit must be <= 1000');
       const after = ctx.daemon.events.since(since ?? 0, EVENTS_KEPT);
       const picked = since === undefined ? after.slice(-limit) : after.slice(0, limit);
       const last = picked[picked.length - 1];

@@ -196,6 +196,7 @@ export const eventsQuerySchema = {
     since: {
       type: 'integer',
       minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
       description: 'only events with a greater id, oldest first; without it, the latest events',
     },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },

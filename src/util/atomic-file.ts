@@ -8,14 +8,15 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fh = await open(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (e) {
+    // A full disk fails the write: no empty temporary file is left behind, each try.
     await rm(tmp, { force: true });
     throw e;
   }

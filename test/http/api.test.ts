@@ -101,7 +101,16 @@ void describe('API v1 (read)', () => {
     assert.equal(latest.events[0]?.id, ids[ids.length - 1] ?? latest.events[0]?.id);
     const none = (await f.inject({ url: `/api/v1/events?since=${all.lastId + 100}`, headers: auth })).json<Page>();
     assert.deepEqual(none.events, []);
-    for (const bad of ['limit=0', 'limit=1001', 'limit=abc', 'since=-1', 'since=1.5']) {
+    for (const bad of [
+      'limit=0',
+      'limit=1001',
+      'limit=abc',
+      'limit=1e309',
+      'since=-1',
+      'since=1.5',
+      'since=1e309',
+      'since=1e300',
+    ]) {
       const res = await f.inject({ url: `/api/v1/events?${bad}`, headers: auth });
       assert.equal(res.statusCode, 400, bad);
       assert.equal(res.json<{ error: { code: string } }>().error.code, 'BW_BAD_REQUEST');
