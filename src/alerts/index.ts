@@ -77,7 +77,7 @@ function toAlertEvent(e: ServiceEvent): AlertEvent {
 
 /** Starts alerting the daemon's events; loads (and resumes sending) what an earlier run queued. */
 export async function startAlerts(daemon: AlertSource, opts: AlertsOptions): Promise<Alerts> {
-  const service = new AlertService(opts);
+  const service = new AlertService(opts, (e) => daemon.events.publish(e));
   // Subscribed before anything is awaited: events during the load wait in the chain behind it.
   const unsubscribe = daemon.events.subscribe((e) => service.take(toAlertEvent(e)));
   try {

@@ -10,6 +10,7 @@ import type { RetryOptions } from './retry-delay.js';
 import { retryDelay } from './retry-delay.js';
 import type { AlertQueue } from './queue.js';
 import type { Alert, Channel } from './types.js';
+import { PermanentRejection } from './types.js';
 
 /** A last-resort deadline per attempt, beyond each channel's own timeouts. */
 export const ATTEMPT_DEADLINE_MS = 120_000;
@@ -23,6 +24,8 @@ export interface DelivererDeps {
   readonly log: Logger;
   /** Time of the retry waits and the attempt deadline (default: the system clock). */
   readonly clock?: Clock;
+  /** An alert the far end refused for good, taken off the queue: told to the daemon's events. */
+  readonly rejected?: (alert: Alert, reason: string) => void;
 }
 
 /** Runs the delivery loops. */
@@ -86,6 +89,11 @@ export class Deliverer {
           deadline.timer.cancel();
           queue.setSending(lane, undefined);
           if (this.#closed) return;
+          if (err instanceof PermanentRejection) {
+            await this.#reject(head, err.message);
+            failures = 0;
+            continue;
+          }
           failures++;
           const delay = retryDelay(failures, this.deps.retry());
           log.warn(
@@ -124,6 +132,16 @@ export class Deliverer {
     } finally {
       this.#active.delete(lane);
     }
+  }
+
+  /** Takes a refused alert off the queue, so that the recipient's later alerts go out. */
+  async #reject(head: Alert, reason: string): Promise<void> {
+    await this.deps.queue.remove(head);
+    this.deps.log.error(
+      { recipient: head.label, alertId: head.id, service: head.event.service, error: reason },
+      'alert refused for good by the recipient; not retried',
+    );
+    this.deps.rejected?.(head, reason);
   }
 
   /** Aborts with a TimeoutError after ATTEMPT_DEADLINE_MS, as AbortSignal.timeout would, on the clock. */

@@ -16,7 +16,9 @@ import type { Alert, AlertEvent, AlertKind } from './types.js';
  * is done or failed, monit's "Action done", not when it is asked for.
  */
 export function isAlerted(e: AlertEvent): boolean {
-  return !(e.type === 'action' && e.state === 'changed');
+  // An alert refused for good is told on the page, the API and the log, never alerted: it would
+  // go to the same recipient and be refused again.
+  return !(e.type === 'action' && e.state === 'changed') && e.class !== 'alert-rejected';
 }
 
 /** What the router needs. */

@@ -19,6 +19,7 @@ import { AlertQueue, DEFAULT_SLOTS } from './queue.js';
 import { allLanes, findRecipient } from './recipients.js';
 import { AlertRouter, isAlerted } from './router.js';
 import type { Alert, AlertEvent, Channel, ChannelEnv } from './types.js';
+import type { EventDraft } from '../state/types.js';
 
 /**
  * The queue folder: `set eventqueue basedir` (a relative one, like every relative path in the rules,
@@ -67,7 +68,8 @@ export class AlertService implements Alerts {
   #reminderTimer: Timer | undefined;
   #flapTimer: Timer | undefined;
 
-  constructor(opts: AlertsOptions) {
+  /** OPTS, and where an alert refused for good is told (the daemon's events). */
+  constructor(opts: AlertsOptions, publish?: (e: EventDraft) => void) {
     this.#opts = opts;
     const log = (this.#log = opts.logger.child({ component: 'alerts' }));
     const clock = (this.#clock = opts.clock ?? systemClock);
@@ -81,7 +83,24 @@ export class AlertService implements Alerts {
     this.#flapFile = join(dir, 'flapping.json');
     this.#router = new AlertRouter({ queue, ledger, host: this.#host, config: () => this.#config, log, clock });
     const retry: RetryOptions = { ...DEFAULT_RETRY, ...opts.retry };
-    this.#deliverer = new Deliverer({ queue, channel: (a) => this.#channel(a), retry: () => retry, log, clock });
+    const rejected = (a: Alert, reason: string): void =>
+      publish?.({
+        service: this.#host,
+        type: 'instance',
+        state: 'changed',
+        action: 'none',
+        class: 'alert-rejected',
+        message: `alert ${a.id} to ${a.label} (${a.event.service} ${a.event.type} ${a.event.state}) not delivered: ${reason}`,
+        time: clock.now(),
+      });
+    this.#deliverer = new Deliverer({
+      queue,
+      channel: (a) => this.#channel(a),
+      retry: () => retry,
+      log,
+      clock,
+      rejected,
+    });
     queue.on('added', (lane) => this.#deliverer.wake(lane));
     this.#jobs = new JobChain(log);
   }

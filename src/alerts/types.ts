@@ -73,3 +73,13 @@ export interface MailTlsOptions {
 export interface Channel {
   send(alert: Alert, signal: AbortSignal): Promise<void>;
 }
+
+/**
+ * Thrown by a channel when the far end refused the alert for good (an SMTP 5xx to the sender, the
+ * recipient or the content): retrying would fail the same way, and block the recipient's later
+ * alerts. The alert is taken off the queue and reported; the channel keeps what it could (mail: the
+ * message in the outbox), named in the message.
+ */
+export class PermanentRejection extends Error {
+  override readonly name = 'PermanentRejection';
+}

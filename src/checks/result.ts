@@ -28,6 +28,7 @@ export const FAILURE_CLASSES = [
   'action-timeout',
   'program-status',
   'file',
+  'alert-rejected',
   'internal',
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];

@@ -108,6 +108,8 @@ export class SmtpPeer {
   readonly refused: string[] = [];
   /** Refuse this many more DATA commands with "451" after reading the whole mail. */
   rejectNext = 0;
+  /** Refuse this many more RCPT TO commands for good: "550 5.1.1 no such user". */
+  refuseRcptNext = 0;
   authFailures = 0;
   #server: SMTPServer | undefined;
   port = 0;
@@ -139,6 +141,14 @@ export class SmtpPeer {
         }
         this.authFailures++;
         cb(new Error('Invalid username or password'));
+      },
+      onRcptTo: (address, _session, cb) => {
+        if (this.refuseRcptNext > 0) {
+          this.refuseRcptNext--;
+          cb(Object.assign(new Error(`5.1.1 <${address.address}>: no such user`), { responseCode: 550 }));
+          return;
+        }
+        cb();
       },
       onData: (stream, session, cb) => {
         simpleParser(stream)

@@ -2,6 +2,7 @@
 // filters (`on`, `not on`, `noalert`), dedupe across a restart of the alerts, reminders, flapping.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { startAlerts } from '../../src/alerts/index.js';
 import type { Alerts, AlertsOptions } from '../../src/alerts/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -266,6 +267,43 @@ void describe('alert mails', () => {
       const summary = smtp.mails[3]?.mail.text ?? '';
       assert.match(summary, /7 state changes within \d+ s, folded into this alert; now: Exists: back 4/);
       assert.match(summary, /7 events:/);
+    },
+  );
+
+  void test(
+    'a recipient refused for good (550): not retried, kept in the outbox, told as an event and in the log; later alerts go out',
+    LIMIT,
+    async () => {
+      const smtp = await SmtpPeer.start({}, cleanup);
+      const dir = await stateDir(cleanup);
+      const config = await rules(
+        `set mailserver 127.0.0.1 port ${smtp.port}\nset alert ops@example.com not on { instance }\n${mosquitto}`,
+      );
+      const daemon = new FakeDaemon();
+      const { logger, lines } = testLogger();
+      const alerts = await startAlerts(daemon, { config, logger, stateDir: dir, hostname: 'broker-host', retry: FAST });
+      cleanup.add(() => alerts.close());
+      smtp.refuseRcptNext = 1;
+      daemon.events.publish(crash());
+      daemon.events.publish(recovery());
+      await alerts.flush();
+      // The recovery was not held behind the refused crash.
+      assert.deepEqual(smtp.subjects(), ['brokerwatch alert -- Exists mosquitto']);
+      const told = daemon.events.since(0).filter((e) => e.class === 'alert-rejected');
+      assert.equal(told.length, 1);
+      const ev = told[0];
+      assert.equal(ev?.service, 'broker-host');
+      assert.match(
+        ev?.message ?? '',
+        /^alert \S+ to ops@example\.com \(mosquitto nonexist failed\) not delivered: the mail to ops@example\.com was refused for good: 127\.0\.0\.1:\d+: .*550 5\.1\.1 <ops@example\.com>: no such user; kept in .*\/outbox\/\d{8}T\d{6}Z-[\w-]+\.eml$/,
+      );
+      const kept = /kept in (\S+)$/.exec(ev?.message ?? '')?.[1] ?? '';
+      assert.match(await readFile(kept, 'utf8'), /^Subject: brokerwatch alert -- Does not exist mosquitto$/m);
+      const error = lines.find((l) => l.msg === 'alert refused for good by the recipient; not retried');
+      assert.equal(error?.level, 50);
+      assert.equal(alerts.queued(), 0);
+      // Told once, never alerted itself: no mail about the refused mail.
+      assert.equal(smtp.mails.length, 1);
     },
   );
 });

@@ -13,6 +13,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailServer } from '../../../config/model.js';
 import { abortable } from '../../abort.js';
 import type { ChannelEnv, MailTlsOptions } from '../../types.js';
+import { PermanentRejection } from '../../types.js';
 import type { Send } from '../contract.js';
 import { composeMail } from './compose.js';
 import { writeOutbox } from './outbox.js';
@@ -131,6 +132,7 @@ export const send: Send<MailTarget> = async (target, alert, env, signal) => {
     return;
   }
   const errors: string[] = [];
+  let refused = 0;
   for (const s of servers) {
     if (signal.aborted) break;
     try {
@@ -139,7 +141,25 @@ export const send: Send<MailTarget> = async (target, alert, env, signal) => {
     } catch (err) {
       // nodemailer's messages carry the server's reply ("535 Authentication failed"), not the password.
       errors.push(`${s.host}:${transportOptions(s, env).port ?? ''}: ${(err as Error).message}`);
+      if (refusedForGood(err)) refused++;
     }
   }
-  throw new Error(`no mail server accepted the mail: ${errors.join('; ') || 'aborted'}`);
+  const why = errors.join('; ') || 'aborted';
+  // Every server refused this very mail (not a connection, a login or a busy server): no retry helps.
+  if (refused > 0 && refused === servers.length) {
+    const path = await writeOutbox(message, alert, env.stateDir);
+    throw new PermanentRejection(`the mail to ${target.address} was refused for good: ${why}; kept in ${path}`);
+  }
+  throw new Error(`no mail server accepted the mail: ${why}`);
 };
+
+/** SMTP commands whose 5xx answer refuses the message itself, whatever the retry. */
+const MESSAGE_COMMANDS = /^(MAIL FROM|RCPT TO|DATA)\b/i;
+
+/** An SMTP 5xx to the sender, a recipient or the content (nodemailer: responseCode and command). */
+export function refusedForGood(err: unknown): boolean {
+  const e = err as { responseCode?: unknown; command?: unknown; code?: unknown };
+  const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  if (code === undefined || code < 500 || code > 599) return false;
+  return e.code === 'EENVELOPE' || (typeof e.command === 'string' && MESSAGE_COMMANDS.test(e.command));
+}
