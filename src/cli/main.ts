@@ -43,8 +43,11 @@ program
     if (opts.test) {
       const { checkRules } = await import('./check-rules.js');
       const out = await checkRules(file, opts.verbose);
-      for (const l of out.lines) (out.ok ? process.stdout : process.stderr).write(`${l}\n`);
-      process.exit(out.ok ? 0 : 1);
+      // One write, and no process.exit(): a pipe takes 64 kB at a time, and exiting before it drained
+      // would cut the report (and its summary line) short.
+      (out.ok ? process.stdout : process.stderr).write(out.lines.map((l) => `${l}\n`).join(''));
+      process.exitCode = out.ok ? 0 : 1;
+      return;
     }
     const { runDaemon } = await import('./run-daemon.js');
     process.exit(await runDaemon(file));

@@ -54,6 +54,29 @@ async function rules(name: string, text: string, mode = 0o600): Promise<string> 
 }
 
 void describe('brokerwatch -c FILE -t', () => {
+  void test('a long report through a slow pipe arrives whole, its summary last', async () => {
+    const body = Array.from(
+      { length: 4000 },
+      (_, i) => `check process p${i} with pidfile /run/p${i}.pid\n  if cpu > 80% for zz cycles then alert\n`,
+    ).join('');
+    const file = await rules('long.rc', body);
+    // A reader that starts late, as a pager or a busy `| grep` does: the 64 kB pipe fills first, and a
+    // process that exits then loses what it had not written yet (most runs did, before).
+    for (let run = 0; run < 3; run++) {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(
+          '/bin/sh',
+          ['-c', '"$0" "$1" -c "$2" -t 2>&1 | (sleep 0.3; cat)', process.execPath, MAIN, file],
+          { timeout: 20_000, maxBuffer: 16 << 20 },
+          (err, stdout) => (err && typeof err.code !== 'number' ? reject(err) : resolve(stdout)),
+        );
+      });
+      const got = lines(out);
+      assert.equal(got.length, 4001, `run ${run}: ${got.length} lines`);
+      assert.equal(got.at(-1), `${file}: 4000 errors; nothing was started`);
+    }
+  });
+
   void test('a good file: exit 0, one OK line on stdout, nothing on stderr', async () => {
     const file = await rules(
       'good.rc',
