@@ -193,6 +193,8 @@ function parseEventQueue(c: Cursor): NonNullable<MutableConfig['eventQueue']> {
     else if (c.acceptWord('slots')) q.slots = c.expectInteger('a number of slots', 1, 1_000_000);
     else break;
   }
+  if (q.basedir === undefined && q.slots === undefined)
+    c.fail(c.peek(), `expected 'basedir PATH' or 'slots N' after 'set eventqueue', found ${describe(c.peek())}`);
   return q;
 }
 

@@ -371,6 +371,23 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
     'check program p with path\n',
     ['bad.rc:1:26: expected a command in quotes, found end of file'],
   ],
+  [
+    'a host with no test',
+    'check host h with address 10.0.0.1\n  group g\n  if 5 restarts within 5 cycles then alert\n',
+    [
+      "bad.rc:1:1: 'check host h' has no port or ping test, so it would monitor nothing: add 'if failed port N then alert'",
+    ],
+  ],
+  [
+    'an empty service name',
+    'check process "" with pidfile /run/a.pid\n',
+    ["bad.rc:1:15: the name of 'check process' is empty"],
+  ],
+  [
+    'set eventqueue with nothing',
+    'set eventqueue\n',
+    ["bad.rc:1:15: expected 'basedir PATH' or 'slots N' after 'set eventqueue', found end of file"],
+  ],
   ['include without a file', 'include', ['bad.rc:1:1: expected a file or glob after include, found end of file']],
   [
     'status test on a process',
@@ -384,7 +401,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   ],
   [
     'not exist on a host',
-    'check host h with address 10.0.0.1\n  if does not exist then alert\n',
+    'check host h with address 10.0.0.1\n  if does not exist then alert\n  if failed port 1 then alert\n',
     ["bad.rc:2:3: 'if not exist' applies to process and file checks, not to 'check host'"],
   ],
   [
