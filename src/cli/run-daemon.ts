@@ -16,7 +16,7 @@ import { onWakeUp } from './wake.js';
 export async function runDaemon(file: string): Promise<number> {
   let loaded;
   try {
-    loaded = await loadRules(file);
+    loaded = await loadRules(file, { checkEnvironment: true });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -37,7 +37,7 @@ export async function runDaemon(file: string): Promise<number> {
     const run = reloading.then(async () => {
       await started;
       try {
-        const next = await loadRules(file);
+        const next = await loadRules(file, { checkEnvironment: true });
         for (const w of next.warnings)
           log.logger.warn({ file: w.pos.file, line: w.pos.line, col: w.pos.col }, w.message);
         await daemon.reload(next.config);

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { ConfigError, sortDiagnostics } from './diagnostics.js';
+import { checkEnvironment } from './environment.js';
 import type { Token } from './lexer.js';
 import { lex } from './lexer.js';
 import type { Config, SourcePos } from './model.js';
@@ -15,6 +16,11 @@ import { parseTokens } from './parser.js';
 export interface LoadOptions {
   /** Refuse files not owned by the running user or open to group/others (default true). */
   readonly checkPermissions?: boolean;
+  /**
+   * Look at this machine as monit's -t does: programs, users and groups, certificate files (default
+   * false; `-t`, the daemon's start and its reload turn it on).
+   */
+  readonly checkEnvironment?: boolean;
 }
 
 export interface LoadResult {
@@ -51,7 +57,7 @@ export async function loadRules(file: string, opts: LoadOptions = {}): Promise<L
     diagnostics,
     opts.checkPermissions ?? true,
   );
-  return finish(tokens, files, diagnostics);
+  return finish(tokens, files, diagnostics, opts.checkEnvironment ?? false);
 }
 
 /** Parses rules from a string (no includes relative to disk are checked for permissions). */
@@ -65,17 +71,23 @@ export async function parseRules(
   const lexed = lex(text, file);
   diagnostics.push(...lexed.diagnostics);
   const tokens = await expandIncludes(lexed.tokens, file, [file], files, diagnostics, opts.checkPermissions ?? false);
-  return finish(tokens, files, diagnostics);
+  return finish(tokens, files, diagnostics, opts.checkEnvironment ?? false);
 }
 
-function finish(tokens: Token[], files: string[], diagnostics: Diagnostic[]): LoadResult {
+async function finish(
+  tokens: Token[],
+  files: string[],
+  diagnostics: Diagnostic[],
+  checkEnv: boolean,
+): Promise<LoadResult> {
   const last = tokens[tokens.length - 1];
   const eofPos = last
     ? { ...last.pos, col: last.pos.col + Math.max(1, last.text.length) }
     : { file: files[0] ?? 'rules', line: 1, col: 1 };
   const eof: Token = { type: 'eof', text: '', lower: '', pos: eofPos, lineStart: true, glued: false };
   const result = parseTokens([...tokens, eof], files);
-  const all = sortDiagnostics([...diagnostics, ...result.diagnostics], files);
+  const env = checkEnv ? await checkEnvironment(result.refs, result.config) : [];
+  const all = sortDiagnostics([...diagnostics, ...result.diagnostics, ...env], files);
   if (all.some((d) => d.severity === 'error')) throw new ConfigError(all);
   return { config: result.config, warnings: all };
 }

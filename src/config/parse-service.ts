@@ -175,8 +175,11 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     noAlerts: [],
     backoff: DEFAULT_BACKOFF,
   };
+  const refsBefore = c.refs.length;
   try {
     SERVICE_TYPES[type].parseHeader(c, d, nameTok);
+    // monit's -t fails when the program of `check program` does not exist (it runs only at start).
+    if (type === 'program') for (const r of c.refs.slice(refsBefore)) if (r.kind === 'program') r.required = true;
   } catch (e) {
     // A broken header still lets the body be read, so its errors are reported too.
     if (!(e instanceof ParseAbort)) throw e;

@@ -3,9 +3,19 @@
 // are warnings, so a real monitrc loads.
 import { isIP } from 'node:net';
 import type { Diagnostic } from './diagnostics.js';
+import type { EnvRef } from './environment.js';
 import type { Token } from './lexer.js';
 import { Cursor, ParseAbort, describe } from './cursor.js';
-import type { AlertRecipient, Config, HttpAllow, Httpd, MailFormat, MailServer, MailServerTls } from './model.js';
+import type {
+  AlertRecipient,
+  Config,
+  HttpAllow,
+  Httpd,
+  MailFormat,
+  MailServer,
+  MailServerTls,
+  SourcePos,
+} from './model.js';
 import { DEFAULT_CYCLE_MS } from './model.js';
 import { parseAlertRecipient, parseMailFormat } from './parse-recipient.js';
 import type { ParsedService } from './parse-service.js';
@@ -45,6 +55,8 @@ interface MutableConfig {
 export interface ParseResult {
   readonly config: Config;
   readonly diagnostics: readonly Diagnostic[];
+  /** What the rules name on this machine (programs, users, files), for `-t`. */
+  readonly refs: readonly EnvRef[];
 }
 
 /** True where a top-level statement can begin: the parser resynchronises there after an error. */
@@ -98,7 +110,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     ...(cfg.httpd ? { httpd: withGlobalPem(cfg.httpd, c.globalSsl) } : {}),
     services,
   };
-  return { config, diagnostics };
+  return { config, diagnostics, refs: c.refs };
 }
 
 function parseSet(c: Cursor, cfg: MutableConfig): void {
@@ -203,6 +215,7 @@ function checkGlobalSsl(c: Cursor, t: Token): void {
   if (c.peek().type !== '{')
     c.fail(c.peek(), `expected '{' and SSL options after 'set ${t.text}', found ${describe(c.peek())}`);
   const o = parseSslBlock(c);
+  noteSslFiles(c, o, t.pos);
   warnUnused(c, o, 'set ssl');
   if (o.clientPemFile !== undefined) c.warn(t.pos, "'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored");
 }
@@ -239,7 +252,9 @@ function parseMailServers(c: Cursor): MailServer[] {
         if (t.lower === 'starttls') forced = 'starttls';
         else if (t.lower === 'implicit') forced = 'tls';
         if (c.peek().type === '{') {
+          const open = c.peek().pos;
           const o = parseSslBlock(c);
+          noteSslFiles(c, o, open);
           warnUnused(c, o, 'set mailserver');
           options = { ...options, ...o, unused: [] };
         }
@@ -322,6 +337,26 @@ function withGlobalPem(h: Httpd, global: SslOptions | undefined): Httpd {
   return Object.keys(tls).length > 0 ? { ...h, tls } : h;
 }
 
+/** A certificate or key file of `set httpd`, noted for `-t`. */
+function serverFile(c: Cursor, expected: string, what: string): string {
+  const t = c.expectValue(expected);
+  c.refs.push({ kind: 'file', what, path: t.text, pos: t.pos });
+  return t.text;
+}
+
+/** The files an SSL options block names, noted for `-t` at the block (its keys keep no position). */
+function noteSslFiles(c: Cursor, o: SslOptions, pos: SourcePos): void {
+  const files: Array<[string | undefined, 'file' | 'folder', string]> = [
+    [o.caFile, 'file', 'SSL CA certificates file'],
+    [o.caPath, 'folder', 'SSL CA certificates folder'],
+    [o.clientPemFile, 'file', 'SSL client PEM file'],
+    [o.pemFile, 'file', 'SSL server PEM file'],
+    [o.pemChain, 'file', 'SSL certificate chain file'],
+    [o.pemKey, 'file', 'SSL private key file'],
+  ];
+  for (const [path, kind, what] of files) if (path !== undefined) c.refs.push({ kind, what, path, pos });
+}
+
 function warnUnused(c: Cursor, o: SslOptions, where: string): void {
   for (const u of o.unused)
     c.warn(
@@ -376,10 +411,10 @@ function parseHttpd(c: Cursor): Httpd {
       if (c.acceptWord('disable', 'disabled')) tls = undefined;
       else c.acceptWord('enable', 'enabled');
       if (c.peek().type === '{') tls = { ...tls, ...parseHttpdSslBlock(c) };
-    } else if (c.acceptWord('pemfile')) tls = { ...tls, pemFile: c.expectValue('a PEM file').text };
+    } else if (c.acceptWord('pemfile')) tls = { ...tls, pemFile: serverFile(c, 'a PEM file', 'SSL server PEM file') };
     else if (c.acceptWord('certfile', 'certificate'))
-      tls = { ...tls, certFile: c.expectValue('a certificate file').text };
-    else if (c.acceptWord('keyfile')) tls = { ...tls, keyFile: c.expectValue('a key file').text };
+      tls = { ...tls, certFile: serverFile(c, 'a certificate file', 'SSL server certificate file') };
+    else if (c.acceptWord('keyfile')) tls = { ...tls, keyFile: serverFile(c, 'a key file', 'SSL server key file') };
     else if (c.acceptWord('allow')) {
       const a = parseAllow(c);
       if (a) allow.push(a);
@@ -414,7 +449,9 @@ function parseHttpd(c: Cursor): Httpd {
 /** `set httpd … ssl { pemfile | pemchain + pemkey }`: monit's SSL options block, of which the server
  *  uses its own certificate and key; the rest (verify, CA files) is for clients and stays unused. */
 function parseHttpdSslBlock(c: Cursor): { pemFile?: string; certFile?: string; keyFile?: string } {
+  const open = c.peek().pos;
   const o = parseSslBlock(c);
+  noteSslFiles(c, o, open);
   for (const u of o.unused) c.warn(u.pos, `'${u.key}' in set httpd's SSL options is not used by brokerwatch; ignored`);
   return {
     ...(o.pemFile !== undefined ? { pemFile: o.pemFile } : {}),
