@@ -241,6 +241,7 @@ function parseMailServers(c: Cursor): MailServer[] {
     let forced: 'tls' | 'starttls' | undefined;
     let options: SslOptions | undefined;
     let timeoutMs: number | undefined;
+    let heloName: string | undefined;
     for (;;) {
       const t = c.peek();
       if (c.acceptWord('port')) port = c.expectInteger('a port number', 1, 65535);
@@ -270,7 +271,7 @@ function parseMailServers(c: Cursor): MailServer[] {
       } else if (c.acceptWord('timeout')) {
         timeoutMs = parseDuration(c, 'timeout', 'seconds');
         sharedTimeout = timeoutMs;
-      } else if (c.acceptWord('hostname')) c.expectValue('a host name');
+      } else if (c.acceptWord('hostname')) heloName = c.expectValue('a host name').text;
       else break;
     }
     const security = secureTok ? mailSecurity(c, secureTok, forced, port) : undefined;
@@ -283,6 +284,7 @@ function parseMailServers(c: Cursor): MailServer[] {
       ...(security ? { security } : {}),
       ...(tls ? { tls } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(heloName !== undefined ? { heloName } : {}),
     });
     // monit's own monitrc lists one server per line: `set mailserver a,\n b port 10025,\n localhost`.
   } while ((c.peek().type === 'word' || c.peek().type === 'string') && !atTopStatement(c.peek()));
@@ -401,12 +403,16 @@ function parseHttpd(c: Cursor): Httpd {
   // `port N read-only`: the whole web interface is read-only, whatever each allow says (monit 5.33).
   let readOnly = false;
   let tls: { pemFile?: string; certFile?: string; keyFile?: string } | undefined;
+  let addressWritten = false;
+  const nets: Array<{ cidr: string; pos: SourcePos }> = [];
   for (;;) {
     const t = c.peek();
     if (c.acceptWord('port')) port = c.expectInteger('a port number', 1, 65535);
     else if (c.acceptWord('read-only', 'readonly')) readOnly = true;
-    else if (c.acceptWord('address', 'bind')) address = c.expectValue('an address').text;
-    else if (c.acceptWord('ssl', 'tls')) {
+    else if (c.acceptWord('address', 'bind')) {
+      address = c.expectValue('an address').text;
+      addressWritten = true;
+    } else if (c.acceptWord('ssl', 'tls')) {
       tls = tls ?? {};
       if (c.acceptWord('disable', 'disabled')) tls = undefined;
       else c.acceptWord('enable', 'enabled');
@@ -416,8 +422,10 @@ function parseHttpd(c: Cursor): Httpd {
       tls = { ...tls, certFile: serverFile(c, 'a certificate file', 'SSL server certificate file') };
     else if (c.acceptWord('keyfile')) tls = { ...tls, keyFile: serverFile(c, 'a key file', 'SSL server key file') };
     else if (c.acceptWord('allow')) {
+      const pos = c.peek().pos;
       const a = parseAllow(c);
       if (a) allow.push(a);
+      if (a?.kind === 'net') nets.push({ cidr: a.cidr, pos });
     } else if (c.acceptWord('unixsocket')) {
       // monit 5.33's socket and its own options: `unixsocket PATH [uid U] [gid G] [permission N] [read-only]`.
       c.warn(t.pos, "'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored");
@@ -438,12 +446,33 @@ function parseHttpd(c: Cursor): Httpd {
     } else break;
   }
   if (address === 'localhost') address = '127.0.0.1';
+  if (!addressWritten) warnUnreachable(c, nets);
   return {
     port,
     address,
     allow: readOnly ? allow.map((a) => ({ ...a, readOnly: true })) : allow,
     ...(tls ? { tls } : {}),
   };
+}
+
+/**
+ * Without `address`, monit listens on every interface and brokerwatch on 127.0.0.1 only (an HTTP
+ * API that can restart brokers is not opened to the network unasked): clients that `allow` lets in
+ * from elsewhere could not connect, which the user must hear of.
+ */
+function warnUnreachable(c: Cursor, nets: ReadonlyArray<{ cidr: string; pos: SourcePos }>): void {
+  for (const n of nets)
+    if (!isLoopback(n.cidr))
+      c.warn(
+        n.pos,
+        `'allow ${n.cidr}' cannot reach the web interface: without 'address' brokerwatch listens on 127.0.0.1 only (monit on every interface); add 'address 0.0.0.0' or this machine's address`,
+      );
+}
+
+/** `localhost`, 127.0.0.0/8 and ::1, with or without a mask. */
+function isLoopback(cidr: string): boolean {
+  const host = (cidr.split('/')[0] ?? '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** `set httpd … ssl { pemfile | pemchain + pemkey }`: monit's SSL options block, of which the server
