@@ -245,7 +245,10 @@ void describe('permissions (the file may hold passwords)', () => {
   void test('an allow of hosts and networks is no secret', async () => {
     const dir = await tree({
       'main.rc': 'include httpd.rc\n',
-      'httpd.rc': { text: 'set httpd port 2812\n  allow ::1\n  allow 10.0.0.0/8\n  allow localhost\n', mode: 0o644 },
+      'httpd.rc': {
+        text: 'set httpd port 2812 address 0.0.0.0\n  allow ::1\n  allow 10.0.0.0/8\n  allow localhost\n',
+        mode: 0o644,
+      },
     });
     const r = await loadRules(join(dir, 'main.rc'));
     assert.equal(r.warnings.length, 1);
