@@ -180,7 +180,7 @@ async function expandIncludes(
       continue;
     }
     if (matches.length === 0) {
-      const missing = await missingIncludeFolder(pattern);
+      const missing = await whatIsMissing(pattern);
       // monit says "Include failed" and goes on; a glob that matches nothing in its folder is silent.
       if (missing !== undefined)
         diagnostics.push({
@@ -211,7 +211,7 @@ export async function permissionProblem(path: string): Promise<string | undefine
 }
 
 /** Why nothing matched an include: `file` (no wildcard), `folder` (a glob's folder is missing), or undefined. */
-async function missingIncludeFolder(pattern: string): Promise<'file' | 'folder' | undefined> {
+async function whatIsMissing(pattern: string): Promise<'file' | 'folder' | undefined> {
   const wild = pattern.search(/[*?[]/);
   if (wild < 0) return 'file';
   const folder = dirname(pattern.slice(0, wild + 1));
