@@ -16,7 +16,7 @@ export type EnvRef =
 
 /** Every problem of the references and of the certificate files of port tests, in rules order. */
 export async function checkEnvironment(refs: readonly EnvRef[], config: Config): Promise<Diagnostic[]> {
-  const all = [...refs, ...portTestFiles(config)];
+  const all = [...refs, ...portTestFiles(config), ...alertFiles(config)];
   const ids = await idDatabase(all);
   const out: Diagnostic[] = [];
   for (const r of all) {
@@ -39,6 +39,17 @@ function portTestFiles(config: Config): EnvRef[] {
       if (keyFile !== undefined) refs.push({ kind: 'file', what: 'SSL client key file', path: keyFile, pos: r.pos });
     }
   return refs;
+}
+
+/** The CA file of an alert channel that speaks TLS (`alert mqtt "mqtts://…" cafile P`), named at its `alert`. */
+function alertFiles(config: Config): EnvRef[] {
+  const recipients = [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
+  return recipients.flatMap((r) => {
+    const tls = 'tls' in r.target ? (r.target.tls as { caFile?: unknown } | undefined) : undefined;
+    return typeof tls?.caFile === 'string'
+      ? [{ kind: 'file' as const, what: 'SSL CA certificates file', path: tls.caFile, pos: r.pos }]
+      : [];
+  });
 }
 
 interface IdDatabase {

@@ -98,13 +98,15 @@ void describe('-t: certificate files', () => {
         'set mailserver localhost port 587 using tls { cacertificatefile: /nonexistent/mail-ca.pem }\n' +
         'check host h with address 127.0.0.1\n' +
         '  if failed port 8883 ssl cafile /nonexistent/probe-ca.pem then alert\n' +
-        '  if failed port 8884 ssl cafile ROOT/ca.pem then alert\n',
+        '  if failed port 8884 ssl cafile ROOT/ca.pem then alert\n' +
+        '  alert mqtt "mqtts://127.0.0.1:8883/alerts" cafile /nonexistent/alert-ca.pem\n',
     );
     assert.deepEqual(lines, [
       `${file}:1:5: SSL CA certificates file '/nonexistent/global-ca.pem' does not exist`,
       `${file}:2:33: SSL server PEM file '/nonexistent/server.pem' does not exist`,
       `${file}:4:45: SSL CA certificates file '/nonexistent/mail-ca.pem' does not exist`,
       `${file}:6:3: SSL CA certificates file '/nonexistent/probe-ca.pem' does not exist`,
+      `${file}:8:9: SSL CA certificates file '/nonexistent/alert-ca.pem' does not exist`,
     ]);
   });
 });
