@@ -16,7 +16,7 @@ export interface CheckOutcome {
  */
 export async function checkRules(file: string, verbose = false): Promise<CheckOutcome> {
   try {
-    const { config, warnings } = await loadRules(file);
+    const { config, warnings } = await loadRules(file, { checkEnvironment: true });
     const lines = warnings.map(formatDiagnostic);
     if (verbose) lines.push(printConfig(config, { maskSecrets: true }).trimEnd(), '');
     const n = config.services.length;

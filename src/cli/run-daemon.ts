@@ -87,7 +87,7 @@ export async function runDaemon(file: string): Promise<number> {
 /** The rules, or undefined after printing their errors to stderr. */
 async function loadOrReport(file: string): Promise<Awaited<ReturnType<typeof loadRules>> | undefined> {
   try {
-    return await loadRules(file);
+    return await loadRules(file, { checkEnvironment: true });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -114,7 +114,7 @@ function reloader(
   const once = async (): Promise<ReloadOutcome> => {
     await started;
     try {
-      const next = await loadRules(file);
+      const next = await loadRules(file, { checkEnvironment: true });
       logWarnings(logger, next.warnings);
       await apply(next.config);
       return { ok: true };

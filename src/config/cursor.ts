@@ -3,6 +3,7 @@
 import type { Diagnostic } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import type { SourcePos } from './model.js';
+import type { EnvRef } from './environment.js';
 import type { SslOptions } from './parse-ssl.js';
 
 const STATEMENT_WORDS: ReadonlySet<string> = new Set(['set', 'check', 'if']);
@@ -28,6 +29,8 @@ export class Cursor {
   private i = 0;
   /** `set ssl { … }` of the whole file (found before parsing: monit applies it wherever it stands). */
   globalSsl: SslOptions | undefined;
+  /** Programs, users, groups and files the rules name, for `-t`'s look at this machine. */
+  readonly refs: EnvRef[] = [];
   constructor(
     private readonly tokens: readonly Token[],
     readonly diagnostics: Diagnostic[],

@@ -32,7 +32,16 @@ export const NOISE_WORDS: ReadonlySet<string> = new Set(
 
 const OPERATORS = ['>=', '<=', '==', '!=', '<>', '=', '>', '<'];
 const SEPARATORS = new Set([' ', '\t', '\r', '\n', ',', ';', '(', ')', '\f', '\v']);
-const WORD_STOP = new Set([...SEPARATORS, '{', '}', '"', "'", '=', '<', '>']);
+const WORD_STOP = new Set([...SEPARATORS, '{', '}', '"', "'"]);
+/** Characters that start an operator; inside a word they may belong to it (see #operatorEndsWord). */
+const OPERATOR_CHARS = new Set(['=', '<', '>', '!']);
+/**
+ * Keywords after which monit takes any word, operator characters included: base64 passwords
+ * (`password dGVzdA==`, `allow admin:dGVzdA==`), placeholders (`PASSWORD <password>`).
+ */
+const RAW_VALUE_AFTER: ReadonlySet<string> = new Set(['password', 'allow', 'username']);
+/** A word that operators may follow when glued to it (`cpu>80%`, `i!=9`): letters only, or a number. */
+const OPERAND_WORD = /^(?:[a-z_-]+|\d[\d.]*[a-z%]*)$/i;
 const NUMBER = /^\d+(?:\.\d+)?$/;
 const NUMBER_UNIT = /^(\d+(?:\.\d+)?)([a-zA-Z%]+)$/;
 
@@ -85,7 +94,7 @@ class Scanner {
       this.#push(c, c, start);
       this.#i++;
     } else {
-      const op = OPERATORS.find((o) => this.#text.startsWith(o, this.#i));
+      const op = this.#rawValueNext() ? undefined : OPERATORS.find((o) => this.#text.startsWith(o, this.#i));
       if (op) {
         this.#push('op', op === '==' ? '=' : op === '<>' ? '!=' : op, start);
         this.#i += op.length;
@@ -158,12 +167,11 @@ class Scanner {
   #readWord(): void {
     const text = this.#text;
     const start = this.#i;
-    while (
-      this.#i < text.length &&
-      !WORD_STOP.has(text[this.#i] as string) &&
-      !(text[this.#i] === '!' && text[this.#i + 1] === '=')
-    )
+    const raw = this.#rawValueNext();
+    while (this.#i < text.length && !WORD_STOP.has(text[this.#i] as string)) {
+      if (!raw && OPERATOR_CHARS.has(text[this.#i] as string) && this.#operatorEndsWord(start)) break;
       this.#i++;
+    }
     if (this.#i === start) this.#i++; // never stall on an unexpected character
     const word = text.slice(start, this.#i);
     const unit = NUMBER_UNIT.exec(word);
@@ -178,6 +186,36 @@ class Scanner {
       this.#push('word', word, start);
       if (word.toLowerCase() === 'mail-format') this.#readBlock();
     }
+  }
+
+  /**
+   * Whether the word here is a value that keeps `<`, `=` and `>` (monit's lexer reads a word up to a
+   * blank, so `password s3cr>t` is one word there): after a keyword that takes any word, unless an
+   * operator stands alone (`password = x`).
+   */
+  #rawValueNext(): boolean {
+    const prev = this.tokens[this.tokens.length - 1];
+    if (prev?.type !== 'word' || !RAW_VALUE_AFTER.has(prev.lower) || prev.pos.line !== this.#line) return false;
+    const op = OPERATORS.find((o) => this.#text.startsWith(o, this.#i));
+    const after = this.#text[this.#i + (op?.length ?? 0)];
+    return !op || (after !== undefined && !SEPARATORS.has(after));
+  }
+
+  /**
+   * At an operator character inside the word that began at `start`: whether it ends the word. An
+   * operator glued to a keyword or a number is one (`cpu>80%`, `i!=9`); in any other word (a path,
+   * an address, `s3cr>t`) the character is part of it, as in monit, unless it ends the word. A
+   * lone `!` never ends a word.
+   */
+  #operatorEndsWord(start: number): boolean {
+    const text = this.#text;
+    const ch = text[this.#i];
+    if (ch === '!' && text[this.#i + 1] !== '=') return false;
+    let end = this.#i;
+    while (end < text.length && OPERATOR_CHARS.has(text[end] as string)) end++;
+    // Operators closing a word are not part of it: `<john@example.com>` is an address in brackets.
+    const closing = end >= text.length || WORD_STOP.has(text[end] as string);
+    return this.#i === start || closing || OPERAND_WORD.test(text.slice(start, this.#i));
   }
 
   /** After `mail-format`, takes `{ … }` as one raw block token: its free text is not monit syntax. */

@@ -2,10 +2,12 @@
 // forgets), `include` globs expanded on the token stream where they stand, loops detected.
 import { existsSync } from 'node:fs';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { ConfigError, sortDiagnostics } from './diagnostics.js';
+import { checkEnvironment } from './environment.js';
 import type { Token } from './lexer.js';
 import { lex } from './lexer.js';
 import type { Config, SourcePos } from './model.js';
@@ -14,6 +16,11 @@ import { parseTokens } from './parser.js';
 export interface LoadOptions {
   /** Refuse files not owned by the running user or open to group/others (default true). */
   readonly checkPermissions?: boolean;
+  /**
+   * Look at this machine as monit's -t does: programs, users and groups, certificate files (default
+   * false; `-t`, the daemon's start and its reload turn it on).
+   */
+  readonly checkEnvironment?: boolean;
 }
 
 export interface LoadResult {
@@ -50,7 +57,7 @@ export async function loadRules(file: string, opts: LoadOptions = {}): Promise<L
     diagnostics,
     opts.checkPermissions ?? true,
   );
-  return finish(tokens, files, diagnostics);
+  return finish(tokens, files, diagnostics, opts.checkEnvironment ?? false);
 }
 
 /** Parses rules from a string (no includes relative to disk are checked for permissions). */
@@ -64,17 +71,23 @@ export async function parseRules(
   const lexed = lex(text, file);
   diagnostics.push(...lexed.diagnostics);
   const tokens = await expandIncludes(lexed.tokens, file, [file], files, diagnostics, opts.checkPermissions ?? false);
-  return finish(tokens, files, diagnostics);
+  return finish(tokens, files, diagnostics, opts.checkEnvironment ?? false);
 }
 
-function finish(tokens: Token[], files: string[], diagnostics: Diagnostic[]): LoadResult {
+async function finish(
+  tokens: Token[],
+  files: string[],
+  diagnostics: Diagnostic[],
+  checkEnv: boolean,
+): Promise<LoadResult> {
   const last = tokens[tokens.length - 1];
   const eofPos = last
     ? { ...last.pos, col: last.pos.col + Math.max(1, last.text.length) }
     : { file: files[0] ?? 'rules', line: 1, col: 1 };
   const eof: Token = { type: 'eof', text: '', lower: '', pos: eofPos, lineStart: true, glued: false };
   const result = parseTokens([...tokens, eof], files);
-  const all = sortDiagnostics([...diagnostics, ...result.diagnostics], files);
+  const env = checkEnv ? await checkEnvironment(result.refs, result.config) : [];
+  const all = sortDiagnostics([...diagnostics, ...result.diagnostics, ...env], files);
   if (all.some((d) => d.severity === 'error')) throw new ConfigError(all);
   return { config: result.config, warnings: all };
 }
@@ -98,7 +111,8 @@ async function readTokens(
     diagnostics.push({ severity: 'error', pos: from, message: `include loop: ${[...stack, real].join(' -> ')}` });
     return [];
   }
-  if (checkPermissions) {
+  const included = stack.length > 0;
+  if (checkPermissions && !included) {
     const problem = await permissionProblem(path);
     if (problem) {
       diagnostics.push({ severity: 'error', pos: from, message: problem });
@@ -116,8 +130,17 @@ async function readTokens(
     });
     return [];
   }
-  files.push(path);
   const lexed = lex(text, path);
+  if (checkPermissions && included) {
+    const verdict = await includedFileVerdict(path, lexed.tokens);
+    if (verdict?.severity === 'error') {
+      diagnostics.push({ ...verdict, pos: from });
+      return [];
+    }
+    // Included in many places (Debian's templates), it is warned about once.
+    if (verdict && !files.includes(path)) diagnostics.push({ ...verdict, pos: from });
+  }
+  files.push(path);
   diagnostics.push(...lexed.diagnostics);
   return expandIncludes(lexed.tokens, path, [...stack, real], files, diagnostics, checkPermissions);
 }
@@ -156,8 +179,15 @@ async function expandIncludes(
       diagnostics.push({ severity: 'error', pos: arg.pos, message: `include ${arg.text}: ${e.message}` });
       continue;
     }
-    if (matches.length === 0 && !/[*?[]/.test(arg.text)) {
-      diagnostics.push({ severity: 'error', pos: arg.pos, message: `include ${arg.text}: no such file` });
+    if (matches.length === 0) {
+      const missing = await whatIsMissing(pattern);
+      // monit says "Include failed" and goes on; a glob that matches nothing in its folder is silent.
+      if (missing !== undefined)
+        diagnostics.push({
+          severity: 'warning',
+          pos: arg.pos,
+          message: `include ${arg.text}: no such ${missing}; skipped`,
+        });
     }
     for (const m of matches) {
       out.push(...(await readTokens(m, arg.pos, stack, files, diagnostics, checkPermissions)));
@@ -178,6 +208,77 @@ export async function permissionProblem(path: string): Promise<string | undefine
     return `${path} must not be accessible by group or others (mode ${mode}): it may hold passwords; run 'chmod 600 ${path}'`;
   }
   return undefined;
+}
+
+/** Why nothing matched an include: `file` (no wildcard), `folder` (a glob's folder is missing), or undefined. */
+async function whatIsMissing(pattern: string): Promise<'file' | 'folder' | undefined> {
+  const wild = pattern.search(/[*?[]/);
+  if (wild < 0) return 'file';
+  const folder = dirname(pattern.slice(0, wild + 1));
+  try {
+    return (await stat(folder)).isDirectory() ? undefined : 'folder';
+  } catch {
+    return 'folder';
+  }
+}
+
+/**
+ * What an included file's owner and mode allow. Others must not be able to change the rules (a
+ * start program runs as root), so the file is refused when group or others may write it, or when it
+ * belongs to a user other than root and the one running brokerwatch. Readable by others it is
+ * refused only if it holds a secret: Debian's monit templates are 0644 and hold none (a warning).
+ */
+async function includedFileVerdict(
+  path: string,
+  tokens: readonly Token[],
+): Promise<Omit<Diagnostic, 'pos'> | undefined> {
+  const st = await stat(path);
+  const uid = process.getuid?.();
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  const what = `(mode ${mode}, owner uid ${st.uid})`;
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
+    const message = `${path} ${what} belongs to neither root nor the user running brokerwatch (uid ${uid}), who could change the rules; run 'chown ${uid} ${path} && chmod go-w ${path}'`;
+    return { severity: 'error', message };
+  }
+  if ((st.mode & 0o022) !== 0) {
+    const message = `${path} ${what} is writable by group or others, who could change the rules; run 'chmod go-w ${path}'`;
+    return { severity: 'error', message };
+  }
+  if ((st.mode & 0o044) === 0) return undefined;
+  const secret = findSecret(tokens);
+  if (secret)
+    return {
+      severity: 'error',
+      message: `${path} ${what} holds a secret (${secret.kind} at line ${secret.line}) and is readable by group or others; run 'chmod 600 ${path}'`,
+    };
+  return {
+    severity: 'warning',
+    message: `${path} ${what} is readable by group or others; it holds no password, so it is loaded`,
+  };
+}
+
+/** A credentials URL: `mqtt://user:pw@host`. */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i;
+
+/** The first secret of a file's own tokens, named (`'password'`, `'allow USER:PASSWORD'`, a URL) with its line. */
+export function findSecret(tokens: readonly Token[]): { kind: string; line: number } | undefined {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    const next = tokens[i + 1];
+    if (t.type === 'word' && (t.lower === 'password' || t.lower === 'passphrase') && next && next.type !== 'eof')
+      return { kind: `'${t.text}'`, line: t.pos.line };
+    if (t.type === 'word' && t.lower === 'allow' && next && isUserPassword(next.text))
+      return { kind: "'allow USER:PASSWORD'", line: t.pos.line };
+    if ((t.type === 'word' || t.type === 'string') && URL_WITH_PASSWORD.test(t.text))
+      return { kind: 'a URL with a password', line: t.pos.line };
+  }
+  return undefined;
+}
+
+/** `admin:pw` and `admin:` (a quoted password follows), not an IPv6 address. */
+function isUserPassword(text: string): boolean {
+  const colon = text.indexOf(':');
+  return colon > 0 && isIP(text.split('/')[0] ?? '') === 0;
 }
 
 /** A malformed glob, e.g. the class `[z-a]`. */

@@ -213,6 +213,8 @@ export interface MailServer {
   /** Only with `security`. */
   readonly tls?: MailServerTls;
   readonly timeoutMs?: number;
+  /** `using hostname NAME`: the name brokerwatch gives in EHLO/HELO (default: this machine's name). */
+  readonly heloName?: string;
 }
 
 export type HttpAllow =

@@ -5,6 +5,7 @@ import type { KindSyntax, ParseContext } from '../checks/kind.js';
 import { SYNTAXES } from '../checks/registry.js';
 import { splitCommand } from './lexer.js';
 import type { Cursor } from './cursor.js';
+import type { Token } from './lexer.js';
 import { describe } from './cursor.js';
 import type { Action, Command, Condition, Rate, ServiceType } from './model.js';
 import { acceptOperator, parseDuration } from './units.js';
@@ -247,12 +248,13 @@ export function parseCommand(c: Cursor, expected: string): Command {
   const tok = first.type === 'word' && first.text.startsWith('/') ? c.next() : c.expectString(expected);
   const argv = tok.type === 'string' ? splitCommand(tok.text) : [tok.text];
   if (argv.length === 0) c.fail(tok, 'the command is empty');
+  c.refs.push({ kind: 'program', path: argv[0] as string, pos: tok.pos, required: false });
   let uid: string | number | undefined;
   let gid: string | number | undefined;
   let timeoutMs: number | undefined;
   for (;;) {
-    if (c.acceptWord('uid')) uid = idValue(c.expectValue('a user name or id after uid').text);
-    else if (c.acceptWord('gid')) gid = idValue(c.expectValue('a group name or id after gid').text);
+    if (c.acceptWord('uid')) uid = idOf(c, 'user', c.expectValue('a user name or id after uid'));
+    else if (c.acceptWord('gid')) gid = idOf(c, 'group', c.expectValue('a group name or id after gid'));
     else if (c.acceptWord('timeout')) timeoutMs = parseDuration(c, 'timeout', 'seconds');
     else break;
   }
@@ -262,6 +264,12 @@ export function parseCommand(c: Cursor, expected: string): Command {
     ...(gid !== undefined ? { gid } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   };
+}
+
+/** A user or group as written, noted for `-t`'s look at the user database. */
+function idOf(c: Cursor, kind: 'user' | 'group', t: Token): string | number {
+  c.refs.push({ kind, name: t.text, pos: t.pos });
+  return idValue(t.text);
 }
 
 function idValue(text: string): string | number {

@@ -63,6 +63,8 @@ interface Draft {
   alerts: AlertRecipient[];
   noAlerts: string[];
   backoff: Backoff;
+  /** A host test brokerwatch ignores was written (`if failed ping`): monit takes the host as tested. */
+  probed?: boolean;
 }
 
 /** True at a token where a new top-level or service statement may begin (resync point). */
@@ -157,6 +159,7 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
   const types = Object.keys(SERVICE_TYPES);
   const type = c.expectWord(`a service type after check (${types.join(', ')})`, ...types).lower as ServiceType;
   const nameTok = c.expectValue(`a service name after 'check ${type}'`);
+  if (nameTok.text === '') c.error(nameTok.pos, `the name of 'check ${type}' is empty`);
   const d: Draft = {
     name: nameTok.text,
     type,
@@ -172,8 +175,11 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     noAlerts: [],
     backoff: DEFAULT_BACKOFF,
   };
+  const refsBefore = c.refs.length;
   try {
     SERVICE_TYPES[type].parseHeader(c, d, nameTok);
+    // monit's -t fails when the program of `check program` does not exist (it runs only at start).
+    if (type === 'program') for (const r of c.refs.slice(refsBefore)) if (r.kind === 'program') r.required = true;
   } catch (e) {
     // A broken header still lets the body be read, so its errors are reported too.
     if (!(e instanceof ParseAbort)) throw e;
@@ -192,7 +198,21 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
       c.skipUntil(atServiceStatement);
     }
   }
+  if (d.type === 'host' && !d.probed && !d.rules.some((r) => PROBES.has(r.condition.kind)))
+    c.error(
+      d.pos,
+      `'check host ${d.name}' has no port or ping test, so it would monitor nothing: add 'if failed port N then alert'`,
+    );
   return finish(d);
+}
+
+/** Tests that reach a host: monit refuses a `check host` without one of them. */
+const PROBES: ReadonlySet<string> = new Set(['port', 'sys']);
+
+/** `if failed ping|icmp …`: monit's other test of a host, which loads here with a warning. */
+function isPingTest(c: Cursor): boolean {
+  const t = c.peek(c.isWord('failed') ? 1 : 0);
+  return t.type === 'word' && ['ping', 'ping4', 'ping6', 'icmp'].includes(t.lower);
 }
 
 function parseStatement(c: Cursor, d: Draft): void {
@@ -205,6 +225,7 @@ function parseStatement(c: Cursor, d: Draft): void {
   switch (t.lower) {
     case 'if': {
       c.next();
+      if (isPingTest(c)) d.probed = true;
       const r = parseIf(c, d.type);
       if (r) d.rules.push({ id: `r${d.rules.length + 1}`, ...r, pos: t.pos });
       return;

@@ -3,9 +3,19 @@
 // are warnings, so a real monitrc loads.
 import { isIP } from 'node:net';
 import type { Diagnostic } from './diagnostics.js';
+import type { EnvRef } from './environment.js';
 import type { Token } from './lexer.js';
 import { Cursor, ParseAbort, describe } from './cursor.js';
-import type { AlertRecipient, Config, HttpAllow, Httpd, MailFormat, MailServer, MailServerTls } from './model.js';
+import type {
+  AlertRecipient,
+  Config,
+  HttpAllow,
+  Httpd,
+  MailFormat,
+  MailServer,
+  MailServerTls,
+  SourcePos,
+} from './model.js';
 import { DEFAULT_CYCLE_MS } from './model.js';
 import { parseAlertRecipient, parseMailFormat } from './parse-recipient.js';
 import type { ParsedService } from './parse-service.js';
@@ -45,6 +55,8 @@ interface MutableConfig {
 export interface ParseResult {
   readonly config: Config;
   readonly diagnostics: readonly Diagnostic[];
+  /** What the rules name on this machine (programs, users, files), for `-t`. */
+  readonly refs: readonly EnvRef[];
 }
 
 /** True where a top-level statement can begin: the parser resynchronises there after an error. */
@@ -98,7 +110,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     ...(cfg.httpd ? { httpd: withGlobalPem(cfg.httpd, c.globalSsl) } : {}),
     services,
   };
-  return { config, diagnostics };
+  return { config, diagnostics, refs: c.refs };
 }
 
 function parseSet(c: Cursor, cfg: MutableConfig): void {
@@ -193,6 +205,8 @@ function parseEventQueue(c: Cursor): NonNullable<MutableConfig['eventQueue']> {
     else if (c.acceptWord('slots')) q.slots = c.expectInteger('a number of slots', 1, 1_000_000);
     else break;
   }
+  if (q.basedir === undefined && q.slots === undefined)
+    c.fail(c.peek(), `expected 'basedir PATH' or 'slots N' after 'set eventqueue', found ${describe(c.peek())}`);
   return q;
 }
 
@@ -201,6 +215,7 @@ function checkGlobalSsl(c: Cursor, t: Token): void {
   if (c.peek().type !== '{')
     c.fail(c.peek(), `expected '{' and SSL options after 'set ${t.text}', found ${describe(c.peek())}`);
   const o = parseSslBlock(c);
+  noteSslFiles(c, o, t.pos);
   warnUnused(c, o, 'set ssl');
   if (o.clientPemFile !== undefined) c.warn(t.pos, "'clientpemfile' in 'set ssl' is not used by brokerwatch; ignored");
 }
@@ -226,6 +241,7 @@ function parseMailServers(c: Cursor): MailServer[] {
     let forced: 'tls' | 'starttls' | undefined;
     let options: SslOptions | undefined;
     let timeoutMs: number | undefined;
+    let heloName: string | undefined;
     for (;;) {
       const t = c.peek();
       if (c.acceptWord('port')) port = c.expectInteger('a port number', 1, 65535);
@@ -237,7 +253,9 @@ function parseMailServers(c: Cursor): MailServer[] {
         if (t.lower === 'starttls') forced = 'starttls';
         else if (t.lower === 'implicit') forced = 'tls';
         if (c.peek().type === '{') {
+          const open = c.peek().pos;
           const o = parseSslBlock(c);
+          noteSslFiles(c, o, open);
           warnUnused(c, o, 'set mailserver');
           options = { ...options, ...o, unused: [] };
         }
@@ -253,7 +271,7 @@ function parseMailServers(c: Cursor): MailServer[] {
       } else if (c.acceptWord('timeout')) {
         timeoutMs = parseDuration(c, 'timeout', 'seconds');
         sharedTimeout = timeoutMs;
-      } else if (c.acceptWord('hostname')) c.expectValue('a host name');
+      } else if (c.acceptWord('hostname')) heloName = c.expectValue('a host name').text;
       else break;
     }
     const security = secureTok ? mailSecurity(c, secureTok, forced, port) : undefined;
@@ -266,6 +284,7 @@ function parseMailServers(c: Cursor): MailServer[] {
       ...(security ? { security } : {}),
       ...(tls ? { tls } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(heloName !== undefined ? { heloName } : {}),
     });
     // monit's own monitrc lists one server per line: `set mailserver a,\n b port 10025,\n localhost`.
   } while ((c.peek().type === 'word' || c.peek().type === 'string') && !atTopStatement(c.peek()));
@@ -320,6 +339,26 @@ function withGlobalPem(h: Httpd, global: SslOptions | undefined): Httpd {
   return Object.keys(tls).length > 0 ? { ...h, tls } : h;
 }
 
+/** A certificate or key file of `set httpd`, noted for `-t`. */
+function serverFile(c: Cursor, expected: string, what: string): string {
+  const t = c.expectValue(expected);
+  c.refs.push({ kind: 'file', what, path: t.text, pos: t.pos });
+  return t.text;
+}
+
+/** The files an SSL options block names, noted for `-t` at the block (its keys keep no position). */
+function noteSslFiles(c: Cursor, o: SslOptions, pos: SourcePos): void {
+  const files: Array<[string | undefined, 'file' | 'folder', string]> = [
+    [o.caFile, 'file', 'SSL CA certificates file'],
+    [o.caPath, 'folder', 'SSL CA certificates folder'],
+    [o.clientPemFile, 'file', 'SSL client PEM file'],
+    [o.pemFile, 'file', 'SSL server PEM file'],
+    [o.pemChain, 'file', 'SSL certificate chain file'],
+    [o.pemKey, 'file', 'SSL private key file'],
+  ];
+  for (const [path, kind, what] of files) if (path !== undefined) c.refs.push({ kind, what, path, pos });
+}
+
 function warnUnused(c: Cursor, o: SslOptions, where: string): void {
   for (const u of o.unused)
     c.warn(
@@ -364,23 +403,29 @@ function parseHttpd(c: Cursor): Httpd {
   // `port N read-only`: the whole web interface is read-only, whatever each allow says (monit 5.33).
   let readOnly = false;
   let tls: { pemFile?: string; certFile?: string; keyFile?: string } | undefined;
+  let addressWritten = false;
+  const nets: Array<{ cidr: string; pos: SourcePos }> = [];
   for (;;) {
     const t = c.peek();
     if (c.acceptWord('port')) port = c.expectInteger('a port number', 1, 65535);
     else if (c.acceptWord('read-only', 'readonly')) readOnly = true;
-    else if (c.acceptWord('address', 'bind')) address = c.expectValue('an address').text;
-    else if (c.acceptWord('ssl', 'tls')) {
+    else if (c.acceptWord('address', 'bind')) {
+      address = c.expectValue('an address').text;
+      addressWritten = true;
+    } else if (c.acceptWord('ssl', 'tls')) {
       tls = tls ?? {};
       if (c.acceptWord('disable', 'disabled')) tls = undefined;
       else c.acceptWord('enable', 'enabled');
       if (c.peek().type === '{') tls = { ...tls, ...parseHttpdSslBlock(c) };
-    } else if (c.acceptWord('pemfile')) tls = { ...tls, pemFile: c.expectValue('a PEM file').text };
+    } else if (c.acceptWord('pemfile')) tls = { ...tls, pemFile: serverFile(c, 'a PEM file', 'SSL server PEM file') };
     else if (c.acceptWord('certfile', 'certificate'))
-      tls = { ...tls, certFile: c.expectValue('a certificate file').text };
-    else if (c.acceptWord('keyfile')) tls = { ...tls, keyFile: c.expectValue('a key file').text };
+      tls = { ...tls, certFile: serverFile(c, 'a certificate file', 'SSL server certificate file') };
+    else if (c.acceptWord('keyfile')) tls = { ...tls, keyFile: serverFile(c, 'a key file', 'SSL server key file') };
     else if (c.acceptWord('allow')) {
+      const pos = c.peek().pos;
       const a = parseAllow(c);
       if (a) allow.push(a);
+      if (a?.kind === 'net') nets.push({ cidr: a.cidr, pos });
     } else if (c.acceptWord('unixsocket')) {
       // monit 5.33's socket and its own options: `unixsocket PATH [uid U] [gid G] [permission N] [read-only]`.
       c.warn(t.pos, "'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored");
@@ -401,6 +446,7 @@ function parseHttpd(c: Cursor): Httpd {
     } else break;
   }
   if (address === 'localhost') address = '127.0.0.1';
+  if (!addressWritten) warnUnreachable(c, nets);
   return {
     port,
     address,
@@ -409,10 +455,32 @@ function parseHttpd(c: Cursor): Httpd {
   };
 }
 
+/**
+ * Without `address`, monit listens on every interface and brokerwatch on 127.0.0.1 only (an HTTP
+ * API that can restart brokers is not opened to the network unasked): clients that `allow` lets in
+ * from elsewhere could not connect, which the user must hear of.
+ */
+function warnUnreachable(c: Cursor, nets: ReadonlyArray<{ cidr: string; pos: SourcePos }>): void {
+  for (const n of nets)
+    if (!isLoopback(n.cidr))
+      c.warn(
+        n.pos,
+        `'allow ${n.cidr}' cannot reach the web interface: without 'address' brokerwatch listens on 127.0.0.1 only (monit on every interface); add 'address 0.0.0.0' or this machine's address`,
+      );
+}
+
+/** `localhost`, 127.0.0.0/8 and ::1, with or without a mask. */
+function isLoopback(cidr: string): boolean {
+  const host = (cidr.split('/')[0] ?? '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 /** `set httpd … ssl { pemfile | pemchain + pemkey }`: monit's SSL options block, of which the server
  *  uses its own certificate and key; the rest (verify, CA files) is for clients and stays unused. */
 function parseHttpdSslBlock(c: Cursor): { pemFile?: string; certFile?: string; keyFile?: string } {
+  const open = c.peek().pos;
   const o = parseSslBlock(c);
+  noteSslFiles(c, o, open);
   for (const u of o.unused) c.warn(u.pos, `'${u.key}' in set httpd's SSL options is not used by brokerwatch; ignored`);
   return {
     ...(o.pemFile !== undefined ? { pemFile: o.pemFile } : {}),

@@ -262,6 +262,7 @@ class Printer {
     if (m.password !== undefined) s += ` password ${this.secret(m.password)}`;
     if (m.security) s += ` using ${securityWord(m)}${m.tls ? ` ${sslOptions(m.tls)}` : ''}`;
     if (m.timeoutMs !== undefined) s += ` with timeout ${duration(m.timeoutMs)}`;
+    if (m.heloName !== undefined) s += ` hostname ${word(m.heloName)}`;
     return s;
   }
 

@@ -92,6 +92,8 @@ export interface ReceivedMail {
   readonly user: string | undefined;
   /** performance.now() when DATA was accepted. */
   readonly at: number;
+  /** The name the client gave in EHLO/HELO. */
+  readonly helo: string;
 }
 
 /** Options of the SMTP peer. */
@@ -166,6 +168,7 @@ export class SmtpPeer {
               secure: session.secure,
               user: typeof session.user === 'string' ? session.user : undefined,
               at: performance.now(),
+              helo: session.hostNameAppearsAs,
             });
             cb();
           })

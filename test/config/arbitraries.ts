@@ -561,7 +561,7 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
   return fc
     .record(
       {
-        name: text,
+        name: nonEmptyText,
         header: headerFor(type),
         start: command,
         stop: command,
@@ -590,7 +590,8 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
         ],
       },
     )
-    .map(({ header, ...s }) => ({ type, pos: POS, ...header, ...s }));
+    .map(({ header, ...s }) => ({ type, pos: POS, ...header, ...s }))
+    .filter((s) => s.type !== 'host' || s.rules.some((r) => r.condition.kind === 'port' || r.condition.kind === 'sys'));
 }
 
 const anyService: fc.Arbitrary<ServiceDraft> = fc
@@ -677,7 +678,10 @@ export const config: fc.Arbitrary<Config> = fc.record(
     ),
     pidfile: nonEmptyText,
     statefile: nonEmptyText,
-    eventQueue: fc.record({ basedir: text, slots: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: [] }),
+    // `set eventqueue` names a folder, slots or both (monit refuses it bare).
+    eventQueue: fc
+      .record({ basedir: text, slots: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: [] })
+      .filter((q) => q.basedir !== undefined || q.slots !== undefined),
     mailServers: fc.array(mailServer, { maxLength: 3 }),
     mailFormat,
     alerts: fc.array(recipient, { maxLength: 3 }),

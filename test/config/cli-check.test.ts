@@ -133,6 +133,8 @@ void describe('brokerwatch -c FILE -t', () => {
       `${file}:3:18: a port number 65536 is out of range (1–65535)`,
       `${file}:4:15: warning: bare number 5000 for memory is taken as bytes; write '5000 B' or use kB, MB, GB`,
       `${file}:5:8: unterminated string: missing closing "`,
+      // -t looks at the machine too, as monit's does.
+      `${file}:5:8: warning: program '/bin/stop' does not exist`,
       `${file}:7:14: unknown service 'nosuch' in depends of 'b'`,
       `${file}:8:1: service 'a' is already defined at ${file}:2`,
       `${file}: 4 errors; nothing was started`,

@@ -132,7 +132,7 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
 
   void test('a process check with no existence rule gets `if does not exist then restart`; other checks do not', async () => {
     const r = await parse(
-      'check process p matching "^/usr/sbin/mosquitto"\ncheck host h with address 10.0.0.2\ncheck file f with path /etc/x\n',
+      'check process p matching "^/usr/sbin/mosquitto"\ncheck host h with address 10.0.0.2\n  if failed ping then alert\ncheck file f with path /etc/x\n',
     );
     assert.deepEqual(rules(service(r.config, 'p')), [IMPLICIT]);
     assert.equal(service(r.config, 'p').matching, '^/usr/sbin/mosquitto');

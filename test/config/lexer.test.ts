@@ -87,6 +87,47 @@ void describe('lex', () => {
     ]);
   });
 
+  void test('a word keeps <, = and > where monit takes a word; after a keyword they stay operators', async () => {
+    assert.deepEqual(tokens('password dGVzdA== allow admin:dGVzdA== PASSWORD <password> password s3cr>t'), [
+      'word:password',
+      'word:dGVzdA==',
+      'word:allow',
+      'word:admin:dGVzdA==',
+      'word:PASSWORD',
+      'word:<password>',
+      'word:password',
+      'word:s3cr>t',
+    ]);
+    assert.deepEqual(tokens('username a=b path /tmp/a=b x s3cr>t password = x'), [
+      'word:username',
+      'word:a=b',
+      'word:path',
+      'word:/tmp/a=b',
+      'word:x',
+      'word:s3cr>t',
+      'word:password',
+      'op:=',
+      'word:x',
+    ]);
+    assert.deepEqual(tokens('if cpu>80% size>=10MB status!=0 x<5'), [
+      'word:if',
+      'word:cpu',
+      'op:>',
+      'number:80',
+      'word:%',
+      'word:size',
+      'op:>=',
+      'number:10',
+      'word:MB',
+      'word:status',
+      'op:!=',
+      'number:0',
+      'word:x',
+      'op:<',
+      'number:5',
+    ]);
+  });
+
   void test('a number glued to its unit is two tokens; other words with digits stay whole', async () => {
     assert.deepEqual(tokens('5MB 1.5GB 80% 3 2.25 v2 10.0.0.1 1.2.3MB'), [
       'number:5',

@@ -2,7 +2,7 @@
 // every error of a file is reported at once, with parsing resumed after each one.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { realpath, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import type { Diagnostic } from '../../src/config/diagnostics.js';
@@ -372,9 +372,21 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
     ['bad.rc:1:26: expected a command in quotes, found end of file'],
   ],
   [
-    'include of a missing file',
-    'include /nonexistent/brokerwatch/extra.rc\n',
-    ['bad.rc:1:9: include /nonexistent/brokerwatch/extra.rc: no such file'],
+    'a host with no test',
+    'check host h with address 10.0.0.1\n  group g\n  if 5 restarts within 5 cycles then alert\n',
+    [
+      "bad.rc:1:1: 'check host h' has no port or ping test, so it would monitor nothing: add 'if failed port N then alert'",
+    ],
+  ],
+  [
+    'an empty service name',
+    'check process "" with pidfile /run/a.pid\n',
+    ["bad.rc:1:15: the name of 'check process' is empty"],
+  ],
+  [
+    'set eventqueue with nothing',
+    'set eventqueue\n',
+    ["bad.rc:1:15: expected 'basedir PATH' or 'slots N' after 'set eventqueue', found end of file"],
   ],
   ['include without a file', 'include', ['bad.rc:1:1: expected a file or glob after include, found end of file']],
   [
@@ -389,7 +401,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   ],
   [
     'not exist on a host',
-    'check host h with address 10.0.0.1\n  if does not exist then alert\n',
+    'check host h with address 10.0.0.1\n  if does not exist then alert\n  if failed port 1 then alert\n',
     ["bad.rc:2:3: 'if not exist' applies to process and file checks, not to 'check host'"],
   ],
   [
@@ -606,10 +618,22 @@ void describe('malformed includes', () => {
     assert.deepEqual(await loadErrors(self), [`${self}:2:11: include loop: ${self} -> ${self}`]);
   });
 
-  void test('a missing included file, named where it is included; a glob that matches nothing is fine', async () => {
-    const dir = await files({ 'main.rc': 'include conf.d/*.rc\ninclude extra.rc\ncheck file f with path /f\n' });
+  void test('a missing included file is a warning where it is included; a glob that matches nothing is silent', async () => {
+    const dir = await files({
+      'main.rc':
+        'include conf.d/*.rc\ninclude extra.rc\ninclude /nonexistent/brokerwatch/*.rc\ncheck file f with path /f\n',
+    });
+    await mkdir(join(dir, 'conf.d'));
     const main = join(dir, 'main.rc');
-    assert.deepEqual(await loadErrors(main), [`${main}:2:9: include extra.rc: no such file`]);
+    const r = await loadRules(main);
+    assert.deepEqual(r.warnings.map(formatDiagnostic), [
+      `${main}:2:9: warning: include extra.rc: no such file; skipped`,
+      `${main}:3:9: warning: include /nonexistent/brokerwatch/*.rc: no such folder; skipped`,
+    ]);
+    assert.deepEqual(
+      r.config.services.map((x) => x.name),
+      ['f'],
+    );
   });
 
   void test('errors inside an included file name that file and its line', async () => {

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { loadRules } from '../../src/config/loader.js';
@@ -446,15 +446,18 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     );
   });
 
-  void test('the templates as shipped (mode 644) are refused where they are included', async () => {
+  void test('the templates as shipped (mode 644, no secret) load with a warning where they are first included', async () => {
     const file = join(root, 'as-shipped.rc');
-    await writeFile(file, 'check file x with path /x\n  include /etc/monit/templates/rootbin\n', { mode: 0o600 });
-    await assert.rejects(loadRules(file), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      assert.deepEqual(e.diagnostics.map(formatDiagnostic), [
-        `${file}:2:11: /etc/monit/templates/rootbin must not be accessible by group or others (mode 0644): it may hold passwords; run 'chmod 600 /etc/monit/templates/rootbin'`,
-      ]);
-      return true;
-    });
+    await writeFile(
+      file,
+      'check file x with path /x\n  include /etc/monit/templates/rootbin\ncheck file y with path /y\n  include /etc/monit/templates/rootbin\n',
+      { mode: 0o600 },
+    );
+    const r = await load(file);
+    const st = await stat('/etc/monit/templates/rootbin');
+    assert.deepEqual(r.warnings.map(formatDiagnostic), [
+      `${file}:2:11: warning: /etc/monit/templates/rootbin (mode 0644, owner uid ${st.uid}) is readable by group or others; it holds no password, so it is loaded`,
+    ]);
+    assert.deepEqual(summary(service(r.config, 'y')), ROOTBIN);
   });
 });

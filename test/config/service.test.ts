@@ -311,6 +311,7 @@ void describe('where a statement ends', () => {
       assert.deepEqual(
         await errorsOf(`check host h with address x\n  if failed port 0\n    ${line}\n  group g\n  frob\n`),
         [
+          "c.rc:1:1: 'check host h' has no port or ping test, so it would monitor nothing: add 'if failed port N then alert'",
           'c.rc:2:18: a port number 0 is out of range (1–65535)',
           "c.rc:5:3: unknown statement 'frob' in 'check host h': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff",
         ],
@@ -318,7 +319,9 @@ void describe('where a statement ends', () => {
       );
     // mail-format opens a block of its own, after an alert's error.
     assert.deepEqual(
-      await errorsOf('check host h with address x\n  alert ops@example.com { frob }\n    mail-format { subject: x }\n'),
+      await errorsOf(
+        'check host h with address x\n  alert ops@example.com { frob }\n    mail-format { subject: x }\n  if failed port 1 then alert\n',
+      ),
       [
         "c.rc:2:27: unknown event 'frob': expected one of action, checksum, connection, content, data, exec, gid, icmp, instance, invalid, link, nonexist, exist, permission, pid, ppid, resource, size, status, timeout, timestamp, uid, uptime, fsflags, heartbeat, saturation, speed, bytein, byteout, packetin, packetout",
       ],
@@ -363,12 +366,13 @@ void describe('the service model', () => {
       noAlerts: [],
       backoff: DEFAULT_BACKOFF,
     });
-    assert.deepEqual(Object.keys(service(await parse('check host h with address a\n'), 'h')).slice(0, 4), [
-      'name',
-      'type',
-      'pos',
-      'address',
-    ]);
+    assert.deepEqual(
+      Object.keys(service(await parse('check host h with address a\n  if failed port 1 then alert\n'), 'h')).slice(
+        0,
+        4,
+      ),
+      ['name', 'type', 'pos', 'address'],
+    );
     assert.deepEqual(Object.keys(service(await parse(PROC), 'm')).slice(0, 4), ['name', 'type', 'pos', 'pidfile']);
   });
 

@@ -40,7 +40,7 @@ void describe('set httpd', () => {
   void test('allow: users, hosts and networks, each read-only or not', async () => {
     const r = await parse(
       [
-        'set httpd port 2812',
+        'set httpd port 2812 address 0.0.0.0',
         '  allow admin:secret',
         '  allow guest:"two words" read-only',
         '  allow 10.0.0.0/8',
@@ -150,6 +150,34 @@ void describe('set httpd', () => {
       certFile: '/g.crt',
       keyFile: '/g.key',
     });
+  });
+});
+
+void describe('set httpd: who can reach it', () => {
+  void test("without 'address', an allow of other hosts or networks is warned about: they cannot connect", async () => {
+    const r = await parse(
+      'set httpd port 2812\n  allow 10.0.0.0/8\n  allow localhost\n  allow 127.0.0.0/8\n  allow ::1\n' +
+        '  allow monitor.example.com read-only\n  allow admin:pw\n',
+    );
+    assert.equal(r.config.httpd?.address, '127.0.0.1');
+    const why =
+      "cannot reach the web interface: without 'address' brokerwatch listens on 127.0.0.1 only (monit on every interface); add 'address 0.0.0.0' or this machine's address";
+    assert.deepEqual(warnings(r), [
+      `s.rc:2:9: warning: 'allow 10.0.0.0/8' ${why}`,
+      `s.rc:6:9: warning: 'allow monitor.example.com' ${why}`,
+    ]);
+  });
+
+  void test("with 'address', the same allows are not warned about", async () => {
+    const r = await parse('set httpd port 2812 address 0.0.0.0\n  allow 10.0.0.0/8\n  allow monitor.example.com\n');
+    assert.deepEqual(warnings(r), []);
+  });
+});
+
+void describe('set mailserver: hostname', () => {
+  void test("'using hostname NAME' is the name given in EHLO", async () => {
+    const r = await parse('set mailserver smtp.example.com port 587 using hostname client.example.com\n');
+    assert.deepEqual(r.config.mailServers, [{ host: 'smtp.example.com', port: 587, heloName: 'client.example.com' }]);
   });
 });
 
@@ -353,7 +381,7 @@ void describe('set mailserver', () => {
     const r = await parse(
       'set mailserver m port 465 using ssl hostname relay.example.com certificate checksum sha256 = ab12\n',
     );
-    assert.deepEqual(r.config.mailServers, [{ host: 'm', port: 465, security: 'tls' }]);
+    assert.deepEqual(r.config.mailServers, [{ host: 'm', port: 465, security: 'tls', heloName: 'relay.example.com' }]);
     assert.deepEqual(warnings(r), [
       "s.rc:1:64: warning: 'certificate' (certificate pinning) is not used by brokerwatch; ignored",
     ]);

@@ -48,7 +48,7 @@ export function transportOptions(s: MailServer, env: MailEnv, ca: readonly strin
     // Opportunistic STARTTLS (no `using`): a refused STARTTLS goes on in plain text, as monit would send.
     ...(s.security === undefined ? { opportunisticTLS: true } : {}),
     ...(s.username !== undefined ? { auth: { user: s.username, pass: s.password ?? '' } } : {}),
-    name: env.host,
+    name: s.heloName ?? env.host,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     // DATA may wait for the server's content checks: give it longer than the connect.
