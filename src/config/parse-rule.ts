@@ -26,8 +26,6 @@ const IGNORED_TESTS = new Set([
   'packet',
   'packets',
   'saturation',
-  'content',
-  'match',
   'fsflags',
   'fsflag',
   'filesystem',

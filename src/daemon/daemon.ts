@@ -225,11 +225,7 @@ export class Daemon {
     await this.#store.flush();
     for (const s of config.services) {
       const prevRunner = old.get(s.name);
-      if (prevRunner)
-        this.#store.set(s.name, {
-          machine: prevRunner.state,
-          ...(prevRunner.identity ? { identity: prevRunner.identity } : {}),
-        });
+      if (prevRunner) this.#store.set(s.name, prevRunner.record());
       this.#addRunner(s);
     }
     this.#store.retain(new Set(config.services.map((s) => s.name)));

@@ -288,6 +288,12 @@ const only =
   (type) =>
     types.includes(type) ? arb : undefined;
 
+/** Regexes as monit users write them (POSIX classes included); quoted, so no `"` inside. */
+const contentPattern = fc.oneof(
+  fc.constantFrom('Error', '^[0-9]+ warning', 'a|b', 'x.*y', '[[:digit:]]+ failed', 'Socket error on client'),
+  fc.stringMatching(/^[a-zA-Z0-9 :._-]{1,12}$/),
+);
+
 /**
  * The conditions of each check kind that a service of TYPE may hold (undefined: the kind does not
  * apply there). Keyed by every registered kind, so a kind without a generator does not compile.
@@ -368,6 +374,10 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
   permission: () => fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
   uid: () => fc.record({ kind: fc.constant('uid' as const), user: text }),
   gid: () => fc.record({ kind: fc.constant('gid' as const), group: text }),
+  content: only(
+    ['file', 'program'],
+    fc.record({ kind: fc.constant('content' as const), not: fc.boolean(), patterns: contentPattern.map((p) => [p]) }),
+  ),
   sys: () =>
     fc.record(
       {
@@ -589,6 +599,12 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
           'backoff',
         ],
       },
+    )
+    .chain((s) =>
+      (type === 'file' || type === 'program'
+        ? fc.array(fc.record({ not: fc.boolean(), patterns: contentPattern.map((p) => [p]) }), { maxLength: 2 })
+        : fc.constant([])
+      ).map((ignoreContent) => (ignoreContent.length > 0 ? { ...s, ignoreContent } : s)),
     )
     .map(({ header, ...s }) => ({ type, pos: POS, ...header, ...s }));
 }

@@ -130,12 +130,11 @@ void describe('statements of a check block', () => {
     assert.deepEqual(s.noAlerts, ['dev@example.com', 'qa@example.com']);
   });
 
-  void test("'ignore content' is warned about and skipped to the next statement", async () => {
+  void test("'ignore content' is read, and the next statement after it", async () => {
     const r = await parse('check file f with path /f\n  ignore content = "^#"\n  group g\n');
     assert.deepEqual(service(r, 'f').groups, ['g']);
-    assert.deepEqual(warnings(r), [
-      "c.rc:2:3: warning: 'ignore content' (content tests) is not used by brokerwatch; ignored",
-    ]);
+    assert.deepEqual(service(r, 'f').ignoreContent, [{ not: false, patterns: ['^#'] }]);
+    assert.deepEqual(warnings(r), []);
   });
 
   void test('a statement that is not a word, and an unknown one, are errors; the next line is still read', async () => {
@@ -240,7 +239,8 @@ void describe('where a statement ends', () => {
       [f.alerts.length, f.noAlerts, f.onReboot, f.backoff.initialMs],
       [1, ['dev@example.com'], 'nostart', 5_000],
     );
-    assert.equal(r.warnings.length, 1);
+    assert.equal(r.warnings.length, 0);
+    assert.deepEqual(f.ignoreContent, [{ not: false, patterns: ['x'] }]);
   });
 
   void test('after an error, the lines that continue the statement are skipped; the next statement is read', async () => {
