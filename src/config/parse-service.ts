@@ -44,7 +44,7 @@ export const SERVICE_KEYWORDS: ReadonlySet<string> = new Set([
   'ignore',
 ]);
 
-const IGNORED_CHECKS = new Set(['system', 'filesystem', 'directory', 'fifo', 'network', 'device']);
+const IGNORED_CHECKS = new Set(['system', 'filesystem', 'network', 'device']);
 
 /** A parsed service with the positions the validator needs to name. */
 export interface ParsedService {

@@ -20,7 +20,7 @@ export interface XmlServerInfo {
 }
 
 /** monit's Service_Type codes. */
-const SERVICE_TYPE: Record<ServiceType, number> = { file: 2, process: 3, host: 4, program: 7 };
+const SERVICE_TYPE: Record<ServiceType, number> = { directory: 1, file: 2, process: 3, host: 4, fifo: 6, program: 7 };
 
 /** monit's Monitor_State codes. */
 const MONITOR: Record<MonitorState, number> = { 'not-monitored': 0, monitored: 1, initializing: 2, waiting: 4 };

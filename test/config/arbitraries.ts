@@ -288,6 +288,14 @@ const only =
   (type) =>
     types.includes(type) ? arb : undefined;
 
+const except =
+  <K extends ConditionKind>(
+    types: readonly ServiceType[],
+    arb: fc.Arbitrary<Extract<Condition, { kind: K }>>,
+  ): Generator<K> =>
+  (type) =>
+    types.includes(type) ? undefined : arb;
+
 /** Regexes as monit users write them (POSIX classes included); quoted, so no `"` inside. */
 const contentPattern = fc.oneof(
   fc.constantFrom('Error', '^[0-9]+ warning', 'a|b', 'x.*y', '[[:digit:]]+ failed', 'Socket error on client'),
@@ -299,7 +307,7 @@ const contentPattern = fc.oneof(
  * apply there). Keyed by every registered kind, so a kind without a generator does not compile.
  */
 export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
-  nonexist: only(['process', 'file'], fc.constant({ kind: 'nonexist' as const })),
+  nonexist: only(['process', 'file', 'directory', 'fifo'], fc.constant({ kind: 'nonexist' as const })),
   exist: () => fc.constant({ kind: 'exist' as const }),
   port: portTest,
   resource: only(
@@ -342,7 +350,9 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
       what:
         type === 'process'
           ? fc.constantFrom('pid', 'ppid', 'checksum', 'timestamp', 'size', 'status')
-          : fc.constantFrom('checksum', 'timestamp', 'size', 'status'),
+          : type === 'directory' || type === 'fifo'
+            ? fc.constantFrom('timestamp', 'status')
+            : fc.constantFrom('checksum', 'timestamp', 'size', 'status'),
     }),
   restarts: () =>
     fc.record({
@@ -355,9 +365,13 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
     fc.record({ kind: fc.constant('status' as const), op: operator, value: fc.integer({ min: 0, max: 255 }) }),
   ),
   timestamp: () => fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
-  size: () => fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
+  size: except(
+    ['directory', 'fifo'],
+    fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
+  ),
   // An expected sum is its hash's hex digits, lower-cased (monit's rule); without a hash, its length names one.
-  checksum: () =>
+  checksum: except(
+    ['directory', 'fifo'],
     fc.oneof(
       fc.record(
         { kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') },
@@ -371,6 +385,7 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
         }),
       ),
     ),
+  ),
   permission: () => fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
   uid: () => fc.record({ kind: fc.constant('uid' as const), user: text }),
   gid: () => fc.record({ kind: fc.constant('gid' as const), group: text }),
@@ -559,6 +574,8 @@ function headerFor(type: ServiceType): fc.Arbitrary<Partial<Service>> {
     case 'host':
       return text.map((address) => ({ address }));
     case 'file':
+    case 'directory':
+    case 'fifo':
       return text.map((p) => ({ path: p }));
     case 'program':
       return command.map((program) => ({ program }));
@@ -610,7 +627,7 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
 }
 
 const anyService: fc.Arbitrary<ServiceDraft> = fc
-  .constantFrom<ServiceType>('process', 'host', 'file', 'program')
+  .constantFrom<ServiceType>('process', 'host', 'file', 'program', 'directory', 'fifo')
   .chain(serviceOf);
 
 /** Services with unique names, each depending only on earlier ones (no loops). */

@@ -349,7 +349,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   [
     'check with unknown type',
     'check widget w with path /w\n',
-    ["bad.rc:1:7: expected a service type after check (process, host, file, program), found 'widget'"],
+    ["bad.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo), found 'widget'"],
   ],
   [
     'check without a name',
@@ -390,7 +390,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   [
     'not exist on a host',
     'check host h with address 10.0.0.1\n  if does not exist then alert\n',
-    ["bad.rc:2:3: 'if not exist' applies to process and file checks, not to 'check host'"],
+    ["bad.rc:2:3: 'if not exist' applies to process, file, directory and fifo checks, not to 'check host'"],
   ],
   [
     'cpu on a file',
@@ -500,7 +500,7 @@ void describe('every error of a file, in order, parsing resumed after each', () 
       "bad.rc:9:14: unknown service 'nosuch' in depends of 'a'",
       `bad.rc:11:3: expected 'pidfile PATH' or 'matching "REGEX"' after 'check process b', found 'if'`,
       'bad.rc:11:27: 3 times within 2 cycles can never happen: the count must not exceed the cycles',
-      "bad.rc:12:7: expected a service type after check (process, host, file, program), found 'widget'",
+      "bad.rc:12:7: expected a service type after check (process, host, file, program, directory, fifo), found 'widget'",
       // Warnings of the valid service `c`: the parser was back on track after the broken ones.
       "bad.rc:15:15: warning: bare number 5000 for memory is taken as bytes; write '5000 B' or use kB, MB, GB",
       "bad.rc:16:36: warning: bare number 10 for timeout is taken as seconds; write '10 seconds'",

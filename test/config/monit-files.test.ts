@@ -86,11 +86,8 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   },
   at: { services: ['atd', 'atd_bin', 'atd_rc'], warnings: [] },
   cron: {
-    services: ['crond', 'cron_bin', 'cron_rc'],
-    warnings: [
-      "conf/cron:9:11: warning: 'crond' depends on 'cron_spool', a check brokerwatch ignores; this dependency is ignored",
-      "conf/cron:19:8: warning: 'check directory' is not supported by brokerwatch; this service is ignored",
-    ],
+    services: ['crond', 'cron_bin', 'cron_rc', 'cron_spool'],
+    warnings: [],
   },
   mdadm: { services: ['mdadm', 'mdadm_bin', 'mdadm_conf', 'mdadm_rc'], warnings: [] },
   memcached: {
@@ -204,7 +201,7 @@ void describe('/etc/monit/monitrc', { skip }, () => {
     });
     assert.deepEqual(
       c.services.map((s) => `${s.type} ${s.name}`),
-      ['file apache_bin', 'process apache', 'file database', 'host myserver', 'program myscript'],
+      ['file apache_bin', 'process apache', 'file database', 'directory bin', 'host myserver', 'program myscript'],
     );
     const bin = service(c, 'apache_bin');
     // 32 hex digits: monit takes the expected sum for MD5 (p.y addchecksum), and so does brokerwatch.
@@ -322,12 +319,15 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     assert.equal(bin.rules[0]?.pos.file, join(root, 'templates', 'rootbin'));
   });
 
-  void test('cron: if 5 restarts with 5 cycles then timeout; the ignored directory check leaves the dependencies', async () => {
+  void test('cron: if 5 restarts with 5 cycles then timeout; its directory check and the dependency on it', async () => {
     const { config: c } = await load(join(root, 'conf', 'cron'));
     const cron = service(c, 'crond');
     assert.deepEqual(summary(cron), ['nonexist restart 1/1 implicit', 'restarts unmonitor 1/1']);
     assert.deepEqual(cron.rules[1]?.condition, { kind: 'restarts', count: 5, cycles: 5 });
-    assert.deepEqual(cron.dependsOn, ['cron_bin', 'cron_rc']);
+    assert.deepEqual(cron.dependsOn, ['cron_bin', 'cron_rc', 'cron_spool']);
+    const spool = service(c, 'cron_spool');
+    assert.deepEqual([spool.type, spool.path], ['directory', '/var/spool/cron/crontabs']);
+    assert.deepEqual(summary(spool), ['permission unmonitor 1/1', 'uid unmonitor 1/1', 'gid unmonitor 1/1']);
     assert.deepEqual(cron.start, { argv: ['/etc/init.d/cron', 'start'] });
     assert.equal(service(c, 'cron_rc').path, '/etc/init.d/cron');
   });

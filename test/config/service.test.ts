@@ -192,11 +192,11 @@ void describe('whole-file checks', () => {
 
   void test('a dependency on an ignored check is dropped with a warning; one on a known check stays', async () => {
     const r = await parse(
-      'check directory tmp with path /tmp\ncheck file a with path /a\ncheck file f with path /f\n  depends on tmp, a\n',
+      'check device tmp with path /tmp\ncheck file a with path /a\ncheck file f with path /f\n  depends on tmp, a\n',
     );
     assert.deepEqual(service(r, 'f').dependsOn, ['a']);
     assert.deepEqual(warnings(r), [
-      "c.rc:1:7: warning: 'check directory' is not supported by brokerwatch; this service is ignored",
+      "c.rc:1:7: warning: 'check device' is not supported by brokerwatch; this service is ignored",
       "c.rc:4:14: warning: 'f' depends on 'tmp', a check brokerwatch ignores; this dependency is ignored",
     ]);
   });
@@ -326,7 +326,7 @@ void describe('where a statement ends', () => {
   });
 
   void test('every ignored check type is skipped up to the next check or set at the start of a line', async () => {
-    for (const type of ['system', 'filesystem', 'directory', 'fifo', 'network', 'device']) {
+    for (const type of ['system', 'filesystem', 'network', 'device']) {
       const r = await parse(
         `check ${type} x with path /x\n  if failed port 0 then alert check file in set\n  group g\nset daemon 7\ncheck file f with path /f\n`,
       );
@@ -340,7 +340,7 @@ void describe('where a statement ends', () => {
       ]);
     }
     assert.deepEqual(await errorsOf('check "quoted" x\n'), [
-      `c.rc:1:7: expected a service type after check (process, host, file, program), found "quoted"`,
+      `c.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo), found "quoted"`,
     ]);
   });
 });

@@ -9,7 +9,7 @@ import type { Check } from '../types.js';
 import type { ChangedCondition } from './syntax.js';
 
 export const check: CheckFactory<ChangedCondition> = (cond, service) =>
-  service.type === 'file' ? fileValue(cond) : service.type === 'program' ? exitStatus() : processValue(cond);
+  service.type === 'program' ? exitStatus() : service.type === 'process' ? processValue(cond) : fileValue(cond);
 
 function fileValue(cond: ChangedCondition): Check {
   return fileTest(async (st, path, ctx) => {
