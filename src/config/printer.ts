@@ -51,6 +51,7 @@ import type {
   Service,
 } from './model.js';
 import { DEFAULT_BACKOFF } from './model.js';
+import { printLimits } from './parse-limits.js';
 import { SERVICE_KEYWORDS } from './parse-service.js';
 import { serviceTypeOf } from './service-types.js';
 
@@ -239,6 +240,8 @@ class Printer {
     if (c.pidfile !== undefined) out.push(`set pidfile ${word(c.pidfile)}`);
     if (c.pidfileGraceMs !== undefined) out.push(`set pidfile grace ${duration(c.pidfileGraceMs)}`);
     if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
+    if (c.idfile !== undefined) out.push(`set idfile ${word(c.idfile)}`);
+    if (c.limits) out.push(printLimits(c.limits, size, duration));
     if (c.eventQueue) {
       const q = c.eventQueue;
       out.push(

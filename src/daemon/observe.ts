@@ -40,7 +40,7 @@ export interface ObserveOptions {
   readonly signal: AbortSignal;
   /** Epoch ms of the cycle: the program's $MONIT_DATE. */
   readonly now: number;
-  /** `set limits`: the output kept and the program's default deadline. */
+  /** `set limits`: the output kept (programOutput). */
   readonly limits?: Limits;
 }
 
@@ -52,7 +52,7 @@ export async function observe(s: Service, o: ObserveOptions): Promise<Observatio
     const r = await runCommand(s.program, {
       env,
       cwd: o.cwd,
-      defaultTimeoutMs: o.limits?.programTimeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS,
+      defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS,
       signal: o.signal,
       maxOutputBytes: o.limits?.programOutputBytes ?? DEFAULT_PROGRAM_OUTPUT_BYTES,
     });

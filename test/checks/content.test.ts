@@ -133,6 +133,27 @@ void test('lines are matched on their first 511 bytes; the event lists at most 5
   assert.ok(burst.length < 40 && burst.join('\n').length < 600, `bounded: ${burst.length} lines`);
 });
 
+void test('set limits { fileContentBuffer: 1 kB }: lines matched on their first 1023 bytes', async () => {
+  const { path, r } = await logWith('');
+  const limits = { fileContentBytes: 1024 };
+  await r.cycle({ limits });
+  await appendFile(path, `${'x'.repeat(1000)}Error\n${'y'.repeat(1023)}Error\n`);
+  const got = lines((await r.cycle({ limits })).message);
+  assert.deepEqual(got, [`${'x'.repeat(1000)}Error`]);
+});
+
+void test("a program's output: each line matched, the matching ones listed", async () => {
+  const s = await parseService('check program p with path "/bin/true"\n  if content != "^ok" then alert\n');
+  const r = ruleOf(s);
+  assert.equal((await r.cycle()).status, 'init', 'before the first run');
+  assert.equal((await r.cycle({ programOutput: 'ok 1\nok 2\n' })).status, 'ok');
+  const bad = await r.cycle({ programOutput: 'ok 1\nbroker down\nok 3\nno route' });
+  assert.deepEqual(
+    [bad.status, bad.class, lines(bad.message)],
+    ['failed', 'program-status', ['broker down', 'no route']],
+  );
+});
+
 void test('a cycle reads at most 1 MB: the rest, and its matches, come next cycle', async () => {
   const { path, r } = await logWith('');
   await r.cycle();

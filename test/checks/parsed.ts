@@ -2,7 +2,7 @@
 // behaviour tests exercise the rules language and `createCheck` exactly as the daemon does.
 import assert from 'node:assert/strict';
 import { parseRules } from '../../src/config/loader.js';
-import type { Rule, Service } from '../../src/config/model.js';
+import type { Limits, Rule, Service } from '../../src/config/model.js';
 import { createCheck, loadChecks } from '../../src/checks/registry.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import type { Check } from '../../src/checks/types.js';
@@ -28,6 +28,8 @@ export interface CycleInput {
   readonly programStatus?: number;
   readonly programOutput?: string;
   readonly process?: FindResult;
+  /** `set limits { … }`. */
+  readonly limits?: Limits;
 }
 
 /** A rule's check with its memory, run one cycle at a time as the daemon runs it. */
@@ -67,6 +69,7 @@ export function ruleOf(service: Service, index = 0): RuleUnderTest {
 function optional(input: CycleInput): Omit<CycleInput, 'now'> {
   return {
     ...(input.programOutput === undefined ? {} : { programOutput: input.programOutput }),
+    ...(input.limits === undefined ? {} : { limits: input.limits }),
     ...(input.process === undefined ? {} : { process: input.process }),
     ...(input.pid === undefined ? {} : { pid: input.pid }),
     ...(input.programStatus === undefined ? {} : { programStatus: input.programStatus }),

@@ -16,6 +16,7 @@ import type {
   Config,
   EventType,
   HttpAllow,
+  Limits,
   Httpd,
   MailFormat,
   MailServer,
@@ -699,6 +700,18 @@ const httpd: fc.Arbitrary<Httpd> = fc.record(
   { requiredKeys: ['port', 'address', 'allow'] },
 );
 
+/**
+ * `set limits { … }`: its buffers, each in its range. Its deadlines are given by the parser to the
+ * programs that name none, which a model drawn here would not have (test/config/settings.test.ts).
+ */
+const limits: fc.Arbitrary<Limits> = fc.record(
+  {
+    programOutputBytes: fc.integer({ min: 1, max: 1024 * 1024 }),
+    fileContentBytes: fc.integer({ min: 2, max: 1024 * 1024 }),
+  },
+  { requiredKeys: [] },
+);
+
 /** A whole model, as the parser would produce it from some rules file. */
 export const config: fc.Arbitrary<Config> = fc.record(
   {
@@ -716,6 +729,8 @@ export const config: fc.Arbitrary<Config> = fc.record(
     alerts: fc.array(recipient, { maxLength: 3 }),
     httpd,
     services,
+    limits,
+    idfile: nonEmptyText,
   },
   { requiredKeys: ['files', 'daemon', 'mailServers', 'alerts', 'services'] },
 );

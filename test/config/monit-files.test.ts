@@ -138,11 +138,10 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
 };
 
 void describe('/etc/monit/monitrc', { skip }, () => {
-  void test('loads as it is, with a warning for set idfile', async () => {
+  void test('loads as it is, without a warning', async () => {
     const r = await load(join(MONIT, 'monitrc'));
-    assert.deepEqual(r.warnings.map(formatDiagnostic), [
-      "/etc/monit/monitrc:41:5: warning: 'set idfile' is not used by brokerwatch; ignored",
-    ]);
+    assert.deepEqual(r.warnings.map(formatDiagnostic), []);
+    assert.equal(r.config.idfile, '/var/lib/monit/id');
     const c = r.config;
     assert.deepEqual(c.daemon, { cycleMs: 120_000, startDelayMs: 0 });
     assert.deepEqual(c.log, { kind: 'file', path: '/var/log/monit.log' });
@@ -242,8 +241,17 @@ void describe('/etc/monit/monitrc', { skip }, () => {
       kind: 'exec',
       command: { argv: ['/my/cleanup/script'], uid: 'dba', gid: 'dba' },
     });
-    // `check program … with path /usr/local/bin/myscript.sh`: an unquoted path, as monit allows.
-    assert.deepEqual(service(c, 'myscript').program, { argv: ['/usr/local/bin/myscript.sh'] });
+    // `check program … with path /usr/local/bin/myscript.sh`: an unquoted path, as monit allows; its
+    // deadline is the example's `set limits { programTimeout: 300 seconds }`.
+    assert.deepEqual(service(c, 'myscript').program, { argv: ['/usr/local/bin/myscript.sh'], timeoutMs: 300_000 });
+    assert.deepEqual(c.limits, {
+      programOutputBytes: 512,
+      fileContentBytes: 512,
+      programTimeoutMs: 300_000,
+      stopTimeoutMs: 30_000,
+      startTimeoutMs: 30_000,
+      restartTimeoutMs: 30_000,
+    });
     assert.deepEqual(service(c, 'myscript').rules[0]?.condition, { kind: 'status', op: '!=', value: 0 });
   });
 });
