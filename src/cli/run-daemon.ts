@@ -102,6 +102,7 @@ export async function runDaemon(file: string): Promise<number> {
         config: loaded.config,
         logger: log.logger,
         stateDir: daemon.stateDir,
+        hostId: () => daemon.hostId,
         ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
       });
     } catch (e) {

@@ -14,6 +14,8 @@ import type { ProcessSample, ResourceSampler, SystemSample } from './resource-sa
 /** What the `<server>` element says besides the daemon DTO. */
 export interface XmlServerInfo {
   readonly startDelaySeconds: number;
+  /** The host's stable id (`set idfile`); without one, a hash of the host and the rules file. */
+  readonly id?: string;
   readonly httpd?: { readonly address: string; readonly port: number; readonly ssl: boolean };
   /** The /proc readings; without them only what the rules measure is shown, and no System service. */
   readonly resources?: Pick<ResourceSampler, 'process' | 'system' | 'platform'>;
@@ -225,7 +227,7 @@ function systemXml(host: string, version: 1 | 2, sys: SystemSample): string {
 /** The whole document. */
 export function statusXml(status: StatusDto, server: XmlServerInfo, version: 1 | 2 = 1): string {
   const d = status.daemon;
-  const id = createHash('md5').update(`${d.host}:${d.rulesFile}`).digest('hex');
+  const id = server.id ?? createHash('md5').update(`${d.host}:${d.rulesFile}`).digest('hex');
   const incarnation = Math.floor(d.startedAt / 1000);
   const head =
     version === 2
