@@ -337,7 +337,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
     'set with unknown setting',
     'set frobnicate 3\n',
     [
-      "bad.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd",
+      "bad.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, idfile, limits, eventqueue, mailserver, mail-format, alert or httpd",
     ],
   ],
   [
@@ -553,9 +553,9 @@ void describe('every error of a file, in order, parsing resumed after each', () 
   });
 
   void test('errors come with the warnings of the same file, sorted by position', async () => {
-    const all = await diagnosticsOf('set idfile /x\nset daemon 1 ms\ncheck system $HOST\n');
+    const all = await diagnosticsOf('set fips\nset daemon 1 ms\ncheck system $HOST\n');
     assert.deepEqual(all.map(formatDiagnostic), [
-      "bad.rc:1:5: warning: 'set idfile' is not used by brokerwatch; ignored",
+      "bad.rc:1:5: warning: 'set fips' is not used by brokerwatch; ignored",
       'bad.rc:2:5: a cycle of 1 ms is too short (at least 100 ms)',
       "bad.rc:3:7: warning: 'check system' is not supported by brokerwatch; this service is ignored",
     ]);
