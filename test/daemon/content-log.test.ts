@@ -1,11 +1,12 @@
 // `check file mosquitto.log … if content = "Error" then alert` in a running daemon, on virtual time:
 // the log is appended to, rotated (renamed, a new file), truncated, and the daemon is stopped and
-// started again in the middle (its offset kept in the state file). Every Error line is alerted
+// started again in the middle (its offset kept in the state file), and the rules reloaded. Every Error line is alerted
 // exactly once, in order: none twice, none missed.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseRules } from '../../src/config/loader.js';
 import type { ServiceEvent } from '../../src/state/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { InProcess } from './harness.js';
@@ -58,6 +59,10 @@ void test(
     await cycle(first, clock);
     await appendFile(log, 'Error 2\n');
     await cycle(first, clock);
+    // A reload keeps where the rule stopped too.
+    await appendFile(log, 'Error 2b, before a reload\n');
+    await first.daemon.reload((await parseRules(rules, rulesFile)).config);
+    await cycle(first, clock);
     // Rotated as logrotate does: renamed, and the broker writes a new file.
     await rename(log, `${log}.1`);
     await writeFile(log, 'Error 3\n');
@@ -82,6 +87,7 @@ void test(
     assert.deepEqual(all, [
       'Error 1',
       'Error 2',
+      'Error 2b, before a reload',
       'Error 3',
       'Error 4',
       'Error 5, appended before the daemon stops',
