@@ -29,6 +29,8 @@ export interface AlertsOptions {
   readonly stateDir: string;
   /** $HOST in alerts; default os.hostname(). */
   readonly hostname?: string;
+  /** The host's stable id (`set idfile`), asked for each alert: the daemon reads it as it starts. */
+  readonly hostId?: () => string | undefined;
   /** The web page, linked from mails and included in JSON alerts. */
   readonly httpUrl?: string;
   /** Retry backoff of failed deliveries; default 1 s doubling to 5 min. */

@@ -245,6 +245,7 @@ export class AlertService implements Alerts {
     const env: ChannelEnv = {
       config,
       host: this.#host,
+      ...withHostId(this.#opts.hostId?.()),
       stateDir: this.#opts.stateDir,
       logger: this.#log,
       ...(this.#opts.httpUrl ? { httpUrl: this.#opts.httpUrl } : {}),
@@ -256,4 +257,8 @@ export class AlertService implements Alerts {
 
 function services(c: Config): Set<string> {
   return new Set(c.services.map((s) => s.name));
+}
+
+function withHostId(hostId: string | undefined): { hostId?: string } {
+  return hostId !== undefined ? { hostId } : {};
 }

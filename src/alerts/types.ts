@@ -54,6 +54,8 @@ export interface Alert {
 export interface ChannelEnv {
   readonly config: Config;
   readonly host: string;
+  /** The host's stable id (`set idfile`), in mail headers. */
+  readonly hostId?: string;
   readonly httpUrl?: string;
   /** The daemon's state folder; mails go to STATEDIR/outbox when no mail server is set. */
   readonly stateDir: string;

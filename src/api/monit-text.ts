@@ -8,6 +8,8 @@ const TYPE_NAME: Record<ServiceType, string> = {
   host: 'Remote Host',
   file: 'File',
   program: 'Program',
+  directory: 'Directory',
+  fifo: 'Fifo',
 };
 
 /** monit's wording of a failed event type. */

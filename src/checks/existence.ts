@@ -1,6 +1,6 @@
 // Existence, shared by `exist` and `nonexist`: a process service reads the cycle's lookup
-// (CheckContext.process; none while a start or stop runs, and then no sample), a file service stats
-// its path. Other services have nothing to exist.
+// (CheckContext.process; none while a start or stop runs, and then no sample), a file, directory or
+// fifo service stats its path. Other services have nothing to exist.
 import { stat } from 'node:fs/promises';
 import type { Service } from '../config/model.js';
 import type { CheckResult } from './result.js';
@@ -9,7 +9,9 @@ import type { Check, CheckContext } from './types.js';
 /** The existence check; `failsWhenThere` is true for `exist` (running is bad), false for `nonexist`. */
 export function existenceCheck(service: Service, failsWhenThere: boolean): Check | undefined {
   if (service.type === 'process') return { run: (ctx) => Promise.resolve(ofProcess(ctx, failsWhenThere)) };
-  if (service.type === 'file') return { run: (ctx) => ofFile(ctx, failsWhenThere) };
+  if (service.type === 'file') return { run: (ctx) => ofPath(ctx, failsWhenThere, 'file') };
+  if (service.type === 'directory') return { run: (ctx) => ofPath(ctx, failsWhenThere, 'directory') };
+  if (service.type === 'fifo') return { run: (ctx) => ofPath(ctx, failsWhenThere, 'fifo') };
   return undefined;
 }
 
@@ -25,13 +27,17 @@ function ofProcess(ctx: CheckContext, failsWhenThere: boolean): CheckResult | un
     : { ruleId: ctx.rule.id, status, class: found.class, message: found.message };
 }
 
-async function ofFile(ctx: CheckContext, failsWhenThere: boolean): Promise<CheckResult> {
+/** A path of the service's kind: a directory or fifo of another kind is not there (monit: "is not directory"). */
+async function ofPath(
+  ctx: CheckContext,
+  failsWhenThere: boolean,
+  kind: 'file' | 'directory' | 'fifo',
+): Promise<CheckResult> {
   const path = ctx.service.path ?? '';
-  const exists = await stat(path).then(
-    () => true,
-    () => false,
-  );
-  const message = exists ? `${path} exists` : `${path} does not exist`;
+  const st = await stat(path).catch(() => undefined);
+  const wrong = st !== undefined && ((kind === 'directory' && !st.isDirectory()) || (kind === 'fifo' && !st.isFIFO()));
+  const exists = st !== undefined && !wrong;
+  const message = wrong ? `${path} is not a ${kind}` : exists ? `${path} exists` : `${path} does not exist`;
   return exists === failsWhenThere
     ? { ruleId: ctx.rule.id, status: 'failed', class: 'file', message }
     : { ruleId: ctx.rule.id, status: 'ok', message };

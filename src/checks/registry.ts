@@ -4,6 +4,7 @@
 import type { Config, Rule, Service } from '../config/model.js';
 import { changedSyntax } from './changed/syntax.js';
 import { checksumSyntax } from './checksum/syntax.js';
+import { contentSyntax } from './content/syntax.js';
 import { existSyntax } from './exist/syntax.js';
 import { gidSyntax } from './gid/syntax.js';
 import type { CheckFactory, CheckModule, ConditionBase, KindSyntax } from './kind.js';
@@ -47,6 +48,7 @@ export const KINDS = {
   uid: kind(uidSyntax, () => import('./uid/check.js')),
   gid: kind(gidSyntax, () => import('./gid/check.js')),
   sys: kind(sysSyntax, () => import('./sys/check.js')),
+  content: kind(contentSyntax, () => import('./content/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;

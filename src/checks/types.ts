@@ -1,5 +1,5 @@
 // The one contract every check kind shares: given a rule and what the cycle knows, return a result.
-import type { Rule, Service } from '../config/model.js';
+import type { Limits, Rule, Service } from '../config/model.js';
 import type { FindResult } from '../process/identity.js';
 import type { Clock } from '../util/clock.js';
 import type { CheckResult } from './result.js';
@@ -18,10 +18,23 @@ export interface CheckContext {
   readonly now: number;
   /** Program services: the exit status of this cycle's run of the program. */
   readonly programStatus?: number;
+  /** Program services: this cycle's output (stdout and stderr), at most `set limits` programOutput. */
+  readonly programOutput?: string;
+  /** `set limits { … }`, when the rules set it. */
+  readonly limits?: Limits;
+  /** Per-rule memory kept in the state file across daemon restarts (JSON values); absent in tests
+   *  that run a check alone. */
+  readonly durable?: DurableMemo;
   /** Per-rule memory kept across cycles (previous pid, checksum, …). */
   readonly memo: Map<string, unknown>;
   /** Time and timers; the system clock when absent. */
   readonly clock?: Clock;
+}
+
+/** One rule's memory in the state file: a JSON value, read back after a daemon restart. */
+export interface DurableMemo {
+  get(): unknown;
+  set(value: unknown): void;
 }
 
 /** What a check's between-cycles watch may read. */

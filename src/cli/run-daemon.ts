@@ -184,6 +184,7 @@ async function openAlerts(daemon: Daemon, config: Config, logger: Logger): Promi
       config,
       logger,
       stateDir: daemon.stateDir,
+      hostId: () => daemon.hostId,
       ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
     });
   } catch (e) {

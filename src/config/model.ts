@@ -4,6 +4,7 @@
 import type { Condition } from '../checks/registry.js';
 import type { ServiceType } from './service-types.js';
 import type { AlertTarget } from '../alerts/channels/registry.js';
+import type { ContentPatterns } from '../checks/content/syntax.js';
 
 /** Where a construct came from, for messages that name `file:line:col`. */
 export interface SourcePos {
@@ -90,6 +91,7 @@ export interface TlsOptions {
 export type { Condition, ConditionKind } from '../checks/registry.js';
 export type { MqttOptions, RoundTrip } from '../checks/port/syntax.js';
 export type { ResourceKind } from '../checks/resource/syntax.js';
+export type { ContentPatterns } from '../checks/content/syntax.js';
 
 /** One `if … then …` statement. */
 export interface Rule {
@@ -186,6 +188,8 @@ export interface Service {
   readonly alerts: readonly AlertRecipient[];
   readonly noAlerts: readonly string[];
   readonly backoff: Backoff;
+  /** file, program: `ignore content|match …`, lines every content rule of the service skips. */
+  readonly ignoreContent?: readonly ContentPatterns[];
 }
 
 /** monit's SSL options for a mail server (`using ssl { … }` over `set ssl { … }`), as written. */
@@ -244,6 +248,24 @@ export interface Config {
   readonly alerts: readonly AlertRecipient[];
   readonly httpd?: Httpd;
   readonly services: readonly Service[];
+  /** `set limits { … }`: the limits brokerwatch applies, as written. */
+  readonly limits?: Limits;
+  /** `set idfile PATH`: where the host's stable id is kept (monit's default: ~/.monit.id). */
+  readonly idfile?: string;
+}
+
+/** `set limits { … }` as brokerwatch applies it: only the keys written are set. */
+export interface Limits {
+  /** programOutput: the most of a check program's output kept (event messages, content tests). */
+  readonly programOutputBytes?: number;
+  /** fileContentBuffer: a content test matches a line on its first N - 1 bytes and lists N in an event. */
+  readonly fileContentBytes?: number;
+  /** programTimeout: a check program's deadline when its header gives none. */
+  readonly programTimeoutMs?: number;
+  /** start/stop/restartTimeout: a start, stop or restart program's deadline when it gives none. */
+  readonly startTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+  readonly restartTimeoutMs?: number;
 }
 
 /** monit's default cycle when `set daemon` is absent. */
@@ -253,5 +275,8 @@ export const DEFAULT_CYCLE_MS = 30_000;
 export const DEFAULT_PIDFILE_GRACE_MS = 5_000;
 /** Deadline of start/stop/restart programs and exec actions when none is written (monit's). */
 export const DEFAULT_PROGRAM_TIMEOUT_MS = 30_000;
+/** monit's default fileContentBuffer and programOutput limits (`set limits`). */
+export const DEFAULT_FILE_CONTENT_BYTES = 512;
+export const DEFAULT_PROGRAM_OUTPUT_BYTES = 512;
 /** Port test timeout when none is written (monit's). */
 export const DEFAULT_PORT_TIMEOUT_MS = 5_000;

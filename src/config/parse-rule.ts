@@ -27,8 +27,6 @@ const IGNORED_TESTS = new Set([
   'packet',
   'packets',
   'saturation',
-  'content',
-  'match',
   'fsflags',
   'fsflag',
   'filesystem',

@@ -4,7 +4,18 @@ import { validate as validateCron } from 'node-cron';
 import type { Token } from './lexer.js';
 import type { Cursor } from './cursor.js';
 import { ParseAbort, describe } from './cursor.js';
-import type { AlertRecipient, Backoff, Command, Rule, Schedule, Service, ServiceType, SourcePos } from './model.js';
+import { parseContentPatterns } from '../checks/content/syntax.js';
+import type {
+  AlertRecipient,
+  Backoff,
+  Command,
+  ContentPatterns,
+  Rule,
+  Schedule,
+  Service,
+  ServiceType,
+  SourcePos,
+} from './model.js';
 import { DEFAULT_BACKOFF } from './model.js';
 import { acceptBracketedAddress, parseAlertRecipient } from './parse-recipient.js';
 import { parseCommand, parseIf } from './parse-rule.js';
@@ -33,7 +44,7 @@ export const SERVICE_KEYWORDS: ReadonlySet<string> = new Set([
   'ignore',
 ]);
 
-const IGNORED_CHECKS = new Set(['system', 'filesystem', 'directory', 'fifo', 'network', 'device']);
+const IGNORED_CHECKS = new Set(['system', 'filesystem', 'network', 'device']);
 
 /** A parsed service with the positions the validator needs to name. */
 export interface ParsedService {
@@ -65,6 +76,7 @@ interface Draft {
   backoff: Backoff;
   /** A host test brokerwatch ignores was written (`if failed ping`): monit takes the host as tested. */
   probed?: boolean;
+  ignoreContent: ContentPatterns[];
 }
 
 /** True at a token where a new top-level or service statement may begin (resync point). */
@@ -174,6 +186,7 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     alerts: [],
     noAlerts: [],
     backoff: DEFAULT_BACKOFF,
+    ignoreContent: [],
   };
   const refsBefore = c.refs.length;
   try {
@@ -267,13 +280,9 @@ function parseStatement(c: Cursor, d: Draft): void {
       d.noAlerts.push(acceptBracketedAddress(c) ?? c.expectValue('a mail address after noalert').text);
       return;
     }
-    case 'ignore': {
-      // monit's `ignore content|match "REGEX"` of a file's content test, which brokerwatch does not have.
-      c.next();
-      c.warn(t.pos, `'ignore ${c.peek().text}' (content tests) is not used by brokerwatch; ignored`);
-      c.skipUntil(atServiceStatement);
+    case 'ignore':
+      parseIgnore(c, d);
       return;
-    }
     case 'backoff':
       c.next();
       d.backoff = parseBackoff(c);
@@ -284,6 +293,18 @@ function parseStatement(c: Cursor, d: Draft): void {
         `unknown statement '${t.text}' in 'check ${d.type} ${d.name}': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff`,
       );
   }
+}
+
+/** `ignore content = "R"`, `ignore content != "R"`, `ignore [not] match "R"|/PATH`: lines content rules skip. */
+function parseIgnore(c: Cursor, d: Draft): void {
+  const t = c.next();
+  if (!c.isWord('content', 'match', 'not'))
+    c.fail(c.peek(), `expected 'content' or 'match' after 'ignore', found ${describe(c.peek())}`);
+  const what = c.peek().lower === 'content' ? 'content' : 'match';
+  const p = parseContentPatterns(c);
+  if (d.type !== 'file' && d.type !== 'program')
+    c.fail(t, `'ignore ${what}' applies to 'check file' and 'check program' only`);
+  d.ignoreContent.push(p);
 }
 
 /** `start program = "…"`, and stop and restart alike. */
@@ -396,6 +417,7 @@ function finish(d: Draft): ParsedService {
     alerts: d.alerts,
     noAlerts: d.noAlerts,
     backoff: d.backoff,
+    ...(d.ignoreContent.length > 0 ? { ignoreContent: d.ignoreContent } : {}),
   };
   return { service, dependsPos: d.dependsPos };
 }

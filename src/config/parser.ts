@@ -11,12 +11,14 @@ import type {
   Config,
   HttpAllow,
   Httpd,
+  Limits,
   MailFormat,
   MailServer,
   MailServerTls,
   SourcePos,
 } from './model.js';
 import { DEFAULT_CYCLE_MS } from './model.js';
+import { parseLimits, withLimitDefaults } from './parse-limits.js';
 import { parseAlertRecipient, parseMailFormat } from './parse-recipient.js';
 import type { ParsedService } from './parse-service.js';
 import { parseCheck } from './parse-service.js';
@@ -27,9 +29,7 @@ import { validate } from './validate.js';
 
 /** monit `set` statements that load but have no effect in brokerwatch. */
 const IGNORED_SET = new Set([
-  'idfile',
   'mmonit',
-  'limits',
   'onreboot',
   'expectbuffer',
   'fips',
@@ -50,6 +50,8 @@ interface MutableConfig {
   mailFormat?: MailFormat;
   alerts: AlertRecipient[];
   httpd?: Httpd;
+  limits?: Limits;
+  idfile?: string;
 }
 
 export interface ParseResult {
@@ -95,7 +97,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     }
   }
 
-  const services = validate(parsed, ignored, c);
+  const services = validate(parsed, ignored, c).map((s) => withLimitDefaults(s, cfg.limits));
   const config: Config = {
     files,
     daemon: cfg.daemon,
@@ -109,6 +111,8 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     alerts: cfg.alerts,
     ...(cfg.httpd ? { httpd: withGlobalPem(cfg.httpd, c.globalSsl) } : {}),
     services,
+    ...(cfg.limits ? { limits: cfg.limits } : {}),
+    ...(cfg.idfile !== undefined ? { idfile: cfg.idfile } : {}),
   };
   return { config, diagnostics, refs: c.refs };
 }
@@ -138,6 +142,12 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
       return;
     case 'statefile':
       cfg.statefile = c.expectValue('a state file path').text;
+      return;
+    case 'idfile':
+      cfg.idfile = c.expectValue('an id file path').text;
+      return;
+    case 'limits':
+      cfg.limits = { ...cfg.limits, ...parseLimits(c) };
       return;
     case 'eventqueue':
       cfg.eventQueue = parseEventQueue(c);
@@ -171,7 +181,7 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
       }
       c.fail(
         t,
-        `unknown setting 'set ${t.text}': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd`,
+        `unknown setting 'set ${t.text}': expected daemon, log, pidfile, statefile, idfile, limits, eventqueue, mailserver, mail-format, alert or httpd`,
       );
   }
 }

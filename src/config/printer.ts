@@ -31,6 +31,7 @@ import { printMailFormat } from '../alerts/channels/mail/format-syntax.js';
 import type { TargetPrinter } from '../alerts/channels/contract.js';
 import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import type { Spelling } from '../checks/kind.js';
+import { printContentPatterns } from '../checks/content/syntax.js';
 import { syntaxOf } from '../checks/registry.js';
 import { NOISE_WORDS } from './lexer.js';
 import type {
@@ -50,6 +51,7 @@ import type {
   Service,
 } from './model.js';
 import { DEFAULT_BACKOFF } from './model.js';
+import { printLimits } from './parse-limits.js';
 import { SERVICE_KEYWORDS } from './parse-service.js';
 import { serviceTypeOf } from './service-types.js';
 
@@ -238,6 +240,8 @@ class Printer {
     if (c.pidfile !== undefined) out.push(`set pidfile ${word(c.pidfile)}`);
     if (c.pidfileGraceMs !== undefined) out.push(`set pidfile grace ${duration(c.pidfileGraceMs)}`);
     if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
+    if (c.idfile !== undefined) out.push(`set idfile ${word(c.idfile)}`);
+    if (c.limits) out.push(printLimits(c.limits, size, duration));
     if (c.eventQueue) {
       const q = c.eventQueue;
       out.push(
@@ -305,6 +309,7 @@ class Printer {
     if (s.restart) out.push(`  restart program = ${command(s.restart)}`);
     // The implicit `if does not exist then restart` is not printed: the parser adds it again.
     for (const r of s.rules) if (!r.implicit) out.push(`  ${this.rule(r)}`);
+    for (const p of s.ignoreContent ?? []) out.push(`  ignore ${printContentPatterns(p, this.#spelling)}`);
     const b = backoff(s.backoff);
     if (b) out.push(`  ${b}`);
     if (s.dependsOn.length > 0) out.push(`  depends on ${s.dependsOn.map(word).join(', ')}`);

@@ -1,5 +1,7 @@
 // The registry of service types: one line per `check TYPE`, and nothing else decides how a
 // service's header is read or printed.
+import { directoryType } from './service-types/directory.js';
+import { fifoType } from './service-types/fifo.js';
 import { fileType } from './service-types/file.js';
 import { hostType } from './service-types/host.js';
 import type { ServiceTypeSyntax } from './service-types/kind.js';
@@ -12,6 +14,8 @@ export const SERVICE_TYPES = {
   host: hostType,
   file: fileType,
   program: programType,
+  directory: directoryType,
+  fifo: fifoType,
 } as const;
 
 /** The word after `check`. */

@@ -4,7 +4,7 @@
 import { createCheck } from '../checks/registry.js';
 import type { CheckResult } from '../checks/result.js';
 import type { Check } from '../checks/types.js';
-import type { Service } from '../config/model.js';
+import type { Limits, Service } from '../config/model.js';
 import type { FindResult } from '../process/identity.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -15,6 +15,8 @@ export interface CycleFacts {
   /** What this cycle's process lookup found; absent while a start or stop runs. */
   readonly process?: FindResult;
   readonly programStatus?: number;
+  /** This cycle's program output (program services). */
+  readonly programOutput?: string;
   /** Epoch ms at the start of the cycle. */
   readonly now: number;
   readonly signal: AbortSignal;
@@ -32,23 +34,34 @@ export interface WatchHandlers {
 export class CheckSet {
   readonly #checks = new Map<string, Check>();
   readonly #memos = new Map<string, Map<string, unknown>>();
+  /** Each rule's memory for the state file (a content test's offset), by rule id. */
+  readonly #durable = new Map<string, unknown>();
 
   constructor(
     readonly service: Service,
     private readonly clock: Clock,
     private readonly log: Logger,
+    saved?: Readonly<Record<string, unknown>>,
+    private readonly limits?: Limits,
   ) {
     for (const rule of service.rules) {
       const check = createCheck(service, rule);
       if (check) this.#checks.set(rule.id, check);
       this.#memos.set(rule.id, new Map());
+      const kept = saved?.[rule.id];
+      if (kept !== undefined) this.#durable.set(rule.id, kept);
     }
+  }
+
+  /** What the rules keep in the state file; undefined when none keeps anything. */
+  durable(): Readonly<Record<string, unknown>> | undefined {
+    return this.#durable.size > 0 ? Object.fromEntries(this.#durable) : undefined;
   }
 
   /** Runs every check at once; results in rule order, a check's throw turned into an `internal` result. */
   async run(facts: CycleFacts): Promise<CheckResult[]> {
     const s = this.service;
-    const { pid, process, programStatus } = facts;
+    const { pid, process, programStatus, programOutput } = facts;
     const pending = [...this.#checks.entries()].map(async ([ruleId, check]) => {
       const rule = s.rules.find((r) => r.id === ruleId);
       if (!rule) return undefined;
@@ -59,6 +72,12 @@ export class CheckSet {
           ...(pid !== undefined ? { pid } : {}),
           ...(process !== undefined ? { process } : {}),
           ...(programStatus !== undefined ? { programStatus } : {}),
+          ...(programOutput !== undefined ? { programOutput } : {}),
+          ...(this.limits ? { limits: this.limits } : {}),
+          durable: {
+            get: () => this.#durable.get(ruleId),
+            set: (v: unknown) => void this.#durable.set(ruleId, v),
+          },
           signal: facts.signal,
           now: facts.now,
           memo: this.#memos.get(ruleId) ?? new Map(),

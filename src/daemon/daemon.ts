@@ -12,6 +12,7 @@ import { EventBus } from './event-bus.js';
 import type { Logger } from '../util/logger.js';
 import type { CycleRecord } from './service-runner.js';
 import { ServiceRunner } from './service-runner.js';
+import { loadHostId } from './host-id.js';
 import { StateStore, readStateFile } from './state-store.js';
 
 /** The first cycles of all services are spread over one cycle, but never over more than this. */
@@ -39,6 +40,8 @@ export class Daemon {
   readonly livenessSlow: LivenessWatcher;
   readonly clock: Clock;
   readonly startedAt: number;
+  /** The host's stable id (`set idfile`), once start() has read it; undefined: none is kept. */
+  hostId: string | undefined;
   #runners = new Map<string, ServiceRunner>();
   readonly #cycleListeners = new Set<(c: CycleRecord) => void>();
   #config: Config;
@@ -111,7 +114,7 @@ export class Daemon {
 
   /** Loads the state file, adopts running processes, and starts every service's loop. */
   async start(): Promise<void> {
-    await Promise.all([loadChecks(this.#config), loadPrograms()]);
+    await Promise.all([loadChecks(this.#config), loadPrograms(), this.#loadHostId()]);
     const { state, problem } = await readStateFile(this.statePath);
     if (problem) this.#log.warn({ statefile: this.statePath }, problem);
     const onError = (err: unknown): void =>
@@ -130,6 +133,13 @@ export class Daemon {
       { services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath },
       'brokerwatch started',
     );
+  }
+
+  async #loadHostId(): Promise<void> {
+    const r = await loadHostId(this.#config.idfile, this.#cwd);
+    this.hostId = r.id;
+    if (r.problem) this.#log.warn({ idfile: r.path }, r.problem);
+    else if (r.created) this.#log.info({ idfile: r.path, id: r.id }, 'new host id stored');
   }
 
   #addRunner(s: Service): ServiceRunner {
@@ -225,11 +235,7 @@ export class Daemon {
     await this.#store.flush();
     for (const s of config.services) {
       const prevRunner = old.get(s.name);
-      if (prevRunner)
-        this.#store.set(s.name, {
-          machine: prevRunner.state,
-          ...(prevRunner.identity ? { identity: prevRunner.identity } : {}),
-        });
+      if (prevRunner) this.#store.set(s.name, prevRunner.record());
       this.#addRunner(s);
     }
     this.#store.retain(new Set(config.services.map((s) => s.name)));

@@ -4,8 +4,8 @@
 // every other check builds on: the PID for resource checks, the exit status for status rules.
 import { programEnv } from '../actions/env.js';
 import { runCommand } from '../actions/run.js';
-import type { Service } from '../config/model.js';
-import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
+import type { Limits, Service } from '../config/model.js';
+import { DEFAULT_PROGRAM_OUTPUT_BYTES, DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { FindResult, ProcessIdentity } from '../process/identity.js';
 import { findProcess } from './process-control.js';
 
@@ -19,6 +19,8 @@ export interface Observation {
   readonly found?: ProcessIdentity;
   /** The program's exit status (program services). */
   readonly programStatus?: number;
+  /** The program's output, stdout and stderr as they came, its last `programOutput` bytes. */
+  readonly programOutput?: string;
   /**
    * The pidfile's health, when the lookup read one: `ok`, or what is wrong with it while the broker
    * is known to run (its identity, or a probe connection), which is not a failure until it lasts.
@@ -38,6 +40,8 @@ export interface ObserveOptions {
   readonly signal: AbortSignal;
   /** Epoch ms of the cycle: the program's $MONIT_DATE. */
   readonly now: number;
+  /** `set limits`: the output kept (programOutput). */
+  readonly limits?: Limits;
 }
 
 /** Looks at the service as its type says: the process lookup, or the program run. */
@@ -50,8 +54,9 @@ export async function observe(s: Service, o: ObserveOptions): Promise<Observatio
       cwd: o.cwd,
       defaultTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS,
       signal: o.signal,
+      maxOutputBytes: o.limits?.programOutputBytes ?? DEFAULT_PROGRAM_OUTPUT_BYTES,
     });
-    return { programStatus: r.exitCode ?? (r.timedOut ? 255 : 127) };
+    return { programStatus: r.exitCode ?? (r.timedOut ? 255 : 127), programOutput: r.output };
   }
   return {};
 }

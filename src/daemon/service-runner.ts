@@ -23,7 +23,7 @@ import type { EventBus } from './event-bus.js';
 import type { Observation } from './observe.js';
 import { observe } from './observe.js';
 import { ProcessWatch } from './process-watch.js';
-import type { StateStore } from './state-store.js';
+import type { ServiceRecord, StateStore } from './state-store.js';
 
 export interface RunnerDeps {
   readonly config: Config;
@@ -90,7 +90,7 @@ export class ServiceRunner {
   constructor(
     readonly service: Service,
     private readonly deps: RunnerDeps,
-    previous?: { machine?: MachineState; identity?: ProcessIdentity },
+    previous?: { machine?: MachineState; identity?: ProcessIdentity; checks?: Readonly<Record<string, unknown>> },
   ) {
     const clock = (this.clock = deps.clock ?? systemClock);
     const now = clock.now();
@@ -98,7 +98,7 @@ export class ServiceRunner {
       ? restoreState(service, previous.machine, now, { daemonRestarted: true })
       : initialState(service, now);
     this.identity = previous?.identity;
-    this.#checks = new CheckSet(service, clock, deps.logger);
+    this.#checks = new CheckSet(service, clock, deps.logger, previous?.checks, deps.config.limits);
     this.#process = new ProcessWatch(service.name, deps.liveness, deps.livenessSlow);
     this.#loop = new CycleLoop(clock, deps.config.daemon.cycleMs, service.schedule, {
       active: () => !this.#closed && this.state.monitor !== 'not-monitored',
@@ -197,6 +197,7 @@ export class ServiceRunner {
         cwd: this.deps.cwd,
         signal: this.#abort.signal,
         now: startedAt,
+        ...(this.deps.config.limits ? { limits: this.deps.config.limits } : {}),
       });
       const found = seen.found;
       if (found && (!this.identity || this.identity.pid !== found.pid || this.identity.startTime !== found.startTime)) {
@@ -207,6 +208,7 @@ export class ServiceRunner {
         ...(seen.pid !== undefined ? { pid: seen.pid } : {}),
         ...(seen.lookup !== undefined ? { process: seen.lookup } : {}),
         ...(seen.programStatus !== undefined ? { programStatus: seen.programStatus } : {}),
+        ...(seen.programOutput !== undefined ? { programOutput: seen.programOutput } : {}),
         now: startedAt,
         signal: this.#abort.signal,
       });
@@ -312,11 +314,17 @@ export class ServiceRunner {
   }
 
   #persist(urgent: boolean): void {
-    this.deps.store.set(
-      this.service.name,
-      { machine: this.state, ...(this.identity ? { identity: this.identity } : {}) },
-      urgent,
-    );
+    this.deps.store.set(this.service.name, this.record(), urgent);
+  }
+
+  /** What the state file keeps of this service. */
+  record(): ServiceRecord {
+    const checks = this.#checks.durable();
+    return {
+      machine: this.state,
+      ...(this.identity ? { identity: this.identity } : {}),
+      ...(checks ? { checks } : {}),
+    };
   }
 
   #scheduleWake(): void {

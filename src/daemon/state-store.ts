@@ -14,6 +14,8 @@ import { systemClock } from '../util/clock.js';
 export interface ServiceRecord {
   readonly machine: MachineState;
   readonly identity?: ProcessIdentity;
+  /** What rules keep across restarts (a content test's offset in its file), by rule id. */
+  readonly checks?: Readonly<Record<string, unknown>>;
 }
 
 export interface StateFile {

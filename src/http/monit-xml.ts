@@ -14,13 +14,15 @@ import type { ProcessSample, ResourceSampler, SystemSample } from './resource-sa
 /** What the `<server>` element says besides the daemon DTO. */
 export interface XmlServerInfo {
   readonly startDelaySeconds: number;
+  /** The host's stable id (`set idfile`); without one, a hash of the host and the rules file. */
+  readonly id?: string;
   readonly httpd?: { readonly address: string; readonly port: number; readonly ssl: boolean };
   /** The /proc readings; without them only what the rules measure is shown, and no System service. */
   readonly resources?: Pick<ResourceSampler, 'process' | 'system' | 'platform'>;
 }
 
 /** monit's Service_Type codes. */
-const SERVICE_TYPE: Record<ServiceType, number> = { file: 2, process: 3, host: 4, program: 7 };
+const SERVICE_TYPE: Record<ServiceType, number> = { directory: 1, file: 2, process: 3, host: 4, fifo: 6, program: 7 };
 
 /** monit's Monitor_State codes. */
 const MONITOR: Record<MonitorState, number> = { 'not-monitored': 0, monitored: 1, initializing: 2, waiting: 4 };
@@ -225,7 +227,7 @@ function systemXml(host: string, version: 1 | 2, sys: SystemSample): string {
 /** The whole document. */
 export function statusXml(status: StatusDto, server: XmlServerInfo, version: 1 | 2 = 1): string {
   const d = status.daemon;
-  const id = createHash('md5').update(`${d.host}:${d.rulesFile}`).digest('hex');
+  const id = server.id ?? createHash('md5').update(`${d.host}:${d.rulesFile}`).digest('hex');
   const incarnation = Math.floor(d.startedAt / 1000);
   const head =
     version === 2

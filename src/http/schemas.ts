@@ -89,7 +89,7 @@ export const serviceSchema = {
   ],
   properties: {
     name: str,
-    type: { type: 'string', enum: ['process', 'host', 'file', 'program'] },
+    type: { type: 'string', enum: ['process', 'host', 'file', 'program', 'directory', 'fifo'] },
     status: { type: 'string', enum: ['ok', 'failed', 'unknown'] },
     failure: {
       type: ['object', 'null'],

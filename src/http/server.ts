@@ -91,6 +91,7 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       ctx,
       () => ({
         startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),
+        ...(daemon.hostId !== undefined ? { id: daemon.hostId } : {}),
         ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: https !== undefined } } : {}),
         resources,
       }),

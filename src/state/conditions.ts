@@ -25,3 +25,8 @@ export function triggersRestart(rule: Rule): boolean {
   const k = rule.action.kind;
   return !syntaxOf(rule.condition).oneShot && (k === 'restart' || k === 'start');
 }
+
+/** Rules whose each failure is an event of its own ("changed", "content match"), with no failed state. */
+export function isOneShot(rule: Rule): boolean {
+  return syntaxOf(rule.condition).oneShot === true;
+}

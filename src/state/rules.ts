@@ -5,7 +5,7 @@ import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { Rule } from '../config/model.js';
 import type { Ctx } from './step.js';
 import { emit, plan, ruleState } from './step.js';
-import { eventTypeOf, hasStartGrace, isSampled } from './conditions.js';
+import { eventTypeOf, hasStartGrace, isOneShot, isSampled } from './conditions.js';
 import { perform } from './dispatch.js';
 import { pushSample, rateMatches } from './rates.js';
 import type { RuleState } from './types.js';
@@ -58,8 +58,8 @@ export function applySample(ctx: Ctx, rule: Rule, r: Sample, early = false): voi
   rs.history = pushSample(rs.history, failed);
   const matches = rateMatches(rs.history, rule.rate);
 
-  if (rule.condition.kind === 'changed') {
-    // A one-shot: "changed" runs the action each time; there is no failed state to recover from.
+  if (isOneShot(rule)) {
+    // A one-shot (`changed`, `content`) runs the action each time; there is no failed state to recover from.
     if (failed && matches) fire(ctx, rule, rs, r, 'changed');
     return;
   }

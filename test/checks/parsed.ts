@@ -2,7 +2,7 @@
 // behaviour tests exercise the rules language and `createCheck` exactly as the daemon does.
 import assert from 'node:assert/strict';
 import { parseRules } from '../../src/config/loader.js';
-import type { Rule, Service } from '../../src/config/model.js';
+import type { Limits, Rule, Service } from '../../src/config/model.js';
 import { createCheck, loadChecks } from '../../src/checks/registry.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import type { Check } from '../../src/checks/types.js';
@@ -26,7 +26,10 @@ export interface CycleInput {
   readonly now?: number;
   readonly pid?: number;
   readonly programStatus?: number;
+  readonly programOutput?: string;
   readonly process?: FindResult;
+  /** `set limits { … }`. */
+  readonly limits?: Limits;
 }
 
 /** A rule's check with its memory, run one cycle at a time as the daemon runs it. */
@@ -34,6 +37,8 @@ export interface RuleUnderTest {
   readonly rule: Rule;
   readonly check: Check;
   cycle(input?: CycleInput): Promise<CheckResult>;
+  /** What the rule would keep in the state file; set it to play a daemon restart. */
+  durable: unknown;
 }
 
 /** The check of rule INDEX of SERVICE (explicit rules only, in file order), with fresh memory. */
@@ -44,21 +49,27 @@ export function ruleOf(service: Service, index = 0): RuleUnderTest {
   const check = createCheck(service, rule);
   assert.ok(check, `no check for a '${rule.condition.kind}' rule`);
   const memo = new Map<string, unknown>();
-  return {
+  const under: RuleUnderTest = {
     rule,
     check,
+    durable: undefined,
     async cycle(input = {}) {
       const signal = new AbortController().signal;
-      const r = await check.run({ service, rule, signal, memo, now: input.now ?? Date.now(), ...optional(input) });
+      const durable = { get: () => under.durable, set: (v: unknown) => void (under.durable = v) };
+      const now = input.now ?? Date.now();
+      const r = await check.run({ service, rule, signal, memo, durable, now, ...optional(input) });
       assert.ok(r, 'the check observed nothing this cycle');
       assert.equal(r.ruleId, rule.id);
       return r;
     },
   };
+  return under;
 }
 
-function optional(input: CycleInput): { pid?: number; programStatus?: number; process?: FindResult } {
+function optional(input: CycleInput): Omit<CycleInput, 'now'> {
   return {
+    ...(input.programOutput === undefined ? {} : { programOutput: input.programOutput }),
+    ...(input.limits === undefined ? {} : { limits: input.limits }),
     ...(input.process === undefined ? {} : { process: input.process }),
     ...(input.pid === undefined ? {} : { pid: input.pid }),
     ...(input.programStatus === undefined ? {} : { programStatus: input.programStatus }),

@@ -16,6 +16,7 @@ import type {
   Config,
   EventType,
   HttpAllow,
+  Limits,
   Httpd,
   MailFormat,
   MailServer,
@@ -288,12 +289,26 @@ const only =
   (type) =>
     types.includes(type) ? arb : undefined;
 
+const except =
+  <K extends ConditionKind>(
+    types: readonly ServiceType[],
+    arb: fc.Arbitrary<Extract<Condition, { kind: K }>>,
+  ): Generator<K> =>
+  (type) =>
+    types.includes(type) ? undefined : arb;
+
+/** Regexes as monit users write them (POSIX classes included); quoted, so no `"` inside. */
+const contentPattern = fc.oneof(
+  fc.constantFrom('Error', '^[0-9]+ warning', 'a|b', 'x.*y', '[[:digit:]]+ failed', 'Socket error on client'),
+  fc.stringMatching(/^[a-zA-Z0-9 :._-]{1,12}$/),
+);
+
 /**
  * The conditions of each check kind that a service of TYPE may hold (undefined: the kind does not
  * apply there). Keyed by every registered kind, so a kind without a generator does not compile.
  */
 export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
-  nonexist: only(['process', 'file'], fc.constant({ kind: 'nonexist' as const })),
+  nonexist: only(['process', 'file', 'directory', 'fifo'], fc.constant({ kind: 'nonexist' as const })),
   exist: () => fc.constant({ kind: 'exist' as const }),
   port: portTest,
   resource: only(
@@ -336,7 +351,9 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
       what:
         type === 'process'
           ? fc.constantFrom('pid', 'ppid', 'checksum', 'timestamp', 'size', 'status')
-          : fc.constantFrom('checksum', 'timestamp', 'size', 'status'),
+          : type === 'directory' || type === 'fifo'
+            ? fc.constantFrom('timestamp', 'status')
+            : fc.constantFrom('checksum', 'timestamp', 'size', 'status'),
     }),
   restarts: () =>
     fc.record({
@@ -349,9 +366,13 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
     fc.record({ kind: fc.constant('status' as const), op: operator, value: fc.integer({ min: 0, max: 255 }) }),
   ),
   timestamp: () => fc.record({ kind: fc.constant('timestamp' as const), op: operator, ms: durationMs }),
-  size: () => fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
+  size: except(
+    ['directory', 'fifo'],
+    fc.record({ kind: fc.constant('size' as const), op: operator, bytes: sizeBytes }),
+  ),
   // An expected sum is its hash's hex digits, lower-cased (monit's rule); without a hash, its length names one.
-  checksum: () =>
+  checksum: except(
+    ['directory', 'fifo'],
     fc.oneof(
       fc.record(
         { kind: fc.constant('checksum' as const), algorithm: fc.constantFrom<'md5' | 'sha1'>('md5', 'sha1') },
@@ -365,9 +386,14 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
         }),
       ),
     ),
+  ),
   permission: () => fc.record({ kind: fc.constant('permission' as const), mode: fc.integer({ min: 0, max: 0o7777 }) }),
   uid: () => fc.record({ kind: fc.constant('uid' as const), user: text }),
   gid: () => fc.record({ kind: fc.constant('gid' as const), group: text }),
+  content: only(
+    ['file', 'program'],
+    fc.record({ kind: fc.constant('content' as const), not: fc.boolean(), patterns: contentPattern.map((p) => [p]) }),
+  ),
   sys: () =>
     fc.record(
       {
@@ -549,6 +575,8 @@ function headerFor(type: ServiceType): fc.Arbitrary<Partial<Service>> {
     case 'host':
       return text.map((address) => ({ address }));
     case 'file':
+    case 'directory':
+    case 'fifo':
       return text.map((p) => ({ path: p }));
     case 'program':
       return command.map((program) => ({ program }));
@@ -590,12 +618,18 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
         ],
       },
     )
+    .chain((s) =>
+      (type === 'file' || type === 'program'
+        ? fc.array(fc.record({ not: fc.boolean(), patterns: contentPattern.map((p) => [p]) }), { maxLength: 2 })
+        : fc.constant([])
+      ).map((ignoreContent) => (ignoreContent.length > 0 ? { ...s, ignoreContent } : s)),
+    )
     .map(({ header, ...s }) => ({ type, pos: POS, ...header, ...s }))
     .filter((s) => s.type !== 'host' || s.rules.some((r) => r.condition.kind === 'port' || r.condition.kind === 'sys'));
 }
 
 const anyService: fc.Arbitrary<ServiceDraft> = fc
-  .constantFrom<ServiceType>('process', 'host', 'file', 'program')
+  .constantFrom<ServiceType>('process', 'host', 'file', 'program', 'directory', 'fifo')
   .chain(serviceOf);
 
 /** Services with unique names, each depending only on earlier ones (no loops). */
@@ -667,6 +701,18 @@ const httpd: fc.Arbitrary<Httpd> = fc.record(
   { requiredKeys: ['port', 'address', 'allow'] },
 );
 
+/**
+ * `set limits { … }`: its buffers, each in its range. Its deadlines are given by the parser to the
+ * programs that name none, which a model drawn here would not have (test/config/settings.test.ts).
+ */
+const limits: fc.Arbitrary<Limits> = fc.record(
+  {
+    programOutputBytes: fc.integer({ min: 1, max: 1024 * 1024 }),
+    fileContentBytes: fc.integer({ min: 2, max: 1024 * 1024 }),
+  },
+  { requiredKeys: [] },
+);
+
 /** A whole model, as the parser would produce it from some rules file. */
 export const config: fc.Arbitrary<Config> = fc.record(
   {
@@ -687,6 +733,8 @@ export const config: fc.Arbitrary<Config> = fc.record(
     alerts: fc.array(recipient, { maxLength: 3 }),
     httpd,
     services,
+    limits,
+    idfile: nonEmptyText,
   },
   { requiredKeys: ['files', 'daemon', 'mailServers', 'alerts', 'services'] },
 );

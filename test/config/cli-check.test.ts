@@ -101,12 +101,12 @@ void describe('brokerwatch -c FILE -t', () => {
   void test('warnings are printed with their line, then the OK line', async () => {
     const file = await rules(
       'warn.rc',
-      'set idfile /var/lib/monit/id\ncheck process a with pidfile /run/a.pid\n  if memory > 5000 then alert\n',
+      'set fips\ncheck process a with pidfile /run/a.pid\n  if memory > 5000 then alert\n',
     );
     const r = await cli(['-c', file, '-t']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(lines(r.stdout), [
-      `${file}:1:5: warning: 'set idfile' is not used by brokerwatch; ignored`,
+      `${file}:1:5: warning: 'set fips' is not used by brokerwatch; ignored`,
       `${file}:3:15: warning: bare number 5000 for memory is taken as bytes; write '5000 B' or use kB, MB, GB`,
       `Control file syntax OK: ${file} (1 service, 2 warnings)`,
     ]);

@@ -775,9 +775,8 @@ void describe('DESIGN.md §2: set statements', () => {
       ].join('\n'),
     );
     assert.deepEqual(warnings(r), [
-      "ex.rc:1:5: warning: 'set idfile' is not used by brokerwatch; ignored",
       "ex.rc:2:5: warning: 'set mmonit' is not used by brokerwatch; ignored",
-      "ex.rc:3:5: warning: 'set limits' is not used by brokerwatch; ignored",
+      "ex.rc:3:36: warning: 'networkTimeout' in set limits is not used by brokerwatch; ignored",
       "ex.rc:4:7: warning: 'check system' is not supported by brokerwatch; this service is ignored",
       "ex.rc:6:7: warning: 'check filesystem' is not supported by brokerwatch; this service is ignored",
       "ex.rc:9:13: warning: protocol 'http' is not spoken by brokerwatch; the test only checks that the port accepts a connection",

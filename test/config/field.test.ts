@@ -158,7 +158,7 @@ const FILES: Record<string, Expected> = {
         'resource restart 5/5',
       ],
     ],
-    warnings: 2, // set idfile, check system
+    warnings: 1, // check system
     check: (c) => {
       assert.deepEqual(c.daemon, { cycleMs: 10 * SECONDS, startDelayMs: 10 * SECONDS });
       assert.deepEqual(c.alerts[0]?.filter, { mode: 'except', events: ['instance', 'action'] });
@@ -175,7 +175,7 @@ const FILES: Record<string, Expected> = {
   'phlak-monitrc.rc': {
     services: ['mosquitto'],
     broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'port restart 1/1']],
-    warnings: 1, // set idfile
+    warnings: 0,
     check: (c) => {
       assert.deepEqual(c.log, { kind: 'file', path: '/var/log/monit.log' });
       // `set alert <john@example.com>`: the brackets are mail syntax, not part of the address.
@@ -226,13 +226,13 @@ const FILES: Record<string, Expected> = {
   'caracas-carputer.rc': {
     services: ['gpsd', 'mosquitto', 'mpd'],
     broker: ['mosquitto', ['nonexist restart 1/1 implicit']],
-    warnings: 1, // set idfile
+    warnings: 0,
     check: (c) => assert.deepEqual(c.log, { kind: 'syslog', facility: 'log_daemon' }),
   },
   'arch-dotfiles.rc': {
     services: ['git-daemon', 'mosquitto'],
     broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'port restart 1/1', 'restarts unmonitor 1/1']],
-    warnings: 6, // set idfile, allow 192.168.0.0/24 (no address), allow @wheel, signature, check system, unixsocket
+    warnings: 5, // allow 192.168.0.0/24 (no address), allow @wheel, signature, check system, unixsocket
     check: (c) => {
       // `start program "…"` without `=`; monit's old `timeout` action is unmonitor.
       assert.deepEqual(service(c, 'mosquitto').start?.argv, ['/etc/rc.d/mosquitto', 'start']);
@@ -327,7 +327,7 @@ const FILES: Record<string, Expected> = {
   'nixos-mqtt-host.rc': {
     services: ['Mosquitto - service', 'Mosquitto - MQTT connection', 'Home Assistant'],
     broker: ['Mosquitto - MQTT connection', ['port exec 5/5']],
-    warnings: 5, // set limits, protocol https, certificate valid, request, status
+    warnings: 4, // protocol https, certificate valid, request, status
     check: (c) => {
       const probe = condition(service(c, 'Mosquitto - MQTT connection').rules[0], 'port');
       assert.deepEqual(

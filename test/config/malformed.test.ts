@@ -337,7 +337,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
     'set with unknown setting',
     'set frobnicate 3\n',
     [
-      "bad.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd",
+      "bad.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, idfile, limits, eventqueue, mailserver, mail-format, alert or httpd",
     ],
   ],
   [
@@ -349,7 +349,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   [
     'check with unknown type',
     'check widget w with path /w\n',
-    ["bad.rc:1:7: expected a service type after check (process, host, file, program), found 'widget'"],
+    ["bad.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo), found 'widget'"],
   ],
   [
     'check without a name',
@@ -402,7 +402,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   [
     'not exist on a host',
     'check host h with address 10.0.0.1\n  if does not exist then alert\n  if failed port 1 then alert\n',
-    ["bad.rc:2:3: 'if not exist' applies to process and file checks, not to 'check host'"],
+    ["bad.rc:2:3: 'if not exist' applies to process, file, directory and fifo checks, not to 'check host'"],
   ],
   [
     'cpu on a file',
@@ -512,7 +512,7 @@ void describe('every error of a file, in order, parsing resumed after each', () 
       "bad.rc:9:14: unknown service 'nosuch' in depends of 'a'",
       `bad.rc:11:3: expected 'pidfile PATH' or 'matching "REGEX"' after 'check process b', found 'if'`,
       'bad.rc:11:27: 3 times within 2 cycles can never happen: the count must not exceed the cycles',
-      "bad.rc:12:7: expected a service type after check (process, host, file, program), found 'widget'",
+      "bad.rc:12:7: expected a service type after check (process, host, file, program, directory, fifo), found 'widget'",
       // Warnings of the valid service `c`: the parser was back on track after the broken ones.
       "bad.rc:15:15: warning: bare number 5000 for memory is taken as bytes; write '5000 B' or use kB, MB, GB",
       "bad.rc:16:36: warning: bare number 10 for timeout is taken as seconds; write '10 seconds'",
@@ -565,9 +565,9 @@ void describe('every error of a file, in order, parsing resumed after each', () 
   });
 
   void test('errors come with the warnings of the same file, sorted by position', async () => {
-    const all = await diagnosticsOf('set idfile /x\nset daemon 1 ms\ncheck system $HOST\n');
+    const all = await diagnosticsOf('set fips\nset daemon 1 ms\ncheck system $HOST\n');
     assert.deepEqual(all.map(formatDiagnostic), [
-      "bad.rc:1:5: warning: 'set idfile' is not used by brokerwatch; ignored",
+      "bad.rc:1:5: warning: 'set fips' is not used by brokerwatch; ignored",
       'bad.rc:2:5: a cycle of 1 ms is too short (at least 100 ms)',
       "bad.rc:3:7: warning: 'check system' is not supported by brokerwatch; this service is ignored",
     ]);

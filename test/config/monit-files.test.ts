@@ -86,11 +86,8 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   },
   at: { services: ['atd', 'atd_bin', 'atd_rc'], warnings: [] },
   cron: {
-    services: ['crond', 'cron_bin', 'cron_rc'],
-    warnings: [
-      "conf/cron:9:11: warning: 'crond' depends on 'cron_spool', a check brokerwatch ignores; this dependency is ignored",
-      "conf/cron:19:8: warning: 'check directory' is not supported by brokerwatch; this service is ignored",
-    ],
+    services: ['crond', 'cron_bin', 'cron_rc', 'cron_spool'],
+    warnings: [],
   },
   mdadm: { services: ['mdadm', 'mdadm_bin', 'mdadm_conf', 'mdadm_rc'], warnings: [] },
   memcached: {
@@ -141,11 +138,10 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
 };
 
 void describe('/etc/monit/monitrc', { skip }, () => {
-  void test('loads as it is, with a warning for set idfile', async () => {
+  void test('loads as it is, without a warning', async () => {
     const r = await load(join(MONIT, 'monitrc'));
-    assert.deepEqual(r.warnings.map(formatDiagnostic), [
-      "/etc/monit/monitrc:41:5: warning: 'set idfile' is not used by brokerwatch; ignored",
-    ]);
+    assert.deepEqual(r.warnings.map(formatDiagnostic), []);
+    assert.equal(r.config.idfile, '/var/lib/monit/id');
     const c = r.config;
     assert.deepEqual(c.daemon, { cycleMs: 120_000, startDelayMs: 0 });
     assert.deepEqual(c.log, { kind: 'file', path: '/var/log/monit.log' });
@@ -204,7 +200,7 @@ void describe('/etc/monit/monitrc', { skip }, () => {
     });
     assert.deepEqual(
       c.services.map((s) => `${s.type} ${s.name}`),
-      ['file apache_bin', 'process apache', 'file database', 'host myserver', 'program myscript'],
+      ['file apache_bin', 'process apache', 'file database', 'directory bin', 'host myserver', 'program myscript'],
     );
     const bin = service(c, 'apache_bin');
     // 32 hex digits: monit takes the expected sum for MD5 (p.y addchecksum), and so does brokerwatch.
@@ -245,8 +241,17 @@ void describe('/etc/monit/monitrc', { skip }, () => {
       kind: 'exec',
       command: { argv: ['/my/cleanup/script'], uid: 'dba', gid: 'dba' },
     });
-    // `check program … with path /usr/local/bin/myscript.sh`: an unquoted path, as monit allows.
-    assert.deepEqual(service(c, 'myscript').program, { argv: ['/usr/local/bin/myscript.sh'] });
+    // `check program … with path /usr/local/bin/myscript.sh`: an unquoted path, as monit allows; its
+    // deadline is the example's `set limits { programTimeout: 300 seconds }`.
+    assert.deepEqual(service(c, 'myscript').program, { argv: ['/usr/local/bin/myscript.sh'], timeoutMs: 300_000 });
+    assert.deepEqual(c.limits, {
+      programOutputBytes: 512,
+      fileContentBytes: 512,
+      programTimeoutMs: 300_000,
+      stopTimeoutMs: 30_000,
+      startTimeoutMs: 30_000,
+      restartTimeoutMs: 30_000,
+    });
     assert.deepEqual(service(c, 'myscript').rules[0]?.condition, { kind: 'status', op: '!=', value: 0 });
   });
 });
@@ -322,12 +327,15 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     assert.equal(bin.rules[0]?.pos.file, join(root, 'templates', 'rootbin'));
   });
 
-  void test('cron: if 5 restarts with 5 cycles then timeout; the ignored directory check leaves the dependencies', async () => {
+  void test('cron: if 5 restarts with 5 cycles then timeout; its directory check and the dependency on it', async () => {
     const { config: c } = await load(join(root, 'conf', 'cron'));
     const cron = service(c, 'crond');
     assert.deepEqual(summary(cron), ['nonexist restart 1/1 implicit', 'restarts unmonitor 1/1']);
     assert.deepEqual(cron.rules[1]?.condition, { kind: 'restarts', count: 5, cycles: 5 });
-    assert.deepEqual(cron.dependsOn, ['cron_bin', 'cron_rc']);
+    assert.deepEqual(cron.dependsOn, ['cron_bin', 'cron_rc', 'cron_spool']);
+    const spool = service(c, 'cron_spool');
+    assert.deepEqual([spool.type, spool.path], ['directory', '/var/spool/cron/crontabs']);
+    assert.deepEqual(summary(spool), ['permission unmonitor 1/1', 'uid unmonitor 1/1', 'gid unmonitor 1/1']);
     assert.deepEqual(cron.start, { argv: ['/etc/init.d/cron', 'start'] });
     assert.equal(service(c, 'cron_rc').path, '/etc/init.d/cron');
   });

@@ -208,12 +208,20 @@ void describe('global statements', () => {
     assert.deepEqual(r.config.daemon, { cycleMs: 60_000, startDelayMs: 10_000 });
   });
 
-  void test('`ignore content` / `ignore match` of a file check load with a warning', async () => {
-    const r = await parse(FILE + '  ignore content = "^DEBUG"\n  if changed checksum then alert\n');
-    assert.deepEqual(warnings(r), [
-      "g.rc:2:3: warning: 'ignore content' (content tests) is not used by brokerwatch; ignored",
-    ]);
+  void test('`ignore content` / `ignore match` of a file check are read into the service', async () => {
+    const r = await parse(
+      FILE +
+        '  ignore content = "^DEBUG"\n  ignore content != "x"\n  ignore match "y"\n  ignore not match "z"\n' +
+        '  if changed checksum then alert\n',
+    );
+    assert.deepEqual(warnings(r), []);
     assert.deepEqual(conditions(r), [{ kind: 'changed', what: 'checksum' }]);
+    assert.deepEqual(r.config.services[0]?.ignoreContent, [
+      { not: false, patterns: ['^DEBUG'] },
+      { not: true, patterns: ['x'] },
+      { not: false, patterns: ['y'] },
+      { not: true, patterns: ['z'] },
+    ]);
   });
 });
 

@@ -130,12 +130,11 @@ void describe('statements of a check block', () => {
     assert.deepEqual(s.noAlerts, ['dev@example.com', 'qa@example.com']);
   });
 
-  void test("'ignore content' is warned about and skipped to the next statement", async () => {
+  void test("'ignore content' is read, and the next statement after it", async () => {
     const r = await parse('check file f with path /f\n  ignore content = "^#"\n  group g\n');
     assert.deepEqual(service(r, 'f').groups, ['g']);
-    assert.deepEqual(warnings(r), [
-      "c.rc:2:3: warning: 'ignore content' (content tests) is not used by brokerwatch; ignored",
-    ]);
+    assert.deepEqual(service(r, 'f').ignoreContent, [{ not: false, patterns: ['^#'] }]);
+    assert.deepEqual(warnings(r), []);
   });
 
   void test('a statement that is not a word, and an unknown one, are errors; the next line is still read', async () => {
@@ -193,11 +192,11 @@ void describe('whole-file checks', () => {
 
   void test('a dependency on an ignored check is dropped with a warning; one on a known check stays', async () => {
     const r = await parse(
-      'check directory tmp with path /tmp\ncheck file a with path /a\ncheck file f with path /f\n  depends on tmp, a\n',
+      'check device tmp with path /tmp\ncheck file a with path /a\ncheck file f with path /f\n  depends on tmp, a\n',
     );
     assert.deepEqual(service(r, 'f').dependsOn, ['a']);
     assert.deepEqual(warnings(r), [
-      "c.rc:1:7: warning: 'check directory' is not supported by brokerwatch; this service is ignored",
+      "c.rc:1:7: warning: 'check device' is not supported by brokerwatch; this service is ignored",
       "c.rc:4:14: warning: 'f' depends on 'tmp', a check brokerwatch ignores; this dependency is ignored",
     ]);
   });
@@ -240,7 +239,8 @@ void describe('where a statement ends', () => {
       [f.alerts.length, f.noAlerts, f.onReboot, f.backoff.initialMs],
       [1, ['dev@example.com'], 'nostart', 5_000],
     );
-    assert.equal(r.warnings.length, 1);
+    assert.equal(r.warnings.length, 0);
+    assert.deepEqual(f.ignoreContent, [{ not: false, patterns: ['x'] }]);
   });
 
   void test('after an error, the lines that continue the statement are skipped; the next statement is read', async () => {
@@ -329,7 +329,7 @@ void describe('where a statement ends', () => {
   });
 
   void test('every ignored check type is skipped up to the next check or set at the start of a line', async () => {
-    for (const type of ['system', 'filesystem', 'directory', 'fifo', 'network', 'device']) {
+    for (const type of ['system', 'filesystem', 'network', 'device']) {
       const r = await parse(
         `check ${type} x with path /x\n  if failed port 0 then alert check file in set\n  group g\nset daemon 7\ncheck file f with path /f\n`,
       );
@@ -343,7 +343,7 @@ void describe('where a statement ends', () => {
       ]);
     }
     assert.deepEqual(await errorsOf('check "quoted" x\n'), [
-      `c.rc:1:7: expected a service type after check (process, host, file, program), found "quoted"`,
+      `c.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo), found "quoted"`,
     ]);
   });
 });

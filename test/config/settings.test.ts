@@ -432,30 +432,75 @@ void describe('set alert', () => {
 });
 
 void describe('other settings', () => {
-  void test('monit-only settings are warned about and skipped with their braces', async () => {
+  void test('set idfile and set limits: read, the limits brokerwatch has no use for warned about', async () => {
     const r = await parse(
-      'set idfile /var/monit/id\nset limits { programOutput: 512 B, sendExpectBuffer: 256 B }\nset daemon 30\n',
+      'set idfile /var/monit/id\nset limits { programOutput: 1 kB, sendExpectBuffer: 256 B }\nset daemon 30\n',
     );
     assert.equal(r.config.daemon.cycleMs, 30_000);
+    assert.equal(r.config.idfile, '/var/monit/id');
+    assert.deepEqual(r.config.limits, { programOutputBytes: 1024 });
     assert.deepEqual(warnings(r), [
-      "s.rc:1:5: warning: 'set idfile' is not used by brokerwatch; ignored",
-      "s.rc:2:5: warning: 'set limits' is not used by brokerwatch; ignored",
+      "s.rc:2:35: warning: 'sendExpectBuffer' in set limits is not used by brokerwatch; ignored",
+    ]);
+  });
+
+  void test("set limits: every key of monit's, in each spelling; its deadlines go to the programs that name none", async () => {
+    const r = await parse(
+      [
+        'set limits {',
+        '  programOutput: 2 kB, sendExpectBuffer: 256 B',
+        '  fileContentBuffer : 1024 B',
+        '  httpContentBuffer: 1 MB',
+        '  networkTimeout: 5 s',
+        '  programTimeout: 300 seconds',
+        '  stopTimeout: 10 s startTimeout: 20 s',
+        '  restartTimeout: 1 minute',
+        '}',
+        'check process p with pidfile /p',
+        '  start program = "/s"',
+        '  stop program = "/t" with timeout 3 s',
+        '  restart program = "/r"',
+        'check program q with path "/q"',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.config.limits, {
+      programOutputBytes: 2048,
+      fileContentBytes: 1024,
+      programTimeoutMs: 300_000,
+      stopTimeoutMs: 10_000,
+      startTimeoutMs: 20_000,
+      restartTimeoutMs: 60_000,
+    });
+    const [p, q] = r.config.services;
+    assert.deepEqual(
+      [p?.start?.timeoutMs, p?.stop?.timeoutMs, p?.restart?.timeoutMs, q?.program?.timeoutMs],
+      [20_000, 3_000, 60_000, 300_000],
+    );
+    assert.deepEqual(
+      warnings(r).map((w) => w.replace(/ in set limits is not used by brokerwatch; ignored$/, '')),
+      [
+        "s.rc:2:24: warning: 'sendExpectBuffer'",
+        "s.rc:4:3: warning: 'httpContentBuffer'",
+        "s.rc:5:3: warning: 'networkTimeout'",
+      ],
+    );
+  });
+
+  void test('set limits: an unknown key, a value out of range, a missing brace are errors at their place', async () => {
+    assert.deepEqual(await errorsOf('set limits { execTimeout: 1 s }\n'), [
+      "s.rc:1:14: unknown limit 'execTimeout': expected programOutput, fileContentBuffer, programTimeout, startTimeout, stopTimeout, restartTimeout, sendExpectBuffer, httpContentBuffer, networkTimeout",
+    ]);
+    assert.deepEqual(await errorsOf('set limits { fileContentBuffer: 2 MB }\n'), [
+      's.rc:1:33: fileContentBuffer of 2097152 B is out of range (2 B to 1 MB)',
+    ]);
+    assert.deepEqual(await errorsOf('set limits programOutput: 1 kB\n'), [
+      "s.rc:1:12: expected '{' after 'set limits', found 'programOutput:'",
     ]);
   });
 
   void test('every monit setting brokerwatch has no use for loads with a warning', async () => {
-    const words = [
-      'idfile',
-      'mmonit',
-      'limits',
-      'onreboot',
-      'expectbuffer',
-      'fips',
-      'init',
-      'terminal',
-      'heartbeat',
-      'hostname',
-    ];
+    const words = ['mmonit', 'onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname'];
     const r = await parse(words.map((w) => `set ${w} x\n`).join('') + 'check file f with path /f\n');
     assert.deepEqual(
       warnings(r),
@@ -469,7 +514,7 @@ void describe('other settings', () => {
 
   void test('an unknown setting names the ones there are', async () => {
     assert.deepEqual(await errorsOf('set frobnicate 3\nset daemon 0.05\n'), [
-      "s.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, eventqueue, mailserver, mail-format, alert or httpd",
+      "s.rc:1:5: unknown setting 'set frobnicate': expected daemon, log, pidfile, statefile, idfile, limits, eventqueue, mailserver, mail-format, alert or httpd",
       's.rc:2:5: a cycle of 50 ms is too short (at least 100 ms)',
     ]);
   });

@@ -88,14 +88,20 @@ void describe('observe: what a service type looks at each cycle', () => {
     assert.deepEqual(await judge(during), []);
   });
 
-  void test('a program service: the exit status of its program', async () => {
+  void test('a program service: the exit status and the output of its program', async () => {
     const d = await dir();
     const s = await service(
       `check program prog with path "/bin/sh -c 'exit 3'"\n  if status != 0 then alert\n`,
       'prog',
     );
     const seen = await observe(s, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
-    assert.deepEqual(seen, { programStatus: 3 });
+    assert.deepEqual(seen, { programStatus: 3, programOutput: '' });
+    const talks = await service(
+      `check program talks with path "/bin/sh -c 'echo out; echo err >&2; exit 1'"\n  if status != 0 then alert\n`,
+      'talks',
+    );
+    const said = await observe(talks, { identity: undefined, actionRunning: false, cwd: d, signal: ac.signal, now });
+    assert.deepEqual(said, { programStatus: 1, programOutput: 'out\nerr\n' });
   });
 });
 

@@ -4,11 +4,12 @@ import { readProcStat } from '../../process/proc-stat.js';
 import { digest, fileChanged, fileTest } from '../file-test.js';
 import type { CheckFactory } from '../kind.js';
 import { notRunning } from '../process-info.js';
+import { outputNote } from '../status/check.js';
 import type { Check } from '../types.js';
 import type { ChangedCondition } from './syntax.js';
 
 export const check: CheckFactory<ChangedCondition> = (cond, service) =>
-  service.type === 'file' ? fileValue(cond) : service.type === 'program' ? exitStatus() : processValue(cond);
+  service.type === 'program' ? exitStatus() : service.type === 'process' ? processValue(cond) : fileValue(cond);
 
 function fileValue(cond: ChangedCondition): Check {
   return fileTest(async (st, path, ctx) => {
@@ -36,7 +37,7 @@ function exitStatus(): Check {
         ruleId: ctx.rule.id,
         status: 'failed',
         class: 'program-status',
-        message: `status changed from ${before} to ${status}`,
+        message: `status changed from ${before} to ${status}${outputNote(ctx.programOutput)}`,
       });
     },
   };

@@ -67,11 +67,13 @@ export const changedSyntax: KindSyntax<ChangedCondition> = {
   misplaced: (c, type: ServiceType) =>
     (c.what === 'pid' || c.what === 'ppid') && type !== 'process'
       ? `'changed pid' tests apply to 'check process' only`
-      : undefined,
+      : (c.what === 'checksum' || c.what === 'size') && (type === 'directory' || type === 'fifo')
+        ? `'changed ${c.what}' tests do not apply to 'check ${type}'`
+        : undefined,
   docs: {
     syntax:
       '`changed pid` · `changed ppid` · `changed checksum` · `changed timestamp` · `changed size` · `changed status`',
-    services: 'process (pid, ppid), file, program (status)',
+    services: 'process (pid, ppid), file, directory and fifo (timestamp), program (status)',
     meaning: 'the value differs from the last cycle (an event each time, no failed state)',
     example: '`if changed pid then alert`',
   },

@@ -2,6 +2,7 @@
 // changed since the last cycle.
 import type { KindSyntax } from '../kind.js';
 import { ignoreRule } from '../kind.js';
+import { notOnDirectoryOrFifo } from '../misplaced.js';
 
 export interface ChecksumCondition {
   readonly kind: 'checksum';
@@ -57,6 +58,7 @@ export const checksumSyntax: KindSyntax<ChecksumCondition> = {
     `failed checksum${c.algorithm ? ` ${c.algorithm}` : ''}${c.expect ? ` expect ${s.word(c.expect)}` : ''}`,
   eventType: () => 'checksum',
   startGrace: false,
+  misplaced: notOnDirectoryOrFifo('checksum'),
   docs: {
     syntax: '`failed [md5\\|sha1] checksum [expect X]`',
     services: 'file',

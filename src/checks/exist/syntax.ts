@@ -17,8 +17,8 @@ export const existSyntax: KindSyntax<ExistCondition> = {
   startGrace: false,
   docs: {
     syntax: '`exist`',
-    services: 'process, file',
-    meaning: 'the process is running, the file is there',
+    services: 'process, file, directory, fifo',
+    meaning: 'the process is running, the file (directory, fifo) is there',
     example: '`if exist then alert`',
   },
 };

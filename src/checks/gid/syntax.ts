@@ -18,7 +18,7 @@ export const gidSyntax: KindSyntax<GidCondition> = {
   startGrace: false,
   docs: {
     syntax: '`failed gid GROUP`',
-    services: 'file',
+    services: 'file, directory, fifo',
     meaning: "the file's group is not GROUP (name or id)",
     example: '`if failed gid mosquitto then alert`',
   },

@@ -17,13 +17,13 @@ export const nonexistSyntax: KindSyntax<NonexistCondition> = {
   eventType: () => 'nonexist',
   startGrace: false,
   misplaced: (_c, type) =>
-    type === 'process' || type === 'file'
+    type === 'process' || type === 'file' || type === 'directory' || type === 'fifo'
       ? undefined
-      : `'if not exist' applies to process and file checks, not to 'check ${type}'`,
+      : `'if not exist' applies to process, file, directory and fifo checks, not to 'check ${type}'`,
   docs: {
     syntax: '`[does] not exist`',
-    services: 'process, file',
-    meaning: 'the process is not running, the file is missing',
+    services: 'process, file, directory, fifo',
+    meaning: 'the process is not running, the file (directory, fifo) is missing or of another kind',
     example: '`if does not exist for 2 cycles then restart`',
   },
 };

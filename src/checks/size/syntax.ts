@@ -2,6 +2,7 @@
 import type { Operator } from '../../config/model.js';
 import { operatorOrEqual, parseSize } from '../../config/units.js';
 import type { KindSyntax } from '../kind.js';
+import { notOnDirectoryOrFifo } from '../misplaced.js';
 
 export interface SizeCondition {
   readonly kind: 'size';
@@ -20,6 +21,7 @@ export const sizeSyntax: KindSyntax<SizeCondition> = {
   print: (c, s) => `size ${c.op} ${s.size(c.bytes)}`,
   eventType: () => 'size',
   startGrace: false,
+  misplaced: notOnDirectoryOrFifo('size'),
   docs: {
     syntax: '`size OP SIZE`',
     services: 'file',

@@ -13,8 +13,15 @@ export const check: CheckFactory<StatusCondition> = (cond) => ({
       ruleId: ctx.rule.id,
       status: matched ? 'failed' : 'ok',
       ...(matched ? { class: 'program-status' as const } : {}),
-      message: `exit status ${status}`,
+      message: `exit status ${status}${outputNote(ctx.programOutput)}`,
       metrics: { status },
     });
   },
 });
+
+/** monit's ` -- OUTPUT` after a program's status, or ` -- no output`; nothing when none was captured. */
+export function outputNote(output: string | undefined): string {
+  if (output === undefined) return '';
+  const text = output.trim();
+  return text === '' ? ' -- no output' : ` -- ${text}`;
+}

@@ -24,7 +24,7 @@ export const timestampSyntax: KindSyntax<TimestampCondition> = {
   startGrace: false,
   docs: {
     syntax: '`timestamp OP DURATION` (or `mtime`, `modification time`)',
-    services: 'file',
+    services: 'file, directory, fifo',
     meaning: 'the age of the last modification',
     example: '`if timestamp > 65 minutes then alert`',
   },

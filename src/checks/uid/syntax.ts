@@ -18,7 +18,7 @@ export const uidSyntax: KindSyntax<UidCondition> = {
   startGrace: false,
   docs: {
     syntax: '`failed uid USER`',
-    services: 'file',
+    services: 'file, directory, fifo',
     meaning: 'the file is not owned by USER (name or id)',
     example: '`if failed uid mosquitto then alert`',
   },

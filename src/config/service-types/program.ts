@@ -10,6 +10,6 @@ export const programType: ServiceTypeSyntax<'program'> = {
   },
   printHeader: (h, s) => `with path ${s.command(h.program ?? { argv: [] })}`,
   docs: [
-    '| `check program NAME with path "COMMAND" [with timeout N seconds]` | a program run every cycle; its exit status is tested with `if status …`. |',
+    '| `check program NAME with path "COMMAND" [with timeout N seconds]` | a program run every cycle; its exit status is tested with `if status …` and `if changed status`, its output (stdout and stderr, the last `programOutput` bytes) with `if content …`; status events carry the output, as monit\'s (`exit status 1 -- OUTPUT`). |',
   ],
 };

@@ -30,6 +30,7 @@ export function composeMail(alert: Alert, target: MailTarget, env: ChannelEnv): 
       'Auto-Submitted': 'auto-generated',
       'X-Brokerwatch-Alert': alert.id,
       'X-Brokerwatch-Event': `${alert.kind} ${alert.event.service} ${alert.event.type} ${alert.event.state}`,
+      ...(env.hostId !== undefined ? { 'X-Monit-Id': env.hostId } : {}),
     },
   };
 }
