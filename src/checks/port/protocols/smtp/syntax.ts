@@ -16,7 +16,7 @@ export const smtpProtocol: ProtocolSyntax = {
     },
   },
   build(c: Cursor, d: Draft, start: Token): Partial<PortCondition> {
-    if (d.starttls && d.tls && d.protocol === 'smtps')
+    if (d.starttls && d.protocol === 'smtps')
       c.fail(start, "'starttls' upgrades a plain connection: not with 'smtps', which is TLS from the start");
     return d.starttls ? { starttls: true } : {};
   },
