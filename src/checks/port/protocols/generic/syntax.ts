@@ -36,7 +36,7 @@ export function sendBytes(s: string): Buffer {
     const hex = /^\\0x([0-9a-fA-F]{2})/.exec(s.slice(i));
     if (hex) {
       out.push(parseInt(hex[1] as string, 16));
-      i += 5;
+      i += 4;
     } else if (ch === '\\' && i + 1 < s.length) {
       const e = s[++i] as string;
       const esc: Record<string, string> = { r: '\r', n: '\n', t: '\t', '\\': '\\', '0': '\0' };
