@@ -61,7 +61,7 @@ export const genericProtocol: ProtocolSyntax = {
       x.send !== undefined ? ['send', s.quote(x.send)] : ['expect', s.quote(x.expect ?? '')],
     ),
   docs: {
-    names: '(none) · `generic`',
+    names: '(none: `send`/`expect` instead of `protocol`)',
     options: '`send "STRING"` · `expect "RE"`, repeated, in order',
     meaning:
       'sends each string (escapes `\\r` `\\n` `\\t` `\\0xHH`) and waits for an answer matching each expect (at most 256 bytes read per expect)',
