@@ -211,3 +211,77 @@ async function waitUntil(fn: () => boolean): Promise<void> {
   const { waitFor } = await import('../helpers/wait.js');
   await waitFor(fn, { timeoutMs: 5_000, message: 'the peer did not receive our banner' });
 }
+
+void describe('redis, pgsql, mysql: the first exchange each server has with any client', () => {
+  void test('redis: PING → +PONG; -NOAUTH serves too; anything else is a protocol error', LIMIT, async () => {
+    const answers = ['+PONG\r\n', '-NOAUTH Authentication required.\r\n', '-ERR unknown command\r\n'];
+    const p = await peer((s) => {
+      const answer = answers.shift() ?? '';
+      s.once('data', (b) => {
+        if (b.toString('latin1') === 'PING\r\n') s.write(answer);
+      });
+    });
+    closers.push(p.close);
+    const ok = await probe(p.port, 'protocol redis');
+    assert.equal(ok.status, 'ok', ok.message);
+    assert.match(ok.message, /PONG/);
+    assert.equal((await probe(p.port, 'protocol redis')).status, 'ok');
+    const bad = await probe(p.port, 'protocol redis');
+    assert.equal(bad.class, 'protocol-error');
+    assert.match(bad.message, /PING answered "-ERR unknown command", not \+PONG/);
+  });
+
+  void test("pgsql: SSLRequest answered 'N' or 'S'; monit's login options load with a warning", LIMIT, async () => {
+    const request = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+    const p = await peer((s) => s.once('data', (b) => void s.write(Buffer.from(b).equals(request) ? 'N' : 'E')));
+    closers.push(p.close);
+    const ok = await probe(p.port, 'protocol pgsql');
+    assert.equal(ok.status, 'ok', ok.message);
+    assert.match(ok.message, /SSLRequest answered N/);
+    const { parseRules } = await import('../../src/config/loader.js');
+    const r = await parseRules(
+      'check host db with address 127.0.0.1\n  if failed port 5432 protocol pgsql username "monit" password "123456" database "test" then alert\n',
+      'db.rc',
+    );
+    assert.deepEqual(
+      r.warnings.map((w) => w.message),
+      [
+        "'username' and 'password' are not used by brokerwatch's pgsql test (no login is made); ignored",
+        "port test option 'database' is not evaluated by brokerwatch; ignored",
+      ],
+    );
+  });
+
+  void test('mysql: a protocol 10 handshake, or the error packet a refusing server sends', LIMIT, async () => {
+    const packet = (payload: Buffer, seq = 0): Buffer => {
+      const head = Buffer.alloc(4);
+      head.writeUIntLE(payload.length, 0, 3);
+      head[3] = seq;
+      return Buffer.concat([head, payload]);
+    };
+    const handshake = packet(
+      Buffer.concat([
+        Buffer.from([0x0a]),
+        Buffer.from('8.0.36-test\0', 'latin1'),
+        Buffer.from([1, 0, 0, 0]),
+        Buffer.from('abcdefgh\0', 'latin1'),
+        Buffer.from([0xff, 0xf7, 0x21, 0x02, 0x00]),
+      ]),
+    );
+    const refusal = packet(
+      Buffer.concat([
+        Buffer.from([0xff, 0x6a, 0x04]),
+        Buffer.from("Host '127.0.0.1' is not allowed to connect to this MySQL server", 'utf8'),
+      ]),
+    );
+    const greetings = [handshake, refusal];
+    const p = await peer((s) => void s.write(greetings.shift() ?? Buffer.alloc(0)));
+    closers.push(p.close);
+    const ok = await probe(p.port, 'protocol mysql');
+    assert.equal(ok.status, 'ok', ok.message);
+    assert.match(ok.message, /MySQL 8\.0\.36-test/);
+    const no = await probe(p.port, 'protocol mysql');
+    assert.equal(no.class, 'protocol-error');
+    assert.match(no.message, /error 1130: Host '127\.0\.0\.1' is not allowed/);
+  });
+});

@@ -99,7 +99,6 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   mysql: {
     services: ['mysqld', 'mysql_bin', 'mysql_rc'],
     warnings: [
-      "conf/mysql:6:48: warning: protocol 'mysql' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
       "conf/mysql:7:14: warning: 'failed unixsocket' tests are not evaluated by brokerwatch; this rule is ignored",
     ],
   },
@@ -292,6 +291,7 @@ void describe('/etc/monit/conf-available', { skip }, () => {
             port: 80,
             transport: 'tcp',
             protocol: 'http',
+            http: { method: 'GET', request: '/server-status', headers: [] },
             timeoutMs: 25_000,
             retry: 0,
           },

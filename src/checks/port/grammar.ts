@@ -281,7 +281,13 @@ function protocolFor(c: Cursor, d: Draft, start: Token): { syntax: ProtocolSynta
         : `'${o.tok.text}' is an option of protocol ${needs}; this test ${name ? `has protocol '${name}'` : 'names no protocol'}`,
     );
   }
-  if ((d.creds.username !== undefined || d.creds.password !== undefined) && !syntax.credentials)
+  const creds = d.creds.username !== undefined || d.creds.password !== undefined;
+  if (creds && syntax.credentials === 'ignored')
+    c.warn(
+      at.pos,
+      `'username' and 'password' are not used by brokerwatch's ${syntax.name} test (no login is made); ignored`,
+    );
+  else if (creds && !syntax.credentials)
     c.fail(
       start,
       name

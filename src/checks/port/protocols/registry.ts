@@ -5,6 +5,9 @@
 import { genericProtocol } from './generic/syntax.js';
 import { httpProtocol } from './http/syntax.js';
 import { mqttProtocol } from './mqtt/syntax.js';
+import { mysqlProtocol } from './mysql/syntax.js';
+import { pgsqlProtocol } from './pgsql/syntax.js';
+import { redisProtocol } from './redis/syntax.js';
 import { smtpProtocol } from './smtp/syntax.js';
 import { sshProtocol } from './ssh/syntax.js';
 import { tcpProtocol } from './tcp/syntax.js';
@@ -23,6 +26,9 @@ export const PROTOCOLS = {
   http: { syntax: httpProtocol, load: () => import('./http/check.js') },
   smtp: { syntax: smtpProtocol, load: () => import('./smtp/check.js') },
   ssh: { syntax: sshProtocol, load: () => import('./ssh/check.js') },
+  redis: { syntax: redisProtocol, load: () => import('./redis/check.js') },
+  pgsql: { syntax: pgsqlProtocol, load: () => import('./pgsql/check.js') },
+  mysql: { syntax: mysqlProtocol, load: () => import('./mysql/check.js') },
   generic: { syntax: genericProtocol, load: () => import('./generic/check.js') },
 } as const satisfies Record<string, ProtocolEntry>;
 
@@ -45,17 +51,14 @@ export const MONIT_ONLY_PROTOCOLS: ReadonlySet<string> = new Set([
   'lmtp',
   'memcache',
   'mongodb',
-  'mysql',
   'mysqls',
   'nntp',
   'ntp3',
-  'pgsql',
   'pop',
   'pops',
   'postfix-policy',
   'radius',
   'rdate',
-  'redis',
   'rsync',
   'sieve',
   'sip',

@@ -61,8 +61,9 @@ export interface ProtocolSyntax {
   readonly names: Readonly<Record<string, { readonly tls: boolean }>>;
   /** Option words only this protocol reads (shared ones, `username`/`password`, are the grammar's). */
   readonly options?: Readonly<Record<string, OptionReader>>;
-  /** Whether `username`/`password` mean something to it. */
-  readonly credentials?: boolean;
+  /** Whether `username`/`password` mean something to it; 'ignored': monit's grammar has them here, and
+   *  brokerwatch reads them with a warning. */
+  readonly credentials?: boolean | 'ignored';
   /** Checks the protocol's options as a whole and returns its fields of the model. */
   build?(c: Cursor, d: Draft, start: Token): Partial<PortCondition>;
   /** Its options as `brokerwatch -t -v` writes them, after `protocol NAME`. */

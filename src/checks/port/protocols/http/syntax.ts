@@ -171,7 +171,7 @@ export const httpProtocol: ProtocolSyntax = {
     if (h.password !== undefined) p.push('password', s.secret(h.password));
     if (h.headers.length > 0) p.push(`http headers [${h.headers.map(([n, v]) => `${n}: ${s.quote(v)}`).join(', ')}]`);
     if (h.hostHeader !== undefined) p.push('hostheader', s.quote(h.hostHeader));
-    if (h.method !== 'GET') p.push('method', h.method);
+    if (h.method !== 'GET') p.push('method', s.word(h.method)); // OPTIONS is a noise word: quoted
     if (h.request !== '/') p.push('request', s.quote(h.request));
     if (h.status) p.push('status', h.status.op, String(h.status.code));
     if (h.content) p.push('content', h.content.match ? '=' : '!=', s.quote(h.content.regex));

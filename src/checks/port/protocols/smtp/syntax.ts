@@ -9,6 +9,7 @@ import type { Draft, ProtocolSyntax } from '../types.js';
 export const smtpProtocol: ProtocolSyntax = {
   name: 'smtp',
   names: { smtp: { tls: false }, smtps: { tls: true } },
+  credentials: 'ignored',
   options: {
     starttls(c, d) {
       c.next();
@@ -23,7 +24,7 @@ export const smtpProtocol: ProtocolSyntax = {
   print: (cond) => (cond.starttls ? ['starttls'] : []),
   docs: {
     names: '`smtp` · `smtps`',
-    options: '`starttls`',
+    options: "`starttls` (monit's `username`, `password`: read, not used)",
     meaning:
       "the 220 banner, `EHLO` answered by 250, `QUIT` by 221; `starttls` upgrades to TLS after EHLO (with the test's TLS options) and greets again",
     example: '`if failed port 587 protocol smtp starttls certificate valid > 14 days then alert`',
