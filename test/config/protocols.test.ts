@@ -121,6 +121,12 @@ void describe('http', () => {
     assert.deepEqual(cond.http?.content, { match: true, regex: 'Monit [0-9.]+' });
   });
 
+  void test("monit's username forms: a mail address, a quoted string", async () => {
+    const { cond } = await port('port 80 protocol http username admin@example.com password "x y"');
+    assert.deepEqual([cond.http?.username, cond.http?.password], ['admin@example.com', 'x y']);
+    assert.equal((await port('port 80 protocol http user "a b" password p')).cond.http?.username, 'a b');
+  });
+
   void test('defaults: GET /, no status test (monit: < 400)', async () => {
     assert.deepEqual((await port('port 80 protocol http')).cond.http, { method: 'GET', request: '/', headers: [] });
   });

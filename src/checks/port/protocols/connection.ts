@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { Timer } from '../../../util/clock.js';
-import { ProbeFailure, socketFailure } from '../../mqtt/classify.js';
+import { asFailure, ProbeFailure, socketFailure } from '../../mqtt/classify.js';
 import type { Phase } from '../../mqtt/classify.js';
 import { readTlsMaterial } from '../../mqtt/endpoint.js';
 import type { CertificateTest } from '../syntax.js';
@@ -164,7 +164,7 @@ export class ProbeConnection {
     this.close();
     this.metrics.totalMs = since(this.#t0);
     if (ok && !this.#failure) return { ok: true, message, metrics: this.metrics };
-    const f = this.#failure ?? asProbeFailure(error);
+    const f = this.#failure ?? asFailure(error);
     return { ok: false, class: f.class_, message: f.message, metrics: this.metrics };
   }
 
@@ -251,12 +251,6 @@ function certificateFailure(sock: TLSSocket, test: CertificateTest | undefined, 
         `TLS: certificate ${test.checksum.algo} checksum is ${got}, not ${want}`,
       );
   }
-}
-
-/** A classified failure from anything a step may throw; a non-ProbeFailure is a bug. */
-function asProbeFailure(e: unknown): ProbeFailure {
-  if (e instanceof ProbeFailure) return e;
-  return new ProbeFailure('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 /** Bytes as a quoted line, non-printable ones escaped: what a message may show of an answer. */

@@ -54,7 +54,7 @@ function exchange(conn: ProbeConnection, input: ProbeInput, h: HttpOptions): Pro
         conn.metrics.firstByteMs = Math.round(performance.now() - t0);
         resolve(res);
       });
-      req.once('error', (e: NodeJS.ErrnoException) =>
+      req.on('error', (e: NodeJS.ErrnoException) =>
         reject(
           e.code?.startsWith('HPE_')
             ? new ProbeFailure('protocol-error', `not an HTTP answer (${e.code})`)
@@ -88,7 +88,7 @@ function body(conn: ProbeConnection, res: IncomingMessage): Promise<{ bytes: Buf
         }
       });
       res.once('end', () => done(false));
-      res.once('error', (e) => reject(new ProbeFailure('protocol-error', `HTTP body: ${e.message}`)));
+      res.on('error', (e) => reject(new ProbeFailure('protocol-error', `HTTP body: ${e.message}`)));
     }),
   );
 }
