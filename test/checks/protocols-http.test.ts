@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -203,11 +203,59 @@ async function selfSigned(
   return { cert: await readFile(file), key: await readFile(keyFile), file };
 }
 
+/** A certificate for 127.0.0.1 that expired in 2020, signed by its own key with `openssl ca`, which
+ *  (unlike `req -x509`) takes any start and end date. */
+async function expired(dir: string): Promise<{ cert: Buffer; key: Buffer; file: string }> {
+  const at = (f: string): string => join(dir, f);
+  await writeFile(at('index.txt'), '');
+  await writeFile(at('serial'), '01\n');
+  await writeFile(
+    at('ca.cnf'),
+    `[ca]\ndefault_ca=d\n[d]\ndatabase=${at('index.txt')}\nnew_certs_dir=${dir}\nserial=${at('serial')}\n` +
+      'default_md=sha256\npolicy=p\ncopy_extensions=copy\n[p]\ncommonName=supplied\n',
+  );
+  await execa('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    at('old.key'),
+    '-out',
+    at('old.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+  await execa('openssl', [
+    'ca',
+    '-batch',
+    '-config',
+    at('ca.cnf'),
+    '-selfsign',
+    '-keyfile',
+    at('old.key'),
+    '-in',
+    at('old.csr'),
+    '-out',
+    at('old.crt'),
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200201000000Z',
+  ]);
+  return { cert: await readFile(at('old.crt')), key: await readFile(at('old.key')), file: at('old.crt') };
+}
+
 void describe('https and certificate tests', () => {
   let dir: TempDir;
   const servers: Server[] = [];
-  const ports: Record<'valid' | 'expiring', number> = { valid: 0, expiring: 0 };
-  const files: Record<'valid' | 'expiring', string> = { valid: '', expiring: '' };
+  const ports: Record<'valid' | 'expiring' | 'expired', number> = { valid: 0, expiring: 0, expired: 0 };
+  const files: Record<'valid' | 'expiring' | 'expired', string> = { valid: '', expiring: '', expired: '' };
   let sha256 = '';
   before(async () => {
     dir = await tempDir('bw-https-');
@@ -221,6 +269,11 @@ void describe('https and certificate tests', () => {
       ports[name] = await listen(s);
       files[name] = c.file;
     }
+    const old = await expired(dir.path);
+    const s = createTlsServer({ cert: old.cert, key: old.key }, routes);
+    servers.push(s);
+    ports.expired = await listen(s);
+    files.expired = old.file;
     const fp = await execa('openssl', ['x509', '-in', files.valid, '-noout', '-fingerprint', '-sha256']);
     sha256 = fp.stdout.split('=')[1] ?? '';
   });
@@ -261,6 +314,16 @@ void describe('https and certificate tests', () => {
       );
     },
   );
+
+  void test('an expired certificate: tls-expired, verified or not', LIMIT, async () => {
+    const r = await probe(ports.expired, `protocol https cafile ${files.expired}`);
+    assert.equal(r.class, 'tls-expired', r.message);
+    assert.match(r.message, /certificate expired/);
+    const v = await probe(ports.expired, 'protocol https verify disable certificate valid > 1 days');
+    assert.equal(v.class, 'tls-expired', v.message);
+    assert.match(v.message, /certificate expired on Feb {2}1 00:00:00 2020 GMT/);
+    assert.equal((await probe(ports.expired, 'protocol https verify disable')).status, 'ok');
+  });
 
   void test('certificate checksum: the pinned SHA256 (as openssl prints it) or a mismatch', LIMIT, async () => {
     const ok = await probe(ports.valid, `type tcpssl verify disable certificate checksum sha256 "${sha256}"`);
