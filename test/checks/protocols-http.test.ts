@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import type { CheckResult } from '../../src/checks/result.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
+import { noSocketsLeft, openSockets } from './fixtures.js';
 import { checkOf } from './parsed.js';
 
 const LIMIT = { timeout: 30_000 };
@@ -59,10 +60,13 @@ function close(server: Server): Promise<void> {
 /** One cycle of `if failed port PORT LINE then alert` in a host check on 127.0.0.1. */
 async function probe(port: number, line: string): Promise<CheckResult> {
   const c = await checkOf(`check host web with address 127.0.0.1\n  if failed port ${port} ${line} then alert\n`);
+  const baseline = openSockets();
   try {
     return await c.cycle();
   } finally {
     c.check.close?.();
+    // A probe closes what it opened, whatever the outcome.
+    await noSocketsLeft(baseline);
   }
 }
 

@@ -13,16 +13,22 @@ import { SMTPServer } from 'smtp-server';
 import type { CheckResult } from '../../src/checks/result.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
-import { checkOf } from './parsed.js';
+import { noSocketsLeft, openSockets } from './fixtures.js';
+import { checkOf, parseService, ruleOf } from './parsed.js';
+import type { Clock, Timer } from '../../src/util/clock.js';
+import { systemClock } from '../../src/util/clock.js';
 
 const LIMIT = { timeout: 30_000 };
 
 async function probe(port: number, line: string): Promise<CheckResult> {
   const c = await checkOf(`check host mail with address 127.0.0.1\n  if failed port ${port} ${line} then alert\n`);
+  const baseline = openSockets();
   try {
     return await c.cycle();
   } finally {
     c.check.close?.();
+    // A probe closes what it opened, whatever the outcome.
+    await noSocketsLeft(baseline);
   }
 }
 
@@ -284,4 +290,39 @@ void describe('redis, pgsql, mysql: the first exchange each server has with any 
     assert.equal(no.class, 'protocol-error');
     assert.match(no.message, /error 1130: Host '127\.0\.0\.1' is not allowed/);
   });
+});
+
+void test("a silent peer's deadline is the clock's: it passes when the clock says so", LIMIT, async () => {
+  const pending = new Set<() => void>();
+  const clock: Clock = {
+    ...systemClock,
+    setTimeout: (fn) => {
+      pending.add(fn);
+      const t: Timer = { cancel: () => pending.delete(fn), unref: () => t };
+      return t;
+    },
+  };
+  let heard = '';
+  const p = await peer((s) => s.on('data', (b) => (heard += b.toString('latin1'))));
+  closers.push(p.close);
+  const svc = await parseService(
+    `check host h with address 127.0.0.1\n  if failed port ${p.port} send "hello\\r\\n" expect "^never" timeout 1 hour then alert\n`,
+  );
+  const c = ruleOf(svc);
+  const running = c.check.run({
+    service: svc,
+    rule: c.rule,
+    signal: new AbortController().signal,
+    memo: new Map(),
+    now: Date.now(),
+    clock,
+  });
+  // The peer has our line: the probe is connected and waits for the answer, on the clock's timer.
+  const { waitFor } = await import('../helpers/wait.js');
+  await waitFor(() => heard === 'hello\r\n' && pending.size > 0, { message: 'the probe sent its line' });
+  for (const fn of [...pending]) fn();
+  const r = await running;
+  assert.equal(r?.class, 'response-timeout');
+  assert.match(r?.message ?? '', /no answer matching "\^never" within 3600000 ms/);
+  c.check.close?.();
 });
