@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { CheckResult } from '../../src/checks/result.js';
@@ -348,4 +349,47 @@ void describe('https and certificate tests', () => {
     const h = await probe(ports.valid, 'protocol http');
     assert.equal(h.status, 'failed', h.message);
   });
+});
+
+void describe('client certificate and SNI', () => {
+  let dir: TempDir;
+  let server: Server;
+  let port = 0;
+  let files: { ca: string; cert: string; key: string } = { ca: '', cert: '', key: '' };
+  let last: { sni: unknown; client: unknown } = { sni: false, client: undefined };
+  before(async () => {
+    dir = await tempDir('bw-mtls-');
+    const srv = await selfSigned(dir.path, 'server', 30);
+    const client = await selfSigned(dir.path, 'client', 30);
+    files = { ca: srv.file, cert: client.file, key: join(dir.path, 'client.key') };
+    server = createTlsServer(
+      { cert: srv.cert, key: srv.key, requestCert: true, rejectUnauthorized: true, ca: [client.cert] },
+      (req, res) => {
+        const sock = req.socket as TLSSocket;
+        last = { sni: sock.servername, client: sock.getPeerCertificate().subject?.CN };
+        res.end('ok');
+      },
+    );
+    port = await listen(server);
+  });
+  after(async () => {
+    await close(server);
+    await dir.cleanup();
+  });
+
+  void test(
+    'the client certificate is presented; SNI is the server name asked for, none for an IP',
+    LIMIT,
+    async () => {
+      const base = `protocol https cafile ${files.ca} certfile ${files.cert} keyfile ${files.key}`;
+      const r = await probe(port, `${base} servername localhost`);
+      assert.equal(r.status, 'ok', r.message);
+      assert.deepEqual(last, { sni: 'localhost', client: '127.0.0.1' });
+      const ip = await probe(port, base);
+      assert.equal(ip.status, 'ok', ip.message);
+      assert.equal(last.sni, false);
+      const without = await probe(port, `protocol https cafile ${files.ca}`);
+      assert.equal(without.status, 'failed', 'no client certificate, no answer');
+    },
+  );
 });

@@ -3,7 +3,7 @@
 // (connectMs, tlsMs) and each failure classified (mqtt/classify.ts reads socket and TLS errors), so
 // that every protocol's probe only speaks its protocol.
 import { createHash } from 'node:crypto';
-import { connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
@@ -103,14 +103,17 @@ export class ProbeConnection {
     this.#phase = 'tls';
     const started = performance.now();
     plain.off('data', this.#onData);
+    const sni = tls.serverName ?? (isIP(t.host) ? undefined : t.host);
     let sock: TLSSocket;
     try {
       sock = tlsConnect({
         socket: plain,
+        // The name the certificate must carry: the host, or the rule's server name.
+        host: t.host,
         rejectUnauthorized: tls.verify,
         ...material,
-        // SNI names the host (Node leaves it out for an IP address) unless the rule names another.
-        servername: tls.serverName ?? t.host,
+        // SNI names the host unless the rule names another; RFC 6066 has no SNI for an IP address.
+        ...(sni !== undefined ? { servername: sni } : {}),
       });
     } catch (e) {
       throw new ProbeFailure('tls', `cannot use the TLS files: ${(e as Error).message}`);
