@@ -58,6 +58,14 @@ void describe('protocol names', () => {
     }
   });
 
+  void test("monit's login options of a protocol not spoken load with a warning", async () => {
+    const { warnings } = await port('port 3306 protocol mysqls username "foo" password "bar"');
+    assert.deepEqual(warnings, [
+      "p.rc:2:32: warning: protocol 'mysqls' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
+      "p.rc:2:32: warning: 'username' and 'password' are not used for protocol 'mysqls'; ignored",
+    ]);
+  });
+
   void test('https, smtps mean TLS from the start; names are case-insensitive', async () => {
     assert.deepEqual((await port('port 443 protocol HTTPS')).cond.tls, { enabled: true, verify: true });
     assert.deepEqual((await port('port 465 protocol smtps')).cond.tls, { enabled: true, verify: true });

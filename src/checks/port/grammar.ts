@@ -262,6 +262,8 @@ function protocolFor(c: Cursor, d: Draft, start: Token): { syntax: ProtocolSynta
     );
     for (const o of d.owned)
       c.warn(o.tok.pos, `port test option '${o.tok.text}' is not evaluated for protocol '${name}'; ignored`);
+    if (d.creds.username !== undefined || d.creds.password !== undefined)
+      c.warn(at.pos, `'username' and 'password' are not used for protocol '${name}'; ignored`);
     return undefined;
   }
   const named = name === undefined ? undefined : protocolNamed(name);
