@@ -153,6 +153,11 @@ void describe('ssh', () => {
     const r = await probe(old.port, 'protocol ssh');
     assert.equal(r.class, 'protocol-error');
     assert.match(r.message, /SSH version not 2\.0: "SSH-1\.5-ancient"/);
+    const hangup = await peer((s) => s.end());
+    closers.push(hangup.close);
+    const h = await probe(hangup.port, 'protocol ssh');
+    assert.equal(h.class, 'protocol-error');
+    assert.match(h.message, /connection closed by the peer before SSH version banner/);
     const silent = await peer(() => undefined);
     closers.push(silent.close);
     const t = await probe(silent.port, 'protocol ssh timeout 200 ms');

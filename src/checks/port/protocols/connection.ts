@@ -143,7 +143,10 @@ export class ProbeConnection {
       this.check();
       const n = take(this.#buf, false);
       if (n >= 0) return this.#consume(n);
-      if (this.#buf.length >= cap || sock.readableEnded || sock.destroyed) {
+      const closed = sock.readableEnded || sock.destroyed;
+      if (closed && this.#buf.length === 0)
+        throw new ProbeFailure('protocol-error', `connection closed by the peer before ${this.#awaiting}`);
+      if (this.#buf.length >= cap || closed) {
         const m = take(this.#buf.subarray(0, cap), true);
         if (m >= 0) return this.#consume(m);
         throw new ProbeFailure('protocol-error', `unexpected answer: ${printable(this.#buf.subarray(0, 80))}`);
