@@ -1,6 +1,7 @@
 // The MQTT probe over TLS against a real mosquitto whose CA and server certificate are made here
-// with openssl: a trusted certificate works; an unknown CA, a name mismatch, or TLS spoken to a
-// plain port are 'tls' failures that say which (an untrusted certificate 'tls-untrusted'); plain MQTT spoken to a TLS port is a protocol error.
+// with openssl: a trusted certificate works; an unknown CA is 'tls-untrusted'; a name mismatch, or
+// TLS spoken to a plain port, are 'tls' failures that say which; plain MQTT spoken to a TLS port is a
+// protocol error.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
