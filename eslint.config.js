@@ -24,6 +24,15 @@ const RUNTIME_PACKAGES =
 // the check result's `result.ts`) and the registries, which load the runtime halves with `import()`.
 const SYNTAX_HALF = '([\\w.-]+/)*([\\w-]+-)?(syntax|kind|registry|contract|types|result)\\.js$';
 
+/** The front-end half of port tests: the grammar, and each protocol's syntax with its registry. */
+const PROTOCOL_SYNTAX = [
+  'src/checks/port/syntax.ts',
+  'src/checks/port/grammar.ts',
+  'src/checks/port/protocols/registry.ts',
+  'src/checks/port/protocols/types.ts',
+  'src/checks/port/protocols/*/syntax.ts',
+];
+
 /** One wall: `files` may not import what `patterns` match (each `{ regex, message, allowTypeImports? }`). */
 const wall = (name, files, patterns, ignores = []) => ({
   name: `walls/${name}`,
@@ -90,7 +99,20 @@ const walls = [
         message: 'a check returns a result; acting on it is for the state machine and actions/',
       },
     ],
+    PROTOCOL_SYNTAX,
   ),
+  wall('protocol syntax', PROTOCOL_SYNTAX, [
+    {
+      regex: into('actions', 'alerts', 'http', 'daemon', 'cli'),
+      message: 'a check returns a result; acting on it is for the state machine and actions/',
+    },
+    {
+      regex: '(^|/)(check|connection)\\.js$|^(\\.\\./)+mqtt/',
+      message: "a protocol's syntax is read by `brokerwatch -t`: its probe loads through the protocol registry",
+    },
+    { regex: '^node:(net|tls|http|https|dgram)$', message: "a protocol's syntax does no I/O" },
+    { regex: RUNTIME_PACKAGES, message: "`brokerwatch -t` must not load the daemon's packages" },
+  ]),
   wall(
     'http',
     ['src/http/**/*.ts'],

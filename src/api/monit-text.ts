@@ -126,9 +126,9 @@ export function serviceText(s: ServiceDto): string {
           ? `${t.toFixed(3)} ms to ${c.target} type TCP${proto}`
           : `- to ${c.target}${proto}`;
     lines.push(row('port response time', value));
-    const steps = (['connectMs', 'subscribeMs', 'publishAckMs', 'deliveryMs'] as const).filter(
-      (k) => c.metrics[k] !== undefined,
-    );
+    const steps = (
+      ['connectMs', 'tlsMs', 'subscribeMs', 'publishAckMs', 'deliveryMs', 'requestMs', 'firstByteMs', 'bodyMs'] as const
+    ).filter((k) => c.metrics[k] !== undefined);
     if (steps.length > 1 && c.status !== 'failed')
       lines.push(
         row('probe steps', steps.map((k) => `${k.replace(/Ms$/, '')} ${(c.metrics[k] ?? 0).toFixed(1)} ms`).join(', ')),

@@ -26,7 +26,18 @@ export interface DtoContext {
 }
 
 /** The probe metrics shown as step timings. */
-export const PROBE_STEPS = ['connectMs', 'subscribeMs', 'publishAckMs', 'deliveryMs', 'responseMs', 'totalMs'] as const;
+export const PROBE_STEPS = [
+  'connectMs',
+  'tlsMs',
+  'subscribeMs',
+  'publishAckMs',
+  'deliveryMs',
+  'requestMs',
+  'firstByteMs',
+  'bodyMs',
+  'responseMs',
+  'totalMs',
+] as const;
 
 /** The daemon part of the status. */
 export function daemonDto(

@@ -14,9 +14,13 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 /** Probe metrics (ms) and the `step` label they get. */
 const STEPS: ReadonlyArray<readonly [string, string]> = [
   ['connectMs', 'connect'],
+  ['tlsMs', 'tls_handshake'],
   ['subscribeMs', 'subscribe'],
   ['publishAckMs', 'publish_ack'],
   ['deliveryMs', 'delivery'],
+  ['requestMs', 'request'],
+  ['firstByteMs', 'first_byte'],
+  ['bodyMs', 'body'],
 ];
 
 /** The metrics of one daemon. */

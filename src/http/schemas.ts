@@ -142,7 +142,8 @@ export const serviceSchema = {
     probe: {
       type: 'object',
       additionalProperties: { type: 'number' },
-      description: 'step timings of the last probe in ms: connectMs, subscribeMs, publishAckMs, deliveryMs, totalMs',
+      description:
+        'step timings of the last probe in ms: connectMs, tlsMs, subscribeMs, publishAckMs, deliveryMs, requestMs, firstByteMs, bodyMs, totalMs',
     },
     checks: { type: 'array', items: checkSchema },
   },

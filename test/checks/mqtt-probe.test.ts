@@ -82,8 +82,12 @@ void describe('anonymous broker', () => {
   void test('a plain TCP test stays a connect test', LIMIT, async () => {
     const r = await probe(mqttPort(b.port, { protocol: 'tcp' }));
     assert.equal(r.status, 'ok', r.message);
-    const other = await probe(mqttPort(b.port, { protocol: 'http' }));
+    // A protocol of monit's that brokerwatch does not speak is a connect test too.
+    const other = await probe(mqttPort(b.port, { protocol: 'memcache' }));
     assert.equal(other.status, 'ok', other.message);
+    // HTTP is spoken: a broker does not answer it.
+    const http = await probe(mqttPort(b.port, { protocol: 'http' }));
+    assert.equal(http.status, 'failed', http.message);
   });
 });
 

@@ -1,6 +1,7 @@
 // The MQTT probe over TLS against a real mosquitto whose CA and server certificate are made here
-// with openssl: a trusted certificate works; an unknown CA, a name mismatch, or TLS spoken to a
-// plain port are 'tls' failures that say which; plain MQTT spoken to a TLS port is a protocol error.
+// with openssl: a trusted certificate works; an unknown CA is 'tls-untrusted'; a name mismatch, or
+// TLS spoken to a plain port, are 'tls' failures that say which; plain MQTT spoken to a TLS port is a
+// protocol error.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -108,19 +109,24 @@ void describe('TLS', () => {
     assert.equal(r.status, 'ok', r.message);
   });
 
-  void test('unknown CA → tls, "unknown CA"', LIMIT, async (t) => {
-    const r = await probe(mqttPort(tlsPort, { tls: { caFile: otherCa } }));
-    t.diagnostic(r.message);
-    assert.equal(r.class, 'tls');
-    assert.match(r.message, /unknown CA/);
-    const tcp = await probe(mqttPort(tlsPort, { tls: { caFile: otherCa }, protocol: 'tcp' }));
-    assert.equal(tcp.class, 'tls');
-  });
+  void test(
+    'unknown CA → tls-untrusted, "unknown CA", and the option that turns verification off',
+    LIMIT,
+    async (t) => {
+      const r = await probe(mqttPort(tlsPort, { tls: { caFile: otherCa } }));
+      t.diagnostic(r.message);
+      assert.equal(r.class, 'tls-untrusted');
+      assert.match(r.message, /unknown CA/);
+      assert.match(r.message, /ssl \{ verify: disable \}/);
+      const tcp = await probe(mqttPort(tlsPort, { tls: { caFile: otherCa }, protocol: 'tcp' }));
+      assert.equal(tcp.class, 'tls-untrusted');
+    },
+  );
 
-  void test('no CA given: the system store does not know ours → tls', LIMIT, async (t) => {
+  void test('no CA given: the system store does not know ours → tls-untrusted', LIMIT, async (t) => {
     const r = await probe(mqttPort(tlsPort, { tls: {} }));
     t.diagnostic(r.message);
-    assert.equal(r.class, 'tls');
+    assert.equal(r.class, 'tls-untrusted');
   });
 
   void test('name mismatch → tls, "name mismatch"', LIMIT, async (t) => {

@@ -34,6 +34,7 @@ const DAEMON_FILES = [
   /^src\/cli\/run-daemon\.js$/,
   /^src\/checks\/mqtt\//,
   /^src\/checks\/.*\/check\.js$/,
+  /^src\/checks\/port\/protocols\/connection\.js$/,
   /^src\/alerts\/.*\/send\.js$/,
   /^src\/alerts\/[^/]+\.js$/,
 ];

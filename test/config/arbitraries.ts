@@ -32,6 +32,10 @@ import type {
   TlsOptions,
 } from '../../src/config/model.js';
 import { DEFAULT_BACKOFF, EVENT_TYPES } from '../../src/config/model.js';
+import type { HttpOptions } from '../../src/checks/port/protocols/http/syntax.js';
+import type { ExchangeStep } from '../../src/checks/port/protocols/generic/syntax.js';
+import { MONIT_ONLY_PROTOCOLS } from '../../src/checks/port/protocols/registry.js';
+import type { CertificateTest } from '../../src/checks/port/syntax.js';
 
 /** A model without `pos` fields and without `files`: what a round trip must preserve. */
 export function stripPositions(value: unknown): unknown {
@@ -246,6 +250,54 @@ const mqttOptions: fc.Arbitrary<MqttOptions> = fc.record(
   { requiredKeys: ['version', 'clientIdPrefix'] },
 );
 
+/** Regular expressions JavaScript reads (content, expect). */
+const regexText = fc.oneof(
+  fc.constantFrom('^ok$', 'Monit [0-9.]+', 'error|fail', '^220', '\\d+ bytes', 'a\\"b'),
+  fc.stringMatching(/^[a-z0-9 .]{0,12}$/),
+);
+/** Text HTTP can send in a header: no control characters. */
+const headerText = text.filter((v) => ![...v].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f));
+const hex = (n: number): fc.Arbitrary<string> => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+
+const httpOptions: fc.Arbitrary<HttpOptions> = fc
+  .record(
+    {
+      method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'),
+      request: fc.oneof(fc.constant('/'), fc.stringMatching(/^\/[a-zA-Z0-9_./?=&%-]{0,20}$/)),
+      status: fc.record({ op: operator, code: fc.integer({ min: 100, max: 999 }) }),
+      content: fc.record({ match: fc.boolean(), regex: regexText }),
+      checksum: fc.oneof(hex(32), hex(40)),
+      hostHeader: headerText,
+      headers: fc.array(
+        fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}$/), headerText).map(([n, v]) => [n, v] as const),
+        { maxLength: 3 },
+      ),
+      credentials: fc.record({ username: text, password: text }),
+    },
+    { requiredKeys: ['method', 'request', 'headers'] },
+  )
+  .map(({ credentials, ...h }) => ({ ...h, ...credentials }));
+
+const exchange: fc.Arbitrary<ExchangeStep[]> = fc.array(
+  fc.oneof(
+    text.map((send) => ({ send })),
+    regexText.map((expect) => ({ expect })),
+  ),
+  { minLength: 1, maxLength: 4 },
+);
+
+const certificate: fc.Arbitrary<CertificateTest> = fc.record(
+  {
+    validDays: fc.integer({ min: 0, max: 1000 }),
+    checksum: fc.oneof(
+      hex(32).map((hash) => ({ algo: 'md5' as const, hash })),
+      hex(40).map((hash) => ({ algo: 'sha1' as const, hash })),
+      hex(64).map((hash) => ({ algo: 'sha256' as const, hash })),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
 function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'port' }>> {
   // A host check fills an empty host with its address, so an empty one cannot be kept there.
   const host = type === 'host' ? nonEmptyText : text;
@@ -261,18 +313,48 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
     responseTime: fc.record({ op: operator, ms: durationMs }),
   };
   const required = ['kind', 'host', 'port', 'transport', 'timeoutMs', 'retry'] as const;
-  return fc.oneof(
-    fc.record(common, { requiredKeys: [...required] }),
-    fc.record(
-      { ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions },
-      { requiredKeys: [...required, 'protocol', 'mqtt'] },
-    ),
-    fc.record(
-      {
-        ...common,
-        protocol: fc.oneof(fc.constantFrom('tcp', 'http', 'default', 'MQTT'), nonEmptyText).filter((p) => p !== 'mqtt'),
-      },
-      { requiredKeys: [...required, 'protocol'] },
+  /** The certificate tests, only where the test is TLS. */
+  const withCertificate = <T extends { tls?: TlsOptions }>(arb: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+    fc
+      .tuple(arb, fc.option(certificate, { nil: undefined }))
+      .map(([c, cert]) => (c.tls && cert && Object.keys(cert).length > 0 ? { ...c, certificate: cert } : c));
+  return withCertificate(
+    fc.oneof(
+      fc.record(common, { requiredKeys: [...required] }),
+      fc.record(
+        { ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions },
+        { requiredKeys: [...required, 'protocol', 'mqtt'] },
+      ),
+      fc.record(
+        {
+          ...common,
+          protocol: fc.constantFrom(
+            'tcp',
+            'default',
+            'ssh',
+            'smtp',
+            'redis',
+            'pgsql',
+            'mysql',
+            ...MONIT_ONLY_PROTOCOLS,
+          ),
+        },
+        { requiredKeys: [...required, 'protocol'] },
+      ),
+      fc.record(
+        { ...common, protocol: fc.constant('http'), http: httpOptions },
+        { requiredKeys: [...required, 'protocol', 'http'] },
+      ),
+      fc.record(
+        { ...common, protocol: fc.constant('https'), tls, http: httpOptions },
+        { requiredKeys: [...required, 'protocol', 'tls', 'http'] },
+      ),
+      fc.record({ ...common, protocol: fc.constant('smtps'), tls }, { requiredKeys: [...required, 'protocol', 'tls'] }),
+      fc.record(
+        { ...common, protocol: fc.constant('smtp'), tls, starttls: fc.constant(true) },
+        { requiredKeys: [...required, 'protocol', 'tls', 'starttls'] },
+      ),
+      fc.record({ ...common, exchange }, { requiredKeys: [...required, 'exchange'] }),
     ),
   );
 }

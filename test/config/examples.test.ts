@@ -779,8 +779,6 @@ void describe('DESIGN.md §2: set statements', () => {
       "ex.rc:3:36: warning: 'networkTimeout' in set limits is not used by brokerwatch; ignored",
       "ex.rc:4:7: warning: 'check system' is not supported by brokerwatch; this service is ignored",
       "ex.rc:6:7: warning: 'check filesystem' is not supported by brokerwatch; this service is ignored",
-      "ex.rc:9:13: warning: protocol 'http' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
-      "ex.rc:9:35: warning: port test option 'request' is not evaluated by brokerwatch; ignored",
       "ex.rc:10:6: warning: 'loadavg' tests are not evaluated by brokerwatch; this rule is ignored",
     ]);
     assert.deepEqual(

@@ -193,17 +193,17 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   [
     'roundtrip without protocol mqtt',
     P + '  if failed port 1883 roundtrip then alert\n',
-    ["bad.rc:3:13: MQTT options (username, password, version, roundtrip) need 'protocol mqtt' in this test"],
+    ["bad.rc:3:23: 'roundtrip' is an option of protocol mqtt; this test names no protocol"],
   ],
   [
     'roundtrip with another protocol',
     P + '  if failed port 1883 protocol http roundtrip then alert\n',
-    ["bad.rc:3:13: 'roundtrip' and 'version' need 'protocol mqtt' in this test"],
+    ["bad.rc:3:37: 'roundtrip' is an option of protocol mqtt; this test has protocol 'http'"],
   ],
   [
     'mqtt credentials without protocol',
     P + '  if failed port 1883 username bw password pw then alert\n',
-    ["bad.rc:3:13: MQTT options (username, password, version, roundtrip) need 'protocol mqtt' in this test"],
+    ["bad.rc:3:13: 'username' and 'password' need a protocol that logs in: 'protocol mqtt' or 'protocol http'"],
   ],
   [
     'unknown MQTT version',

@@ -79,10 +79,7 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   acpid: { services: ['acpid', 'acpid_bin', 'acpid_rc'], warnings: [] },
   apache2: {
     services: ['apache', 'apache_bin', 'apache_rc'],
-    warnings: [
-      "conf/apache2:7:14: warning: protocol 'http' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
-      "conf/apache2:7:60: warning: port test option 'request' is not evaluated by brokerwatch; ignored",
-    ],
+    warnings: [],
   },
   at: { services: ['atd', 'atd_bin', 'atd_rc'], warnings: [] },
   cron: {
@@ -93,13 +90,12 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   memcached: {
     services: ['memcache', 'memcache_bin', 'memcache_rc'],
     warnings: [
-      "conf/memcached:6:14: warning: protocol 'memcache' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
+      "conf/memcached:6:53: warning: protocol 'memcache' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
     ],
   },
   mysql: {
     services: ['mysqld', 'mysql_bin', 'mysql_rc'],
     warnings: [
-      "conf/mysql:6:14: warning: protocol 'mysql' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
       "conf/mysql:7:14: warning: 'failed unixsocket' tests are not evaluated by brokerwatch; this rule is ignored",
     ],
   },
@@ -116,21 +112,17 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
       'sshd_ed25519_key',
       'sshd_rc',
     ],
-    warnings: [
-      "conf/openssh-server:6:14: warning: protocol 'ssh' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
-    ],
+    warnings: [],
   },
   'pdns-recursor': {
     services: ['pdns-recursor', 'pdns-recursor_bin', 'pdns-recursor_rc'],
     warnings: [
-      "conf/pdns-recursor:7:14: warning: protocol 'dns' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
+      "conf/pdns-recursor:7:55: warning: protocol 'dns' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
     ],
   },
   postfix: {
     services: ['postfix', 'master_bin', 'postdrop_bin', 'postqueue_bin', 'master_cf', 'main_cf', 'postfix_rc'],
-    warnings: [
-      "conf/postfix:7:14: warning: protocol 'smtp' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
-    ],
+    warnings: [],
   },
   rsyslog: { services: ['rsyslogd', 'rsyslogd_bin', 'rsyslogd_rc', 'rsyslog_file'], warnings: [] },
   smartmontools: { services: ['smartd', 'smartd_bin', 'smartd_rc'], warnings: [] },
@@ -304,6 +296,7 @@ void describe('/etc/monit/conf-available', { skip }, () => {
             port: 80,
             transport: 'tcp',
             protocol: 'http',
+            http: { method: 'GET', request: '/server-status', headers: [] },
             timeoutMs: 25_000,
             retry: 0,
           },

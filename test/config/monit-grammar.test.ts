@@ -343,16 +343,16 @@ void describe('port tests', () => {
     assert.equal(warnings(r).length, 2); // sslauto, protocol imap
   });
 
-  void test('`certificate valid > N days` and `certificate checksum` load with a warning', async () => {
+  void test('`certificate valid > N days` and `certificate checksum` are read into the test', async () => {
+    const sha1 = '1ED948A6F4258ACAB964227EF4EB19FCC453B0F8';
     const r = await parse(
       PROC +
-        '  if failed port 443 protocol https certificate valid > 30 days then alert\n  if failed port 443 certificate checksum = "ab:cd" then alert\n',
+        `  if failed port 443 protocol https certificate valid > 30 days then alert\n  if failed port 443 ssl certificate checksum = "${sha1}" then alert\n`,
     );
-    assert.equal(conditions(r).length, 2);
-    assert.match(
-      warnings(r).join('\n'),
-      /'certificate valid' \(expiry\) is not evaluated[^]*'certificate checksum' \(pinning\) is not evaluated/,
-    );
+    assert.deepEqual(warnings(r), []);
+    const [a, b] = conditions(r) as Array<{ certificate?: unknown; tls?: unknown }>;
+    assert.deepEqual(a?.certificate, { validDays: 30 });
+    assert.deepEqual(b?.certificate, { checksum: { algo: 'sha1', hash: sha1.toLowerCase() } });
   });
 
   void test("`address` is monit's local address to connect from, not the target host", async () => {

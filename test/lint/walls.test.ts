@@ -117,6 +117,24 @@ const WALLS: Record<string, Wall> = {
       "import { createConnection } from 'node:net';",
     ],
   },
+  "a protocol's syntax (checks/port/protocols/*/syntax.ts)": {
+    file: 'src/checks/port/protocols/http/syntax.ts',
+    forbidden: [
+      "import { probe } from './check.js';",
+      "import { withConnection } from '../connection.js';",
+      "import { mqttProbe } from '../../../mqtt/probe.js';",
+      "import { request } from 'node:http';",
+      "import { connect } from 'node:tls';",
+      "import { connect } from 'mqtt';",
+      "import { Daemon } from '../../../../daemon/daemon.js';",
+    ],
+    allowed: [
+      "import type { ProtocolSyntax } from '../types.js';",
+      "import type { PortCondition } from '../../syntax.js';",
+      "import { operatorOrEqual } from '../../../../config/units.js';",
+      "export const load = () => import('./check.js');",
+    ],
+  },
   'the HTTP server (http/)': {
     file: 'src/http/probe.ts',
     forbidden: [

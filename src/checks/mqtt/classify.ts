@@ -27,8 +27,10 @@ const UNKNOWN_CA = new Set([
   'CERT_SIGNATURE_FAILURE',
   'CERT_UNTRUSTED',
 ]);
+/** How a rule trusts such a certificate: the rules-file options, in the words of the grammar. */
+const VERIFY_HINT =
+  "name its CA with 'cafile PATH', or turn verification off with 'ssl { verify: disable }' (or 'verify disable')";
 const TLS_WORDS: Readonly<Record<string, string>> = {
-  CERT_HAS_EXPIRED: 'certificate expired',
   CERT_NOT_YET_VALID: 'certificate not yet valid',
   CERT_REVOKED: 'certificate revoked',
   INVALID_PURPOSE: 'certificate not meant for a TLS server',
@@ -50,7 +52,11 @@ export function socketFailure(e: NodeJS.ErrnoException, phase: Phase, timeoutMs?
       `no TCP connection${timeoutMs ? ` within ${timeoutMs} ms` : ''} (ETIMEDOUT)`,
     );
   if (UNKNOWN_CA.has(code))
-    return new ProbeFailure('tls', `TLS: certificate not signed by a trusted CA (unknown CA: ${code})`);
+    return new ProbeFailure(
+      'tls-untrusted',
+      `TLS: certificate not signed by a trusted CA (unknown CA: ${code}); ${VERIFY_HINT}`,
+    );
+  if (code === 'CERT_HAS_EXPIRED') return new ProbeFailure('tls-expired', `TLS: certificate expired; ${VERIFY_HINT}`);
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return new ProbeFailure('tls', `TLS: certificate name mismatch: ${e.message}`);
   const words = TLS_WORDS[code];

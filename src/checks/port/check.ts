@@ -1,19 +1,15 @@
-// `if failed [host H] port N …`: a TCP (or TLS) connect, or with `protocol mqtt` a CONNECT answered
-// by CONNACK 0 — monit's meaning — or with `roundtrip` a publish/subscribe round trip. `retry N`
-// tries again before reporting a failure; `responsetime OP N ms` judges the total time. MQTT rules
-// also watch between cycles (mqtt/watch.ts), so a hung broker is seen one timeout after it froze.
+// `if failed [host H] port N …`: the probe of the test's protocol (protocols/registry.ts, loaded at
+// the first run), a TCP (or TLS) connect when it names none. `retry N` tries again before reporting a
+// failure; `responsetime OP N ms` judges the total time. MQTT rules also watch between cycles
+// (mqtt/watch.ts), so a hung broker is seen one timeout after it froze.
 import type { Service } from '../../config/model.js';
-import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { compare } from '../compare.js';
 import type { CheckFactory } from '../kind.js';
-import { asFailure, ProbeFailure, socketFailure } from '../mqtt/classify.js';
-import type { Phase } from '../mqtt/classify.js';
-import { endpointOf, openSocket, readTlsMaterial, where } from '../mqtt/endpoint.js';
-import type { Endpoint } from '../mqtt/endpoint.js';
-import { mqttProbe } from '../mqtt/probe.js';
-import type { ProbeOutcome } from '../mqtt/probe.js';
+import { endpointOf, where } from '../mqtt/endpoint.js';
 import { MqttWatch } from '../mqtt/watch.js';
+import { protocolOf } from './protocols/registry.js';
+import type { ProbeOutcome, ProbeTarget } from './protocols/types.js';
 import type { CheckResult } from '../result.js';
 import type { CheckContext, SampledCheck } from '../types.js';
 import type { PortCondition } from './syntax.js';
@@ -24,14 +20,21 @@ export const check: CheckFactory<PortCondition> = (cond, service) => portCheck(c
 export function portCheck(cond: PortCondition, service?: Service): SampledCheck {
   const ep = endpointOf(cond, service);
   const isMqtt = cond.protocol === 'mqtt';
+  const target: ProbeTarget = {
+    host: ep.host,
+    port: ep.port,
+    ...(ep.family ? { family: ep.family } : {}),
+    ...(ep.tls ? { tls: ep.tls } : {}),
+  };
+  const protocol = protocolOf(cond);
   let watch: MqttWatch | undefined;
   return {
     async run(ctx: CheckContext): Promise<CheckResult> {
+      const { probe } = await protocol.load();
       let last: ProbeOutcome | undefined;
       for (let i = 0; i <= cond.retry && !ctx.signal.aborted; i++) {
-        last = isMqtt
-          ? await mqttProbe(ep, cond.mqtt?.roundTrip, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock)
-          : await tcpProbe(ep, cond.timeoutMs, ctx.signal, ctx.clock ?? systemClock);
+        const clock = ctx.clock ?? systemClock;
+        last = await probe({ cond, target, timeoutMs: cond.timeoutMs, signal: ctx.signal, clock });
         if (last.ok) break;
       }
       const a = last ?? { ok: false, class: 'internal' as const, message: 'check aborted', metrics: {} };
@@ -81,55 +84,4 @@ export function portCheck(cond: PortCondition, service?: Service): SampledCheck 
         }
       : {}),
   } satisfies SampledCheck;
-}
-
-/** A plain (or TLS) connect within the timeout, classified like the MQTT probe's first step. */
-async function tcpProbe(ep: Endpoint, timeoutMs: number, signal: AbortSignal, clock: Clock): Promise<ProbeOutcome> {
-  const t0 = performance.now();
-  const ms = (): number => Math.round(performance.now() - t0);
-  try {
-    const material = ep.tls ? await readTlsMaterial(ep.tls) : undefined;
-    await new Promise<void>((resolve, reject) => {
-      const sock = openSocket(ep, material);
-      let phase: Phase = 'tcp';
-      let settled = false;
-      const done = (f?: ProbeFailure): void => {
-        // destroy() below emits 'close': without this, every test would build a failure to drop.
-        if (settled) return;
-        settled = true;
-        timer.cancel();
-        signal.removeEventListener('abort', onAbort);
-        sock.destroy();
-        if (f) reject(f);
-        else resolve();
-      };
-      const onAbort = (): void => done(new ProbeFailure('internal', 'check aborted'));
-      const timer = clock.setTimeout(
-        () =>
-          done(
-            new ProbeFailure(
-              'connect-timeout',
-              `${phase === 'tcp' ? 'no TCP connection' : 'TLS handshake not finished'} within ${timeoutMs} ms`,
-            ),
-          ),
-        timeoutMs,
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-      sock.once('connect', () => {
-        phase = 'tls';
-        if (!ep.tls) done();
-      });
-      sock.once('secureConnect', () => done());
-      sock.on('error', (e: NodeJS.ErrnoException) => {
-        if (!settled) done(socketFailure(e, phase, timeoutMs));
-      });
-      sock.once('close', () => {
-        if (!settled) done(new ProbeFailure(phase === 'tls' ? 'tls' : 'port-closed', 'connection closed'));
-      });
-    });
-    return { ok: true, message: ep.tls ? 'TLS connection' : 'connection', metrics: { connectMs: ms(), totalMs: ms() } };
-  } catch (e) {
-    const f = asFailure(e);
-    return { ok: false, class: f.class_, message: f.message, metrics: { totalMs: ms() } };
-  }
 }

@@ -1,55 +1,23 @@
-// The grammar of a port test, monit's `if failed [host H] port N …` with its options, and the MQTT
-// probe's own (protocol mqtt, credentials, version, TLS, round trip): the largest test of the
-// language. Each option word has its reader in one table; `finish` checks the combination.
+// The grammar of a port test, monit's `if failed [host H] port N …` with its options: target, TLS
+// and certificate tests, timing here, and each protocol's own words from protocols/registry.ts. Each
+// option word has its reader in one table; `finish` checks the combination and asks the protocol for
+// its part of the model.
 import type { Cursor } from '../../config/cursor.js';
 import { describe } from '../../config/cursor.js';
 import type { Token } from '../../config/lexer.js';
-import type { Operator, ServiceType, TlsOptions } from '../../config/model.js';
+import type { ServiceType, TlsOptions } from '../../config/model.js';
 import { DEFAULT_PORT_TIMEOUT_MS } from '../../config/model.js';
 import type { SslOptions } from '../../config/parse-ssl.js';
 import { isSslVersionWord, parseSslBlock } from '../../config/parse-ssl.js';
 import { operatorOrEqual, parseDuration } from '../../config/units.js';
-import type { MqttOptions, PortCondition, RoundTrip } from './syntax.js';
+import { MONIT_ONLY_PROTOCOLS, PROTOCOL_OPTIONS, protocolNamed, PROTOCOLS } from './protocols/registry.js';
+import type { Draft, OptionReader, ProtocolSyntax } from './protocols/types.js';
+import type { PortCondition } from './syntax.js';
 
-/** Words that may follow a port test and are read as its options. */
-const PORT_OPTIONS_IGNORED = new Set([
-  'request',
-  'send',
-  'expect',
-  'hostheader',
-  'content',
-  'status',
-  'checksum',
-  'http',
-  'header',
-  'method',
-  'origin',
-  'database',
-  'secret',
-  'target',
-  'maxforward',
-  'rsakey',
-]);
+/** Options of monit's protocols brokerwatch does not speak: read with a warning. */
+const PORT_OPTIONS_IGNORED = new Set(['header', 'origin', 'database', 'secret', 'target', 'maxforward', 'rsakey']);
 
-type ProbeTls = { verify?: boolean; caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
-
-/** The test as read so far. */
-interface Draft {
-  host?: string;
-  port?: number;
-  transport: 'tcp' | 'udp';
-  ipVersion?: 4 | 6;
-  tls?: TlsOptions;
-  protocol?: string;
-  timeoutMs: number;
-  retry: number;
-  responseTime?: { op: Operator; ms: number };
-  mqtt: { username?: string; password?: string; version?: 3 | 4 | 5; clientIdPrefix?: string; roundTrip?: RoundTrip };
-  tlsOpts: ProbeTls;
-}
-
-/** Reads one option; the cursor stands on its word `t`. */
-type OptionReader = (c: Cursor, d: Draft, t: Token) => void;
+type ProbeTls = Draft['tlsOpts'];
 
 const TLS_ON: TlsOptions = { enabled: true, verify: true };
 
@@ -113,25 +81,22 @@ const TLS: Record<string, OptionReader> = {
   ssl: readSsl,
   tls: readSsl,
   tcpssl: readSsl,
-  certificate(c, _d, t) {
+  certificate(c, d) {
     c.next();
     if (c.acceptWord('valid')) {
-      if (c.peek().type === 'op') c.next();
-      c.expectNumber('a number of days after certificate valid');
+      const op = c.acceptOp();
+      if (op && op.text !== '>' && op.text !== '>=')
+        c.fail(op, `expected '>' in 'certificate valid > N days', found '${op.text}'`);
+      d.certificate.validDays = c.expectInteger('a number of days after certificate valid', 0, 100_000);
       c.acceptWord('day', 'days', 'd');
-      c.warn(t.pos, "'certificate valid' (expiry) is not evaluated by brokerwatch; ignored");
     } else {
       c.expectWord("'valid' or 'checksum' after 'certificate'", 'checksum');
-      c.acceptWord('md5', 'sha1', 'sha256');
-      if (c.peek().type === 'op') c.next();
-      c.expectValue('a certificate checksum');
-      c.warn(t.pos, "'certificate checksum' (pinning) is not evaluated by brokerwatch; ignored");
+      readCertChecksum(c, d, c.acceptWord('md5', 'sha1', 'sha256')?.lower);
     }
   },
-  certmd5(c, _d, t) {
+  certmd5(c, d) {
     c.next();
-    c.expectValue('a certificate checksum after certmd5');
-    c.warn(t.pos, "'certmd5' (pinning) is not evaluated by brokerwatch; ignored");
+    readCertChecksum(c, d, 'md5');
   },
   cafile: readValueInto('caFile', 'a CA file path'),
   ca: readValueInto('caFile', 'a CA file path'),
@@ -145,42 +110,28 @@ const TLS: Record<string, OptionReader> = {
   },
 };
 
-const MQTT_VERSIONS: Readonly<Record<string, 3 | 4 | 5>> = { '3': 3, '3.1': 3, '3.1.1': 4, '4': 4, '5': 5, '5.0': 5 };
-
 function readProtocol(c: Cursor, d: Draft): void {
   c.next();
-  d.protocol = c.expectValue('a protocol name after protocol').lower;
+  const t = c.expectValue('a protocol name after protocol');
+  d.protocol = t.lower;
+  d.protocolTok = t;
 }
 
-function readUser(c: Cursor, d: Draft): void {
-  c.next();
-  d.mqtt.username = c.expectValue('a user name').text;
-}
-
-/** The protocol, and with `protocol mqtt` monit's credentials plus brokerwatch's extensions. */
+/** The protocol, and the credentials MQTT's CONNECT and HTTP's basic authentication send. */
 const PROTOCOL: Record<string, OptionReader> = {
   protocol: readProtocol,
   proto: readProtocol,
-  username: readUser,
-  user: readUser,
+  username(c, d) {
+    c.next();
+    d.creds.username = c.expectValue('a user name').text;
+  },
+  user(c, d) {
+    c.next();
+    d.creds.username = c.expectValue('a user name').text;
+  },
   password(c, d) {
     c.next();
-    d.mqtt.password = c.expectValue('a password').text;
-  },
-  version(c, d) {
-    c.next();
-    const v = c.expectValue('an MQTT version: 3.1, 3.1.1 or 5');
-    const version = MQTT_VERSIONS[v.text];
-    if (!version) return c.fail(v, `unknown MQTT version '${v.text}': expected 3.1, 3.1.1 or 5`);
-    d.mqtt.version = version;
-  },
-  clientid(c, d) {
-    c.next();
-    d.mqtt.clientIdPrefix = c.expectValue('a client id prefix').text;
-  },
-  roundtrip(c, d) {
-    c.next();
-    d.mqtt.roundTrip = parseRoundTrip(c);
+    d.creds.password = c.expectValue('a password').text;
   },
 };
 
@@ -201,9 +152,28 @@ const TIMING: Record<string, OptionReader> = {
   },
 };
 
-const OPTIONS: ReadonlyMap<string, OptionReader> = new Map(
-  Object.entries({ ...TARGET, ...TLS, ...PROTOCOL, ...TIMING }),
-);
+const OPTIONS: ReadonlyMap<string, OptionReader> = new Map([
+  ...Object.entries({ ...TARGET, ...TLS, ...PROTOCOL, ...TIMING }),
+  ...[...PROTOCOL_OPTIONS].map(([word, o]): [string, OptionReader] => [
+    word,
+    (c, d, t) => {
+      d.owned.push({ tok: t, owner: o.owner });
+      o.read(c, d, t);
+    },
+  ]),
+]);
+
+/** `certificate checksum [md5|sha1|sha256] [=] HASH`: without a name, the length says which. */
+function readCertChecksum(c: Cursor, d: Draft, named: string | undefined): void {
+  c.acceptOp();
+  const t = c.expectValue('a certificate checksum');
+  const hash = t.text.replace(/:/g, '').toLowerCase();
+  const byLength = ({ 32: 'md5', 40: 'sha1', 64: 'sha256' } as const)[hash.length as 32 | 40 | 64];
+  const algo = named ?? byLength;
+  if (!/^[0-9a-f]+$/.test(hash) || algo === undefined || byLength !== algo)
+    c.fail(t, `expected an MD5, SHA1 or SHA256 certificate checksum in hex, found "${t.text}"`);
+  d.certificate.checksum = { algo: algo as 'md5' | 'sha1' | 'sha256', hash };
+}
 
 /** Options of other protocols and TLS versions: read with a warning. Returns false at a word that is none. */
 function readIgnored(c: Cursor, d: Draft, t: Token): boolean {
@@ -225,7 +195,18 @@ function readIgnored(c: Cursor, d: Draft, t: Token): boolean {
 
 /** `[host H] port N [type tcp|udp|tcpssl] [ssl …] [protocol P …] [timeout N s] [retry N] [responsetime OP N ms]`. */
 export function parsePortTest(c: Cursor, serviceType: ServiceType): PortCondition {
-  const d: Draft = { transport: 'tcp', timeoutMs: DEFAULT_PORT_TIMEOUT_MS, retry: 0, mqtt: {}, tlsOpts: {} };
+  const d: Draft = {
+    transport: 'tcp',
+    timeoutMs: DEFAULT_PORT_TIMEOUT_MS,
+    retry: 0,
+    creds: {},
+    mqtt: {},
+    http: {},
+    exchange: [],
+    certificate: {},
+    tlsOpts: {},
+    owned: [],
+  };
   const start = c.peek();
   for (;;) {
     const t = c.peek();
@@ -239,33 +220,16 @@ export function parsePortTest(c: Cursor, serviceType: ServiceType): PortConditio
 
 /** Checks what only the whole test can tell, and builds the model. */
 function finish(c: Cursor, d: Draft, start: Token, serviceType: ServiceType): PortCondition {
-  const { mqtt, tlsOpts, protocol } = d;
+  const { tlsOpts } = d;
   if (d.port === undefined) c.fail(c.peek(), `expected 'port N' in this connection test, found ${describe(c.peek())}`);
+  const proto = protocolFor(c, d, start);
   let tls = d.tls;
-  if (Object.keys(tlsOpts).length > 0 && !tls) tls = TLS_ON;
+  if ((Object.keys(tlsOpts).length > 0 || proto?.tls || d.starttls) && !tls) tls = TLS_ON;
   if (tls) tls = withGlobalSsl({ ...tls, ...tlsOpts, verify: tlsOpts.verify ?? true }, tlsOpts, c.globalSsl);
-  if (Object.keys(mqtt).length > 0 && !protocol) {
-    c.fail(start, `MQTT options (username, password, version, roundtrip) need 'protocol mqtt' in this test`);
-  }
-  if ((mqtt.roundTrip || mqtt.version) && protocol !== 'mqtt') {
-    c.fail(start, `'roundtrip' and 'version' need 'protocol mqtt' in this test`);
-  }
-  if (protocol && protocol !== 'mqtt' && protocol !== 'tcp' && protocol !== 'default') {
-    c.warn(
-      start.pos,
-      `protocol '${protocol}' is not spoken by brokerwatch; the test only checks that the port accepts a connection`,
-    );
-  }
-  const mqttModel: MqttOptions | undefined =
-    protocol === 'mqtt'
-      ? {
-          version: mqtt.version ?? 4,
-          clientIdPrefix: mqtt.clientIdPrefix ?? 'brokerwatch',
-          ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
-          ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
-          ...(mqtt.roundTrip ? { roundTrip: mqtt.roundTrip } : {}),
-        }
-      : undefined;
+  const certificate = d.certificate;
+  if (Object.keys(certificate).length > 0 && !tls && !d.starttls)
+    c.fail(start, "'certificate valid' and 'certificate checksum' test a TLS certificate: add 'ssl' to this test");
+  const own = proto?.syntax.build?.(c, d, start) ?? {};
   return {
     kind: 'port',
     host: d.host ?? (serviceType === 'host' ? '' : 'localhost'),
@@ -273,35 +237,71 @@ function finish(c: Cursor, d: Draft, start: Token, serviceType: ServiceType): Po
     transport: d.transport,
     ...(d.ipVersion ? { ipVersion: d.ipVersion } : {}),
     ...(tls ? { tls } : {}),
-    ...(protocol ? { protocol } : {}),
-    ...(mqttModel ? { mqtt: mqttModel } : {}),
+    ...(Object.keys(certificate).length > 0 ? { certificate } : {}),
+    ...(d.protocol ? { protocol: d.protocol } : {}),
+    ...own,
     timeoutMs: d.timeoutMs,
     retry: d.retry,
     ...(d.responseTime ? { responseTime: d.responseTime } : {}),
   };
 }
 
-/** `roundtrip [qos N] [topic "T"] [separate]`: the publish/subscribe proof. */
-function parseRoundTrip(c: Cursor): RoundTrip {
-  let qos: 0 | 1 | 2 = 1;
-  let topic = 'brokerwatch/probe';
-  let separateConnections = false;
-  for (;;) {
-    if (c.acceptWord('qos')) {
-      qos = c.expectInteger('a QoS', 0, 2) as 0 | 1 | 2;
-    } else if (c.acceptWord('topic')) {
-      const t = c.expectValue('a topic');
-      if (/[#+]/.test(t.text) || t.text === '')
-        c.fail(t, `the round-trip topic must be a plain topic without wildcards, found "${t.text}"`);
-      topic = t.text;
-    } else if (c.acceptWord('separate', 'separated')) {
-      c.acceptWord('connection', 'connections', 'sessions');
-      separateConnections = true;
-    } else {
-      return { qos, topic, separateConnections };
-    }
+/**
+ * The protocol of the test, from its name or (send/expect with no name) the generic one; undefined
+ * for no protocol and for monit's protocols brokerwatch does not speak (a warning: a TCP connect is
+ * what is checked). A name that is neither is an error, so a typo never becomes a bare port test.
+ * Options of another protocol than the test's are errors too.
+ */
+function protocolFor(c: Cursor, d: Draft, start: Token): { syntax: ProtocolSyntax; tls: boolean } | undefined {
+  const name = d.protocol;
+  const at = d.protocolTok ?? start;
+  if (name !== undefined && MONIT_ONLY_PROTOCOLS.has(name)) {
+    c.warn(
+      at.pos,
+      `protocol '${name}' is not spoken by brokerwatch; the test only checks that the port accepts a connection`,
+    );
+    for (const o of d.owned)
+      c.warn(o.tok.pos, `port test option '${o.tok.text}' is not evaluated for protocol '${name}'; ignored`);
+    if (d.creds.username !== undefined || d.creds.password !== undefined)
+      c.warn(at.pos, `'username' and 'password' are not used for protocol '${name}'; ignored`);
+    return undefined;
   }
+  const named = name === undefined ? undefined : protocolNamed(name);
+  if (name !== undefined && !named)
+    c.fail(
+      at,
+      `unknown protocol '${name}': expected ${KNOWN_NAMES} (or one of monit's: ${[...MONIT_ONLY_PROTOCOLS].join(', ')})`,
+    );
+  const syntax = named?.entry.syntax ?? (d.exchange.length > 0 ? PROTOCOLS.generic.syntax : PROTOCOLS.tcp.syntax);
+  for (const o of d.owned) {
+    if (o.owner === syntax.name) continue;
+    const needs = Object.keys(PROTOCOLS[o.owner as keyof typeof PROTOCOLS].syntax.names)[0] ?? o.owner;
+    c.fail(
+      o.tok,
+      o.owner === 'generic'
+        ? `'${o.tok.text}' (send/expect) replaces a protocol: not with protocol '${syntax.name}'`
+        : `'${o.tok.text}' is an option of protocol ${needs}; this test ${name ? `has protocol '${name}'` : 'names no protocol'}`,
+    );
+  }
+  const creds = d.creds.username !== undefined || d.creds.password !== undefined;
+  if (creds && syntax.credentials === 'ignored')
+    c.warn(
+      at.pos,
+      `'username' and 'password' are not used by brokerwatch's ${syntax.name} test (no login is made); ignored`,
+    );
+  else if (creds && !syntax.credentials)
+    c.fail(
+      start,
+      name
+        ? `'username' and 'password' are not used by protocol '${name}'`
+        : "'username' and 'password' need a protocol that logs in: 'protocol mqtt' or 'protocol http'",
+    );
+  return { syntax, tls: named?.tls ?? false };
 }
+
+const KNOWN_NAMES = Object.values(PROTOCOLS)
+  .flatMap((e) => Object.keys(e.syntax.names))
+  .join(', ');
 
 /** A port test's `ssl { … }`. `selfsigned: allow` means no verification: anyone can make such a certificate. */
 function probeSslOptions(c: Cursor, o: SslOptions, out: ProbeTls): void {

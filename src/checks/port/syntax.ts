@@ -1,8 +1,11 @@
-// `if failed [host H] port N …`: a TCP (or TLS) connect, or with `protocol mqtt` a CONNECT answered
-// by CONNACK 0 — monit's meaning — or with `roundtrip` a publish/subscribe round trip.
+// `if failed [host H] port N …`: a TCP (or TLS) connect with its certificate tests, or the protocol
+// the test names (protocols/registry.ts: MQTT, HTTP, SMTP, SSH, send/expect) spoken over it.
 import type { Operator, TlsOptions } from '../../config/model.js';
 import type { KindSyntax, Spelling } from '../kind.js';
 import { parsePortTest } from './grammar.js';
+import type { HttpOptions } from './protocols/http/syntax.js';
+import type { ExchangeStep } from './protocols/generic/syntax.js';
+import { protocolOf } from './protocols/registry.js';
 
 /** The extension: connect, subscribe to a private topic, publish a unique payload, receive it. */
 export interface RoundTrip {
@@ -21,6 +24,13 @@ export interface MqttOptions {
   readonly roundTrip?: RoundTrip;
 }
 
+/** `certificate valid > N days`, `certificate checksum [md5|sha1|sha256] HASH`. */
+export interface CertificateTest {
+  /** The certificate must stay valid for more than this many days. */
+  readonly validDays?: number;
+  readonly checksum?: { readonly algo: 'md5' | 'sha1' | 'sha256'; readonly hash: string };
+}
+
 export interface PortCondition {
   readonly kind: 'port';
   readonly host: string;
@@ -28,9 +38,15 @@ export interface PortCondition {
   readonly transport: 'tcp' | 'udp';
   readonly ipVersion?: 4 | 6;
   readonly tls?: TlsOptions;
-  /** Protocol name as written; only `mqtt` (and plain tcp) is spoken, others connect only. */
+  readonly certificate?: CertificateTest;
+  /** Protocol name as written (lower-case); monit's names brokerwatch does not speak connect only. */
   readonly protocol?: string;
   readonly mqtt?: MqttOptions;
+  readonly http?: HttpOptions;
+  /** send/expect, in order (monit's generic protocol). */
+  readonly exchange?: readonly ExchangeStep[];
+  /** SMTP: STARTTLS after EHLO. */
+  readonly starttls?: boolean;
   readonly timeoutMs: number;
   readonly retry: number;
   readonly responseTime?: { readonly op: Operator; readonly ms: number };
@@ -49,31 +65,18 @@ function printPort(c: PortCondition, s: Spelling): string {
     if (t.keyFile !== undefined) p.push('keyfile', s.word(t.keyFile));
     if (t.serverName !== undefined) p.push('servername', s.word(t.serverName));
   }
+  if (c.certificate?.validDays !== undefined) p.push('certificate valid >', String(c.certificate.validDays), 'days');
+  if (c.certificate?.checksum) p.push('certificate checksum', c.certificate.checksum.algo, c.certificate.checksum.hash);
   if (c.protocol !== undefined) {
     // A protocol written as a word is lower-cased by the parser; anything else keeps its quotes.
     const bare = /^[a-z][a-z0-9_.+-]*$/.test(c.protocol) && !s.isLexerWord(c.protocol);
     p.push('protocol', bare ? c.protocol : s.quote(c.protocol));
-    if (c.protocol === 'mqtt' && c.mqtt) p.push(...printMqtt(c.mqtt, s));
   }
+  p.push(...(protocolOf(c).syntax.print?.(c, s) ?? []));
   p.push('with timeout', s.duration(c.timeoutMs));
   if (c.retry) p.push('retry', String(c.retry));
   if (c.responseTime) p.push('responsetime', c.responseTime.op, s.duration(c.responseTime.ms));
   return p.join(' ');
-}
-
-function printMqtt(m: MqttOptions, s: Spelling): string[] {
-  const p: string[] = [];
-  if (m.version !== 4) p.push('version', m.version === 3 ? '3.1' : s.number(m.version));
-  if (m.clientIdPrefix !== 'brokerwatch') p.push('clientid', s.word(m.clientIdPrefix));
-  if (m.username !== undefined) p.push('username', s.word(m.username));
-  if (m.password !== undefined) p.push('password', s.secret(m.password));
-  if (m.roundTrip) {
-    const r = m.roundTrip;
-    p.push('roundtrip qos', String(r.qos));
-    if (r.topic !== 'brokerwatch/probe') p.push('topic', s.quote(r.topic));
-    if (r.separateConnections) p.push('separate connections');
-  }
-  return p;
 }
 
 export const portSyntax: KindSyntax<PortCondition> = {
@@ -83,12 +86,13 @@ export const portSyntax: KindSyntax<PortCondition> = {
   print: printPort,
   eventType: () => 'connection',
   startGrace: true,
-  secrets: (c) => [c.mqtt?.password],
+  secrets: (c) => protocolOf(c).syntax.secrets?.(c) ?? [],
   docs: {
     syntax:
-      '`failed [host H] port N [type tcp\\|udp\\|tcpssl] [ssl] [protocol P …] [with timeout N seconds] [retry N] [responsetime OP N ms]`',
+      '`failed [host H] port N [type tcp\\|udp\\|tcpssl] [ssl] [certificate valid > N days] [certificate checksum HASH] [protocol P …] [send "S" expect "RE" …] [with timeout N seconds] [retry N] [responsetime OP N ms]`',
     services: 'all',
-    meaning: 'the port does not accept a connection, or with `protocol mqtt` does not answer CONNECT with CONNACK 0',
+    meaning:
+      'the port does not accept a connection, or does not speak its protocol as the options ask ([protocols](#protocols))',
     example: '`if failed host 127.0.0.1 port 1883 protocol mqtt with timeout 2 seconds then restart`',
   },
 };

@@ -57,9 +57,13 @@ export function badge(s: ServiceDto, now: number): { text: string; cls: 'ok' | '
 
 const PROBE_LABELS: ReadonlyArray<readonly [string, string]> = [
   ['connectMs', 'connect'],
+  ['tlsMs', 'TLS'],
   ['subscribeMs', 'subscribe'],
   ['publishAckMs', 'publish'],
   ['deliveryMs', 'delivery'],
+  ['requestMs', 'request'],
+  ['firstByteMs', 'first byte'],
+  ['bodyMs', 'body'],
   ['responseMs', 'response'],
 ];
 

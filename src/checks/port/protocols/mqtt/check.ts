@@ -1,0 +1,9 @@
+// The MQTT probe of src/checks/mqtt, behind the protocol contract.
+import { endpointOf } from '../../../mqtt/endpoint.js';
+import { mqttProbe } from '../../../mqtt/probe.js';
+import type { ProbeInput, ProbeOutcome } from '../types.js';
+
+export function probe(input: ProbeInput): Promise<ProbeOutcome> {
+  const ep = { ...endpointOf(input.cond), host: input.target.host };
+  return mqttProbe(ep, input.cond.mqtt?.roundTrip, input.timeoutMs, input.signal, input.clock);
+}
