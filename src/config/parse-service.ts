@@ -199,6 +199,7 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     c.skipUntil(atServiceStatement);
   }
 
+  const errorsBefore = c.diagnostics.filter((x) => x.severity === 'error').length;
   while (!c.atEnd && !c.isWord('check', 'set')) {
     const first = c.peek();
     try {
@@ -211,7 +212,10 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
       c.skipUntil(atServiceStatement);
     }
   }
-  if (d.type === 'host' && !d.probed && !d.rules.some((r) => PROBES.has(r.condition.kind)))
+  // A statement with an error (a port test written wrong) is reported as what it is, and the host is
+  // not also said to have no test.
+  const broken = c.diagnostics.filter((x) => x.severity === 'error').length > errorsBefore;
+  if (d.type === 'host' && !broken && !d.probed && !d.rules.some((r) => PROBES.has(r.condition.kind)))
     c.error(
       d.pos,
       `'check host ${d.name}' has no port or ping test, so it would monitor nothing: add 'if failed port N then alert'`,
