@@ -311,7 +311,7 @@ void describe('where a statement ends', () => {
       assert.deepEqual(
         await errorsOf(`check host h with address x\n  if failed port 0\n    ${line}\n  group g\n  frob\n`),
         [
-          "c.rc:1:1: 'check host h' has no port or ping test, so it would monitor nothing: add 'if failed port N then alert'",
+          // The port test is wrong, not missing: only its own error.
           'c.rc:2:18: a port number 0 is out of range (1–65535)',
           "c.rc:5:3: unknown statement 'frob' in 'check host h': expected if, start, stop, restart, depends, group, mode, every, alert, noalert, onreboot or backoff",
         ],
