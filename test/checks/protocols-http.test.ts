@@ -15,6 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { CheckResult } from '../../src/checks/result.js';
+import { selfSignedCert } from '../helpers/certs.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { noSocketsLeft, openSockets } from './fixtures.js';
@@ -178,36 +179,6 @@ void describe('http', () => {
   });
 });
 
-/** A self-signed certificate for 127.0.0.1 valid for DAYS, in DIR as NAME.crt/NAME.key. */
-async function selfSigned(
-  dir: string,
-  name: string,
-  days: number,
-): Promise<{ cert: Buffer; key: Buffer; file: string }> {
-  const file = join(dir, `${name}.crt`);
-  const keyFile = join(dir, `${name}.key`);
-  await execa('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    file,
-    '-days',
-    String(days),
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ]);
-  return { cert: await readFile(file), key: await readFile(keyFile), file };
-}
-
 /** A certificate for 127.0.0.1 that expired in 2020, signed by its own key with `openssl ca`, which
  *  (unlike `req -x509`) takes any start and end date. */
 async function expired(dir: string): Promise<{ cert: Buffer; key: Buffer; file: string }> {
@@ -268,7 +239,7 @@ void describe('https and certificate tests', () => {
       ['valid', 400],
       ['expiring', 5],
     ] as const) {
-      const c = await selfSigned(dir.path, name, days);
+      const c = await selfSignedCert(dir.path, name, days);
       const s = createTlsServer({ cert: c.cert, key: c.key }, routes);
       servers.push(s);
       ports[name] = await listen(s);
@@ -359,8 +330,8 @@ void describe('client certificate and SNI', () => {
   let last: { sni: unknown; client: unknown } = { sni: false, client: undefined };
   before(async () => {
     dir = await tempDir('bw-mtls-');
-    const srv = await selfSigned(dir.path, 'server', 30);
-    const client = await selfSigned(dir.path, 'client', 30);
+    const srv = await selfSignedCert(dir.path, 'server', 30);
+    const client = await selfSignedCert(dir.path, 'client', 30);
     files = { ca: srv.file, cert: client.file, key: join(dir.path, 'client.key') };
     server = createTlsServer(
       { cert: srv.cert, key: srv.key, requestCert: true, rejectUnauthorized: true, ca: [client.cert] },

@@ -4,13 +4,12 @@
 // and as a line protocol does for send/expect.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { join } from 'node:path';
-import { execa } from 'execa';
 import { SMTPServer } from 'smtp-server';
 import type { CheckResult } from '../../src/checks/result.js';
+import { selfSignedCert } from '../helpers/certs.js';
+import type { TestCert } from '../helpers/certs.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { noSocketsLeft, openSockets } from './fixtures.js';
@@ -66,32 +65,11 @@ function smtp(opts: ConstructorParameters<typeof SMTPServer>[0]): Promise<number
 
 void describe('smtp', () => {
   let dir: TempDir;
-  let tls: { key: Buffer; cert: Buffer; file: string };
+  let tls: TestCert;
   before(async () => {
     dir = await tempDir('bw-smtp-');
     closers.push(() => dir.cleanup());
-    const file = join(dir.path, 'mail.crt');
-    const keyFile = join(dir.path, 'mail.key');
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      file,
-      '-days',
-      '30',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
-    tls = { key: await readFile(keyFile), cert: await readFile(file), file };
+    tls = await selfSignedCert(dir.path, 'mail', 30);
   });
 
   void test('plain: greeting 220, EHLO 250, QUIT 221', LIMIT, async () => {

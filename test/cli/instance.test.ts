@@ -11,8 +11,12 @@ import { ChildDaemon, Cleanup, signal, testDir, writeRules } from '../daemon/har
 import { claimInstance } from '../../src/daemon/instance-lock.js';
 
 /** Runs `brokerwatch -I -c FILE` to its end (it must end by itself: a refused start). */
-async function refusedStart(rules: string): Promise<{ code: number | null; stderr: string }> {
+async function refusedStart(rules: string, cleanup: Cleanup): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [BROKERWATCH, '-I', '-c', rules], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Should it start after all, it must not outlive the test.
+  cleanup.add(() => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) signal(child.pid, 'SIGKILL');
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -38,7 +42,7 @@ void describe('one daemon per state file', () => {
       ].join('\n'),
     );
     const first = await ChildDaemon.start(rules, cleanup);
-    const second = await refusedStart(rules);
+    const second = await refusedStart(rules, cleanup);
     assert.equal(second.code, 1);
     assert.match(
       second.stderr,

@@ -2,11 +2,12 @@
 // here with openssl; the CLI, talking to a loopback address, accepts it (as monit's CLI does).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { freePort } from '../helpers/ports.js';
+import { selfSignedCert } from '../helpers/certs.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 import type { Fixture } from '../http/fixture.js';
@@ -20,30 +21,10 @@ void describe('HTTPS', () => {
   let cert: Buffer;
   before(async () => {
     certs = await tempDir('brokerwatch-tls-');
-    const key = join(certs.path, 'key.pem');
-    const crt = join(certs.path, 'cert.pem');
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
-    cert = await readFile(crt);
+    const made = await selfSignedCert(certs.path, 'brokerwatch', 2);
+    cert = made.cert;
     const pem = join(certs.path, 'brokerwatch.pem');
-    await writeFile(pem, Buffer.concat([await readFile(key), cert]), { mode: 0o600 });
+    await writeFile(pem, Buffer.concat([made.key, cert]), { mode: 0o600 });
     port = await freePort();
     f = await startFixture((dir) =>
       [

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { parseRules } from '../../src/config/loader.js';
 import type { ServiceEvent } from '../../src/state/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import type { InProcess } from './harness.js';
-import { Cleanup, startInProcess, testDir } from './harness.js';
+import { Cleanup, runCycle, startInProcess, testDir } from './harness.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
@@ -21,18 +20,6 @@ function matched(events: readonly ServiceEvent[]): string[] {
     .filter((e) => e.type === 'content' && e.state === 'changed')
     .flatMap((e) => e.message.split('\n').slice(1))
     .map((l) => l.replace(/ \(.*\)$/, ''));
-}
-
-/** Runs one whole cycle of service `log` on CLOCK. */
-async function cycle(d: InProcess, clock: FakeClock): Promise<void> {
-  const runner = d.daemon.runner('log');
-  assert.ok(runner);
-  const before = runner.state.cycle;
-  await clock.runUntil(() => runner.state.cycle > before && !runner.busy, {
-    quiet: () => !runner.busy,
-    timeoutMs: 20_000,
-    message: 'no cycle ran',
-  });
 }
 
 void test(
@@ -52,36 +39,36 @@ void test(
     ].join('\n');
     const clock = new FakeClock();
     const first = await startInProcess(rulesFile, rules, cleanup, { clock });
-    await cycle(first, clock);
+    await runCycle(first, clock, 'log');
     assert.deepEqual(matched(first.events), [], 'the first cycle starts at the end of the file');
 
     await appendFile(log, 'info\nError 1\n');
-    await cycle(first, clock);
+    await runCycle(first, clock, 'log');
     await appendFile(log, 'Error 2\n');
-    await cycle(first, clock);
+    await runCycle(first, clock, 'log');
     // A reload keeps where the rule stopped too.
     await appendFile(log, 'Error 2b, before a reload\n');
     await first.daemon.reload((await parseRules(rules, rulesFile)).config);
-    await cycle(first, clock);
+    await runCycle(first, clock, 'log');
     // Rotated as logrotate does: renamed, and the broker writes a new file.
     await rename(log, `${log}.1`);
     await writeFile(log, 'Error 3\n');
-    await cycle(first, clock);
+    await runCycle(first, clock, 'log');
     await appendFile(log, 'a long line of padding that the truncation will remove\n');
-    await cycle(first, clock);
+    await runCycle(first, clock, 'log');
     await truncate(log, 0);
     await appendFile(log, 'Error 4\n');
-    await cycle(first, clock);
+    await runCycle(first, clock, 'log');
     await appendFile(log, 'Error 5, appended before the daemon stops\n');
     await first.daemon.stop();
 
     await appendFile(log, 'Error 6, while the daemon is down\n');
     const clock2 = new FakeClock(clock.now() + 60_000);
     const second = await startInProcess(rulesFile, rules, cleanup, { clock: clock2 });
-    await cycle(second, clock2);
+    await runCycle(second, clock2, 'log');
     await appendFile(log, 'Error 7\n');
-    await cycle(second, clock2);
-    await cycle(second, clock2);
+    await runCycle(second, clock2, 'log');
+    await runCycle(second, clock2, 'log');
 
     const all = [...matched(first.events), ...matched(second.events)];
     assert.deepEqual(all, [

@@ -2,7 +2,7 @@
 // is `mosquitto -d -c CONF`), a rules file written 0600 in a private folder, and brokerwatch run either
 // in-process (a Daemon with a logger and the event bus to assert on) or as `brokerwatch -I -c FILE`.
 // Everything started is remembered and ended by PID in `after` hooks, even when a test fails.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { parseRules } from '../../src/config/loader.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { ServiceEvent } from '../../src/state/events.js';
 import type { Clock } from '../../src/util/clock.js';
+import type { FakeClock } from '../helpers/fake-clock.js';
 import { isRunning, mosquittoCommand, mosquittoPaths, mqttConnack, stopConfig } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -99,6 +100,14 @@ export async function servingBroker(b: BrokerSpec, opts: { not?: number; timeout
   );
 }
 
+/** Starts broker B the way its init script would (`mosquitto -d`), outside brokerwatch, which may then
+ *  adopt it; resolves with its PID once it serves. `cleanup` of brokerSpec stops it. */
+export async function brokerStartedOutside(b: BrokerSpec): Promise<number> {
+  const [bin, ...args] = b.startCommand.split(' ');
+  execFileSync(bin ?? '', args, { stdio: 'ignore' });
+  return servingBroker(b);
+}
+
 /** Waits until the pidfile names a live process other than `not`; resolves with it. Polls every 2 ms. */
 export async function newPid(b: BrokerSpec, not: number, timeoutMs = 10_000): Promise<number> {
   return waitFor(
@@ -181,6 +190,18 @@ export async function supervisedPid(
     message: `${b.name}: the daemon never took pid ${pid} as its broker`,
   });
   return pid;
+}
+
+/** Runs one whole cycle of service NAME of the in-process daemon on CLOCK (time stands still while it works). */
+export async function runCycle(d: InProcess, clock: FakeClock, name: string): Promise<void> {
+  const runner = d.daemon.runner(name);
+  if (!runner) throw new Error(`no service ${name}`);
+  const before = runner.state.cycle;
+  await clock.runUntil(() => runner.state.cycle > before && !runner.busy, {
+    quiet: () => !runner.busy,
+    timeoutMs: 20_000,
+    message: `${name}: no cycle ran`,
+  });
 }
 
 /** Waits for an event matching `pred`. */

@@ -4,17 +4,17 @@
 // with no broker known, the service is not running (class pidfile-foreign) and is started.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceEvent } from '../../src/state/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { isRunning } from '../helpers/mosquitto.js';
-import type { BrokerSpec } from './harness.js';
 import {
   Cleanup,
   brokerRules,
+  brokerStartedOutside,
   brokerSpec,
   servingBroker,
   signal,
@@ -42,18 +42,12 @@ function untouched(pid: number): boolean {
   return !/^[tT]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
 }
 
-async function runningBroker(b: BrokerSpec): Promise<number> {
-  const [bin, ...args] = b.startCommand.split(' ');
-  execFileSync(bin ?? '', args, { stdio: 'ignore' });
-  return servingBroker(b);
-}
-
 const failures = (events: readonly ServiceEvent[]): ServiceEvent[] => events.filter((e) => e.state === 'failed');
 
 void test('a pidfile turned to a foreign process while the broker runs: the broker is kept, the pidfile reported', async () => {
   const dir = await testDir(cleanup);
   const b = await brokerSpec(dir, 'mosquitto', cleanup);
-  const pid = await runningBroker(b);
+  const pid = await brokerStartedOutside(b);
   const other = await bystander();
   const rules = `set daemon 2\nset statefile ${join(dir, 'state.json')}\n${brokerRules(b)}`;
   const clock = new FakeClock();

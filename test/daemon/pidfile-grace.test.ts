@@ -4,7 +4,7 @@
 // stop still reaches the broker, with TERM, so it shuts down cleanly.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,12 +16,11 @@ import type { ServiceEvent } from '../../src/state/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { isRunning } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
-import type { BrokerSpec } from './harness.js';
 import {
   Cleanup,
   brokerRules,
+  brokerStartedOutside,
   brokerSpec,
-  servingBroker,
   signal,
   startInProcess,
   supervisedPid,
@@ -31,13 +30,6 @@ import {
 const cleanup = new Cleanup();
 after(() => cleanup.run());
 
-/** Starts the broker the way its init script would (`mosquitto -d`), outside brokerwatch, which adopts it. */
-async function runningBroker(b: BrokerSpec): Promise<number> {
-  const [bin, ...args] = b.startCommand.split(' ');
-  execFileSync(bin ?? '', args, { stdio: 'ignore' });
-  return servingBroker(b);
-}
-
 const failures = (events: readonly ServiceEvent[]): ServiceEvent[] => events.filter((e) => e.state === 'failed');
 
 void test(
@@ -46,7 +38,7 @@ void test(
   async () => {
     const dir = await testDir(cleanup);
     const b = await brokerSpec(dir, 'mosquitto', cleanup);
-    const pid = await runningBroker(b);
+    const pid = await brokerStartedOutside(b);
     // A 2 s cycle and the default 5 s grace: the grace ends between two cycles.
     const rules = `set daemon 2\nset statefile ${join(dir, 'state.json')}\n${brokerRules(b)}`;
     const clock = new FakeClock();
@@ -116,7 +108,7 @@ void test(
   async () => {
     const dir = await testDir(cleanup);
     const b = await brokerSpec(dir, 'stoppable', cleanup);
-    const pid = await runningBroker(b);
+    const pid = await brokerStartedOutside(b);
     // An init script's stop: kill what the pidfile names, and nothing when it names nothing.
     const stop = `stop program = "/bin/sh -c 'kill $(cat ${b.pidfile}) 2>/dev/null; exit 0'" with timeout 20 seconds`;
     const rules = `set daemon 1\nset statefile ${join(dir, 'state.json')}\n${brokerRules(b, [stop])}`;

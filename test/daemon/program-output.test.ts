@@ -7,24 +7,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceEvent } from '../../src/state/events.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import type { InProcess } from './harness.js';
-import { Cleanup, startInProcess, testDir } from './harness.js';
+import { Cleanup, runCycle, startInProcess, testDir } from './harness.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
 
 const shown = (events: readonly ServiceEvent[]): string[] =>
   events.filter((e) => e.type !== 'action').map((e) => `${e.type} ${e.state}: ${e.message}`);
-
-async function cycle(d: InProcess, clock: FakeClock): Promise<void> {
-  const runner = d.daemon.runner('probe') ?? assert.fail('no runner');
-  const before = runner.state.cycle;
-  await clock.runUntil(() => runner.state.cycle > before && !runner.busy, {
-    quiet: () => !runner.busy,
-    timeoutMs: 20_000,
-    message: 'no cycle ran',
-  });
-}
 
 void test(
   'status, changed status and content of a program that changes its output and status',
@@ -51,7 +40,7 @@ void test(
     ].join('\n');
     const clock = new FakeClock();
     const d = await startInProcess(join(dir, 'brokerwatch.rc'), rules, cleanup, { clock });
-    await cycle(d, clock);
+    await runCycle(d, clock, 'probe');
     assert.deepEqual(shown(d.events), []);
     const status = d.daemon
       .runner('probe')
@@ -60,7 +49,7 @@ void test(
     assert.equal(status?.message, 'exit status 0 -- all fine\non stderr');
 
     await say('ERROR: broker down\nsecond line\n', 2);
-    await cycle(d, clock);
+    await runCycle(d, clock, 'probe');
     assert.deepEqual(shown(d.events).sort(), [
       'content changed: content match:\nERROR: broker down',
       'status changed: status changed from 0 to 2 -- ERROR: broker down\nsecond line\non stderr',
@@ -69,12 +58,12 @@ void test(
 
     // Longer than programOutput: only its last 64 bytes are kept.
     await say(`${'x'.repeat(200)}\nERROR again\n`, 2);
-    await cycle(d, clock);
+    await runCycle(d, clock, 'probe');
     const third = shown(d.events).slice(3);
     assert.deepEqual(third, ['content changed: content match:\nERROR again']);
 
     await say('all fine again\n', 0);
-    await cycle(d, clock);
+    await runCycle(d, clock, 'probe');
     assert.deepEqual(shown(d.events).slice(4).sort(), [
       'status changed: status changed from 2 to 0 -- all fine again\non stderr',
       'status succeeded: exit status 0 -- all fine again\non stderr',
