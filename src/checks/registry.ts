@@ -2,10 +2,12 @@
 // printed, reported or checked. The syntax is referenced statically (the rules front end needs it);
 // the check is loaded only by the daemon (`loadChecks`), so `brokerwatch -t` never loads mqtt.js.
 import type { Config, Rule, Service } from '../config/model.js';
+import { loadObservers } from '../config/service-types.js';
 import { changedSyntax } from './changed/syntax.js';
 import { checksumSyntax } from './checksum/syntax.js';
 import { existSyntax } from './exist/syntax.js';
 import { gidSyntax } from './gid/syntax.js';
+import { loadavgSyntax } from './loadavg/syntax.js';
 import type { CheckFactory, CheckModule, ConditionBase, KindSyntax } from './kind.js';
 import { nonexistSyntax } from './nonexist/syntax.js';
 import { permissionSyntax } from './permission/syntax.js';
@@ -15,6 +17,9 @@ import { restartsSyntax } from './restarts/syntax.js';
 import { sizeSyntax } from './size/syntax.js';
 import { statusSyntax } from './status/syntax.js';
 import { sysSyntax } from './sys/syntax.js';
+import { systemCpuSyntax } from './system-cpu/syntax.js';
+import { systemMemorySyntax } from './system-memory/syntax.js';
+import { systemUptimeSyntax } from './system-uptime/syntax.js';
 import { timestampSyntax } from './timestamp/syntax.js';
 import type { Check } from './types.js';
 import { uidSyntax } from './uid/syntax.js';
@@ -47,6 +52,10 @@ export const KINDS = {
   uid: kind(uidSyntax, () => import('./uid/check.js')),
   gid: kind(gidSyntax, () => import('./gid/check.js')),
   sys: kind(sysSyntax, () => import('./sys/check.js')),
+  loadavg: kind(loadavgSyntax, () => import('./loadavg/check.js')),
+  'system-cpu': kind(systemCpuSyntax, () => import('./system-cpu/check.js')),
+  'system-memory': kind(systemMemorySyntax, () => import('./system-memory/check.js')),
+  'system-uptime': kind(systemUptimeSyntax, () => import('./system-uptime/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;
@@ -73,9 +82,11 @@ export const SYNTAXES: readonly KindSyntax<Condition>[] = Object.values(KINDS).m
 
 const loaded = new Map<ConditionKind, CheckFactory<Condition>>();
 
-/** Loads the checks of every kind CONFIG uses; the daemon awaits it at start and at each reload. */
+/** Loads the checks of every kind CONFIG uses, and the observers of its service types (what those
+ *  checks read); the daemon awaits it at start and at each reload. */
 export async function loadChecks(config: Pick<Config, 'services'>): Promise<void> {
   const used = new Set(config.services.flatMap((s) => s.rules.map((r) => r.condition.kind)));
+  await loadObservers(config.services);
   await Promise.all(
     [...used].map(async (k) => {
       const load = (KINDS[k] as KindEntry<Condition>).load;

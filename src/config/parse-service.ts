@@ -8,7 +8,7 @@ import type { AlertRecipient, Backoff, Command, Rule, Schedule, Service, Service
 import { DEFAULT_BACKOFF } from './model.js';
 import { acceptBracketedAddress, parseAlertRecipient } from './parse-recipient.js';
 import { parseCommand, parseIf } from './parse-rule.js';
-import { SERVICE_TYPES } from './service-types.js';
+import { SERVICE_TYPES, serviceTypeNamed } from './service-types.js';
 import { parseDuration } from './units.js';
 
 /** Words that start a statement inside a check block (used to resynchronise after an error). */
@@ -33,7 +33,7 @@ export const SERVICE_KEYWORDS: ReadonlySet<string> = new Set([
   'ignore',
 ]);
 
-const IGNORED_CHECKS = new Set(['system', 'filesystem', 'directory', 'fifo', 'network', 'device']);
+const IGNORED_CHECKS = new Set(['directory', 'fifo']);
 
 /** A parsed service with the positions the validator needs to name. */
 export interface ParsedService {
@@ -50,6 +50,7 @@ interface Draft {
   address?: string;
   path?: string;
   program?: Command;
+  interface?: string;
   start?: Command;
   stop?: Command;
   restart?: Command;
@@ -155,7 +156,9 @@ export function parseCheck(c: Cursor): ParsedService | { readonly ignored: strin
     return { ignored: name };
   }
   const types = Object.keys(SERVICE_TYPES);
-  const type = c.expectWord(`a service type after check (${types.join(', ')})`, ...types).lower as ServiceType;
+  const aliases = Object.values(SERVICE_TYPES).flatMap((t) => ('aliases' in t ? t.aliases : []));
+  const typeWord = c.expectWord(`a service type after check (${types.join(', ')})`, ...types, ...aliases);
+  const type = serviceTypeNamed(typeWord.lower) as ServiceType;
   const nameTok = c.expectValue(`a service name after 'check ${type}'`);
   const d: Draft = {
     name: nameTok.text,
@@ -363,6 +366,7 @@ function finish(d: Draft): ParsedService {
     ...(d.address !== undefined ? { address: d.address } : {}),
     ...(d.path !== undefined ? { path: d.path } : {}),
     ...(d.program ? { program: d.program } : {}),
+    ...(d.interface !== undefined ? { interface: d.interface } : {}),
     ...(d.start ? { start: d.start } : {}),
     ...(d.stop ? { stop: d.stop } : {}),
     ...(d.restart ? { restart: d.restart } : {}),

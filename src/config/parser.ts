@@ -5,11 +5,21 @@ import { isIP } from 'node:net';
 import type { Diagnostic } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import { Cursor, ParseAbort, describe } from './cursor.js';
-import type { AlertRecipient, Config, HttpAllow, Httpd, MailFormat, MailServer, MailServerTls } from './model.js';
+import type {
+  AlertRecipient,
+  Command,
+  Config,
+  HttpAllow,
+  Httpd,
+  MailFormat,
+  MailServer,
+  MailServerTls,
+} from './model.js';
 import { DEFAULT_CYCLE_MS } from './model.js';
 import { parseAlertRecipient, parseMailFormat } from './parse-recipient.js';
 import type { ParsedService } from './parse-service.js';
 import { parseCheck } from './parse-service.js';
+import { parseCommand } from './parse-rule.js';
 import type { SslOptions } from './parse-ssl.js';
 import { isSslVersionWord, parseSslBlock } from './parse-ssl.js';
 import { parseDuration } from './units.js';
@@ -40,6 +50,7 @@ interface MutableConfig {
   mailFormat?: MailFormat;
   alerts: AlertRecipient[];
   httpd?: Httpd;
+  rebootProgram?: Command;
 }
 
 export interface ParseResult {
@@ -96,6 +107,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     ...(cfg.mailFormat ? { mailFormat: cfg.mailFormat } : {}),
     alerts: cfg.alerts,
     ...(cfg.httpd ? { httpd: withGlobalPem(cfg.httpd, c.globalSsl) } : {}),
+    ...(cfg.rebootProgram ? { rebootProgram: cfg.rebootProgram } : {}),
     services,
   };
   return { config, diagnostics };
@@ -149,6 +161,11 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
     case 'ssl':
     case 'tls':
       checkGlobalSsl(c, t);
+      return;
+    case 'reboot':
+      // `set reboot program = "CMD"` (`program` is a noise word): what a `reboot` action runs.
+      c.acceptOp();
+      cfg.rebootProgram = parseCommand(c, "a command after 'set reboot program ='");
       return;
     default:
       if (IGNORED_SET.has(t.lower)) {

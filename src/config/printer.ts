@@ -238,6 +238,7 @@ class Printer {
     if (c.pidfile !== undefined) out.push(`set pidfile ${word(c.pidfile)}`);
     if (c.pidfileGraceMs !== undefined) out.push(`set pidfile grace ${duration(c.pidfileGraceMs)}`);
     if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
+    if (c.rebootProgram) out.push(`set reboot program = ${this.#spelling.command(c.rebootProgram)}`);
     if (c.eventQueue) {
       const q = c.eventQueue;
       out.push(
@@ -298,7 +299,7 @@ class Printer {
   }
 
   service(s: Service): string[] {
-    const out = [`check ${s.type} ${word(s.name)} ${serviceTypeOf(s.type).printHeader(s, this.#spelling)}`];
+    const out = [`check ${s.type} ${word(s.name)} ${serviceTypeOf(s.type).printHeader(s, this.#spelling)}`.trimEnd()];
     if (s.start) out.push(`  start program = ${command(s.start)}`);
     if (s.stop) out.push(`  stop program = ${command(s.stop)}`);
     if (s.restart) out.push(`  restart program = ${command(s.restart)}`);

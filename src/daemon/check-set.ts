@@ -6,6 +6,7 @@ import type { CheckResult } from '../checks/result.js';
 import type { Check } from '../checks/types.js';
 import type { Service } from '../config/model.js';
 import type { FindResult } from '../process/identity.js';
+import type { CheckContext } from '../checks/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -15,6 +16,8 @@ export interface CycleFacts {
   /** What this cycle's process lookup found; absent while a start or stop runs. */
   readonly process?: FindResult;
   readonly programStatus?: number;
+  /** What the service type observed (system, filesystem, network). */
+  readonly observed?: CheckContext['observed'];
   /** Epoch ms at the start of the cycle. */
   readonly now: number;
   readonly signal: AbortSignal;
@@ -48,7 +51,7 @@ export class CheckSet {
   /** Runs every check at once; results in rule order, a check's throw turned into an `internal` result. */
   async run(facts: CycleFacts): Promise<CheckResult[]> {
     const s = this.service;
-    const { pid, process, programStatus } = facts;
+    const { pid, process, programStatus, observed } = facts;
     const pending = [...this.#checks.entries()].map(async ([ruleId, check]) => {
       const rule = s.rules.find((r) => r.id === ruleId);
       if (!rule) return undefined;
@@ -59,6 +62,7 @@ export class CheckSet {
           ...(pid !== undefined ? { pid } : {}),
           ...(process !== undefined ? { process } : {}),
           ...(programStatus !== undefined ? { programStatus } : {}),
+          ...(observed !== undefined ? { observed } : {}),
           signal: facts.signal,
           now: facts.now,
           memo: this.#memos.get(ruleId) ?? new Map(),

@@ -163,6 +163,7 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
     lastCheckAt: st.lastCheckAt ?? null,
     probe,
     checks,
+    ...(st.facts ? { facts: st.facts } : {}),
   };
 }
 

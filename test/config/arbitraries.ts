@@ -31,6 +31,7 @@ import type {
   TlsOptions,
 } from '../../src/config/model.js';
 import { DEFAULT_BACKOFF, EVENT_TYPES } from '../../src/config/model.js';
+import { CPU_SHARES } from '../../src/checks/system-cpu/syntax.js';
 
 /** A model without `pos` fields and without `files`: what a round trip must preserve. */
 export function stripPositions(value: unknown): unknown {
@@ -387,6 +388,41 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
       },
       { requiredKeys: ['kind', 'test'] },
     ),
+  loadavg: only(
+    ['system', 'process'],
+    fc.record({
+      kind: fc.constant('loadavg' as const),
+      period: fc.constantFrom<1 | 5 | 15>(1, 5, 15),
+      perCore: fc.boolean(),
+      op: operator,
+      value: unsigned(10_000),
+    }),
+  ),
+  'system-cpu': only(
+    ['system'],
+    fc.record({
+      kind: fc.constant('system-cpu' as const),
+      share: fc.constantFrom(...CPU_SHARES),
+      op: operator,
+      value: unsigned(100),
+    }),
+  ),
+  'system-memory': only(
+    ['system'],
+    fc.record({
+      kind: fc.constant('system-memory' as const),
+      what: fc.constantFrom<'memory' | 'swap'>('memory', 'swap'),
+      op: operator,
+      limit: fc.oneof(
+        fc.record({ value: unsigned(100), unit: fc.constant('%' as const) }),
+        fc.record({ value: sizeBytes, unit: fc.constant('bytes' as const) }),
+      ),
+    }),
+  ),
+  'system-uptime': only(
+    ['system'],
+    fc.record({ kind: fc.constant('system-uptime' as const), op: operator, ms: durationMs }),
+  ),
 };
 
 /** Conditions of one kind in a service of TYPE, if the kind applies there. */
@@ -552,6 +588,15 @@ function headerFor(type: ServiceType): fc.Arbitrary<Partial<Service>> {
       return text.map((p) => ({ path: p }));
     case 'program':
       return command.map((program) => ({ program }));
+    case 'system':
+      return fc.constant({});
+    case 'filesystem':
+      return text.map((p) => ({ path: p }));
+    case 'network':
+      return fc.oneof(
+        text.map((i) => ({ interface: i })),
+        text.map((address) => ({ address })),
+      );
   }
 }
 
@@ -594,7 +639,7 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
 }
 
 const anyService: fc.Arbitrary<ServiceDraft> = fc
-  .constantFrom<ServiceType>('process', 'host', 'file', 'program')
+  .constantFrom<ServiceType>('process', 'host', 'file', 'program', 'system', 'filesystem', 'network')
   .chain(serviceOf);
 
 /** Services with unique names, each depending only on earlier ones (no loops). */
@@ -829,7 +874,7 @@ check program sub-probe with path "/usr/bin/mosquitto_sub -h localhost -t '$SYS/
   onreboot nostart
 `;
 
-const SERVICE_TYPES: readonly ServiceType[] = ['process', 'host', 'file', 'program'];
+const SERVICE_TYPES: readonly ServiceType[] = ['process', 'host', 'file', 'program', 'system', 'filesystem', 'network'];
 
 /** A model whose one service holds a rule of KIND, in a service type KIND applies to. */
 export function configWith(kind: ConditionKind): fc.Arbitrary<Config> {
