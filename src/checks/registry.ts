@@ -6,7 +6,10 @@ import { loadObservers } from '../config/service-types.js';
 import { changedSyntax } from './changed/syntax.js';
 import { checksumSyntax } from './checksum/syntax.js';
 import { existSyntax } from './exist/syntax.js';
+import { diskIoSyntax } from './disk-io/syntax.js';
+import { fsflagsSyntax } from './fsflags/syntax.js';
 import { gidSyntax } from './gid/syntax.js';
+import { inodeSyntax } from './inode/syntax.js';
 import { loadavgSyntax } from './loadavg/syntax.js';
 import type { CheckFactory, CheckModule, ConditionBase, KindSyntax } from './kind.js';
 import { nonexistSyntax } from './nonexist/syntax.js';
@@ -14,7 +17,9 @@ import { permissionSyntax } from './permission/syntax.js';
 import { portSyntax } from './port/syntax.js';
 import { resourceSyntax } from './resource/syntax.js';
 import { restartsSyntax } from './restarts/syntax.js';
+import { serviceTimeSyntax } from './service-time/syntax.js';
 import { sizeSyntax } from './size/syntax.js';
+import { spaceSyntax } from './space/syntax.js';
 import { statusSyntax } from './status/syntax.js';
 import { sysSyntax } from './sys/syntax.js';
 import { systemCpuSyntax } from './system-cpu/syntax.js';
@@ -56,6 +61,11 @@ export const KINDS = {
   'system-cpu': kind(systemCpuSyntax, () => import('./system-cpu/check.js')),
   'system-memory': kind(systemMemorySyntax, () => import('./system-memory/check.js')),
   'system-uptime': kind(systemUptimeSyntax, () => import('./system-uptime/check.js')),
+  space: kind(spaceSyntax, () => import('./space/check.js')),
+  inode: kind(inodeSyntax, () => import('./inode/check.js')),
+  'disk-io': kind(diskIoSyntax, () => import('./disk-io/check.js')),
+  'service-time': kind(serviceTimeSyntax, () => import('./service-time/check.js')),
+  fsflags: kind(fsflagsSyntax, () => import('./fsflags/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;

@@ -11,15 +11,7 @@ import { acceptOperator, parseDuration } from './units.js';
 
 /** monit tests that load but that brokerwatch does not evaluate (a warning names them). */
 const IGNORED_TESTS = new Set([
-  'loadavg',
   'load',
-  'swap',
-  'space',
-  'inode',
-  'inodes',
-  'read',
-  'write',
-  'service',
   'disk',
   'download',
   'upload',
@@ -28,8 +20,6 @@ const IGNORED_TESTS = new Set([
   'saturation',
   'content',
   'match',
-  'fsflags',
-  'fsflag',
   'filesystem',
   'network',
   'link',
@@ -54,7 +44,6 @@ const IGNORED_TESTS = new Set([
   'security',
   'hardlink',
   'hardlinks',
-  'servicetime',
   'atime',
   'ctime',
   'pagein',

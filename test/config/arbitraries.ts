@@ -423,7 +423,49 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
     ['system'],
     fc.record({ kind: fc.constant('system-uptime' as const), op: operator, ms: durationMs }),
   ),
+  space: only(
+    ['filesystem'],
+    fc.record({ kind: fc.constant('space' as const), free: fc.boolean(), op: operator, limit: amount('bytes') }),
+  ),
+  inode: only(
+    ['filesystem'],
+    fc.record({ kind: fc.constant('inode' as const), free: fc.boolean(), op: operator, limit: amount('count') }),
+  ),
+  'disk-io': only(
+    ['filesystem'],
+    fc.oneof(
+      fc.record({
+        kind: fc.constant('disk-io' as const),
+        direction: fc.constantFrom<'read' | 'write'>('read', 'write'),
+        per: fc.constant('bytes' as const),
+        op: operator,
+        value: sizeBytes,
+      }),
+      fc.record({
+        kind: fc.constant('disk-io' as const),
+        direction: fc.constantFrom<'read' | 'write'>('read', 'write'),
+        per: fc.constant('operations' as const),
+        op: operator,
+        value: unsigned(1e12),
+      }),
+    ),
+  ),
+  'service-time': only(
+    ['filesystem'],
+    fc.record({ kind: fc.constant('service-time' as const), op: operator, ms: durationMs }),
+  ),
+  fsflags: only(['filesystem'], fc.constant({ kind: 'fsflags' as const })),
 };
+
+/** A share (0–100%) or an amount: bytes, or a plain count. */
+function amount(bare: 'bytes' | 'count'): fc.Arbitrary<{ value: number; unit: '%' | 'bytes' | 'count' }> {
+  return fc.oneof(
+    fc.record({ value: unsigned(100), unit: fc.constant('%' as const) }),
+    bare === 'bytes'
+      ? fc.record({ value: sizeBytes, unit: fc.constant('bytes' as const) })
+      : fc.record({ value: fc.nat({ max: Number.MAX_SAFE_INTEGER }), unit: fc.constant('count' as const) }),
+  );
+}
 
 /** Conditions of one kind in a service of TYPE, if the kind applies there. */
 export function conditionOf(kind: ConditionKind, type: ServiceType): fc.Arbitrary<Condition> | undefined {
