@@ -12,11 +12,14 @@ import { gidSyntax } from './gid/syntax.js';
 import { inodeSyntax } from './inode/syntax.js';
 import { loadavgSyntax } from './loadavg/syntax.js';
 import type { CheckFactory, CheckModule, ConditionBase, KindSyntax } from './kind.js';
+import { linkChangeSyntax } from './link-change/syntax.js';
+import { linkSyntax } from './link/syntax.js';
 import { nonexistSyntax } from './nonexist/syntax.js';
 import { permissionSyntax } from './permission/syntax.js';
 import { portSyntax } from './port/syntax.js';
 import { resourceSyntax } from './resource/syntax.js';
 import { restartsSyntax } from './restarts/syntax.js';
+import { saturationSyntax } from './saturation/syntax.js';
 import { serviceTimeSyntax } from './service-time/syntax.js';
 import { sizeSyntax } from './size/syntax.js';
 import { spaceSyntax } from './space/syntax.js';
@@ -26,6 +29,7 @@ import { systemCpuSyntax } from './system-cpu/syntax.js';
 import { systemMemorySyntax } from './system-memory/syntax.js';
 import { systemUptimeSyntax } from './system-uptime/syntax.js';
 import { timestampSyntax } from './timestamp/syntax.js';
+import { trafficSyntax } from './traffic/syntax.js';
 import type { Check } from './types.js';
 import { uidSyntax } from './uid/syntax.js';
 import { uptimeSyntax } from './uptime/syntax.js';
@@ -66,6 +70,10 @@ export const KINDS = {
   'disk-io': kind(diskIoSyntax, () => import('./disk-io/check.js')),
   'service-time': kind(serviceTimeSyntax, () => import('./service-time/check.js')),
   fsflags: kind(fsflagsSyntax, () => import('./fsflags/check.js')),
+  link: kind(linkSyntax, () => import('./link/check.js')),
+  'link-change': kind(linkChangeSyntax, () => import('./link-change/check.js')),
+  saturation: kind(saturationSyntax, () => import('./saturation/check.js')),
+  traffic: kind(trafficSyntax, () => import('./traffic/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;

@@ -455,6 +455,42 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
     fc.record({ kind: fc.constant('service-time' as const), op: operator, ms: durationMs }),
   ),
   fsflags: only(['filesystem'], fc.constant({ kind: 'fsflags' as const })),
+  link: only(
+    ['network'],
+    fc.record({ kind: fc.constant('link' as const), state: fc.constantFrom<'down' | 'up'>('down', 'up') }),
+  ),
+  'link-change': only(['network'], fc.constant({ kind: 'link-change' as const })),
+  saturation: only(
+    ['network'],
+    fc.record({ kind: fc.constant('saturation' as const), op: operator, value: unsigned(100) }),
+  ),
+  traffic: only(
+    ['network'],
+    fc.oneof(
+      fc.record(
+        {
+          kind: fc.constant('traffic' as const),
+          direction: fc.constantFrom<'download' | 'upload'>('download', 'upload'),
+          per: fc.constant('bytes' as const),
+          op: operator,
+          value: sizeBytes,
+          windowMs: durationMs.filter((ms) => ms > 0),
+        },
+        { requiredKeys: ['kind', 'direction', 'per', 'op', 'value'] },
+      ),
+      fc.record(
+        {
+          kind: fc.constant('traffic' as const),
+          direction: fc.constantFrom<'download' | 'upload'>('download', 'upload'),
+          per: fc.constant('packets' as const),
+          op: operator,
+          value: unsigned(1e12),
+          windowMs: durationMs.filter((ms) => ms > 0),
+        },
+        { requiredKeys: ['kind', 'direction', 'per', 'op', 'value'] },
+      ),
+    ),
+  ),
 };
 
 /** A share (0–100%) or an amount: bytes, or a plain count. */
