@@ -58,13 +58,18 @@ function systemRows(f: Facts, row: Row): string[] {
 }
 
 function filesystemRows(f: Facts, row: Row): string[] {
+  const total = num(f, 'spaceTotalBytes') ?? 0;
+  // monit's "reserved for root": what root may write beyond a user, as a share of the total.
+  const free = num(f, 'spaceFreeBytes') ?? 0;
+  const reserved = total > 0 ? (((free - (num(f, 'spaceAvailableBytes') ?? 0)) / total) * 100).toFixed(1) : '0.0';
   const out = [
+    row('filesystem type', typeof f['fsType'] === 'string' ? f['fsType'] : '-'),
+    row('filesystem flags', typeof f['flags'] === 'string' ? f['flags'] : '-'),
     row('permission', ((num(f, 'mode') ?? 0) & 0o7777).toString(8)),
     row('uid', String(num(f, 'uid') ?? '-')),
     row('gid', String(num(f, 'gid') ?? '-')),
-    row('filesystem flags', typeof f['flags'] === 'string' ? f['flags'] : '-'),
-    row('block size', bytes(num(f, 'blockSize'))),
-    row('space total', bytes(num(f, 'spaceTotalBytes'))),
+    row('block size', `${(num(f, 'blockSize') ?? 0) / 1024} kB`),
+    row('space total', `${bytes(total)} (of which ${reserved}% is reserved for root user)`),
     row(
       'space free for non superuser',
       `${bytes(num(f, 'spaceAvailableBytes'))} [${pct(num(f, 'spaceAvailablePercent'))}]`,
@@ -87,6 +92,15 @@ function filesystemRows(f: Facts, row: Row): string[] {
       ),
     );
   }
+  const r = num(f, 'readServiceTimeMs');
+  const w = num(f, 'writeServiceTimeMs');
+  if (r !== undefined && w !== undefined)
+    out.push(
+      row(
+        'service time',
+        `${Math.max(r, w).toFixed(3)} ms/operation (of which read ${r.toFixed(3)} ms, write ${w.toFixed(3)} ms)`,
+      ),
+    );
   return out;
 }
 

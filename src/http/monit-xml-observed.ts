@@ -48,8 +48,8 @@ export function filesystemFactsXml(f: Facts): string {
       ? `<inode>${el('percent', fixed(f, 'inodesUsedPercent'))}${el('usage', num(f, 'inodesUsed'))}${el('total', num(f, 'inodesTotal'))}</inode>`
       : '';
   return (
+    `${el('fstype', typeof f['fsType'] === 'string' ? f['fsType'] : '')}${el('fsflags', flags)}` +
     `${el('mode', (num(f, 'mode') & 0o7777).toString(8))}${el('uid', num(f, 'uid'))}${el('gid', num(f, 'gid'))}` +
-    `${el('flags', flags)}` +
     `<block>${el('percent', fixed(f, 'spaceUsedPercent'))}${el('usage', (num(f, 'spaceUsedBytes') / MB).toFixed(1))}${el('total', (num(f, 'spaceTotalBytes') / MB).toFixed(1))}</block>` +
     inodes +
     io('read') +

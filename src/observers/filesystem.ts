@@ -11,7 +11,8 @@ import type { Facts, Observed, Observer, ObserverModule } from './kind.js';
 export interface Mount {
   readonly device: string;
   readonly mountPoint: string;
-  /** The per-mount options: `rw,nosuid,relatime`. */
+  /** The flags as monit shows them: the mount's options, then the super block's not already said
+   *  (`rw,relatime,discard,…`). */
   readonly options: string;
   readonly fsType: string;
   readonly source: string;
@@ -28,12 +29,14 @@ export function parseMountinfo(text: string): Mount[] {
     const [left, right] = line.split(' - ');
     if (!left || !right) continue;
     const f = left.split(' ');
-    const [fsType = '', source = ''] = right.split(' ');
+    const [fsType = '', source = '', superOptions = ''] = right.split(' ');
     if (f.length < 6) continue;
+    const own = (f[5] ?? '').split(',');
+    const options = [...own, ...superOptions.split(',').filter((o) => o !== '' && !own.includes(o))].join(',');
     out.push({
       device: f[2] ?? '',
       mountPoint: unescape(f[4] ?? ''),
-      options: f[5] ?? '',
+      options,
       fsType,
       source: unescape(source),
     });

@@ -55,7 +55,11 @@ void describe('filesystem and network services in the status', () => {
     assert.equal(child(fs, 'name')?.text, 'data');
     assert.ok(Number(child(child(fs, 'block'), 'percent')?.text) >= 0);
     assert.ok(Number(child(child(fs, 'block'), 'total')?.text) > 0);
-    assert.match(child(fs, 'flags')?.text ?? '', /^r[wo]/);
+    assert.match(child(fs, 'fsflags')?.text ?? '', /^r[wo]/);
+    // monit's order after the head (and the status message of a failed service).
+    const names = fs?.children.map((c) => c.name) ?? [];
+    const at = names.indexOf('fstype');
+    assert.deepEqual(names.slice(at, at + 7), ['fstype', 'fsflags', 'mode', 'uid', 'gid', 'block', 'inode']);
     const net = root.children.find((c) => c.name === 'service' && c.attrs['type'] === '8');
     assert.equal(child(net, 'name')?.text, 'loop');
     const link = child(net, 'link');
@@ -66,7 +70,7 @@ void describe('filesystem and network services in the status', () => {
   void test("monit's text status and Prometheus gauges", async () => {
     const text = (await f.inject({ url: '/_status', headers: auth })).body;
     assert.match(text, /^Filesystem 'data'$/m);
-    assert.match(text, /^ {2}space total {18}[\d.]+ [kMGT]?B$/m);
+    assert.match(text, /^ {2}space total {18}[\d.]+ [kMGT]?B \(of which [\d.]+% is reserved for root user\)$/m);
     assert.match(text, /^Network 'loop'$/m);
     assert.match(text, /^ {2}link {25}UP/m);
     const metrics = (await f.inject({ url: '/metrics', headers: auth })).body;
