@@ -3,7 +3,7 @@
 // far from the values on both sides; rates on virtual time given to the observer.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, readFile, realpath, statfs } from 'node:fs/promises';
+import { open, readFile, realpath, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCheck } from '../../src/checks/registry.js';
 import type { CheckResult } from '../../src/checks/result.js';
@@ -198,5 +198,21 @@ void describe('check filesystem in the rules language', () => {
       "f.rc:5:20: expected a unit per second (B/s, kB/s, MB/s or operations/s), found 'parsec/s'",
       'f.rc:6:20: inode > 101% is out of range (0–100%)',
     ]);
+  });
+});
+
+void describe('permission, uid and gid of a filesystem service', () => {
+  void test('are those of the mount point, whatever path inside it the service names', async () => {
+    const real = await realpath(dir.path);
+    const mp = (await mountOfDir(real)).mountPoint;
+    const st = await stat(mp);
+    const mode = (st.mode & 0o7777).toString(8);
+    const fs = await fsRules(dir.path, [
+      `if failed permission ${mode} then alert`,
+      `if failed uid ${st.uid} then alert`,
+      `if failed gid ${st.gid + 1} then alert`,
+    ]);
+    const { results } = await fs.cycle(0);
+    assert.deepEqual(statuses(results), ['ok', 'ok', 'failed']);
   });
 });
