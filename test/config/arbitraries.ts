@@ -515,9 +515,14 @@ function condition(type: ServiceType): fc.Arbitrary<Condition> {
 
 type RuleBody = Omit<Rule, 'id' | 'pos'>;
 
+function actionIn(type: ServiceType): fc.Arbitrary<Action> {
+  return type === 'system' ? fc.oneof(action, fc.constant({ kind: 'reboot' as const })) : action;
+}
+
 function ruleBody(type: ServiceType): fc.Arbitrary<RuleBody> {
   return fc.record(
-    { condition: condition(type), rate, action, elseAction: action },
+    // `reboot` is an action of check system only.
+    { condition: condition(type), rate, action: actionIn(type), elseAction: actionIn(type) },
     { requiredKeys: ['condition', 'rate', 'action'] },
   );
 }
@@ -805,6 +810,7 @@ export const config: fc.Arbitrary<Config> = fc.record(
     mailFormat,
     alerts: fc.array(recipient, { maxLength: 3 }),
     httpd,
+    rebootProgram: command,
     services,
   },
   { requiredKeys: ['files', 'daemon', 'mailServers', 'alerts', 'services'] },
