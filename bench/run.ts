@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
 // installed. Sections are named on the command line (`node dist/bench/run.js cli http`) or in
-// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page").
+// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page,observers").
 // Environment: BENCH_RUNS (kills and hangs per case, default 12), BENCH_IDLE_S (default 60),
 // BENCH_SOAK_S (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
 // BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
@@ -14,6 +14,7 @@ import { isolationBench } from './isolation.js';
 import type { HangKind } from './isolation.js';
 import { latencyBench } from './latency.js';
 import { livenessBench } from './liveness.js';
+import { observersBench } from './observers.js';
 import { pageStartBench } from './page-start.js';
 import type { HangRule } from './hang.js';
 import { bucketMs, histogramQuantile, monitAvailable, ms, stats, table } from './lib.js';
@@ -27,9 +28,10 @@ const named = process.argv.slice(2).flatMap((a) => a.split(','));
 const sections = new Set(
   named.length > 0
     ? named
-    : (process.env.BENCH_SECTIONS ?? 'kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page').split(
-        ',',
-      ),
+    : (
+        process.env.BENCH_SECTIONS ??
+        'kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page,observers'
+      ).split(','),
 );
 const runs = Number(process.env.BENCH_RUNS ?? 12);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 60);
@@ -60,6 +62,16 @@ if (sections.has('kill')) {
   }
   table('SIGKILL of mosquitto (`set daemon 1`, random phase of the cycle)', HEADER, rows);
   console.log('\nTargets: kill → start median ≤ 50 ms; kill → serving median ≤ 100 ms, p90 ≤ 200 ms.');
+}
+
+if (sections.has('observers')) {
+  note('observers benchmark …');
+  const r = await observersBench(Number(process.env.BENCH_OBSERVER_CYCLES ?? 2000));
+  table(
+    'CPU per cycle of a service whose type observes (its reading and all its rules)',
+    ['type', 'rules', 'µs per cycle'],
+    r.map((x) => [x.type, String(x.rules), x.usPerCycle.toFixed(0)]),
+  );
 }
 
 if (sections.has('liveness')) {

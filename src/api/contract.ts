@@ -62,6 +62,9 @@ export interface ServiceDto {
   readonly lastCheckAt: number | null;
   readonly probe: Readonly<Record<string, number>>;
   readonly checks: readonly CheckDto[];
+  /** What a system, filesystem or network service read in its last cycle, by name (`load1`,
+   *  `spaceUsedPercent`, `downloadBytesPerSecond`, …); null: not measurable yet. Absent for other types. */
+  readonly facts?: Readonly<Record<string, number | string | null>>;
 }
 
 /** GET /api/v1/status. */

@@ -2,6 +2,7 @@
 // /_summary and /_report by the server, and printed by the CLI, so both always say the same.
 import type { EventType, ServiceType } from '../config/model.js';
 import type { DaemonDto, ServiceDto, StatusDto } from './contract.js';
+import { observedRows } from './monit-text-observed.js';
 
 const TYPE_NAME: Record<ServiceType, string> = {
   process: 'Process',
@@ -10,6 +11,9 @@ const TYPE_NAME: Record<ServiceType, string> = {
   program: 'Program',
   directory: 'Directory',
   fifo: 'Fifo',
+  system: 'System',
+  filesystem: 'Filesystem',
+  network: 'Network',
 };
 
 /** monit's wording of a failed event type. */
@@ -107,6 +111,7 @@ export function serviceText(s: ServiceDto): string {
     }
     lines.push(row('restarts', String(s.restarts)));
   }
+  lines.push(...observedRows(s, row));
   if (s.backoff.gaveUp)
     lines.push(
       row(

@@ -6,13 +6,20 @@ import type { Stats } from 'node:fs';
 import type { CheckResult } from './result.js';
 import type { Check, CheckContext } from './types.js';
 
+/** The path a file test stats: a filesystem service's mount point (its path may be a device or a
+ *  path inside the mount, as monit tests the mount point), else the service's path. */
+function subjectPath(ctx: CheckContext): string {
+  const mp = ctx.observed?.ok ? ctx.observed.facts['mountPoint'] : undefined;
+  return typeof mp === 'string' ? mp : (ctx.service.path ?? '');
+}
+
 /** Judges the file at the service's path; a missing file is `init`. */
 export function fileTest(
   judge: (st: Stats, path: string, ctx: CheckContext) => CheckResult | Promise<CheckResult>,
 ): Check {
   return {
     async run(ctx) {
-      const path = ctx.service.path ?? '';
+      const path = subjectPath(ctx);
       let st: Stats;
       try {
         st = await stat(path);

@@ -19,6 +19,13 @@ export interface Claims {
   readonly failed?: readonly string[];
   /** A start no word says (`N restarts within …`, `total cpu`); asked before any word is looked up. */
   readonly at?: (c: Cursor) => boolean;
+  /**
+   * The service types these claims hold in; every type when absent. A word may mean different tests
+   * in different types (`cpu` of a process, `cpu` of the system): each meaning is its own kind,
+   * scoped here, and the parser picks the claimant by (word, service type). In a type no scoped
+   * claimant covers, the first claimant in registry order reads it and its `misplaced` says why not.
+   */
+  readonly types?: readonly ServiceType[];
 }
 
 /** What a grammar piece may know beyond its words. */

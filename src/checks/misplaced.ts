@@ -11,3 +11,13 @@ export function notOnDirectoryOrFifo(name: string): (cond: unknown, type: Servic
 export function processOnly(name: string): (cond: unknown, type: ServiceType) => string | undefined {
   return (_c, type) => (type === 'process' ? undefined : `'${name}' tests apply to 'check process' only`);
 }
+
+/** For tests of a file system: `'NAME' tests apply to 'check filesystem' only` elsewhere. */
+export function filesystemOnly(name: string): (cond: unknown, type: ServiceType) => string | undefined {
+  return (_c, type) => (type === 'filesystem' ? undefined : `'${name}' tests apply to 'check filesystem' only`);
+}
+
+/** For tests of a network interface: `'NAME' tests apply to 'check network' only` elsewhere. */
+export function networkOnly(name: string): (cond: unknown, type: ServiceType) => string | undefined {
+  return (_c, type) => (type === 'network' ? undefined : `'${name}' tests apply to 'check network' only`);
+}

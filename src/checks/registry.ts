@@ -2,21 +2,35 @@
 // printed, reported or checked. The syntax is referenced statically (the rules front end needs it);
 // the check is loaded only by the daemon (`loadChecks`), so `brokerwatch -t` never loads mqtt.js.
 import type { Config, Rule, Service } from '../config/model.js';
+import { loadObservers } from '../config/service-types.js';
 import { changedSyntax } from './changed/syntax.js';
 import { checksumSyntax } from './checksum/syntax.js';
 import { contentSyntax } from './content/syntax.js';
 import { existSyntax } from './exist/syntax.js';
+import { diskIoSyntax } from './disk-io/syntax.js';
+import { fsflagsSyntax } from './fsflags/syntax.js';
 import { gidSyntax } from './gid/syntax.js';
+import { inodeSyntax } from './inode/syntax.js';
+import { loadavgSyntax } from './loadavg/syntax.js';
 import type { CheckFactory, CheckModule, ConditionBase, KindSyntax } from './kind.js';
+import { linkChangeSyntax } from './link-change/syntax.js';
+import { linkSyntax } from './link/syntax.js';
 import { nonexistSyntax } from './nonexist/syntax.js';
 import { permissionSyntax } from './permission/syntax.js';
 import { portSyntax } from './port/syntax.js';
 import { resourceSyntax } from './resource/syntax.js';
 import { restartsSyntax } from './restarts/syntax.js';
+import { saturationSyntax } from './saturation/syntax.js';
+import { serviceTimeSyntax } from './service-time/syntax.js';
 import { sizeSyntax } from './size/syntax.js';
+import { spaceSyntax } from './space/syntax.js';
 import { statusSyntax } from './status/syntax.js';
 import { sysSyntax } from './sys/syntax.js';
+import { systemCpuSyntax } from './system-cpu/syntax.js';
+import { systemMemorySyntax } from './system-memory/syntax.js';
+import { systemUptimeSyntax } from './system-uptime/syntax.js';
 import { timestampSyntax } from './timestamp/syntax.js';
+import { trafficSyntax } from './traffic/syntax.js';
 import type { Check } from './types.js';
 import { uidSyntax } from './uid/syntax.js';
 import { uptimeSyntax } from './uptime/syntax.js';
@@ -49,6 +63,19 @@ export const KINDS = {
   gid: kind(gidSyntax, () => import('./gid/check.js')),
   sys: kind(sysSyntax, () => import('./sys/check.js')),
   content: kind(contentSyntax, () => import('./content/check.js')),
+  loadavg: kind(loadavgSyntax, () => import('./loadavg/check.js')),
+  'system-cpu': kind(systemCpuSyntax, () => import('./system-cpu/check.js')),
+  'system-memory': kind(systemMemorySyntax, () => import('./system-memory/check.js')),
+  'system-uptime': kind(systemUptimeSyntax, () => import('./system-uptime/check.js')),
+  space: kind(spaceSyntax, () => import('./space/check.js')),
+  inode: kind(inodeSyntax, () => import('./inode/check.js')),
+  'disk-io': kind(diskIoSyntax, () => import('./disk-io/check.js')),
+  'service-time': kind(serviceTimeSyntax, () => import('./service-time/check.js')),
+  fsflags: kind(fsflagsSyntax, () => import('./fsflags/check.js')),
+  link: kind(linkSyntax, () => import('./link/check.js')),
+  'link-change': kind(linkChangeSyntax, () => import('./link-change/check.js')),
+  saturation: kind(saturationSyntax, () => import('./saturation/check.js')),
+  traffic: kind(trafficSyntax, () => import('./traffic/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;
@@ -75,9 +102,11 @@ export const SYNTAXES: readonly KindSyntax<Condition>[] = Object.values(KINDS).m
 
 const loaded = new Map<ConditionKind, CheckFactory<Condition>>();
 
-/** Loads the checks of every kind CONFIG uses; the daemon awaits it at start and at each reload. */
+/** Loads the checks of every kind CONFIG uses, and the observers of its service types (what those
+ *  checks read); the daemon awaits it at start and at each reload. */
 export async function loadChecks(config: Pick<Config, 'services'>): Promise<void> {
   const used = new Set(config.services.flatMap((s) => s.rules.map((r) => r.condition.kind)));
+  await loadObservers(config.services);
   await Promise.all(
     [...used].map(async (k) => {
       const load = (KINDS[k] as KindEntry<Condition>).load;

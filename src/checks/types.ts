@@ -1,6 +1,7 @@
 // The one contract every check kind shares: given a rule and what the cycle knows, return a result.
 import type { Limits, Rule, Service } from '../config/model.js';
 import type { FindResult } from '../process/identity.js';
+import type { Facts } from '../observers/kind.js';
 import type { Clock } from '../util/clock.js';
 import type { CheckResult } from './result.js';
 
@@ -25,6 +26,9 @@ export interface CheckContext {
   /** Per-rule memory kept in the state file across daemon restarts (JSON values); absent in tests
    *  that run a check alone. */
   readonly durable?: DurableMemo;
+  /** Services whose type observes (system, filesystem, network): this cycle's readings, or why
+   *  there are none (`observed.ok` false: the mount or interface is missing). */
+  readonly observed?: { readonly ok: true; readonly facts: Facts } | { readonly ok: false; readonly message: string };
   /** Per-rule memory kept across cycles (previous pid, checksum, …). */
   readonly memo: Map<string, unknown>;
   /** Time and timers; the system clock when absent. */

@@ -30,7 +30,8 @@ export interface Rate {
   readonly cycles: number;
 }
 
-export type ActionKind = 'alert' | 'restart' | 'start' | 'stop' | 'unmonitor' | 'monitor' | 'exec';
+/** `reboot` (check system only) runs the reboot program: `set reboot program`, else /sbin/reboot. */
+export type ActionKind = 'alert' | 'restart' | 'start' | 'stop' | 'unmonitor' | 'monitor' | 'exec' | 'reboot';
 
 export type Action =
   | { readonly kind: Exclude<ActionKind, 'exec'> }
@@ -176,6 +177,8 @@ export interface Service {
   /** file: the file; program: the command to run. */
   readonly path?: string;
   readonly program?: Command;
+  /** network: the interface (or `address` names one of its addresses). */
+  readonly interface?: string;
   readonly start?: Command;
   readonly stop?: Command;
   readonly restart?: Command;
@@ -247,6 +250,8 @@ export interface Config {
   readonly mailFormat?: MailFormat;
   readonly alerts: readonly AlertRecipient[];
   readonly httpd?: Httpd;
+  /** `set reboot program = "CMD"`: what a `reboot` action runs (no shell); DEFAULT_REBOOT_PROGRAM without. */
+  readonly rebootProgram?: Command;
   readonly services: readonly Service[];
   /** `set limits { … }`: the limits brokerwatch applies, as written. */
   readonly limits?: Limits;
@@ -268,6 +273,9 @@ export interface Limits {
   readonly restartTimeoutMs?: number;
 }
 
+/** What a `reboot` action runs when `set reboot program` is absent: the system's own reboot, which
+ *  stops services in order (systemd's `reboot`, sysvinit's). monit has no such action. */
+export const DEFAULT_REBOOT_PROGRAM: Command = { argv: ['/sbin/reboot'] };
 /** monit's default cycle when `set daemon` is absent. */
 export const DEFAULT_CYCLE_MS = 30_000;
 /** How long a pidfile may be empty, garbled or unreadable while its broker runs before it is alerted

@@ -12,26 +12,12 @@ import { acceptOperator, parseDuration } from './units.js';
 
 /** monit tests that load but that brokerwatch does not evaluate (a warning names them). */
 const IGNORED_TESTS = new Set([
-  'loadavg',
   'load',
-  'swap',
-  'space',
-  'inode',
-  'inodes',
-  'read',
-  'write',
-  'service',
   'disk',
-  'download',
-  'upload',
   'packet',
   'packets',
-  'saturation',
-  'fsflags',
-  'fsflag',
   'filesystem',
   'network',
-  'link',
   'bytes',
   'byte',
   'total',
@@ -53,7 +39,6 @@ const IGNORED_TESTS = new Set([
   'security',
   'hardlink',
   'hardlinks',
-  'servicetime',
   'atime',
   'ctime',
   'pagein',
@@ -62,30 +47,52 @@ const IGNORED_TESTS = new Set([
   'nomatch',
 ]);
 
-type Claimed = ReadonlyMap<string, KindSyntax<Condition>>;
+type Claimed = ReadonlyMap<string, readonly KindSyntax<Condition>[]>;
 
-/** The kind that claims each word, after `if` and after `if failed`. */
+/** True when K's claims hold in service type T. */
+const holdsIn = (k: KindSyntax<Condition>, t: ServiceType): boolean => k.claims.types?.includes(t) ?? true;
+
+/** True when two kinds' claims could both hold in one service type. */
+function overlap(a: KindSyntax<Condition>, b: KindSyntax<Condition>): boolean {
+  const ta = a.claims.types;
+  const tb = b.claims.types;
+  return !ta || !tb || ta.some((t) => tb.includes(t));
+}
+
+/** The kinds that claim each word, after `if` and after `if failed`, in registry order. */
 function claimedWords(after: 'if' | 'failed'): Claimed {
-  const m = new Map<string, KindSyntax<Condition>>();
+  const m = new Map<string, KindSyntax<Condition>[]>();
   for (const k of SYNTAXES) {
     for (const w of k.claims[after] ?? []) {
-      const other = m.get(w);
+      const others = m.get(w) ?? [];
+      const other = others.find((o) => overlap(o, k));
       if (other) throw new Error(`'${w}' after '${after}' is claimed by both '${other.kind}' and '${k.kind}'`);
-      m.set(w, k);
+      m.set(w, [...others, k]);
     }
   }
   return m;
 }
 
-const AFTER_IF = claimedWords('if');
-const AFTER_FAILED = claimedWords('failed');
+// Built on first use: the registry and the service types import each other's modules at load time.
+let afterIf: Claimed | undefined;
+let afterFailed: Claimed | undefined;
+const claimsAfterIf = (): Claimed => (afterIf ??= claimedWords('if'));
+const claimsAfterFailed = (): Claimed => (afterFailed ??= claimedWords('failed'));
+
+/** Of the kinds claiming a word, the one for service type T; else the first (its `misplaced` explains). */
+function pick(kinds: readonly KindSyntax<Condition>[] | undefined, t: ServiceType): KindSyntax<Condition> | undefined {
+  return kinds?.find((k) => holdsIn(k, t)) ?? kinds?.[0];
+}
 
 /** The kind whose grammar starts right after `if` (a claim by shape first, then by word), if any. */
-function claimant(c: Cursor): KindSyntax<Condition> | undefined {
-  const byShape = SYNTAXES.find((k) => k.claims.at?.(c));
+function claimant(c: Cursor, t: ServiceType): KindSyntax<Condition> | undefined {
+  const byShape = pick(
+    SYNTAXES.filter((k) => k.claims.at?.(c)),
+    t,
+  );
   if (byShape) return byShape;
-  const t = c.peek();
-  return t.type === 'word' ? AFTER_IF.get(t.lower) : undefined;
+  const w = c.peek();
+  return w.type === 'word' ? pick(claimsAfterIf().get(w.lower), t) : undefined;
 }
 
 export interface RuleSyntax {
@@ -107,7 +114,10 @@ export function parseIf(c: Cursor, serviceType: ServiceType): RuleSyntax | undef
   }
   const rate = parseRate(c);
   c.expectWord("'then'", 'then');
+  const actionTok = c.peek();
   const action = parseAction(c);
+  if (action.kind === 'reboot' && serviceType !== 'system')
+    c.error(actionTok.pos, "the 'reboot' action applies to 'check system' only");
   let elseAction: Action | undefined;
   if (c.isWord('else')) {
     c.next();
@@ -134,7 +144,7 @@ export function parseIf(c: Cursor, serviceType: ServiceType): RuleSyntax | undef
 
 /** The condition after `if`, read by the kind that claims it; throws IgnoredRule for ignored tests. */
 function parseCondition(c: Cursor, serviceType: ServiceType): Condition {
-  const kind = claimant(c);
+  const kind = claimant(c, serviceType);
   if (kind) return kind.parse(c, { serviceType, after: 'if' });
   const t = c.peek();
   if (t.type === 'word' && t.lower === 'succeeded') {
@@ -164,7 +174,7 @@ function parseFailed(c: Cursor, ctx: ParseContext): Condition {
   const t = c.peek();
   if (t.type !== 'word')
     c.fail(t, `expected a test after 'failed' (host, port, checksum, permission, uid, gid), found ${describe(t)}`);
-  const kind = AFTER_FAILED.get(t.lower);
+  const kind = pick(claimsAfterFailed().get(t.lower), ctx.serviceType);
   if (kind) return kind.parse(c, ctx);
   if (IGNORED_TESTS.has(t.lower)) {
     c.warn(t.pos, `'failed ${t.text}' tests are not evaluated by brokerwatch; this rule is ignored`);
@@ -217,6 +227,7 @@ export function parseAction(c: Cursor): Action {
     case 'stop':
     case 'unmonitor':
     case 'monitor':
+    case 'reboot':
       c.next();
       return { kind: t.lower };
     case 'timeout':
@@ -235,7 +246,7 @@ export function parseAction(c: Cursor): Action {
       return { kind: 'exec', command, ...(repeatEvery ? { repeatEvery } : {}) };
     }
     default:
-      c.fail(t, `unknown action '${t.text}': expected alert, restart, start, stop, unmonitor or exec`);
+      c.fail(t, `unknown action '${t.text}': expected alert, restart, start, stop, unmonitor, exec or reboot`);
   }
 }
 

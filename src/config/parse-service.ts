@@ -19,7 +19,7 @@ import type {
 import { DEFAULT_BACKOFF } from './model.js';
 import { acceptBracketedAddress, parseAlertRecipient } from './parse-recipient.js';
 import { parseCommand, parseIf } from './parse-rule.js';
-import { SERVICE_TYPES } from './service-types.js';
+import { SERVICE_TYPES, serviceTypeNamed } from './service-types.js';
 import { parseDuration } from './units.js';
 
 /** Words that start a statement inside a check block (used to resynchronise after an error). */
@@ -44,8 +44,6 @@ export const SERVICE_KEYWORDS: ReadonlySet<string> = new Set([
   'ignore',
 ]);
 
-const IGNORED_CHECKS = new Set(['system', 'filesystem', 'network', 'device']);
-
 /** A parsed service with the positions the validator needs to name. */
 export interface ParsedService {
   readonly service: Service;
@@ -61,6 +59,7 @@ interface Draft {
   address?: string;
   path?: string;
   program?: Command;
+  interface?: string;
   start?: Command;
   stop?: Command;
   restart?: Command;
@@ -157,19 +156,13 @@ const CONTINUATION_WORDS: ReadonlySet<string> = new Set([
   'path',
 ]);
 
-/** Parses `check …` up to the next `check`, `set` or the end; ignored check types give their name only. */
-export function parseCheck(c: Cursor): ParsedService | { readonly ignored: string } {
+/** Parses `check …` up to the next `check`, `set` or the end. */
+export function parseCheck(c: Cursor): ParsedService {
   const checkTok = c.next();
-  const typeTok = c.peek();
-  if (typeTok.type === 'word' && IGNORED_CHECKS.has(typeTok.lower)) {
-    c.warn(typeTok.pos, `'check ${typeTok.text}' is not supported by brokerwatch; this service is ignored`);
-    c.next();
-    const name = c.peek().text;
-    c.skipUntil((t) => t.lineStart && t.type === 'word' && (t.lower === 'check' || t.lower === 'set'));
-    return { ignored: name };
-  }
   const types = Object.keys(SERVICE_TYPES);
-  const type = c.expectWord(`a service type after check (${types.join(', ')})`, ...types).lower as ServiceType;
+  const aliases = Object.values(SERVICE_TYPES).flatMap((t) => ('aliases' in t ? t.aliases : []));
+  const typeWord = c.expectWord(`a service type after check (${types.join(', ')})`, ...types, ...aliases);
+  const type = serviceTypeNamed(typeWord.lower) as ServiceType;
   const nameTok = c.expectValue(`a service name after 'check ${type}'`);
   if (nameTok.text === '') c.error(nameTok.pos, `the name of 'check ${type}' is empty`);
   const d: Draft = {
@@ -409,6 +402,7 @@ function finish(d: Draft): ParsedService {
     ...(d.address !== undefined ? { address: d.address } : {}),
     ...(d.path !== undefined ? { path: d.path } : {}),
     ...(d.program ? { program: d.program } : {}),
+    ...(d.interface !== undefined ? { interface: d.interface } : {}),
     ...(d.start ? { start: d.start } : {}),
     ...(d.stop ? { stop: d.stop } : {}),
     ...(d.restart ? { restart: d.restart } : {}),

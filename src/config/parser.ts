@@ -8,6 +8,7 @@ import type { Token } from './lexer.js';
 import { Cursor, ParseAbort, describe } from './cursor.js';
 import type {
   AlertRecipient,
+  Command,
   Config,
   HttpAllow,
   Httpd,
@@ -22,6 +23,7 @@ import { parseLimits, withLimitDefaults } from './parse-limits.js';
 import { parseAlertRecipient, parseMailFormat } from './parse-recipient.js';
 import type { ParsedService } from './parse-service.js';
 import { parseCheck } from './parse-service.js';
+import { parseCommand } from './parse-rule.js';
 import type { SslOptions } from './parse-ssl.js';
 import { isSslVersionWord, parseSslBlock } from './parse-ssl.js';
 import { parseDuration } from './units.js';
@@ -52,6 +54,7 @@ interface MutableConfig {
   httpd?: Httpd;
   limits?: Limits;
   idfile?: string;
+  rebootProgram?: Command;
 }
 
 export interface ParseResult {
@@ -73,7 +76,6 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
   c.globalSsl = prescanGlobalSsl(tokens);
   const cfg: MutableConfig = { daemon: { cycleMs: DEFAULT_CYCLE_MS, startDelayMs: 0 }, mailServers: [], alerts: [] };
   const parsed: ParsedService[] = [];
-  const ignored = new Set<string>();
 
   while (!c.atEnd) {
     const t = c.peek();
@@ -82,9 +84,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
         c.next();
         parseSet(c, cfg);
       } else if (t.type === 'word' && t.lower === 'check') {
-        const s = parseCheck(c);
-        if ('ignored' in s) ignored.add(s.ignored);
-        else parsed.push(s);
+        parsed.push(parseCheck(c));
       } else {
         c.fail(t, `expected 'set', 'check' or 'include', found ${describe(t)}`);
       }
@@ -97,7 +97,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     }
   }
 
-  const services = validate(parsed, ignored, c).map((s) => withLimitDefaults(s, cfg.limits));
+  const services = validate(parsed, c).map((s) => withLimitDefaults(s, cfg.limits));
   const config: Config = {
     files,
     daemon: cfg.daemon,
@@ -110,6 +110,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     ...(cfg.mailFormat ? { mailFormat: cfg.mailFormat } : {}),
     alerts: cfg.alerts,
     ...(cfg.httpd ? { httpd: withGlobalPem(cfg.httpd, c.globalSsl) } : {}),
+    ...(cfg.rebootProgram ? { rebootProgram: cfg.rebootProgram } : {}),
     services,
     ...(cfg.limits ? { limits: cfg.limits } : {}),
     ...(cfg.idfile !== undefined ? { idfile: cfg.idfile } : {}),
@@ -171,6 +172,11 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
     case 'ssl':
     case 'tls':
       checkGlobalSsl(c, t);
+      return;
+    case 'reboot':
+      // `set reboot program = "CMD"` (`program` is a noise word): what a `reboot` action runs.
+      c.acceptOp();
+      cfg.rebootProgram = parseCommand(c, "a command after 'set reboot program ='");
       return;
     default:
       if (IGNORED_SET.has(t.lower)) {

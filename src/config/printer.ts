@@ -242,6 +242,7 @@ class Printer {
     if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
     if (c.idfile !== undefined) out.push(`set idfile ${word(c.idfile)}`);
     if (c.limits) out.push(printLimits(c.limits, size, duration));
+    if (c.rebootProgram) out.push(`set reboot program = ${this.#spelling.command(c.rebootProgram)}`);
     if (c.eventQueue) {
       const q = c.eventQueue;
       out.push(
@@ -303,7 +304,7 @@ class Printer {
   }
 
   service(s: Service): string[] {
-    const out = [`check ${s.type} ${word(s.name)} ${serviceTypeOf(s.type).printHeader(s, this.#spelling)}`];
+    const out = [`check ${s.type} ${word(s.name)} ${serviceTypeOf(s.type).printHeader(s, this.#spelling)}`.trimEnd()];
     if (s.start) out.push(`  start program = ${command(s.start)}`);
     if (s.stop) out.push(`  stop program = ${command(s.stop)}`);
     if (s.restart) out.push(`  restart program = ${command(s.restart)}`);

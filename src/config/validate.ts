@@ -5,11 +5,8 @@ import type { Cursor } from './cursor.js';
 import type { Service } from './model.js';
 import type { ParsedService } from './parse-service.js';
 
-/**
- * Records every whole-file problem on the cursor's diagnostics and returns the services, with
- * dependencies on checks that brokerwatch ignores (`check directory` …) dropped with a warning.
- */
-export function validate(parsed: readonly ParsedService[], ignored: ReadonlySet<string>, c: Cursor): Service[] {
+/** Records every whole-file problem on the cursor's diagnostics and returns the services. */
+export function validate(parsed: readonly ParsedService[], c: Cursor): Service[] {
   const byName = new Map<string, ParsedService>();
   for (const p of parsed) {
     const s = p.service;
@@ -22,17 +19,12 @@ export function validate(parsed: readonly ParsedService[], ignored: ReadonlySet<
     for (const dep of p.service.dependsOn) {
       const pos = p.dependsPos.get(dep) ?? p.service.pos;
       if (dep === p.service.name) c.error(pos, `service '${dep}' depends on itself`);
-      else if (ignored.has(dep))
-        c.warn(pos, `'${p.service.name}' depends on '${dep}', a check brokerwatch ignores; this dependency is ignored`);
       else if (!byName.has(dep)) c.error(pos, `unknown service '${dep}' in depends of '${p.service.name}'`);
     }
     checkActions(p, c);
   }
   reportCycles(parsed, byName, c);
-  return parsed.map((p) => {
-    const deps = p.service.dependsOn.filter((d) => !ignored.has(d) || byName.has(d));
-    return deps.length === p.service.dependsOn.length ? p.service : { ...p.service, dependsOn: deps };
-  });
+  return parsed.map((p) => p.service);
 }
 
 function checkActions(p: ParsedService, c: Cursor): void {

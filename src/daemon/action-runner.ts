@@ -3,8 +3,8 @@
 // Each outcome goes back to the state machine as `action-done`, with the process before and after.
 import { programEnv } from '../actions/env.js';
 import { runCommand } from '../actions/run.js';
-import type { Service } from '../config/model.js';
-import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
+import type { Command, Service } from '../config/model.js';
+import { DEFAULT_PROGRAM_TIMEOUT_MS, DEFAULT_REBOOT_PROGRAM } from '../config/model.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { MachineInput, PlannedAction, ProcessAction } from '../state/types.js';
 import type { Clock } from '../util/clock.js';
@@ -21,6 +21,8 @@ export interface ActionHost {
   readonly cwd: string;
   /** Aborts `exec` programs when the runner closes. */
   readonly signal: AbortSignal;
+  /** What a `reboot` action runs (`set reboot program`); /sbin/reboot without. */
+  readonly rebootCommand?: Command;
   /** The identified process. */
   identity(): ProcessIdentity | undefined;
   isRunning(): boolean;
@@ -67,6 +69,9 @@ export class ActionRunner {
         return;
       case 'exec':
         this.#exec(a);
+        return;
+      case 'reboot':
+        this.#exec({ ...a, command: h.rebootCommand ?? DEFAULT_REBOOT_PROGRAM });
         return;
       default: {
         const kind = a.kind;

@@ -6,6 +6,7 @@ import type { CheckResult } from '../checks/result.js';
 import type { Check } from '../checks/types.js';
 import type { Limits, Service } from '../config/model.js';
 import type { FindResult } from '../process/identity.js';
+import type { CheckContext } from '../checks/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -17,6 +18,8 @@ export interface CycleFacts {
   readonly programStatus?: number;
   /** This cycle's program output (program services). */
   readonly programOutput?: string;
+  /** What the service type observed (system, filesystem, network). */
+  readonly observed?: CheckContext['observed'];
   /** Epoch ms at the start of the cycle. */
   readonly now: number;
   readonly signal: AbortSignal;
@@ -61,7 +64,7 @@ export class CheckSet {
   /** Runs every check at once; results in rule order, a check's throw turned into an `internal` result. */
   async run(facts: CycleFacts): Promise<CheckResult[]> {
     const s = this.service;
-    const { pid, process, programStatus, programOutput } = facts;
+    const { pid, process, programStatus, programOutput, observed } = facts;
     const pending = [...this.#checks.entries()].map(async ([ruleId, check]) => {
       const rule = s.rules.find((r) => r.id === ruleId);
       if (!rule) return undefined;
@@ -78,6 +81,7 @@ export class CheckSet {
             get: () => this.#durable.get(ruleId),
             set: (v: unknown) => void this.#durable.set(ruleId, v),
           },
+          ...(observed !== undefined ? { observed } : {}),
           signal: facts.signal,
           now: facts.now,
           memo: this.#memos.get(ruleId) ?? new Map(),

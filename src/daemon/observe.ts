@@ -6,6 +6,7 @@ import { programEnv } from '../actions/env.js';
 import { runCommand } from '../actions/run.js';
 import type { Limits, Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_OUTPUT_BYTES, DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
+import type { Observed, Observer } from '../observers/kind.js';
 import type { FindResult, ProcessIdentity } from '../process/identity.js';
 import { findProcess } from './process-control.js';
 
@@ -26,6 +27,8 @@ export interface Observation {
    * is known to run (its identity, or a probe connection), which is not a failure until it lasts.
    */
   readonly pidfile?: { readonly ok: true } | { readonly ok: false; readonly message: string };
+  /** What the service type's observer read (system, filesystem, network). */
+  readonly observed?: Observed;
 }
 
 /** How to observe. */
@@ -42,11 +45,14 @@ export interface ObserveOptions {
   readonly now: number;
   /** `set limits`: the output kept (programOutput). */
   readonly limits?: Limits;
+  /** The service type's observer, when it has one (config/service-types.ts). */
+  readonly observer?: Observer;
 }
 
 /** Looks at the service as its type says: the process lookup, or the program run. */
 export async function observe(s: Service, o: ObserveOptions): Promise<Observation> {
   if (s.type === 'process') return observeProcess(s, o);
+  if (o.observer) return { observed: await o.observer.observe(o.now, o.signal) };
   if (s.type === 'program' && s.program) {
     const env = programEnv({ service: s.name, event: 'Status', description: 'Status', date: new Date(o.now) });
     const r = await runCommand(s.program, {

@@ -6,7 +6,9 @@
 // straight to the state machine, between cycles.
 import type { CheckResult, FailureClass } from '../checks/result.js';
 import type { Config, Service } from '../config/model.js';
-import { DEFAULT_PIDFILE_GRACE_MS } from '../config/model.js';
+import { createObserver } from '../config/service-types.js';
+import type { Facts, Observer } from '../observers/kind.js';
+import { DEFAULT_PIDFILE_GRACE_MS, DEFAULT_REBOOT_PROGRAM } from '../config/model.js';
 import type { LivenessEvent, LivenessWatcher } from '../process/liveness.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSameProcess } from '../process/identity.js';
@@ -63,6 +65,8 @@ export interface RunnerStatus {
   readonly lastResults: readonly CheckResult[];
   readonly lastCheckAt?: number;
   readonly actionRunning?: string;
+  /** The last readings of a service type that observes (system, filesystem, network). */
+  readonly facts?: Facts;
 }
 
 export class ServiceRunner {
@@ -83,6 +87,9 @@ export class ServiceRunner {
   readonly #abort = new AbortController();
   #lastResults: CheckResult[] = [];
   #lastCheckAt: number | undefined;
+  /** What the service type observes each cycle (system, filesystem, network), and its last readings. */
+  readonly #observer: Observer | undefined;
+  #facts: Facts | undefined;
   #idle: Array<() => void> = [];
   /** The identified process changed since the last write: the state file must learn it soon. */
   #identityDirty = false;
@@ -99,6 +106,7 @@ export class ServiceRunner {
       : initialState(service, now);
     this.identity = previous?.identity;
     this.#checks = new CheckSet(service, clock, deps.logger, previous?.checks, deps.config.limits);
+    this.#observer = createObserver(service);
     this.#process = new ProcessWatch(service.name, deps.liveness, deps.livenessSlow);
     this.#loop = new CycleLoop(clock, deps.config.daemon.cycleMs, service.schedule, {
       active: () => !this.#closed && this.state.monitor !== 'not-monitored',
@@ -154,6 +162,7 @@ export class ServiceRunner {
       lastResults: this.#lastResults,
       ...(this.#lastCheckAt !== undefined ? { lastCheckAt: this.#lastCheckAt } : {}),
       ...(running ? { actionRunning: running } : {}),
+      ...(this.#facts ? { facts: this.#facts } : {}),
     };
   }
 
@@ -198,7 +207,9 @@ export class ServiceRunner {
         signal: this.#abort.signal,
         now: startedAt,
         ...(this.deps.config.limits ? { limits: this.deps.config.limits } : {}),
+        ...(this.#observer ? { observer: this.#observer } : {}),
       });
+      if (seen.observed) this.#facts = seen.observed.facts;
       const found = seen.found;
       if (found && (!this.identity || this.identity.pid !== found.pid || this.identity.startTime !== found.startTime)) {
         this.identity = found;
@@ -209,6 +220,7 @@ export class ServiceRunner {
         ...(seen.lookup !== undefined ? { process: seen.lookup } : {}),
         ...(seen.programStatus !== undefined ? { programStatus: seen.programStatus } : {}),
         ...(seen.programOutput !== undefined ? { programOutput: seen.programOutput } : {}),
+        ...(seen.observed ? { observed: seen.observed } : {}),
         now: startedAt,
         signal: this.#abort.signal,
       });
@@ -347,6 +359,7 @@ export class ServiceRunner {
       clock: this.clock,
       cwd: d.cwd,
       signal: this.#abort.signal,
+      rebootCommand: d.config.rebootProgram ?? DEFAULT_REBOOT_PROGRAM,
       identity: () => this.identity,
       isRunning: () => this.isRunning(),
       setIdentity: (identity) => (this.identity = identity),

@@ -174,6 +174,7 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
     lastCheckAt: st.lastCheckAt ?? null,
     probe,
     checks,
+    ...(st.facts ? { facts: st.facts } : {}),
   };
 }
 

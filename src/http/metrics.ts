@@ -7,6 +7,7 @@ import type { RunnerStatus } from '../daemon/service-runner.js';
 import type { CheckResult } from '../checks/result.js';
 import { FAILURE_CLASSES } from '../checks/result.js';
 import type { Service } from '../config/model.js';
+import { registerFactGauges } from './metrics-facts.js';
 import type { DaemonObserver } from './observer.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -34,6 +35,7 @@ export class Metrics {
     replaceTotalGauges(this.registry);
     const runners = (): RunnerStatus[] => daemon.runners().map((r) => r.status());
     registerServiceMetrics(registers, runners, observer);
+    registerFactGauges(registers, runners);
     const { checkDuration, stepDuration, lag } = registerCycleHistograms(registers);
     this.#unsubscribe = daemon.onCycle((c) => {
       lag.observe(Math.max(0, c.startedAt - c.dueAt) / 1000);

@@ -9,6 +9,7 @@ import { totalmem } from 'node:os';
 import type { EventType, ServiceType } from '../config/model.js';
 import type { MonitorState } from '../state/types.js';
 import type { ServiceDto, StatusDto } from './dto.js';
+import { observedXml } from './monit-xml-observed.js';
 import type { ProcessSample, ResourceSampler, SystemSample } from './resource-sampler.js';
 
 /** What the `<server>` element says besides the daemon DTO. */
@@ -22,7 +23,17 @@ export interface XmlServerInfo {
 }
 
 /** monit's Service_Type codes. */
-const SERVICE_TYPE: Record<ServiceType, number> = { directory: 1, file: 2, process: 3, host: 4, fifo: 6, program: 7 };
+const SERVICE_TYPE: Record<ServiceType, number> = {
+  filesystem: 0,
+  directory: 1,
+  file: 2,
+  process: 3,
+  host: 4,
+  system: 5,
+  fifo: 6,
+  program: 7,
+  network: 8,
+};
 
 /** monit's Monitor_State codes. */
 const MONITOR: Record<MonitorState, number> = { 'not-monitored': 0, monitored: 1, initializing: 2, waiting: 4 };
@@ -152,6 +163,7 @@ function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undef
     pending: ACTION[s.action ?? s.pending?.action ?? ''] ?? 0,
   });
   if (s.failure) parts.push(el('status_message', s.failure.message));
+  parts.push(observedXml(s));
   if (s.type === 'process' && s.pid !== null) {
     parts.push(el('pid', s.pid), procXml(sample, 'ids'));
     if (s.uptimeSeconds !== null) parts.push(el('uptime', s.uptimeSeconds));
@@ -247,7 +259,8 @@ export function statusXml(status: StatusDto, server: XmlServerInfo, version: 1 |
   const sys = res?.system();
   const services =
     status.services.map((s) => serviceXml(s, version, res?.process(s.name, s.pid))).join('') +
-    (sys ? systemXml(d.host, version, sys) : '');
+    // A `check system` service of the rules is the System service; else one is made from /proc.
+    (sys && !status.services.some((s) => s.type === 'system') ? systemXml(d.host, version, sys) : '');
   const body = version === 2 ? `<services>${services}</services><servicegroups></servicegroups>` : services;
   return `<?xml version="1.0" encoding="UTF-8"?>${serverXml}${body}</monit>`;
 }

@@ -89,7 +89,10 @@ export const serviceSchema = {
   ],
   properties: {
     name: str,
-    type: { type: 'string', enum: ['process', 'host', 'file', 'program', 'directory', 'fifo'] },
+    type: {
+      type: 'string',
+      enum: ['process', 'host', 'file', 'program', 'directory', 'fifo', 'system', 'filesystem', 'network'],
+    },
     status: { type: 'string', enum: ['ok', 'failed', 'unknown'] },
     failure: {
       type: ['object', 'null'],
@@ -117,6 +120,12 @@ export const serviceSchema = {
       description: 'from an `if memory` test in bytes, else the resident memory from /proc (a process)',
     },
     memoryPercent: { ...numOrNull, description: 'from an `if memory` test in %, else from /proc (a process)' },
+    facts: {
+      type: 'object',
+      additionalProperties: { type: ['number', 'string', 'null'] },
+      description:
+        "system, filesystem and network services: the last cycle's readings by name (null: not yet measurable)",
+    },
     restarts: {
       type: 'integer',
       description:

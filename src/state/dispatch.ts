@@ -55,6 +55,10 @@ export function perform(ctx: Ctx, action: Action, t: Trigger): Outcome {
       return { shown: 'unmonitor' };
     case 'monitor':
       return { shown: 'monitor' };
+    case 'reboot':
+      // The daemon runs the reboot program (`set reboot program`), like an exec.
+      plan(ctx, { kind: 'reboot', ruleId: t.ruleId, eventType: t.type, origin: 'rule', reason: t.reason });
+      return { shown: 'reboot' };
   }
 }
 

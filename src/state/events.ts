@@ -29,6 +29,7 @@ const ACTIONS: readonly (ActionKind | 'none')[] = [
   'unmonitor',
   'monitor',
   'exec',
+  'reboot',
   'none',
 ];
 /** The largest time a Date can hold: a saved event beyond it would break every page that shows it. */

@@ -153,7 +153,7 @@ export type MachineInput =
  * daemon only starts or stops its loops and liveness watch.
  */
 export interface PlannedAction {
-  readonly kind: ProcessAction | 'exec' | 'monitor' | 'unmonitor';
+  readonly kind: ProcessAction | 'exec' | 'reboot' | 'monitor' | 'unmonitor';
   readonly ruleId?: string;
   /** For exec. */
   readonly command?: Command;

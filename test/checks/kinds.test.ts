@@ -6,6 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { docsRow } from '../../src/checks/kind.js';
 import { KINDS, SYNTAXES } from '../../src/checks/registry.js';
+import { parseRules } from '../../src/config/loader.js';
+import type { ServiceType } from '../../src/config/model.js';
+import { SERVICE_TYPES } from '../../src/config/service-types.js';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
@@ -19,17 +22,41 @@ void test("every kind's docs row is in README.md's table of tests", async () => 
   assert.deepEqual(missing, []);
 });
 
-void test('no word is claimed by two kinds', () => {
-  for (const after of ['if', 'failed'] as const) {
-    const seen = new Map<string, string>();
-    for (const k of SYNTAXES) {
-      for (const w of k.claims[after] ?? []) {
-        assert.equal(seen.get(w), undefined, `'${w}' after '${after}' is claimed by ${seen.get(w)} and ${k.kind}`);
-        assert.equal(w, w.toLowerCase(), `claimed words are lower-case: '${w}'`);
-        seen.set(w, k.kind);
+void test('no word is claimed by two kinds in one service type', () => {
+  for (const type of Object.keys(SERVICE_TYPES) as ServiceType[]) {
+    for (const after of ['if', 'failed'] as const) {
+      const seen = new Map<string, string>();
+      for (const k of SYNTAXES) {
+        if (k.claims.types && !k.claims.types.includes(type)) continue;
+        for (const w of k.claims[after] ?? []) {
+          const msg = `'${w}' after '${after}' in 'check ${type}' is claimed by ${seen.get(w)} and ${k.kind}`;
+          assert.equal(seen.get(w), undefined, msg);
+          assert.equal(w, w.toLowerCase(), `claimed words are lower-case: '${w}'`);
+          seen.set(w, k.kind);
+        }
       }
     }
   }
+});
+
+void test('a word means the kind scoped to the service type: cpu, memory and uptime of a process or the host', async () => {
+  const kindsOf = async (text: string): Promise<string[]> => {
+    const { config } = await parseRules(text, 'k.rc');
+    return config.services.flatMap((s) => s.rules.filter((r) => !r.implicit).map((r) => r.condition.kind));
+  };
+  const rules = '  if cpu > 90% then alert\n  if memory > 80% then alert\n  if uptime < 5 minutes then alert\n';
+  assert.deepEqual(await kindsOf(`check system h\n${rules}  if swap > 10% then alert\n`), [
+    'system-cpu',
+    'system-memory',
+    'system-uptime',
+    'system-memory',
+  ]);
+  assert.deepEqual(await kindsOf(`check process p with pidfile /p\n${rules}  if loadavg (5min) > 2 then alert\n`), [
+    'resource',
+    'resource',
+    'uptime',
+    'loadavg',
+  ]);
 });
 
 /** The modules ENTRY loads statically (dynamic `import()` is not followed): files and packages. */

@@ -36,6 +36,7 @@ import type { HttpOptions } from '../../src/checks/port/protocols/http/syntax.js
 import type { ExchangeStep } from '../../src/checks/port/protocols/generic/syntax.js';
 import { MONIT_ONLY_PROTOCOLS } from '../../src/checks/port/protocols/registry.js';
 import type { CertificateTest } from '../../src/checks/port/syntax.js';
+import { CPU_SHARES } from '../../src/checks/system-cpu/syntax.js';
 
 /** A model without `pos` fields and without `files`: what a round trip must preserve. */
 export function stripPositions(value: unknown): unknown {
@@ -495,7 +496,120 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
       },
       { requiredKeys: ['kind', 'test'] },
     ),
+  loadavg: only(
+    ['system', 'process'],
+    fc.record({
+      kind: fc.constant('loadavg' as const),
+      period: fc.constantFrom<1 | 5 | 15>(1, 5, 15),
+      perCore: fc.boolean(),
+      op: operator,
+      value: unsigned(10_000),
+    }),
+  ),
+  'system-cpu': only(
+    ['system'],
+    fc.record({
+      kind: fc.constant('system-cpu' as const),
+      share: fc.constantFrom(...CPU_SHARES),
+      op: operator,
+      value: unsigned(100),
+    }),
+  ),
+  'system-memory': only(
+    ['system'],
+    fc.record({
+      kind: fc.constant('system-memory' as const),
+      what: fc.constantFrom<'memory' | 'swap'>('memory', 'swap'),
+      op: operator,
+      limit: fc.oneof(
+        fc.record({ value: unsigned(100), unit: fc.constant('%' as const) }),
+        fc.record({ value: sizeBytes, unit: fc.constant('bytes' as const) }),
+      ),
+    }),
+  ),
+  'system-uptime': only(
+    ['system'],
+    fc.record({ kind: fc.constant('system-uptime' as const), op: operator, ms: durationMs }),
+  ),
+  space: only(
+    ['filesystem'],
+    fc.record({ kind: fc.constant('space' as const), free: fc.boolean(), op: operator, limit: amount('bytes') }),
+  ),
+  inode: only(
+    ['filesystem'],
+    fc.record({ kind: fc.constant('inode' as const), free: fc.boolean(), op: operator, limit: amount('count') }),
+  ),
+  'disk-io': only(
+    ['filesystem'],
+    fc.oneof(
+      fc.record({
+        kind: fc.constant('disk-io' as const),
+        direction: fc.constantFrom<'read' | 'write'>('read', 'write'),
+        per: fc.constant('bytes' as const),
+        op: operator,
+        value: sizeBytes,
+      }),
+      fc.record({
+        kind: fc.constant('disk-io' as const),
+        direction: fc.constantFrom<'read' | 'write'>('read', 'write'),
+        per: fc.constant('operations' as const),
+        op: operator,
+        value: unsigned(1e12),
+      }),
+    ),
+  ),
+  'service-time': only(
+    ['filesystem'],
+    fc.record({ kind: fc.constant('service-time' as const), op: operator, ms: durationMs }),
+  ),
+  fsflags: only(['filesystem'], fc.constant({ kind: 'fsflags' as const })),
+  link: only(
+    ['network'],
+    fc.record({ kind: fc.constant('link' as const), state: fc.constantFrom<'down' | 'up'>('down', 'up') }),
+  ),
+  'link-change': only(['network'], fc.constant({ kind: 'link-change' as const })),
+  saturation: only(
+    ['network'],
+    fc.record({ kind: fc.constant('saturation' as const), op: operator, value: unsigned(100) }),
+  ),
+  traffic: only(
+    ['network'],
+    fc.oneof(
+      fc.record(
+        {
+          kind: fc.constant('traffic' as const),
+          direction: fc.constantFrom<'download' | 'upload'>('download', 'upload'),
+          per: fc.constant('bytes' as const),
+          op: operator,
+          value: sizeBytes,
+          windowMs: durationMs.filter((ms) => ms > 0),
+        },
+        { requiredKeys: ['kind', 'direction', 'per', 'op', 'value'] },
+      ),
+      fc.record(
+        {
+          kind: fc.constant('traffic' as const),
+          direction: fc.constantFrom<'download' | 'upload'>('download', 'upload'),
+          per: fc.constant('packets' as const),
+          op: operator,
+          value: unsigned(1e12),
+          windowMs: durationMs.filter((ms) => ms > 0),
+        },
+        { requiredKeys: ['kind', 'direction', 'per', 'op', 'value'] },
+      ),
+    ),
+  ),
 };
+
+/** A share (0–100%) or an amount: bytes, or a plain count. */
+function amount(bare: 'bytes' | 'count'): fc.Arbitrary<{ value: number; unit: '%' | 'bytes' | 'count' }> {
+  return fc.oneof(
+    fc.record({ value: unsigned(100), unit: fc.constant('%' as const) }),
+    bare === 'bytes'
+      ? fc.record({ value: sizeBytes, unit: fc.constant('bytes' as const) })
+      : fc.record({ value: fc.nat({ max: Number.MAX_SAFE_INTEGER }), unit: fc.constant('count' as const) }),
+  );
+}
 
 /** Conditions of one kind in a service of TYPE, if the kind applies there. */
 export function conditionOf(kind: ConditionKind, type: ServiceType): fc.Arbitrary<Condition> | undefined {
@@ -509,9 +623,14 @@ function condition(type: ServiceType): fc.Arbitrary<Condition> {
 
 type RuleBody = Omit<Rule, 'id' | 'pos'>;
 
+function actionIn(type: ServiceType): fc.Arbitrary<Action> {
+  return type === 'system' ? fc.oneof(action, fc.constant({ kind: 'reboot' as const })) : action;
+}
+
 function ruleBody(type: ServiceType): fc.Arbitrary<RuleBody> {
   return fc.record(
-    { condition: condition(type), rate, action, elseAction: action },
+    // `reboot` is an action of check system only.
+    { condition: condition(type), rate, action: actionIn(type), elseAction: actionIn(type) },
     { requiredKeys: ['condition', 'rate', 'action'] },
   );
 }
@@ -662,6 +781,15 @@ function headerFor(type: ServiceType): fc.Arbitrary<Partial<Service>> {
       return text.map((p) => ({ path: p }));
     case 'program':
       return command.map((program) => ({ program }));
+    case 'system':
+      return fc.constant({});
+    case 'filesystem':
+      return text.map((p) => ({ path: p }));
+    case 'network':
+      return fc.oneof(
+        text.map((i) => ({ interface: i })),
+        text.map((address) => ({ address })),
+      );
   }
 }
 
@@ -711,7 +839,17 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
 }
 
 const anyService: fc.Arbitrary<ServiceDraft> = fc
-  .constantFrom<ServiceType>('process', 'host', 'file', 'program', 'directory', 'fifo')
+  .constantFrom<ServiceType>(
+    'process',
+    'host',
+    'file',
+    'program',
+    'directory',
+    'fifo',
+    'system',
+    'filesystem',
+    'network',
+  )
   .chain(serviceOf);
 
 /** Services with unique names, each depending only on earlier ones (no loops). */
@@ -814,6 +952,7 @@ export const config: fc.Arbitrary<Config> = fc.record(
     mailFormat,
     alerts: fc.array(recipient, { maxLength: 3 }),
     httpd,
+    rebootProgram: command,
     services,
     limits,
     idfile: nonEmptyText,
@@ -963,7 +1102,7 @@ check program sub-probe with path "/usr/bin/mosquitto_sub -h localhost -t '$SYS/
   onreboot nostart
 `;
 
-const SERVICE_TYPES: readonly ServiceType[] = ['process', 'host', 'file', 'program'];
+const SERVICE_TYPES: readonly ServiceType[] = ['process', 'host', 'file', 'program', 'system', 'filesystem', 'network'];
 
 /** A model whose one service holds a rule of KIND, in a service type KIND applies to. */
 export function configWith(kind: ConditionKind): fc.Arbitrary<Config> {

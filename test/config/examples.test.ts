@@ -777,15 +777,16 @@ void describe('DESIGN.md §2: set statements', () => {
     assert.deepEqual(warnings(r), [
       "ex.rc:2:5: warning: 'set mmonit' is not used by brokerwatch; ignored",
       "ex.rc:3:36: warning: 'networkTimeout' in set limits is not used by brokerwatch; ignored",
-      "ex.rc:4:7: warning: 'check system' is not supported by brokerwatch; this service is ignored",
-      "ex.rc:6:7: warning: 'check filesystem' is not supported by brokerwatch; this service is ignored",
-      "ex.rc:10:6: warning: 'loadavg' tests are not evaluated by brokerwatch; this rule is ignored",
     ]);
     assert.deepEqual(
       r.config.services.map((s) => s.name),
-      ['x'],
+      ['$HOST', 'rootfs', 'x'],
     );
-    assert.equal(service(r.config, 'x').rules.length, 2, 'the loadavg rule is dropped, the port rule kept');
+    assert.deepEqual(
+      service(r.config, 'x').rules.map((x) => x.condition.kind),
+      ['nonexist', 'port', 'loadavg'],
+      'check system, check filesystem and loadavg are evaluated',
+    );
   });
 });
 

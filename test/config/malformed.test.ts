@@ -73,8 +73,8 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   ],
   [
     'unknown action',
-    P + '  if failed port 1883 then reboot\n',
-    ["bad.rc:3:28: unknown action 'reboot': expected alert, restart, start, stop, unmonitor or exec"],
+    P + '  if failed port 1883 then explode\n',
+    ["bad.rc:3:28: unknown action 'explode': expected alert, restart, start, stop, unmonitor, exec or reboot"],
   ],
   ['port 0', P + '  if failed port 0 then alert\n', ['bad.rc:3:18: a port number 0 is out of range (1–65535)']],
   [
@@ -349,7 +349,9 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   [
     'check with unknown type',
     'check widget w with path /w\n',
-    ["bad.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo), found 'widget'"],
+    [
+      "bad.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo, system, filesystem, network), found 'widget'",
+    ],
   ],
   [
     'check without a name',
@@ -512,7 +514,7 @@ void describe('every error of a file, in order, parsing resumed after each', () 
       "bad.rc:9:14: unknown service 'nosuch' in depends of 'a'",
       `bad.rc:11:3: expected 'pidfile PATH' or 'matching "REGEX"' after 'check process b', found 'if'`,
       'bad.rc:11:27: 3 times within 2 cycles can never happen: the count must not exceed the cycles',
-      "bad.rc:12:7: expected a service type after check (process, host, file, program, directory, fifo), found 'widget'",
+      "bad.rc:12:7: expected a service type after check (process, host, file, program, directory, fifo, system, filesystem, network), found 'widget'",
       // Warnings of the valid service `c`: the parser was back on track after the broken ones.
       "bad.rc:15:15: warning: bare number 5000 for memory is taken as bytes; write '5000 B' or use kB, MB, GB",
       "bad.rc:16:36: warning: bare number 10 for timeout is taken as seconds; write '10 seconds'",
@@ -565,11 +567,11 @@ void describe('every error of a file, in order, parsing resumed after each', () 
   });
 
   void test('errors come with the warnings of the same file, sorted by position', async () => {
-    const all = await diagnosticsOf('set fips\nset daemon 1 ms\ncheck system $HOST\n');
+    const all = await diagnosticsOf('set fips\nset daemon 1 ms\nset init\n');
     assert.deepEqual(all.map(formatDiagnostic), [
       "bad.rc:1:5: warning: 'set fips' is not used by brokerwatch; ignored",
       'bad.rc:2:5: a cycle of 1 ms is too short (at least 100 ms)',
-      "bad.rc:3:7: warning: 'check system' is not supported by brokerwatch; this service is ignored",
+      "bad.rc:3:5: warning: 'set init' is not used by brokerwatch; ignored",
     ]);
     assert.deepEqual(
       all.map((d) => d.severity),

@@ -192,7 +192,17 @@ void describe('/etc/monit/monitrc', { skip }, () => {
     });
     assert.deepEqual(
       c.services.map((s) => `${s.type} ${s.name}`),
-      ['file apache_bin', 'process apache', 'file database', 'directory bin', 'host myserver', 'program myscript'],
+      [
+        'system $HOST',
+        'file apache_bin',
+        'process apache',
+        'filesystem datafs',
+        'file database',
+        'directory bin',
+        'host myserver',
+        'network public',
+        'program myscript',
+      ],
     );
     const bin = service(c, 'apache_bin');
     // 32 hex digits: monit takes the expected sum for MD5 (p.y addchecksum), and so does brokerwatch.

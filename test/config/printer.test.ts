@@ -153,7 +153,7 @@ check process demo-broker with pidfile var/demo/broker.pid
 
   void test('rules keep their order, so their positional ids', async () => {
     const { config } = await roundTrip(
-      'check file f with path /f\n  if changed checksum then alert\n  if loadavg > 3 then alert\n  if size > 1 MB then alert\n',
+      'check file f with path /f\n  if changed checksum then alert\n  if nlink > 3 then alert\n  if size > 1 MB then alert\n',
     );
     assert.deepEqual(
       service(config, 'f').rules.map((r) => [r.id, r.condition.kind]),

@@ -190,15 +190,13 @@ void describe('whole-file checks', () => {
     assert.deepEqual(warnings(withRestart), []);
   });
 
-  void test('a dependency on an ignored check is dropped with a warning; one on a known check stays', async () => {
+  void test('a dependency on any service type stays, a device (a filesystem) included', async () => {
     const r = await parse(
       'check device tmp with path /tmp\ncheck file a with path /a\ncheck file f with path /f\n  depends on tmp, a\n',
     );
-    assert.deepEqual(service(r, 'f').dependsOn, ['a']);
-    assert.deepEqual(warnings(r), [
-      "c.rc:1:7: warning: 'check device' is not supported by brokerwatch; this service is ignored",
-      "c.rc:4:14: warning: 'f' depends on 'tmp', a check brokerwatch ignores; this dependency is ignored",
-    ]);
+    assert.deepEqual(service(r, 'f').dependsOn, ['tmp', 'a']);
+    assert.equal(service(r, 'tmp').type, 'filesystem');
+    assert.deepEqual(warnings(r), []);
   });
 
   void test('duplicate names, unknown dependencies, self-dependencies and loops are errors', async () => {
@@ -328,22 +326,9 @@ void describe('where a statement ends', () => {
     );
   });
 
-  void test('every ignored check type is skipped up to the next check or set at the start of a line', async () => {
-    for (const type of ['system', 'filesystem', 'network', 'device']) {
-      const r = await parse(
-        `check ${type} x with path /x\n  if failed port 0 then alert check file in set\n  group g\nset daemon 7\ncheck file f with path /f\n`,
-      );
-      assert.deepEqual(
-        r.config.services.map((s) => s.name),
-        ['f'],
-      );
-      assert.equal(r.config.daemon.cycleMs, 7_000);
-      assert.deepEqual(warnings(r), [
-        `c.rc:1:7: warning: 'check ${type}' is not supported by brokerwatch; this service is ignored`,
-      ]);
-    }
+  void test('a service type must be a word: a quoted one is an error naming the types', async () => {
     assert.deepEqual(await errorsOf('check "quoted" x\n'), [
-      `c.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo), found "quoted"`,
+      `c.rc:1:7: expected a service type after check (process, host, file, program, directory, fifo, system, filesystem, network), found "quoted"`,
     ]);
   });
 });

@@ -98,6 +98,8 @@ export const resourceSyntax: KindSyntax<ResourceCondition> = {
     if: ['cpu', 'totalcpu', 'memory', 'mem', 'totalmemory', 'totalmem', 'children', 'child', 'threads', 'thread'],
     // monit's lexer reads `total memory` and `total cpu` as totalmemory and totalcpu.
     at: (c) => c.isWord('total') && c.peek(1).type === 'word' && ['mem', 'memory', 'cpu'].includes(c.peek(1).lower),
+    // The host's cpu and memory in `check system` are the system-cpu and system-memory kinds.
+    types: ['process'],
   },
   parse: parseResource,
   print(c, s) {

@@ -12,7 +12,7 @@ export interface UptimeCondition {
 
 export const uptimeSyntax: KindSyntax<UptimeCondition> = {
   kind: 'uptime',
-  claims: { if: ['uptime'] },
+  claims: { if: ['uptime'], types: ['process'] },
   parse(c) {
     c.next();
     // monit's `operator` may be left out, and then means `=` (p.y: `operator : /* EMPTY */`).

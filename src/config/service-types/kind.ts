@@ -4,6 +4,7 @@ import type { Cursor } from '../cursor.js';
 import type { Token } from '../lexer.js';
 import type { Command } from '../model.js';
 import type { Spelling } from '../../checks/kind.js';
+import type { ObserverModule } from '../../observers/kind.js';
 
 /** What a header says: how the service is found or run. */
 export interface ServiceHeader {
@@ -12,6 +13,8 @@ export interface ServiceHeader {
   address?: string;
   path?: string;
   program?: Command;
+  /** network: the interface (`with interface IF`). */
+  interface?: string;
 }
 
 /** Everything the rules front end knows of one service type. */
@@ -24,4 +27,9 @@ export interface ServiceTypeSyntax<T extends string = string> {
   printHeader(h: Readonly<ServiceHeader>, s: Spelling): string;
   /** Its rows of README.md's table of services: `| statement | what is watched |`. */
   readonly docs: readonly string[];
+  /** Older words for the same type (`check device` is `check filesystem`). */
+  readonly aliases?: readonly string[];
+  /** What the type observes once per cycle for its rules and the status (observers/); loaded by the
+   *  daemon only, like a check's runtime. */
+  readonly observer?: () => Promise<ObserverModule>;
 }

@@ -119,6 +119,31 @@ function rules(s: ServiceDto): string {
   return `<details class="rules"><summary>${s.checks.length} rule${s.checks.length === 1 ? '' : 's'}</summary><table><tbody>${rows}</tbody></table></details>`;
 }
 
+/** What a system, filesystem or network service read in its last cycle, folded like the rules. */
+function readings(s: ServiceDto): string {
+  const facts = Object.entries(s.facts ?? {});
+  if (facts.length === 0) return '';
+  const show = (v: number | string | null): string =>
+    v === null ? '–' : typeof v === 'number' ? String(Math.round(v * 100) / 100) : v;
+  const rows = facts.map(([k, v]) => `<tr><td>${h(k)}</td><td>${h(show(v))}</td></tr>`).join('');
+  return `<details class="rules"><summary>readings</summary><table><tbody>${rows}</tbody></table></details>`;
+}
+
+/** The host's cpu, memory and uptime for the columns every service has (a system service). */
+function hostColumns(s: ServiceDto): { cpu?: string; mem?: string; uptime?: string } {
+  const f = s.facts;
+  if (s.type !== 'system' || !f) return {};
+  const n = (k: string): number | undefined => (typeof f[k] === 'number' ? f[k] : undefined);
+  const cpu = n('cpuUsage');
+  const mem = n('memoryPercent');
+  const up = n('uptimeSeconds');
+  return {
+    ...(cpu !== undefined ? { cpu: `${cpu.toFixed(1)} %` } : {}),
+    ...(mem !== undefined ? { mem: `${mem.toFixed(1)} %` } : {}),
+    ...(up !== undefined ? { uptime: formatDuration(up) } : {}),
+  };
+}
+
 function serviceRow(s: ServiceDto, data: PageData): string {
   const b = badge(s, data.now);
   const f = s.failure;
@@ -128,17 +153,24 @@ function serviceRow(s: ServiceDto, data: PageData): string {
   const probe = PROBE_LABELS.flatMap(([k, label]) =>
     s.probe[k] === undefined ? [] : [`${label} ${Math.round(s.probe[k] ?? 0)} ms`],
   ).join(' · ');
-  const cpu = s.cpuPercent === null ? '–' : `${s.cpuPercent.toFixed(1)} %`;
+  const host = hostColumns(s);
+  const cpu = host.cpu ?? (s.cpuPercent === null ? '–' : `${s.cpuPercent.toFixed(1)} %`);
   const mem =
-    s.memoryBytes !== null ? bytes(s.memoryBytes) : s.memoryPercent !== null ? `${s.memoryPercent.toFixed(1)} %` : '–';
+    host.mem ??
+    (s.memoryBytes !== null
+      ? bytes(s.memoryBytes)
+      : s.memoryPercent !== null
+        ? `${s.memoryPercent.toFixed(1)} %`
+        : '–');
+  const uptime = host.uptime ?? (s.uptimeSeconds === null ? '–' : formatDuration(s.uptimeSeconds));
   // data-label: the column's name, which a narrow screen shows beside each value (the table becomes
   // one card per service there, see page.css).
   const cells = [
-    `<th scope="row"><span class="name">${h(s.name)}</span> <span class="type">${h(s.type)}</span>${rules(s)}</th>`,
+    `<th scope="row"><span class="name">${h(s.name)}</span> <span class="type">${h(s.type)}</span>${rules(s)}${readings(s)}</th>`,
     `<td class="status"><span class="badge ${b.cls}">${h(b.text)}</span></td>`,
     `<td class="failure${failure ? '' : ' none'}" data-label="failure">${failure}</td>`,
     `<td class="num pid" data-label="pid">${s.pid ?? '–'}</td>`,
-    `<td class="num" data-label="uptime">${s.uptimeSeconds === null ? '–' : formatDuration(s.uptimeSeconds)}</td>`,
+    `<td class="num" data-label="uptime">${uptime}</td>`,
     `<td class="num" data-label="restarts">${s.restarts}</td>`,
     `<td class="num" data-label="cpu">${cpu}</td>`,
     `<td class="num" data-label="memory">${mem}</td>`,

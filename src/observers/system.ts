@@ -1,0 +1,128 @@
+// `check system`: the host's load, cpu, memory, swap and uptime, read once per cycle from /proc.
+// The cpu shares come from the tick counters of /proc/stat between two cycles (the first cycle has
+// no share yet: null), as monit computes them; memory "used" is total less MemAvailable, as free(1)
+// and monit say it.
+import { readFile } from 'node:fs/promises';
+import type { HostCpuTicks } from '../process/proc-stat.js';
+import { readHostUsage } from '../process/proc-stat.js';
+import type { Facts, Observed, Observer, ObserverModule } from './kind.js';
+
+/** The facts a system service reports, by name (the checks and the status read these names). */
+export const SYSTEM_FACTS = [
+  'load1',
+  'load5',
+  'load15',
+  'cores',
+  'cpuUsage',
+  'cpuUser',
+  'cpuSystem',
+  'cpuNice',
+  'cpuWait',
+  'cpuHardirq',
+  'cpuSoftirq',
+  'cpuSteal',
+  'cpuGuest',
+  'cpuGuestnice',
+  'memoryPercent',
+  'memoryBytes',
+  'memoryTotalBytes',
+  'swapPercent',
+  'swapBytes',
+  'swapTotalBytes',
+  'uptimeSeconds',
+  'filesAllocated',
+  'filesUnused',
+  'filesMaximum',
+] as const;
+
+/** The three averages of /proc/loadavg. */
+export async function readLoadavg(): Promise<[number, number, number] | undefined> {
+  try {
+    const [a = NaN, b = NaN, c = NaN] = (await readFile('/proc/loadavg', 'utf8')).split(/\s+/).map(Number);
+    return [a, b, c].every(Number.isFinite) ? [a, b, c] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The number of CPUs the kernel counts in /proc/stat (`cpuN` lines). */
+function countCores(stat: string): number {
+  return Math.max(1, (stat.match(/^cpu\d+\s/gm) ?? []).length);
+}
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+const pct = (part: number, whole: number): number => (whole > 0 ? round1((part / whole) * 100) : 0);
+
+/** Shares of CPU time between two readings, in percent; null without a previous reading. */
+export function cpuShares(
+  prev: HostCpuTicks | undefined,
+  now: HostCpuTicks | undefined,
+): Record<string, number | null> {
+  const keys = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
+  const names = ['cpuUsage', 'cpuUser', 'cpuSystem', 'cpuNice', 'cpuWait', 'cpuHardirq', 'cpuSoftirq', 'cpuSteal'];
+  const none = Object.fromEntries([...names, 'cpuGuest', 'cpuGuestnice'].map((n) => [n, null]));
+  if (!prev || !now) return none;
+  const d = (k: keyof HostCpuTicks): number => Math.max(0, now[k] - prev[k]);
+  const all = keys.reduce((sum, k) => sum + d(k), 0);
+  if (all === 0) return none;
+  // Busy time is all but idle and iowait (the cpu was idle, waiting for I/O), as top's us+sy+ni+hi+si+st.
+  const busy = all - d('idle') - d('iowait');
+  return {
+    cpuUsage: pct(busy, all),
+    cpuUser: pct(d('user'), all),
+    cpuSystem: pct(d('system'), all),
+    cpuNice: pct(d('nice'), all),
+    cpuWait: pct(d('iowait'), all),
+    cpuHardirq: pct(d('irq'), all),
+    cpuSoftirq: pct(d('softirq'), all),
+    cpuSteal: pct(d('steal'), all),
+    cpuGuest: pct(d('guest'), all),
+    cpuGuestnice: pct(d('guestNice'), all),
+  };
+}
+
+async function readUptime(): Promise<number | null> {
+  try {
+    const v = Number((await readFile('/proc/uptime', 'utf8')).split(/\s+/)[0]);
+    return Number.isFinite(v) ? Math.floor(v) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function readStat(): Promise<string> {
+  return readFile('/proc/stat', 'utf8').catch(() => '');
+}
+
+class SystemObserver implements Observer {
+  #ticks: HostCpuTicks | undefined;
+
+  async observe(): Promise<Observed> {
+    const [host, load, uptime, stat] = await Promise.all([readHostUsage(), readLoadavg(), readUptime(), readStat()]);
+    if (!host || !load) return { ok: false, message: 'no /proc/meminfo or /proc/loadavg: not Linux?' };
+    const cpu = cpuShares(this.#ticks, host.cpu);
+    this.#ticks = host.cpu;
+    const usedKb = Math.max(0, host.memTotalKb - host.memAvailableKb);
+    const swapKb = Math.max(0, host.swapTotalKb - host.swapFreeKb);
+    const facts: Facts = {
+      load1: load[0],
+      load5: load[1],
+      load15: load[2],
+      cores: countCores(stat),
+      ...cpu,
+      memoryPercent: pct(usedKb, host.memTotalKb),
+      memoryBytes: usedKb * 1024,
+      memoryTotalBytes: host.memTotalKb * 1024,
+      swapPercent: pct(swapKb, host.swapTotalKb),
+      swapBytes: swapKb * 1024,
+      swapTotalBytes: host.swapTotalKb * 1024,
+      uptimeSeconds: uptime,
+      filesAllocated: host.files.allocated,
+      filesUnused: host.files.unused,
+      filesMaximum: host.files.maximum,
+    };
+    return { ok: true, facts };
+  }
+}
+
+export const create: ObserverModule['create'] = () => new SystemObserver();
