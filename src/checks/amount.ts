@@ -76,10 +76,15 @@ export function judge(
   };
 }
 
-/** The result when the service type saw nothing this cycle (a missing mount, no /proc). */
+/**
+ * The result when the service type saw nothing this cycle (a missing mount or interface, no /proc):
+ * no verdict. The absence itself is one failure, of the service's existence rule (a file system,
+ * monit's "does not exist") or link rule (a network interface, monit's "link down"), which monit
+ * adds implicitly — not one failure per threshold.
+ */
 export function unobserved(ctx: CheckContext): CheckResult | undefined {
   const o = ctx.observed;
   if (o === undefined) return { ruleId: ctx.rule.id, status: 'init', message: 'not observed yet' };
-  if (!o.ok) return { ruleId: ctx.rule.id, status: 'failed', class: 'resource', message: o.message };
+  if (!o.ok) return { ruleId: ctx.rule.id, status: 'init', message: o.message };
   return undefined;
 }

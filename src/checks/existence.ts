@@ -1,6 +1,7 @@
 // Existence, shared by `exist` and `nonexist`: a process service reads the cycle's lookup
 // (CheckContext.process; none while a start or stop runs, and then no sample), a file, directory or
-// fifo service stats its path. Other services have nothing to exist.
+// fifo service stats its path, a filesystem service reads its observer's finding (mounted or not).
+// Other services have nothing to exist.
 import { stat } from 'node:fs/promises';
 import type { Service } from '../config/model.js';
 import type { CheckResult } from './result.js';
@@ -12,6 +13,7 @@ export function existenceCheck(service: Service, failsWhenThere: boolean): Check
   if (service.type === 'file') return { run: (ctx) => ofPath(ctx, failsWhenThere, 'file') };
   if (service.type === 'directory') return { run: (ctx) => ofPath(ctx, failsWhenThere, 'directory') };
   if (service.type === 'fifo') return { run: (ctx) => ofPath(ctx, failsWhenThere, 'fifo') };
+  if (service.type === 'filesystem') return { run: (ctx) => Promise.resolve(ofFilesystem(ctx, failsWhenThere)) };
   return undefined;
 }
 
@@ -25,6 +27,16 @@ function ofProcess(ctx: CheckContext, failsWhenThere: boolean): CheckResult | un
   return found.running
     ? { ruleId: ctx.rule.id, status, message: `running, pid ${found.identity.pid}${note}` }
     : { ruleId: ctx.rule.id, status, class: found.class, message: found.message };
+}
+
+/** A file system is there when the cycle's observation found it mounted. */
+function ofFilesystem(ctx: CheckContext, failsWhenThere: boolean): CheckResult | undefined {
+  const o = ctx.observed;
+  if (o === undefined) return undefined;
+  const message = o.ok ? `${ctx.service.path ?? ''} is mounted` : o.message;
+  return o.ok === failsWhenThere
+    ? { ruleId: ctx.rule.id, status: 'failed', class: 'file', message }
+    : { ruleId: ctx.rule.id, status: 'ok', message };
 }
 
 /** A path of the service's kind: a directory or fifo of another kind is not there (monit: "is not directory"). */

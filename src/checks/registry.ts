@@ -7,6 +7,7 @@ import { changedSyntax } from './changed/syntax.js';
 import { checksumSyntax } from './checksum/syntax.js';
 import { contentSyntax } from './content/syntax.js';
 import { existSyntax } from './exist/syntax.js';
+import { filedescriptorsSyntax } from './filedescriptors/syntax.js';
 import { diskIoSyntax } from './disk-io/syntax.js';
 import { fsflagsSyntax } from './fsflags/syntax.js';
 import { gidSyntax } from './gid/syntax.js';
@@ -76,6 +77,7 @@ export const KINDS = {
   'link-change': kind(linkChangeSyntax, () => import('./link-change/check.js')),
   saturation: kind(saturationSyntax, () => import('./saturation/check.js')),
   traffic: kind(trafficSyntax, () => import('./traffic/check.js')),
+  filedescriptors: kind(filedescriptorsSyntax, () => import('./filedescriptors/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;

@@ -30,8 +30,6 @@ const IGNORED_TESTS = new Set([
   'change',
   'nlink',
   'mountpoint',
-  'filedescriptors',
-  'descriptors',
   'open',
   'openfiles',
   'url',

@@ -372,19 +372,29 @@ function parseBackoff(c: Cursor): Backoff {
   return b;
 }
 
+/**
+ * The rule monit adds where a service type's subject can be missing and no rule says what then: a
+ * process not running or a file system not mounted is restarted (a file system without a start
+ * program, e.g. `mount`, can only be alerted on), a network interface that is gone or down alerts.
+ */
+function implicitRule(d: Draft): Rule | undefined {
+  const has = (...kinds: string[]): boolean => d.rules.some((r) => kinds.includes(r.condition.kind));
+  const base = { rate: { count: 1, cycles: 1 }, implicit: true, pos: d.pos } as const;
+  const canStart = d.start !== undefined || d.restart !== undefined;
+  if ((d.type === 'process' || d.type === 'filesystem') && !has('nonexist', 'exist')) {
+    const action = d.type === 'process' || canStart ? 'restart' : 'alert';
+    return { id: 'nonexist', condition: { kind: 'nonexist' }, action: { kind: action }, ...base };
+  }
+  if (d.type === 'network' && !has('link')) {
+    return { id: 'link', condition: { kind: 'link', state: 'down' }, action: { kind: 'alert' }, ...base };
+  }
+  return undefined;
+}
+
 function finish(d: Draft): ParsedService {
   const rules = [...d.rules];
-  if (d.type === 'process' && !rules.some((r) => r.condition.kind === 'nonexist' || r.condition.kind === 'exist')) {
-    // monit adds this rule to every process check that has no existence rule.
-    rules.unshift({
-      id: 'nonexist',
-      condition: { kind: 'nonexist' },
-      rate: { count: 1, cycles: 1 },
-      action: { kind: 'restart' },
-      implicit: true,
-      pos: d.pos,
-    });
-  }
+  const implicit = implicitRule(d);
+  if (implicit) rules.unshift(implicit);
   const withHost =
     d.type === 'host'
       ? rules.map((r) =>

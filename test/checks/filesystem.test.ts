@@ -10,6 +10,7 @@ import type { CheckResult } from '../../src/checks/result.js';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import { createObserver } from '../../src/config/service-types.js';
+import type { Rule } from '../../src/config/model.js';
 import type { Observed } from '../../src/observers/kind.js';
 import { tempDir } from '../helpers/tmp.js';
 import { parseService } from './parsed.js';
@@ -28,19 +29,31 @@ async function fsRules(path: string, rules: readonly string[]) {
   );
   const observer = createObserver(service);
   assert.ok(observer);
+  // The rules written, in order; the one monit adds when none says what a missing subject means, apart.
+  const explicit = service.rules.filter((r) => !r.implicit);
+  const implicitRule = service.rules.find((r) => r.implicit);
   const memos = service.rules.map(() => new Map<string, unknown>());
-  const checks = service.rules.map((r) => createCheck(service, r));
+  const run = async (rule: Rule, i: number, now: number, observed: Observed, signal: AbortSignal) => {
+    const r = await createCheck(service, rule)?.run({
+      service,
+      rule,
+      signal,
+      memo: memos[i] ?? new Map(),
+      now,
+      observed,
+    });
+    assert.ok(r);
+    return r;
+  };
   return {
-    async cycle(now: number): Promise<{ results: CheckResult[]; observed: Observed }> {
+    service,
+    async cycle(now: number): Promise<{ results: CheckResult[]; observed: Observed; implicit?: CheckResult }> {
       const signal = new AbortController().signal;
       const observed = await observer.observe(now, signal);
       const results: CheckResult[] = [];
-      for (const [i, rule] of service.rules.entries()) {
-        const r = await checks[i]?.run({ service, rule, signal, memo: memos[i] ?? new Map(), now, observed });
-        assert.ok(r);
-        results.push(r);
-      }
-      return { results, observed };
+      for (const [i, rule] of explicit.entries()) results.push(await run(rule, i, now, observed, signal));
+      if (!implicitRule) return { results, observed };
+      return { results, observed, implicit: await run(implicitRule, explicit.length, now, observed, signal) };
     },
   };
 }
@@ -109,9 +122,22 @@ void describe('check filesystem against the test folder’s file system', () => 
       assert.ok(observed.ok && observed.facts['mountPoint'] === m.mountPoint);
     }
     const missing = await fsRules(join(dir.path, 'nope', 'nothing'), ['if space usage > 100% then alert']);
-    const { results } = await missing.cycle(0);
-    assert.equal(results[0]?.status, 'failed');
-    assert.match(results[0]?.message ?? '', /^filesystem .*nothing is not mounted or does not exist$/);
+    const { results, implicit } = await missing.cycle(0);
+    // One failure, monit's "does not exist" (an alert: no start program to mount it), not one per threshold.
+    assert.deepEqual(statuses(results), ['init']);
+    assert.equal(implicit?.status, 'failed');
+    assert.equal(implicit?.class, 'file');
+    assert.match(implicit?.message ?? '', /^filesystem .*nothing is not mounted or does not exist$/);
+    assert.deepEqual(
+      missing.service.rules.map((r) => [r.condition.kind, r.action.kind, r.implicit === true]),
+      [
+        ['nonexist', 'alert', true],
+        ['space', 'alert', false],
+      ],
+    );
+    const mounted = await fsRules(dir.path, ['if space usage > 100% then alert']);
+    const there = await mounted.cycle(0);
+    assert.equal(there.implicit?.status, 'ok');
   });
 
   void test('read and write rates and service time: per second of virtual time between two cycles', async () => {
@@ -148,7 +174,7 @@ void describe('check filesystem against the test folder’s file system', () => 
     const service = await parseService(
       `check filesystem data with path ${dir.path}\n  if changed fsflags then alert\n`,
     );
-    const rule = service.rules[0];
+    const rule = service.rules.find((r) => r.condition.kind === 'fsflags');
     assert.ok(rule);
     const check = createCheck(service, rule);
     const memo = new Map<string, unknown>();

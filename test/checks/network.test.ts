@@ -10,6 +10,7 @@ import type { CheckResult } from '../../src/checks/result.js';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import { createObserver } from '../../src/config/service-types.js';
+import type { Rule } from '../../src/config/model.js';
 import type { Observed } from '../../src/observers/kind.js';
 import { parseService } from './parsed.js';
 
@@ -19,19 +20,31 @@ async function netRules(header: string, rules: readonly string[]) {
   const service = await parseService(`check network net ${header}\n${rules.map((r) => `  ${r}\n`).join('')}`);
   const observer = createObserver(service);
   assert.ok(observer);
+  // The rules written, in order; the one monit adds when none says what a missing subject means, apart.
+  const explicit = service.rules.filter((r) => !r.implicit);
+  const implicitRule = service.rules.find((r) => r.implicit);
   const memos = service.rules.map(() => new Map<string, unknown>());
-  const checks = service.rules.map((r) => createCheck(service, r));
+  const run = async (rule: Rule, i: number, now: number, observed: Observed, signal: AbortSignal) => {
+    const r = await createCheck(service, rule)?.run({
+      service,
+      rule,
+      signal,
+      memo: memos[i] ?? new Map(),
+      now,
+      observed,
+    });
+    assert.ok(r);
+    return r;
+  };
   return {
-    async cycle(now: number): Promise<{ results: CheckResult[]; observed: Observed }> {
+    service,
+    async cycle(now: number): Promise<{ results: CheckResult[]; observed: Observed; implicit?: CheckResult }> {
       const signal = new AbortController().signal;
       const observed = await observer.observe(now, signal);
       const results: CheckResult[] = [];
-      for (const [i, rule] of service.rules.entries()) {
-        const r = await checks[i]?.run({ service, rule, signal, memo: memos[i] ?? new Map(), now, observed });
-        assert.ok(r);
-        results.push(r);
-      }
-      return { results, observed };
+      for (const [i, rule] of explicit.entries()) results.push(await run(rule, i, now, observed, signal));
+      if (!implicitRule) return { results, observed };
+      return { results, observed, implicit: await run(implicitRule, explicit.length, now, observed, signal) };
     },
   };
 }
@@ -107,8 +120,23 @@ void describe('check network against lo', () => {
       'if upload > 1 B/s then alert',
     ]);
     const m = await missing.cycle(0);
-    assert.deepEqual(statuses(m.results), ['failed', 'failed']);
+    // The link rule reads the absence as a link down; a threshold has nothing to judge.
+    assert.deepEqual(statuses(m.results), ['failed', 'init']);
     assert.equal(m.results[0]?.message, 'network interface bw-no-such0 does not exist');
+    assert.equal(m.implicit, undefined, 'a link rule written: none added');
+    // Without a link rule, monit's own "link down" alert is implied.
+    const bare = await netRules('with interface bw-no-such0', ['if upload > 1 B/s then alert']);
+    const b = await bare.cycle(0);
+    assert.deepEqual(statuses(b.results), ['init']);
+    assert.equal(b.implicit?.status, 'failed');
+    assert.equal(b.implicit?.message, 'network interface bw-no-such0 does not exist');
+    assert.deepEqual(
+      bare.service.rules.map((r) => [r.condition.kind, r.action.kind, r.implicit === true]),
+      [
+        ['link', 'alert', true],
+        ['traffic', 'alert', false],
+      ],
+    );
   });
 });
 

@@ -5,7 +5,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { waitFor } from '../helpers/wait.js';
 import { checkOf } from './parsed.js';
@@ -183,6 +183,49 @@ async function childrenOf(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
   return text.trim().split(/\s+/).filter(Boolean).map(Number);
 }
+
+void describe('filedescriptors of a process', () => {
+  const OPENED = 64;
+  const opener = `const fs = require('fs'); for (let i = 0; i < ${OPENED}; i++) fs.openSync('/dev/null', 'r')`;
+
+  void test('counts /proc/PID/fd, and a share of its own open-files limit', LIMIT, async () => {
+    const c = await nodeChild(opener);
+    const open = (await readdir(`/proc/${c.pid}/fd`)).length;
+    assert.ok(open >= OPENED);
+    const limit = Number(/^Max open files\s+(\d+)/m.exec(await readFile(`/proc/${c.pid}/limits`, 'utf8'))?.[1]);
+    const over = await (await processRule(`filedescriptors > ${OPENED - 1}`)).cycle({ pid: c.pid });
+    assert.equal(over.status, 'failed', over.message);
+    assert.equal(over.class, 'resource');
+    assert.ok(Math.abs((over.metrics?.['filedescriptors'] ?? 0) - open) <= 2, over.message);
+    const under = await (await processRule(`filedescriptors > ${open + 100}`)).cycle({ pid: c.pid });
+    assert.equal(under.status, 'ok', under.message);
+    const share = (open / limit) * 100;
+    const pct = await (
+      await processRule(`filedescriptors >= ${Math.max(0, Math.floor(share) - 1)}%`)
+    ).cycle({
+      pid: c.pid,
+    });
+    assert.equal(pct.status, 'failed', pct.message);
+    assert.match(pct.message ?? '', new RegExp(`^filedescriptors [\\d.]+% \\(\\d+ of ${limit}\\)$`));
+    const below = await (await processRule(`filedescriptors > ${Math.ceil(share) + 1}%`)).cycle({ pid: c.pid });
+    assert.equal(below.status, 'ok', below.message);
+  });
+
+  void test('`total filedescriptors` adds the descendants; no process is no reading', LIMIT, async () => {
+    const script = `const c = require('child_process').spawn(process.execPath, ['-e', "${opener}; console.log('ready'); setTimeout(() => {}, ${LIFETIME_MS})"], { stdio: ['ignore', 'inherit', 'inherit'] }); setTimeout(() => {}, ${LIFETIME_MS})`;
+    const parent = await child([process.execPath, '-e', script]);
+    await new Promise<void>((resolve) => parent.stdout?.once('data', () => resolve()));
+    pids.push(...(await childrenOf(parent.pid)));
+    const own = (await readdir(`/proc/${parent.pid}/fd`)).length;
+    const alone = await (await processRule(`filedescriptors > ${own + OPENED / 2}`)).cycle({ pid: parent.pid });
+    assert.equal(alone.status, 'ok', alone.message);
+    const total = await (await processRule(`total filedescriptors > ${own + OPENED / 2}`)).cycle({ pid: parent.pid });
+    assert.equal(total.status, 'failed', total.message);
+    assert.ok((total.metrics?.['total filedescriptors'] ?? 0) >= own + OPENED);
+    const none = await (await processRule('filedescriptors > 1')).cycle({});
+    assert.equal(none.status, 'init');
+  });
+});
 
 void describe('children and threads', () => {
   void test('`children > 1` fails for a shell with two children and passes for one with one', LIMIT, async () => {

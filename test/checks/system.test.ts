@@ -154,6 +154,29 @@ void describe('check system against this machine', () => {
   });
 });
 
+void describe('filedescriptors of the host', () => {
+  void test('open descriptors of /proc/sys/fs/file-nr, as a count and as a share of fs.file-max', async () => {
+    const [allocated = 0, unused = 0, maximum = 1] = (await readFile('/proc/sys/fs/file-nr', 'utf8'))
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    const open = allocated - unused;
+    const s = await systemRules([
+      `if filedescriptors > ${open * 10 + 1000} then alert`,
+      'if filedescriptors > 0 then alert',
+      'if filedescriptors > 100% then alert',
+      'if filedescriptors >= 0% then alert',
+    ]);
+    const rs = await s.cycle();
+    assert.deepEqual(statuses(rs), ['ok', 'failed', 'ok', 'failed']);
+    assert.equal(rs[1]?.class, 'resource');
+    const seen = rs[1]?.metrics?.['filedescriptors'] ?? -1;
+    // Other processes open and close files between the two reads.
+    assert.ok(Math.abs(seen - open) < 2000, `${seen} vs ${open}`);
+    assert.match(rs[3]?.message ?? '', new RegExp(`^filedescriptors [\\d.]+% \\(\\d+ of ${maximum}\\)$`));
+  });
+});
+
 void describe('check system in the rules language', () => {
   void test('a system service needs no header; cpu, memory and uptime there are the host', async () => {
     const { config } = await parseRules(
@@ -204,6 +227,31 @@ void describe('check system in the rules language', () => {
         "s.rc:8:15: expected 1min, 5min or 15min after 'loadavg', found '2'",
         's.rc:9:12: cpu 101% is out of range (0–100%)',
         "s.rc:10:18: expected a size unit (B, kB, MB, GB) or % after 80, found 'parsecs'",
+      ],
+    );
+  });
+
+  void test('filedescriptors: total only in a process and as a count; a size or another service type is an error', async () => {
+    assert.deepEqual(
+      await errorsOf(
+        [
+          'check system h',
+          '  if total filedescriptors > 10 then alert',
+          '  if filedescriptors > 5 MB then alert',
+          'check process p with pidfile /p',
+          '  if total filedescriptors > 90% then alert',
+          '  if filedescriptors > 101% then alert',
+          'check file f with path /f',
+          '  if filedescriptors > 10 then alert',
+          '',
+        ].join('\n'),
+      ),
+      [
+        "s.rc:2:12: 'total filedescriptors' applies to 'check process' only (a process and its children)",
+        "s.rc:3:24: expected a number or a percentage after 'filedescriptors >', found '5'",
+        "s.rc:5:30: 'total filedescriptors' is a count (the children have limits of their own): drop the %",
+        's.rc:6:24: filedescriptors > 101% is out of range (0–100%)',
+        "s.rc:8:3: 'filedescriptors' tests apply to 'check system' and 'check process' only",
       ],
     );
   });

@@ -506,6 +506,30 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
       value: unsigned(10_000),
     }),
   ),
+  filedescriptors: (type) =>
+    type === 'system' || type === 'process'
+      ? fc.oneof(
+          fc.record({
+            kind: fc.constant('filedescriptors' as const),
+            total: fc.constant(false),
+            op: operator,
+            limit: amount('count'),
+          }),
+          ...(type === 'process'
+            ? [
+                fc.record({
+                  kind: fc.constant('filedescriptors' as const),
+                  total: fc.constant(true),
+                  op: operator,
+                  limit: fc.record({
+                    value: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+                    unit: fc.constant('count' as const),
+                  }),
+                }),
+              ]
+            : []),
+        )
+      : undefined,
   'system-cpu': only(
     ['system'],
     fc.record({
@@ -635,22 +659,29 @@ function ruleBody(type: ServiceType): fc.Arbitrary<RuleBody> {
   );
 }
 
-/** Rules with positional ids, and monit's implicit existence rule where the parser adds it. */
+/** Rules with positional ids (monit's implicit rule is added with the service: withImplicit). */
 function rules(type: ServiceType): fc.Arbitrary<Rule[]> {
-  return fc.array(ruleBody(type), { maxLength: 5 }).map((bodies) => {
-    const out: Rule[] = bodies.map((b, i) => ({ id: `r${i + 1}`, ...b, pos: POS }));
-    if (type === 'process' && !out.some((r) => r.condition.kind === 'nonexist' || r.condition.kind === 'exist')) {
-      out.unshift({
-        id: 'nonexist',
-        condition: { kind: 'nonexist' },
-        rate: { count: 1, cycles: 1 },
-        action: { kind: 'restart' },
-        implicit: true,
-        pos: POS,
-      });
-    }
-    return out;
-  });
+  return fc
+    .array(ruleBody(type), { maxLength: 5 })
+    .map((bodies) => bodies.map((b, i) => ({ id: `r${i + 1}`, ...b, pos: POS })));
+}
+
+/**
+ * The rule the parser adds where none says what a missing subject means: `does not exist` restarts
+ * a process (and a file system with a start program; else alerts), `link down` alerts on a network.
+ */
+function withImplicit<S extends { type: ServiceType; rules: Rule[]; start?: Command; restart?: Command }>(s: S): S {
+  const written = s.rules.filter((r) => !r.implicit);
+  const has = (...kinds: string[]): boolean => written.some((r) => kinds.includes(r.condition.kind));
+  const base = { rate: { count: 1, cycles: 1 }, implicit: true, pos: POS } as const;
+  let implicit: Rule | undefined;
+  if ((s.type === 'process' || s.type === 'filesystem') && !has('nonexist', 'exist')) {
+    const action = s.type === 'process' || s.start || s.restart ? 'restart' : 'alert';
+    implicit = { id: 'nonexist', condition: { kind: 'nonexist' }, action: { kind: action }, ...base };
+  } else if (s.type === 'network' && !has('link')) {
+    implicit = { id: 'link', condition: { kind: 'link', state: 'down' }, action: { kind: 'alert' }, ...base };
+  }
+  return { ...s, rules: implicit ? [implicit, ...written] : written };
 }
 
 const events: fc.Arbitrary<EventType[]> = fc.array(fc.constantFrom(...EVENT_TYPES), { maxLength: 5 });
@@ -834,7 +865,7 @@ function serviceOf(type: ServiceType): fc.Arbitrary<ServiceDraft> {
         : fc.constant([])
       ).map((ignoreContent) => (ignoreContent.length > 0 ? { ...s, ignoreContent } : s)),
     )
-    .map(({ header, ...s }) => ({ type, pos: POS, ...header, ...s }))
+    .map(({ header, ...s }) => withImplicit({ type, pos: POS, ...header, ...s }))
     .filter((s) => s.type !== 'host' || s.rules.some((r) => r.condition.kind === 'port' || r.condition.kind === 'sys'));
 }
 
@@ -1102,7 +1133,17 @@ check program sub-probe with path "/usr/bin/mosquitto_sub -h localhost -t '$SYS/
   onreboot nostart
 `;
 
-const SERVICE_TYPES: readonly ServiceType[] = ['process', 'host', 'file', 'program', 'system', 'filesystem', 'network'];
+const SERVICE_TYPES: readonly ServiceType[] = [
+  'process',
+  'host',
+  'file',
+  'program',
+  'directory',
+  'fifo',
+  'system',
+  'filesystem',
+  'network',
+];
 
 /** A model whose one service holds a rule of KIND, in a service type KIND applies to. */
 export function configWith(kind: ConditionKind): fc.Arbitrary<Config> {
@@ -1112,11 +1153,10 @@ export function configWith(kind: ConditionKind): fc.Arbitrary<Config> {
     fc
       .tuple(config, serviceOf(type), conditionOf(kind, type) as fc.Arbitrary<Condition>, ruleBody(type))
       .map(([c, s, cond, body]) => {
-        // An existence rule of its own replaces the one monit adds.
-        const existence = cond.kind === 'nonexist' || cond.kind === 'exist';
-        const kept = s.rules.filter((r) => !(existence && r.implicit));
-        const rule: Rule = { ...body, id: `r${kept.filter((r) => !r.implicit).length + 1}`, condition: cond, pos: POS };
-        return { ...c, services: [{ ...s, dependsOn: [], rules: [...kept, rule] }] };
+        // A rule of its own on what a missing subject means replaces the one monit adds.
+        const written = s.rules.filter((r) => !r.implicit);
+        const rule: Rule = { ...body, id: `r${written.length + 1}`, condition: cond, pos: POS };
+        return { ...c, services: [withImplicit({ ...s, dependsOn: [], rules: [...written, rule] })] };
       }),
   );
 }

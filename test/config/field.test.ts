@@ -294,7 +294,7 @@ const FILES: Record<string, Expected> = {
   'debian-server-tools-system.rc': {
     services: ['$HOST_uptime', '$HOST', 'rootfs', 'mosquitto_sys', 'password_shadow'],
     broker: ['mosquitto_sys', ['status alert 1/1']],
-    warnings: 1, // filedescriptors
+    warnings: 0,
     check: (c) => {
       const p = service(c, 'mosquitto_sys');
       assert.deepEqual(p.program?.argv, [

@@ -404,7 +404,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   [
     'not exist on a host',
     'check host h with address 10.0.0.1\n  if does not exist then alert\n  if failed port 1 then alert\n',
-    ["bad.rc:2:3: 'if not exist' applies to process, file, directory and fifo checks, not to 'check host'"],
+    ["bad.rc:2:3: 'if not exist' applies to process, file, directory, fifo and filesystem checks, not to 'check host'"],
   ],
   [
     'cpu on a file',

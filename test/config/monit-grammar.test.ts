@@ -117,12 +117,12 @@ void describe('resource tests as monit spells them', () => {
     ]);
   });
 
-  void test('other `total …` tests still load with a warning', async () => {
+  void test('`total filedescriptors` is the process and its descendants, a count', async () => {
     const r = await parse(PROC + '  if total filedescriptors > 900 then alert\n');
-    assert.deepEqual(warnings(r), [
-      "g.rc:3:6: warning: 'total' tests are not evaluated by brokerwatch; this rule is ignored",
+    assert.deepEqual(warnings(r), []);
+    assert.deepEqual(conditions(r), [
+      { kind: 'filedescriptors', total: true, op: '>', limit: { value: 900, unit: 'count' } },
     ]);
-    assert.deepEqual(conditions(r), []);
   });
 });
 

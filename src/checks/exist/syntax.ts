@@ -17,8 +17,8 @@ export const existSyntax: KindSyntax<ExistCondition> = {
   startGrace: false,
   docs: {
     syntax: '`exist`',
-    services: 'process, file, directory, fifo',
-    meaning: 'the process is running, the file (directory, fifo) is there',
+    services: 'process, file, directory, fifo, filesystem',
+    meaning: 'the process is running, the file (directory, fifo) is there, the file system is mounted',
     example: '`if exist then alert`',
   },
 };

@@ -1,9 +1,9 @@
 // Resources of a process (cpu, memory, children, threads) through pidusage and /proc. The first cpu
 // sample is "init": a share needs two samples, as in monit.
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import pidusage from 'pidusage';
-import { readProcStat } from '../../process/proc-stat.js';
+import { descendants } from '../../process/tree.js';
 import { compare } from '../compare.js';
 import type { CheckFactory } from '../kind.js';
 import { notRunning } from '../process-info.js';
@@ -52,21 +52,6 @@ async function measure(cond: ResourceCondition, ctx: CheckContext): Promise<Chec
     message: label,
     metrics: { [cond.resource]: value },
   };
-}
-
-/** The process and all its descendants, from one scan of /proc. */
-async function descendants(pid: number): Promise<{ children: number; all: number[] }> {
-  const names = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
-  const parent = new Map<number, number[]>();
-  await Promise.all(
-    names.map(async (n) => {
-      const st = await readProcStat(Number(n)).catch(() => undefined);
-      if (st) parent.set(st.ppid, [...(parent.get(st.ppid) ?? []), Number(n)]);
-    }),
-  );
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...(parent.get(all[i] as number) ?? []));
-  return { children: parent.get(pid)?.length ?? 0, all };
 }
 
 async function readThreads(pid: number): Promise<number | undefined> {
