@@ -1,5 +1,6 @@
 // `brokerwatch -t`: check a rules file and its includes, like `monit -t`.
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import type { Diagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import type { Config } from '../config/model.js';
 import { printConfig } from '../config/printer.js';
@@ -10,15 +11,27 @@ export interface CheckOutcome {
   readonly lines: string[];
 }
 
+/** Each service's warnings, as `-t -v` writes them under it: `LINE:COL message` (its file when included). */
+function notesOf(warnings: readonly Diagnostic[]): Map<string, string[]> {
+  const notes = new Map<string, string[]>();
+  for (const w of warnings) {
+    if (w.service === undefined) continue;
+    notes.set(w.service, [...(notes.get(w.service) ?? []), formatDiagnostic(w).replace(': warning: ', ': ')]);
+  }
+  return notes;
+}
+
 /**
  * Loads the file and returns what `-t` prints: every warning and error, then one summary line;
- * with `verbose`, the rules as brokerwatch understood them (passwords masked) before that line.
+ * with `verbose`, the rules as brokerwatch understood them (passwords masked) before that line, each
+ * service with the rules monit implies and, in comments, what of it is read but not watched and why.
  */
 export async function checkRules(file: string, verbose = false): Promise<CheckOutcome> {
   try {
     const { config, warnings } = await loadRules(file, { checkEnvironment: true });
     const lines = warnings.map(formatDiagnostic);
-    if (verbose) lines.push(printConfig(config, { maskSecrets: true }).trimEnd(), '');
+    if (verbose)
+      lines.push(printConfig(config, { maskSecrets: true, explain: { notes: notesOf(warnings) } }).trimEnd(), '');
     const n = config.services.length;
     const inc = config.files.length - 1;
     lines.push(

@@ -31,6 +31,8 @@ export class Cursor {
   globalSsl: SslOptions | undefined;
   /** Programs, users, groups and files the rules name, for `-t`'s look at this machine. */
   readonly refs: EnvRef[] = [];
+  /** The service being read (its diagnostics name it); undefined outside a `check`. */
+  service: string | undefined;
   constructor(
     private readonly tokens: readonly Token[],
     readonly diagnostics: Diagnostic[],
@@ -110,11 +112,15 @@ export class Cursor {
   }
 
   error(pos: SourcePos, message: string): void {
-    this.diagnostics.push({ severity: 'error', pos, message });
+    this.diagnostics.push({ severity: 'error', pos, message, ...this.#about() });
   }
 
   warn(pos: SourcePos, message: string): void {
-    this.diagnostics.push({ severity: 'warning', pos, message });
+    this.diagnostics.push({ severity: 'warning', pos, message, ...this.#about() });
+  }
+
+  #about(): { service?: string } {
+    return this.service !== undefined ? { service: this.service } : {};
   }
 
   /** Skips to the next token for which `stop` holds (or the end). */

@@ -7,6 +7,8 @@ export interface Diagnostic {
   readonly severity: Severity;
   readonly pos: SourcePos;
   readonly message: string;
+  /** The service whose statement it is about, when it stands inside a `check` (for `-t -v`). */
+  readonly service?: string;
 }
 
 /** Formats one diagnostic as `file:line:col: [warning: ]message`. */

@@ -165,6 +165,7 @@ export function parseCheck(c: Cursor): ParsedService {
   const type = serviceTypeNamed(typeWord.lower) as ServiceType;
   const nameTok = c.expectValue(`a service name after 'check ${type}'`);
   if (nameTok.text === '') c.error(nameTok.pos, `the name of 'check ${type}' is empty`);
+  c.service = nameTok.text;
   const d: Draft = {
     name: nameTok.text,
     type,

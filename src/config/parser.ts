@@ -79,6 +79,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
 
   while (!c.atEnd) {
     const t = c.peek();
+    c.service = undefined;
     try {
       if (t.type === 'word' && t.lower === 'set') {
         c.next();
@@ -97,6 +98,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     }
   }
 
+  c.service = undefined;
   const services = validate(parsed, c).map((s) => withLimitDefaults(s, cfg.limits));
   const config: Config = {
     files,

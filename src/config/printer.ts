@@ -58,6 +58,11 @@ import { serviceTypeOf } from './service-types.js';
 export interface PrintOptions {
   /** Print `********` instead of passwords (httpd, mail servers, MQTT tests and alert targets). */
   readonly maskSecrets?: boolean;
+  /**
+   * `-t -v`: each service also says, in comments, the rules monit implies that brokerwatch adds too,
+   * and NOTES of that service's name (what was read but is not watched, and why).
+   */
+  readonly explain?: { readonly notes: ReadonlyMap<string, readonly string[]> };
 }
 
 /** What a masked secret prints as. */
@@ -65,7 +70,7 @@ export const MASK = '********';
 
 /** Prints a model as a rules file that the parser reads back into the same model. */
 export function printConfig(config: Config, options: PrintOptions = {}): string {
-  const p = new Printer(options.maskSecrets ?? false);
+  const p = new Printer(options.maskSecrets ?? false, options.explain?.notes);
   const sections: string[][] = [
     p.settings(config),
     p.alerting(config),
@@ -211,8 +216,14 @@ class Printer {
   readonly #spelling: Spelling;
   /** The helpers an alert channel prints its target with. */
   private readonly targets: TargetPrinter;
+  /** `-t -v`'s notes by service name; undefined when printing rules only. */
+  readonly #notes: ReadonlyMap<string, readonly string[]> | undefined;
 
-  constructor(private readonly mask: boolean) {
+  constructor(
+    private readonly mask: boolean,
+    notes?: ReadonlyMap<string, readonly string[]>,
+  ) {
+    this.#notes = notes;
     this.targets = { word, quote, duration, command, ...(mask ? { mask: MASK } : {}) };
     this.#spelling = {
       word,
@@ -308,8 +319,11 @@ class Printer {
     if (s.start) out.push(`  start program = ${command(s.start)}`);
     if (s.stop) out.push(`  stop program = ${command(s.stop)}`);
     if (s.restart) out.push(`  restart program = ${command(s.restart)}`);
-    // The implicit `if does not exist then restart` is not printed: the parser adds it again.
-    for (const r of s.rules) if (!r.implicit) out.push(`  ${this.rule(r)}`);
+    // An implicit rule (`if does not exist then restart`) is not printed: the parser adds it again.
+    for (const r of s.rules) {
+      if (!r.implicit) out.push(`  ${this.rule(r)}`);
+      else if (this.#notes) out.push(`  # implied, as in monit: ${this.rule(r)}`);
+    }
     for (const p of s.ignoreContent ?? []) out.push(`  ignore ${printContentPatterns(p, this.#spelling)}`);
     const b = backoff(s.backoff);
     if (b) out.push(`  ${b}`);
@@ -322,6 +336,7 @@ class Printer {
       out.push(`  ${s.schedule.negate ? 'not ' : ''}every ${quote(s.schedule.expression)}`);
     for (const a of s.alerts) out.push(`  alert ${this.recipient(a, '  ')}`);
     for (const n of s.noAlerts) out.push(`  noalert ${word(n)}`);
+    for (const note of this.#notes?.get(s.name) ?? []) out.push(`  # not watched: ${note}`);
     return out;
   }
 

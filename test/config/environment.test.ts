@@ -138,3 +138,47 @@ void describe('-t and the daemon look; parsing alone does not', () => {
     ]);
   });
 });
+
+void describe('brokerwatch -t -v: what each service watches, and what it does not', () => {
+  void test('each service shows the rules monit implies and, under it, what is read but not watched', async () => {
+    const file = join(root, 'verbose.rc');
+    await writeFile(
+      file,
+      [
+        'set mmonit http://127.0.0.1:8080/collector',
+        'check process broker with pidfile /run/broker.pid',
+        '  if failed unixsocket /run/broker.sock then alert',
+        '  if cpu > 90% then alert',
+        'check filesystem data with path /var/lib/broker',
+        '  if space usage > 90% then alert',
+        'check network lan with interface eth0',
+        '  if saturation > 90% then alert',
+        'check file conf with path /etc/broker.conf',
+        '  if failed checksum then alert',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const out = await checkRules(file, true);
+    assert.equal(out.ok, true);
+    const text = out.lines.join('\n');
+    // A service's section: from `check TYPE NAME` to the next blank line.
+    const section = (name: string): string => {
+      const block = text.split('\n\n').find((b) => new RegExp(`^check \\w+ ${name}\\b`).test(b));
+      assert.ok(block, `no section for ${name} in:\n${text}`);
+      return block;
+    };
+    assert.deepEqual(section('broker').split('\n'), [
+      'check process broker with pidfile /run/broker.pid',
+      '  # implied, as in monit: if does not exist then restart',
+      '  if cpu > 90% then alert',
+      `  # not watched: ${file}:3:13: 'failed unixsocket' tests are not evaluated by brokerwatch; this rule is ignored`,
+    ]);
+    assert.match(section('data'), /^ {2}# implied, as in monit: if does not exist then alert$/m);
+    assert.match(section('lan'), /^ {2}# implied, as in monit: if link down then alert$/m);
+    assert.doesNotMatch(section('conf'), /#/);
+    // A statement outside every service stays with the warnings at the top, not under a service.
+    assert.equal(out.lines[0], `${file}:1:5: warning: 'set mmonit' is not used by brokerwatch; ignored`);
+    assert.equal(text.match(/set mmonit/g)?.length, 1);
+  });
+});
