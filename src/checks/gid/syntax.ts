@@ -18,7 +18,7 @@ export const gidSyntax: KindSyntax<GidCondition> = {
   startGrace: false,
   docs: {
     syntax: '`failed gid GROUP`',
-    services: 'file, directory, fifo',
+    services: 'file, directory, fifo, filesystem (its mount point)',
     meaning: "the file's group is not GROUP (name or id)",
     example: '`if failed gid mosquitto then alert`',
   },

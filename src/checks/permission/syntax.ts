@@ -23,7 +23,7 @@ export const permissionSyntax: KindSyntax<PermissionCondition> = {
   startGrace: false,
   docs: {
     syntax: '`failed permission MODE`',
-    services: 'file, directory, fifo',
+    services: 'file, directory, fifo, filesystem (its mount point)',
     meaning: "the file's mode is not MODE (octal)",
     example: '`if failed permission 644 then alert`',
   },

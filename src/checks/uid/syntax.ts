@@ -18,7 +18,7 @@ export const uidSyntax: KindSyntax<UidCondition> = {
   startGrace: false,
   docs: {
     syntax: '`failed uid USER`',
-    services: 'file, directory, fifo',
+    services: 'file, directory, fifo, filesystem (its mount point)',
     meaning: 'the file is not owned by USER (name or id)',
     example: '`if failed uid mosquitto then alert`',
   },
