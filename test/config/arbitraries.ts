@@ -796,7 +796,7 @@ function headerFor(type: ServiceType): fc.Arbitrary<Partial<Service>> {
   switch (type) {
     case 'process':
       return fc.oneof(
-        text.map((pidfile) => ({ pidfile })),
+        text.map((pidfile) => ({ pidfile: `/${pidfile}` })),
         fc
           .oneof(
             nonEmptyText.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),

@@ -381,6 +381,11 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
     ],
   ],
   [
+    'a relative pidfile (monit: a syntax error)',
+    'check process a with pidfile run/a.pid\n',
+    ["bad.rc:1:30: the pidfile path 'run/a.pid' is relative: write it from '/'"],
+  ],
+  [
     'an empty service name',
     'check process "" with pidfile /run/a.pid\n',
     ["bad.rc:1:15: the name of 'check process' is empty"],

@@ -133,7 +133,7 @@ set httpd port 2812 address 127.0.0.1
   allow admin:watchdog
   allow guest:guestpw read-only
 
-check process demo-broker with pidfile var/demo/broker.pid
+check process demo-broker matching "demo/broker.js --foreground .*--port 18830"
   start program = "node dist/demo/broker.js --port 18830 --pidfile var/demo/broker.pid --log var/demo/broker.log" with timeout 10 seconds
   stop program = "node dist/demo/broker.js --stop --pidfile var/demo/broker.pid"
   if failed host 127.0.0.1 port 18830 protocol mqtt roundtrip qos 1 with timeout 1 second then restart

@@ -73,7 +73,8 @@ void describe('npm start: the demo on other ports', () => {
     const { config } = await loadRules(file);
     assert.equal(config.httpd?.port, 28123);
     const svc = config.services[0];
-    assert.equal(svc?.pidfile, join(dir.path, 'a', 'broker.pid'));
+    assert.equal(svc?.matching, 'demo/broker.js --foreground .*--port 28124');
+    assert.match(svc?.start?.argv.join(' ') ?? '', new RegExp(` --pidfile ${join(dir.path, 'a', 'broker.pid')} `));
     assert.ok(svc?.rules.some((r) => r.condition.kind === 'port' && r.condition.port === 28124));
     assert.match(svc?.start?.argv.join(' ') ?? '', /--port 28124 /);
 

@@ -13,8 +13,11 @@ export const processType: ServiceTypeSyntax<'process'> = {
       'path',
     );
     const v = c.expectValue(how.lower === 'pidfile' ? 'a pidfile path' : 'a pattern');
-    if (how.lower === 'pidfile') h.pidfile = v.text;
-    else if (how.lower === 'path') {
+    if (how.lower === 'pidfile') {
+      // monit rejects a relative pidfile: it would name another file whenever the daemon's folder changes.
+      if (!v.text.startsWith('/')) c.error(v.pos, `the pidfile path '${v.text}' is relative: write it from '/'`);
+      h.pidfile = v.text;
+    } else if (how.lower === 'path') {
       c.warn(
         how.pos,
         `'check process … path' is not supported; the process is found by 'matching "^${v.text}"' instead`,
