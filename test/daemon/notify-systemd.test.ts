@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { BROKERWATCH } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -129,10 +130,12 @@ void describe('brokerwatch -I as a Type=notify service', () => {
     const daemon = spawn(process.execPath, [BROKERWATCH, '-I', '-c', rules], {
       // WATCHDOG_USEC=2 s: a ping every second.
       env: { ...process.env, NOTIFY_SOCKET: join(dir, 'notify'), WATCHDOG_USEC: '2000000' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let log = '';
     daemon.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    daemon.stdout?.setEncoding('utf8').on('data', (d: string) => (log += d));
     const exited = once(daemon, 'exit');
     cleanup.add(() => {
       if (daemon.exitCode === null && daemon.signalCode === null && daemon.pid !== undefined)
@@ -159,6 +162,19 @@ void describe('brokerwatch -I as a Type=notify service', () => {
     // (The barrier systemd-notify sends after each message to wait for the manager is its own.)
     for (const m of ns.messages.filter((x) => !x.fields.includes('BARRIER=1')))
       assert.equal(m.pid, pid, `${m.fields.join(' ')} sent as brokerwatch`);
+
+    // A stalled event loop: stopped for 2.5 s, the daemon's timers all run late when it continues,
+    // and the first ping is withheld (and said so) until a timer runs on time again.
+    signal(pid, 'SIGSTOP');
+    await delay(2_500);
+    signal(pid, 'SIGCONT');
+    await waitFor(() => log.includes('watchdog pings withheld: event loop stalled'), {
+      timeoutMs: 10_000,
+      message: 'the withheld ping logged',
+    });
+    const afterStall = ns.messages.length;
+    await waitFor(() => log.includes('watchdog pings resumed'), { timeoutMs: 10_000, message: 'pings resumed' });
+    await ns.wait('WATCHDOG=1', 'a ping after the stall', afterStall);
 
     const from = ns.messages.length;
     // CLOCK_MONOTONIC is one clock for the whole machine: the daemon's reading lies between ours.
