@@ -30,7 +30,7 @@ export interface ProbeAsked {
 /** A report of STATE with TEXT and perfdata. */
 export function report(state: ProbeState, text: string, perfdata: readonly string[] = []): ProbeReport {
   // A `|` in the text would start the perfdata, a newline a second line of output.
-  const clean = text.replace(/[|\r\n]+/g, ' ');
+  const clean = text.replace(/\s*[|\r\n]+\s*/g, ' ');
   return {
     line: `MQTT ${state} - ${clean}${perfdata.length > 0 ? ` | ${perfdata.join(' ')}` : ''}`,
     exit: PROBE_EXIT[state],
@@ -48,10 +48,13 @@ export function reportResult(r: ProbeResult, asked: ProbeAsked): ProbeReport {
     return report(r.class === 'internal' ? 'UNKNOWN' : 'CRITICAL', `${commandLineHint(r)} (${asked.where})`, perf);
   }
   const warn = asked.warningMs;
+  const ms = total ?? 0;
   const label = asked.roundTrip ? 'roundtrip' : 'time';
-  perf.push(`${label}=${total ?? 0}ms;${warn ?? ''};;0`);
-  const what = asked.roundTrip ? `round trip ${total ?? 0} ms` : `connected in ${total ?? 0} ms`;
-  if (warn !== undefined && (total ?? 0) > warn)
+  perf.push(`${label}=${ms}ms;${warn ?? ''};;0`);
+  // The headline in whole milliseconds, but never "0 ms" for a check that took time.
+  const shown = ms < 1 ? '<1' : String(Math.round(ms));
+  const what = asked.roundTrip ? `round trip ${shown} ms` : `connected in ${shown} ms`;
+  if (warn !== undefined && ms > warn)
     return report('WARNING', `${what}, slower than the warning threshold of ${warn} ms (${asked.where})`, perf);
   return report('OK', what, perf);
 }

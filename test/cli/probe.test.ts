@@ -49,7 +49,7 @@ function oneLine(r: Run): string {
   return lines[0] ?? '';
 }
 
-const OK_LINE = /^MQTT OK - round trip \d+ ms \| connect=\d+ms;;;0 roundtrip=\d+ms;;;0$/;
+const OK_LINE = /^MQTT OK - round trip (\d+|<1) ms \| connect=\d+ms;;;0 roundtrip=\d+(\.\d)?ms;;;0$/;
 
 void describe('brokerwatch probe against mosquitto', () => {
   let dir: TempDir;
@@ -91,7 +91,7 @@ void describe('brokerwatch probe against mosquitto', () => {
 
   void test('OK: a connect only, and a round trip at QoS 0 and 2', async () => {
     const c = await probe([`mqtt://127.0.0.1:${open.port}`]);
-    assert.match(oneLine(c), /^MQTT OK - connected in \d+ ms \| connect=\d+ms;;;0 time=\d+ms;;;0$/);
+    assert.match(oneLine(c), /^MQTT OK - connected in (\d+|<1) ms \| connect=\d+ms;;;0 time=\d+(\.\d)?ms;;;0$/);
     for (const qos of ['0', '2']) {
       const r = await probe([`mqtt://127.0.0.1:${open.port}`, '--roundtrip', '--qos', qos]);
       assert.match(oneLine(r), OK_LINE);
@@ -178,7 +178,7 @@ void describe('brokerwatch probe against mosquitto', () => {
     const r = await probe([`mqtt://127.0.0.1:${open.port}`, '--roundtrip', '--warning', '0.001ms']);
     assert.match(
       oneLine(r),
-      /^MQTT WARNING - round trip \d+ ms, slower than the warning threshold of 0\.001 ms \(mqtt:\/\/127\.0\.0\.1:\d+\) \| connect=\d+ms;;;0 roundtrip=\d+ms;0\.001;;0$/,
+      /^MQTT WARNING - round trip (\d+|<1) ms, slower than the warning threshold of 0\.001 ms \(mqtt:\/\/127\.0\.0\.1:\d+\) \| connect=\d+ms;;;0 roundtrip=\d+(\.\d)?ms;0\.001;;0$/,
     );
     assert.equal(r.code, 1);
   });
@@ -310,6 +310,24 @@ void describe('the probe command line', () => {
     } finally {
       await dir.cleanup();
     }
+  });
+
+  void test('the line: state, text, perfdata with the warning threshold', () => {
+    const asked = { where: 'mqtt://b:1883', roundTrip: true, warningMs: 500 };
+    assert.deepEqual(reportResult({ ok: true, message: '', metrics: { connectMs: 1, totalMs: 3.1 } }, asked), {
+      line: 'MQTT OK - round trip 3 ms | connect=1ms;;;0 roundtrip=3.1ms;500;;0',
+      exit: 0,
+    });
+    assert.deepEqual(
+      reportResult({ ok: true, message: '', metrics: { connectMs: 0, totalMs: 0.4 } }, asked).line,
+      'MQTT OK - round trip <1 ms | connect=0ms;;;0 roundtrip=0.4ms;500;;0',
+    );
+    assert.deepEqual(reportResult({ ok: true, message: '', metrics: { connectMs: 2, totalMs: 612.5 } }, asked), {
+      line: 'MQTT WARNING - round trip 613 ms, slower than the warning threshold of 500 ms (mqtt://b:1883) | connect=2ms;;;0 roundtrip=612.5ms;500;;0',
+      exit: 1,
+    });
+    const failed = { ok: false, class: 'port-closed', message: 'a | b\nc', metrics: {} };
+    assert.deepEqual(reportResult(failed, asked), { line: 'MQTT CRITICAL - a b c (mqtt://b:1883)', exit: 2 });
   });
 
   void test('an internal error is UNKNOWN, not CRITICAL', () => {

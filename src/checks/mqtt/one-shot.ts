@@ -21,8 +21,9 @@ export interface OneShotTarget {
 /** Topic prefix of the round trip; each run adds a unique suffix (no retained message can answer). */
 const TOPIC = 'brokerwatch/probe';
 
-/** Runs the probe once; never throws. */
-export function probeOnce(t: OneShotTarget): Promise<ProbeOutcome> {
+/** Runs the probe once; never throws. `totalMs` has a tenth of a millisecond (a local broker answers
+ *  in about one), the other steps whole milliseconds, as the daemon keeps them. */
+export async function probeOnce(t: OneShotTarget): Promise<ProbeOutcome> {
   const endpoint = {
     host: t.host,
     port: t.port,
@@ -35,5 +36,8 @@ export function probeOnce(t: OneShotTarget): Promise<ProbeOutcome> {
   };
   const roundTrip =
     t.roundTripQos !== undefined ? { qos: t.roundTripQos, topic: TOPIC, separateConnections: false } : undefined;
-  return mqttProbe(endpoint, roundTrip, t.timeoutMs, new AbortController().signal);
+  const t0 = performance.now();
+  const outcome = await mqttProbe(endpoint, roundTrip, t.timeoutMs, new AbortController().signal);
+  const totalMs = Math.round((performance.now() - t0) * 10) / 10;
+  return { ...outcome, metrics: { ...outcome.metrics, totalMs } };
 }
