@@ -4,6 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -109,6 +112,23 @@ void describe('brokerwatch probe against mosquitto', () => {
     const r = await probe([`ws://127.0.0.1:${open.port}/`, '--timeout', '3s']);
     assert.match(oneLine(r), /^MQTT CRITICAL - .+ \(ws:\/\/127\.0\.0\.1:\d+\/\)$/);
     assert.equal(r.code, 2);
+  });
+
+  void test('CRITICAL: an HTTP server that refuses the WebSocket upgrade is named', async () => {
+    const server = createServer((_req, res) => res.writeHead(404).end('no such page'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await probe([`ws://127.0.0.1:${port}/mqtt`]);
+      assert.equal(
+        oneLine(r),
+        `MQTT CRITICAL - the WebSocket upgrade to ws://127.0.0.1:${port}/mqtt was answered with HTTP 404 Not Found (not a websockets listener, or another path?) (ws://127.0.0.1:${port}/mqtt)`,
+      );
+      assert.equal(r.code, 2);
+    } finally {
+      server.close();
+    }
   });
 
   void test('CRITICAL: a refused port', async () => {

@@ -40,13 +40,17 @@ export function openWebSocket(ep: Endpoint, material: TlsMaterial | undefined): 
   ws.once('open', () => stream.emit('connect'));
   ws.once('unexpected-response', (req, res) => {
     const status = `HTTP ${res.statusCode ?? '?'}${res.statusMessage ? ` ${res.statusMessage}` : ''}`;
-    req.destroy();
-    stream.destroy(
+    // Said first: tearing the stream down makes `ws` report the abort ("closed before the connection
+    // was established"), which the session, already ended by this, ignores.
+    stream.emit(
+      'error',
       new ProbeFailure(
         'protocol-error',
         `the WebSocket upgrade to ${url} was answered with ${status} (not a websockets listener, or another path?)`,
       ),
     );
+    req.destroy();
+    stream.destroy();
   });
   return stream;
 }
