@@ -9,6 +9,7 @@ import { loadRules } from '../config/loader.js';
 import type { Config } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
 import { claimInstance } from '../daemon/instance-lock.js';
+import type { SystemdNotifier } from '../daemon/notify.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
@@ -40,10 +41,13 @@ export async function runDaemon(file: string): Promise<number> {
   let beginStart!: () => void;
   const started = new Promise<void>((go) => (beginStart = go)).then(() => daemon.start());
   let alerts: Alerts | undefined;
-  const reload = reloader(file, log.logger, started, async (next) => {
+  // Under systemd (Type=notify): READY, STATUS, the watchdog's pings, RELOADING and STOPPING.
+  const notifier = await loadNotifier(log.logger);
+  const reloadRules = reloader(file, log.logger, started, async (next) => {
     await daemon.reload(next);
     alerts?.reload(next);
   });
+  const reload = notifier ? () => notifier.aroundReload(reloadRules) : reloadRules;
   process.on('SIGHUP', () => {
     log.reopen();
     void reload();
@@ -71,17 +75,28 @@ export async function runDaemon(file: string): Promise<number> {
     onWakeUp(() => daemon.checkNow());
     beginStart();
     await started;
+    notifier?.ready(daemon);
   }
 
   await stop.requested;
+  notifier?.stopping();
   log.logger.info({ signal: stop.signal() }, 'brokerwatch stopping; brokers keep running');
   await http?.close();
   if (running) await daemon.stop();
   await alerts?.close();
   if (pidfile) await rm(pidfile, { force: true });
   await claim.release();
+  await notifier?.close();
   log.flush();
   return 0;
+}
+
+/** The notify protocol's sender when systemd runs brokerwatch as `Type=notify` ($NOTIFY_SOCKET set);
+ *  its module is loaded only then. */
+async function loadNotifier(logger: Logger): Promise<SystemdNotifier | undefined> {
+  if (!process.env.NOTIFY_SOCKET) return undefined;
+  const { notifierFromEnv } = await import('../daemon/notify.js');
+  return notifierFromEnv({ logger });
 }
 
 /** The rules, or undefined after printing their errors to stderr. */

@@ -21,6 +21,7 @@ export class CycleLoop {
   readonly #gate: ScheduleGate;
   #timer: Timer | undefined;
   #running = false;
+  #runningSince: number | undefined;
   #stopped = false;
 
   constructor(
@@ -35,6 +36,11 @@ export class CycleLoop {
   /** True while a cycle runs. */
   get running(): boolean {
     return this.#running;
+  }
+
+  /** When the cycle that runs now began (epoch ms); undefined between cycles. */
+  get runningSince(): number | undefined {
+    return this.#runningSince;
   }
 
   /** Plans the first cycle at `firstDueAt` (epoch ms), and every cycle after it. */
@@ -69,6 +75,7 @@ export class CycleLoop {
     if (this.#running || this.#stopped) return;
     const startedAt = this.clock.now();
     this.#running = true;
+    this.#runningSince = startedAt;
     try {
       if (!this.on.active()) return;
       if (!this.#gate.due(new Date(startedAt))) {
@@ -78,6 +85,7 @@ export class CycleLoop {
       await this.on.run(dueAt, startedAt);
     } finally {
       this.#running = false;
+      this.#runningSince = undefined;
     }
   }
 }

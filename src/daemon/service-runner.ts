@@ -183,6 +183,11 @@ export class ServiceRunner {
     return this.#loop.running || this.#actions.busy || this.#pidfileLooking;
   }
 
+  /** When this service's running cycle began (epoch ms); undefined between cycles (the watchdog's view). */
+  get cycleStartedAt(): number | undefined {
+    return this.#loop.runningSince;
+  }
+
   /** True when the service's process is identified and alive. */
   isRunning(): boolean {
     return this.identity !== undefined && isSameProcess(this.identity);

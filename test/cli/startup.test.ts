@@ -39,7 +39,14 @@ const DAEMON_FILES = [
   /^src\/alerts\/[^/]+\.js$/,
 ];
 /** All that `--help` and `-V` need. */
-const FRONT_DOOR = ['src/cli/main.js', 'src/cli/verbs.js', 'src/cli/wake.js', 'src/errors.js', 'src/util/version.js'];
+const FRONT_DOOR = [
+  'src/cli/main.js',
+  'src/cli/verbs.js',
+  'src/cli/probe.js',
+  'src/cli/wake.js',
+  'src/errors.js',
+  'src/util/version.js',
+];
 
 const VERSION = (
   JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as {
@@ -147,5 +154,6 @@ void describe('brokerwatch start-up', () => {
     const help = await cli('--help');
     assert.match(help.stdout, /-B, --batch/);
     assert.match(help.stdout, /-V, --version/);
+    assert.match(help.stdout, /^ {2}probe \[options\] <url> /m);
   });
 });

@@ -40,6 +40,8 @@ const TLS_WORDS: Readonly<Record<string, string>> = {
 
 /** Classifies a socket error seen during PHASE of a connection (TIMEOUTMS names the deadline). */
 export function socketFailure(e: NodeJS.ErrnoException, phase: Phase, timeoutMs?: number): ProbeFailure {
+  // A transport that classified its own failure (a WebSocket upgrade refused).
+  if (e instanceof ProbeFailure) return e;
   const code = e.code ?? '';
   if (code === 'ECONNREFUSED') return new ProbeFailure('port-closed', 'connection refused');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')

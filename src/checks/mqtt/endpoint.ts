@@ -17,6 +17,8 @@ export interface Endpoint {
   readonly port: number;
   readonly family?: 4 | 6;
   readonly tls?: TlsOptions;
+  /** MQTT over WebSockets (websocket.ts) at this HTTP path, instead of MQTT on the TCP/TLS socket. */
+  readonly websocket?: { readonly path: string };
   readonly version: MqttVersion;
   readonly clientIdPrefix: string;
   readonly username?: string;

@@ -3,6 +3,7 @@
 // the caller owns every deadline and ends the session with fail() or disconnect(), so a failure is
 // always attributed to the step that was running, and the socket is always destroyed.
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { generate, parser as createParser, writeToStream } from 'mqtt-packet';
 import type { IConnackPacket, IPublishPacket, Packet, Parser } from 'mqtt-packet';
 import { asFailure, garbageFailure, ProbeFailure, socketFailure } from './classify.js';
@@ -11,6 +12,7 @@ import { openSocket } from './endpoint.js';
 import type { Endpoint, TlsMaterial } from './endpoint.js';
 import { describeConnack, describeReason } from './reasons.js';
 import type { MqttVersion } from './reasons.js';
+import { loadWebSocket, openWebSocket } from './websocket.js';
 
 // mqtt-packet otherwise fills a cache of 65,536 two-byte buffers on its first write (+11 MB RSS)
 // to speed up packet ids; a probe writes a few packets a second. (Process-wide: mqtt.js too.)
@@ -18,6 +20,9 @@ writeToStream.cacheNumbers = false;
 
 const CONNACK_BYTE = 0x20;
 const DISCONNECT = Buffer.from([0xe0, 0x00]);
+
+/** A TCP or TLS socket, or a WebSocket's byte stream (which has no Nagle to turn off). */
+type ProbeSocket = Duplex & Partial<Pick<Socket, 'setNoDelay'>>;
 
 interface Waiter {
   resolve(p: Packet): void;
@@ -43,7 +48,7 @@ export class MqttSession {
   onPingresp: (() => void) | undefined;
   /** The session ended by a failure (not by disconnect()). */
   onEnd: ((f: ProbeFailure) => void) | undefined;
-  #socket: Socket | undefined;
+  #socket: ProbeSocket | undefined;
   #parser: Parser;
   #waiters = new Map<string, Waiter>();
   #ended: ProbeFailure | undefined;
@@ -71,18 +76,23 @@ export class MqttSession {
   async connect(opts: ConnectOptions): Promise<IConnackPacket> {
     // Ended while the caller was still reading TLS files: a socket opened now would have no owner.
     if (this.#ended) throw this.#ended;
+    if (this.endpoint.websocket) await loadWebSocket();
+    // Ended while the WebSocket module loaded: a socket opened now would have no owner either.
+    if (this.#ended) throw this.#ended;
     const t0 = performance.now();
     const ep = this.endpoint;
-    let sock: Socket;
+    let sock: ProbeSocket;
     try {
-      sock = openSocket(ep, opts.material);
+      sock = ep.websocket ? openWebSocket(ep, opts.material) : openSocket(ep, opts.material);
     } catch (e) {
       const f = asFailure(e);
       this.fail(f);
       throw f;
     }
     this.#socket = sock;
-    sock.setNoDelay(true);
+    sock.setNoDelay?.(true);
+    // Over WebSockets the TLS handshake is the transport's own: 'connect' comes after it.
+    const tls = ep.tls !== undefined && ep.websocket === undefined;
     const sendConnect = (): void => {
       this.phase = 'mqtt';
       this.send({
@@ -98,10 +108,10 @@ export class MqttSession {
       });
     };
     sock.once('connect', () => {
-      this.phase = ep.tls ? 'tls' : 'mqtt';
-      if (!ep.tls) sendConnect();
+      this.phase = tls ? 'tls' : 'mqtt';
+      if (!tls) sendConnect();
     });
-    if (ep.tls) sock.once('secureConnect', sendConnect);
+    if (tls) sock.once('secureConnect', sendConnect);
     sock.on('data', (d: Buffer) => this.#onData(d));
     sock.on('error', (e: NodeJS.ErrnoException) => this.fail(socketFailure(e, this.phase)));
     sock.on('close', () => this.fail(this.#closedFailure()));
