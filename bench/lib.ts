@@ -236,6 +236,8 @@ export async function launchSupervisor(
   kind: SupervisorKind,
   b: BrokerSetup,
   test = 'protocol mqtt',
+  /** More services, in lines of the rules language both supervisors read. */
+  extra: readonly string[] = [],
 ): Promise<Supervisor> {
   const file = join(b.dir, `${kind}.rc`);
   const log = join(b.dir, `${kind}.log`);
@@ -254,6 +256,7 @@ export async function launchSupervisor(
     `check process mosquitto with pidfile ${b.pidfile}`,
     `  start program = "${b.startScript}" with timeout 10 seconds`,
     `  if failed host 127.0.0.1 port ${b.port} ${test} with timeout 1 seconds then restart`,
+    ...extra,
     '',
   ].join('\n');
   await writeFile(file, rules);

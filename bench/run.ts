@@ -22,7 +22,7 @@ import type { Stats } from './lib.js';
 import type { PromHistogram } from './lib.js';
 import { scaleBench } from './scale.js';
 import { soakBench } from './soak.js';
-import { idleBench, killBench } from './supervision.js';
+import { HOST_SERVICES, idleBench, killBench } from './supervision.js';
 
 const named = process.argv.slice(2).flatMap((a) => a.split(','));
 const sections = new Set(
@@ -98,6 +98,18 @@ if (sections.has('idle')) {
     `Idle cost, one broker probed every second (${idleSeconds} s)`,
     ['supervisor', 'CPU (% of a core)', 'RSS (max)'],
     rows,
+  );
+  // The same broker rule with the host and its root file system watched too, as servers do.
+  const withHost: string[][] = [];
+  for (const k of kinds) {
+    note(`idle benchmark with check system and check filesystem: ${k}, ${idleSeconds} s …`);
+    const r = await idleBench(k, idleSeconds, HOST_SERVICES);
+    withHost.push([k, `${r.cpuPercent.toFixed(2)} %`, `${r.rssMb.toFixed(1)} MB`]);
+  }
+  table(
+    `Idle cost, the broker plus check system and check filesystem, every second (${idleSeconds} s)`,
+    ['supervisor', 'CPU (% of a core)', 'RSS (max)'],
+    withHost,
   );
   console.log('\nTargets: ≤ 0.5 % of a core and ≤ 70 MB RSS.');
 }

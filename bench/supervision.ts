@@ -68,9 +68,25 @@ export async function killBench(kind: 'brokerwatch' | 'monit', runs: number, spa
 }
 
 /** The supervisor's CPU share and RSS over `seconds`, with one broker probed every second. */
-export async function idleBench(kind: 'brokerwatch' | 'monit', seconds: number): Promise<IdleResult> {
+/** The host and its root file system, as a server's rules watch them besides the broker. */
+export const HOST_SERVICES: readonly string[] = [
+  'check system $HOST',
+  '  if loadavg (5min) per core > 100 then alert',
+  '  if cpu usage > 100% then alert',
+  '  if memory usage > 99% then alert',
+  '  if swap usage > 100% then alert',
+  'check filesystem rootfs with path /',
+  '  if space usage > 99% then alert',
+  '  if inode usage > 99% then alert',
+];
+
+export async function idleBench(
+  kind: 'brokerwatch' | 'monit',
+  seconds: number,
+  extra: readonly string[] = [],
+): Promise<IdleResult> {
   const b = await brokerSetup(`${kind}-idle`);
-  const sup = await launchSupervisor(kind, b);
+  const sup = await launchSupervisor(kind, b, 'protocol mqtt', extra);
   try {
     await settled(b, 20_000);
     await sleep(3000); // past start-up work (JIT, first cycles)
