@@ -3,7 +3,8 @@
 // mount and its flags, the mount point's owner and mode, and the I/O counters of the block device
 // behind it (/sys/dev/block/MAJ:MIN/stat; none for tmpfs, overlay, network file systems), whose
 // rates need two cycles (null on the first).
-import { readFile, realpath, stat, statfs } from 'node:fs/promises';
+import { realpath, stat, statfs } from 'node:fs/promises';
+import { readKernelFile } from '../util/kernel-file.js';
 import type { Service } from '../config/model.js';
 import type { Facts, Observed, Observer, ObserverModule } from './kind.js';
 
@@ -71,7 +72,7 @@ interface DiskCounters {
 
 async function readDiskCounters(device: string): Promise<DiskCounters | undefined> {
   try {
-    const n = (await readFile(`/sys/dev/block/${device}/stat`, 'utf8')).trim().split(/\s+/).map(Number);
+    const n = readKernelFile(`/sys/dev/block/${device}/stat`).trim().split(/\s+/).map(Number);
     const [readOps = 0, , readSectors = 0, readMs = 0, writeOps = 0, , writeSectors = 0, writeMs = 0] = n;
     return { readOps, readBytes: readSectors * 512, readMs, writeOps, writeBytes: writeSectors * 512, writeMs };
   } catch {
@@ -141,7 +142,7 @@ class FilesystemObserver implements Observer {
   async observe(now: number): Promise<Observed> {
     let mounts: Mount[];
     try {
-      mounts = parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8'));
+      mounts = parseMountinfo(readKernelFile('/proc/self/mountinfo'));
     } catch {
       return { ok: false, message: 'no /proc/self/mountinfo: not Linux?' };
     }

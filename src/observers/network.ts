@@ -1,7 +1,7 @@
 // `check network NAME with interface IF | address A`: the interface from /sys/class/net, read once
 // per cycle: link state, speed and duplex, and its traffic counters, whose rates per second need two
 // cycles (null on the first). `with address` finds the interface holding that address each cycle.
-import { readFile } from 'node:fs/promises';
+import { readKernelFile } from '../util/kernel-file.js';
 import { networkInterfaces } from 'node:os';
 import type { Service } from '../config/model.js';
 import type { Facts, Observed, Observer, ObserverModule } from './kind.js';
@@ -18,7 +18,7 @@ type Counter = keyof typeof COUNTERS;
 
 async function readSys(iface: string, file: string): Promise<string | undefined> {
   try {
-    return (await readFile(`/sys/class/net/${iface}/${file}`, 'utf8')).trim();
+    return readKernelFile(`/sys/class/net/${iface}/${file}`).trim();
   } catch {
     return undefined;
   }

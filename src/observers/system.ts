@@ -2,7 +2,7 @@
 // The cpu shares come from the tick counters of /proc/stat between two cycles (the first cycle has
 // no share yet: null), as monit computes them; memory "used" is total less MemAvailable, as free(1)
 // and monit say it.
-import { readFile } from 'node:fs/promises';
+import { readKernelFile } from '../util/kernel-file.js';
 import type { HostCpuTicks } from '../process/proc-stat.js';
 import { readHostUsage } from '../process/proc-stat.js';
 import type { Facts, Observed, Observer, ObserverModule } from './kind.js';
@@ -38,7 +38,7 @@ export const SYSTEM_FACTS = [
 /** The three averages of /proc/loadavg. */
 export async function readLoadavg(): Promise<[number, number, number] | undefined> {
   try {
-    const [a = NaN, b = NaN, c = NaN] = (await readFile('/proc/loadavg', 'utf8')).split(/\s+/).map(Number);
+    const [a = NaN, b = NaN, c = NaN] = readKernelFile('/proc/loadavg').split(/\s+/).map(Number);
     return [a, b, c].every(Number.isFinite) ? [a, b, c] : undefined;
   } catch {
     return undefined;
@@ -83,22 +83,29 @@ export function cpuShares(
 
 async function readUptime(): Promise<number | null> {
   try {
-    const v = Number((await readFile('/proc/uptime', 'utf8')).split(/\s+/)[0]);
+    const v = Number(readKernelFile('/proc/uptime').split(/\s+/)[0]);
     return Number.isFinite(v) ? Math.floor(v) : null;
   } catch {
     return null;
   }
 }
 
-async function readStat(): Promise<string> {
-  return readFile('/proc/stat', 'utf8').catch(() => '');
+function readStat(): string {
+  try {
+    return readKernelFile('/proc/stat');
+  } catch {
+    return '';
+  }
 }
 
 class SystemObserver implements Observer {
   #ticks: HostCpuTicks | undefined;
+  /** CPUs online, counted once: hot-plugging a CPU is rare, and /proc/stat is the costliest read. */
+  #cores: number | undefined;
 
   async observe(): Promise<Observed> {
-    const [host, load, uptime, stat] = await Promise.all([readHostUsage(), readLoadavg(), readUptime(), readStat()]);
+    const [host, load, uptime] = await Promise.all([readHostUsage(), readLoadavg(), readUptime()]);
+    this.#cores ??= countCores(readStat());
     if (!host || !load) return { ok: false, message: 'no /proc/meminfo or /proc/loadavg: not Linux?' };
     const cpu = cpuShares(this.#ticks, host.cpu);
     this.#ticks = host.cpu;
@@ -108,7 +115,7 @@ class SystemObserver implements Observer {
       load1: load[0],
       load5: load[1],
       load15: load[2],
-      cores: countCores(stat),
+      cores: this.#cores,
       ...cpu,
       memoryPercent: pct(usedKb, host.memTotalKb),
       memoryBytes: usedKb * 1024,

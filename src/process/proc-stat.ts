@@ -3,7 +3,8 @@
 // process can rename itself with prctl(PR_SET_NAME)), so fields are counted from the LAST ')'.
 // Field numbers in comments are proc(5)'s, 1-based. https://man7.org/linux/man-pages/man5/proc.5.html
 import { readFileSync } from 'node:fs';
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readdir, readlink } from 'node:fs/promises';
+import { readKernelFile } from '../util/kernel-file.js';
 
 export interface ProcStat {
   readonly pid: number;
@@ -57,7 +58,7 @@ export function isGoneError(err: unknown): boolean {
 export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   if (!isValidPid(pid)) return undefined;
   try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    return parseProcStat(readKernelFile(`/proc/${pid}/stat`));
   } catch (err) {
     if (isGoneError(err)) return undefined;
     throw err;
@@ -79,7 +80,7 @@ export function readProcStatSync(pid: number): ProcStat | undefined {
 export async function readCmdline(pid: number): Promise<string[] | undefined> {
   if (!isValidPid(pid)) return undefined;
   try {
-    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    const raw = readKernelFile(`/proc/${pid}/cmdline`);
     if (raw === '') return [];
     // Arguments are NUL-terminated; a process that rewrote its title may have dropped the last NUL.
     const parts = raw.split('\0');
@@ -180,9 +181,9 @@ export function parseKeyNumbers(text: string): Map<string, number[]> {
 
 const PAGE_SIZE = 4096;
 
-async function readOptional(path: string): Promise<string | undefined> {
+function readOptional(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readKernelFile(path);
   } catch {
     // Gone, or not ours to read (/proc/PID/io of another user's process): the value is unknown.
     return undefined;
@@ -192,7 +193,8 @@ async function readOptional(path: string): Promise<string | undefined> {
 /** Reads what a process uses; undefined when it is gone. */
 export async function readProcUsage(pid: number): Promise<ProcUsage | undefined> {
   if (!isValidPid(pid)) return undefined;
-  const [stat, status] = await Promise.all([readOptional(`/proc/${pid}/stat`), readOptional(`/proc/${pid}/status`)]);
+  const stat = readOptional(`/proc/${pid}/stat`);
+  const status = readOptional(`/proc/${pid}/status`);
   const u = stat === undefined ? undefined : parseStatUsage(stat);
   if (!u || status === undefined) return undefined;
   const st = parseKeyNumbers(status);
@@ -215,7 +217,7 @@ export async function readProcFds(pid: number): Promise<ProcFds | undefined> {
   if (!isValidPid(pid)) return undefined;
   try {
     const open = (await readdir(`/proc/${pid}/fd`)).length;
-    const limits = (await readOptional(`/proc/${pid}/limits`)) ?? '';
+    const limits = readOptional(`/proc/${pid}/limits`) ?? '';
     const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(limits);
     const num = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? -1 : Number(s));
     return { open, soft: num(m?.[1]), hard: num(m?.[2]) };
@@ -227,7 +229,7 @@ export async function readProcFds(pid: number): Promise<ProcFds | undefined> {
 /** /proc/PID/io; undefined when not readable (another user's process, unless root). */
 export async function readProcIo(pid: number): Promise<ProcIo | undefined> {
   if (!isValidPid(pid)) return undefined;
-  const text = await readOptional(`/proc/${pid}/io`);
+  const text = readOptional(`/proc/${pid}/io`);
   if (text === undefined) return undefined;
   const m = parseKeyNumbers(text);
   const v = (k: string): number => m.get(k)?.[0] ?? 0;
@@ -254,7 +256,7 @@ export async function countDescendants(pid: number, limit = 10_000): Promise<num
       continue;
     }
     for (const t of tasks) {
-      const kids = ((await readOptional(`/proc/${p}/task/${t}/children`)) ?? '').trim();
+      const kids = (readOptional(`/proc/${p}/task/${t}/children`) ?? '').trim();
       if (kids === '') continue;
       for (const k of kids.split(/\s+/).map(Number)) {
         if (!isValidPid(k)) continue;
@@ -311,11 +313,9 @@ export async function readHostUsage(): Promise<
     }
   | undefined
 > {
-  const [stat, meminfo, fileNr] = await Promise.all([
-    readOptional('/proc/stat'),
-    readOptional('/proc/meminfo'),
-    readOptional('/proc/sys/fs/file-nr'),
-  ]);
+  const stat = readOptional('/proc/stat');
+  const meminfo = readOptional('/proc/meminfo');
+  const fileNr = readOptional('/proc/sys/fs/file-nr');
   if (meminfo === undefined) return undefined;
   const m = parseKeyNumbers(meminfo);
   const kb = (k: string): number => m.get(k)?.[0] ?? 0;
