@@ -10,6 +10,7 @@ const config = [
   'lexer',
   'settings',
   'service',
+  'service-types',
   'rule',
   'malformed',
   'loader',
