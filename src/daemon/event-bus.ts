@@ -3,6 +3,7 @@
 import type { ServiceEvent } from '../state/events.js';
 import { parseEvent } from '../state/events.js';
 import type { EventDraft } from '../state/types.js';
+import { escapeControls } from '../util/text.js';
 
 export type EventListener = (e: ServiceEvent) => void;
 
@@ -47,9 +48,13 @@ export class EventBus {
     this.resume(last + 1);
   }
 
-  /** Numbers the event, keeps it, and hands it to every subscriber. */
+  /**
+   * Numbers the event, keeps it, and hands it to every subscriber. Its message may quote a program's
+   * output, a file's content or a peer's reply: control characters are escaped, so that no event
+   * forges a line or drives a terminal where it is shown.
+   */
   publish(draft: EventDraft): ServiceEvent {
-    const e: ServiceEvent = { id: this.#seq++, ...draft };
+    const e: ServiceEvent = { id: this.#seq++, ...draft, message: escapeControls(draft.message) };
     this.#recent.push(e);
     if (this.#recent.length > this.keep) this.#recent.splice(0, this.#recent.length - this.keep);
     for (const l of this.#listeners) {
