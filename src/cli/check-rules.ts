@@ -1,8 +1,10 @@
 // `brokerwatch -t`: check a rules file and its includes, like `monit -t`.
+import { credentialValuesOf } from '../config/credentials.js';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import type { Config } from '../config/model.js';
 import { printConfig } from '../config/printer.js';
+import { Scrubber } from '../util/scrubber.js';
 
 export interface CheckOutcome {
   readonly ok: boolean;
@@ -18,7 +20,9 @@ export async function checkRules(file: string, verbose = false): Promise<CheckOu
   try {
     const { config, warnings } = await loadRules(file, { checkEnvironment: true });
     const lines = warnings.map(formatDiagnostic);
-    if (verbose) lines.push(printConfig(config, { maskSecrets: true }).trimEnd(), '');
+    // Every value after a word like `password` is masked too, spelt right or not.
+    const scrubber = new Scrubber(credentialValuesOf(config));
+    if (verbose) lines.push(scrubber.scrub(printConfig(config, { maskSecrets: true })).trimEnd(), '');
     const n = config.services.length;
     const inc = config.files.length - 1;
     lines.push(
