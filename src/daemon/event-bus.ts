@@ -5,6 +5,9 @@ import { parseEvent } from '../state/events.js';
 import type { EventDraft } from '../state/types.js';
 import { escapeControls } from '../util/text.js';
 
+/** Control characters an event's message keeps: a program's output is lines. */
+const KEPT_IN_EVENTS = '\n\t';
+
 export type EventListener = (e: ServiceEvent) => void;
 
 export class EventBus {
@@ -50,11 +53,13 @@ export class EventBus {
 
   /**
    * Numbers the event, keeps it, and hands it to every subscriber. Its message may quote a program's
-   * output, a file's content or a peer's reply: control characters are escaped, so that no event
-   * forges a line or drives a terminal where it is shown.
+   * output, a file's content or a peer's reply: control characters are escaped (ESC, CR, NUL…), so
+   * that no event drives a terminal or rewrites a line where it is shown. Line breaks and tabs stay:
+   * a program's output is lines (monit's events carry it so); every line-based output escapes them
+   * (the log is JSON lines).
    */
   publish(draft: EventDraft): ServiceEvent {
-    const e: ServiceEvent = { id: this.#seq++, ...draft, message: escapeControls(draft.message) };
+    const e: ServiceEvent = { id: this.#seq++, ...draft, message: escapeControls(draft.message, KEPT_IN_EVENTS) };
     this.#recent.push(e);
     if (this.#recent.length > this.keep) this.#recent.splice(0, this.#recent.length - this.keep);
     for (const l of this.#listeners) {

@@ -7,6 +7,7 @@ import { runCommand } from '../actions/run.js';
 import type { Limits, Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_OUTPUT_BYTES, DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { FindResult, ProcessIdentity } from '../process/identity.js';
+import { OwnFault, isOwnFault } from '../util/own-fault.js';
 import { findProcess } from './process-control.js';
 
 /** What one cycle's look at the service found. */
@@ -26,6 +27,11 @@ export interface Observation {
    * is known to run (its identity, or a probe connection), which is not a failure until it lasts.
    */
   readonly pidfile?: { readonly ok: true } | { readonly ok: false; readonly message: string };
+  /**
+   * Why the look could not be made (brokerwatch out of descriptors or memory): no verdict on the
+   * broker this cycle, and brokerwatch's own problem to report.
+   */
+  readonly ownFault?: string;
 }
 
 /** How to observe. */
@@ -63,7 +69,15 @@ export async function observe(s: Service, o: ObserveOptions): Promise<Observatio
 
 async function observeProcess(s: Service, o: ObserveOptions): Promise<Observation> {
   if (o.actionRunning) return o.identity ? { pid: o.identity.pid } : {};
-  const lookup = await findProcess(s, o.identity);
+  let lookup: FindResult;
+  try {
+    lookup = await findProcess(s, o.identity);
+  } catch (e) {
+    if (!isOwnFault(e) && !(e instanceof OwnFault)) throw e;
+    const message = e instanceof OwnFault ? e.message : new OwnFault('look the process up', e).message;
+    // The process known so far keeps its PID for the other checks; existence is not judged.
+    return { ownFault: message, ...(o.identity ? { pid: o.identity.pid } : {}) };
+  }
   if (lookup.running) {
     const pidfile = s.pidfile === undefined ? {} : { pidfile: pidfileHealth(lookup.pidfile) };
     return { lookup, pid: lookup.identity.pid, found: lookup.identity, ...pidfile };

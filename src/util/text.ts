@@ -8,9 +8,11 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\u000b': '\\v', '\f': '\\f' };
 
-/** `text` with every control character written as an escape: `\n`, `\r`, `\x1b`. */
-export function escapeControls(text: string): string {
-  return text.replace(CONTROL, (ch) => NAMED[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+/** `text` with every control character but those in `keep` written as an escape: `\n`, `\r`, `\x1b`. */
+export function escapeControls(text: string, keep = ''): string {
+  return text.replace(CONTROL, (ch) =>
+    keep.includes(ch) ? ch : (NAMED[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`),
+  );
 }
 
 /** Words (runs without blanks) longer than this are cut in messages. */
