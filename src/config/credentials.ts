@@ -53,8 +53,18 @@ export function credentialValues(tokens: readonly Token[]): string[] {
   return [...found];
 }
 
+/** Words of the language that end a statement's values: `password then alert` has no password. */
+const KEYWORDS: ReadonlySet<string> = new Set(
+  (
+    'if then else check set alert noalert include start stop restart exec unmonitor monitor failed ' +
+    'succeeded port host address protocol type username password timeout retry ssl tls every depends ' +
+    'group mode not exist'
+  ).split(' '),
+);
+
 function isValue(t: Token): boolean {
-  return t.type === 'word' || t.type === 'string' || t.type === 'number';
+  if (t.type === 'string' || t.type === 'number') return true;
+  return t.type === 'word' && !t.lineStart && !KEYWORDS.has(t.lower);
 }
 
 /** In free text (`/bin/x --password S`, `token=S`), the words after secret-announcing words. */
@@ -66,6 +76,18 @@ function valuesInText(text: string): string[] {
     if (announcesSecret(word)) out.push((words[i + 1] as string).replace(/^['"]|['"]$/g, ''));
   }
   return out.filter((v) => v !== '');
+}
+
+/**
+ * `text` with each of `secrets` masked where it stands quoted (`'S'`, `"S"`), as a message quotes a
+ * token: masking every occurrence would also hide ordinary words of the message (a password `is`).
+ */
+export function maskQuoted(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets)
+    for (const q of ["'", '"'])
+      if (out.includes(`${q}${s}${q}`)) out = out.split(`${q}${s}${q}`).join(`${q}********${q}`);
+  return out;
 }
 
 /**

@@ -8,8 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { ConfigError, safeDiagnostic, sortDiagnostics } from './diagnostics.js';
-import { Scrubber } from '../util/scrubber.js';
-import { credentialValues, rememberCredentialValues } from './credentials.js';
+import { credentialValues, maskQuoted, rememberCredentialValues } from './credentials.js';
 import { checkEnvironment } from './environment.js';
 import type { IncludeHooks } from './include-reader.js';
 import { IncludeReader } from './include-reader.js';
@@ -85,11 +84,9 @@ async function finish(
   const result = parseTokens([...tokens, eof], files);
   const env = checkEnv ? await checkEnvironment(result.refs, result.config) : [];
   const secrets = credentialValues(tokens).sort((a, b) => b.length - a.length);
-  const scrubber = new Scrubber(secrets);
   const all = sortDiagnostics([...diagnostics, ...result.diagnostics, ...env], files).map((d) => {
-    const safe = safeDiagnostic(d);
-    const message = scrubber.scrub(safe.message);
-    return message === safe.message ? safe : { ...safe, message };
+    const message = maskQuoted(d.message, secrets);
+    return safeDiagnostic(message === d.message ? d : { ...d, message });
   });
   if (all.some((d) => d.severity === 'error')) throw new ConfigError(all);
   rememberCredentialValues(result.config, secrets);

@@ -92,9 +92,17 @@ void describe('a misspelt credential keyword', () => {
   });
 
   void test('an error message never quotes a value written after such a word', async () => {
-    const errors = await errorsOf('set httpd port 2812\n  allow admin:x\nset passwrd "HIDDEN-VALUE" bogus\n');
-    assert.ok(errors.length > 0);
-    for (const e of errors) assert.ok(!e.includes('HIDDEN-VALUE'), e);
+    const errors = await errorsOf('set eventqueue basedir /var/q slots pw HIDDEN-VALUE\n');
+    assert.deepEqual(errors, ["rules.rc:1:37: expected a number of slots, found 'pw'"]);
+    const quoted = await errorsOf('set eventqueue basedir /var/q slots "HIDDEN" pw "HIDDEN"\n');
+    assert.deepEqual(quoted, ['rules.rc:1:37: expected a number of slots, found "********"']);
+  });
+
+  void test('a keyword after such a word is no value: messages keep it', async () => {
+    const errors = await errorsOf(
+      'check host h with address token\n  if failed port 1883 protocol mqtt password then alert\n',
+    );
+    for (const e of errors) assert.ok(!e.includes('********'), e);
   });
 });
 
