@@ -1,5 +1,5 @@
 // Diagnostics read like a compiler's: `FILE:LINE:COL: message`, every one of a file at once.
-import { messageSafe } from '../util/text.js';
+import { escapeControls, messageSafe } from '../util/text.js';
 import type { SourcePos } from './model.js';
 
 export type Severity = 'error' | 'warning';
@@ -12,7 +12,8 @@ export interface Diagnostic {
 
 /** Formats one diagnostic as `file:line:col: [warning: ]message`, on one line of sane length. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = messageSafe(`${d.pos.file}:${d.pos.line}:${d.pos.col}`);
+  // The position is never cut: a long path must keep its line and column.
+  const where = escapeControls(`${d.pos.file}:${d.pos.line}:${d.pos.col}`);
   const message = messageSafe(d.message);
   return d.severity === 'warning' ? `${where}: warning: ${message}` : `${where}: ${message}`;
 }

@@ -19,14 +19,17 @@ export function escapeControls(text: string, keep = ''): string {
 export const LONG_WORD = 120;
 /** What is kept of a cut word. */
 export const KEPT_OF_LONG_WORD = 80;
+/** A path (a word that starts with `/` and holds no quote) is cut only past this: the kernel's PATH_MAX. */
+const LONG_PATH = 4096;
 
 /**
  * `text` fit for one line of a message: control characters escaped and every run of non-blank
- * characters over LONG_WORD cut to its first KEPT_OF_LONG_WORD and `…` (a closing quote is kept,
- * with the punctuation after it).
+ * characters over LONG_WORD (a path: over LONG_PATH) cut to its first KEPT_OF_LONG_WORD and `…` (a
+ * closing quote is kept, with the punctuation after it).
  */
 export function messageSafe(text: string): string {
   return escapeControls(text).replace(new RegExp(`\\S{${LONG_WORD + 1},}`, 'g'), (word) => {
+    if (word.length <= LONG_PATH && /^\/[^'"]*$/.test(word)) return word;
     const close = /['"][^'"\w]{0,2}$/.exec(word)?.[0] ?? '';
     return `${word.slice(0, KEPT_OF_LONG_WORD)}…${close}`;
   });

@@ -137,6 +137,20 @@ void describe('messages', () => {
     for (const d of err.diagnostics) assert.ok(d.message.length < 400);
   });
 
+  void test('a long path is not cut, nor the position of a message', async () => {
+    const dir = await folder();
+    const deep = join(dir, 'd'.repeat(200));
+    await mkdir(deep, { mode: 0o700 });
+    const file = join(deep, 'main.rc');
+    await writeFile(file, 'include missing.rc\nset frob\n', { mode: 0o600 });
+    const errors = await loadErrors(file);
+    assert.deepEqual(errors, [
+      `${file}:2:5: unknown setting 'set frob': expected daemon, log, pidfile, statefile, idfile, limits, eventqueue, mailserver, mail-format, alert or httpd`,
+    ]);
+    const missing = join(deep, 'nope.rc');
+    assert.deepEqual(await loadErrors(missing), [`${missing}:1:1: cannot read rules file ${missing}: no such file`]);
+  });
+
   void test('line breaks and control characters in a quoted word are escaped in every message', async () => {
     const err = await parseRules('check process "a\nb\u001b[31m" with pidfile /x\nset "\u001b]0;x\u0007"\n').then(
       () => assert.fail('loaded'),
