@@ -64,6 +64,8 @@ export interface RunnerStatus {
   readonly lastResults: readonly CheckResult[];
   readonly lastCheckAt?: number;
   readonly actionRunning?: string;
+  /** brokerwatch's own trouble looking at the service (out of descriptors…), while it lasts. */
+  readonly ownFault?: string;
 }
 
 export class ServiceRunner {
@@ -158,6 +160,7 @@ export class ServiceRunner {
       lastResults: this.#lastResults,
       ...(this.#lastCheckAt !== undefined ? { lastCheckAt: this.#lastCheckAt } : {}),
       ...(running ? { actionRunning: running } : {}),
+      ...(this.#ownFaults.active !== undefined ? { ownFault: this.#ownFaults.active } : {}),
     };
   }
 

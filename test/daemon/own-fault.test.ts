@@ -186,12 +186,16 @@ void describe('brokerwatch out of descriptors', () => {
       });
       const before = d.events.length;
       const release = exhaustDescriptors();
+      let ownFault: string | undefined;
       try {
         await runCycle(d, clock, 'mosquitto');
         await runCycle(d, clock, 'mosquitto');
+        ownFault = runner.status().ownFault;
       } finally {
         release();
       }
+      // The service's status says so while it lasts (the API's `ownProblem`).
+      assert.match(ownFault ?? '', /^brokerwatch cannot .*\(EMFILE\)$/);
       const during = d.events.slice(before);
       assert.deepEqual(
         during.map((e) => [e.type, e.state, e.action, e.class]),
@@ -207,6 +211,7 @@ void describe('brokerwatch out of descriptors', () => {
       );
       assert.equal(runner.identity?.pid, pid);
       assert.equal(runner.state.status, 'ok');
+      assert.equal(runner.status().ownFault, undefined);
       assert.ok(readFdLimits());
     },
   );
