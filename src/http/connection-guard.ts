@@ -3,7 +3,7 @@
 // client closed; at the process's limit, reading /proc and pidfiles failed and a healthy broker looked
 // dead. So connections are capped per client address and in all, and every socket is closed when
 // it idles, when its headers take too long, and when its request does.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -67,9 +67,18 @@ export function guardConnections(
     CHECK_EVERY_MS,
     limits.headersMs,
   );
-  // Idle sockets: http.Server destroys a socket whose timeout fires when no 'timeout' listener
-  // handles it (a request in progress has its own deadline above).
+  // Idle sockets are closed; one whose request is being answered is not (a reload waits for the
+  // starts in progress): once answered, keep-alive's shorter timeout takes over.
   server.setTimeout(limits.idleMs);
+  const answering = new WeakMap<Socket, number>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    answering.set(socket, (answering.get(socket) ?? 0) + 1);
+    res.once('close', () => answering.set(socket, (answering.get(socket) ?? 1) - 1));
+  });
+  server.on('timeout', (socket: Socket) => {
+    if ((answering.get(socket) ?? 0) === 0) socket.destroy();
+  });
   const perClient = new Map<string, number>();
   let open = 0;
   let refused = 0;

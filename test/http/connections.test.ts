@@ -37,13 +37,13 @@ before(async () => {
   brokerPid = await supervisedPid(d, b, { timeoutMs: 20_000 });
 });
 
-/** Starts a status server on a free port with `connections` limits. */
-async function server(connections: HttpServerOptions['limits'] = {}): Promise<HttpServer> {
+/** Starts a status server on a free port with `connections` limits; its reload takes `reloadMs`. */
+async function server(connections: HttpServerOptions['limits'] = {}, reloadMs = 0): Promise<HttpServer> {
   const s = await startHttpServer(d.daemon, {
     config: d.daemon.config,
     logger: pino({ level: 'silent' }),
     rulesFile: join(dir, 'brokerwatch.rc'),
-    reload: () => Promise.resolve({ ok: true }),
+    reload: () => new Promise((done) => setTimeout(() => done({ ok: true }), reloadMs)),
     quit: () => undefined,
     port: 0,
     limits: connections,
@@ -143,5 +143,17 @@ void describe('connections to the status port', () => {
     clearInterval(drip);
     assert.equal(idleServer.connections().open, 0);
     assert.equal(slowServer.connections().open, 0);
+  });
+
+  void test('a request being answered is not cut by the idle deadline (a reload waits for starts)', async () => {
+    const s = await server({ connections: { idleMs: 200, keepAliveMs: 200 } }, 1_000);
+    const auth = `Basic ${Buffer.from(USER).toString('base64')}`;
+    const res = await fetch(`http://127.0.0.1:${s.port}/api/v1/reload`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(res.status, 200, await res.text());
+    await waitFor(() => s.connections().open === 0, { timeoutMs: 20_000, message: 'kept alive for good' });
   });
 });
