@@ -7,6 +7,7 @@ import type * as Execa from 'execa';
 import type { Command } from '../config/model.js';
 import type { TerminateResult } from '../process/group.js';
 import { terminateGroup } from '../process/group.js';
+import { spawnRoom, spawnThrew } from '../process/spawn-room.js';
 import { baseEnv } from './env.js';
 import { resolveIds } from './ids.js';
 import { OutputCapture } from './output.js';
@@ -83,6 +84,8 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
   const cwd = opts.cwd ?? '/';
   // A full or read-only /tmp must not stop a broker from being restarted: run without output then.
   const { execa } = await loadPrograms();
+  const noRoom = spawnRoom(file);
+  if (noRoom !== undefined) return notRun(noRoom);
   const output = await OutputCapture.create().catch((err: unknown) => err as Error);
   try {
     // execa's types list descriptors 3-9 only, but a lone number (not in an array) is passed
@@ -121,17 +124,10 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
 
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
     const signal = result.signal ?? undefined;
-    let error: string | undefined;
-    if (stopping !== undefined) {
-      const what = stopping === 'timeout' ? `timed out after ${timeoutMs} ms` : 'aborted';
-      error = `${what}; ${endedBy(pid, terminated)}`;
-    } else if (exitCode === undefined && signal === undefined) {
-      error = `cannot run ${file}: ${describeSpawnError(result.code, result.originalMessage, cwd)}`;
-    } else if (signal !== undefined) {
-      error = `killed by ${signal}`;
-    } else if (exitCode !== 0) {
-      error = `exited with status ${exitCode}`;
-    }
+    const error =
+      stopping !== undefined
+        ? `${stopping === 'timeout' ? `timed out after ${timeoutMs} ms` : 'aborted'}; ${endedBy(pid, terminated)}`
+        : exitError(file, cwd, exitCode, signal, result);
     return {
       ...(pid === undefined ? {} : { pid }),
       ...(exitCode === undefined ? {} : { exitCode }),
@@ -146,10 +142,24 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
     };
   } catch (err) {
     // execa with reject:false reports spawn failures in its result; this is for the unexpected.
-    return notRun(`cannot run ${file}: ${(err as Error).message}`);
+    return notRun(spawnThrew(file, err));
   } finally {
     if (output instanceof OutputCapture) await output.close();
   }
+}
+
+/** Why a program that ran to its end failed (its status, its signal, or a spawn error), or undefined. */
+function exitError(
+  file: string,
+  cwd: string,
+  exitCode: number | undefined,
+  signal: string | undefined,
+  result: { readonly code?: string | undefined; readonly originalMessage?: string | undefined },
+): string | undefined {
+  if (exitCode === undefined && signal === undefined)
+    return `cannot run ${file}: ${describeSpawnError(result.code, result.originalMessage, cwd)}`;
+  if (signal !== undefined) return `killed by ${signal}`;
+  return exitCode !== 0 ? `exited with status ${exitCode}` : undefined;
 }
 
 type StopReason = 'timeout' | 'abort';

@@ -60,6 +60,8 @@ export interface ServiceDto {
   readonly pending: { readonly action: 'start' | 'restart'; readonly dueAt: number } | null;
   readonly backoff: { readonly attempts: number; readonly gaveUp: boolean; readonly retryAt: number | null };
   readonly lastCheckAt: number | null;
+  /** brokerwatch's own trouble looking at the service (out of descriptors…): the broker is not judged meanwhile. */
+  readonly ownProblem: string | null;
   readonly probe: Readonly<Record<string, number>>;
   readonly checks: readonly CheckDto[];
   /** What a system, filesystem or network service read in its last cycle, by name (`load1`,

@@ -1,9 +1,11 @@
 // `brokerwatch -t`: check a rules file and its includes, like `monit -t`.
+import { credentialValuesOf } from '../config/credentials.js';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { loadRules } from '../config/loader.js';
 import type { Config } from '../config/model.js';
 import { printConfig } from '../config/printer.js';
+import { Scrubber } from '../util/scrubber.js';
 
 export interface CheckOutcome {
   readonly ok: boolean;
@@ -30,8 +32,12 @@ export async function checkRules(file: string, verbose = false): Promise<CheckOu
   try {
     const { config, warnings } = await loadRules(file, { checkEnvironment: true });
     const lines = warnings.map(formatDiagnostic);
-    if (verbose)
-      lines.push(printConfig(config, { maskSecrets: true, explain: { notes: notesOf(warnings) } }).trimEnd(), '');
+    // Every value after a word like `password` is masked too, spelt right or not.
+    const scrubber = new Scrubber(credentialValuesOf(config));
+    if (verbose) {
+      const printed = printConfig(config, { maskSecrets: true, explain: { notes: notesOf(warnings) } });
+      lines.push(scrubber.scrub(printed).trimEnd(), '');
+    }
     const n = config.services.length;
     const inc = config.files.length - 1;
     lines.push(

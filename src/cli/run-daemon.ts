@@ -10,6 +10,8 @@ import type { Config } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
 import { claimInstance } from '../daemon/instance-lock.js';
 import type { SystemdNotifier } from '../daemon/notify.js';
+import { raiseFdLimit } from '../process/fd-limit.js';
+import type { RaiseResult } from '../process/fd-limit.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
@@ -24,6 +26,7 @@ export async function runDaemon(file: string): Promise<number> {
   if (!loaded) return 1;
   const log = createLogger(loaded.config.log);
   logWarnings(log.logger, loaded.warnings);
+  logFdLimit(log.logger, await raiseFdLimit());
   const daemon = new Daemon(loaded.config, { logger: log.logger });
   // One daemon per state file: a second one would restart every broker twice.
   const claim = await claimInstance(daemon.statePath);
@@ -109,6 +112,16 @@ async function loadOrReport(file: string): Promise<Awaited<ReturnType<typeof loa
     process.stderr.write(`${file}: errors found; nothing was started\n`);
     return undefined;
   }
+}
+
+/** What raising the descriptor limit did, in one line (nothing when it was high enough already). */
+function logFdLimit(logger: Logger, r: RaiseResult): void {
+  if (r.raised) logger.info({ before: r.before.soft, after: r.after.soft }, 'open files limit raised');
+  else if (r.why !== 'high enough')
+    logger.warn(
+      { limit: r.limits?.soft, why: r.why },
+      'open files limit not raised; the status server keeps a reserve',
+    );
 }
 
 function logWarnings(logger: Logger, warnings: readonly Diagnostic[]): void {

@@ -1,4 +1,5 @@
 // Diagnostics read like a compiler's: `FILE:LINE:COL: message`, every one of a file at once.
+import { escapeControls, messageSafe } from '../util/text.js';
 import type { SourcePos } from './model.js';
 
 export type Severity = 'error' | 'warning';
@@ -11,10 +12,21 @@ export interface Diagnostic {
   readonly service?: string;
 }
 
-/** Formats one diagnostic as `file:line:col: [warning: ]message`. */
+/** Formats one diagnostic as `file:line:col: [warning: ]message`, on one line of sane length. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = `${d.pos.file}:${d.pos.line}:${d.pos.col}`;
-  return d.severity === 'warning' ? `${where}: warning: ${d.message}` : `${where}: ${d.message}`;
+  // The position is never cut: a long path must keep its line and column.
+  const where = escapeControls(`${d.pos.file}:${d.pos.line}:${d.pos.col}`);
+  const message = messageSafe(d.message);
+  return d.severity === 'warning' ? `${where}: warning: ${message}` : `${where}: ${message}`;
+}
+
+/**
+ * The diagnostic with a message fit for a terminal and a log: a rules file's words are quoted in
+ * messages, and one of them may hold a line break, an escape character or a megabyte.
+ */
+export function safeDiagnostic(d: Diagnostic): Diagnostic {
+  const message = messageSafe(d.message);
+  return message === d.message ? d : { ...d, message };
 }
 
 /** Sorts by file order of appearance, then line and column, keeping the order of equal positions. */
@@ -46,6 +58,6 @@ export class ConfigError extends Error {
         .join('\n'),
     );
     this.name = 'ConfigError';
-    this.diagnostics = diagnostics;
+    this.diagnostics = diagnostics.map(safeDiagnostic);
   }
 }

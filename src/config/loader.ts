@@ -1,16 +1,20 @@
 // Reading rules files: permission checks (for the main file and every included one, which monit
-// forgets), `include` globs expanded on the token stream where they stand, loops detected.
+// forgets), `include` globs expanded on the token stream where they stand (include-reader.ts: loops,
+// depth, size), the rules parsed and every diagnostic reported at once.
 import { existsSync } from 'node:fs';
-import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
-import { ConfigError, sortDiagnostics } from './diagnostics.js';
+import { ConfigError, safeDiagnostic, sortDiagnostics } from './diagnostics.js';
+import { credentialValues, maskQuoted, rememberCredentialValues } from './credentials.js';
 import { checkEnvironment } from './environment.js';
+import type { IncludeHooks } from './include-reader.js';
+import { IncludeReader } from './include-reader.js';
 import type { Token } from './lexer.js';
 import { lex } from './lexer.js';
-import type { Config, SourcePos } from './model.js';
+import type { Config } from './model.js';
 import { parseTokens } from './parser.js';
 
 export interface LoadOptions {
@@ -46,18 +50,10 @@ export function findRulesFile(): string | undefined {
 
 /** Loads, checks and parses a rules file with its includes; throws ConfigError listing every error. */
 export async function loadRules(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
-  const diagnostics: Diagnostic[] = [];
-  const files: string[] = [];
+  const reader = new IncludeReader(HOOKS, opts.checkPermissions ?? true);
   const main = resolve(file);
-  const tokens = await readTokens(
-    main,
-    { file: main, line: 1, col: 1 },
-    [],
-    files,
-    diagnostics,
-    opts.checkPermissions ?? true,
-  );
-  return finish(tokens, files, diagnostics, opts.checkEnvironment ?? false);
+  const tokens = await reader.file(main, { file: main, line: 1, col: 1 }, []);
+  return finish(tokens, reader.files, reader.diagnostics, opts.checkEnvironment ?? false);
 }
 
 /** Parses rules from a string (no includes relative to disk are checked for permissions). */
@@ -66,12 +62,12 @@ export async function parseRules(
   file = 'rules.rc',
   opts: LoadOptions = { checkPermissions: false },
 ): Promise<LoadResult> {
-  const diagnostics: Diagnostic[] = [];
-  const files = [file];
+  const reader = new IncludeReader(HOOKS, opts.checkPermissions ?? false);
+  reader.files.push(file);
   const lexed = lex(text, file);
-  diagnostics.push(...lexed.diagnostics);
-  const tokens = await expandIncludes(lexed.tokens, file, [file], files, diagnostics, opts.checkPermissions ?? false);
-  return finish(tokens, files, diagnostics, opts.checkEnvironment ?? false);
+  reader.diagnostics.push(...lexed.diagnostics);
+  const tokens = await reader.expand(lexed.tokens, file, [file]);
+  return finish(tokens, reader.files, reader.diagnostics, opts.checkEnvironment ?? false);
 }
 
 async function finish(
@@ -87,114 +83,24 @@ async function finish(
   const eof: Token = { type: 'eof', text: '', lower: '', pos: eofPos, lineStart: true, glued: false };
   const result = parseTokens([...tokens, eof], files);
   const env = checkEnv ? await checkEnvironment(result.refs, result.config) : [];
-  const all = sortDiagnostics([...diagnostics, ...result.diagnostics, ...env], files);
+  const secrets = credentialValues(tokens).sort((a, b) => b.length - a.length);
+  const all = sortDiagnostics([...diagnostics, ...result.diagnostics, ...env], files).map((d) => {
+    const message = maskQuoted(d.message, secrets);
+    return safeDiagnostic(message === d.message ? d : { ...d, message });
+  });
   if (all.some((d) => d.severity === 'error')) throw new ConfigError(all);
+  rememberCredentialValues(result.config, secrets);
   return { config: result.config, warnings: all };
 }
 
-async function readTokens(
-  path: string,
-  from: SourcePos,
-  stack: string[],
-  files: string[],
-  diagnostics: Diagnostic[],
-  checkPermissions: boolean,
-): Promise<Token[]> {
-  let real: string;
-  try {
-    real = await realpath(path);
-  } catch {
-    diagnostics.push({ severity: 'error', pos: from, message: `cannot read rules file ${path}: no such file` });
-    return [];
-  }
-  if (stack.includes(real)) {
-    diagnostics.push({ severity: 'error', pos: from, message: `include loop: ${[...stack, real].join(' -> ')}` });
-    return [];
-  }
-  const included = stack.length > 0;
-  if (checkPermissions && !included) {
-    const problem = await permissionProblem(path);
-    if (problem) {
-      diagnostics.push({ severity: 'error', pos: from, message: problem });
-      return [];
-    }
-  }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    diagnostics.push({
-      severity: 'error',
-      pos: from,
-      message: `cannot read rules file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    });
-    return [];
-  }
-  const lexed = lex(text, path);
-  if (checkPermissions && included) {
-    const verdict = await includedFileVerdict(path, lexed.tokens);
-    if (verdict?.severity === 'error') {
-      diagnostics.push({ ...verdict, pos: from });
-      return [];
-    }
-    // Included in many places (Debian's templates), it is warned about once.
-    if (verdict && !files.includes(path)) diagnostics.push({ ...verdict, pos: from });
-  }
-  files.push(path);
-  diagnostics.push(...lexed.diagnostics);
-  return expandIncludes(lexed.tokens, path, [...stack, real], files, diagnostics, checkPermissions);
-}
-
-async function expandIncludes(
-  tokens: Token[],
-  file: string,
-  stack: string[],
-  files: string[],
-  diagnostics: Diagnostic[],
-  checkPermissions: boolean,
-): Promise<Token[]> {
-  const out: Token[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as Token;
-    const arg = tokens[i + 1];
-    if (t.type !== 'word' || t.lower !== 'include') {
-      out.push(t);
-      continue;
-    }
-    if (!arg || (arg.type !== 'word' && arg.type !== 'string')) {
-      diagnostics.push({
-        severity: 'error',
-        pos: t.pos,
-        message: `expected a file or glob after include, found ${arg ? `'${arg.text}'` : 'end of file'}`,
-      });
-      continue;
-    }
-    i++;
-    const pattern = isAbsolute(arg.text) ? arg.text : join(dirname(file), arg.text);
-    let matches: string[];
-    try {
-      matches = await glob(pattern);
-    } catch (e) {
-      if (!(e instanceof GlobError)) throw e;
-      diagnostics.push({ severity: 'error', pos: arg.pos, message: `include ${arg.text}: ${e.message}` });
-      continue;
-    }
-    if (matches.length === 0) {
-      const missing = await whatIsMissing(pattern);
-      // monit says "Include failed" and goes on; a glob that matches nothing in its folder is silent.
-      if (missing !== undefined)
-        diagnostics.push({
-          severity: 'warning',
-          pos: arg.pos,
-          message: `include ${arg.text}: no such ${missing}; skipped`,
-        });
-    }
-    for (const m of matches) {
-      out.push(...(await readTokens(m, arg.pos, stack, files, diagnostics, checkPermissions)));
-    }
-  }
-  return out;
-}
+/** What the include reader uses of this file. */
+const HOOKS: IncludeHooks = {
+  glob: (pattern) => glob(pattern),
+  whatIsMissing: (pattern) => whatIsMissing(pattern),
+  mainProblem: (path) => permissionProblem(path),
+  includedVerdict: (path, tokens) => includedFileVerdict(path, tokens),
+  isGlobError: (e): e is Error => e instanceof GlobError,
+};
 
 /** Why a rules file must not be used (it may hold passwords), or undefined when it is fine. */
 export async function permissionProblem(path: string): Promise<string | undefined> {

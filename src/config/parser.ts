@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { Diagnostic } from './diagnostics.js';
 import type { EnvRef } from './environment.js';
 import type { Token } from './lexer.js';
+import { expectMailHost } from './credentials.js';
 import { Cursor, ParseAbort, describe } from './cursor.js';
 import type {
   AlertRecipient,
@@ -251,7 +252,7 @@ function parseMailServers(c: Cursor): MailServer[] {
   const servers: MailServer[] = [];
   let sharedTimeout: number | undefined;
   do {
-    const hostTok = c.expectValue('a mail server host');
+    const hostTok = expectMailHost(c);
     let port: number | undefined;
     let username: string | undefined;
     let password: string | undefined;

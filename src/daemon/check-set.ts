@@ -99,7 +99,7 @@ export class CheckSet {
       }
     });
     const results: CheckResult[] = [];
-    for (const r of await Promise.all(pending)) if (r) results.push(r);
+    for (const r of await Promise.all(pending)) if (r) results.push(noVerdictIfInternal(r));
     return results;
   }
 
@@ -120,4 +120,12 @@ export class CheckSet {
   close(): void {
     for (const c of this.#checks.values()) c.close?.();
   }
+}
+
+/**
+ * A result of class `internal` (brokerwatch out of descriptors or memory, a bug) is no verdict on the
+ * broker, whatever status the check gave it: it never counts toward a rule nor triggers an action.
+ */
+export function noVerdictIfInternal(r: CheckResult): CheckResult {
+  return r.class === 'internal' && r.status !== 'init' ? { ...r, status: 'init' } : r;
 }

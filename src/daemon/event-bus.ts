@@ -3,6 +3,10 @@
 import type { ServiceEvent } from '../state/events.js';
 import { parseEvent } from '../state/events.js';
 import type { EventDraft } from '../state/types.js';
+import { escapeControls } from '../util/text.js';
+
+/** Control characters an event's message keeps: a program's output is lines. */
+const KEPT_IN_EVENTS = '\n\t';
 
 export type EventListener = (e: ServiceEvent) => void;
 
@@ -47,9 +51,15 @@ export class EventBus {
     this.resume(last + 1);
   }
 
-  /** Numbers the event, keeps it, and hands it to every subscriber. */
+  /**
+   * Numbers the event, keeps it, and hands it to every subscriber. Its message may quote a program's
+   * output, a file's content or a peer's reply: control characters are escaped (ESC, CR, NUL…), so
+   * that no event drives a terminal or rewrites a line where it is shown. Line breaks and tabs stay:
+   * a program's output is lines (monit's events carry it so); every line-based output escapes them
+   * (the log is JSON lines).
+   */
   publish(draft: EventDraft): ServiceEvent {
-    const e: ServiceEvent = { id: this.#seq++, ...draft };
+    const e: ServiceEvent = { id: this.#seq++, ...draft, message: escapeControls(draft.message, KEPT_IN_EVENTS) };
     this.#recent.push(e);
     if (this.#recent.length > this.keep) this.#recent.splice(0, this.#recent.length - this.keep);
     for (const l of this.#listeners) {

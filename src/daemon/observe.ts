@@ -8,6 +8,7 @@ import type { Limits, Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_OUTPUT_BYTES, DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { Observed, Observer } from '../observers/kind.js';
 import type { FindResult, ProcessIdentity } from '../process/identity.js';
+import { OwnFault, isOwnFault } from '../util/own-fault.js';
 import { findProcess } from './process-control.js';
 
 /** What one cycle's look at the service found. */
@@ -29,6 +30,11 @@ export interface Observation {
   readonly pidfile?: { readonly ok: true } | { readonly ok: false; readonly message: string };
   /** What the service type's observer read (system, filesystem, network). */
   readonly observed?: Observed;
+  /**
+   * Why the look could not be made (brokerwatch out of descriptors or memory): no verdict on the
+   * broker this cycle, and brokerwatch's own problem to report.
+   */
+  readonly ownFault?: string;
 }
 
 /** How to observe. */
@@ -69,7 +75,15 @@ export async function observe(s: Service, o: ObserveOptions): Promise<Observatio
 
 async function observeProcess(s: Service, o: ObserveOptions): Promise<Observation> {
   if (o.actionRunning) return o.identity ? { pid: o.identity.pid } : {};
-  const lookup = await findProcess(s, o.identity);
+  let lookup: FindResult;
+  try {
+    lookup = await findProcess(s, o.identity);
+  } catch (e) {
+    if (!isOwnFault(e) && !(e instanceof OwnFault)) throw e;
+    const message = e instanceof OwnFault ? e.message : new OwnFault('look the process up', e).message;
+    // The process known so far keeps its PID for the other checks; existence is not judged.
+    return { ownFault: message, ...(o.identity ? { pid: o.identity.pid } : {}) };
+  }
   if (lookup.running) {
     const pidfile = s.pidfile === undefined ? {} : { pidfile: pidfileHealth(lookup.pidfile) };
     return { lookup, pid: lookup.identity.pid, found: lookup.identity, ...pidfile };

@@ -24,6 +24,7 @@ import { CycleLoop } from './cycle-loop.js';
 import type { EventBus } from './event-bus.js';
 import type { Observation } from './observe.js';
 import { observe } from './observe.js';
+import { OwnFaults } from './own-faults.js';
 import { ProcessWatch } from './process-watch.js';
 import type { ServiceRecord, StateStore } from './state-store.js';
 
@@ -67,6 +68,8 @@ export interface RunnerStatus {
   readonly actionRunning?: string;
   /** The last readings of a service type that observes (system, filesystem, network). */
   readonly facts?: Facts;
+  /** brokerwatch's own trouble looking at the service (out of descriptors…), while it lasts. */
+  readonly ownFault?: string;
 }
 
 export class ServiceRunner {
@@ -76,6 +79,8 @@ export class ServiceRunner {
   readonly #loop: CycleLoop;
   readonly #checks: CheckSet;
   readonly #process: ProcessWatch;
+  /** brokerwatch's own trouble (out of descriptors…), reported once when it begins and ends. */
+  readonly #ownFaults: OwnFaults;
   readonly #actions: ActionRunner;
   #wakeTimer: Timer | undefined;
   /** Looks at an unreadable pidfile again when its grace ends. */
@@ -108,6 +113,7 @@ export class ServiceRunner {
     this.#checks = new CheckSet(service, clock, deps.logger, previous?.checks, deps.config.limits);
     this.#observer = createObserver(service);
     this.#process = new ProcessWatch(service.name, deps.liveness, deps.livenessSlow);
+    this.#ownFaults = new OwnFaults(service.name, deps.events, deps.logger, clock);
     this.#loop = new CycleLoop(clock, deps.config.daemon.cycleMs, service.schedule, {
       active: () => !this.#closed && this.state.monitor !== 'not-monitored',
       waiting: () => this.#feed({ kind: 'waiting' }),
@@ -163,6 +169,7 @@ export class ServiceRunner {
       ...(this.#lastCheckAt !== undefined ? { lastCheckAt: this.#lastCheckAt } : {}),
       ...(running ? { actionRunning: running } : {}),
       ...(this.#facts ? { facts: this.#facts } : {}),
+      ...(this.#ownFaults.active !== undefined ? { ownFault: this.#ownFaults.active } : {}),
     };
   }
 
@@ -234,6 +241,7 @@ export class ServiceRunner {
       const finishedAt = this.clock.now();
       this.#lastResults = results;
       this.#lastCheckAt = finishedAt;
+      this.#ownFaults.cycle(seen.ownFault, results);
       this.#feed({ kind: 'cycle', results });
       if (seen.pidfile) this.#pidfileSeen(seen.pidfile, seen.pid);
       this.deps.onCycle?.({ service: this.service, results, dueAt, startedAt, finishedAt });
@@ -281,7 +289,8 @@ export class ServiceRunner {
   #startWatches(): void {
     this.#checks.startWatches({
       failed: (ruleId, result) => {
-        if (this.#closed || this.#actions.running) return;
+        // brokerwatch's own trouble between cycles is no failure of the broker; the next cycle reports it.
+        if (this.#closed || this.#actions.running || result.class === 'internal') return;
         const cls = result.class ? { class: result.class } : {};
         this.log.warn({ service: this.service.name, rule: ruleId, ...cls }, `between cycles: ${result.message}`);
         this.#feed({ kind: 'early-failure', result });

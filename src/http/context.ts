@@ -9,6 +9,7 @@ import type { DtoContext, ServiceDto, StatusDto } from './dto.js';
 import { daemonDto, initialServiceDto, serviceDto } from './dto.js';
 import type { DaemonObserver } from './observer.js';
 import type { ResourceSampler } from './resource-sampler.js';
+import type { ConnectionLimits } from './connection-guard.js';
 import { Scrubber, collectSecrets } from './secrets.js';
 
 /** What startHttpServer is given. */
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
     readonly failedLogins?: number;
     readonly loginWindowMs?: number;
     readonly actionsPerMinute?: number;
+    /** Connections and their deadlines (connection-guard.ts). */
+    readonly connections?: Partial<ConnectionLimits>;
   };
 }
 

@@ -172,6 +172,7 @@ export function serviceDto(st: RunnerStatus, ctx: DtoContext): ServiceDto {
       retryAt: state.backoff.retryAt ?? null,
     },
     lastCheckAt: st.lastCheckAt ?? null,
+    ownProblem: st.ownFault !== undefined ? ctx.scrubber.scrub(st.ownFault) : null,
     probe,
     checks,
     ...(st.facts ? { facts: st.facts } : {}),
@@ -201,6 +202,7 @@ export function initialServiceDto(s: Service, since: number): ServiceDto {
     pending: null,
     backoff: { attempts: 0, gaveUp: false, retryAt: null },
     lastCheckAt: null,
+    ownProblem: null,
     probe: {},
     checks: [],
   };

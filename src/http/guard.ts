@@ -28,17 +28,20 @@ export function authenticate(ctx: HttpContext, limiter: LoginLimiter) {
     const ip = normalizeIp(req.ip);
     const header = req.headers.authorization;
     if (header !== undefined) {
-      if (limiter.locked(ip)) {
-        ctx.log.warn({ client: ip }, 'login refused: too many failed logins from this client');
+      const creds = parseBasicAuth(header);
+      // The name counts (and is logged) only if it is a real user: a password typed in the user field stays out.
+      const user = creds !== undefined && policy.isUser(creds.user) ? creds.user : undefined;
+      if (limiter.locked(ip, user)) {
+        ctx.log.warn(
+          { client: ip, user: user ?? '(unknown user)' },
+          'login refused: too many failed logins as this user from this client',
+        );
         throw new BwError('BW_RATE_LIMITED', 'too many failed logins; try again later');
       }
-      const creds = parseBasicAuth(header);
       const access = creds ? policy.authenticate(creds.user, creds.password) : undefined;
       if (!access) {
-        limiter.fail(ip);
-        // The name is logged only if it is a real user: a password typed in the user field stays out.
-        const known = creds !== undefined && policy.isUser(creds.user);
-        ctx.log.warn({ client: ip, user: known ? creds.user : '(unknown user)' }, 'login failed');
+        limiter.fail(ip, user);
+        ctx.log.warn({ client: ip, user: user ?? '(unknown user)' }, 'login failed');
         throw new BwError('BW_UNAUTHORIZED', 'wrong user name or password');
       }
       req.bwAccess = access;

@@ -94,10 +94,23 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
     return;
   }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const e = new BwError('BW_BAD_REQUEST', tooLarge ? 'request headers too large' : 'malformed HTTP request');
+  const late = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const what = tooLarge
+    ? 'request headers too large'
+    : late
+      ? 'request not received in time'
+      : 'malformed HTTP request';
+  const e = new BwError('BW_BAD_REQUEST', what);
   const body = JSON.stringify(errorBody(e));
-  const status = tooLarge ? '431 Request Header Fields Too Large' : `${ERRORS.BW_BAD_REQUEST.status} Bad Request`;
+  const status = tooLarge
+    ? '431 Request Header Fields Too Large'
+    : late
+      ? '408 Request Timeout'
+      : `${ERRORS.BW_BAD_REQUEST.status} Bad Request`;
+  // Closed once the answer is written, not half-closed: a client that never reads would otherwise
+  // keep the socket, and its descriptor, for as long as it likes.
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }

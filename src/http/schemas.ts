@@ -84,6 +84,7 @@ export const serviceSchema = {
     'pending',
     'backoff',
     'lastCheckAt',
+    'ownProblem',
     'probe',
     'checks',
   ],
@@ -148,6 +149,11 @@ export const serviceSchema = {
       properties: { attempts: int, gaveUp: { type: 'boolean' }, retryAt: msOrNull('after giving up: the next try') },
     },
     lastCheckAt: msOrNull('the last completed cycle'),
+    ownProblem: {
+      type: ['string', 'null'],
+      description:
+        "brokerwatch's own trouble looking at the service (out of descriptors or memory): while set, the broker is not judged and no action is taken",
+    },
     probe: {
       type: 'object',
       additionalProperties: { type: 'number' },

@@ -3,14 +3,14 @@
 // guard, for free text (check and event messages) that might quote a value from the rules file.
 import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import { syntaxOf } from '../checks/registry.js';
+import { credentialValuesOf } from '../config/credentials.js';
 import type { AlertRecipient, Config } from '../config/model.js';
 
-/** Shorter values occur in ordinary text ("ok", port numbers): they are masked only as whole words. */
-const MIN_SECRET_LENGTH = 4;
-const MASK = '********';
+export { Scrubber } from '../util/scrubber.js';
 
-/** Every secret string of the config: httpd and mail passwords, MQTT probe passwords, and what each
- *  alert channel counts as secret (MQTT passwords, webhook URLs with their path and query). */
+/** Every secret string of the config: httpd and mail passwords, MQTT probe passwords, what each
+ *  alert channel counts as secret (MQTT passwords, webhook URLs with their path and query), and every
+ *  value the rules wrote after a word like `password`, spelt right or not. */
 export function collectSecrets(config: Config): string[] {
   const found = new Set<string>();
   const add = (s: string | undefined): void => {
@@ -28,28 +28,8 @@ export function collectSecrets(config: Config): string[] {
   for (const s of config.services) {
     for (const r of s.rules) for (const secret of syntaxOf(r.condition).secrets?.(r.condition) ?? []) add(secret);
   }
+  // What followed a word announcing a secret, misspelt ones included (`pasword "S"`).
+  for (const v of credentialValuesOf(config)) add(v);
   // Longest first, so a URL is masked whole before its path is.
   return [...found].sort((a, b) => b.length - a.length);
-}
-
-/** Replaces every secret in a text with asterisks. */
-export class Scrubber {
-  readonly #long: readonly string[];
-  readonly #short: readonly RegExp[];
-
-  constructor(secrets: readonly string[]) {
-    this.#long = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
-    const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.#short = secrets
-      .filter((s) => s.length > 0 && s.length < MIN_SECRET_LENGTH)
-      .map((s) => new RegExp(`(?<![\\p{L}\\p{N}])${escape(s)}(?![\\p{L}\\p{N}])`, 'gu'));
-  }
-
-  /** `text` with every secret masked. */
-  scrub(text: string): string {
-    let out = text;
-    for (const s of this.#long) if (out.includes(s)) out = out.split(s).join(MASK);
-    for (const re of this.#short) out = out.replace(re, MASK);
-    return out;
-  }
 }

@@ -12,9 +12,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Httpd } from '../config/model.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { BwError } from '../errors.js';
+import { connectionBudget, readFdLimits } from '../process/fd-limit.js';
 import { normalizeIp } from './access.js';
 import type { HttpServerOptions } from './context.js';
 import { HttpContext } from './context.js';
+import type { ConnectionCounts, ConnectionLimits } from './connection-guard.js';
+import { DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard.js';
 import { authenticate } from './guard.js';
 import { LoginLimiter } from './login-limiter.js';
 import { Metrics } from './metrics.js';
@@ -37,6 +40,8 @@ export interface HttpServer {
   close(): Promise<void>;
   readonly port: number;
   readonly address: string;
+  /** Connections open now and refused so far (over a cap). */
+  connections(): ConnectionCounts;
 }
 
 /** A server built but not listening: `app.inject()` reaches every route (tests). */
@@ -172,6 +177,7 @@ export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): 
   const httpd = opts.config.httpd;
   const port = opts.port ?? httpd?.port ?? 2812;
   const host = opts.address ?? httpd?.address ?? '127.0.0.1';
+  const connections = guardConnections(built.app.server, connectionLimits(opts), built.ctx.log, daemon.clock);
   try {
     await built.app.listen({ port, host });
   } catch (e) {
@@ -190,5 +196,11 @@ export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       { address: host },
       'the status API listens beyond this machine without TLS: passwords cross the network in clear text',
     );
-  return { close: built.close, port: addr.port, address: addr.address };
+  return { close: built.close, port: addr.port, address: addr.address, connections };
+}
+
+/** The connection limits: defaults, what the options change, and the total kept out of the descriptor reserve. */
+function connectionLimits(opts: HttpServerOptions): ConnectionLimits {
+  const wanted = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits?.connections };
+  return { ...wanted, total: connectionBudget(wanted.total, readFdLimits()?.soft) };
 }

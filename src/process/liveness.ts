@@ -76,7 +76,8 @@ export class LivenessWatcher extends EventEmitter<{ change: [LivenessEvent] }> {
     try {
       fd = openSync(`/proc/${identity.pid}/stat`, 'r');
     } catch {
-      fd = undefined; // gone already: the next tick reports it
+      // Gone already: the next tick reports it. Out of descriptors: the next tick looks by path.
+      fd = undefined;
     }
     this.#watches.set(key, { key, identity, fd, verified: false });
     this.#timer ??= this.#clock.setInterval(() => this.checkNow(), this.intervalMs).unref();
@@ -142,7 +143,14 @@ export class LivenessWatcher extends EventEmitter<{ change: [LivenessEvent] }> {
 /** The descriptor failed: was the PID taken by another process, or is the process just gone? */
 function classifyGone(watch: Watch): LivenessReason | undefined {
   const { identity } = watch;
-  const now = readProcStatSync(identity.pid);
+  let now: ReturnType<typeof readProcStatSync>;
+  try {
+    now = readProcStatSync(identity.pid);
+  } catch {
+    // Not gone (that reads as undefined): brokerwatch cannot look now (out of descriptors). No
+    // verdict; the next tick looks again.
+    return undefined;
+  }
   if (now === undefined) return 'exited';
   if (now.startTime !== identity.startTime) return 'reused';
   if (isDeadState(now.state)) return 'zombie';

@@ -2,6 +2,7 @@
 // own reason and a message a person can act on, because "process not running" alone hides a
 // half-written or hand-edited file.
 import { open } from 'node:fs/promises';
+import { OwnFault, isOwnFault } from '../util/own-fault.js';
 
 export type PidfileResult =
   | { readonly ok: true; readonly pid: number }
@@ -16,7 +17,10 @@ const PID_MAX_LIMIT = 4_194_304;
 /** A pidfile is one short line; reading more only costs memory when a wrong path is configured. */
 const MAX_READ = 4096;
 
-/** Reads the PID in `path`: the first line, trimmed, must be a plain decimal PID. */
+/**
+ * Reads the PID in `path`: the first line, trimmed, must be a plain decimal PID. Throws OwnFault when
+ * brokerwatch itself is out of descriptors or memory: that says nothing about the pidfile.
+ */
 export async function readPidfile(path: string): Promise<PidfileResult> {
   let text: string;
   try {
@@ -29,6 +33,7 @@ export async function readPidfile(path: string): Promise<PidfileResult> {
       await handle.close();
     }
   } catch (err) {
+    if (isOwnFault(err)) throw new OwnFault(`read pidfile ${path}`, err);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { ok: false, reason: 'missing', message: `pidfile ${path} does not exist` };
     const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : String(code ?? err);

@@ -18,6 +18,8 @@ import { isRunning, mosquittoCommand, mosquittoPaths, mqttConnack, stopConfig } 
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+// Every in-process daemon test fails on an unhandled rejection or an uncaught exception.
+import '../helpers/stray-errors.js';
 import { BROKERWATCH as MAIN } from '../helpers/cli.js';
 
 /** A pino line, parsed. */

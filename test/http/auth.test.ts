@@ -357,6 +357,27 @@ void describe('rate limits', () => {
     assert.ok(f.logText.some((l) => l.includes('login failed') && l.includes('"user":"admin"')));
   });
 
+  void test('failed logins lock one user from one client: another user from that client still gets in', async () => {
+    const from = { remoteAddress: '127.0.0.11' };
+    const wrong = { authorization: basic(ADMIN.user, 'guess') };
+    for (let i = 0; i < 3; i++)
+      assert.equal((await f.inject({ url: '/api/v1/status', ...from, headers: wrong })).statusCode, 401);
+    const admin = { authorization: basic(ADMIN.user, ADMIN.password) };
+    assert.equal((await f.inject({ url: '/api/v1/status', ...from, headers: admin })).statusCode, 429);
+    const guest = { authorization: basic(GUEST.user, GUEST.password) };
+    assert.equal((await f.inject({ url: '/api/v1/status', ...from, headers: guest })).statusCode, 200);
+    // Invented names share one count per client: they lock neither admin nor guest any further.
+    for (let i = 0; i < 5; i++)
+      await f.inject({ url: '/api/v1/status', ...from, headers: { authorization: basic(`nobody${i}`, 'x') } });
+    assert.equal((await f.inject({ url: '/api/v1/status', ...from, headers: guest })).statusCode, 200);
+    assert.equal(
+      (await f.inject({ url: '/api/v1/status', ...from, headers: { authorization: basic('nobody9', 'x') } }))
+        .statusCode,
+      429,
+    );
+    assert.ok(f.logText.some((l) => l.includes('login refused') && l.includes('"user":"admin"')));
+  });
+
   void test('failed logins of names that are no user are logged without the name', async () => {
     await f.inject({
       url: '/api/v1/status',

@@ -13,6 +13,8 @@ import type { Clock } from '../../src/util/clock.js';
 import type { BuiltHttpServer, HttpServer, HttpServerOptions } from '../../src/http/server.js';
 import { buildHttpServer, startHttpServer } from '../../src/http/server.js';
 import { tempDir } from '../helpers/tmp.js';
+// Every in-process daemon test fails on an unhandled rejection or an uncaught exception.
+import '../helpers/stray-errors.js';
 
 export const ADMIN = { user: 'admin', password: 'adm1n-Secret-pw' };
 export const GUEST = { user: 'guest', password: 'gu3st-Secret-pw' };

@@ -255,6 +255,7 @@ function svc(over: Partial<ServiceDto> = {}): ServiceDto {
     pending: null,
     backoff: { attempts: 0, gaveUp: false, retryAt: null },
     lastCheckAt: T0,
+    ownProblem: null,
     probe: {},
     checks: [],
     ...over,

@@ -1,6 +1,7 @@
 // Every way a probe can fail, turned into one failure class and a message that says which step
 // failed and why (DESIGN.md §4). Socket and TLS errors arrive as Node error codes; bytes that are not
 // MQTT arrive as a buffer; both are read here so that session and probe code only route them.
+import { OwnFault, isOwnFault } from '../../util/own-fault.js';
 import type { FailureClass } from '../result.js';
 
 /** A classified probe failure. Thrown inside the probe layer only; checks turn it into a result. */
@@ -43,6 +44,8 @@ export function socketFailure(e: NodeJS.ErrnoException, phase: Phase, timeoutMs?
   // A transport that classified its own failure (a WebSocket upgrade refused).
   if (e instanceof ProbeFailure) return e;
   const code = e.code ?? '';
+  // No socket for want of descriptors or memory: brokerwatch's trouble, no verdict on the broker.
+  if (isOwnFault(e)) return new ProbeFailure('internal', new OwnFault('open a connection', e).message);
   if (code === 'ECONNREFUSED') return new ProbeFailure('port-closed', 'connection refused');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return new ProbeFailure('port-closed', `cannot resolve host (${code})`);
