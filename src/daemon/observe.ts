@@ -58,7 +58,15 @@ export interface ObserveOptions {
 /** Looks at the service as its type says: the process lookup, or the program run. */
 export async function observe(s: Service, o: ObserveOptions): Promise<Observation> {
   if (s.type === 'process') return observeProcess(s, o);
-  if (o.observer) return { observed: await o.observer.observe(o.now, o.signal) };
+  if (o.observer) {
+    try {
+      return { observed: await o.observer.observe(o.now, o.signal) };
+    } catch (e) {
+      // Out of descriptors or memory: nothing was seen, which says nothing of the host or its mounts.
+      if (!isOwnFault(e)) throw e;
+      return { ownFault: new OwnFault('read what the service observes', e).message };
+    }
+  }
   if (s.type === 'program' && s.program) {
     const env = programEnv({ service: s.name, event: 'Status', description: 'Status', date: new Date(o.now) });
     const r = await runCommand(s.program, {

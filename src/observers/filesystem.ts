@@ -3,6 +3,7 @@
 // mount and its flags, the mount point's owner and mode, and the I/O counters of the block device
 // behind it (/sys/dev/block/MAJ:MIN/stat; none for tmpfs, overlay, network file systems), whose
 // rates need two cycles (null on the first).
+import { rethrowOwnFault } from '../util/own-fault.js';
 import { realpath, stat, statfs } from 'node:fs/promises';
 import { readKernelFile } from '../util/kernel-file.js';
 import type { Service } from '../config/model.js';
@@ -75,7 +76,8 @@ async function readDiskCounters(device: string): Promise<DiskCounters | undefine
     const n = readKernelFile(`/sys/dev/block/${device}/stat`).trim().split(/\s+/).map(Number);
     const [readOps = 0, , readSectors = 0, readMs = 0, writeOps = 0, , writeSectors = 0, writeMs = 0] = n;
     return { readOps, readBytes: readSectors * 512, readMs, writeOps, writeBytes: writeSectors * 512, writeMs };
-  } catch {
+  } catch (e) {
+    rethrowOwnFault(e);
     return undefined;
   }
 }
@@ -143,10 +145,16 @@ class FilesystemObserver implements Observer {
     let mounts: Mount[];
     try {
       mounts = parseMountinfo(readKernelFile('/proc/self/mountinfo'));
-    } catch {
+    } catch (e) {
+      rethrowOwnFault(e);
       return { ok: false, message: 'no /proc/self/mountinfo: not Linux?' };
     }
-    const resolved = this.path.startsWith('/dev/') ? this.path : await realpath(this.path).catch(() => undefined);
+    const resolved = this.path.startsWith('/dev/')
+      ? this.path
+      : await realpath(this.path).catch((e: unknown) => {
+          rethrowOwnFault(e);
+          return undefined;
+        });
     const m = resolved === undefined ? undefined : mountOf(mounts, resolved);
     if (!m) return { ok: false, message: `filesystem ${this.path} is not mounted or does not exist` };
     try {
@@ -170,6 +178,7 @@ class FilesystemObserver implements Observer {
       };
       return { ok: true, facts };
     } catch (e) {
+      rethrowOwnFault(e);
       return { ok: false, message: `cannot read filesystem ${this.path}: ${(e as Error).message}` };
     }
   }

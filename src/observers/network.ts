@@ -1,6 +1,7 @@
 // `check network NAME with interface IF | address A`: the interface from /sys/class/net, read once
 // per cycle: link state, speed and duplex, and its traffic counters, whose rates per second need two
 // cycles (null on the first). `with address` finds the interface holding that address each cycle.
+import { rethrowOwnFault } from '../util/own-fault.js';
 import { readKernelFile } from '../util/kernel-file.js';
 import { networkInterfaces } from 'node:os';
 import type { Service } from '../config/model.js';
@@ -19,7 +20,8 @@ type Counter = keyof typeof COUNTERS;
 async function readSys(iface: string, file: string): Promise<string | undefined> {
   try {
     return readKernelFile(`/sys/class/net/${iface}/${file}`).trim();
-  } catch {
+  } catch (e) {
+    rethrowOwnFault(e);
     return undefined;
   }
 }

@@ -2,6 +2,7 @@
 // The cpu shares come from the tick counters of /proc/stat between two cycles (the first cycle has
 // no share yet: null), as monit computes them; memory "used" is total less MemAvailable, as free(1)
 // and monit say it.
+import { rethrowOwnFault } from '../util/own-fault.js';
 import { readKernelFile } from '../util/kernel-file.js';
 import type { HostCpuTicks } from '../process/proc-stat.js';
 import { readHostUsage } from '../process/proc-stat.js';
@@ -40,7 +41,8 @@ export async function readLoadavg(): Promise<[number, number, number] | undefine
   try {
     const [a = NaN, b = NaN, c = NaN] = readKernelFile('/proc/loadavg').split(/\s+/).map(Number);
     return [a, b, c].every(Number.isFinite) ? [a, b, c] : undefined;
-  } catch {
+  } catch (e) {
+    rethrowOwnFault(e);
     return undefined;
   }
 }
@@ -85,7 +87,8 @@ async function readUptime(): Promise<number | null> {
   try {
     const v = Number(readKernelFile('/proc/uptime').split(/\s+/)[0]);
     return Number.isFinite(v) ? Math.floor(v) : null;
-  } catch {
+  } catch (e) {
+    rethrowOwnFault(e);
     return null;
   }
 }
@@ -93,7 +96,8 @@ async function readUptime(): Promise<number | null> {
 function readStat(): string {
   try {
     return readKernelFile('/proc/stat');
-  } catch {
+  } catch (e) {
+    rethrowOwnFault(e);
     return '';
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import { readKernelFile } from '../util/kernel-file.js';
+import { rethrowOwnFault } from '../util/own-fault.js';
 
 export interface ProcStat {
   readonly pid: number;
@@ -184,7 +185,8 @@ const PAGE_SIZE = 4096;
 function readOptional(path: string): string | undefined {
   try {
     return readKernelFile(path);
-  } catch {
+  } catch (e) {
+    rethrowOwnFault(e);
     // Gone, or not ours to read (/proc/PID/io of another user's process): the value is unknown.
     return undefined;
   }

@@ -29,3 +29,8 @@ export class OwnFault extends Error {
     this.code = code;
   }
 }
+
+/** Rethrows an own fault; other errors are left to the caller's catch (a missing file, a gone process). */
+export function rethrowOwnFault(err: unknown): void {
+  if (isOwnFault(err)) throw err;
+}

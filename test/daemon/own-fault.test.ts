@@ -11,6 +11,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../src/actions/run.js';
 import { socketFailure } from '../../src/checks/mqtt/classify.js';
+import { loadChecks } from '../../src/checks/registry.js';
+import { parseRules } from '../../src/config/loader.js';
+import { createObserver } from '../../src/config/service-types.js';
 import { noVerdictIfInternal } from '../../src/daemon/check-set.js';
 import { observe } from '../../src/daemon/observe.js';
 import { readFdLimits } from '../../src/process/fd-limit.js';
@@ -93,6 +96,30 @@ void describe('brokerwatch out of descriptors', () => {
     // With descriptors again, the same look finds the broker.
     const seen = await observe(service, { ...opts, identity });
     assert.equal(seen.found?.pid, pid);
+  });
+
+  void test('a system, filesystem or network service out of descriptors sees nothing: no "not mounted"', async () => {
+    const { config } = await parseRules(
+      'check system h\ncheck filesystem root with path /\ncheck network lo with interface lo\n',
+      'o.rc',
+    );
+    await loadChecks(config);
+    const opts = {
+      actionRunning: false,
+      identity: undefined,
+      cwd: '/',
+      signal: new AbortController().signal,
+      now: Date.now(),
+    };
+    for (const service of config.services) {
+      const observer = createObserver(service);
+      assert.ok(observer, service.type);
+      const blind = await withoutDescriptors(() => observe(service, { ...opts, observer }));
+      assert.equal(blind.observed, undefined, `${service.type}: nothing observed, so no verdict`);
+      assert.match(blind.ownFault ?? '', /^brokerwatch cannot read what the service observes: .*\(EMFILE\)$/);
+      const seen = await observe(service, { ...opts, observer });
+      assert.equal(seen.observed?.ok, true, `${service.type} with descriptors again`);
+    }
   });
 
   void test('a probe socket that cannot be opened is class internal; such a result is never a verdict', () => {
