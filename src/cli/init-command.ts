@@ -3,9 +3,9 @@
 // --force), and check them with `-t`'s own checkRules. Exit 0 when the rules pass the check, 1 when
 // something failed, 2 on a usage error.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ERRORS } from '../errors.js';
 import { certificateNames, findInitSystem } from '../init/host.js';
 import type { ProbeUser } from '../init/listener-test.js';
@@ -86,6 +86,8 @@ function makeRules(flags: InitFlags, probe: ProbeUser | undefined, out: InitOutp
 /** Writes FILE with mode 600: a new file only, unless FORCE replaces it (atomically, so the mode is ours). */
 async function writeRules(file: string, text: string, force: boolean): Promise<void> {
   if (force) return writeFileAtomic(file, text, 0o600);
+  // Like writeFileAtomic: a missing folder (a first /etc/brokerwatch) is made, private.
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const fh = await open(file, 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
     throw new InitFailure(
       e.code === 'EEXIST' ? `${file} exists; use --force to replace it` : `cannot write ${file}: ${e.message}`,

@@ -1,7 +1,7 @@
 // `brokerwatch init --from-mosquitto CONF`: rules made from real mosquitto configurations (Debian's
 // own, TLS, WebSockets, several listeners, include_dir), each run through the shipped command and
 // checked with `-t`'s checkRules; malformed lines reported at FILE:LINE; files never overwritten
-// without --force; and one end to end: a real mosquitto, rules made from its mosquitto.conf, and the
+// without --force; and end to end: a real mosquitto, rules made from its mosquitto.conf, and the
 // daemon running on them until the broker's service is ok.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +15,12 @@ import { compareConfNames } from '../../src/init/include-dir.js';
 import { findInitSystem } from '../../src/init/host.js';
 import { selfSignedCert } from '../helpers/certs.js';
 import { BROKERWATCH } from '../helpers/cli.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto, writePasswordFile } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import { Cleanup, startInProcess } from '../daemon/harness.js';
+import type { InProcess } from '../daemon/harness.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
@@ -403,8 +405,35 @@ void describe('--output and --force', () => {
       ['brokerwatch.rc', 'mosquitto.conf'],
       'no temporary file is left beside it',
     );
+
+    // A folder that does not exist yet (a first /etc/brokerwatch) is made, private.
+    const nested = join(d, 'etc', 'brokerwatch', 'brokerwatch.rc');
+    const made = await brokerwatch('init', '--from-mosquitto', conf, '--output', nested);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(statSync(join(d, 'etc', 'brokerwatch')).mode & 0o777, 0o700);
+    assert.equal(statSync(nested).mode & 0o777, 0o600);
   });
 });
+
+/** Waits until the daemon's `mosquitto` has identified PID and passed all its PORTS port tests. */
+async function serviceOk(d: InProcess, pid: number, ports: number): Promise<void> {
+  const runner = d.daemon.runner('mosquitto');
+  assert.ok(runner);
+  const portRules = runner.service.rules.filter((r) => r.condition.kind === 'port').map((r) => r.id);
+  assert.equal(portRules.length, ports);
+  await waitFor(
+    () =>
+      runner.state.status === 'ok' &&
+      runner.identity?.pid === pid &&
+      portRules.every((id) => runner.state.rules.find((r) => r.id === id)?.last === 'ok'),
+    { timeoutMs: 30_000, intervalMs: 20, message: `mosquitto never ok: ${JSON.stringify(runner.state.rules)}` },
+  );
+}
+
+/** The generated rules, with the daemon's state kept in the test's folder. */
+function runnable(rules: string, dir: string): string {
+  return `set statefile ${join(dir, 'state.json')}\n${rules}`;
+}
 
 void describe('end to end', () => {
   void test(
@@ -418,29 +447,51 @@ void describe('end to end', () => {
 
       const { rules } = await init(broker.configFile, d);
       assert.match(rules, new RegExp(` port ${broker.port} protocol mqtt roundtrip qos 1 `));
-      assert.match(
-        rules,
-        new RegExp(` port ${broker.tlsPort ?? 0} type tcpssl cafile \\S+ certificate valid > 30 days `),
-      );
-      // The daemon's state goes to the test's folder; the rules are otherwise as written.
-      const d2 = await startInProcess(
-        join(d, 'running.rc'),
-        `set statefile ${join(d, 'state.json')}\n${rules}`,
-        cleanup,
-      );
-      const runner = d2.daemon.runner('mosquitto');
-      assert.ok(runner);
-      const portRules = runner.service.rules.filter((r) => r.condition.kind === 'port').map((r) => r.id);
-      assert.equal(portRules.length, 3, 'MQTT and TLS listeners, and the certificate test');
-      await waitFor(
-        () =>
-          runner.state.status === 'ok' &&
-          runner.identity?.pid === broker.pid &&
-          portRules.every((id) => runner.state.rules.find((r) => r.id === id)?.last === 'ok'),
-        { timeoutMs: 30_000, intervalMs: 20, message: `mosquitto never ok: ${JSON.stringify(runner.state.rules)}` },
-      );
+      const tls = ` port ${broker.tlsPort ?? 0} type tcpssl cafile ${cert.file}`;
+      assert.match(rules, new RegExp(`${tls} protocol mqtt roundtrip qos 1 `));
+      assert.match(rules, new RegExp(`${tls} certificate valid > 30 days `));
+      const d2 = await startInProcess(join(d, 'running.rc'), runnable(rules, d), cleanup);
+      // MQTT and MQTT over TLS with round trips, and the certificate's validity.
+      await serviceOk(d2, broker.pid, 3);
       const log = d2.daemon.runner('mosquitto_log');
       await waitFor(() => log?.state.status === 'ok', { timeoutMs: 30_000, message: 'the log check never ok' });
+    },
+  );
+
+  void test(
+    'a probe user on a broker without anonymous access, beside a WebSocket listener',
+    { timeout: 60_000 },
+    async () => {
+      const d = await dir();
+      const passwd = join(d, 'passwd');
+      await writePasswordFile(passwd, { probe: 'pr0be secret' });
+      const pwFile = join(d, 'probe-password');
+      await writeFile(pwFile, 'pr0be secret\n', { mode: 0o600 });
+      const wsPort = await freePort();
+      const broker = await startMosquitto({
+        passwordFile: passwd,
+        extraConfig: [`listener ${wsPort} 127.0.0.1`, 'protocol websockets'],
+      });
+      cleanup.add(() => broker.stop());
+
+      const { rules } = await init(
+        broker.configFile,
+        await dir(),
+        '--probe-user',
+        'probe',
+        '--probe-password-file',
+        pwFile,
+      );
+      assert.match(
+        rules,
+        new RegExp(` port ${broker.port} protocol mqtt username "probe" password "pr0be secret" roundtrip `),
+      );
+      assert.match(
+        rules,
+        new RegExp(`# websockets listener: .*\\n  if failed host 127\\.0\\.0\\.1 port ${wsPort} with`),
+      );
+      const d2 = await startInProcess(join(d, 'running.rc'), runnable(rules, d), cleanup);
+      await serviceOk(d2, broker.pid, 2);
     },
   );
 });
