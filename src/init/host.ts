@@ -112,9 +112,9 @@ function isExecutable(path: string): boolean {
 
 /** What a listener's certificate says about the address a probe connects to. */
 export type CertificateNames =
-  | { readonly kind: 'covers' }
+  | { readonly kind: 'covers'; readonly selfSigned: boolean }
   /** The certificate does not name the address: verify it against NAME (SNI and the check). */
-  | { readonly kind: 'servername'; readonly name: string }
+  | { readonly kind: 'servername'; readonly name: string; readonly selfSigned: boolean }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 /** Whether the certificate in CERTFILE is valid for ADDRESS, and which of its names to use if not. */
@@ -126,7 +126,9 @@ export function certificateNames(certfile: string, address: string): Certificate
     return { kind: 'unreadable', reason: (e as Error).message };
   }
   const covered = isIP(address) ? cert.checkIP(address) !== undefined : cert.checkHost(address) !== undefined;
-  if (covered) return { kind: 'covers' };
+  // Signed by its own key: no CA vouches for it, so a probe can only trust it as its own CA.
+  const selfSigned = cert.issuer === cert.subject && cert.verify(cert.publicKey);
+  if (covered) return { kind: 'covers', selfSigned };
   const dns = (cert.subjectAltName ?? '')
     .split(/,\s*/)
     .filter((n) => n.startsWith('DNS:') && !n.includes('*'))
@@ -135,5 +137,5 @@ export function certificateNames(certfile: string, address: string): Certificate
   const name = dns[0] ?? cn;
   return name === undefined
     ? { kind: 'unreadable', reason: 'the certificate names no host' }
-    : { kind: 'servername', name };
+    : { kind: 'servername', name, selfSigned };
 }

@@ -42,6 +42,7 @@ export function addressOf(l: Listener): string {
 
 function describe(l: Listener): string {
   const where = l.pos ? ` (${l.pos.file}:${l.pos.line})` : '';
+  if (l.unixSocket !== undefined) return `# listener on the unix socket ${l.unixSocket}${where}`;
   const head =
     l.origin === 'local-only'
       ? 'no listener configured: mosquitto 2 listens on 127.0.0.1 and ::1, port 1883, for local clients only'
@@ -58,8 +59,13 @@ function describe(l: Listener): string {
 /** `type tcpssl [cafile F] [servername N]`, with a comment when the certificate cannot be read. */
 function tlsWords(l: Listener, address: string, ctx: ListenerContext, comments: string[]): string {
   const words = ['type tcpssl'];
-  if (l.cafile !== undefined) words.push('cafile', word(l.cafile));
   const names = l.certfile !== undefined ? ctx.certificateNames(l.certfile, address) : undefined;
+  if (l.cafile !== undefined) {
+    words.push('cafile', word(l.cafile));
+  } else if (names !== undefined && names.kind !== 'unreadable' && names.selfSigned) {
+    words.push('cafile', word(l.certfile ?? ''));
+    comments.push('# a self-signed certificate and no cafile: the probe trusts the certificate itself');
+  }
   if (names?.kind === 'servername') {
     words.push('servername', word(names.name));
     comments.push(`# its certificate does not name ${address}: it is checked against ${names.name}`);
@@ -109,7 +115,7 @@ function mqttWords(l: Listener, ctx: ListenerContext, comments: string[]): strin
 export function listenerLines(l: Listener, ctx: ListenerContext): ListenerLines {
   const comments = [describe(l)];
   if (l.unixSocket !== undefined) {
-    comments.push(`# a unix socket (${l.unixSocket}): port tests need TCP; not tested`);
+    comments.push('# port tests need TCP: not tested');
     return { comments, tests: [] };
   }
   const address = addressOf(l);

@@ -201,6 +201,7 @@ void describe('listeners', () => {
         'require_certificate true',
         'listener 1884',
         `password_file ${join(d, 'passwd')}`,
+        `listener 0 ${join(d, 'mosquitto.sock')}`,
         'listener 1885 127.0.0.1',
         'allow_anonymous true',
         `acl_file ${join(d, 'acl')}`,
@@ -226,6 +227,10 @@ void describe('listeners', () => {
     assert.match(rules, /# anonymous clients are refused: tested as a TCP connect\n/);
     assert.match(rules, /# require_certificate: the probe has no client certificate; tested as a TCP connect/);
     assert.match(rules, /# acl_file .*acl may deny a round trip/);
+    assert.match(
+      rules,
+      /# listener on the unix socket .*mosquitto\.sock \(.*mosquitto\.conf:19\)\n {2}# port tests need TCP: not tested\n/,
+    );
     assert.match(rules, /mount_point tenant1\//);
     assert.match(rules, /# listener 9001 on 127\.0\.0\.1 \(.*ws\.conf:2\): MQTT over WebSockets/);
     assert.match(rules, /# websockets listener: MQTT over WebSocket is tested as a TCP connect\n/);
@@ -240,36 +245,6 @@ void describe('listeners', () => {
       assert.match(l, / protocol mqtt username "probe" password "pr\\"obe-s3cret" roundtrip qos 1 /);
     const noPassword = await brokerwatch('init', '--from-mosquitto', conf, '--probe-password', 'x');
     assert.equal(noPassword.code, 2, 'a password on the command line is refused');
-  });
-
-  void test("a certificate that does not name the probe's address is checked against its own name", async () => {
-    const d = await dir();
-    const conf = join(d, 'mosquitto.conf');
-    const crt = join(d, 'named.crt');
-    const key = join(d, 'named.key');
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      '60',
-      '-subj',
-      '/CN=mqtt.example.com',
-      '-addext',
-      'subjectAltName=DNS:mqtt.example.com',
-    ]);
-    await writeFile(conf, `listener 8883\ncertfile ${crt}\nkeyfile ${key}\nallow_anonymous true\n`);
-    const { rules } = await init(conf, d);
-    assert.match(rules, /port 8883 type tcpssl servername mqtt\.example\.com protocol mqtt roundtrip qos 1 /);
-    assert.match(rules, /# its certificate does not name 127\.0\.0\.1: it is checked against mqtt\.example\.com/);
   });
 
   void test('no pid_file, and the default listener of `port`: found by command line, no anonymous clients', async () => {
@@ -455,6 +430,46 @@ void describe('end to end', () => {
       await serviceOk(d2, broker.pid, 3);
       const log = d2.daemon.runner('mosquitto_log');
       await waitFor(() => log?.state.status === 'ok', { timeoutMs: 30_000, message: 'the log check never ok' });
+    },
+  );
+
+  void test(
+    'a self-signed certificate for another name, no cafile: trusted as itself, checked against its name',
+    { timeout: 60_000 },
+    async () => {
+      const d = await dir();
+      const crt = join(d, 'named.crt');
+      const key = join(d, 'named.key');
+      await execa('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+        '-days',
+        '60',
+        '-subj',
+        '/CN=mqtt.example.com',
+        '-addext',
+        'subjectAltName=DNS:mqtt.example.com',
+      ]);
+      const broker = await startMosquitto({ tls: { certFile: crt, keyFile: key } });
+      cleanup.add(() => broker.stop());
+
+      const { rules } = await init(broker.configFile, d);
+      const tls = ` port ${broker.tlsPort ?? 0} type tcpssl cafile ${crt} servername mqtt.example.com`;
+      assert.ok(rules.includes(`${tls} protocol mqtt roundtrip qos 1 `), rules);
+      assert.ok(rules.includes(`${tls} certificate valid > 30 days `), rules);
+      assert.match(rules, /# a self-signed certificate and no cafile: the probe trusts the certificate itself/);
+      assert.match(rules, /# its certificate does not name 127\.0\.0\.1: it is checked against mqtt\.example\.com/);
+      const d2 = await startInProcess(join(d, 'running.rc'), runnable(rules, d), cleanup);
+      await serviceOk(d2, broker.pid, 3);
     },
   );
 
