@@ -116,7 +116,10 @@ export async function runInit(flags: InitFlags, out: InitOutput = STD): Promise<
       throw new InitFailure(`${flags.output} exists; use --force to replace it`);
     const text = makeRules(flags, await probeUser(flags), out);
     if (flags.output !== undefined) {
-      await writeRules(flags.output, text, flags.force === true);
+      const output = flags.output;
+      await writeRules(output, text, flags.force === true).catch((e: Error) => {
+        throw e instanceof InitFailure ? e : new InitFailure(`cannot write ${output}: ${e.message}`);
+      });
       out.stderr(`brokerwatch: wrote ${flags.output}\n`);
       return (await check(flags.output, flags.output, out.stdout, out.stderr)) ? 0 : 1;
     }

@@ -10,6 +10,7 @@ import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync } fr
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { modulesLoaded } from '../../bench/cli-modules.js';
 import { checkRules } from '../../src/cli/check-rules.js';
 import { compareConfNames } from '../../src/init/include-dir.js';
 import { findInitSystem } from '../../src/init/host.js';
@@ -345,6 +346,39 @@ void describe('malformed lines', () => {
       `brokerwatch: ${conf}: 12 errors; no rules written`,
     ]);
     assert.equal(existsSync(out), false);
+  });
+
+  void test('init loads the rules front end, no part of the daemon', async () => {
+    const d = await dir();
+    const conf = join(d, 'mosquitto.conf');
+    await writeFile(conf, 'listener 1883\nallow_anonymous true\n');
+    const m = modulesLoaded(['init', '--from-mosquitto', conf]);
+    assert.equal(m.exitCode, 0);
+    assert.ok(m.project.includes('src/init/mosquitto-conf.js') && m.project.includes('src/config/loader.js'));
+    // The daemon's own files (as test/cli/startup.test.ts lists them); syntax halves are the front end's.
+    const daemon =
+      /^src\/(daemon|http|actions|process|state)\/|^src\/cli\/run-daemon\.js$|^src\/checks\/(mqtt\/|.*\/check\.js$|port\/protocols\/connection\.js$)|^src\/alerts\/(.*\/send|[^/]+)\.js$/;
+    assert.deepEqual(
+      m.project.filter((f) => daemon.test(f)),
+      [],
+    );
+    assert.deepEqual(
+      m.packages.filter((p) =>
+        /^(pino|fastify|@fastify\/.*|mqtt|mqtt-packet|execa|nodemailer|aedes|prom-client|pidusage)$/.test(p),
+      ),
+      [],
+    );
+  });
+
+  void test('a folder in the way of --output is one line too', async () => {
+    const d = await dir();
+    const conf = join(d, 'mosquitto.conf');
+    await writeFile(conf, 'listener 1883\n');
+    await mkdir(join(d, 'out.rc'));
+    const r = await brokerwatch('init', '--from-mosquitto', conf, '--output', join(d, 'out.rc'), '--force');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^brokerwatch: cannot write ${join(d, 'out.rc')}: `));
+    assert.doesNotMatch(r.stderr, /\n {4}at /, 'no stack trace');
   });
 
   void test('a missing configuration and a missing option are one line each', async () => {
