@@ -100,6 +100,8 @@ function mqttWords(l: Listener, ctx: ListenerContext, comments: string[]): strin
   if (p !== undefined) {
     words.push('username', quote(p.username));
     if (p.password !== undefined) words.push('password', quote(p.password));
+    if (l.aclFile !== undefined)
+      comments.push(`# acl_file ${l.aclFile}: give ${p.username} \`topic readwrite brokerwatch/probe/#\``);
   } else if (l.aclFile !== undefined) {
     comments.push(
       `# acl_file ${l.aclFile} may deny a round trip: once anonymous clients may use`,

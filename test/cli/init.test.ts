@@ -244,6 +244,7 @@ void describe('listeners', () => {
     assert.equal(mqtt.length, 4, mqtt.join('\n'));
     for (const l of mqtt)
       assert.match(l, / protocol mqtt username "probe" password "pr\\"obe-s3cret" roundtrip qos 1 /);
+    assert.match(withUser.rules, /# acl_file .*acl: give probe `topic readwrite brokerwatch\/probe\/#`\n/);
     const noPassword = await brokerwatch('init', '--from-mosquitto', conf, '--probe-password', 'x');
     assert.equal(noPassword.code, 2, 'a password on the command line is refused');
   });
@@ -385,6 +386,8 @@ void describe('malformed lines', () => {
     const r = await brokerwatch('init', '--from-mosquitto', '/nonexistent/mosquitto.conf');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^brokerwatch: cannot read \/nonexistent\/mosquitto\.conf: ENOENT/);
+    const help = await brokerwatch('--help');
+    assert.match(help.stdout, /^ {2}init \[options\] +write a rules file for the mosquitto of a/m);
     const usage = await brokerwatch('init');
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--from-mosquitto/);
