@@ -55,7 +55,7 @@ export function registerVerbs(program: Command): void {
   program.hook('preAction', (_root, actionCommand) => {
     if (actionCommand === program && program.args.length > 0) {
       process.stderr.write(
-        `brokerwatch: unknown verb '${program.args[0] ?? ''}'; expected status, summary, report, start, stop, restart, monitor, unmonitor, reload, quit or probe\n`,
+        `brokerwatch: unknown verb '${program.args[0] ?? ''}'; expected status, summary, report, start, stop, restart, monitor, unmonitor, reload, quit, probe or init\n`,
       );
       process.exit(ERRORS.BW_USAGE.exit);
     }

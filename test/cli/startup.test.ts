@@ -43,6 +43,7 @@ const FRONT_DOOR = [
   'src/cli/main.js',
   'src/cli/verbs.js',
   'src/cli/probe.js',
+  'src/cli/init.js',
   'src/cli/wake.js',
   'src/errors.js',
   'src/util/version.js',
