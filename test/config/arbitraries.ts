@@ -355,6 +355,10 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
         { requiredKeys: [...required, 'protocol', 'tls', 'starttls'] },
       ),
       fc.record({ ...common, exchange }, { requiredKeys: [...required, 'exchange'] }),
+      // DNS over UDP has no TLS.
+      fc
+        .record({ ...common, protocol: fc.constant('dns') }, { requiredKeys: [...required, 'protocol'] })
+        .map((c) => (c.tls ? { ...c, transport: 'tcp' as const } : c)),
     ),
   );
 }

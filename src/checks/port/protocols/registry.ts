@@ -2,6 +2,7 @@
 // options are read, printed, masked, documented or probed. The syntax is referenced statically (the
 // rules front end needs it); the probe is loaded only when a check first runs, so `brokerwatch -t`
 // never loads probe code.
+import { dnsProtocol } from './dns/syntax.js';
 import { genericProtocol } from './generic/syntax.js';
 import { httpProtocol } from './http/syntax.js';
 import { mqttProtocol } from './mqtt/syntax.js';
@@ -29,6 +30,7 @@ export const PROTOCOLS = {
   redis: { syntax: redisProtocol, load: () => import('./redis/check.js') },
   pgsql: { syntax: pgsqlProtocol, load: () => import('./pgsql/check.js') },
   mysql: { syntax: mysqlProtocol, load: () => import('./mysql/check.js') },
+  dns: { syntax: dnsProtocol, load: () => import('./dns/check.js') },
   generic: { syntax: genericProtocol, load: () => import('./generic/check.js') },
 } as const satisfies Record<string, ProtocolEntry>;
 
@@ -39,7 +41,6 @@ export const PROTOCOLS = {
 export const MONIT_ONLY_PROTOCOLS: ReadonlySet<string> = new Set([
   'apache-status',
   'clamav',
-  'dns',
   'dwp',
   'fail2ban',
   'ftp',
