@@ -34,6 +34,7 @@ import type {
 import { DEFAULT_BACKOFF, EVENT_TYPES } from '../../src/config/model.js';
 import type { HttpOptions } from '../../src/checks/port/protocols/http/syntax.js';
 import type { ExchangeStep } from '../../src/checks/port/protocols/generic/syntax.js';
+import type { WebSocketOptions } from '../../src/checks/port/protocols/websocket/syntax.js';
 import { MONIT_ONLY_PROTOCOLS } from '../../src/checks/port/protocols/registry.js';
 import type { CertificateTest } from '../../src/checks/port/syntax.js';
 
@@ -278,6 +279,19 @@ const httpOptions: fc.Arbitrary<HttpOptions> = fc
   )
   .map(({ credentials, ...h }) => ({ ...h, ...credentials }));
 
+/** A request path or a header value without blanks, as the WebSocket options take them. */
+const blankFree = headerText.filter((v) => !v.includes(' '));
+
+const websocketOptions: fc.Arbitrary<WebSocketOptions> = fc.record(
+  {
+    request: fc.oneof(fc.constant('/'), fc.stringMatching(/^\/[a-zA-Z0-9_./?=&%-]{0,20}$/)),
+    host: blankFree,
+    origin: blankFree,
+    version: fc.oneof(fc.constant(13), fc.integer({ min: 0, max: 255 })),
+  },
+  { requiredKeys: ['request', 'version'] },
+);
+
 const exchange: fc.Arbitrary<ExchangeStep[]> = fc.array(
   fc.oneof(
     text.map((send) => ({ send })),
@@ -355,6 +369,10 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
         { requiredKeys: [...required, 'protocol', 'tls', 'starttls'] },
       ),
       fc.record({ ...common, exchange }, { requiredKeys: [...required, 'exchange'] }),
+      fc.record(
+        { ...common, protocol: fc.constantFrom('websocket', 'websockets'), websocket: websocketOptions },
+        { requiredKeys: [...required, 'protocol', 'websocket'] },
+      ),
       // DNS over UDP has no TLS.
       fc
         .record({ ...common, protocol: fc.constant('dns') }, { requiredKeys: [...required, 'protocol'] })

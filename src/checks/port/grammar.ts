@@ -15,7 +15,7 @@ import type { Draft, OptionReader, ProtocolSyntax } from './protocols/types.js';
 import type { PortCondition } from './syntax.js';
 
 /** Options of monit's protocols brokerwatch does not speak: read with a warning. */
-const PORT_OPTIONS_IGNORED = new Set(['header', 'origin', 'database', 'secret', 'target', 'maxforward', 'rsakey']);
+const PORT_OPTIONS_IGNORED = new Set(['header', 'database', 'secret', 'target', 'maxforward', 'rsakey']);
 
 type ProbeTls = Draft['tlsOpts'];
 
@@ -202,6 +202,7 @@ export function parsePortTest(c: Cursor, serviceType: ServiceType): PortConditio
     creds: {},
     mqtt: {},
     http: {},
+    websocket: {},
     exchange: [],
     certificate: {},
     tlsOpts: {},
@@ -211,11 +212,16 @@ export function parsePortTest(c: Cursor, serviceType: ServiceType): PortConditio
   for (;;) {
     const t = c.peek();
     if (t.type !== 'word') break;
-    const read = OPTIONS.get(t.lower);
+    const read = ownReading(d, t.lower) ?? OPTIONS.get(t.lower);
     if (read) read(c, d, t);
     else if (!readIgnored(c, d, t)) break;
   }
   return finish(c, d, start, serviceType);
+}
+
+/** How the test's protocol, named before WORD, reads WORD when it reads it its own way. */
+function ownReading(d: Draft, word: string): OptionReader | undefined {
+  return d.protocol === undefined ? undefined : protocolNamed(d.protocol)?.entry.syntax.alsoReads?.[word];
 }
 
 /** Checks what only the whole test can tell, and builds the model. */

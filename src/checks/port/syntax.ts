@@ -5,6 +5,7 @@ import type { KindSyntax, Spelling } from '../kind.js';
 import { parsePortTest } from './grammar.js';
 import type { HttpOptions } from './protocols/http/syntax.js';
 import type { ExchangeStep } from './protocols/generic/syntax.js';
+import type { WebSocketOptions } from './protocols/websocket/syntax.js';
 import { protocolOf } from './protocols/registry.js';
 
 /** The extension: connect, subscribe to a private topic, publish a unique payload, receive it. */
@@ -43,6 +44,8 @@ export interface PortCondition {
   readonly protocol?: string;
   readonly mqtt?: MqttOptions;
   readonly http?: HttpOptions;
+  /** `protocol websocket`'s handshake, and MQTT's `over websocket`. */
+  readonly websocket?: WebSocketOptions;
   /** send/expect, in order (monit's generic protocol). */
   readonly exchange?: readonly ExchangeStep[];
   /** SMTP: STARTTLS after EHLO. */

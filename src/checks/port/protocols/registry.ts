@@ -12,6 +12,7 @@ import { redisProtocol } from './redis/syntax.js';
 import { smtpProtocol } from './smtp/syntax.js';
 import { sshProtocol } from './ssh/syntax.js';
 import { tcpProtocol } from './tcp/syntax.js';
+import { websocketProtocol } from './websocket/syntax.js';
 import type { OptionReader, ProtocolProbeModule, ProtocolSyntax } from './types.js';
 
 /** One protocol: its syntax, and how to load its probe. */
@@ -31,6 +32,7 @@ export const PROTOCOLS = {
   pgsql: { syntax: pgsqlProtocol, load: () => import('./pgsql/check.js') },
   mysql: { syntax: mysqlProtocol, load: () => import('./mysql/check.js') },
   dns: { syntax: dnsProtocol, load: () => import('./dns/check.js') },
+  websocket: { syntax: websocketProtocol, load: () => import('./websocket/check.js') },
   generic: { syntax: genericProtocol, load: () => import('./generic/check.js') },
 } as const satisfies Record<string, ProtocolEntry>;
 
@@ -65,7 +67,6 @@ export const MONIT_ONLY_PROTOCOLS: ReadonlySet<string> = new Set([
   'sip',
   'spamassassin',
   'tns',
-  'websocket',
 ]);
 
 const BY_NAME: ReadonlyMap<string, { entry: ProtocolEntry; tls: boolean }> = new Map(

@@ -10,6 +10,7 @@ import type { Spelling } from '../../kind.js';
 import type { FailureClass } from '../../result.js';
 import type { CertificateTest, PortCondition, RoundTrip } from '../syntax.js';
 import type { HttpDraft } from './http/syntax.js';
+import type { WebSocketDraft } from './websocket/syntax.js';
 import type { ExchangeStep } from './generic/syntax.js';
 
 /** A port test as read so far: the target, TLS, timing, and each protocol's own options. */
@@ -29,6 +30,7 @@ export interface Draft {
   creds: { username?: string; password?: string };
   mqtt: { version?: 3 | 4 | 5; clientIdPrefix?: string; roundTrip?: RoundTrip };
   http: HttpDraft;
+  websocket: WebSocketDraft;
   exchange: ExchangeStep[];
   starttls?: boolean;
   certificate: { -readonly [K in keyof CertificateTest]: CertificateTest[K] };
@@ -61,6 +63,10 @@ export interface ProtocolSyntax {
   readonly names: Readonly<Record<string, { readonly tls: boolean }>>;
   /** Option words only this protocol reads (shared ones, `username`/`password`, are the grammar's). */
   readonly options?: Readonly<Record<string, OptionReader>>;
+  /** Words that mean something else elsewhere (the target's `host`, HTTP's `request`, MQTT's
+   *  `version`) which this protocol reads its own way when they follow `protocol NAME`, as in monit's
+   *  grammar (`protocol websocket host "h" request "/ws" version 13`). */
+  readonly alsoReads?: Readonly<Record<string, OptionReader>>;
   /** Whether `username`/`password` mean something to it; 'ignored': monit's grammar has them here, and
    *  brokerwatch reads them with a warning. */
   readonly credentials?: boolean | 'ignored';
