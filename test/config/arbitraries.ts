@@ -339,6 +339,18 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
         { ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions },
         { requiredKeys: [...required, 'protocol', 'mqtt'] },
       ),
+      // MQTT over WebSocket: only the request path is its own.
+      fc
+        .record(
+          {
+            ...common,
+            protocol: fc.constant('mqtt'),
+            mqtt: mqttOptions,
+            request: websocketOptions.map((w) => w.request),
+          },
+          { requiredKeys: [...required, 'protocol', 'mqtt', 'request'] },
+        )
+        .map(({ request, ...c }) => ({ ...c, websocket: { request, version: 13 } })),
       fc.record(
         {
           ...common,

@@ -19,7 +19,8 @@ export const check: CheckFactory<PortCondition> = (cond, service) => portCheck(c
 /** A port test; the protocol decides what "answers" means. */
 export function portCheck(cond: PortCondition, service?: Service): SampledCheck {
   const ep = endpointOf(cond, service);
-  const isMqtt = cond.protocol === 'mqtt';
+  // The watch speaks MQTT over TCP: not to a WebSocket listener.
+  const isMqtt = cond.protocol === 'mqtt' && !cond.websocket;
   const target: ProbeTarget = {
     host: ep.host,
     port: ep.port,

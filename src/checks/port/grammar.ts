@@ -221,7 +221,7 @@ export function parsePortTest(c: Cursor, serviceType: ServiceType): PortConditio
 
 /** How the test's protocol, named before WORD, reads WORD when it reads it its own way. */
 function ownReading(d: Draft, word: string): OptionReader | undefined {
-  return d.protocol === undefined ? undefined : protocolNamed(d.protocol)?.entry.syntax.alsoReads?.[word];
+  return d.protocol === undefined ? undefined : protocolNamed(d.protocol)?.entry.syntax.alsoReads?.(d)?.[word];
 }
 
 /** Checks what only the whole test can tell, and builds the model. */

@@ -28,7 +28,7 @@ export interface Draft {
   responseTime?: { op: Operator; ms: number };
   /** `username`/`password`: MQTT's CONNECT, HTTP's basic auth. */
   creds: { username?: string; password?: string };
-  mqtt: { version?: 3 | 4 | 5; clientIdPrefix?: string; roundTrip?: RoundTrip };
+  mqtt: { version?: 3 | 4 | 5; clientIdPrefix?: string; roundTrip?: RoundTrip; overWebSocket?: boolean };
   http: HttpDraft;
   websocket: WebSocketDraft;
   exchange: ExchangeStep[];
@@ -65,8 +65,9 @@ export interface ProtocolSyntax {
   readonly options?: Readonly<Record<string, OptionReader>>;
   /** Words that mean something else elsewhere (the target's `host`, HTTP's `request`, MQTT's
    *  `version`) which this protocol reads its own way when they follow `protocol NAME`, as in monit's
-   *  grammar (`protocol websocket host "h" request "/ws" version 13`). */
-  readonly alsoReads?: Readonly<Record<string, OptionReader>>;
+   *  grammar (`protocol websocket host "h" request "/ws" version 13`); the draft so far decides
+   *  (MQTT reads `request` only after `over websocket`). */
+  alsoReads?(d: Draft): Readonly<Record<string, OptionReader>> | undefined;
   /** Whether `username`/`password` mean something to it; 'ignored': monit's grammar has them here, and
    *  brokerwatch reads them with a warning. */
   readonly credentials?: boolean | 'ignored';

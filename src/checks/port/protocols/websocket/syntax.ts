@@ -83,7 +83,7 @@ export const websocketProtocol: ProtocolSyntax = {
       d.websocket.origin = headerSafe(c, c.expectValue('an origin after origin'), 'the origin', true);
     },
   },
-  alsoReads: ALSO_READS,
+  alsoReads: () => ALSO_READS,
   build,
   print,
   docs: {
