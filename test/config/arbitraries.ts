@@ -332,8 +332,33 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
     fc
       .tuple(arb, fc.option(certificate, { nil: undefined }))
       .map(([c, cert]) => (c.tls && cert && Object.keys(cert).length > 0 ? { ...c, certificate: cert } : c));
+  /** `unixsocket PATH`: no host, port, UDP, TLS or MQTT; 'localhost' and 0 stand in for host and port. */
+  const unixSocket = fc
+    .record(
+      {
+        path: fc.stringMatching(/^\/[a-zA-Z0-9_./-]{1,30}$/),
+        protocol: fc.constantFrom('http', 'redis', 'ssh', 'dns', 'websocket'),
+        http: httpOptions,
+        websocket: websocketOptions,
+        timeoutMs: durationMs,
+        retry: fc.integer({ min: 0, max: 100 }),
+      },
+      { requiredKeys: ['path', 'timeoutMs', 'retry'] },
+    )
+    .map(({ path, protocol, http, websocket, ...rest }): Extract<Condition, { kind: 'port' }> => ({
+      kind: 'port' as const,
+      host: 'localhost',
+      port: 0,
+      unixSocket: path,
+      transport: 'tcp' as const,
+      ...(protocol !== undefined ? { protocol } : {}),
+      ...(protocol === 'http' ? { http: http ?? { method: 'GET', request: '/', headers: [] } } : {}),
+      ...(protocol === 'websocket' ? { websocket: websocket ?? { request: '/', version: 13 } } : {}),
+      ...rest,
+    }));
   return withCertificate(
     fc.oneof(
+      unixSocket,
       fc.record(common, { requiredKeys: [...required] }),
       fc.record(
         { ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions },

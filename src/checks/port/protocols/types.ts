@@ -17,6 +17,8 @@ import type { ExchangeStep } from './generic/syntax.js';
 export interface Draft {
   host?: string;
   port?: number;
+  /** `unixsocket PATH` instead of host and port, and where it was written. */
+  unixSocket?: { readonly path: string; readonly tok: Token };
   transport: 'tcp' | 'udp';
   ipVersion?: 4 | 6;
   tls?: TlsOptions;
@@ -84,6 +86,8 @@ export interface ProtocolSyntax {
 export interface ProbeTarget {
   readonly host: string;
   readonly port: number;
+  /** A unix socket to connect to instead of host and port. */
+  readonly path?: string;
   readonly family?: 4 | 6;
   readonly tls?: TlsOptions;
 }

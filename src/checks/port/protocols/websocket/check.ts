@@ -22,7 +22,7 @@ function hostHeader(input: ProbeInput, w: WebSocketOptions): string {
   if (w.host !== undefined) return w.host;
   const t = input.target;
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  return t.port === (t.tls ? 443 : 80) ? host : `${host}:${t.port}`;
+  return t.path !== undefined || t.port === (t.tls ? 443 : 80) ? host : `${host}:${t.port}`;
 }
 
 function upgradeRequest(input: ProbeInput, w: WebSocketOptions, key: string): string {
