@@ -10,6 +10,7 @@ import { gidSyntax } from './gid/syntax.js';
 import type { CheckFactory, CheckModule, ConditionBase, KindSyntax } from './kind.js';
 import { nonexistSyntax } from './nonexist/syntax.js';
 import { permissionSyntax } from './permission/syntax.js';
+import { pingSyntax } from './ping/syntax.js';
 import { portSyntax } from './port/syntax.js';
 import { resourceSyntax } from './resource/syntax.js';
 import { restartsSyntax } from './restarts/syntax.js';
@@ -49,6 +50,7 @@ export const KINDS = {
   gid: kind(gidSyntax, () => import('./gid/check.js')),
   sys: kind(sysSyntax, () => import('./sys/check.js')),
   content: kind(contentSyntax, () => import('./content/check.js')),
+  ping: kind(pingSyntax, () => import('./ping/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;

@@ -452,6 +452,23 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
   nonexist: only(['process', 'file', 'directory', 'fifo'], fc.constant({ kind: 'nonexist' as const })),
   exist: () => fc.constant({ kind: 'exist' as const }),
   port: portTest,
+  ping: only(
+    ['host'],
+    fc
+      .record(
+        {
+          kind: fc.constant('ping' as const),
+          ipVersion: fc.constantFrom<4 | 6>(4, 6),
+          count: fc.integer({ min: 1, max: 100 }),
+          size: fc.integer({ min: 0, max: 65_507 }),
+          timeoutMs: durationMs.filter((ms) => ms >= 1),
+          address: fc.boolean(),
+        },
+        { requiredKeys: ['kind', 'count', 'size', 'timeoutMs', 'address'] },
+      )
+      // The local address in the family the test names.
+      .map(({ address, ...p }) => (address ? { ...p, address: p.ipVersion === 6 ? '::1' : '127.0.0.1' } : p)),
+  ),
   resource: only(
     ['process'],
     fc.oneof(
