@@ -5,7 +5,8 @@
 // BENCH_SOAK_S (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
 // BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
 // about 2.5 (60 s per supervisor plus start-up). BENCH_CLI_RUNS: runs of each command in `cli`
-// (default 20). BENCH_PAGE_RUNS: starts of brokerwatch in `page` (default 10).
+// (default 20). BENCH_PAGE_RUNS: starts of brokerwatch in `page` (default 10). `protocols` (not in the
+// default list): each protocol's probe BENCH_PROTOCOL_RUNS times (default 200) on loopback.
 import { alertLatencyBench } from './alerts.js';
 import { cliStartBench, startCells } from './cli-start.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
@@ -16,6 +17,7 @@ import { latencyBench } from './latency.js';
 import { livenessBench } from './liveness.js';
 import { observersBench } from './observers.js';
 import { pageStartBench } from './page-start.js';
+import { protocolBench } from './protocols.js';
 import type { HangRule } from './hang.js';
 import { bucketMs, histogramQuantile, monitAvailable, ms, stats, table } from './lib.js';
 import type { Stats } from './lib.js';
@@ -303,4 +305,27 @@ if (sections.has('cli')) {
     rows.map(startCells),
   );
   console.log('\nTarget: every brokerwatch command within about 2× `node -e 0`.');
+}
+
+if (sections.has('protocols')) {
+  const n = Math.max(10, Number(process.env.BENCH_PROTOCOL_RUNS ?? 200));
+  note(`per-protocol probe latency: ${n} probes of each protocol on loopback …`);
+  const figures = await protocolBench(n);
+  table(
+    'Per-protocol probe latency on loopback (one probe after another; CPU: this process, in-process peers included)',
+    ['protocol', 'n', 'median', 'p99', 'max', 'CPU per probe', 'failed'],
+    figures.map((f) => {
+      const s = stats(f.totals);
+      return [
+        f.name,
+        String(s.n),
+        ms(s.median),
+        ms(s.p99),
+        ms(s.max),
+        `${Math.round(f.cpuUsPerProbe)} µs`,
+        String(f.failures),
+      ];
+    }),
+  );
+  for (const f of figures.filter((x) => x.firstFailure !== undefined)) console.log(`${f.name}: ${f.firstFailure}`);
 }

@@ -18,6 +18,7 @@ import { linkChangeSyntax } from './link-change/syntax.js';
 import { linkSyntax } from './link/syntax.js';
 import { nonexistSyntax } from './nonexist/syntax.js';
 import { permissionSyntax } from './permission/syntax.js';
+import { pingSyntax } from './ping/syntax.js';
 import { portSyntax } from './port/syntax.js';
 import { resourceSyntax } from './resource/syntax.js';
 import { restartsSyntax } from './restarts/syntax.js';
@@ -78,6 +79,7 @@ export const KINDS = {
   saturation: kind(saturationSyntax, () => import('./saturation/check.js')),
   traffic: kind(trafficSyntax, () => import('./traffic/check.js')),
   filedescriptors: kind(filedescriptorsSyntax, () => import('./filedescriptors/check.js')),
+  ping: kind(pingSyntax, () => import('./ping/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;

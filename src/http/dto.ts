@@ -77,7 +77,7 @@ function checkDto(
     phase: rs.phase,
     class: cls ?? null,
     message: ctx.scrubber.scrub(result?.message ?? rs.message ?? ''),
-    target: c.kind === 'port' ? `${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}` : null,
+    target: c.kind === 'port' ? (c.unixSocket ?? `${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`) : null,
     protocol: c.kind === 'port' ? (c.protocol ?? (c.mqtt ? 'mqtt' : null)) : null,
     metrics: { ...result?.metrics },
   };

@@ -59,7 +59,7 @@ function probeResult(c: CycleRecord): { result: CheckResult; test: string } | un
     const proto = cond.protocol ?? (cond.mqtt ? 'mqtt' : undefined);
     return {
       result,
-      test: `port ${cond.port}${proto ? ` protocol ${proto}` : ''}${cond.mqtt?.roundTrip ? ' round trip' : ''}`,
+      test: `${cond.unixSocket !== undefined ? `unixsocket ${cond.unixSocket}` : `port ${cond.port}`}${proto ? ` protocol ${proto}` : ''}${cond.mqtt?.roundTrip ? ' round trip' : ''}`,
     };
   }
   return undefined;

@@ -192,6 +192,13 @@ function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undef
     const host = c.target.slice(0, colon).replace(/^\[|\]$/g, '');
     const seconds =
       c.status === 'ok' && c.metrics.totalMs !== undefined ? (c.metrics.totalMs / 1000).toFixed(6) : '-1.000000';
+    // A unix socket's target is its path (monit's <unix> element).
+    if (c.target.startsWith('/')) {
+      parts.push(
+        `<unix>${el('path', c.target)}${el('protocol', (c.protocol ?? 'default').toUpperCase())}${el('type', 'TCP')}${el('responsetime', seconds)}</unix>`,
+      );
+      continue;
+    }
     parts.push(
       `<port>${el('hostname', host)}${el('portnumber', Number(c.target.slice(colon + 1)))}${el('request', '')}${el('protocol', (c.protocol ?? 'default').toUpperCase())}${el('type', 'TCP')}${el('responsetime', seconds)}</port>`,
     );

@@ -34,6 +34,7 @@ import type {
 import { DEFAULT_BACKOFF, EVENT_TYPES } from '../../src/config/model.js';
 import type { HttpOptions } from '../../src/checks/port/protocols/http/syntax.js';
 import type { ExchangeStep } from '../../src/checks/port/protocols/generic/syntax.js';
+import type { WebSocketOptions } from '../../src/checks/port/protocols/websocket/syntax.js';
 import { MONIT_ONLY_PROTOCOLS } from '../../src/checks/port/protocols/registry.js';
 import type { CertificateTest } from '../../src/checks/port/syntax.js';
 import { CPU_SHARES } from '../../src/checks/system-cpu/syntax.js';
@@ -279,6 +280,19 @@ const httpOptions: fc.Arbitrary<HttpOptions> = fc
   )
   .map(({ credentials, ...h }) => ({ ...h, ...credentials }));
 
+/** A request path or a header value without blanks, as the WebSocket options take them. */
+const blankFree = headerText.filter((v) => !v.includes(' '));
+
+const websocketOptions: fc.Arbitrary<WebSocketOptions> = fc.record(
+  {
+    request: fc.oneof(fc.constant('/'), fc.stringMatching(/^\/[a-zA-Z0-9_./?=&%-]{0,20}$/)),
+    host: blankFree,
+    origin: blankFree,
+    version: fc.oneof(fc.constant(13), fc.integer({ min: 0, max: 255 })),
+  },
+  { requiredKeys: ['request', 'version'] },
+);
+
 const exchange: fc.Arbitrary<ExchangeStep[]> = fc.array(
   fc.oneof(
     text.map((send) => ({ send })),
@@ -319,13 +333,50 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
     fc
       .tuple(arb, fc.option(certificate, { nil: undefined }))
       .map(([c, cert]) => (c.tls && cert && Object.keys(cert).length > 0 ? { ...c, certificate: cert } : c));
+  /** `unixsocket PATH`: no host, port, UDP, TLS or MQTT; 'localhost' and 0 stand in for host and port. */
+  const unixSocket = fc
+    .record(
+      {
+        path: fc.stringMatching(/^\/[a-zA-Z0-9_./-]{1,30}$/),
+        protocol: fc.constantFrom('http', 'redis', 'ssh', 'dns', 'websocket'),
+        http: httpOptions,
+        websocket: websocketOptions,
+        timeoutMs: durationMs,
+        retry: fc.integer({ min: 0, max: 100 }),
+      },
+      { requiredKeys: ['path', 'timeoutMs', 'retry'] },
+    )
+    .map(({ path, protocol, http, websocket, ...rest }): Extract<Condition, { kind: 'port' }> => ({
+      kind: 'port' as const,
+      host: 'localhost',
+      port: 0,
+      unixSocket: path,
+      transport: 'tcp' as const,
+      ...(protocol !== undefined ? { protocol } : {}),
+      ...(protocol === 'http' ? { http: http ?? { method: 'GET', request: '/', headers: [] } } : {}),
+      ...(protocol === 'websocket' ? { websocket: websocket ?? { request: '/', version: 13 } } : {}),
+      ...rest,
+    }));
   return withCertificate(
     fc.oneof(
+      unixSocket,
       fc.record(common, { requiredKeys: [...required] }),
       fc.record(
         { ...common, protocol: fc.constant('mqtt'), mqtt: mqttOptions },
         { requiredKeys: [...required, 'protocol', 'mqtt'] },
       ),
+      // MQTT over WebSocket: only the request path is its own.
+      fc
+        .record(
+          {
+            ...common,
+            protocol: fc.constant('mqtt'),
+            mqtt: mqttOptions,
+            request: websocketOptions.map((w) => w.request),
+          },
+          { requiredKeys: [...required, 'protocol', 'mqtt', 'request'] },
+        )
+        .map(({ request, ...c }) => ({ ...c, websocket: { request, version: 13 } })),
       fc.record(
         {
           ...common,
@@ -356,6 +407,14 @@ function portTest(type: ServiceType): fc.Arbitrary<Extract<Condition, { kind: 'p
         { requiredKeys: [...required, 'protocol', 'tls', 'starttls'] },
       ),
       fc.record({ ...common, exchange }, { requiredKeys: [...required, 'exchange'] }),
+      fc.record(
+        { ...common, protocol: fc.constantFrom('websocket', 'websockets'), websocket: websocketOptions },
+        { requiredKeys: [...required, 'protocol', 'websocket'] },
+      ),
+      // DNS over UDP has no TLS.
+      fc
+        .record({ ...common, protocol: fc.constant('dns') }, { requiredKeys: [...required, 'protocol'] })
+        .map((c) => (c.tls ? { ...c, transport: 'tcp' as const } : c)),
     ),
   );
 }
@@ -394,6 +453,23 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
   nonexist: only(['process', 'file', 'directory', 'fifo'], fc.constant({ kind: 'nonexist' as const })),
   exist: () => fc.constant({ kind: 'exist' as const }),
   port: portTest,
+  ping: only(
+    ['host'],
+    fc
+      .record(
+        {
+          kind: fc.constant('ping' as const),
+          ipVersion: fc.constantFrom<4 | 6>(4, 6),
+          count: fc.integer({ min: 1, max: 100 }),
+          size: fc.integer({ min: 0, max: 65_507 }),
+          timeoutMs: durationMs.filter((ms) => ms >= 1),
+          address: fc.boolean(),
+        },
+        { requiredKeys: ['kind', 'count', 'size', 'timeoutMs', 'address'] },
+      )
+      // The local address in the family the test names.
+      .map(({ address, ...p }) => (address ? { ...p, address: p.ipVersion === 6 ? '::1' : '127.0.0.1' } : p)),
+  ),
   resource: only(
     ['process'],
     fc.oneof(

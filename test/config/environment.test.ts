@@ -147,7 +147,7 @@ void describe('brokerwatch -t -v: what each service watches, and what it does no
       [
         'set mmonit http://127.0.0.1:8080/collector',
         'check process broker with pidfile /run/broker.pid',
-        '  if failed unixsocket /run/broker.sock then alert',
+        '  if failed url http://127.0.0.1:8080/ then alert',
         '  if cpu > 90% then alert',
         'check filesystem data with path /var/lib/broker',
         '  if space usage > 90% then alert',
@@ -172,7 +172,7 @@ void describe('brokerwatch -t -v: what each service watches, and what it does no
       'check process broker with pidfile /run/broker.pid',
       '  # implied, as in monit: if does not exist then restart',
       '  if cpu > 90% then alert',
-      `  # not watched: ${file}:3:13: 'failed unixsocket' tests are not evaluated by brokerwatch; this rule is ignored`,
+      `  # not watched: ${file}:3:13: 'failed url' tests are not evaluated by brokerwatch; this rule is ignored`,
     ]);
     assert.match(section('data'), /^ {2}# implied, as in monit: if does not exist then alert$/m);
     assert.match(section('lan'), /^ {2}# implied, as in monit: if link down then alert$/m);

@@ -136,7 +136,15 @@ void describe('DESIGN.md §2: monit grammar facts', () => {
     );
     assert.deepEqual(rules(service(r.config, 'p')), [IMPLICIT]);
     assert.equal(service(r.config, 'p').matching, '^/usr/sbin/mosquitto');
-    assert.deepEqual(rules(service(r.config, 'h')), []);
+    // The host's ping test is its only rule: no implicit existence rule beside it.
+    assert.deepEqual(rules(service(r.config, 'h')), [
+      {
+        id: 'r1',
+        condition: { kind: 'ping', count: 3, size: 64, timeoutMs: 5000 },
+        rate: ONE,
+        action: { kind: 'alert' },
+      },
+    ]);
     assert.deepEqual(rules(service(r.config, 'f')), []);
   });
 

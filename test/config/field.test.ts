@@ -232,8 +232,11 @@ const FILES: Record<string, Expected> = {
   },
   'arch-dotfiles.rc': {
     services: ['localhost', 'git-daemon', 'mosquitto'],
-    broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'port restart 1/1', 'restarts unmonitor 1/1']],
-    warnings: 4, // allow 192.168.0.0/24 (no address), allow @wheel, signature, unixsocket
+    broker: [
+      'mosquitto',
+      ['nonexist restart 1/1 implicit', 'port restart 1/1', 'port restart 1/1', 'restarts unmonitor 1/1'],
+    ],
+    warnings: 3, // allow 192.168.0.0/24 (no address), allow @wheel, signature
     check: (c) => {
       // `start program "…"` without `=`; monit's old `timeout` action is unmonitor.
       assert.deepEqual(service(c, 'mosquitto').start?.argv, ['/etc/rc.d/mosquitto', 'start']);

@@ -95,9 +95,7 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   },
   mysql: {
     services: ['mysqld', 'mysql_bin', 'mysql_rc'],
-    warnings: [
-      "conf/mysql:7:14: warning: 'failed unixsocket' tests are not evaluated by brokerwatch; this rule is ignored",
-    ],
+    warnings: [],
   },
   nginx: { services: ['nginx', 'nginx_bin', 'nginx_rc'], warnings: [] },
   openntpd: { services: ['ntpd', 'ntpd_bin', 'ntpd_rc'], warnings: [] },
@@ -116,9 +114,7 @@ const FILES: Record<string, { services: string[]; warnings: string[] }> = {
   },
   'pdns-recursor': {
     services: ['pdns-recursor', 'pdns-recursor_bin', 'pdns-recursor_rc'],
-    warnings: [
-      "conf/pdns-recursor:7:55: warning: protocol 'dns' is not spoken by brokerwatch; the test only checks that the port accepts a connection",
-    ],
+    warnings: [],
   },
   postfix: {
     services: ['postfix', 'master_bin', 'postdrop_bin', 'postqueue_bin', 'master_cf', 'main_cf', 'postfix_rc'],
@@ -379,10 +375,25 @@ void describe('/etc/monit/conf-available', { skip }, () => {
     );
   });
 
-  void test('mysql: 3 times within 4 cycles; the unixsocket test is dropped', async () => {
+  void test('mysql: 3 times within 4 cycles, over TCP and over the unix socket', async () => {
     const { config: c } = await load(join(root, 'conf', 'mysql'));
     const m = service(c, 'mysqld');
-    assert.deepEqual(summary(m), ['nonexist restart 1/1 implicit', 'port restart 3/4', 'restarts unmonitor 1/1']);
+    assert.deepEqual(summary(m), [
+      'nonexist restart 1/1 implicit',
+      'port restart 3/4',
+      'port restart 3/4',
+      'restarts unmonitor 1/1',
+    ]);
+    assert.deepEqual(m.rules[2]?.condition, {
+      kind: 'port',
+      host: 'localhost',
+      port: 0,
+      unixSocket: '/var/run/mysqld/mysqld.sock',
+      transport: 'tcp',
+      protocol: 'mysql',
+      timeoutMs: 5000,
+      retry: 0,
+    });
     assert.deepEqual(m.rules[1]?.condition, {
       kind: 'port',
       host: 'localhost',

@@ -49,7 +49,7 @@ void describe('protocol names', () => {
   });
 
   void test("monit's protocols brokerwatch does not speak load with a warning at the name: a TCP connect", async () => {
-    for (const name of ['memcache', 'mysqls', 'dns', 'apache-status', 'imaps', 'ldap3', 'websocket']) {
+    for (const name of ['memcache', 'mysqls', 'ntp3', 'apache-status', 'imaps', 'ldap3', 'sip']) {
       const { cond, warnings } = await port(`port 80 protocol ${name}`);
       assert.equal(cond.protocol, name);
       assert.deepEqual(warnings, [

@@ -156,7 +156,7 @@ void describe('tests brokerwatch does not evaluate', () => {
   void test('load with a warning and no rule, after if and after if failed', async () => {
     const r = await parse(
       'check process p with pidfile /p.pid\n  start "/p"\n' +
-        '  if nlink > 4 then alert\n  if failed unixsocket /run/x.sock then alert\n  if cpu > 1% then alert\n',
+        '  if nlink > 4 then alert\n  if failed url http://x/ then alert\n  if cpu > 1% then alert\n',
     );
     assert.deepEqual(
       r.config.services[0]?.rules.filter((x) => !x.implicit).map((x) => x.condition.kind),
@@ -164,7 +164,7 @@ void describe('tests brokerwatch does not evaluate', () => {
     );
     assert.deepEqual(warnings(r), [
       "r.rc:3:6: warning: 'nlink' tests are not evaluated by brokerwatch; this rule is ignored",
-      "r.rc:4:13: warning: 'failed unixsocket' tests are not evaluated by brokerwatch; this rule is ignored",
+      "r.rc:4:13: warning: 'failed url' tests are not evaluated by brokerwatch; this rule is ignored",
     ]);
   });
 

@@ -19,10 +19,12 @@ export const check: CheckFactory<PortCondition> = (cond, service) => portCheck(c
 /** A port test; the protocol decides what "answers" means. */
 export function portCheck(cond: PortCondition, service?: Service): SampledCheck {
   const ep = endpointOf(cond, service);
-  const isMqtt = cond.protocol === 'mqtt';
+  // The watch speaks MQTT over TCP: not to a WebSocket listener.
+  const isMqtt = cond.protocol === 'mqtt' && !cond.websocket;
   const target: ProbeTarget = {
     host: ep.host,
     port: ep.port,
+    ...(cond.unixSocket !== undefined ? { path: cond.unixSocket } : {}),
     ...(ep.family ? { family: ep.family } : {}),
     ...(ep.tls ? { tls: ep.tls } : {}),
   };
@@ -38,7 +40,7 @@ export function portCheck(cond: PortCondition, service?: Service): SampledCheck 
         if (last.ok) break;
       }
       const a = last ?? { ok: false, class: 'internal' as const, message: 'check aborted', metrics: {} };
-      const w = where(ep);
+      const w = cond.unixSocket ?? where(ep);
       const total = a.metrics.totalMs ?? 0;
       if (a.ok && cond.responseTime && !compare(total, cond.responseTime.op, cond.responseTime.ms)) {
         return {

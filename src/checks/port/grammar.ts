@@ -15,7 +15,7 @@ import type { Draft, OptionReader, ProtocolSyntax } from './protocols/types.js';
 import type { PortCondition } from './syntax.js';
 
 /** Options of monit's protocols brokerwatch does not speak: read with a warning. */
-const PORT_OPTIONS_IGNORED = new Set(['header', 'origin', 'database', 'secret', 'target', 'maxforward', 'rsakey']);
+const PORT_OPTIONS_IGNORED = new Set(['header', 'database', 'secret', 'target', 'maxforward', 'rsakey']);
 
 type ProbeTls = Draft['tlsOpts'];
 
@@ -37,6 +37,8 @@ const TARGET: Record<string, OptionReader> = {
     c.next();
     d.port = c.expectInteger('a port number', 1, 65535);
   },
+  unixsocket: readUnixSocket,
+  unix: readUnixSocket,
   ipv4(c, d) {
     c.next();
     d.ipVersion = 4;
@@ -52,6 +54,14 @@ const TARGET: Record<string, OptionReader> = {
     else if (ty.lower !== 'tcp') d.tls = TLS_ON;
   },
 };
+
+/** `unixsocket PATH` (monit's `unix` too): the socket's absolute path. */
+function readUnixSocket(c: Cursor, d: Draft): void {
+  c.next();
+  const tok = c.expectValue('a socket path after unixsocket');
+  if (!tok.text.startsWith('/')) c.fail(tok, `expected an absolute socket path after unixsocket, found "${tok.text}"`);
+  d.unixSocket = { path: tok.text, tok };
+}
 
 function readSsl(c: Cursor, d: Draft): void {
   c.next();
@@ -202,6 +212,7 @@ export function parsePortTest(c: Cursor, serviceType: ServiceType): PortConditio
     creds: {},
     mqtt: {},
     http: {},
+    websocket: {},
     exchange: [],
     certificate: {},
     tlsOpts: {},
@@ -211,17 +222,24 @@ export function parsePortTest(c: Cursor, serviceType: ServiceType): PortConditio
   for (;;) {
     const t = c.peek();
     if (t.type !== 'word') break;
-    const read = OPTIONS.get(t.lower);
+    const read = ownReading(d, t.lower) ?? OPTIONS.get(t.lower);
     if (read) read(c, d, t);
     else if (!readIgnored(c, d, t)) break;
   }
   return finish(c, d, start, serviceType);
 }
 
+/** How the test's protocol, named before WORD, reads WORD when it reads it its own way. */
+function ownReading(d: Draft, word: string): OptionReader | undefined {
+  return d.protocol === undefined ? undefined : protocolNamed(d.protocol)?.entry.syntax.alsoReads?.(d)?.[word];
+}
+
 /** Checks what only the whole test can tell, and builds the model. */
 function finish(c: Cursor, d: Draft, start: Token, serviceType: ServiceType): PortCondition {
   const { tlsOpts } = d;
-  if (d.port === undefined) c.fail(c.peek(), `expected 'port N' in this connection test, found ${describe(c.peek())}`);
+  if (d.unixSocket) unixSocketLimits(c, d, d.unixSocket.tok);
+  else if (d.port === undefined)
+    c.fail(c.peek(), `expected 'port N' in this connection test, found ${describe(c.peek())}`);
   const proto = protocolFor(c, d, start);
   let tls = d.tls;
   if ((Object.keys(tlsOpts).length > 0 || proto?.tls || d.starttls) && !tls) tls = TLS_ON;
@@ -232,8 +250,10 @@ function finish(c: Cursor, d: Draft, start: Token, serviceType: ServiceType): Po
   const own = proto?.syntax.build?.(c, d, start) ?? {};
   return {
     kind: 'port',
-    host: d.host ?? (serviceType === 'host' ? '' : 'localhost'),
-    port: d.port,
+    // A unix socket's test has no host or port: 'localhost' and 0 stand in, never used.
+    host: d.host ?? (serviceType === 'host' && !d.unixSocket ? '' : 'localhost'),
+    port: d.port ?? 0,
+    ...(d.unixSocket ? { unixSocket: d.unixSocket.path } : {}),
     transport: d.transport,
     ...(d.ipVersion ? { ipVersion: d.ipVersion } : {}),
     ...(tls ? { tls } : {}),
@@ -244,6 +264,17 @@ function finish(c: Cursor, d: Draft, start: Token, serviceType: ServiceType): Po
     retry: d.retry,
     ...(d.responseTime ? { responseTime: d.responseTime } : {}),
   };
+}
+
+/** What a unix socket test cannot have: another target, UDP, TLS, MQTT (whose probe dials TCP). */
+function unixSocketLimits(c: Cursor, d: Draft, at: Token): void {
+  if (d.port !== undefined || d.host !== undefined || d.ipVersion !== undefined)
+    c.fail(at, "a test connects to 'unixsocket PATH' or to '[host H] port N', not both");
+  if (d.transport === 'udp') c.fail(at, "a unix socket test speaks a stream: not 'type udp'");
+  if (d.tls || Object.keys(d.tlsOpts).length > 0 || Object.keys(d.certificate).length > 0)
+    c.fail(at, 'TLS over a unix socket is not supported by brokerwatch');
+  if (d.protocol === 'mqtt')
+    c.fail(d.protocolTok ?? at, "protocol mqtt is probed over TCP: test the broker's TCP listener with 'port N'");
 }
 
 /**

@@ -5,6 +5,7 @@ import type { KindSyntax, Spelling } from '../kind.js';
 import { parsePortTest } from './grammar.js';
 import type { HttpOptions } from './protocols/http/syntax.js';
 import type { ExchangeStep } from './protocols/generic/syntax.js';
+import type { WebSocketOptions } from './protocols/websocket/syntax.js';
 import { protocolOf } from './protocols/registry.js';
 
 /** The extension: connect, subscribe to a private topic, publish a unique payload, receive it. */
@@ -33,8 +34,12 @@ export interface CertificateTest {
 
 export interface PortCondition {
   readonly kind: 'port';
+  /** 'localhost' for a unix socket's test (unused). */
   readonly host: string;
+  /** 0 for a unix socket's test (unused). */
   readonly port: number;
+  /** `unixsocket PATH`: the socket connected to instead of host and port. */
+  readonly unixSocket?: string;
   readonly transport: 'tcp' | 'udp';
   readonly ipVersion?: 4 | 6;
   readonly tls?: TlsOptions;
@@ -43,6 +48,8 @@ export interface PortCondition {
   readonly protocol?: string;
   readonly mqtt?: MqttOptions;
   readonly http?: HttpOptions;
+  /** `protocol websocket`'s handshake, and MQTT's `over websocket`. */
+  readonly websocket?: WebSocketOptions;
   /** send/expect, in order (monit's generic protocol). */
   readonly exchange?: readonly ExchangeStep[];
   /** SMTP: STARTTLS after EHLO. */
@@ -53,7 +60,10 @@ export interface PortCondition {
 }
 
 function printPort(c: PortCondition, s: Spelling): string {
-  const p = ['failed host', s.word(c.host), 'port', String(c.port)];
+  const p =
+    c.unixSocket !== undefined
+      ? ['failed unixsocket', s.word(c.unixSocket)]
+      : ['failed host', s.word(c.host), 'port', String(c.port)];
   if (c.transport === 'udp') p.push('type udp');
   if (c.ipVersion) p.push(`ipv${c.ipVersion}`);
   if (c.tls) {
@@ -81,7 +91,7 @@ function printPort(c: PortCondition, s: Spelling): string {
 
 export const portSyntax: KindSyntax<PortCondition> = {
   kind: 'port',
-  claims: { failed: ['host', 'port', 'address'] },
+  claims: { failed: ['host', 'port', 'address', 'unixsocket', 'unix'] },
   parse: (c, ctx) => parsePortTest(c, ctx.serviceType),
   print: printPort,
   eventType: () => 'connection',
@@ -89,10 +99,10 @@ export const portSyntax: KindSyntax<PortCondition> = {
   secrets: (c) => protocolOf(c).syntax.secrets?.(c) ?? [],
   docs: {
     syntax:
-      '`failed [host H] port N [type tcp\\|udp\\|tcpssl] [ssl] [certificate valid > N days] [certificate checksum HASH] [protocol P …] [send "S" expect "RE" …] [with timeout N seconds] [retry N] [responsetime OP N ms]`',
+      '`failed [host H] port N [type tcp\\|udp\\|tcpssl] [ssl] [certificate valid > N days] [certificate checksum HASH] [protocol P …] [send "S" expect "RE" …] [with timeout N seconds] [retry N] [responsetime OP N ms]` · `failed unixsocket PATH [protocol P …] [with timeout N seconds] [retry N] [responsetime OP N ms]`',
     services: 'all',
     meaning:
-      'the port does not accept a connection, or does not speak its protocol as the options ask ([protocols](#protocols))',
+      'the port (or unix socket) does not accept a connection, or does not speak its protocol as the options ask ([protocols](#protocols)); a missing socket, or one we may not open, fails with its reason',
     example: '`if failed host 127.0.0.1 port 1883 protocol mqtt with timeout 2 seconds then restart`',
   },
 };

@@ -17,12 +17,12 @@ import type { SysCondition } from './syntax.js';
 
 export const check: CheckFactory<SysCondition> = (cond, service) => sysCheck(cond, service);
 
-/** Where a `$SYS` rule reads: its own host/port, else the service's first `protocol mqtt` test
+/** Where a `$SYS` rule reads: its own host/port, else the service's first `protocol mqtt` test over TCP
  *  (with its credentials, and its TLS when the port is the same), else 127.0.0.1:1883. */
 export function sysEndpoint(cond: SysCondition, service: Service): { ep: Endpoint; timeoutMs: number } {
   const mqtt = service.rules
     .map((r) => r.condition)
-    .find((c): c is PortCondition => c.kind === 'port' && c.protocol === 'mqtt');
+    .find((c): c is PortCondition => c.kind === 'port' && c.protocol === 'mqtt' && !c.websocket);
   const base: Endpoint = mqtt
     ? endpointOf(mqtt, service)
     : { host: service.address || '127.0.0.1', port: 1883, version: 4, clientIdPrefix: 'brokerwatch' };

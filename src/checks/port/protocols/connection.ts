@@ -83,7 +83,11 @@ export class ProbeConnection {
   async open(): Promise<void> {
     const t = this.input.target;
     const started = performance.now();
-    const sock = netConnect({ host: t.host, port: t.port, ...(t.family ? { family: t.family } : {}) });
+    const sock = netConnect(
+      t.path !== undefined
+        ? { path: t.path }
+        : { host: t.host, port: t.port, ...(t.family ? { family: t.family } : {}) },
+    );
     this.#attach(sock);
     await this.#until(sock, 'connect');
     this.metrics.connectMs = since(started);
@@ -183,7 +187,13 @@ export class ProbeConnection {
   /** Takes over SOCK's errors and data; the stream is ours from here. */
   #attach(sock: Socket): void {
     this.socket = sock;
-    sock.on('error', (e: NodeJS.ErrnoException) => this.fail(socketFailure(e, this.#phase, this.input.timeoutMs)));
+    const path = this.input.target.path;
+    sock.on('error', (e: NodeJS.ErrnoException) =>
+      this.fail(
+        (path !== undefined && this.#phase === 'tcp' ? unixFailure(e) : undefined) ??
+          socketFailure(e, this.#phase, this.input.timeoutMs),
+      ),
+    );
     sock.on('close', () => {
       if (this.#phase !== 'open')
         this.fail(new ProbeFailure(this.#phase === 'tls' ? 'tls' : 'port-closed', 'connection closed'));
@@ -212,7 +222,11 @@ export class ProbeConnection {
 
   #timeoutFailure(): ProbeFailure {
     const n = this.input.timeoutMs;
-    if (this.#phase === 'tcp') return new ProbeFailure('connect-timeout', `no TCP connection within ${n} ms`);
+    if (this.#phase === 'tcp')
+      return new ProbeFailure(
+        'connect-timeout',
+        `no ${this.input.target.path !== undefined ? 'connection' : 'TCP connection'} within ${n} ms`,
+      );
     if (this.#phase === 'tls') return new ProbeFailure('connect-timeout', `TLS handshake not finished within ${n} ms`);
     return new ProbeFailure('response-timeout', `no ${this.#awaiting} within ${n} ms`);
   }
@@ -257,6 +271,20 @@ function certificateFailure(sock: TLSSocket, test: CertificateTest | undefined, 
         `TLS: certificate ${test.checksum.algo} checksum is ${got}, not ${want}`,
       );
   }
+}
+
+/** Why connecting to a unix socket failed, in its words; undefined for other errors. */
+function unixFailure(e: NodeJS.ErrnoException): ProbeFailure | undefined {
+  const why: Readonly<Record<string, string>> = {
+    ENOENT: 'no such socket',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ECONNREFUSED: 'connection refused (nothing listens on the socket)',
+    ENOTSOCK: 'not a socket',
+    ENOTDIR: 'a part of the path is not a directory',
+  };
+  const words = why[e.code ?? ''];
+  return words === undefined ? undefined : new ProbeFailure('port-closed', `${words} (${e.code})`);
 }
 
 /** Bytes as a quoted line, non-printable ones escaped: what a message may show of an answer. */

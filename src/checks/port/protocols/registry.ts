@@ -2,6 +2,7 @@
 // options are read, printed, masked, documented or probed. The syntax is referenced statically (the
 // rules front end needs it); the probe is loaded only when a check first runs, so `brokerwatch -t`
 // never loads probe code.
+import { dnsProtocol } from './dns/syntax.js';
 import { genericProtocol } from './generic/syntax.js';
 import { httpProtocol } from './http/syntax.js';
 import { mqttProtocol } from './mqtt/syntax.js';
@@ -11,6 +12,7 @@ import { redisProtocol } from './redis/syntax.js';
 import { smtpProtocol } from './smtp/syntax.js';
 import { sshProtocol } from './ssh/syntax.js';
 import { tcpProtocol } from './tcp/syntax.js';
+import { websocketProtocol } from './websocket/syntax.js';
 import type { OptionReader, ProtocolProbeModule, ProtocolSyntax } from './types.js';
 
 /** One protocol: its syntax, and how to load its probe. */
@@ -29,6 +31,8 @@ export const PROTOCOLS = {
   redis: { syntax: redisProtocol, load: () => import('./redis/check.js') },
   pgsql: { syntax: pgsqlProtocol, load: () => import('./pgsql/check.js') },
   mysql: { syntax: mysqlProtocol, load: () => import('./mysql/check.js') },
+  dns: { syntax: dnsProtocol, load: () => import('./dns/check.js') },
+  websocket: { syntax: websocketProtocol, load: () => import('./websocket/check.js') },
   generic: { syntax: genericProtocol, load: () => import('./generic/check.js') },
 } as const satisfies Record<string, ProtocolEntry>;
 
@@ -39,7 +43,6 @@ export const PROTOCOLS = {
 export const MONIT_ONLY_PROTOCOLS: ReadonlySet<string> = new Set([
   'apache-status',
   'clamav',
-  'dns',
   'dwp',
   'fail2ban',
   'ftp',
@@ -64,7 +67,6 @@ export const MONIT_ONLY_PROTOCOLS: ReadonlySet<string> = new Set([
   'sip',
   'spamassassin',
   'tns',
-  'websocket',
 ]);
 
 const BY_NAME: ReadonlyMap<string, { entry: ProtocolEntry; tls: boolean }> = new Map(

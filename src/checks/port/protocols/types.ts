@@ -10,12 +10,15 @@ import type { Spelling } from '../../kind.js';
 import type { FailureClass } from '../../result.js';
 import type { CertificateTest, PortCondition, RoundTrip } from '../syntax.js';
 import type { HttpDraft } from './http/syntax.js';
+import type { WebSocketDraft } from './websocket/syntax.js';
 import type { ExchangeStep } from './generic/syntax.js';
 
 /** A port test as read so far: the target, TLS, timing, and each protocol's own options. */
 export interface Draft {
   host?: string;
   port?: number;
+  /** `unixsocket PATH` instead of host and port, and where it was written. */
+  unixSocket?: { readonly path: string; readonly tok: Token };
   transport: 'tcp' | 'udp';
   ipVersion?: 4 | 6;
   tls?: TlsOptions;
@@ -27,8 +30,9 @@ export interface Draft {
   responseTime?: { op: Operator; ms: number };
   /** `username`/`password`: MQTT's CONNECT, HTTP's basic auth. */
   creds: { username?: string; password?: string };
-  mqtt: { version?: 3 | 4 | 5; clientIdPrefix?: string; roundTrip?: RoundTrip };
+  mqtt: { version?: 3 | 4 | 5; clientIdPrefix?: string; roundTrip?: RoundTrip; overWebSocket?: boolean };
   http: HttpDraft;
+  websocket: WebSocketDraft;
   exchange: ExchangeStep[];
   starttls?: boolean;
   certificate: { -readonly [K in keyof CertificateTest]: CertificateTest[K] };
@@ -61,6 +65,11 @@ export interface ProtocolSyntax {
   readonly names: Readonly<Record<string, { readonly tls: boolean }>>;
   /** Option words only this protocol reads (shared ones, `username`/`password`, are the grammar's). */
   readonly options?: Readonly<Record<string, OptionReader>>;
+  /** Words that mean something else elsewhere (the target's `host`, HTTP's `request`, MQTT's
+   *  `version`) which this protocol reads its own way when they follow `protocol NAME`, as in monit's
+   *  grammar (`protocol websocket host "h" request "/ws" version 13`); the draft so far decides
+   *  (MQTT reads `request` only after `over websocket`). */
+  alsoReads?(d: Draft): Readonly<Record<string, OptionReader>> | undefined;
   /** Whether `username`/`password` mean something to it; 'ignored': monit's grammar has them here, and
    *  brokerwatch reads them with a warning. */
   readonly credentials?: boolean | 'ignored';
@@ -77,6 +86,8 @@ export interface ProtocolSyntax {
 export interface ProbeTarget {
   readonly host: string;
   readonly port: number;
+  /** A unix socket to connect to instead of host and port. */
+  readonly path?: string;
   readonly family?: 4 | 6;
   readonly tls?: TlsOptions;
 }

@@ -19,8 +19,10 @@ function headers(input: ProbeInput, h: HttpOptions): OutgoingHttpHeaders {
   const t = input.target;
   const defaultPort = t.tls ? 443 : 80;
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  // Over a unix socket there is no port to name.
+  const named = t.path !== undefined || t.port === defaultPort ? host : `${host}:${t.port}`;
   const out: OutgoingHttpHeaders = {
-    Host: h.hostHeader ?? (t.port === defaultPort ? host : `${host}:${t.port}`),
+    Host: h.hostHeader ?? named,
     'User-Agent': `brokerwatch/${VERSION}`,
     Accept: '*/*',
     Connection: 'close',

@@ -1,10 +1,12 @@
 // `protocol mqtt`: CONNECT answered by CONNACK 0 (monit's meaning), with brokerwatch's extensions:
 // the MQTT version, the client id prefix, and the publish/subscribe round trip. The probe itself
-// lives in src/checks/mqtt (it is also the between-cycles watch).
+// lives in src/checks/mqtt (it is also the between-cycles watch). `over websocket [request "/p"]`
+// (brokerwatch's too) speaks it inside a WebSocket, through mqtt.js (websocket.ts).
 import type { Cursor } from '../../../../config/cursor.js';
 import type { Spelling } from '../../../kind.js';
 import type { MqttOptions, PortCondition, RoundTrip } from '../../syntax.js';
 import type { Draft, ProtocolSyntax } from '../types.js';
+import { DEFAULT_WEBSOCKET_VERSION, readRequest } from '../websocket/syntax.js';
 
 const MQTT_VERSIONS: Readonly<Record<string, 3 | 4 | 5>> = { '3': 3, '3.1': 3, '3.1.1': 4, '4': 4, '5': 5, '5.0': 5 };
 
@@ -39,13 +41,16 @@ function build(_c: Cursor, d: Draft): Partial<PortCondition> {
     ...(d.creds.password !== undefined ? { password: d.creds.password } : {}),
     ...(m.roundTrip ? { roundTrip: m.roundTrip } : {}),
   };
-  return { mqtt };
+  if (!m.overWebSocket) return { mqtt };
+  return { mqtt, websocket: { request: d.websocket.request ?? '/', version: DEFAULT_WEBSOCKET_VERSION } };
 }
 
 function print(cond: PortCondition, s: Spelling): string[] {
   const m = cond.mqtt;
   if (!m) return [];
   const p: string[] = [];
+  if (cond.websocket) p.push('over websocket');
+  if (cond.websocket && cond.websocket.request !== '/') p.push('request', s.quote(cond.websocket.request));
   if (m.version !== 4) p.push('version', m.version === 3 ? '3.1' : s.number(m.version));
   if (m.clientIdPrefix !== 'brokerwatch') p.push('clientid', s.word(m.clientIdPrefix));
   if (m.username !== undefined) p.push('username', s.word(m.username));
@@ -63,7 +68,13 @@ export const mqttProtocol: ProtocolSyntax = {
   name: 'mqtt',
   names: { mqtt: { tls: false } },
   credentials: true,
+  alsoReads: (d) => (d.mqtt.overWebSocket ? { request: readRequest } : undefined),
   options: {
+    over(c, d) {
+      c.next();
+      c.expectWord("'websocket' after 'over'", 'websocket', 'websockets');
+      d.mqtt.overWebSocket = true;
+    },
     version(c, d) {
       c.next();
       const v = c.expectValue('an MQTT version: 3.1, 3.1.1 or 5');
@@ -86,9 +97,9 @@ export const mqttProtocol: ProtocolSyntax = {
   docs: {
     names: '`mqtt`',
     options:
-      '`username S` · `password S` · `version 3.1\\|3.1.1\\|5` · `clientid PREFIX` · `roundtrip [qos 0\\|1\\|2] [topic "T"] [separate connections]`',
+      '`username S` · `password S` · `version 3.1\\|3.1.1\\|5` · `clientid PREFIX` · `roundtrip [qos 0\\|1\\|2] [topic "T"] [separate connections]` · `over websocket [request "/path"]`',
     meaning:
-      'CONNECT answered by CONNACK 0; with `roundtrip` a private subscription and a unique message received back ([MQTT health](#mqtt-health))',
+      'CONNECT answered by CONNACK 0; with `roundtrip` a private subscription and a unique message received back ([MQTT health](#mqtt-health)); `over websocket`: the same inside a WebSocket (`ws://`, `wss://` with `ssl`) at the request path (`/` by default)',
     example: '`if failed port 1883 protocol mqtt roundtrip qos 1 with timeout 2 seconds then restart`',
   },
 };
