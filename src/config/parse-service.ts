@@ -218,7 +218,7 @@ export function parseCheck(c: Cursor): ParsedService {
 }
 
 /** Tests that reach a host: monit refuses a `check host` without one of them. */
-const PROBES: ReadonlySet<string> = new Set(['port', 'sys']);
+const PROBES: ReadonlySet<string> = new Set(['port', 'sys', 'bridge']);
 
 /** `if failed ping|icmp …`: monit's other test of a host, which loads here with a warning. */
 function isPingTest(c: Cursor): boolean {
