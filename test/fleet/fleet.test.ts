@@ -15,12 +15,14 @@ import { BROKERWATCH } from '../helpers/cli.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
-import { ChildDaemon, Cleanup, startInProcess, testDir, waitEvent, writeRules } from '../daemon/harness.js';
+import { ChildDaemon, Cleanup, signal, startInProcess, testDir, waitEvent, writeRules } from '../daemon/harness.js';
 import type { InProcess } from '../daemon/harness.js';
 
 const LIMIT = { timeout: 120_000 };
 const CYCLE_MS = 1_000;
 const KEEPALIVE_S = 2;
+/** How late mosquitto 2.0 may notice an expired keep-alive (it sweeps every 5 s, on whole seconds). */
+const MOSQUITTO_KEEPALIVE_SWEEP_MS = 6_500;
 
 interface FleetJson {
   readonly ok: boolean;
@@ -89,9 +91,10 @@ void describe('brokerwatch fleet', LIMIT, () => {
   let beta: InProcess;
   let gamma: ChildDaemon;
   let url: string;
+  let dir: string;
 
   before(async () => {
-    const dir = await testDir(cleanup, 'brokerwatch-fleet-');
+    dir = await testDir(cleanup, 'brokerwatch-fleet-');
     [fleetBroker, a, b] = await Promise.all([startMosquitto(), startMosquitto(), startMosquitto()]);
     cleanup.add(() => Promise.all([fleetBroker.stop(), a.stop(), b.stop()]));
     url = `mqtt://127.0.0.1:${fleetBroker.port}`;
@@ -248,6 +251,42 @@ void describe('brokerwatch fleet', LIMIT, () => {
       ],
       'offline daemons first, then failing services',
     );
+  });
+
+  void test('a frozen daemon (SIGSTOP: its socket stays open) is offline by its will once its keep-alive expires', async () => {
+    const rulesFile = join(dir, 'epsilon.rc');
+    await writeRules(
+      rulesFile,
+      [
+        `set daemon ${CYCLE_MS / 1000} second`,
+        `set statefile ${join(dir, 'epsilon.state.json')}`,
+        fleetLine(fleetBroker.port, 'epsilon'),
+        'check program tick with path "/bin/true"',
+        '  if status != 0 then alert',
+        '',
+      ].join('\n'),
+    );
+    const listener = new Listener(fleetBroker.port);
+    const epsilon = await ChildDaemon.start(rulesFile, cleanup);
+    try {
+      await waitFor(() => listener.find((m) => m.topic === 'brokerwatch/epsilon/status' && m.text === 'online'), {
+        timeoutMs: 10_000,
+        message: 'epsilon not online',
+      });
+      const stoppedAt = Date.now();
+      signal(epsilon.pid, 'SIGSTOP');
+      // mosquitto 2.0 looks at keep-alives only every 5 s (keepalive.c: `last_keepalive_check + 5 <
+      // now`), so the will fires up to 6 s after 1.5 × keep-alive has passed.
+      const bound = 1.5 * KEEPALIVE_S * 1000 + MOSQUITTO_KEEPALIVE_SWEEP_MS;
+      const offline = await waitFor(
+        () => listener.find((m) => m.topic === 'brokerwatch/epsilon/status' && m.text === 'offline'),
+        { timeoutMs: bound + 2_000, message: 'epsilon never went offline' },
+      );
+      assert.ok(offline.at - stoppedAt <= bound, `offline ${offline.at - stoppedAt} ms after it froze`);
+    } finally {
+      signal(epsilon.pid, 'SIGKILL');
+      await listener.close();
+    }
   });
 
   void test('usage and reachability exit codes: 3 and 2', async () => {
