@@ -18,6 +18,8 @@ const MAX_RETRY_MS = 30_000;
 export interface FleetConnectionEvents {
   /** Connected (CONNACK 0), after a start or a reconnect. */
   up(): void;
+  /** A message of a subscription made with subscribe(). */
+  message?(topic: string, payload: Buffer, retained: boolean): void;
 }
 
 /** One publication. */
@@ -61,6 +63,15 @@ export class FleetConnection {
       if (err && !this.#closed) this.log.debug({ err, topic: m.topic }, 'fleet publish failed');
     });
     return true;
+  }
+
+  /** Subscribes (QoS 0) on the current connection; a reconnect forgets it. */
+  subscribe(topic: string): void {
+    this.#client?.subscribe(topic, { qos: 0 }, () => undefined);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.#client?.connected) this.#client.unsubscribe(topic, () => undefined);
   }
 
   /** Sends LAST (the goodbye) if connected and waits for its PUBACK within the timeout, then disconnects. */
@@ -126,6 +137,7 @@ export class FleetConnection {
     this.#client = client;
     let why: string | undefined;
     client.on('error', (err) => (why = err.message));
+    client.on('message', (topic, payload, packet) => this.on.message?.(topic, payload, packet.retain));
     client.on('connect', () => {
       if (this.#down !== undefined || this.#failures > 0)
         this.log.info({ fleet: fleetUrl(this.settings) }, 'fleet broker connected again');

@@ -17,10 +17,12 @@ import type { Timer } from '../util/clock.js';
 import { FleetConnection } from './connection.js';
 import type { Message } from './connection.js';
 import type { FleetSettings } from './syntax.js';
-import { eventsTopic, serviceTopic, statusTopic } from './topics.js';
+import { eventsTopic, parseFleetTopic, serviceTopic, statusTopic, topicLevel } from './topics.js';
 
 /** Events kept while the fleet broker is unreachable, sent when it is back (the oldest are dropped). */
 const MAX_PENDING_EVENTS = 100;
+/** After a connect, how long retained statuses of services this daemon no longer has are looked for. */
+const STALE_SWEEP_MS = 3_000;
 
 /** What a change is: the state of the service and of its rules, not the readings (timings, cpu, uptime). */
 function changeKey(d: ServiceDto): string {
@@ -55,6 +57,9 @@ export class FleetPublisher {
   readonly #removed = new Set<string>();
   #pendingEvents: Message[] = [];
   readonly #unsubscribe: Array<() => void> = [];
+  /** The services of the rules in force, to tell which ones a reload removed. */
+  #names: Set<string>;
+  #sweep: Timer | undefined;
 
   constructor(
     private readonly daemon: Daemon,
@@ -64,9 +69,11 @@ export class FleetPublisher {
     this.name = fleetName(settings);
     this.#log = log.child({ fleetTopics: `${settings.prefix}/${this.name}/#` });
     this.#scrubber = new Scrubber(collectSecrets(daemon.config));
+    this.#names = new Set(daemon.config.services.map((s) => s.name));
     const will = { topic: statusTopic(settings.prefix, this.name), payload: 'offline', retain: true };
     const clientId = `brokerwatch-fleet-${process.pid}-${randomBytes(4).toString('hex')}`;
-    this.#conn = new FleetConnection(settings, will, clientId, { up: () => this.#up() }, this.#log, daemon.clock);
+    const on = { up: () => this.#up(), message: (t: string, p: Buffer, r: boolean) => this.#stale(t, p, r) };
+    this.#conn = new FleetConnection(settings, will, clientId, on, this.#log, daemon.clock);
   }
 
   /** Subscribes to the daemon's cycles and events and starts connecting; never waits for the broker. */
@@ -82,13 +89,14 @@ export class FleetPublisher {
   rulesChanged(config: Config): void {
     this.#scrubber = new Scrubber(collectSecrets(config));
     const names = new Set(config.services.map((s) => s.name));
-    for (const name of [...this.#published.keys()]) {
+    for (const name of this.#names) {
       if (names.has(name)) continue;
       this.#published.delete(name);
       this.#deferred.get(name)?.cancel();
       this.#deferred.delete(name);
       this.#removed.add(name);
     }
+    this.#names = names;
     if (this.#conn.connected) this.#publishAll();
   }
 
@@ -97,6 +105,7 @@ export class FleetPublisher {
     for (const u of this.#unsubscribe.splice(0)) u();
     for (const t of this.#deferred.values()) t.cancel();
     this.#deferred.clear();
+    this.#sweep?.cancel();
     await this.#conn.close({ topic: statusTopic(this.settings.prefix, this.name), payload: 'offline', retain: true });
   }
 
@@ -104,6 +113,21 @@ export class FleetPublisher {
     this.#conn.publish({ topic: statusTopic(this.settings.prefix, this.name), payload: 'online', retain: true });
     this.#publishAll();
     for (const m of this.#pendingEvents.splice(0)) this.#conn.publish(m);
+    // Statuses left by an earlier run of services the rules no longer have (removed while the daemon
+    // was down) would show in the fleet for ever: the broker hands them over on a subscription.
+    const mine = `${this.settings.prefix}/${topicLevel(this.name)}/service/+`;
+    this.#conn.subscribe(mine);
+    this.#sweep?.cancel();
+    this.#sweep = this.daemon.clock.setTimeout(() => this.#conn.unsubscribe(mine), STALE_SWEEP_MS);
+  }
+
+  /** Clears the retained status of a service this daemon does not have. */
+  #stale(topic: string, payload: Buffer, retained: boolean): void {
+    const t = parseFleetTopic(this.settings.prefix, topic);
+    if (!retained || payload.length === 0 || t?.kind !== 'service' || t.daemon !== this.name) return;
+    if (this.daemon.runner(t.service)) return;
+    this.#log.info({ service: t.service }, 'fleet: clearing the status of a service no longer in the rules');
+    this.#conn.publish({ topic, payload: '', retain: true });
   }
 
   /** Everything again: after a connect (the broker may have lost its retained messages) or a reload. */

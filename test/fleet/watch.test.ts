@@ -89,4 +89,22 @@ void describe('brokerwatch fleet --watch', { timeout: 60_000 }, () => {
     assert.ok(lines.length > printed, 'printed again');
     assert.equal(watcher.exitCode, null, 'still watching');
   });
+
+  void test('a daemon started again without a service clears the status its earlier run left', async () => {
+    await daemon.daemon.stop();
+    await waitFor(() => lines.at(-1)?.daemons.find((d) => d.name === 'delta')?.status === 'offline', {
+      timeoutMs: 15_000,
+      message: 'delta never offline after its stop',
+    });
+    const printed = lines.length;
+    const again = await startInProcess(join(dir, 'delta.rc'), rules(dir, broker.port, ['one']), cleanup);
+    await waitFor(() => again.daemon.runners().every((r) => r.state.status === 'ok'), { message: 'not ok' });
+    await waitFor(
+      () => {
+        const d = lines.at(-1)?.daemons.find((x) => x.name === 'delta');
+        return d?.status === 'online' && services(lines.at(-1)).join(' ') === 'one:ok';
+      },
+      { timeoutMs: 15_000, message: `'three' still shown: ${JSON.stringify(lines.slice(printed))}` },
+    );
+  });
 });
