@@ -3,6 +3,7 @@
 // the check is loaded only by the daemon (`loadChecks`), so `brokerwatch -t` never loads mqtt.js.
 import type { Config, Rule, Service } from '../config/model.js';
 import { loadObservers } from '../config/service-types.js';
+import { bridgeSyntax } from './bridge/syntax.js';
 import { changedSyntax } from './changed/syntax.js';
 import { checksumSyntax } from './checksum/syntax.js';
 import { contentSyntax } from './content/syntax.js';
@@ -80,6 +81,7 @@ export const KINDS = {
   traffic: kind(trafficSyntax, () => import('./traffic/check.js')),
   filedescriptors: kind(filedescriptorsSyntax, () => import('./filedescriptors/check.js')),
   ping: kind(pingSyntax, () => import('./ping/check.js')),
+  bridge: kind(bridgeSyntax, () => import('./bridge/check.js')),
 } as const;
 
 type Kinds = typeof KINDS;

@@ -21,6 +21,7 @@ export const FAILURE_CLASSES = [
   'subscribe-timeout',
   'publish-not-acked',
   'not-delivered',
+  'bridge-broken',
   'latency',
   'protocol-error',
   'response-timeout',

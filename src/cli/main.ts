@@ -2,11 +2,12 @@
 // The `brokerwatch` command: monit's flags (-c, -t, -v, -I, -B, -V) and its verbs (verbs.ts).
 // It starts about as fast as Node itself: the SIGUSR1 handler comes first (wake.ts), then commander
 // and the help; each mode loads what it needs when it runs: `-t` the rules front end, a verb the
-// HTTP client, `probe` the MQTT probe, `init` the mosquitto.conf reader, and only `-I` (the default)
-// loads the daemon, from run-daemon.ts.
+// HTTP client, `probe` the MQTT probe, `init` the mosquitto.conf reader, `fleet` mqtt.js, and only
+// `-I` (the default) loads the daemon, from run-daemon.ts.
 import './wake.js';
 import { Command } from 'commander';
 import { VERSION } from '../util/version.js';
+import { registerFleet } from './fleet.js';
 import { registerInit } from './init.js';
 import { registerProbe } from './probe.js';
 import { registerVerbs } from './verbs.js';
@@ -59,5 +60,6 @@ program
 registerVerbs(program);
 registerProbe(program);
 registerInit(program);
+registerFleet(program);
 
 await program.parseAsync(process.argv);

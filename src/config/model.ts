@@ -5,6 +5,7 @@ import type { Condition } from '../checks/registry.js';
 import type { ServiceType } from './service-types.js';
 import type { AlertTarget } from '../alerts/channels/registry.js';
 import type { ContentPatterns } from '../checks/content/syntax.js';
+import type { FleetSettings } from '../fleet/syntax.js';
 
 /** Where a construct came from, for messages that name `file:line:col`. */
 export interface SourcePos {
@@ -257,6 +258,8 @@ export interface Config {
   readonly limits?: Limits;
   /** `set idfile PATH`: where the host's stable id is kept (monit's default: ~/.monit.id). */
   readonly idfile?: string;
+  /** `set fleet URL …`: where the daemon publishes its status for `brokerwatch fleet`. */
+  readonly fleet?: FleetSettings;
 }
 
 /** `set limits { … }` as brokerwatch applies it: only the keys written are set. */

@@ -218,9 +218,9 @@ export function parseCheck(c: Cursor): ParsedService {
 }
 
 /** Tests that reach a host: monit refuses a `check host` without one of them. */
-const PROBES: ReadonlySet<string> = new Set(['port', 'sys', 'ping']);
+const PROBES: ReadonlySet<string> = new Set(['port', 'sys', 'ping', 'bridge']);
 
-/** `if failed ping|icmp …`: monit's other test of a host, which loads here with a warning. */
+/** `if failed ping|icmp …`: a host probed by echo requests (monit's old `icmp` form loads with a warning). */
 function isPingTest(c: Cursor): boolean {
   const t = c.peek(c.isWord('failed') ? 1 : 0);
   return t.type === 'word' && ['ping', 'ping4', 'ping6', 'icmp'].includes(t.lower);

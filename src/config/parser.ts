@@ -28,6 +28,8 @@ import { parseCommand } from './parse-rule.js';
 import type { SslOptions } from './parse-ssl.js';
 import { isSslVersionWord, parseSslBlock } from './parse-ssl.js';
 import { parseDuration } from './units.js';
+import type { FleetSettings } from '../fleet/syntax.js';
+import { parseFleet } from '../fleet/syntax.js';
 import { validate } from './validate.js';
 
 /** monit `set` statements that load but have no effect in brokerwatch. */
@@ -56,6 +58,7 @@ interface MutableConfig {
   limits?: Limits;
   idfile?: string;
   rebootProgram?: Command;
+  fleet?: FleetSettings;
 }
 
 export interface ParseResult {
@@ -117,6 +120,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     services,
     ...(cfg.limits ? { limits: cfg.limits } : {}),
     ...(cfg.idfile !== undefined ? { idfile: cfg.idfile } : {}),
+    ...(cfg.fleet ? { fleet: cfg.fleet } : {}),
   };
   return { config, diagnostics, refs: c.refs };
 }
@@ -171,6 +175,9 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
       return;
     case 'httpd':
       cfg.httpd = parseHttpd(c);
+      return;
+    case 'fleet':
+      cfg.fleet = parseFleet(c);
       return;
     case 'ssl':
     case 'tls':

@@ -32,6 +32,7 @@ import type { TargetPrinter } from '../alerts/channels/contract.js';
 import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import type { Spelling } from '../checks/kind.js';
 import { printContentPatterns } from '../checks/content/syntax.js';
+import { printFleet } from '../fleet/syntax.js';
 import { syntaxOf } from '../checks/registry.js';
 import { NOISE_WORDS } from './lexer.js';
 import type {
@@ -75,6 +76,7 @@ export function printConfig(config: Config, options: PrintOptions = {}): string 
     p.settings(config),
     p.alerting(config),
     config.httpd ? p.httpd(config.httpd) : [],
+    config.fleet ? [p.fleet(config.fleet)] : [],
     ...config.services.map((s) => p.service(s)),
   ];
   return `${sections
@@ -302,6 +304,10 @@ class Printer {
     }
     const text = `${a.user}:${this.mask ? MASK : a.password}`;
     return lexesAsWord(text) ? text : quote(text);
+  }
+
+  fleet(f: NonNullable<Config['fleet']>): string {
+    return printFleet(f, this.#spelling);
   }
 
   /** A recipient: its channel prints the target and any clause of its own (mail's mail-format). */

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadPrograms } from '../actions/run.js';
 import { loadChecks } from '../checks/registry.js';
 import type { Config, Service } from '../config/model.js';
+import type { FleetPublisher } from '../fleet/publisher.js';
 import { LivenessWatcher } from '../process/liveness.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -47,6 +48,7 @@ export class Daemon {
   #config: Config;
   #store!: StateStore;
   #started = false;
+  #fleet: FleetPublisher | undefined;
   readonly #log: Logger;
   readonly #cwd: string;
 
@@ -129,6 +131,7 @@ export class Daemon {
     this.#started = true;
     const delay = this.#config.daemon.startDelayMs;
     this.#startRunners(delay);
+    await this.#syncFleet();
     this.#log.info(
       { services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath },
       'brokerwatch started',
@@ -178,6 +181,13 @@ export class Daemon {
     const steps = Math.max(1, Math.floor(window / SPREAD_STEP_MS));
     const base = this.clock.now() + delayMs;
     runners.forEach((r, i) => r.start(base + Math.floor((i * steps) / runners.length) * SPREAD_STEP_MS));
+  }
+
+  /** `set fleet`: its publisher (and mqtt.js) is loaded only when the rules have the statement. */
+  async #syncFleet(): Promise<void> {
+    if (!this.#config.fleet && !this.#fleet) return;
+    const { syncFleet } = await import('../fleet/publisher.js');
+    this.#fleet = await syncFleet(this.#fleet, this, this.#config, this.#log);
   }
 
   /** Runs every service's cycle now (monit's "wake up"); a service whose cycle is running skips it. */
@@ -240,11 +250,14 @@ export class Daemon {
     }
     this.#store.retain(new Set(config.services.map((s) => s.name)));
     this.#startRunners(0);
+    await this.#syncFleet();
     this.#log.info({ services: config.services.length }, 'rules reloaded');
   }
 
   /** Stops all loops (the brokers keep running) and writes the state file. */
   async stop(): Promise<void> {
+    await this.#fleet?.stop();
+    this.#fleet = undefined;
     for (const r of this.#runners.values()) r.close();
     this.liveness.close();
     this.livenessSlow.close();

@@ -5,6 +5,7 @@ import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import { syntaxOf } from '../checks/registry.js';
 import { credentialValuesOf } from '../config/credentials.js';
 import type { AlertRecipient, Config } from '../config/model.js';
+import { fleetSecrets } from '../fleet/syntax.js';
 
 export { Scrubber } from '../util/scrubber.js';
 
@@ -22,6 +23,7 @@ export function collectSecrets(config: Config): string[] {
   };
   for (const a of config.httpd?.allow ?? []) if (a.kind === 'user') add(a.password);
   for (const m of config.mailServers) add(m.password);
+  for (const secret of fleetSecrets(config.fleet)) add(secret);
   const alerts: AlertRecipient[] = [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
   // Each channel names its own: an MQTT password, a webhook's URL with its path and query, …
   for (const { target } of alerts) for (const secret of channelOf(target).secrets(target)) add(secret);

@@ -44,6 +44,7 @@ const FRONT_DOOR = [
   'src/cli/verbs.js',
   'src/cli/probe.js',
   'src/cli/init.js',
+  'src/cli/fleet.js',
   'src/cli/wake.js',
   'src/errors.js',
   'src/util/version.js',
@@ -156,5 +157,6 @@ void describe('brokerwatch start-up', () => {
     assert.match(help.stdout, /-B, --batch/);
     assert.match(help.stdout, /-V, --version/);
     assert.match(help.stdout, /^ {2}probe \[options\] <url> /m);
+    assert.match(help.stdout, /^ {2}fleet \[options\] /m);
   });
 });

@@ -37,6 +37,8 @@ import type { ExchangeStep } from '../../src/checks/port/protocols/generic/synta
 import type { WebSocketOptions } from '../../src/checks/port/protocols/websocket/syntax.js';
 import { MONIT_ONLY_PROTOCOLS } from '../../src/checks/port/protocols/registry.js';
 import type { CertificateTest } from '../../src/checks/port/syntax.js';
+import type { BridgeEnd } from '../../src/checks/bridge/syntax.js';
+import type { FleetSettings } from '../../src/fleet/syntax.js';
 import { CPU_SHARES } from '../../src/checks/system-cpu/syntax.js';
 
 /** A model without `pos` fields and without `files`: what a round trip must preserve. */
@@ -572,6 +574,15 @@ export const CONDITIONS: { readonly [K in ConditionKind]: Generator<K> } = {
       },
       { requiredKeys: ['kind', 'test'] },
     ),
+  bridge: () =>
+    fc.record({
+      kind: fc.constant('bridge' as const),
+      from: bridgeEnd(),
+      to: bridgeEnd(),
+      topic: ownTopic(),
+      qos: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+      timeoutMs: durationMs,
+    }),
   loadavg: only(
     ['system', 'process'],
     fc.record({
@@ -805,6 +816,54 @@ const alertTopic = fc
   .array(topicLevel, { minLength: 1, maxLength: 3 })
   .map((l) => l.join('/'))
   .filter((t) => t !== '');
+
+/** Topic levels of brokerwatch's own (fleet prefix, bridge topic): no wildcard, NUL, empty level or leading `$`. */
+function ownTopic(): fc.Arbitrary<string> {
+  return fc
+    .array(
+      topicLevel.filter((l) => l !== '' && !l.includes('\0')),
+      { minLength: 1, maxLength: 3 },
+    )
+    .map((l) => l.join('/'))
+    .filter((t) => !t.startsWith('$'));
+}
+
+/** One side of a bridge rule. */
+function bridgeEnd(): fc.Arbitrary<BridgeEnd> {
+  return fc
+    .record(
+      {
+        host: fc.oneof(hostName, ipv4, ipv6),
+        port,
+        tls: fc.record(
+          { enabled: fc.constant(true), verify: fc.boolean(), caFile: nonEmptyText },
+          { requiredKeys: ['enabled', 'verify'] },
+        ),
+        username: text,
+        password: text,
+      },
+      { requiredKeys: ['host', 'port'] },
+    )
+    .filter((e) => e.password === undefined || e.username !== undefined);
+}
+
+/** `set fleet …`. */
+const fleet: fc.Arbitrary<FleetSettings> = fc
+  .record(
+    {
+      host: fc.oneof(hostName, ipv4, ipv6),
+      port,
+      tls: tls.map((t) => ({ ...t, enabled: true })),
+      username: text,
+      password: text,
+      name: ownTopic().filter((n) => !n.includes('/')),
+      prefix: ownTopic(),
+      timeoutMs: durationMs,
+      keepaliveMs: fc.integer({ min: 1, max: 65535 }).map((n) => n * 1000),
+    },
+    { requiredKeys: ['host', 'port', 'prefix', 'timeoutMs', 'keepaliveMs'] },
+  )
+  .filter((f) => f.password === undefined || f.username !== undefined);
 
 const alertTarget: fc.Arbitrary<AlertTarget> = fc.oneof(
   fc.record(
@@ -1063,6 +1122,7 @@ export const config: fc.Arbitrary<Config> = fc.record(
     services,
     limits,
     idfile: nonEmptyText,
+    fleet,
   },
   { requiredKeys: ['files', 'daemon', 'mailServers', 'alerts', 'services'] },
 );
