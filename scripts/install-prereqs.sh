@@ -3,7 +3,8 @@
 # mosquitto (the broker under test), its clients, openssl (test certificates), monit (its
 # control files are test fixtures, and the benchmarks run it side by side) and Chromium with a font
 # (the web page is tested in headless Chromium through playwright-core, which downloads nothing), and
-# promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules).
+# promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules),
+# and Alertmanager (the alertmanager alert target is tested against a real one).
 set -euo pipefail
 
 need=()
@@ -14,6 +15,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 [ -x /usr/bin/promtool ] || need+=(prometheus)
+[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test prerequisites: all present"
