@@ -28,18 +28,10 @@ import type { SslOptions } from './parse-ssl.js';
 import { isSslVersionWord, parseSslBlock } from './parse-ssl.js';
 import { parseDuration } from './units.js';
 import { validate } from './validate.js';
+import { parseMMonit } from '../mmonit/syntax.js';
 
 /** monit `set` statements that load but have no effect in brokerwatch. */
-const IGNORED_SET = new Set([
-  'mmonit',
-  'onreboot',
-  'expectbuffer',
-  'fips',
-  'init',
-  'terminal',
-  'heartbeat',
-  'hostname',
-]);
+const IGNORED_SET = new Set(['onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname']);
 
 interface MutableConfig {
   daemon: { cycleMs: number; startDelayMs: number };
@@ -55,6 +47,7 @@ interface MutableConfig {
   limits?: Limits;
   idfile?: string;
   rebootProgram?: Command;
+  mmonit?: Config['mmonit'];
 }
 
 export interface ParseResult {
@@ -116,6 +109,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     services,
     ...(cfg.limits ? { limits: cfg.limits } : {}),
     ...(cfg.idfile !== undefined ? { idfile: cfg.idfile } : {}),
+    ...(cfg.mmonit ? { mmonit: cfg.mmonit } : {}),
   };
   return { config, diagnostics, refs: c.refs };
 }
@@ -174,6 +168,9 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
     case 'ssl':
     case 'tls':
       checkGlobalSsl(c, t);
+      return;
+    case 'mmonit':
+      cfg.mmonit = parseMMonit(c);
       return;
     case 'reboot':
       // `set reboot program = "CMD"` (`program` is a noise word): what a `reboot` action runs.

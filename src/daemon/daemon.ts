@@ -47,6 +47,8 @@ export class Daemon {
   #config: Config;
   #store!: StateStore;
   #started = false;
+  /** `set mmonit`: the status pushes (loaded only when the rules ask for them). */
+  #mmonit: { stop(): Promise<void> } | undefined;
   readonly #log: Logger;
   readonly #cwd: string;
 
@@ -133,6 +135,16 @@ export class Daemon {
       { services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath },
       'brokerwatch started',
     );
+    await this.#startMMonit();
+  }
+
+  /** (Re)starts the M/Monit pushes of the rules in force, if they ask for them. */
+  async #startMMonit(): Promise<void> {
+    await this.#mmonit?.stop();
+    this.#mmonit = undefined;
+    if (!this.#config.mmonit) return;
+    const { startMMonit } = await import('../mmonit/pusher.js');
+    this.#mmonit = startMMonit(this, this.#log);
   }
 
   async #loadHostId(): Promise<void> {
@@ -240,11 +252,14 @@ export class Daemon {
     }
     this.#store.retain(new Set(config.services.map((s) => s.name)));
     this.#startRunners(0);
+    await this.#startMMonit();
     this.#log.info({ services: config.services.length }, 'rules reloaded');
   }
 
   /** Stops all loops (the brokers keep running) and writes the state file. */
   async stop(): Promise<void> {
+    await this.#mmonit?.stop();
+    this.#mmonit = undefined;
     for (const r of this.#runners.values()) r.close();
     this.liveness.close();
     this.livenessSlow.close();

@@ -4,6 +4,7 @@
 import { syntaxOf as channelOf } from '../alerts/channels/registry.js';
 import { syntaxOf } from '../checks/registry.js';
 import type { AlertRecipient, Config } from '../config/model.js';
+import { mmonitSecrets } from '../mmonit/syntax.js';
 
 /** Shorter values occur in ordinary text ("ok", port numbers): they are masked only as whole words. */
 const MIN_SECRET_LENGTH = 4;
@@ -22,6 +23,7 @@ export function collectSecrets(config: Config): string[] {
   };
   for (const a of config.httpd?.allow ?? []) if (a.kind === 'user') add(a.password);
   for (const m of config.mailServers) add(m.password);
+  for (const s of config.mmonit ? mmonitSecrets(config.mmonit) : []) add(s);
   const alerts: AlertRecipient[] = [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
   // Each channel names its own: an MQTT password, a webhook's URL with its path and query, …
   for (const { target } of alerts) for (const secret of channelOf(target).secrets(target)) add(secret);
