@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { Scrubber, collectSecrets } from '../../src/http/secrets.js';
+import { eventXml } from '../../src/mmonit/document.js';
 import { Cleanup, startInProcess, testDir } from '../daemon/harness.js';
 import { MOSQUITTO_BIN, startMosquitto } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
@@ -227,6 +228,57 @@ void describe('set mmonit: never in the way', () => {
       assert.ok(!d.logs.some((l) => JSON.stringify(l).includes('s3cret-Pa55')), 'a log line shows the password');
     },
   );
+
+  void test('a reload starts and stops the pushes with the rules', { timeout: 30_000 }, async () => {
+    const dir = await testDir(cleanup);
+    const collector = await startCollector(cleanup);
+    const base = [
+      'set daemon 1',
+      `set statefile ${join(dir, 'state.json')}`,
+      `check file h with path ${join(dir, 'state.json')}`,
+      '',
+    ];
+    const d = await startInProcess(join(dir, 'brokerwatch.rc'), base.join('\n'), cleanup);
+    const withMMonit = [`set mmonit ${collector.url(USERINFO, '/c')}`, ...base].join('\n');
+    await d.daemon.reload((await parseRules(withMMonit, join(dir, 'brokerwatch.rc'))).config);
+    await waitFor(() => collector.pushes.length >= 2, { timeoutMs: 10_000, message: 'no pushes after the reload' });
+    await d.daemon.reload((await parseRules(base.join('\n'), join(dir, 'brokerwatch.rc'))).config);
+    const count = collector.pushes.length;
+    // Three cycles without set mmonit: no push.
+    let cycles = 0;
+    d.daemon.onCycle(() => cycles++);
+    await waitFor(() => cycles >= 3, { timeoutMs: 10_000, message: 'the daemon stopped cycling' });
+    assert.equal(collector.pushes.length, count);
+  });
+
+  void test('an event message goes in CDATA as it is, even one holding "]]>"', async () => {
+    const { config } = await parseRules('check file h with path /etc/hostname\n', 'x.rc');
+    const e = {
+      id: 7,
+      service: 'h',
+      type: 'content' as const,
+      state: 'failed' as const,
+      action: 'alert' as const,
+      message: 'matched <a & b> ]]> here\u0001',
+      time: 1_700_000_000_123,
+    };
+    const xml = eventXml(e, config, new Scrubber([]));
+    const el = parseXml(xml);
+    assert.equal(child(el, 'message')?.text, 'matched <a & b> ]]> here');
+    assert.deepEqual(
+      el.children.map((c) => `${c.name}=${c.name === 'message' ? '…' : c.text}`),
+      [
+        'collected_sec=1700000000',
+        'collected_usec=123000',
+        'service=h',
+        'type=2',
+        'id=32768',
+        'state=1',
+        'action=1',
+        'message=…',
+      ],
+    );
+  });
 
   void test('-t -v and every HTTP answer mask the password of the collector URL', async () => {
     const { config } = await parseRules(
