@@ -145,6 +145,12 @@ void describe('alertmanager channel, against a real Alertmanager', { skip: !have
         timeoutMs: 20_000,
         message: 'no refused delivery',
       });
+      // Re-sends are not queued behind an alert that cannot go out: after more than the resend
+      // interval (2 s) of cycles, the failure is still the only alert queued.
+      let cycles = 0;
+      d.daemon.onCycle(() => cycles++);
+      await waitFor(() => cycles >= 4, { timeoutMs: 20_000, message: 'the daemon stopped cycling' });
+      assert.equal(alerts.queued(), 1);
       const am = await startAlertmanager(amPort, join(dir, 'am'), hook.url(), cleanup);
       const a = await firing(am, 'the queued failure never reached Alertmanager');
       assert.equal(a.labels.alertname, 'BrokerwatchServiceFailed');
