@@ -10,10 +10,14 @@ import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { startAlerts } from '../../src/alerts/index.js';
 import type { Alerts } from '../../src/alerts/index.js';
-import { eventsOf, postableAlert } from '../../src/alerts/channels/alertmanager/send.js';
+import { eventsOf, postableAlert, send } from '../../src/alerts/channels/alertmanager/send.js';
 import type { AlertmanagerTarget } from '../../src/alerts/channels/alertmanager/syntax.js';
 import type { Alert } from '../../src/alerts/types.js';
-import { Cleanup, HttpReceiver, testLogger } from './fixtures.js';
+import { PermanentRejection } from '../../src/alerts/types.js';
+import { startCollector } from '../mmonit/collector.js';
+import { createServer as createHttpServer } from 'node:http';
+import { once } from 'node:events';
+import { Cleanup, HttpReceiver, rules, testLogger } from './fixtures.js';
 import { startInProcess, testDir } from '../daemon/harness.js';
 import type { InProcess } from '../daemon/harness.js';
 import { freePort } from '../helpers/ports.js';
@@ -196,6 +200,34 @@ void describe('alertmanager alerts, as posted', () => {
     assert.deepEqual(
       eventsOf(alert).map((x) => `${x.service} ${x.state}`),
       ['a succeeded', 'b failed'],
+    );
+  });
+
+  void test('credentials in the URL become basic auth, a path prefix is kept; 400 is refused for good', async () => {
+    const collector = await startCollector(cleanup);
+    const t: AlertmanagerTarget = { ...target, url: collector.url('bw:p%40ss', '/am/') };
+    const config = await rules('check file f with path /etc/hostname');
+    const env = { config, host: 'h', stateDir: '/nonexistent', logger: testLogger().logger };
+    const alert = {
+      host: 'h',
+      kind: 'event',
+      event: { ...base, state: 'failed', time: Date.now() },
+    } as unknown as Alert;
+    await send(t, alert, env, new AbortController().signal);
+    const [push] = collector.pushes;
+    assert.equal(push?.path, '/am/api/v2/alerts');
+    assert.equal(push?.headers.authorization, `Basic ${Buffer.from('bw:p@ss').toString('base64')}`);
+    assert.equal(push?.headers['content-type'], 'application/json');
+    const body = JSON.parse(push?.body ?? '') as Array<{ labels: Record<string, string> }>;
+    assert.equal(body.length, 1);
+    assert.equal(body[0]?.labels.service, 'mosquitto');
+    const refusing = createHttpServer((_req, res) => res.writeHead(400).end('bad label')).listen(0, '127.0.0.1');
+    await once(refusing, 'listening');
+    cleanup.add(() => new Promise<void>((resolve) => refusing.close(() => resolve())));
+    const port = (refusing.address() as { port: number }).port;
+    await assert.rejects(
+      send({ ...target, url: `http://127.0.0.1:${port}` }, alert, env, new AbortController().signal),
+      (err: Error) => err instanceof PermanentRejection && /HTTP 400: bad label/.test(err.message),
     );
   });
 });
