@@ -99,7 +99,7 @@ export class MMonitPusher {
     const errors: string[] = [];
     for (const c of mmonit.collectors) {
       try {
-        await postDocument(c.url, body, c.timeoutMs, this.#abort.signal);
+        await postDocument(c, body, this.#abort.signal);
         if (this.#down) this.#log.info({ collector: collectorLabel(c.url) }, 'M/Monit takes status again');
         this.#down = false;
         return;

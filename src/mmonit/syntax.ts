@@ -5,6 +5,8 @@
 import type { Cursor } from '../config/cursor.js';
 import { describe } from '../config/cursor.js';
 import type { Token } from '../config/lexer.js';
+import type { SslOptions } from '../config/parse-ssl.js';
+import { parseSslBlock } from '../config/parse-ssl.js';
 import { parseDuration } from '../config/units.js';
 
 /** One M/Monit collector. */
@@ -12,6 +14,15 @@ export interface MMonitCollector {
   readonly url: string;
   /** The deadline of one push (monit's default: its network timeout, 5 s). */
   readonly timeoutMs: number;
+  /** An https:// collector's certificate check: `ssl { … }` over `set ssl { … }`, as written. */
+  readonly tls?: MMonitTls;
+}
+
+/** monit's SSL options that apply to a push; the certificate is verified unless they say not. */
+export interface MMonitTls {
+  readonly verify?: boolean;
+  readonly allowSelfSigned?: boolean;
+  readonly caFile?: string;
 }
 
 /** `set mmonit`: where status and events are pushed. */
@@ -34,8 +45,18 @@ export function parseMMonit(c: Cursor): MMonit {
     const tok = c.expectValue('an M/Monit collector URL (http://USER:PASSWORD@HOST:8080/collector)');
     checkCollectorUrl(c, tok);
     let timeoutMs = DEFAULT_MMONIT_TIMEOUT_MS;
-    if (c.acceptWord('timeout')) timeoutMs = parseDuration(c, 'timeout', 'seconds');
-    collectors.push({ url: tok.text, timeoutMs });
+    let own: SslOptions | undefined;
+    for (;;) {
+      if (c.acceptWord('timeout')) timeoutMs = parseDuration(c, 'timeout', 'seconds');
+      else if (c.isWord('ssl', 'tls') && c.peek(1).type === '{') {
+        c.next();
+        own = parseSslBlock(c);
+        for (const u of own.unused)
+          c.warn(u.pos, `'${u.key}' in the SSL options of 'set mmonit' is not used by brokerwatch; ignored`);
+      } else break;
+    }
+    const tls = tlsOf({ ...c.globalSsl, ...own, unused: [] });
+    collectors.push({ url: tok.text, timeoutMs, ...(tls ? { tls } : {}) });
     // `register without credentials` (`without` and `and` are noise words).
     if (c.acceptWord('register')) {
       c.expectWord("'credentials' after 'register without'", 'credentials');
@@ -47,6 +68,16 @@ export function parseMMonit(c: Cursor): MMonit {
     /^https?:\/\//i.test(c.peek().text)
   );
   return { collectors, credentials };
+}
+
+/** The options of SSL that a push uses; undefined when none is set. */
+function tlsOf(o: SslOptions): MMonitTls | undefined {
+  const tls = {
+    ...(o.verify !== undefined ? { verify: o.verify } : {}),
+    ...(o.allowSelfSigned !== undefined ? { allowSelfSigned: o.allowSelfSigned } : {}),
+    ...(o.caFile !== undefined ? { caFile: o.caFile } : {}),
+  };
+  return Object.keys(tls).length > 0 ? tls : undefined;
 }
 
 function checkCollectorUrl(c: Cursor, tok: Token): void {
@@ -71,7 +102,16 @@ export interface MMonitPrinter {
 export function printMMonit(m: MMonit, p: MMonitPrinter): string {
   const urls = m.collectors.map((col) => {
     const timeout = col.timeoutMs !== DEFAULT_MMONIT_TIMEOUT_MS ? ` with timeout ${p.duration(col.timeoutMs)}` : '';
-    return `${p.word(p.mask !== undefined ? maskPassword(col.url, p.mask) : col.url)}${timeout}`;
+    const t = col.tls;
+    const ssl = t
+      ? [
+          t.verify !== undefined ? `verify: ${t.verify ? 'enable' : 'disable'}` : undefined,
+          t.allowSelfSigned !== undefined ? `selfsigned: ${t.allowSelfSigned ? 'allow' : 'reject'}` : undefined,
+          t.caFile !== undefined ? `cacertificatefile: ${p.word(t.caFile)}` : undefined,
+        ].filter((x) => x !== undefined)
+      : [];
+    const options = ssl.length > 0 ? ` with ssl { ${ssl.join(', ')} }` : '';
+    return `${p.word(p.mask !== undefined ? maskPassword(col.url, p.mask) : col.url)}${timeout}${options}`;
   });
   return `set mmonit ${urls.join(', ')}${m.credentials ? '' : ' and register without credentials'}`;
 }

@@ -16,6 +16,10 @@ import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { Scrubber, collectSecrets } from '../../src/http/secrets.js';
 import { eventXml } from '../../src/mmonit/document.js';
+import { postDocument } from '../../src/mmonit/post.js';
+import type { MMonitTls } from '../../src/mmonit/syntax.js';
+import { createServer as createHttpsServer } from 'node:https';
+import { selfSigned } from '../alerts/fixtures.js';
 import { Cleanup, startInProcess, testDir } from '../daemon/harness.js';
 import { MOSQUITTO_BIN, startMosquitto } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
@@ -278,6 +282,26 @@ void describe('set mmonit: never in the way', () => {
         'message=…',
       ],
     );
+  });
+
+  void test('an https collector: verified, its CA from cacertificatefile, or any with selfsigned: allow', async () => {
+    const { key, cert } = await selfSigned(cleanup);
+    const dir = await testDir(cleanup);
+    await writeFile(join(dir, 'ca.pem'), cert);
+    const auths: string[] = [];
+    const server = createHttpsServer({ key, cert }, (req, res) => {
+      auths.push(req.headers.authorization ?? '');
+      req.resume().on('end', () => res.writeHead(200).end());
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanup.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `https://${USERINFO}@127.0.0.1:${(server.address() as { port: number }).port}/collector`;
+    const push = (tls?: MMonitTls): Promise<void> =>
+      postDocument({ url, timeoutMs: 5_000, ...(tls ? { tls } : {}) }, '<monit/>', new AbortController().signal);
+    await assert.rejects(push(), /self-signed|self signed/);
+    await push({ caFile: join(dir, 'ca.pem') });
+    await push({ allowSelfSigned: true });
+    assert.deepEqual(auths, [BASIC, BASIC]);
   });
 
   void test('-t -v and every HTTP answer mask the password of the collector URL', async () => {
