@@ -102,7 +102,7 @@ void describe('alertmanager channel, against a real Alertmanager', { skip: !have
       assert.match(first.annotations.description ?? '', new RegExp(`${port}`));
       // endsAt is 4 × max(resend 2 s, cycle 1 s) ahead: it stays firing only if posted again.
       const window = Date.parse(first.endsAt) - Date.now();
-      assert.ok(window > 2_000 && window <= 8_500, `endsAt ${first.endsAt} is ${window} ms ahead`);
+      assert.ok(window > 0 && window <= 8_500, `endsAt ${first.endsAt} is ${window} ms ahead`);
       const refreshed = await waitFor(
         async () =>
           (await am.alerts()).find((a) => ours(a) && Date.parse(a.endsAt) >= Date.parse(first.endsAt) + 1_000),

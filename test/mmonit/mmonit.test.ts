@@ -216,9 +216,12 @@ void describe('set mmonit: never in the way', () => {
         () => collector.pushes.find((p) => /<event>.*<service>h<\/service>.*<state>0<\/state>/.test(p.body)),
         { timeoutMs: 20_000, message: 'the recovery was not pushed while M/Monit hung' },
       );
-      await waitFor(() => collector.pushes.length >= 3, { timeoutMs: 20_000, message: 'pushes did not go on' });
+      // Cycles go on while every push hangs until its timeout.
+      await waitFor(() => collector.pushes.length >= 3 && cycles - before >= 3, {
+        timeoutMs: 20_000,
+        message: `pushes or cycles did not go on (${collector.pushes.length} pushes, ${cycles - before} cycles)`,
+      });
       assert.equal(collector.open.max, 1, 'more than one push in flight');
-      assert.ok(cycles - before >= 2, `only ${cycles - before} cycles ran while the collector hung`);
       assert.doesNotMatch(event.body, /<credentials>/, 'register without credentials');
       // Back to answering: the next push goes through and says so once.
       collector.hold = false;
