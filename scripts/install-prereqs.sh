@@ -4,7 +4,8 @@
 # control files are test fixtures, and the benchmarks run it side by side) and Chromium with a font
 # (the web page is tested in headless Chromium through playwright-core, which downloads nothing), and
 # promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules),
-# dnsmasq (a real DNS server for the DNS probe) and iputils' ping (the ping test runs it).
+# dnsmasq (a real DNS server for the DNS probe), iputils' ping (the ping test runs it) and
+# Alertmanager (the alertmanager alert target is tested against a real one).
 set -euo pipefail
 
 need=()
@@ -17,6 +18,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/promtool ] || need+=(prometheus)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/ping ] || need+=(iputils-ping)
+[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test prerequisites: all present"

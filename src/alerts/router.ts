@@ -2,6 +2,7 @@
 // ledger's dedupe, then one queue file. Reminders and flapping summaries take the same path. The
 // caller runs one job at a time, so alerts are queued in event order.
 import type { Config } from '../config/model.js';
+import { syntaxOf } from './channels/registry.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { newAlertId, summaryOf } from './fold.js';
@@ -104,19 +105,32 @@ export class AlertRouter {
   }
 
   /** Queues the reminders due at NOW: each open failure whose recipient asked for `reminder N
-   *  cycles`, N cycles (of CYCLEMS, within half a cycle) after its alert or last reminder. */
+   *  cycles`, N cycles (of CYCLEMS, within half a cycle) after its alert or last reminder, or whose
+   *  channel re-sends open failures (Alertmanager) and is due. */
   async reminders(now: number, cycleMs: number): Promise<void> {
     const { queue, ledger } = this.deps;
     let any = false;
     for (const { lane, mark } of ledger.failing()) {
       const r = this.#recipients(mark.event).find((x) => x.key === lane);
-      const every = r?.recipient.reminderCycles ?? 0;
-      if (!r || every <= 0 || !passes(r.recipient.filter, mark.event.type)) continue;
-      if (now - mark.at < every * cycleMs - cycleMs / 2) continue;
+      const every = r ? this.#reminderMs(r, cycleMs, lane) : undefined;
+      if (!r || every === undefined || !passes(r.recipient.filter, mark.event.type)) continue;
+      if (now - mark.at < every - cycleMs / 2) continue;
       const n = ledger.reminded(lane, mark, now);
       await queue.add(this.#alert('reminder', r, mark.event, { reminder: n }));
       any = true;
     }
     if (any) await ledger.save();
+  }
+
+  /** How often R is reminded of an open failure: its `reminder N cycles`, or its channel's resend
+   *  interval, the shorter; undefined: never. A resend waits while the lane has alerts queued (its
+   *  far end is down or slow: the queue would only grow) and follows within a cycle once it is empty,
+   *  well inside the window a firing alert is valid for (see alertmanager/send.ts). */
+  #reminderMs(r: Resolved, cycleMs: number, lane: string): number | undefined {
+    const cycles = r.recipient.reminderCycles > 0 ? r.recipient.reminderCycles * cycleMs : undefined;
+    const target = r.recipient.target;
+    const resend = syntaxOf(target).resendMs?.(target);
+    if (resend === undefined || this.deps.queue.pending(lane).length > 0) return cycles;
+    return cycles === undefined ? resend : Math.min(cycles, resend);
   }
 }

@@ -1,6 +1,7 @@
 // The typed, readonly model of a rules file. Everything downstream (scheduler, checks, state
 // machine, HTTP, alerts) reads this and nothing else. All durations are milliseconds, all sizes
 // bytes, so no consumer ever converts units.
+import type { MMonit } from '../mmonit/syntax.js';
 import type { Condition } from '../checks/registry.js';
 import type { ServiceType } from './service-types.js';
 import type { AlertTarget } from '../alerts/channels/registry.js';
@@ -260,6 +261,8 @@ export interface Config {
   readonly idfile?: string;
   /** `set fleet URL …`: where the daemon publishes its status for `brokerwatch fleet`. */
   readonly fleet?: FleetSettings;
+  /** `set mmonit URL …`: M/Monit collectors that status and events are pushed to. */
+  readonly mmonit?: MMonit;
 }
 
 /** `set limits { … }` as brokerwatch applies it: only the keys written are set. */

@@ -31,18 +31,10 @@ import { parseDuration } from './units.js';
 import type { FleetSettings } from '../fleet/syntax.js';
 import { parseFleet } from '../fleet/syntax.js';
 import { validate } from './validate.js';
+import { parseMMonit } from '../mmonit/syntax.js';
 
 /** monit `set` statements that load but have no effect in brokerwatch. */
-const IGNORED_SET = new Set([
-  'mmonit',
-  'onreboot',
-  'expectbuffer',
-  'fips',
-  'init',
-  'terminal',
-  'heartbeat',
-  'hostname',
-]);
+const IGNORED_SET = new Set(['onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname']);
 
 interface MutableConfig {
   daemon: { cycleMs: number; startDelayMs: number };
@@ -59,6 +51,7 @@ interface MutableConfig {
   idfile?: string;
   rebootProgram?: Command;
   fleet?: FleetSettings;
+  mmonit?: Config['mmonit'];
 }
 
 export interface ParseResult {
@@ -121,6 +114,7 @@ export function parseTokens(tokens: readonly Token[], files: readonly string[]):
     ...(cfg.limits ? { limits: cfg.limits } : {}),
     ...(cfg.idfile !== undefined ? { idfile: cfg.idfile } : {}),
     ...(cfg.fleet ? { fleet: cfg.fleet } : {}),
+    ...(cfg.mmonit ? { mmonit: cfg.mmonit } : {}),
   };
   return { config, diagnostics, refs: c.refs };
 }
@@ -182,6 +176,9 @@ function parseSet(c: Cursor, cfg: MutableConfig): void {
     case 'ssl':
     case 'tls':
       checkGlobalSsl(c, t);
+      return;
+    case 'mmonit':
+      cfg.mmonit = parseMMonit(c);
       return;
     case 'reboot':
       // `set reboot program = "CMD"` (`program` is a noise word): what a `reboot` action runs.

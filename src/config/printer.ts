@@ -55,6 +55,7 @@ import { DEFAULT_BACKOFF } from './model.js';
 import { printLimits } from './parse-limits.js';
 import { SERVICE_KEYWORDS } from './parse-service.js';
 import { serviceTypeOf } from './service-types.js';
+import { printMMonit } from '../mmonit/syntax.js';
 
 export interface PrintOptions {
   /** Print `********` instead of passwords (httpd, mail servers, MQTT tests and alert targets). */
@@ -254,6 +255,7 @@ class Printer {
     if (c.pidfileGraceMs !== undefined) out.push(`set pidfile grace ${duration(c.pidfileGraceMs)}`);
     if (c.statefile !== undefined) out.push(`set statefile ${word(c.statefile)}`);
     if (c.idfile !== undefined) out.push(`set idfile ${word(c.idfile)}`);
+    if (c.mmonit) out.push(printMMonit(c.mmonit, this.targets));
     if (c.limits) out.push(printLimits(c.limits, size, duration));
     if (c.rebootProgram) out.push(`set reboot program = ${this.#spelling.command(c.rebootProgram)}`);
     if (c.eventQueue) {

@@ -49,6 +49,8 @@ export class Daemon {
   #store!: StateStore;
   #started = false;
   #fleet: FleetPublisher | undefined;
+  /** `set mmonit`: the status pushes (loaded only when the rules ask for them). */
+  #mmonit: { stop(): Promise<void> } | undefined;
   readonly #log: Logger;
   readonly #cwd: string;
 
@@ -136,6 +138,16 @@ export class Daemon {
       { services: this.#config.services.length, cycleMs: this.#config.daemon.cycleMs, statefile: this.statePath },
       'brokerwatch started',
     );
+    await this.#startMMonit();
+  }
+
+  /** (Re)starts the M/Monit pushes of the rules in force, if they ask for them. */
+  async #startMMonit(): Promise<void> {
+    await this.#mmonit?.stop();
+    this.#mmonit = undefined;
+    if (!this.#config.mmonit) return;
+    const { startMMonit } = await import('../mmonit/pusher.js');
+    this.#mmonit = startMMonit(this, this.#log);
   }
 
   async #loadHostId(): Promise<void> {
@@ -251,6 +263,7 @@ export class Daemon {
     this.#store.retain(new Set(config.services.map((s) => s.name)));
     this.#startRunners(0);
     await this.#syncFleet();
+    await this.#startMMonit();
     this.#log.info({ services: config.services.length }, 'rules reloaded');
   }
 
@@ -258,6 +271,8 @@ export class Daemon {
   async stop(): Promise<void> {
     await this.#fleet?.stop();
     this.#fleet = undefined;
+    await this.#mmonit?.stop();
+    this.#mmonit = undefined;
     for (const r of this.#runners.values()) r.close();
     this.liveness.close();
     this.livenessSlow.close();

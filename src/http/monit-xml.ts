@@ -23,7 +23,7 @@ export interface XmlServerInfo {
 }
 
 /** monit's Service_Type codes. */
-const SERVICE_TYPE: Record<ServiceType, number> = {
+export const SERVICE_TYPE: Record<ServiceType, number> = {
   filesystem: 0,
   directory: 1,
   file: 2,
@@ -39,7 +39,7 @@ const SERVICE_TYPE: Record<ServiceType, number> = {
 const MONITOR: Record<MonitorState, number> = { 'not-monitored': 0, monitored: 1, initializing: 2, waiting: 4 };
 
 /** monit's Event_Type bits; `status` is the OR of the failing ones. */
-const EVENT_BIT: Record<EventType, number> = {
+export const EVENT_BIT: Record<EventType, number> = {
   checksum: 0x1,
   resource: 0x2,
   timeout: 0x4,

@@ -6,6 +6,7 @@ import { syntaxOf } from '../checks/registry.js';
 import { credentialValuesOf } from '../config/credentials.js';
 import type { AlertRecipient, Config } from '../config/model.js';
 import { fleetSecrets } from '../fleet/syntax.js';
+import { mmonitSecrets } from '../mmonit/syntax.js';
 
 export { Scrubber } from '../util/scrubber.js';
 
@@ -24,6 +25,7 @@ export function collectSecrets(config: Config): string[] {
   for (const a of config.httpd?.allow ?? []) if (a.kind === 'user') add(a.password);
   for (const m of config.mailServers) add(m.password);
   for (const secret of fleetSecrets(config.fleet)) add(secret);
+  for (const s of config.mmonit ? mmonitSecrets(config.mmonit) : []) add(s);
   const alerts: AlertRecipient[] = [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
   // Each channel names its own: an MQTT password, a webhook's URL with its path and query, …
   for (const { target } of alerts) for (const secret of channelOf(target).secrets(target)) add(secret);

@@ -145,7 +145,7 @@ void describe('brokerwatch -t -v: what each service watches, and what it does no
     await writeFile(
       file,
       [
-        'set mmonit http://127.0.0.1:8080/collector',
+        'set fips',
         'check process broker with pidfile /run/broker.pid',
         '  if failed url http://127.0.0.1:8080/ then alert',
         '  if cpu > 90% then alert',
@@ -178,7 +178,7 @@ void describe('brokerwatch -t -v: what each service watches, and what it does no
     assert.match(section('lan'), /^ {2}# implied, as in monit: if link down then alert$/m);
     assert.doesNotMatch(section('conf'), /#/);
     // A statement outside every service stays with the warnings at the top, not under a service.
-    assert.equal(out.lines[0], `${file}:1:5: warning: 'set mmonit' is not used by brokerwatch; ignored`);
-    assert.equal(text.match(/set mmonit/g)?.length, 1);
+    assert.equal(out.lines[0], `${file}:1:5: warning: 'set fips' is not used by brokerwatch; ignored`);
+    assert.equal(text.match(/set fips/g)?.length, 1);
   });
 });

@@ -767,7 +767,7 @@ void describe('DESIGN.md §2: set statements', () => {
     });
   });
 
-  void test('monit statements brokerwatch does not implement load with a warning naming their line', async () => {
+  void test('monit statements brokerwatch does not implement load with a warning naming their line; set mmonit is read', async () => {
     const r = await parse(
       [
         'set idfile /var/lib/monit/id',
@@ -782,8 +782,9 @@ void describe('DESIGN.md §2: set statements', () => {
         '  if loadavg > 5 then alert',
       ].join('\n'),
     );
+    // `set mmonit` is read: status and events go to that collector.
+    assert.equal(r.config.mmonit?.collectors[0]?.url, 'http://monit:monit@192.168.1.10:8080/collector');
     assert.deepEqual(warnings(r), [
-      "ex.rc:2:5: warning: 'set mmonit' is not used by brokerwatch; ignored",
       "ex.rc:3:36: warning: 'networkTimeout' in set limits is not used by brokerwatch; ignored",
     ]);
     assert.deepEqual(

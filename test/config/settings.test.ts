@@ -413,7 +413,7 @@ void describe('set alert', () => {
 
   void test('a target no channel reads names every form there is', async () => {
     assert.deepEqual(await errorsOf('set alert pager 5\n'), [
-      `s.rc:1:11: expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC" or exec "CMD", found 'pager'`,
+      `s.rc:1:11: expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC", exec "CMD" or alertmanager "URL", found 'pager'`,
     ]);
   });
 
@@ -500,7 +500,7 @@ void describe('other settings', () => {
   });
 
   void test('every monit setting brokerwatch has no use for loads with a warning', async () => {
-    const words = ['mmonit', 'onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname'];
+    const words = ['onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname'];
     const r = await parse(words.map((w) => `set ${w} x\n`).join('') + 'check file f with path /f\n');
     assert.deepEqual(
       warnings(r),

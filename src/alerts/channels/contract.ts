@@ -63,6 +63,9 @@ export interface ChannelSyntax<T extends Target> {
   noalertName(target: T): string;
   /** The secrets the target holds, to scrub from every HTTP answer and log (undefined: none). */
   secrets(target: T): readonly (string | undefined)[];
+  /** How often a failure still open is sent again though the recipient asked for no reminder
+   *  (Alertmanager resolves a firing alert that is not re-sent); absent: never. */
+  resendMs?(target: T): number;
 }
 
 /** The send half: resolves once the far end accepted the alert, throws otherwise. */

@@ -3,6 +3,7 @@
 // sender lazily, so the rules front end loads no delivery code. The order is the grammar's.
 import type { Alert, Channel, ChannelEnv } from '../types.js';
 import type { ChannelEntry, ChannelSyntax, Send, Target } from './contract.js';
+import { alertmanagerSyntax } from './alertmanager/syntax.js';
 import { execSyntax } from './exec/syntax.js';
 import { mailSyntax } from './mail/syntax.js';
 import { mqttSyntax } from './mqtt/syntax.js';
@@ -14,6 +15,7 @@ export const CHANNELS = [
   channel(webhookSyntax, () => import('./webhook/send.js')),
   channel(mqttSyntax, () => import('./mqtt/send.js')),
   channel(execSyntax, () => import('./exec/send.js')),
+  channel(alertmanagerSyntax, () => import('./alertmanager/send.js')),
 ] as const;
 
 /** One registry line: the sender must take the syntax's own target. */
