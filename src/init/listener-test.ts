@@ -1,7 +1,7 @@
 // The port test of one mosquitto listener: MQTT (with a round trip where the probe may connect and
-// publish) over TCP or TLS, or a bare connect where the rules language cannot speak to the listener
-// (WebSockets, TLS-PSK, a client certificate required, no anonymous access and no probe user), and for
-// TLS a certificate-expiry test that alerts rather than restarts.
+// publish) over TCP or TLS, inside a WebSocket on a websockets listener, or a bare connect where the
+// probe cannot speak to the listener (TLS-PSK, a client certificate required, no anonymous access and
+// no probe user), and for TLS a certificate-expiry test that alerts rather than restarts.
 import { quote } from '../config/printer.js';
 import type { CertificateNames } from './host.js';
 import type { Listener } from './mosquitto-model.js';
@@ -82,7 +82,6 @@ const PROBE_HINT = '(`brokerwatch init --probe-user U --probe-password-file F` t
 
 /** Why MQTT itself cannot be tested on this listener, if it cannot. */
 function connectOnlyReason(l: Listener, ctx: ListenerContext): string | undefined {
-  if (l.protocol === 'websockets') return 'websockets listener: MQTT over WebSocket is tested as a TCP connect';
   if (l.certfile === undefined && l.pskHint !== undefined)
     return 'TLS-PSK listener (psk_hint): the probe has no pre-shared key; tested as a TCP connect';
   if (l.certfile !== undefined && l.requireCertificate)
@@ -95,7 +94,8 @@ function connectOnlyReason(l: Listener, ctx: ListenerContext): string | undefine
 
 /** `protocol mqtt …`: with the probe user, and a round trip unless an ACL may deny it. */
 function mqttWords(l: Listener, ctx: ListenerContext, comments: string[]): string {
-  const words = ['protocol mqtt'];
+  // mosquitto serves MQTT over WebSocket at any request path.
+  const words = [l.protocol === 'websockets' ? 'protocol mqtt over websocket' : 'protocol mqtt'];
   const p = ctx.probe;
   if (p !== undefined) {
     words.push('username', quote(p.username));

@@ -234,16 +234,19 @@ void describe('listeners', () => {
     );
     assert.match(rules, /mount_point tenant1\//);
     assert.match(rules, /# listener 9001 on 127\.0\.0\.1 \(.*ws\.conf:2\): MQTT over WebSockets/);
-    assert.match(rules, /# websockets listener: MQTT over WebSocket is tested as a TCP connect\n/);
+    // No anonymous clients there and no probe user yet: a connect only.
+    assert.match(rules, /\n {2}if failed host 127\.0\.0\.1 port 9001 with timeout 5 seconds /);
 
     // With a probe user every MQTT listener is tested with a round trip; the password comes from a file.
     const pwFile = join(d, 'probe-password');
     await writeFile(pwFile, 'pr"obe-s3cret\n', { mode: 0o600 });
     const withUser = await init(conf, await dir(), '--probe-user', 'probe', '--probe-password-file', pwFile);
     const mqtt = statements(withUser.rules).filter((l) => l.includes('protocol mqtt'));
-    assert.equal(mqtt.length, 4, mqtt.join('\n'));
+    assert.equal(mqtt.length, 5, mqtt.join('\n'));
     for (const l of mqtt)
-      assert.match(l, / protocol mqtt username "probe" password "pr\\"obe-s3cret" roundtrip qos 1 /);
+      assert.match(l, / protocol mqtt (over websocket )?username "probe" password "pr\\"obe-s3cret" roundtrip qos 1 /);
+    // MQTT itself on the websockets listener, inside a WebSocket.
+    assert.ok(mqtt.some((l) => l.includes(' port 9001 protocol mqtt over websocket username ')));
     assert.match(withUser.rules, /# acl_file .*acl: give probe `topic readwrite brokerwatch\/probe\/#`\n/);
     const noPassword = await brokerwatch('init', '--from-mosquitto', conf, '--probe-password', 'x');
     assert.equal(noPassword.code, 2, 'a password on the command line is refused');
@@ -540,7 +543,7 @@ void describe('end to end', () => {
       );
       assert.match(
         rules,
-        new RegExp(`# websockets listener: .*\\n  if failed host 127\\.0\\.0\\.1 port ${wsPort} with`),
+        new RegExp(` port ${wsPort} protocol mqtt over websocket username "probe" password "pr0be secret" roundtrip `),
       );
       const d2 = await startInProcess(join(d, 'running.rc'), runnable(rules, d), cleanup);
       await serviceOk(d2, broker.pid, 2);

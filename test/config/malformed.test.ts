@@ -249,7 +249,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
     'unknown alert target',
     'set alert nobody\n',
     [
-      `bad.rc:1:11: expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC" or exec "CMD", found 'nobody'`,
+      `bad.rc:1:11: expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC", exec "CMD" or alertmanager "URL", found 'nobody'`,
     ],
   ],
   ['empty command', P + '  stop ""\n', ['bad.rc:3:8: the command is empty']],
@@ -533,7 +533,7 @@ void describe('every error of a file, in order, parsing resumed after each', () 
       [
         'bad.rc:1:16: expected a mqtt:// or mqtts:// URL, found "http://127.0.0.1/bw"',
         'bad.rc:2:19: expected a http:// or https:// URL, found "ftp://example.com"',
-        `bad.rc:3:11: expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC" or exec "CMD", found 'nobody'`,
+        `bad.rc:3:11: expected a mail address, or webhook "URL", mqtt "mqtt://HOST:PORT/TOPIC", exec "CMD" or alertmanager "URL", found 'nobody'`,
       ],
     );
     assert.deepEqual(await errorsOf(P + '  stop ""\n  restart "  "\n  every "bad"\n  mode none\n'), [
