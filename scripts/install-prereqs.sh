@@ -2,8 +2,10 @@
 # Installs what the test suite and the benchmarks need on Debian, only when it is missing:
 # mosquitto (the broker under test), its clients, openssl (test certificates), monit (its
 # control files are test fixtures, and the benchmarks run it side by side) and Chromium with a font
-# (the web page is tested in headless Chromium through playwright-core, which downloads nothing), and
-# promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules).
+# (the web page is tested in headless Chromium through playwright-core, which downloads nothing),
+# promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules),
+# and lintian, which checks the Debian package `npm run package` builds (it brings dpkg-dev's
+# dpkg-shlibdeps and binutils' strip, which `npm run package -- --embed-node` uses).
 set -euo pipefail
 
 need=()
@@ -14,6 +16,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 [ -x /usr/bin/promtool ] || need+=(prometheus)
+[ -x /usr/bin/lintian ] || need+=(lintian)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test prerequisites: all present"
