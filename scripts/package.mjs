@@ -295,7 +295,11 @@ function packagedUnit() {
   const exec = /^ExecStart=\/usr\/bin\/env brokerwatch /m;
   if (!exec.test(unit))
     fail('systemd/brokerwatch.service: no `ExecStart=/usr/bin/env brokerwatch …` to point at /usr/bin');
-  return unit.replace(exec, 'ExecStart=/usr/bin/brokerwatch ');
+  // Its header says how to install it by hand, which the package has done.
+  const byHand = /^# Install:\n(?:# {3}.*\n)+/m;
+  return unit
+    .replace(exec, 'ExecStart=/usr/bin/brokerwatch ')
+    .replace(byHand, '# Installed by the brokerwatch package; the rules are /etc/brokerwatch/brokerwatch.rc.\n');
 }
 
 const MODES = new Map([

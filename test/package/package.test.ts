@@ -244,6 +244,7 @@ for (const variant of [ARCH_ALL, EMBEDDED])
       const unit = await readFile(join(root, 'lib/systemd/system/brokerwatch.service'), 'utf8');
       assert.match(unit, /^ExecStart=\/usr\/bin\/brokerwatch -I -c \/etc\/brokerwatch\/brokerwatch\.rc$/m);
       assert.match(unit, /^StateDirectory=brokerwatch$/m);
+      assert.doesNotMatch(unit, /^#\s+install /m, 'no instructions to install by hand');
       const rc = await readFile(join(root, 'etc/brokerwatch/brokerwatch.rc'), 'utf8');
       assert.equal(rc, await readFile(join(ROOT, 'config/mosquitto-debian.rc'), 'utf8'));
       const man = gunzipSync(await readFile(join(root, 'usr/share/man/man1/brokerwatch.1.gz'))).toString();
