@@ -93,7 +93,7 @@ const logVersion = /^brokerwatch \(([^)]+)\)/.exec(changelog)?.[1];
 if (logVersion !== VERSION)
   fail(`packaging/debian/changelog's latest entry is ${logVersion}, package.json says ${VERSION}: add an entry`);
 const logDate = /^ -- .+? {2}(.+)$/m.exec(changelog)?.[1];
-// Reproducible: every file dated as the latest changelog entry, unless the build says otherwise.
+// Every file is dated as the latest changelog entry (SOURCE_DATE_EPOCH overrides it), not as the build.
 const EPOCH = Number(process.env.SOURCE_DATE_EPOCH ?? Math.floor(Date.parse(logDate ?? '') / 1000));
 if (!Number.isFinite(EPOCH)) fail('packaging/debian/changelog: no date on the latest entry');
 const maintainer = /^ -- (.+?) {2}/m.exec(changelog)?.[1];

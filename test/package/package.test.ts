@@ -4,9 +4,10 @@
 // Unpacked with `dpkg-deb -x` into a temporary root, with NODE_PATH unset and no node_modules in
 // any folder above, its /usr/bin/brokerwatch prints the version, checks the sample rules and runs the
 // daemon: status page with its files, the CLI, and an MQTT round trip to a real mosquitto. The
-// tarball holds the same program and runs where it is unpacked. Both with Node.js from the system
-// (arch all) and with Node.js embedded (`--embed-node`; the wrapper is then told a node that does
-// not exist, so only the embedded one can run it).
+// tarball holds the same program and runs where it is unpacked. All this with Node.js from the
+// system (arch all) and with Node.js embedded (`--embed-node`; the wrapper is then told a node that
+// does not exist, so only the embedded one can run it). And dpkg installs the arch-all package into
+// a scratch root: an upgrade keeps the rules an operator edited, purge removes them and the state.
 //
 // The packages are made from the dist/ this run built (`-- --no-build`): rebuilding would replace
 // dist/bin under the test files running beside this one.
@@ -124,6 +125,8 @@ interface Variant {
   readonly env: NodeJS.ProcessEnv;
   readonly lintianArgs: readonly string[];
   readonly skip: string | false;
+  /** Also install, upgrade and purge it with dpkg (what differs between the variants is the files). */
+  readonly dpkg: boolean;
 }
 
 const ARCH_ALL: Variant = {
@@ -135,6 +138,7 @@ const ARCH_ALL: Variant = {
   env: {},
   lintianArgs: [],
   skip: noDpkg,
+  dpkg: true,
 };
 
 const DEB_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
@@ -148,6 +152,7 @@ const EMBEDDED: Variant = {
   // The spelling of strings inside Node.js's executable is not ours to fix, and costs half a minute.
   lintianArgs: ['-X', 'binaries/spelling'],
   skip: noDpkg || noShlibdeps,
+  dpkg: false,
 };
 
 for (const variant of [ARCH_ALL, EMBEDDED])
@@ -268,6 +273,17 @@ for (const variant of [ARCH_ALL, EMBEDDED])
       await daemonRuns(join(root, 'usr/bin/brokerwatch'), join(tmp?.path ?? '', 'daemon'), cleanEnv(variant.env));
     });
 
+    if (variant.dpkg)
+      void test(
+        'dpkg: install, an upgrade keeps the edited rules, remove keeps them, purge removes the state',
+        {
+          skip: process.getuid?.() !== 0 && 'needs root (dpkg --root runs the maintainer scripts in a chroot)',
+        },
+        async () => {
+          await installUpgradePurge(deb, join(tmp?.path ?? '', 'dpkg'));
+        },
+      );
+
     void test('the tarball holds the same program and runs where it is unpacked', async () => {
       const tarball = join(out, variant.tarball);
       const top = `brokerwatch-${VERSION}`;
@@ -349,4 +365,84 @@ async function daemonRuns(bin: string, dir: string, env: NodeJS.ProcessEnv): Pro
     if (daemon?.exitCode === null && daemon.pid !== undefined) daemon.kill('SIGKILL');
     await broker?.stop();
   }
+}
+
+/**
+ * A root for `dpkg --root`: an empty dpkg database, and the sh and rm the maintainer scripts need in
+ * the chroot dpkg runs them in (deb-systemd-helper is missing there, as it may be anywhere: the
+ * scripts must cope, and no unit of this machine is touched).
+ */
+async function dpkgRoot(dir: string): Promise<void> {
+  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'bin', 'dev'])
+    await mkdir(join(dir, d), { recursive: true });
+  await writeFile(join(dir, 'var/lib/dpkg/status'), '');
+  const libs = new Set<string>();
+  for (const [from, to] of [
+    ['/bin/dash', 'bin/sh'],
+    ['/bin/rm', 'bin/rm'],
+  ] as const) {
+    await ok('cp', [from, join(dir, to)]);
+    for (const m of (await ok('ldd', [from])).matchAll(/(\/\S+\.so[.\d]*) \(0x/g)) libs.add(m[1] ?? '');
+  }
+  for (const lib of libs) await ok('cp', ['--parents', '-L', lib, dir]);
+  // A character device where the kernel allows one; a plain file does for `>/dev/null` otherwise.
+  if ((await run('mknod', ['-m', '666', join(dir, 'dev/null'), 'c', '1', '3'])).code !== 0)
+    await writeFile(join(dir, 'dev/null'), '');
+}
+
+/** The same package as VERSION+1 with a changed sample rules file, built from deb's contents. */
+async function nextVersion(deb: string, dir: string): Promise<{ file: string; version: string }> {
+  const tree = join(dir, 'tree');
+  await ok('dpkg-deb', ['-R', deb, tree]);
+  const version = `${VERSION}+1`;
+  const control = join(tree, 'DEBIAN/control');
+  await writeFile(control, (await readFile(control, 'utf8')).replace(/^Version: .*$/m, `Version: ${version}`));
+  const rc = join(tree, 'etc/brokerwatch/brokerwatch.rc');
+  await writeFile(rc, `${await readFile(rc, 'utf8')}# a line the next version adds\n`);
+  const file = join(dir, 'next.deb');
+  await ok('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, file]);
+  return { file, version };
+}
+
+/** dpkg --root: install, edit the rules, upgrade (the package's rules changed too), remove, purge. */
+async function installUpgradePurge(deb: string, dir: string): Promise<void> {
+  const root = join(dir, 'root');
+  await dpkgRoot(root);
+  const dpkg = (...args: string[]) => ok('dpkg', [`--root=${root}`, '--force-depends', ...args]);
+  const status = async () =>
+    (
+      await ok('dpkg-query', [
+        `--admindir=${root}/var/lib/dpkg`,
+        '-W',
+        '-f',
+        '${db:Status-Abbrev}${Version}',
+        'brokerwatch',
+      ])
+    ).trim();
+  const rc = join(root, 'etc/brokerwatch/brokerwatch.rc');
+  const state = join(root, 'var/lib/brokerwatch/state.json');
+
+  await dpkg('-i', deb);
+  assert.equal(await status(), `ii ${VERSION}`);
+  assert.equal(statSync(rc).mode & 0o777, 0o600);
+  const edited = `${await readFile(rc, 'utf8')}# edited here\n`;
+  await writeFile(rc, edited);
+  await writeFile(state, '{}');
+
+  const next = await nextVersion(deb, dir);
+  // As `apt-get upgrade` with its usual non-interactive choice: keep the file the operator edited.
+  await dpkg('--force-confdef', '--force-confold', '-i', next.file);
+  assert.equal(await status(), `ii ${next.version}`);
+  assert.equal(await readFile(rc, 'utf8'), edited, 'an upgrade never overwrites the rules');
+  assert.match(await readFile(`${rc}.dpkg-dist`, 'utf8'), /# a line the next version adds/);
+  assert.equal(existsSync(state), true);
+
+  await dpkg('--remove', 'brokerwatch');
+  assert.equal(await readFile(rc, 'utf8'), edited, 'remove keeps the rules');
+  assert.equal(existsSync(state), true, 'remove keeps the state');
+  assert.equal(existsSync(join(root, 'usr/bin/brokerwatch')), false);
+
+  await dpkg('--purge', 'brokerwatch');
+  assert.equal(existsSync(rc), false, 'purge removes the rules');
+  assert.equal(existsSync(join(root, 'var/lib/brokerwatch')), false, 'purge removes the state');
 }
