@@ -2,10 +2,12 @@
 # Installs what the test suite and the benchmarks need on Debian, only when it is missing:
 # mosquitto (the broker under test), its clients, openssl (test certificates), monit (its
 # control files are test fixtures, and the benchmarks run it side by side) and Chromium with a font
-# (the web page is tested in headless Chromium through playwright-core, which downloads nothing), and
+# (the web page is tested in headless Chromium through playwright-core, which downloads nothing),
 # promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules),
-# dnsmasq (a real DNS server for the DNS probe), iputils' ping (the ping test runs it) and
-# Alertmanager (the alertmanager alert target is tested against a real one).
+# dnsmasq (a real DNS server for the DNS probe), iputils' ping (the ping test runs it), Alertmanager
+# (the alertmanager alert target is tested against a real one), and lintian, which checks the Debian
+# package `npm run package` builds (it brings dpkg-dev's dpkg-shlibdeps and binutils' strip, which
+# `npm run package -- --embed-node` uses).
 set -euo pipefail
 
 need=()
@@ -19,6 +21,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/ping ] || need+=(iputils-ping)
 [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+[ -x /usr/bin/lintian ] || need+=(lintian)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test prerequisites: all present"
