@@ -977,7 +977,7 @@ void describe('config/ examples', () => {
     const { config: c } = await loadRules(file, { checkPermissions: false });
     assert.deepEqual(c.files, [file]);
     assert.deepEqual(c.daemon, { cycleMs: 10_000, startDelayMs: 5000 });
-    assert.deepEqual(c.log, { kind: 'file', path: '/var/log/brokerwatch.log' });
+    assert.deepEqual(c.log, { kind: 'file', path: '/var/log/brokerwatch/brokerwatch.log' });
     assert.equal(c.statefile, '/var/lib/brokerwatch/state.json');
     assert.deepEqual(c.eventQueue, { basedir: '/var/lib/brokerwatch/events', slots: 1000 });
     assert.deepEqual(c.mailServers, [{ host: 'localhost', port: 25 }]);
@@ -999,10 +999,8 @@ void describe('config/ examples', () => {
     assert.deepEqual(c.httpd, {
       port: 2812,
       address: '127.0.0.1',
-      allow: [
-        { kind: 'user', user: 'admin', password: 'change-me', readOnly: false },
-        { kind: 'user', user: 'monitor', password: 'change-me-too', readOnly: true },
-      ],
+      // No well-known password in a sample that a package installs and starts: read-only until edited.
+      allow: [],
     });
     const m = service(c, 'mosquitto');
     assert.equal(m.pidfile, '/run/mosquitto/mosquitto.pid');
