@@ -9,11 +9,8 @@ import { createCheck } from '../../src/checks/registry.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
-import { createObserver } from '../../src/config/service-types.js';
-import type { Rule } from '../../src/config/model.js';
-import type { Observed } from '../../src/observers/kind.js';
 import { tempDir } from '../helpers/tmp.js';
-import { parseService } from './parsed.js';
+import { observedService, parseService } from './parsed.js';
 
 const MB = 1024 * 1024;
 let dir: { path: string; cleanup(): Promise<void> };
@@ -23,39 +20,8 @@ before(async () => {
 after(() => dir?.cleanup());
 
 /** A filesystem service on PATH with RULES, run cycle after cycle at virtual times. */
-async function fsRules(path: string, rules: readonly string[]) {
-  const service = await parseService(
-    `check filesystem data with path ${path}\n${rules.map((r) => `  ${r}\n`).join('')}`,
-  );
-  const observer = createObserver(service);
-  assert.ok(observer);
-  // The rules written, in order; the one monit adds when none says what a missing subject means, apart.
-  const explicit = service.rules.filter((r) => !r.implicit);
-  const implicitRule = service.rules.find((r) => r.implicit);
-  const memos = service.rules.map(() => new Map<string, unknown>());
-  const run = async (rule: Rule, i: number, now: number, observed: Observed, signal: AbortSignal) => {
-    const r = await createCheck(service, rule)?.run({
-      service,
-      rule,
-      signal,
-      memo: memos[i] ?? new Map(),
-      now,
-      observed,
-    });
-    assert.ok(r);
-    return r;
-  };
-  return {
-    service,
-    async cycle(now: number): Promise<{ results: CheckResult[]; observed: Observed; implicit?: CheckResult }> {
-      const signal = new AbortController().signal;
-      const observed = await observer.observe(now, signal);
-      const results: CheckResult[] = [];
-      for (const [i, rule] of explicit.entries()) results.push(await run(rule, i, now, observed, signal));
-      if (!implicitRule) return { results, observed };
-      return { results, observed, implicit: await run(implicitRule, explicit.length, now, observed, signal) };
-    },
-  };
+function fsRules(path: string, rules: readonly string[]) {
+  return observedService(`check filesystem data with path ${path}\n${rules.map((r) => `  ${r}\n`).join('')}`);
 }
 
 const statuses = (rs: readonly CheckResult[]): string[] => rs.map((r) => r.status);

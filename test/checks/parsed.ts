@@ -7,6 +7,8 @@ import { createCheck, loadChecks } from '../../src/checks/registry.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import type { Check } from '../../src/checks/types.js';
 import type { FindResult } from '../../src/process/identity.js';
+import { createObserver } from '../../src/config/service-types.js';
+import type { Observed } from '../../src/observers/kind.js';
 
 /** The only service of TEXT; fails the test on a warning (a rule that would be ignored). */
 export async function parseService(text: string): Promise<Service> {
@@ -79,4 +81,48 @@ function optional(input: CycleInput): Omit<CycleInput, 'now'> {
 /** The one check of a service parsed from TEXT with a single explicit rule. */
 export async function checkOf(text: string): Promise<RuleUnderTest> {
   return ruleOf(await parseService(text));
+}
+
+/** One cycle of an observing service (system, filesystem, network): the readings and each result. */
+export interface ObservedCycle {
+  readonly observed: Observed;
+  /** The rules written, in order. */
+  readonly results: CheckResult[];
+  /** The rule monit adds when none says what a missing subject means, when the service has one. */
+  readonly implicit?: CheckResult;
+}
+
+/** The only service of TEXT with its type's observer, run cycle after cycle at the times given. */
+export async function observedService(
+  text: string,
+): Promise<{ service: Service; cycle(now: number): Promise<ObservedCycle> }> {
+  const service = await parseService(text);
+  const observer = createObserver(service);
+  assert.ok(observer, `a ${service.type} service has an observer`);
+  const explicit = service.rules.filter((r) => !r.implicit);
+  const implicitRule = service.rules.find((r) => r.implicit);
+  const memos = service.rules.map(() => new Map<string, unknown>());
+  const run = async (rule: Rule, i: number, now: number, observed: Observed, signal: AbortSignal) => {
+    const r = await createCheck(service, rule)?.run({
+      service,
+      rule,
+      signal,
+      memo: memos[i] ?? new Map(),
+      now,
+      observed,
+    });
+    assert.ok(r);
+    return r;
+  };
+  return {
+    service,
+    async cycle(now) {
+      const signal = new AbortController().signal;
+      const observed = await observer.observe(now, signal);
+      const results: CheckResult[] = [];
+      for (const [i, rule] of explicit.entries()) results.push(await run(rule, i, now, observed, signal));
+      if (!implicitRule) return { results, observed };
+      return { results, observed, implicit: await run(implicitRule, explicit.length, now, observed, signal) };
+    },
+  };
 }
