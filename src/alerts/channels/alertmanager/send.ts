@@ -10,6 +10,7 @@
 // An Alertmanager restarted (it keeps no alerts on disk) gets the alert back within one interval;
 // a brokerwatch that died stops refreshing, and its alerts resolve by themselves after the window
 // instead of firing for ever (watch brokerwatch itself, e.g. its /metrics from Prometheus).
+import { postJson } from '../post-json.js';
 import { describeEvent } from '../../event-text.js';
 import type { Alert, AlertEvent, ChannelEnv } from '../../types.js';
 import { PermanentRejection } from '../../types.js';
@@ -104,28 +105,9 @@ export const send: Send<AlertmanagerTarget> = async (target, alert, env, signal)
   const validity = validityMs(target, env.config.daemon.cycleMs);
   const body = eventsOf(alert).map((e) => postableAlert(target, e, alert, env, now, validity));
   const { url, headers } = endpoint(target);
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'brokerwatch' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(target.timeoutMs)]),
-      redirect: 'manual',
-    });
-  } catch (err) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    const why =
-      (err as Error).name === 'TimeoutError'
-        ? `no answer within ${target.timeoutMs} ms`
-        : cause instanceof Error
-          ? cause.message
-          : (err as Error).message;
-    throw new Error(`Alertmanager POST failed: ${why}`);
-  }
-  const text = await res.text().catch(() => '');
+  const res = await postJson('Alertmanager', url, headers, body, target.timeoutMs, signal);
   if (res.status >= 200 && res.status <= 299) return;
-  const answer = `Alertmanager answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+  const answer = `Alertmanager answered HTTP ${res.status}${res.text ? `: ${res.text}` : ''}`;
   // 400: Alertmanager found the alert invalid (a label it refuses); the same alert would be refused
   // again, and block the ones behind it.
   if (res.status === 400) throw new PermanentRejection(answer);
