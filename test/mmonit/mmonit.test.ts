@@ -97,6 +97,9 @@ void describe('set mmonit: the pushes of monit 5.33, element by element', () => 
       monit.kill('SIGTERM');
       await exited;
     }
+    // brokerwatch too, before the broker goes: its implicit `if does not exist then restart` would
+    // start the broker again into the folder being removed.
+    await cleanup.run();
     await broker?.stop();
   });
 
