@@ -12,7 +12,7 @@ import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { selfSignedCert } from '../helpers/certs.js';
-import { startMosquitto, writePasswordFile } from '../helpers/mosquitto.js';
+import { startMosquitto, websocketListeners, writePasswordFile } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -54,14 +54,7 @@ void describe('mqtt over websocket against mosquitto', () => {
     [ws, wss] = [await freePort(), await freePort()];
     broker = await startMosquitto({
       passwordFile,
-      extraConfig: [
-        `listener ${ws} 127.0.0.1`,
-        'protocol websockets',
-        `listener ${wss} 127.0.0.1`,
-        'protocol websockets',
-        `certfile ${cert.file}`,
-        `keyfile ${cert.keyFile}`,
-      ],
+      extraConfig: websocketListeners(ws, wss, cert),
     });
     closers.push(() => broker.stop());
   });

@@ -13,7 +13,7 @@ import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { selfSignedCert } from '../helpers/certs.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto, websocketListeners } from '../helpers/mosquitto.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -71,14 +71,7 @@ void describe('websocket against mosquitto', () => {
     caFile = cert.file;
     [ws, wss] = [await freePort(), await freePort()];
     broker = await startMosquitto({
-      extraConfig: [
-        `listener ${ws} 127.0.0.1`,
-        'protocol websockets',
-        `listener ${wss} 127.0.0.1`,
-        'protocol websockets',
-        `certfile ${cert.file}`,
-        `keyfile ${cert.keyFile}`,
-      ],
+      extraConfig: websocketListeners(ws, wss, cert),
     });
     closers.push(() => broker.stop());
   });

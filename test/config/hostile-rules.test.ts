@@ -5,11 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
+import { ConfigError } from '../../src/config/diagnostics.js';
 import { IncludeReader, INCLUDE_LIMITS } from '../../src/config/include-reader.js';
-import { GlobError, glob, loadRules, parseRules } from '../../src/config/loader.js';
+import { GlobError, glob, parseRules } from '../../src/config/loader.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { tempDir } from '../helpers/tmp.js';
+import { loadErrors } from '../helpers/rules.js';
 
 let tmp: TempDir;
 let root: string;
@@ -28,17 +29,6 @@ async function folder(): Promise<string> {
   const dir = join(root, `t${++seq}`);
   await mkdir(dir, { mode: 0o700 });
   return dir;
-}
-
-/** The errors of a file that must fail to load, formatted. */
-async function loadErrors(file: string): Promise<string[]> {
-  try {
-    await loadRules(file);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
-  }
-  return assert.fail(`${file} loaded, but errors were expected`);
 }
 
 /** A reader as the loader builds it, to count the files it reads. */

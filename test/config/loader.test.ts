@@ -5,11 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
+import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { glob, loadRules, parseRules } from '../../src/config/loader.js';
 import type { Service } from '../../src/config/model.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { tempDir } from '../helpers/tmp.js';
+import { loadErrors } from '../helpers/rules.js';
 
 let tmp: TempDir;
 let root: string;
@@ -35,17 +36,6 @@ async function tree(entries: Record<string, string | { text: string; mode: numbe
     await chmod(path, mode); // the umask must not decide the mode under test
   }
   return dir;
-}
-
-/** The errors of a file that must fail to load. */
-async function loadErrors(file: string): Promise<string[]> {
-  try {
-    await loadRules(file);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
-  }
-  return assert.fail(`${file} loaded, but errors were expected`);
 }
 
 function names(services: readonly Service[]): string[] {

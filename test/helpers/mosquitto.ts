@@ -120,6 +120,18 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   }
 }
 
+/** mosquitto.conf lines for two websockets listeners on loopback: WS, and WSS with the certificate. */
+export function websocketListeners(ws: number, wss: number, cert: { file: string; keyFile: string }): string[] {
+  return [
+    `listener ${ws} 127.0.0.1`,
+    'protocol websockets',
+    `listener ${wss} 127.0.0.1`,
+    'protocol websockets',
+    `certfile ${cert.file}`,
+    `keyfile ${cert.keyFile}`,
+  ];
+}
+
 async function startIn(dir: TempDir, opts: MosquittoOptions): Promise<RunningMosquitto> {
   const port = opts.port ?? (await freePort());
   const tlsPort = opts.tls === undefined ? undefined : (opts.tls.port ?? (await freePort()));

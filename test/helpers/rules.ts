@@ -1,0 +1,15 @@
+// What tests of the rules front end share: the errors of a rules file that must fail to load.
+import assert from 'node:assert/strict';
+import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
+import { loadRules } from '../../src/config/loader.js';
+
+/** The errors (not the warnings) of FILE, formatted as `FILE:LINE:COL: message`; fails if it loads. */
+export async function loadErrors(file: string): Promise<string[]> {
+  try {
+    await loadRules(file);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  }
+  return assert.fail(`${file} loaded, but errors were expected`);
+}
