@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { BROKERWATCH } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -41,6 +41,8 @@ interface Message {
   readonly fields: string[];
   /** Whether the status API accepted a TCP connection when the message arrived (READY only). */
   listening?: boolean;
+  /** When the test received it (performance.now()). */
+  receivedAt?: number;
 }
 
 /** The manager's side: every message received, in order. */
@@ -66,6 +68,7 @@ class NotifySocket {
         const m = JSON.parse(line) as Message & { listening?: boolean };
         if (m.fields === undefined) ready();
         else {
+          m.receivedAt = performance.now();
           ns.messages.push(m);
           onMessage(m);
         }
@@ -80,6 +83,18 @@ class NotifySocket {
     const has = (m: Message): boolean =>
       m.fields.some((f) => (typeof field === 'string' ? f === field : field.test(f)));
     return waitFor(() => this.messages.slice(from).find(has), { timeoutMs, message: `no message: ${what}` });
+  }
+}
+
+/** WATCHDOG_USEC is 2 s: a ping every second. */
+const PING_MS = 1_000;
+
+/** The state letter of PID in /proc/PID/stat (`T` once a SIGSTOP took effect). */
+function processState(pid: number): string | undefined {
+  try {
+    return /\) (\S) /.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
   }
 }
 
@@ -163,10 +178,17 @@ void describe('brokerwatch -I as a Type=notify service', () => {
     for (const m of ns.messages.filter((x) => !x.fields.includes('BARRIER=1')))
       assert.equal(m.pid, pid, `${m.fields.join(' ')} sent as brokerwatch`);
 
-    // A stalled event loop: stopped for 2.5 s, the daemon's timers all run late when it continues,
-    // and the first ping is withheld (and said so) until a timer runs on time again.
+    // A stalled event loop: stopped until a ping is well overdue (the manager would notice), the
+    // daemon's timers all run late when it continues, and the first ping is withheld (and said so)
+    // until a timer runs on time again.
     signal(pid, 'SIGSTOP');
-    await delay(2_500);
+    const lastPing = (): number =>
+      ns.messages.filter((m) => m.fields.includes('WATCHDOG=1')).at(-1)?.receivedAt ?? performance.now();
+    await waitFor(() => processState(pid) === 'T' && performance.now() - lastPing() > 2.5 * PING_MS, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      message: 'a watchdog ping overdue while the daemon is stopped',
+    });
     signal(pid, 'SIGCONT');
     await waitFor(() => log.includes('watchdog pings withheld: event loop stalled'), {
       timeoutMs: 10_000,
