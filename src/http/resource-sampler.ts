@@ -6,8 +6,15 @@
 // two samples, so they are unknown (null) until the second.
 import { cpus, loadavg, machine, release, totalmem, type, version } from 'node:os';
 import type { Daemon } from '../daemon/daemon.js';
-import type { HostCpuTicks, ProcFds, ProcIo } from '../process/proc-stat.js';
-import { countDescendants, readHostUsage, readProcFds, readProcIo, readProcUsage } from '../process/proc-stat.js';
+import type { CpuShares, HostCpuTicks, ProcFds, ProcIo } from '../process/proc-stat.js';
+import {
+  countDescendants,
+  cpuSharesBetween,
+  readHostUsage,
+  readProcFds,
+  readProcIo,
+  readProcUsage,
+} from '../process/proc-stat.js';
 
 /** USER_HZ (see proc-stat.ts). */
 const TICKS_PER_SECOND = 100;
@@ -52,6 +59,24 @@ interface ProcState {
 
 const PROCESS_MIN_MS = 5000;
 const SYSTEM_MIN_MS = 5000;
+
+const NO_SHARES: CpuShares = {
+  usage: 0,
+  user: 0,
+  system: 0,
+  nice: 0,
+  wait: 0,
+  hardirq: 0,
+  softirq: 0,
+  steal: 0,
+  guest: 0,
+  guestnice: 0,
+};
+/** The shares the page shows: by kind, without the busy total. */
+function byKind(s: CpuShares): NonNullable<SystemSample['cpu']> {
+  const { user, system, nice, wait, hardirq, softirq, steal, guest, guestnice } = s;
+  return { user, system, nice, wait, hardirq, softirq, steal, guest, guestnice };
+}
 
 const pct = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 
@@ -175,20 +200,8 @@ export class ResourceSampler {
       const prev = this.#system?.ticks;
       let cpu: SystemSample['cpu'] = null;
       if (prev && h.cpu) {
-        const d = (k: keyof HostCpuTicks): number => Math.max(0, (h.cpu as HostCpuTicks)[k] - prev[k]);
-        const keys: Array<keyof HostCpuTicks> = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'];
-        const all = keys.reduce((sum, k) => sum + d(k), 0);
-        cpu = {
-          user: pct(d('user'), all),
-          system: pct(d('system'), all),
-          nice: pct(d('nice'), all),
-          wait: pct(d('iowait'), all),
-          hardirq: pct(d('irq'), all),
-          softirq: pct(d('softirq'), all),
-          steal: pct(d('steal'), all),
-          guest: pct(d('guest'), all),
-          guestnice: pct(d('guestNice'), all),
-        };
+        // Two samples within one tick: no time passed, every share 0.
+        cpu = byKind(cpuSharesBetween(prev, h.cpu) ?? NO_SHARES);
       }
       this.#swapTotalKb = h.swapTotalKb;
       const usedKb = Math.max(0, h.memTotalKb - h.memAvailableKb);

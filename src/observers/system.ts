@@ -5,7 +5,7 @@
 import { rethrowOwnFault } from '../util/own-fault.js';
 import { readKernelFile } from '../util/kernel-file.js';
 import type { HostCpuTicks } from '../process/proc-stat.js';
-import { readHostUsage } from '../process/proc-stat.js';
+import { cpuSharesBetween, readHostUsage } from '../process/proc-stat.js';
 import type { Facts, Observed, Observer, ObserverModule } from './kind.js';
 
 /** The facts a system service reports, by name (the checks and the status read these names). */
@@ -55,31 +55,23 @@ function countCores(stat: string): number {
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 const pct = (part: number, whole: number): number => (whole > 0 ? round1((part / whole) * 100) : 0);
 
-/** Shares of CPU time between two readings, in percent; null without a previous reading. */
+/** The facts of each CPU share between two readings; null without a previous reading or a tick between. */
 export function cpuShares(
   prev: HostCpuTicks | undefined,
   now: HostCpuTicks | undefined,
 ): Record<string, number | null> {
-  const keys = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
-  const names = ['cpuUsage', 'cpuUser', 'cpuSystem', 'cpuNice', 'cpuWait', 'cpuHardirq', 'cpuSoftirq', 'cpuSteal'];
-  const none = Object.fromEntries([...names, 'cpuGuest', 'cpuGuestnice'].map((n) => [n, null]));
-  if (!prev || !now) return none;
-  const d = (k: keyof HostCpuTicks): number => Math.max(0, now[k] - prev[k]);
-  const all = keys.reduce((sum, k) => sum + d(k), 0);
-  if (all === 0) return none;
-  // Busy time is all but idle and iowait (the cpu was idle, waiting for I/O), as top's us+sy+ni+hi+si+st.
-  const busy = all - d('idle') - d('iowait');
+  const s = prev && now ? cpuSharesBetween(prev, now) : null;
   return {
-    cpuUsage: pct(busy, all),
-    cpuUser: pct(d('user'), all),
-    cpuSystem: pct(d('system'), all),
-    cpuNice: pct(d('nice'), all),
-    cpuWait: pct(d('iowait'), all),
-    cpuHardirq: pct(d('irq'), all),
-    cpuSoftirq: pct(d('softirq'), all),
-    cpuSteal: pct(d('steal'), all),
-    cpuGuest: pct(d('guest'), all),
-    cpuGuestnice: pct(d('guestNice'), all),
+    cpuUsage: s?.usage ?? null,
+    cpuUser: s?.user ?? null,
+    cpuSystem: s?.system ?? null,
+    cpuNice: s?.nice ?? null,
+    cpuWait: s?.wait ?? null,
+    cpuHardirq: s?.hardirq ?? null,
+    cpuSoftirq: s?.softirq ?? null,
+    cpuSteal: s?.steal ?? null,
+    cpuGuest: s?.guest ?? null,
+    cpuGuestnice: s?.guestnice ?? null,
   };
 }
 

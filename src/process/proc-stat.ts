@@ -284,6 +284,43 @@ export interface HostCpuTicks {
   readonly guestNice: number;
 }
 
+/** Shares of all CPU time between two readings of /proc/stat, in percent to 0.1, by kind. */
+export interface CpuShares {
+  /** All but idle and iowait (the cpu was idle, waiting for I/O), as top's us+sy+ni+hi+si+st. */
+  readonly usage: number;
+  readonly user: number;
+  readonly system: number;
+  readonly nice: number;
+  readonly wait: number;
+  readonly hardirq: number;
+  readonly softirq: number;
+  readonly steal: number;
+  readonly guest: number;
+  readonly guestnice: number;
+}
+
+const share = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+
+/** The shares between PREV and NOW; null when no tick passed between them. */
+export function cpuSharesBetween(prev: HostCpuTicks, now: HostCpuTicks): CpuShares | null {
+  const d = (k: keyof HostCpuTicks): number => Math.max(0, now[k] - prev[k]);
+  const keys = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
+  const all = keys.reduce((sum, k) => sum + d(k), 0);
+  if (all === 0) return null;
+  return {
+    usage: share(all - d('idle') - d('iowait'), all),
+    user: share(d('user'), all),
+    system: share(d('system'), all),
+    nice: share(d('nice'), all),
+    wait: share(d('iowait'), all),
+    hardirq: share(d('irq'), all),
+    softirq: share(d('softirq'), all),
+    steal: share(d('steal'), all),
+    guest: share(d('guest'), all),
+    guestnice: share(d('guestNice'), all),
+  };
+}
+
 /** Parses the first line of /proc/stat. */
 export function parseHostCpu(text: string): HostCpuTicks | undefined {
   const m = /^cpu\s+(.*)$/m.exec(text);
