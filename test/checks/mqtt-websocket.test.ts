@@ -8,7 +8,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { CheckResult } from '../../src/checks/result.js';
-import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { selfSignedCert } from '../helpers/certs.js';
@@ -18,6 +17,7 @@ import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { noSocketsLeft, openSockets } from './fixtures.js';
 import { checkOf } from './parsed.js';
+import { parseFailure } from '../helpers/rules.js';
 
 const LIMIT = { timeout: 30_000 };
 const HOST = 'check host broker with address 127.0.0.1\n';
@@ -127,15 +127,7 @@ void describe('mqtt over websocket against other peers', () => {
 });
 
 void describe('mqtt over websocket in the rules language', () => {
-  async function errors(line: string): Promise<string[]> {
-    try {
-      await parseRules(`${HOST}  if failed ${line} then alert\n`, 'p.rc');
-    } catch (e) {
-      assert.ok(e instanceof ConfigError, String(e));
-      return e.diagnostics.map(formatDiagnostic);
-    }
-    return assert.fail(`'${line}' loaded`);
-  }
+  const errors = (line: string): Promise<string[]> => parseFailure(`${HOST}  if failed ${line} then alert\n`, 'p.rc');
 
   void test('into the model, printed by -t -v and read back the same', async () => {
     const text = `${HOST}  if failed port 9001 protocol mqtt over websocket request "/mqtt" version 5 roundtrip qos 1 then alert\n`;

@@ -9,7 +9,6 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CheckResult } from '../../src/checks/result.js';
-import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { selfSignedCert } from '../helpers/certs.js';
@@ -19,6 +18,7 @@ import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { noSocketsLeft, openSockets } from './fixtures.js';
 import { checkOf } from './parsed.js';
+import { parseFailure } from '../helpers/rules.js';
 
 const LIMIT = { timeout: 30_000 };
 const HOST = 'check host ws with address 127.0.0.1\n';
@@ -169,15 +169,7 @@ void describe('websocket in the rules language', () => {
     const r = await parseRules(`${HOST}  if failed ${line} then alert\n`, 'p.rc');
     return r.config.services[0]?.rules[0]?.condition;
   }
-  async function errors(line: string): Promise<string[]> {
-    try {
-      await parseRules(`${HOST}  if failed ${line} then alert\n`, 'p.rc');
-    } catch (e) {
-      assert.ok(e instanceof ConfigError, String(e));
-      return e.diagnostics.map(formatDiagnostic);
-    }
-    return assert.fail(`'${line}' loaded`);
-  }
+  const errors = (line: string): Promise<string[]> => parseFailure(`${HOST}  if failed ${line} then alert\n`, 'p.rc');
 
   void test("monit's options after the protocol: host is the Host header there, the target before", async () => {
     const c = (await cond(
