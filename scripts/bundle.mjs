@@ -11,6 +11,27 @@ import { cpSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// fastify requires its default schema compilers where it would build them; brokerwatch always gives
+// its own (src/http/lazy-schemas.ts), which import() the same packages at a route's first request. So
+// that ajv, fast-json-stringify and fast-uri (half of the server's code) stay out of the chunk the
+// status page waits for, those two requires of fastify's resolve to a module that says so if called.
+const unusedDefaultCompilers = {
+  name: 'fastify-default-compilers-unused',
+  setup(b) {
+    b.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) =>
+      /fastify[\\/]lib[\\/]schema-controller\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'unused-default-compiler' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'unused-default-compiler' }, (args) => ({
+      contents: `module.exports = () => { throw new Error(${JSON.stringify(
+        `${args.path}: fastify's default compiler is not bundled; set schemaController.compilersFactory`,
+      )}); };`,
+      loader: 'js',
+    }));
+  },
+};
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bin');
 
@@ -31,6 +52,7 @@ try {
       js: "import { createRequire as __bwRequire } from 'node:module'; const require = __bwRequire(import.meta.url);",
     },
     legalComments: 'eof',
+    plugins: [unusedDefaultCompilers],
     logLevel: 'warning',
   });
 } catch {

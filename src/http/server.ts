@@ -23,7 +23,7 @@ import { LoginLimiter } from './login-limiter.js';
 import { Metrics } from './metrics.js';
 import { DaemonObserver } from './observer.js';
 import { OpenApiCollector } from './openapi.js';
-import { lazySchemaController } from './lazy-schemas.js';
+import { ensureSchemaCompilers, lazySchemaController } from './lazy-schemas.js';
 import { clientErrorHandler, installReplies, sendError, toBwError } from './replies.js';
 import { registerActionRoutes } from './routes-actions.js';
 import { registerApiRoutes } from './routes-api.js';
@@ -168,6 +168,7 @@ async function installRequestHandling(
     { maxFailures: limits?.failedLogins ?? 10, windowMs: limits?.loginWindowMs ?? 60_000 },
     daemon.clock,
   );
+  app.addHook('onRequest', ensureSchemaCompilers);
   app.addHook('onRequest', authenticate(ctx, logins));
 }
 
