@@ -34,6 +34,11 @@ export interface RunOptions {
   readonly cwd?: string;
   /** Output kept, from the end; default 64 KiB. */
   readonly maxOutputBytes?: number;
+  /**
+   * Told the program's PID as soon as it is spawned, before anything else runs (so it can be recorded
+   * while the program has barely begun). Must not throw: a throw is logged nowhere and ignored.
+   */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -109,6 +114,7 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
     });
     const pid = subprocess.pid;
     const deadline = armDeadline(pid, timeoutMs, graceMs, opts.signal);
+    if (pid !== undefined) tellSpawned(opts.onSpawn, pid);
     // Disarmed on the child's 'exit' itself, not when execa settles a few ticks later: a deadline
     // falling in between must not kill the broker that a successful start program left behind.
     subprocess.once('exit', deadline.disarm);
@@ -145,6 +151,15 @@ export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunRes
     return notRun(spawnThrew(file, err));
   } finally {
     if (output instanceof OutputCapture) await output.close();
+  }
+}
+
+/** The caller's hook must not turn a running program into a "not run" result. */
+function tellSpawned(onSpawn: ((pid: number) => void) | undefined, pid: number): void {
+  try {
+    onSpawn?.(pid);
+  } catch {
+    // The program runs either way; what the hook failed to do is its own business.
   }
 }
 

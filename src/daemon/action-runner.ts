@@ -6,11 +6,13 @@ import { runCommand } from '../actions/run.js';
 import type { Command, Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS, DEFAULT_REBOOT_PROGRAM } from '../config/model.js';
 import type { ProcessIdentity } from '../process/identity.js';
-import type { MachineInput, PlannedAction, ProcessAction } from '../state/types.js';
+import { readProcStatSync } from '../process/proc-stat.js';
+import type { InFlightProgram, MachineInput, PlannedAction, ProcessAction } from '../state/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { ControlOutcome } from './process-control.js';
+import type { ControlOptions, ControlOutcome } from './process-control.js';
 import { findProcess, restartService, startService, stopService } from './process-control.js';
+import { resumeAction } from './resume-action.js';
 
 /** What the actions need of their service's runner. */
 export interface ActionHost {
@@ -28,6 +30,8 @@ export interface ActionHost {
   isRunning(): boolean;
   /** Takes the process a restart brought up, before its dependants start (not yet watched). */
   setIdentity(identity: ProcessIdentity): void;
+  /** The action's program was spawned: into the state file at once (a daemon killed now finds it). */
+  programStarted(action: ProcessAction, program: InFlightProgram): void;
   /** An action ended with this process (watch it; `fresh`: a new broker, restart the watches) or none. */
   adopt(identity: ProcessIdentity | undefined, fresh: boolean): void;
   unwatch(): void;
@@ -76,14 +80,33 @@ export class ActionRunner {
       default: {
         const kind = a.kind;
         h.log.info({ service: h.service.name, action: kind, origin: a.origin }, `${kind}: ${a.reason}`);
-        this.#queued++;
-        // The chain must survive a bug in one action, or every later action would be dropped.
-        this.#lock = this.#lock
-          .then(() => this.#run(kind, a))
-          .catch((e: unknown) => h.log.error({ service: h.service.name, err: e }, `${kind} failed (bug)`))
-          .finally(() => this.#queued--);
+        this.#enqueue(kind, () => this.#run(kind, () => this.#control(kind, a), a));
       }
     }
+  }
+
+  /**
+   * Takes over the action in flight when the daemon before this one stopped, whose program still
+   * runs: waits for it (see resume-action.ts) and reports its outcome like any action's.
+   */
+  resume(kind: ProcessAction, program: InFlightProgram, ruleId?: string): void {
+    const h = this.host;
+    if (kind !== 'start') h.unwatch(); // the process being stopped or restarted is expected to go
+    const opts = this.#options(kind, `${kind} resumed`);
+    const work = (): Promise<ControlOutcome | undefined> =>
+      resumeAction(h.service, kind, program, h.identity(), { ...opts, signal: h.signal });
+    this.#enqueue(kind, () => this.#run(kind, work, ruleId !== undefined ? { ruleId } : {}));
+  }
+
+  /** One start/stop/restart at a time. The chain must survive a bug in one action, or every later
+   *  action would be dropped. */
+  #enqueue(kind: ProcessAction, job: () => Promise<void>): void {
+    const h = this.host;
+    this.#queued++;
+    this.#lock = this.#lock
+      .then(job)
+      .catch((e: unknown) => h.log.error({ service: h.service.name, err: e }, `${kind} failed (bug)`))
+      .finally(() => this.#queued--);
   }
 
   #exec(a: PlannedAction): void {
@@ -107,13 +130,23 @@ export class ActionRunner {
     );
   }
 
-  async #run(kind: ProcessAction, a: PlannedAction): Promise<void> {
+  async #run(
+    kind: ProcessAction,
+    work: () => Promise<ControlOutcome | undefined>,
+    a: { readonly ruleId?: string | undefined },
+  ): Promise<void> {
     const h = this.host;
     this.#running = kind;
     const oldPid = h.identity()?.pid;
     let outcome: ControlOutcome;
     try {
-      outcome = await this.#control(kind, a);
+      const done = await work();
+      // No outcome: brokerwatch is closing, and the program goes on for the next daemon to wait for.
+      if (done === undefined) {
+        this.#running = undefined;
+        return;
+      }
+      outcome = done;
     } catch (e) {
       h.log.error({ service: h.service.name, err: e }, `${kind} failed (bug)`);
       outcome = {
@@ -133,7 +166,7 @@ export class ActionRunner {
   /** The action itself, with `depends on` ordering around it. */
   async #control(kind: ProcessAction, a: PlannedAction): Promise<ControlOutcome> {
     const h = this.host;
-    const opts = { env: this.#env(a.eventType ?? 'action', a.reason), cwd: h.cwd, clock: h.clock };
+    const opts = this.#options(kind, a.reason, a.eventType);
     if (kind === 'start') {
       await h.beforeStart(h.service);
       const identity = h.identity();
@@ -159,11 +192,22 @@ export class ActionRunner {
     return outcome;
   }
 
+  /** What the service's programs run with; each one's PID goes into the state file as it spawns. */
+  #options(kind: ProcessAction, reason: string, eventType?: string): ControlOptions {
+    const h = this.host;
+    const onSpawn = (command: ProcessAction, pid: number): void => {
+      // Read at once: the program has just been forked. Gone already: nothing left to wait for.
+      const startTime = readProcStatSync(pid)?.startTime;
+      if (startTime !== undefined) h.programStarted(kind, { command, pid, startTime, at: h.clock.now() });
+    };
+    return { env: this.#env(eventType ?? 'action', reason), cwd: h.cwd, clock: h.clock, onSpawn };
+  }
+
   /** Logs the outcome and hands it to the state machine. */
   #report(
     kind: ProcessAction,
     outcome: ControlOutcome,
-    a: PlannedAction,
+    a: { readonly ruleId?: string | undefined },
     pids: { oldPid: number | undefined; newPid: number | undefined },
   ): void {
     const h = this.host;

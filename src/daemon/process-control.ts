@@ -8,7 +8,8 @@ import { lstat, readFile } from 'node:fs/promises';
 import type { Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { FailureClass } from '../checks/result.js';
-import type { RunResult } from '../actions/run.js';
+import type { RunOptions, RunResult } from '../actions/run.js';
+import type { ProcessAction } from '../state/types.js';
 import { runCommand } from '../actions/run.js';
 import type { FindResult, ProcessIdentity } from '../process/identity.js';
 import { findByMatching, findByPidfile, isSameProcess, safeKill } from '../process/identity.js';
@@ -35,6 +36,20 @@ export interface ControlOptions {
   readonly pollMs?: number;
   /** Time of the budgets and of the waits between looks (default: the system clock). */
   readonly clock?: Clock;
+  /** Told each program's PID as it is spawned (which of the service's programs, and its PID). */
+  readonly onSpawn?: (command: ProcessAction, pid: number) => void;
+}
+
+/** runCommand's options for one of the service's programs. */
+function programOptions(command: ProcessAction, budget: number, opts: ControlOptions): RunOptions {
+  const onSpawn = opts.onSpawn;
+  return {
+    env: opts.env,
+    cwd: opts.cwd,
+    defaultTimeoutMs: budget,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(onSpawn ? { onSpawn: (pid: number) => onSpawn(command, pid) } : {}),
+  };
 }
 
 /**
@@ -133,7 +148,7 @@ function pidfileNames(path: string): number | undefined {
 }
 
 /** Polls `probe` until it returns a value or `deadline` (epoch ms of `clock`) passes. */
-async function until<T>(
+export async function until<T>(
   clock: Clock,
   probe: () => Promise<T | undefined> | T | undefined,
   deadline: number,
@@ -163,17 +178,13 @@ export async function startService(
   const budget = service.start.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
   const deadline = (opts.clock ?? systemClock).now() + budget;
   const launched = ticksSinceBoot();
-  const r = await runCommand(service.start, {
-    env: opts.env,
-    cwd: opts.cwd,
-    defaultTimeoutMs: budget,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  const r = await runCommand(service.start, programOptions('start', budget, opts));
   if (r.failed) return programFailure(r, 'start');
   return waitForNewProcess(service, deadline, budget, opts, previous, r.output, 'start', launched);
 }
 
-async function waitForNewProcess(
+/** Waits (until `deadline`) for the pidfile or `matching` to name a process a start brought up. */
+export async function waitForNewProcess(
   service: Service,
   deadline: number,
   budget: number,
@@ -235,22 +246,44 @@ export async function stopService(
 ): Promise<ControlOutcome> {
   const clock = opts.clock ?? systemClock;
   const budget = service.stop?.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
-  let deadline = clock.now() + budget;
-  let output = '';
-  let programError: string | undefined;
-  let termed = false;
+  const deadline = clock.now() + budget;
   if (service.stop) {
-    const r = await runCommand(service.stop, {
-      env: opts.env,
-      cwd: opts.cwd,
-      defaultTimeoutMs: budget,
-      ...(opts.signal ? { signal: opts.signal } : {}),
+    const r = await runCommand(service.stop, programOptions('stop', budget, opts));
+    return afterStopProgram(service, identity, opts, {
+      deadline,
+      output: r.output,
+      ...(r.failed ? { programError: r.error ?? 'failed' } : {}),
     });
-    output = r.output;
-    if (r.failed) programError = r.error ?? 'failed';
-  } else if (identity) {
-    termed = safeKill(identity, isStopped(identity) ? 'SIGKILL' : 'SIGTERM');
   }
+  const termed = identity ? safeKill(identity, isStopped(identity) ? 'SIGKILL' : 'SIGTERM') : false;
+  return afterStopProgram(service, identity, opts, { deadline, output: '', termed });
+}
+
+/** How a stop's first step went: its program (or brokerwatch's own TERM when there is none). */
+export interface StopBegun {
+  /** The end of the stop's budget, which began with the program. */
+  readonly deadline: number;
+  readonly output: string;
+  readonly programError?: string;
+  /** brokerwatch sent TERM itself (no stop program). */
+  readonly termed?: boolean;
+}
+
+/**
+ * The rest of a stop, once its program has ended (also one that a daemon restarted meanwhile found
+ * running and waited for): the identified process is made to exit, TERM then KILL.
+ */
+export async function afterStopProgram(
+  service: Service,
+  identity: ProcessIdentity | undefined,
+  opts: ControlOptions,
+  begun: StopBegun,
+): Promise<ControlOutcome> {
+  const clock = opts.clock ?? systemClock;
+  const budget = service.stop?.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
+  const { output, programError } = begun;
+  let { deadline } = begun;
+  let termed = begun.termed ?? false;
   // A stopped (SIGSTOP, state T) broker can never exit by itself: waiting out the budget only
   // prolongs the outage, so it is killed as soon as the stop program has had its say.
   if (identity && isStopped(identity)) safeKill(identity, 'SIGKILL');
@@ -305,12 +338,7 @@ export async function restartService(
     const budget = service.restart.timeoutMs ?? DEFAULT_PROGRAM_TIMEOUT_MS;
     const deadline = (opts.clock ?? systemClock).now() + budget;
     const launched = ticksSinceBoot();
-    const r = await runCommand(service.restart, {
-      env: opts.env,
-      cwd: opts.cwd,
-      defaultTimeoutMs: budget,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    const r = await runCommand(service.restart, programOptions('restart', budget, opts));
     if (r.failed) return programFailure(r, 'restart');
     return waitForNewProcess(service, deadline, budget, opts, identity, r.output, 'restart', launched);
   }

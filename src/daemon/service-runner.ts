@@ -26,6 +26,7 @@ import type { Observation } from './observe.js';
 import { observe } from './observe.js';
 import { OwnFaults } from './own-faults.js';
 import { ProcessWatch } from './process-watch.js';
+import { programRunning } from './resume-action.js';
 import type { ServiceRecord, StateStore } from './state-store.js';
 
 export interface RunnerDeps {
@@ -131,9 +132,36 @@ export class ServiceRunner {
     if (this.identity && this.state.monitor !== 'not-monitored') {
       if (isSameProcess(this.identity)) this.#watch(this.identity);
     }
+    this.#takeOverInFlight();
     this.#loop.start(firstDueAt);
     this.#scheduleWake();
     this.#startWatches();
+  }
+
+  /**
+   * A start/stop/restart the daemon before this one left in flight, with its program recorded: waited
+   * for while that very program (PID and start time) still runs; else forgotten, and the next cycle
+   * decides (a broker it started is adopted then). A PID that is now another process's is neither
+   * waited for nor signalled.
+   */
+  #takeOverInFlight(): void {
+    const f = this.state.inFlight;
+    const p = f?.program;
+    if (!f || !p) return;
+    const line = { service: this.service.name, action: f.action, pid: p.pid };
+    if (programRunning(p)) {
+      this.log.info(
+        line,
+        `${f.action}: waiting for its ${p.command} program (pid ${p.pid}), left running by the previous brokerwatch`,
+      );
+      this.#actions.resume(f.action, p, f.ruleId);
+      return;
+    }
+    this.log.info(
+      line,
+      `${f.action}: its ${p.command} program (pid ${p.pid}) ended while brokerwatch was not running; the next cycle decides`,
+    );
+    this.#feed({ kind: 'in-flight-gone' });
   }
 
   /** Runs this service's cycle now (monit's "wake up" on SIGUSR1); nothing if a cycle is running. */
@@ -386,6 +414,12 @@ export class ServiceRunner {
       },
       unwatch: () => this.#process.unwatch(),
       feed: (input) => this.#feed(input),
+      programStarted: (action, program) => {
+        this.#feed({ kind: 'program-started', action, program });
+        // Now, not in 100 ms: a daemon killed while the program runs must find it on its next start.
+        this.deps.store.set(this.service.name, this.record(), true);
+        void this.deps.store.flush();
+      },
       mayRecheck: () => !this.#closed && !this.#paused && !this.state.inFlight,
       beforeStart: d.beforeStart,
       beforeStop: d.beforeStop,

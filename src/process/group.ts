@@ -3,7 +3,8 @@
 // done by its children: killing only `sh` would leave them running.
 import { readdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { killGroup } from './identity.js';
+import type { ProcessIdentity } from './identity.js';
+import { killGroup, safeKillGroup } from './identity.js';
 import { isDeadState, isValidPid, readProcStat } from './proc-stat.js';
 
 export interface TerminateResult {
@@ -34,7 +35,21 @@ export async function isGroupAlive(pgid: number): Promise<boolean> {
 
 /** Sends SIGTERM to group `pgid`, waits up to `graceMs` for it to end, then sends SIGKILL. */
 export async function terminateGroup(pgid: number, graceMs: number): Promise<TerminateResult> {
-  if (!killGroup(pgid, 'SIGTERM')) return { forced: false, gone: true };
+  return endGroup(pgid, graceMs, () => killGroup(pgid, 'SIGTERM'));
+}
+
+/**
+ * The same for a group brokerwatch did not spawn in this run (a program left by the daemon before
+ * it): TERM only if its leader is still `leader` (PID and start time) and still leads the group.
+ * The KILL that may follow goes to a group that TERM reached: while it has members its number
+ * cannot be given to a new process.
+ */
+export async function terminateGroupOf(leader: ProcessIdentity, graceMs: number): Promise<TerminateResult> {
+  return endGroup(leader.pid, graceMs, () => safeKillGroup(leader, 'SIGTERM'));
+}
+
+async function endGroup(pgid: number, graceMs: number, term: () => boolean): Promise<TerminateResult> {
+  if (!term()) return { forced: false, gone: true };
   const deadline = performance.now() + graceMs;
   while (performance.now() < deadline) {
     await delay(Math.min(POLL_MS, Math.max(0, deadline - performance.now())));

@@ -11,6 +11,7 @@ export type {
   EventDraft,
   FailureSummary,
   InFlight,
+  InFlightProgram,
   MachineInput,
   MachineState,
   MonitorState,

@@ -78,12 +78,32 @@ export function step(service: Service, state: MachineState, input: MachineInput,
     case 'pidfile':
       onPidfile(ctx, input);
       break;
+    case 'program-started':
+      if (ctx.s.inFlight?.action === input.action) ctx.s.inFlight.program = input.program;
+      break;
+    case 'in-flight-gone':
+      abandonInFlight(ctx.s);
+      break;
     case 'timer':
       break; // settleBackoff below runs whatever is due
   }
   settleBackoff(ctx);
   summarise(ctx);
   return { state: ctx.s, actions: ctx.actions, events: ctx.events };
+}
+
+/**
+ * What was in flight when the daemon stopped has ended unseen (no program left to wait for): its
+ * outcome is unknown, so the next cycle decides again, and failed rules fire again if still failing.
+ */
+export function abandonInFlight(s: MachineState): void {
+  if (!s.inFlight) return;
+  delete s.inFlight;
+  for (const rs of s.rules) {
+    rs.history = '';
+    delete rs.sampledEarly;
+    if (rs.phase === 'failed') rs.phase = 'rearmed';
+  }
 }
 
 function onCycle(ctx: Ctx, results: Extract<MachineInput, { kind: 'cycle' }>['results']): void {

@@ -5,12 +5,13 @@ import { FAILURE_CLASSES } from '../checks/result.js';
 import type { FailureClass } from '../checks/result.js';
 import type { Service } from '../config/model.js';
 import { withoutUndefined } from './step.js';
-import { initialState } from './machine.js';
+import { abandonInFlight, initialState } from './machine.js';
 import { HISTORY_BITS } from './rates.js';
 import { summarise } from './summary.js';
 import type {
   BackoffState,
   InFlight,
+  InFlightProgram,
   MachineState,
   MonitorState,
   Pending,
@@ -21,8 +22,12 @@ import { MACHINE_STATE_VERSION } from './types.js';
 
 export interface RestoreOptions {
   /**
-   * True when the daemon itself restarted (the default): a start/stop/restart that was in flight died
-   * with it, so its outcome is unknown and the next cycle decides again. False on reload.
+   * True when the daemon itself restarted (the default). A start/stop/restart that was in flight
+   * before its program was spawned died with the daemon: its outcome is unknown and the next cycle
+   * decides again. One whose program was recorded is kept: the program runs in its own process group
+   * and may outlive the daemon, and a second start beside it would make two brokers. The daemon
+   * looks (a pure state cannot): it waits for that program if it still runs, by PID and start time,
+   * and otherwise sends `in-flight-gone`. False on reload: nothing is lost then.
    */
   readonly daemonRestarted?: boolean;
 }
@@ -55,15 +60,7 @@ export function restoreState(service: Service, saved: unknown, now: number, opts
     inFlight: restoreInFlight(saved.inFlight),
     pidfileTrouble: restorePidfileTrouble(saved.pidfileTrouble),
   });
-  if (s.inFlight && (opts.daemonRestarted ?? true)) {
-    // Whatever was running was killed with the daemon. Failed rules fire again if still failing.
-    delete s.inFlight;
-    for (const rs of s.rules) {
-      rs.history = '';
-      delete rs.sampledEarly;
-      if (rs.phase === 'failed') rs.phase = 'rearmed';
-    }
-  }
+  if (s.inFlight?.program === undefined && (opts.daemonRestarted ?? true)) abandonInFlight(s);
   if (s.monitor === 'not-monitored') {
     delete s.pending;
     s.backoff = { attempts: 0 };
@@ -129,7 +126,20 @@ function restoreInFlight(f: unknown): InFlight | undefined {
     since,
     ruleId: str(f.ruleId),
     thenUnmonitor: f.thenUnmonitor === true ? true : undefined,
+    program: restoreProgram(f.program),
   });
+}
+
+/** A program is waited for, and maybe signalled, by its PID: only a plausible one is kept (never PID 1). */
+function restoreProgram(p: unknown): InFlightProgram | undefined {
+  if (!isObj(p)) return undefined;
+  const command = oneOf(p.command, ['start', 'stop', 'restart'] as const);
+  const pid = num(p.pid);
+  const startTime = num(p.startTime);
+  const at = num(p.at);
+  if (!command || at === undefined || pid === undefined || startTime === undefined) return undefined;
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !Number.isSafeInteger(startTime) || startTime < 0) return undefined;
+  return { command, pid, startTime, at };
 }
 
 /** Kept so that a pidfile alerted before a reload or restart is not alerted again, only recovered. */

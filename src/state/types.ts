@@ -56,6 +56,22 @@ export interface InFlight {
   readonly since: number;
   /** A stop unmonitors the service once it completes (monit's meaning of stop). */
   thenUnmonitor?: boolean;
+  /** The program it runs now, once spawned: a daemon restarted meanwhile waits for it (restore.ts). */
+  program?: InFlightProgram;
+}
+
+/**
+ * A start/stop/restart program as it was spawned. The state file holds it so that brokerwatch killed
+ * while it runs, and started again, waits for that program instead of running a second one.
+ */
+export interface InFlightProgram {
+  /** Which of the service's programs: a restart without a restart program runs stop, then start. */
+  readonly command: ProcessAction;
+  readonly pid: number;
+  /** Its /proc/PID/stat start time (ticks after boot): by then the PID may be another process's. */
+  readonly startTime: number;
+  /** Epoch ms when it was spawned: its timeout runs from here. */
+  readonly at: number;
 }
 
 /** A start/restart deferred by the backoff (or by a give-up's cool-down) until `dueAt`. */
@@ -146,6 +162,13 @@ export type MachineInput =
    */
   | { readonly kind: 'pidfile'; readonly ok: boolean; readonly message: string; readonly graceMs: number }
   | { readonly kind: 'control'; readonly action: ControlAction; readonly by?: string }
+  /** The in-flight action's program was spawned (the daemon writes the state file at once). */
+  | { readonly kind: 'program-started'; readonly action: ProcessAction; readonly program: InFlightProgram }
+  /**
+   * After a daemon restart, the program of the action in flight is gone (or its PID is another
+   * process's): its outcome is unknown and the next cycle decides again.
+   */
+  | { readonly kind: 'in-flight-gone' }
   | { readonly kind: 'timer' };
 
 /**

@@ -294,6 +294,30 @@ export function linesOf(file: string): string[] {
   }
 }
 
+/** Live processes whose argv names `configFile` (as one argument), with their parents. */
+export function brokersOf(configFile: string): Array<{ pid: number; ppid: number }> {
+  const found: Array<{ pid: number; ppid: number }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(configFile)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state !== 'Z' && state !== 'X') found.push({ pid: Number(entry), ppid: Number(ppid) });
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return found;
+}
+
+/** Of `brokersOf`, the separate brokers: `mosquitto -d` forks, and for a moment the launcher and its
+ *  child both run the config; a process whose parent is also in the set is the same start. */
+export function brokerRoots(configFile: string): number[] {
+  const procs = brokersOf(configFile);
+  return procs.filter((p) => !procs.some((q) => q.pid === p.ppid)).map((p) => p.pid);
+}
+
 /** PIDs of live processes whose argv is exactly `argv` and whose parent is `ppid`. */
 export function childrenWithArgv(ppid: number, argv: readonly string[]): number[] {
   const found: number[] = [];

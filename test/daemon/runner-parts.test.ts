@@ -169,6 +169,7 @@ void describe('ActionRunner', () => {
       },
       unwatch: () => undefined,
       feed: (input) => fed.push(input),
+      programStarted: () => undefined,
       mayRecheck: () => true,
       beforeStart: () => Promise.resolve(),
       beforeStop: () => Promise.resolve([]),

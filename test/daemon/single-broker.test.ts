@@ -2,30 +2,22 @@
 // control path, a sampler scanning /proc never sees two mosquitto processes running one config.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning } from '../helpers/mosquitto.js';
-import { Cleanup, brokerRules, brokerSpec, newPid, signal, startInProcess, supervisedPid, testDir } from './harness.js';
+import {
+  Cleanup,
+  brokerRules,
+  brokerSpec,
+  brokersOf,
+  newPid,
+  signal,
+  startInProcess,
+  supervisedPid,
+  testDir,
+} from './harness.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
-
-/** Live processes whose argv names `configFile`, with their parents. */
-function brokersOf(configFile: string): Array<{ pid: number; ppid: number }> {
-  const found: Array<{ pid: number; ppid: number }> = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(configFile)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z' && state !== 'X') found.push({ pid: Number(entry), ppid: Number(ppid) });
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return found;
-}
 
 void test(
   'across kills and restarts, never two mosquitto processes running one config',
