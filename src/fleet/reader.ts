@@ -109,7 +109,11 @@ function collect(client: MqttClient, args: FleetSource, view: FleetSink): Promis
     client.on('message', onMessage);
     client.on('error', onError);
     client.once('connect', () => {
-      client.subscribe(`${args.prefix}/#`, { qos: 1 }, (err, granted) => {
+      // QoS 0: at QoS 1 mosquitto sends 20 messages in flight and queues 1,000 more (its default
+      // max_inflight_messages and max_queued_messages), then drops the rest of the retained ones, so
+      // a fleet of 250 daemons × 5 services printed as 170. A lost message needs a lost connection,
+      // which a reconnect (with --watch) answers with every retained message again.
+      client.subscribe(`${args.prefix}/#`, { qos: 0 }, (err, granted) => {
         const denied = granted?.some((g) => g.qos === 128);
         if (err || denied) return done(`subscription to ${args.prefix}/# refused${err ? `: ${err.message}` : ''}`);
         subscribed = true;
