@@ -6,9 +6,13 @@
 // BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
 // about 2.5 (60 s per supervisor plus start-up). BENCH_CLI_RUNS: runs of each command in `cli`
 // (default 20). BENCH_PAGE_RUNS: starts of brokerwatch in `page` (default 10). `protocols` (not in the
-// default list): each protocol's probe BENCH_PROTOCOL_RUNS times (default 200) on loopback.
+// default list): each protocol's probe BENCH_PROTOCOL_RUNS times (default 200) on loopback. `fleet`
+// (not in the default list; about 2.5 minutes): BENCH_FLEET_DAEMONS simulated daemons (default 200) × 5
+// services read by `brokerwatch fleet --json` BENCH_FLEET_RUNS times (default 10), and the daemon's idle
+// cost without and with `set fleet` (BENCH_IDLE_S each).
 import { alertLatencyBench } from './alerts.js';
 import { cliStartBench, startCells } from './cli-start.js';
+import { fleetBench } from './fleet.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
 import { httpBench } from './http.js';
 import { isolationBench } from './isolation.js';
@@ -328,4 +332,55 @@ if (sections.has('protocols')) {
     }),
   );
   for (const f of figures.filter((x) => x.firstFailure !== undefined)) console.log(`${f.name}: ${f.firstFailure}`);
+}
+
+if (sections.has('fleet')) {
+  const daemons = Number(process.env.BENCH_FLEET_DAEMONS ?? 200);
+  const n = Math.max(1, Number(process.env.BENCH_FLEET_RUNS ?? 10));
+  note(`fleet benchmark: idle ${idleSeconds} s without and with set fleet, then ${daemons} daemons × 5 services …`);
+  const r = await fleetBench(daemons, n, idleSeconds);
+  const mb = (v: number): string => `${v.toFixed(1)} MB`;
+  const mbCells = (v: number[]): string[] => {
+    const s = stats(v);
+    return [String(s.n), mb(s.min), mb(s.median), mb(s.p90), mb(s.max)];
+  };
+  table(
+    `\`brokerwatch fleet --broker mqtt://127.0.0.1:PORT --json\`: ${r.daemons} daemons × 5 services retained on one mosquitto (${r.services} services of ${r.payloadBytes} B each; ${(r.outputBytes / 1e6).toFixed(1)} MB printed)`,
+    ['measure', 'n', 'min', 'median', 'p90', 'max'],
+    [
+      ['spawn → whole output read', ...cellsMs(r.runs.map((x) => x.printMs))],
+      ['spawn → exit', ...cellsMs(r.runs.map((x) => x.exitMs))],
+      ['CPU time (user + system)', ...cellsMs(r.runs.map((x) => x.cpuMs))],
+      ['peak RSS', ...mbCells(r.runs.map((x) => x.rssMb))],
+      ['`node -e 0`: spawn → exit', ...cellsMs(r.node.map((x) => x.exitMs))],
+      ['`node -e 0`: CPU time', ...cellsMs(r.node.map((x) => x.cpuMs))],
+      ['`node -e 0`: peak RSS', ...mbCells(r.node.map((x) => x.rssMb))],
+    ],
+  );
+  console.log(
+    '\nTarget: the whole print within 1 s on loopback. It waits for 0.3 s without a retained message before printing.',
+  );
+  const idleRow = (what: string, x: { cpuPercent: number; rssMb: number }): string[] => [
+    what,
+    `${x.cpuPercent.toFixed(2)} %`,
+    mb(x.rssMb),
+  ];
+  table(
+    `Idle cost of \`set fleet\`, one broker probed every second (${idleSeconds} s each, one after the other)`,
+    ['rules', 'CPU (% of a core)', 'RSS (max)'],
+    [
+      idleRow('without set fleet', r.idleWithout),
+      idleRow('with set fleet', r.idleWith),
+      [
+        'difference',
+        `${(r.idleWith.cpuPercent - r.idleWithout.cpuPercent).toFixed(2)} %`,
+        mb(r.idleWith.rssMb - r.idleWithout.rssMb),
+      ],
+    ],
+  );
+}
+
+function cellsMs(v: number[]): string[] {
+  const s = stats(v);
+  return [String(s.n), ms(s.min), ms(s.median), ms(s.p90), ms(s.max)];
 }

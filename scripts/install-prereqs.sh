@@ -3,7 +3,8 @@
 # mosquitto (the broker under test), its clients, openssl (test certificates), monit (its
 # control files are test fixtures, and the benchmarks run it side by side) and Chromium with a font
 # (the web page is tested in headless Chromium through playwright-core, which downloads nothing),
-# promtool from Debian's prometheus package (it checks /metrics and unit-tests the sample alert rules),
+# Debian's prometheus package (promtool checks /metrics and unit-tests the sample rules; prometheus
+# itself scrapes three daemons with the sample scrape config),
 # dnsmasq (a real DNS server for the DNS probe), iputils' ping (the ping test runs it), Alertmanager
 # (the alertmanager alert target is tested against a real one), and lintian, which checks the Debian
 # package `npm run package` builds (it brings dpkg-dev's dpkg-shlibdeps and binutils' strip, which
@@ -17,7 +18,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/monit ] || need+=(monit)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
-[ -x /usr/bin/promtool ] || need+=(prometheus)
+[ -x /usr/bin/promtool ] && [ -x /usr/bin/prometheus ] || need+=(prometheus)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/bin/ping ] || need+=(iputils-ping)
 [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)

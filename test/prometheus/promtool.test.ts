@@ -1,7 +1,8 @@
 // Prometheus's own checker on brokerwatch: `promtool check metrics` accepts GET /metrics (no gauge
 // named like a counter), every failure counter is there at 0 from the first scrape (so increase()
-// counts the first failure), and the sample alerting rules pass `promtool check rules` and their unit
-// tests (`promtool test rules config/prometheus-alerts.test.yml`).
+// counts the first failure), the sample alerting and recording rules pass `promtool check rules` and
+// their unit tests (`promtool test rules config/prometheus-*.test.yml`), and the sample scrape config
+// that loads them passes `promtool check config`.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +81,31 @@ void describe('Prometheus: promtool on /metrics and on the sample rules', () => 
     const unit = await promtool(['test', 'rules', 'prometheus-alerts.test.yml']);
     assert.equal(unit.code, 0, unit.out);
     assert.match(unit.out, /SUCCESS/);
+  });
+
+  void test('promtool check rules and promtool test rules pass on the recording rules', async () => {
+    const check = await promtool(['check', 'rules', 'prometheus-recording.yml']);
+    assert.equal(check.code, 0, check.out);
+    assert.match(check.out, /SUCCESS: 5 rules found/);
+    const unit = await promtool(['test', 'rules', 'prometheus-recording.test.yml']);
+    assert.equal(unit.code, 0, unit.out);
+    assert.match(unit.out, /SUCCESS/);
+  });
+
+  void test('promtool check config accepts the scrape config and the rules files it names', async () => {
+    const r = await promtool(['check', 'config', 'prometheus.yml']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /SUCCESS: 2 rule files found/);
+    assert.match(r.out, /Checking prometheus-recording\.yml\n\s+SUCCESS: 5 rules found/);
+    assert.match(r.out, /Checking prometheus-alerts\.yml\n\s+SUCCESS: 7 rules found/);
+  });
+
+  void test('every recording rule has a unit test', async () => {
+    const rules = await readFile(`${CONFIG}prometheus-recording.yml`, 'utf8');
+    const tests = await readFile(`${CONFIG}prometheus-recording.test.yml`, 'utf8');
+    const records = [...rules.matchAll(/^\s+- record: (\S+)$/gm)].map((m) => m[1] ?? '');
+    assert.equal(records.length, 5);
+    for (const r of records) assert.ok(tests.includes(`- expr: ${r}\n`), r);
   });
 
   void test('every sample alert has a unit test', async () => {
