@@ -1,7 +1,8 @@
 // Every protocol's step timings become `brokerwatch_probe_step_seconds{step}` samples, not only
 // MQTT's: a ping test (its echo round trip as `response`), an HTTP test (connect, request,
 // first_byte, body) and a WebSocket test (request, first_byte, response) of local servers, one
-// sample per cycle, in seconds; and promtool still accepts the exposition with them.
+// sample per cycle, in seconds; and promtool still accepts the exposition with them. A scrape lets
+// the event loop run between two metric families (a cycle due meanwhile is not held up by it all).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocketServer } from 'ws';
 import { PING_BIN } from '../../src/checks/ping/check.js';
+import { Metrics } from '../../src/http/metrics.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Fixture } from './fixture.js';
 import { ADMIN, basic, httpdBlock, startFixture } from './fixture.js';
@@ -115,5 +117,30 @@ void describe('probe steps of every protocol in /metrics', { skip: existsSync(PI
     const r = await promtoolCheck(text);
     assert.equal(r.code, 0, r.out);
     assert.equal(r.out.trim(), '');
+  });
+
+  void test('a scrape lets the event loop run between families, and writes what the registry writes', async () => {
+    const f0 = f as Fixture;
+    const m = new Metrics(f0.daemon, f0.built.ctx.observer);
+    try {
+      let turns = 0;
+      let done = false;
+      const turn = (): void => {
+        if (done) return;
+        turns++;
+        setImmediate(turn);
+      };
+      setImmediate(turn);
+      const text = await m.text();
+      done = true;
+      const families = (t: string): string[] => t.split('\n').filter((l) => l.startsWith('# TYPE '));
+      assert.ok(turns >= families(text).length - 1, `${turns} turns of the loop during the scrape`);
+      const whole = await m.registry.metrics();
+      assert.deepEqual(families(text), families(whole));
+      assert.equal(text.split('\n').length, whole.split('\n').length);
+      assert.ok(text.endsWith('\n') && !text.endsWith('\n\n'), 'one line break at the end, as the registry writes');
+    } finally {
+      m.close();
+    }
   });
 });
