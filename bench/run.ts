@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
 // installed. Sections are named on the command line (`node dist/bench/run.js cli http`) or in
-// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page,observers").
+// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,httpscale,cli,page,
+// observers").
 // Environment: BENCH_RUNS (kills and hangs per case, default 12), BENCH_IDLE_S (default 60),
 // BENCH_SOAK_S (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
 // BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
@@ -9,7 +10,8 @@
 // default list): each protocol's probe BENCH_PROTOCOL_RUNS times (default 200) on loopback.
 // `httpscale`: BENCH_HTTPSCALE_N `check host` HTTP checks (default 200) at a 1 s cycle for
 // BENCH_HTTPSCALE_S seconds (default 60): schedule lag, sockets and RSS every 10 s, CPU
-// (BENCH_HTTPSCALE_NICE=-10: the daemon and its reference timer at that nice value).
+// (BENCH_HTTPSCALE_NICE=-10: the daemon and its reference timer at that nice value). BENCH_NODE_ARGS:
+// node's options for every brokerwatch a section starts (`--cpu-prof --cpu-prof-dir=DIR` profiles it).
 import { alertLatencyBench } from './alerts.js';
 import { cliStartBench, startCells } from './cli-start.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
