@@ -2,7 +2,7 @@
 // monit) started as a child process, MQTT CONNACK timing, /proc readings, and statistics.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -138,11 +138,13 @@ export interface Supervisor {
   stop(): Promise<void>;
 }
 
-/** Starts brokerwatch in the foreground on a rules file. */
+/** Starts brokerwatch in the foreground on a rules file; BENCH_NODE_ARGS are node's options for it
+ *  (`--cpu-prof --cpu-prof-dir=/tmp/prof` profiles the daemon of any section). */
 export async function startBrokerwatch(rulesFile: string, logFile: string): Promise<Supervisor> {
   await chmod(rulesFile, 0o600);
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bin/brokerwatch.js'), '-I', '-c', rulesFile], {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/bin/brokerwatch.js'), '-I', '-c', rulesFile], {
     stdio: ['ignore', out, out],
   });
   return supervisor('brokerwatch', child);
@@ -193,6 +195,19 @@ export function procUsage(pid: number): { ticks: number; rss: number } | undefin
   const ticks = Number(f[11]) + Number(f[12]);
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { ticks, rss: Number(m?.[1] ?? 0) * 1024 };
+}
+
+/** The open sockets of a process: its descriptors that link to `socket:[…]`. */
+export function socketCount(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed while we looked
+    }
+  }
+  return n;
 }
 
 export interface Stats {

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, printed as tables, brokerwatch beside monit 5.33 when it is
 // installed. Sections are named on the command line (`node dist/bench/run.js cli http`) or in
-// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page,observers").
+// BENCH_SECTIONS (default "kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,httpscale,cli,page,
+// observers").
 // Environment: BENCH_RUNS (kills and hangs per case, default 12), BENCH_IDLE_S (default 60),
 // BENCH_SOAK_S (default 600), BENCH_SCALE_S (default 60), BENCH_SCALE_N (services, default 500),
 // BENCH_ONLY=brokerwatch to skip monit. With monit, `isolation` takes about 3 minutes and `scale`
@@ -10,11 +11,16 @@
 // (not in the default list; about 2.5 minutes): BENCH_FLEET_DAEMONS simulated daemons (default 200) × 5
 // services read by `brokerwatch fleet --json` BENCH_FLEET_RUNS times (default 10), and the daemon's idle
 // cost without and with `set fleet` (BENCH_IDLE_S each).
+// `httpscale`: BENCH_HTTPSCALE_N `check host` HTTP checks (default 200) at a 1 s cycle for
+// BENCH_HTTPSCALE_S seconds (default 60): schedule lag, sockets and RSS every 10 s, CPU
+// (BENCH_HTTPSCALE_NICE=-10: the daemon and its reference timer at that nice value). BENCH_NODE_ARGS:
+// node's options for every brokerwatch a section starts (`--cpu-prof --cpu-prof-dir=DIR` profiles it).
 import { alertLatencyBench } from './alerts.js';
 import { cliStartBench, startCells } from './cli-start.js';
 import { fleetBench } from './fleet.js';
 import { GIVE_UP_MS, hangBench } from './hang.js';
 import { httpBench } from './http.js';
+import { httpScaleBench } from './http-scale.js';
 import { isolationBench } from './isolation.js';
 import type { HangKind } from './isolation.js';
 import { latencyBench } from './latency.js';
@@ -36,7 +42,7 @@ const sections = new Set(
     ? named
     : (
         process.env.BENCH_SECTIONS ??
-        'kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,cli,page,observers'
+        'kill,liveness,idle,hang,latency,http,alerts,soak,isolation,scale,httpscale,cli,page,observers'
       ).split(','),
 );
 const runs = Number(process.env.BENCH_RUNS ?? 12);
@@ -285,6 +291,49 @@ if (sections.has('scale')) {
     );
   }
   console.log('\nTarget: schedule lag p99 ≤ 50 ms.');
+}
+
+if (sections.has('httpscale')) {
+  const n = Math.max(1, Number(process.env.BENCH_HTTPSCALE_N ?? 200));
+  const seconds = Math.max(10, Number(process.env.BENCH_HTTPSCALE_S ?? 60));
+  note(`HTTP scale benchmark: ${n} HTTP checks, ${seconds} s …`);
+  const nice = process.env.BENCH_HTTPSCALE_NICE;
+  const r = await httpScaleBench(n, seconds, 10, nice ? Number(nice) : undefined);
+  const first = r.samples[0];
+  const last = r.samples[r.samples.length - 1];
+  const sockets = r.samples.map((x) => x.sockets);
+  const rss = r.samples.map((x) => x.rssMb);
+  const mb = (v: number | undefined): string => (v === undefined ? '?' : `${v.toFixed(1)} MB`);
+  const h = r.lag;
+  const bucketCount = (x: PromHistogram, le: number): number => x.buckets.find(([b]) => b === le)?.[1] ?? 0;
+  const pct = (part: number, all: number): string => `${((part / Math.max(1, all)) * 100).toFixed(2)} %`;
+  table(
+    `${r.services} \`protocol http\` checks (${r.servers} local servers), \`set daemon 1\`, ${Math.round(r.seconds)} s${nice ? `, nice ${nice}` : ''}`,
+    ['measure', 'value'],
+    [
+      [
+        'schedule lag p50 / p99 / max (bucket upper bounds)',
+        `${bucketMs(histogramQuantile(h, 0.5))} / ${bucketMs(histogramQuantile(h, 0.99))} / ${bucketMs(histogramQuantile(h, 1))} (n ${h.count})`,
+      ],
+      [
+        'the machine: a bare node timer every 5 ms, lateness p50 / p99 / max',
+        `${ms(r.reference.p50)} / ${ms(r.reference.p99)} / ${ms(r.reference.max)} (n ${r.reference.n})`,
+      ],
+      [
+        'at most 5 ms late: cycles · the bare timer',
+        `${pct(bucketCount(h, 0.005), h.count)} · ${(r.reference.within5 * 100).toFixed(2)} %`,
+      ],
+      ['requests answered', `${r.requestsPerSecond.toFixed(1)} /s`],
+      [
+        `open sockets (every 10 s): start → end (min–max)`,
+        `${first?.sockets ?? '?'} → ${last?.sockets ?? '?'} (${Math.min(...sockets)}–${Math.max(...sockets)})`,
+      ],
+      ['RSS: start → end (max)', `${mb(first?.rssMb)} → ${mb(last?.rssMb)} (${mb(Math.max(...rss))})`],
+      ['CPU', `${r.cpuPercent.toFixed(1)} % of a core`],
+      ['services down at the end', String(r.down)],
+    ],
+  );
+  console.log('\nTarget: schedule lag p99 ≤ 5 ms; sockets at the end as at the start.');
 }
 
 if (sections.has('page')) {

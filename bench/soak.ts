@@ -1,26 +1,13 @@
 // Soak: brokerwatch runs a 1 s round trip against one broker for a long while; its open sockets
 // and RSS must stay flat (a leaked socket or buffer per probe shows up within minutes).
-import { readdirSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { brokerSetup, cleanupBroker, procUsage, sleep, startBrokerwatch, waitServing } from './lib.js';
+import { brokerSetup, cleanupBroker, procUsage, sleep, socketCount, startBrokerwatch, waitServing } from './lib.js';
 
 export interface SoakSample {
   readonly atS: number;
   readonly sockets: number;
   readonly rssMb: number;
-}
-
-function sockets(pid: number): number {
-  let n = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed while we looked
-    }
-  }
-  return n;
 }
 
 /** Samples sockets and RSS every `everyS` seconds for `seconds`. */
@@ -47,7 +34,11 @@ export async function soakBench(seconds: number, everyS = 10): Promise<SoakSampl
     for (;;) {
       const u = procUsage(sup.pid);
       if (!u) throw new Error('soak: brokerwatch exited');
-      samples.push({ atS: Math.round((Date.now() - t0) / 1000), sockets: sockets(sup.pid), rssMb: u.rss / 1048576 });
+      samples.push({
+        atS: Math.round((Date.now() - t0) / 1000),
+        sockets: socketCount(sup.pid),
+        rssMb: u.rss / 1048576,
+      });
       if (Date.now() - t0 >= seconds * 1000) break;
       await sleep(everyS * 1000);
     }

@@ -7,22 +7,25 @@ import type { RunnerStatus } from '../daemon/service-runner.js';
 import type { CheckResult } from '../checks/result.js';
 import { FAILURE_CLASSES } from '../checks/result.js';
 import type { Service } from '../config/model.js';
+import type { PROBE_STEPS } from './dto.js';
 import { registerFactGauges } from './metrics-facts.js';
 import type { DaemonObserver } from './observer.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** Probe metrics (ms) and the `step` label they get. */
-const STEPS: ReadonlyArray<readonly [string, string]> = [
-  ['connectMs', 'connect'],
-  ['tlsMs', 'tls_handshake'],
-  ['subscribeMs', 'subscribe'],
-  ['publishAckMs', 'publish_ack'],
-  ['deliveryMs', 'delivery'],
-  ['requestMs', 'request'],
-  ['firstByteMs', 'first_byte'],
-  ['bodyMs', 'body'],
-];
+/** Each probe step (a metric in ms, dto.ts's PROBE_STEPS but the total) and its `step` label. */
+const STEP_LABELS: Record<Exclude<(typeof PROBE_STEPS)[number], 'totalMs'>, string> = {
+  connectMs: 'connect',
+  tlsMs: 'tls_handshake',
+  subscribeMs: 'subscribe',
+  publishAckMs: 'publish_ack',
+  deliveryMs: 'delivery',
+  requestMs: 'request',
+  firstByteMs: 'first_byte',
+  bodyMs: 'body',
+  responseMs: 'response',
+};
+const STEPS = Object.entries(STEP_LABELS);
 
 /** The metrics of one daemon. */
 export class Metrics {
@@ -48,9 +51,18 @@ export class Metrics {
     this.#unsubscribe();
   }
 
-  /** The exposition text. */
+  /**
+   * The exposition text, as the registry writes it, one family at a time with the event loop let
+   * run between two: hundreds of services make a scrape tens of milliseconds of work, which in one
+   * piece would start every cycle due meanwhile that much late.
+   */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    const families: string[] = [];
+    for (const m of this.registry.getMetricsAsArray()) {
+      families.push(await this.registry.getSingleMetricAsString(m.name));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return `${families.join('\n\n')}\n`;
   }
 
   /** The exposition format's content type. */
@@ -141,7 +153,7 @@ function registerCycleHistograms(registers: Registry[]): {
   });
   const stepDuration = new Histogram({
     name: 'brokerwatch_probe_step_seconds',
-    help: 'Duration of MQTT probe steps (connect, subscribe, publish_ack, delivery), one sample per completed cycle',
+    help: 'Duration of probe steps, one sample per completed cycle: connect, tls_handshake (port tests), subscribe, publish_ack, delivery (MQTT), request, first_byte, body (HTTP, DNS, WebSocket, greetings), response (ping echo, WebSocket ping to pong)',
     labelNames: ['service', 'rule', 'step'],
     buckets: BUCKETS,
     registers,

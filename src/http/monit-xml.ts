@@ -3,12 +3,13 @@
 // brokerwatch. Element names, order and numeric codes follow monit's xml.c and what monit 5.33
 // serves (a test compares the element paths with a real monit's): `<platform>`, each process's
 // owners, threads, children, cpu, memory, descriptors and I/O (from /proc, resource-sampler.ts,
-// whether or not a rule measures them), and the host as monit's System service (type 5).
+// whether or not a rule measures them), each ping, port and unix-socket test's `<icmp>`, `<port>` and
+// `<unix>`, and the host as monit's System service (type 5).
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import type { EventType, ServiceType } from '../config/model.js';
 import type { MonitorState } from '../state/types.js';
-import type { ServiceDto, StatusDto } from './dto.js';
+import type { CheckDto, ServiceDto, StatusDto } from './dto.js';
 import { observedXml } from './monit-xml-observed.js';
 import type { ProcessSample, ResourceSampler, SystemSample } from './resource-sampler.js';
 
@@ -154,6 +155,37 @@ function procXml(p: ProcessSample | undefined, part: 'ids' | 'tree' | 'files'): 
   return out.join('');
 }
 
+/** A probe's response time as monit sends it: seconds with microseconds, -1 unless it succeeded. */
+const responseTime = (c: CheckDto, ms: number | undefined): string =>
+  el('responsetime', c.status === 'ok' && ms !== undefined ? (ms / 1000).toFixed(6) : '-1.000000');
+
+/**
+ * The ping, port and unix-socket tests, as monit 5.33 prints them: every `<icmp>`, then every
+ * `<port>`, then every `<unix>`, each list last rule first (monit's parser prepends to its lists). An
+ * `<icmp>`'s type is monit's name of the ICMP message, "Ping", for ping, ping4 and ping6 alike.
+ */
+function probesXml(checks: readonly CheckDto[]): string {
+  const icmp: string[] = [];
+  const ports: string[] = [];
+  const sockets: string[] = [];
+  for (const c of checks) {
+    if (c.test === 'ping') icmp.push(`<icmp>${el('type', 'Ping')}${responseTime(c, c.metrics.responseMs)}</icmp>`);
+    if (c.test !== 'port' || c.target === null) continue;
+    const protocol = el('protocol', (c.protocol ?? 'default').toUpperCase());
+    // A unix socket's target is its path (monit's <unix> element, which has no <type>).
+    if (c.target.startsWith('/')) {
+      sockets.push(`<unix>${el('path', c.target)}${protocol}${responseTime(c, c.metrics.totalMs)}</unix>`);
+      continue;
+    }
+    const colon = c.target.lastIndexOf(':');
+    const host = c.target.slice(0, colon).replace(/^\[|\]$/g, '');
+    ports.push(
+      `<port>${el('hostname', host)}${el('portnumber', Number(c.target.slice(colon + 1)))}${el('request', '')}${protocol}${el('type', 'TCP')}${responseTime(c, c.metrics.totalMs)}</port>`,
+    );
+  }
+  return [icmp, ports, sockets].map((list) => list.reverse().join('')).join('');
+}
+
 function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undefined): string {
   const collected = s.lastCheckAt ?? Date.now();
   const parts = serviceHead(version, SERVICE_TYPE[s.type], s.name, collected, {
@@ -186,23 +218,7 @@ function serviceXml(s: ServiceDto, version: 1 | 2, sample: ProcessSample | undef
     }
     parts.push(procXml(sample, 'files'));
   }
-  for (const c of s.checks) {
-    if (c.test !== 'port' || c.target === null) continue;
-    const colon = c.target.lastIndexOf(':');
-    const host = c.target.slice(0, colon).replace(/^\[|\]$/g, '');
-    const seconds =
-      c.status === 'ok' && c.metrics.totalMs !== undefined ? (c.metrics.totalMs / 1000).toFixed(6) : '-1.000000';
-    // A unix socket's target is its path (monit's <unix> element).
-    if (c.target.startsWith('/')) {
-      parts.push(
-        `<unix>${el('path', c.target)}${el('protocol', (c.protocol ?? 'default').toUpperCase())}${el('type', 'TCP')}${el('responsetime', seconds)}</unix>`,
-      );
-      continue;
-    }
-    parts.push(
-      `<port>${el('hostname', host)}${el('portnumber', Number(c.target.slice(colon + 1)))}${el('request', '')}${el('protocol', (c.protocol ?? 'default').toUpperCase())}${el('type', 'TCP')}${el('responsetime', seconds)}</port>`,
-    );
-  }
+  parts.push(probesXml(s.checks));
   parts.push('</service>');
   return parts.join('');
 }

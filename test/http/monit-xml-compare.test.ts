@@ -3,20 +3,15 @@
 // real mosquitto with the same rules, and every element path of monit's
 // /_status?format=xml&level=full (platform, the process's ppid, uid, threads, children, cpu, memory,
 // descriptors, I/O, the System service…) must be in brokerwatch's too. Values may differ.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import { MOSQUITTO_BIN, startMosquitto } from '../helpers/mosquitto.js';
-import { freePort } from '../helpers/ports.js';
-import type { TempDir } from '../helpers/tmp.js';
-import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Fixture } from './fixture.js';
 import { ADMIN, basic, httpdBlock, startFixture } from './fixture.js';
+import type { RealMonit } from './real-monit.js';
+import { startRealMonit } from './real-monit.js';
 import type { XmlElement } from './xml.js';
 import { child, parseXml } from './xml.js';
 
@@ -42,9 +37,7 @@ const hasProcessData = (root: XmlElement): boolean => {
 void describe('monit XML: the same element paths as monit 5.33 for the same rules', () => {
   let broker: RunningMosquitto;
   let f: Fixture;
-  let monitDir: TempDir;
-  let monit: ChildProcess | undefined;
-  let monitPort: number;
+  let monit: RealMonit | undefined;
 
   const checkBlock = (b: RunningMosquitto): string =>
     [
@@ -55,56 +48,24 @@ void describe('monit XML: the same element paths as monit 5.33 for the same rule
 
   before(async () => {
     broker = await startMosquitto({ daemonize: true });
-    monitDir = await tempDir('brokerwatch-monit-');
-    monitPort = await freePort();
-    const d = monitDir.path;
-    const rc = join(d, 'monitrc');
-    const rules = [
-      'set daemon 1',
-      `set idfile ${join(d, 'monit.id')}`,
-      `set statefile ${join(d, 'monit.state')}`,
-      `set pidfile ${join(d, 'monit.pid')}`,
-      `set httpd port ${monitPort} address 127.0.0.1`,
-      `  allow ${ADMIN.user}:${ADMIN.password}`,
-      checkBlock(broker),
-      '',
-    ].join('\n');
-    await writeFile(rc, rules, { mode: 0o600 });
-    monit = spawn('/usr/bin/monit', ['-I', '-c', rc], {
-      cwd: d,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d },
-      stdio: 'ignore',
-    });
+    monit = await startRealMonit([checkBlock(broker)]);
     f = await startFixture(() => [httpdBlock(), checkBlock(broker)].join('\n'));
   });
 
   after(async () => {
-    if (monit?.pid !== undefined && monit.exitCode === null) {
-      const exited = new Promise((resolve) => monit?.once('exit', resolve));
-      monit.kill('SIGTERM');
-      await exited;
-    }
+    await monit?.stop();
     await f?.close();
     await broker?.stop();
-    await monitDir?.cleanup();
   });
 
   void test('every element path of monit XML is in brokerwatch XML', async () => {
-    const auth = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
     // monit has the process data from its second cycle on; brokerwatch from its first sample.
     const theirs = await waitFor(
       async () => {
-        try {
-          const res = await fetch(`http://127.0.0.1:${monitPort}/_status?format=xml&level=full`, {
-            headers: { authorization: auth },
-          });
-          const root = parseXml(await res.text());
-          return hasProcessData(root) && root.children.some((c) => c.attrs.type === '5' && child(c, 'system'))
-            ? root
-            : undefined;
-        } catch {
-          return undefined;
-        }
+        const root = await monit?.statusXml();
+        return root && hasProcessData(root) && root.children.some((c) => c.attrs.type === '5' && child(c, 'system'))
+          ? root
+          : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200, message: 'monit never reported the broker' },
     );
