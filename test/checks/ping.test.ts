@@ -50,11 +50,18 @@ void describe('ping against loopback', { skip: noPing }, () => {
     assert.ok(performance.now() - t < 20_000, 'one run, not five waits');
   });
 
-  void test('IPv4 only for an IPv6 address: the error ping gives, named', LIMIT, async () => {
-    const r = await ping('::1', 'ping4 count 3');
-    assert.equal(r.class, 'internal');
-    assert.match(r.message, /^::1: ping failed \(status 2\): ::1: Address family for hostname not supported$/);
-  });
+  void test(
+    'IPv4 only for an IPv6 address, IPv6 only for an IPv4 one: a failed ping, as monit has it',
+    LIMIT,
+    async () => {
+      const r = await ping('::1', 'ping4 count 3');
+      assert.equal(r.status, 'failed');
+      assert.equal(r.class, 'port-closed');
+      assert.match(r.message, /^::1: no address of that IP version: ::1: Address family for hostname not supported$/);
+      const six = await ping('127.0.0.1', 'ping6 count 3');
+      assert.equal(six.class, 'port-closed', six.message);
+    },
+  );
 });
 
 void describe("iputils' outputs, read", () => {

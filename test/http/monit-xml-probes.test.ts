@@ -86,8 +86,12 @@ void describe('monit XML: <icmp> and <port> as monit 5.33 prints them', { skip }
     await waitFor(
       async () => {
         const s = (await f?.inject({ url: '/api/v1/status', headers: auth }))?.json<StatusDto>();
-        // Every rule ran (ping6 of an IPv4 address is an error of ping's own, not a verdict: init).
-        return s?.services[0]?.checks.every((c) => c.metrics.totalMs !== undefined);
+        // Every rule ran (ping6 of an IPv4 address fails at once, as in monit).
+        const checks = s?.services[0]?.checks;
+        return (
+          checks?.every((c) => c.metrics.totalMs !== undefined) &&
+          checks.filter((c) => c.status === 'failed').length === 2
+        );
       },
       { timeoutMs: 30_000, intervalMs: 100, message: 'brokerwatch never checked the host' },
     );

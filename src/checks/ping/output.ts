@@ -35,6 +35,10 @@ export function readPing(stdout: string, stderr: string, status: number | null):
       ?.replace(/^(?:\S*\/)?ping: /, '') ?? ''; // iputils names itself as it was run
   if (/Name or service not known|Temporary failure in name resolution|No address associated|not known/.test(said))
     return { ok: false, class: 'port-closed', message: `cannot resolve host: ${said}`, final: true };
+  // ping4 of an IPv6 address, ping6 of an IPv4 one: the host has no address to ping that way, which
+  // monit counts as a failed ping (not brokerwatch's own fault).
+  if (/Address family for hostname not supported/.test(said))
+    return { ok: false, class: 'port-closed', message: `no address of that IP version: ${said}`, final: true };
   if (/Operation not permitted|Permission denied|socket:|Lacking privilege/.test(said))
     return { ok: false, class: 'internal', message: `${said}; ${PING_NEEDS}`, final: true };
   return {
