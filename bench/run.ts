@@ -407,7 +407,7 @@ if (sections.has('fleet')) {
     ],
   );
   console.log(
-    '\nTarget: the whole print within 1 s on loopback. It waits for 0.3 s without a retained message before printing.',
+    '\nTarget: the whole print within 1 s on loopback. It prints when its marker, published after the SUBACK, comes back behind the retained messages (after 0.3 s without one when the broker drops it).',
   );
   const idleRow = (what: string, x: { cpuPercent: number; rssMb: number }): string[] => [
     what,

@@ -1,7 +1,8 @@
 // What `brokerwatch fleet` does: reads the options (a mistake exits 3), connects to the fleet broker
 // with mqtt.js (src/fleet/reader.ts, loaded when the command runs), subscribes to PREFIX/#, and prints once the
-// retained messages have stopped coming for a moment (or at the timeout); `--watch` stays and prints
-// again on every change. A broker it cannot reach exits 2 (without --watch).
+// retained messages are all in (its marker came back, else they stopped coming for a moment, or at the
+// timeout); `--watch` stays and prints again on every change. A broker it cannot reach exits 2 (without
+// --watch).
 import { readFile } from 'node:fs/promises';
 import type { FleetFlags } from './fleet.js';
 import { FLEET_EXIT } from './fleet.js';
@@ -28,9 +29,9 @@ export async function runFleet(flags: FleetFlags, env = process.env): Promise<nu
     process.stdout.write(flags.json ? `${JSON.stringify(r, null, flags.watch ? 0 : 2)}\n` : renderTable(r));
   };
   const reached = await reader.collected;
-  if (reached !== true) {
+  if (!reached.ok) {
     await reader.close();
-    process.stderr.write(`brokerwatch fleet: cannot reach ${args.where}: ${reached}\n`);
+    process.stderr.write(`brokerwatch fleet: cannot reach ${args.where}: ${reached.why}\n`);
     return FLEET_EXIT.UNREACHABLE;
   }
   print();

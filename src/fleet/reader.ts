@@ -1,11 +1,16 @@
 // The reading side of the fleet for `brokerwatch fleet` (src/cli/fleet-command.ts, which loads this
 // module, and mqtt.js with it, when the command runs): connect, subscribe to PREFIX/#, take the
-// retained messages until they stop coming for a moment; with --watch, stay and report changes.
+// retained messages until a marker published after the SUBACK comes back (or, when it does not, until
+// they stop coming for a moment); with --watch, stay and report changes.
+import { randomBytes } from 'node:crypto';
 import { connect } from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
+import { systemClock } from '../util/clock.js';
+import type { Clock, Timer } from '../util/clock.js';
+import { syncTopic } from './topics.js';
 
-/** Retained messages come right after the SUBACK; this long without one means all have come. */
-const QUIET_MS = 300;
+/** Without the marker: this long without a retained message means all have come. */
+export const QUIET_MS = 300;
 /** --watch: changes this close together are reported once. */
 const SETTLE_MS = 100;
 
@@ -22,23 +27,34 @@ export interface FleetSource {
   readonly timeoutMs: number;
 }
 
+/** What ended the first view: the marker came back, QUIET_MS without a retained message, or --timeout. */
+export type CollectEnd = 'marker' | 'quiet' | 'timeout';
+
+/** The retained messages are in (and what said so), or why the broker could not be used. */
+export type Collected = { readonly ok: true; readonly by: CollectEnd } | { readonly ok: false; readonly why: string };
+
 /** A connection reading the fleet. */
 export interface FleetReader {
-  /** Resolves once the retained messages are in: true, or why the broker could not be used. */
-  readonly collected: Promise<true | string>;
+  /** Resolves once the retained messages are in, or with why the broker could not be used. */
+  readonly collected: Promise<Collected>;
   /** Keeps reading, calls CHANGED after changes; resolves with why the broker refused us. */
   watch(changed: () => void, lost: (why: string) => void): Promise<string>;
   close(): Promise<void>;
 }
 
 /** Connects (reconnecting when WATCH) and starts collecting into SINK. */
-export function openFleet(src: FleetSource, sink: FleetSink, watching: boolean): FleetReader {
+export function openFleet(
+  src: FleetSource,
+  sink: FleetSink,
+  watching: boolean,
+  clock: Clock = systemClock,
+): FleetReader {
   // writeCache off: mqtt-packet would otherwise build 65,536 buffers of encoded numbers at the first
   // packet, a tenth of this one-shot command's CPU time.
   const client = connect({ ...src.options, reconnectPeriod: watching ? 1_000 : 0, writeCache: false });
   return {
-    collected: collect(client, src, sink),
-    watch: (changed, lost) => watch(client, sink, changed, lost),
+    collected: collect(client, src, sink, clock),
+    watch: (changed, lost) => watch(client, sink, clock, { changed, lost }),
     close: async () => {
       await client.endAsync(!client.connected).catch(() => undefined);
     },
@@ -46,19 +62,24 @@ export function openFleet(src: FleetSource, sink: FleetSink, watching: boolean):
 }
 
 /** Reports changes until the broker refuses us (CONNACK refused after a reconnect). */
-function watch(client: MqttClient, sink: FleetSink, changed: () => void, lost: (why: string) => void): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
+function watch(
+  client: MqttClient,
+  sink: FleetSink,
+  clock: Clock,
+  on: { changed: () => void; lost: (why: string) => void },
+): Promise<string> {
+  let timer: Timer | undefined;
   let down = false;
   let why = 'connection lost';
   client.on('message', (topic, payload) => {
     if (!sink.apply(topic, payload) || timer) return;
-    timer = setTimeout(() => {
+    timer = clock.setTimeout(() => {
       timer = undefined;
-      changed();
+      on.changed();
     }, SETTLE_MS);
   });
   client.on('offline', () => {
-    if (!down) lost(why);
+    if (!down) on.lost(why);
     down = true;
   });
   client.on('connect', () => (down = false));
@@ -78,35 +99,58 @@ function refused(err: Error): boolean {
   return typeof (err as { code?: unknown }).code === 'number';
 }
 
-/** Connects, subscribes and takes the retained messages; true, or why the broker could not be used. */
-function collect(client: MqttClient, args: FleetSource, view: FleetSink): Promise<true | string> {
+/** Calls FN once QUIET_MS have passed since the last `touch()`: one timer, moved on only when it fires
+ *  early (a retained burst is thousands of messages; a timer per message would cost more than they do). */
+function quietTimer(clock: Clock, fn: () => void): { touch(): void; cancel(): void } {
+  let last = 0;
+  let timer: Timer | undefined;
+  const fire = (): void => {
+    // Capped at QUIET_MS: a wall clock set back must not stretch the wait (--timeout bounds it anyway).
+    const left = Math.min(QUIET_MS, QUIET_MS - (clock.now() - last));
+    timer = left > 0 ? clock.setTimeout(fire, left) : undefined;
+    if (!timer) fn();
+  };
+  return {
+    touch: () => {
+      last = clock.now();
+      timer ??= clock.setTimeout(fire, QUIET_MS);
+    },
+    cancel: () => timer?.cancel(),
+  };
+}
+
+/** Connects, subscribes and takes the retained messages; what ended it, or why the broker could not be used. */
+function collect(client: MqttClient, args: FleetSource, view: FleetSink, clock: Clock): Promise<Collected> {
   return new Promise((resolve) => {
-    let quiet: NodeJS.Timeout | undefined;
     let subscribed = false;
     let lastError = 'no answer';
-    const restartQuiet = (): void => {
-      // One timer re-armed per retained message, not a new one each time (thousands of messages).
-      if (quiet) quiet.refresh();
-      else quiet = setTimeout(() => done(true), QUIET_MS);
-    };
+    // Our own marker, told apart from another reader's by its nonce; the view never sees it.
+    const marker = syncTopic(args.prefix, randomBytes(8).toString('hex'));
+    const quiet = quietTimer(clock, () => done({ ok: true, by: 'quiet' }));
     const onMessage = (topic: string, payload: Buffer, packet: { retain: boolean }): void => {
+      if (topic === marker) return done({ ok: true, by: 'marker' });
       view.apply(topic, payload);
-      if (packet.retain) restartQuiet();
+      if (packet.retain) quiet.touch();
     };
     const onError = (err: Error): void => {
       lastError = err.message;
       // Waiting does not help a refusal, nor a one-shot client that does not reconnect.
-      if (refused(err) || !client.options.reconnectPeriod) done(err.message);
+      if (refused(err) || !client.options.reconnectPeriod) done({ ok: false, why: err.message });
     };
-    const done = (r: true | string): void => {
-      clearTimeout(deadline);
-      clearTimeout(quiet);
+    const done = (r: Collected): void => {
+      deadline.cancel();
+      quiet.cancel();
       client.off('message', onMessage);
       client.off('error', onError);
       resolve(r);
     };
-    const deadline = setTimeout(
-      () => done(subscribed ? true : `no connection within ${args.timeoutMs} ms (${lastError})`),
+    const deadline = clock.setTimeout(
+      () =>
+        done(
+          subscribed
+            ? { ok: true, by: 'timeout' }
+            : { ok: false, why: `no connection within ${args.timeoutMs} ms (${lastError})` },
+        ),
       args.timeoutMs,
     );
     client.on('message', onMessage);
@@ -118,9 +162,16 @@ function collect(client: MqttClient, args: FleetSource, view: FleetSink): Promis
       // which a reconnect (with --watch) answers with every retained message again.
       client.subscribe(`${args.prefix}/#`, { qos: 0 }, (err, granted) => {
         const denied = granted?.some((g) => g.qos === 128);
-        if (err || denied) return done(`subscription to ${args.prefix}/# refused${err ? `: ${err.message}` : ''}`);
+        if (err || denied)
+          return done({ ok: false, why: `subscription to ${args.prefix}/# refused${err ? `: ${err.message}` : ''}` });
         subscribed = true;
-        restartQuiet();
+        quiet.touch();
+        // mosquitto queues every retained message of a subscription for us while it handles the
+        // SUBSCRIBE (handle_subscribe.c: retain__queue, then send__suback; 2.0.11 writes the SUBACK
+        // after the first 64 kB of them), and sends what it queued for one client in order: a message
+        // published now comes back after all of them (checked with 5,000). A broker whose ACL forbids
+        // this publish drops it silently; the quiet timer then ends the wait.
+        client.publish(marker, '', { qos: 0, retain: false }, () => undefined);
       });
     });
   });

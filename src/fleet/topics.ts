@@ -2,6 +2,8 @@
 //   PREFIX/NAME/status            `online` | `offline`, retained (`offline` is also the last will)
 //   PREFIX/NAME/service/SERVICE   the service as the JSON API shows it, retained
 //   PREFIX/NAME/events            each event as JSON, not retained
+//   PREFIX/$sync/NONCE            `brokerwatch fleet`'s end-of-retained marker, not retained, never a
+//                                 daemon (`set fleet` refuses a name starting with `$`)
 // A service name is one topic level: `/`, `+`, `#` and `%` in it are %-escaped (the JSON holds the name).
 
 /** What a topic under the prefix is about. */
@@ -35,12 +37,20 @@ export function eventsTopic(prefix: string, daemon: string): string {
   return `${prefix}/${topicLevel(daemon)}/events`;
 }
 
+/** The level under PREFIX that holds no daemon: `brokerwatch fleet` publishes its marker there. */
+const SYNC_LEVEL = '$sync';
+
+/** The marker topic of one `brokerwatch fleet` run. */
+export function syncTopic(prefix: string, nonce: string): string {
+  return `${prefix}/${SYNC_LEVEL}/${nonce}`;
+}
+
 /** Reads a topic under PREFIX; undefined for anything else. */
 export function parseFleetTopic(prefix: string, topic: string): FleetTopic | undefined {
   if (!topic.startsWith(`${prefix}/`)) return undefined;
   const levels = topic.slice(prefix.length + 1).split('/');
   const [daemon, what, service] = levels;
-  if (daemon === undefined || daemon === '') return undefined;
+  if (daemon === undefined || daemon === '' || daemon === SYNC_LEVEL) return undefined;
   const name = fromLevel(daemon);
   if (levels.length === 2 && what === 'status') return { kind: 'status', daemon: name };
   if (levels.length === 2 && what === 'events') return { kind: 'events', daemon: name };
