@@ -2,7 +2,6 @@
 // htpasswd files written by real tools (openssl passwd -1 / -apr1, perl's crypt(), i.e. glibc's DES
 // crypt) are read when the rules load, their problems reported at FILE:LINE:COL of the file's path
 // without quoting a hash or a password, and the printer gives both forms back without the secrets.
-import { execFileSync } from 'node:child_process';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,23 +14,8 @@ import { parseHtpasswd } from '../../src/config/htpasswd.js';
 import { printConfig } from '../../src/config/printer.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { tempDir } from '../helpers/tmp.js';
+import { DES_KNOWN_ANSWER, desCryptOf, opensslPasswd } from '../helpers/htpasswd.js';
 import { stripPositions } from './arbitraries.js';
-
-/** `openssl passwd ARGS… PASSWORD`'s hash. */
-export function opensslPasswd(args: readonly string[], password: string): string {
-  return execFileSync('openssl', ['passwd', ...args, password], { encoding: 'utf8' }).trim();
-}
-
-/** DES crypt(3) of PASSWORD with SALT by glibc (perl's crypt); openssl 3 dropped `passwd -crypt`.
- *  Without perl, the known answer for the one pair the tests use. */
-export function desCryptOf(password: string, salt: string): string {
-  try {
-    return execFileSync('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, salt], { encoding: 'utf8' });
-  } catch {
-    assert.deepEqual([password, salt], ['s3cret-des', 'ab'], 'perl is needed for other pairs');
-    return 'abekyJmSAaIcw';
-  }
-}
 
 async function parse(text: string): Promise<LoadResult> {
   return parseRules(text, 'h.rc');
@@ -253,7 +237,7 @@ void describe('set httpd unixsocket', () => {
   });
 
   void test('the DES known answer the tests fall back on is glibc crypt()', () => {
-    assert.equal(desCryptOf('s3cret-des', 'ab'), 'abekyJmSAaIcw');
+    assert.equal(desCryptOf('s3cret-des', 'ab'), DES_KNOWN_ANSWER);
   });
 
   void test('a file left readable by others is still read (its hashes are not the rules file)', async () => {
