@@ -20,6 +20,9 @@ import type { Httpd } from '../config/model.js';
 import type { Digest } from './password-hash.js';
 import { checkPassword, dummyCheck } from './password-hash.js';
 
+/** How many passed credentials are remembered at most (then forgotten all at once). */
+const VERIFIED_MAX = 256;
+
 /** What a request may do, once authenticated. `user` is absent for network (password-less) access. */
 export interface Access {
   readonly user?: string;
@@ -67,6 +70,8 @@ export class AccessPolicy {
   readonly #hashed = new Map<string, HashedEntry>();
   /** The costly kinds among them: every login does the work of each (see authenticate). */
   readonly #hashKinds = new Set<Digest>();
+  /** Digests of credentials that passed a hashed check, and their access. */
+  readonly #verified = new Map<string, Access>();
   readonly #nets = new BlockList();
   #anyNet = false;
   /** Entries that could not be understood or resolved, for a warning at start. */
@@ -109,6 +114,21 @@ export class AccessPolicy {
 
   /** The access of USER:PASSWORD, or undefined when they do not match. */
   authenticate(user: string, password: string): Access | undefined {
+    if (this.#hashKinds.size === 0) return this.#authenticate(user, password);
+    // MD5-crypt costs milliseconds: credentials that passed are remembered (by a digest) for the life
+    // of these rules, so that the page's and scripts' repeated requests do not pay it each time.
+    const key = createHash('sha256').update(`${user.length}:${user}${password}`, 'utf8').digest('base64');
+    const known = this.#verified.get(key);
+    if (known) return known;
+    const access = this.#authenticate(user, password);
+    if (access) {
+      if (this.#verified.size >= VERIFIED_MAX) this.#verified.clear();
+      this.#verified.set(key, access);
+    }
+    return access;
+  }
+
+  #authenticate(user: string, password: string): Access | undefined {
     const d = digest(password);
     let found: UserEntry | undefined;
     // Compare against every entry so timing tells nothing about which users exist.

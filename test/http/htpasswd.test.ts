@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadRules } from '../../src/config/loader.js';
 import type { HttpServer } from '../../src/http/server.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -84,6 +85,16 @@ void describe('htpasswd users over HTTP', () => {
     assert.equal((await status(USERS.reader.user, USERS.reader.password)).status, 200);
     assert.equal((await act(USERS.reader.user, USERS.reader.password)).status, 403);
     assert.equal((await status(USERS.skipped.user, USERS.skipped.password)).status, 401);
+  });
+
+  void test('a reload reads the files again: a changed password counts at once, the old one no more', async () => {
+    assert.equal((await status(USERS.clear.user, USERS.clear.password)).status, 200);
+    await writeFile(join(files.path, 'clear'), `${USERS.clear.user}:new-Secret-6\n`, { mode: 0o600 });
+    await f.daemon.reload((await loadRules(f.rulesFile)).config);
+    assert.equal((await status(USERS.clear.user, 'new-Secret-6')).status, 200);
+    assert.equal((await status(USERS.clear.user, USERS.clear.password)).status, 401);
+    // An md5 user's login, remembered before the reload, is checked again against the file read now.
+    assert.equal((await status(USERS.md5.user, USERS.md5.password)).status, 200);
   });
 
   void test('no hash or password in the log or the answers', async () => {
