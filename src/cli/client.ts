@@ -1,7 +1,10 @@
 // The CLI's way to the daemon, monit's: read the address, port and credentials from the rules file
 // (`set httpd port N [address A] allow USER:PASS`), then talk HTTP to the status API. Reads use the
 // first user of the allow list (or none, for an `allow HOST` entry), actions the first user who is not
-// read-only. Every failure becomes a BwError whose code gives the exit status (docs/errors.md).
+// read-only; a cleartext htpasswd file's users count too (monit's CLI logs in with cleartext
+// credentials only). With `unixsocket PATH` the CLI talks over the socket when there is no TCP port,
+// or when the port is read-only and the socket is not (monit's client.c); TCP otherwise. Every failure
+// becomes a BwError whose code gives the exit status (docs/errors.md).
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -13,8 +16,10 @@ import { BwError, isErrorCode } from '../errors.js';
 
 /** Where the daemon listens and who to be. */
 export interface Endpoint {
-  /** `http://127.0.0.1:2812` */
+  /** `http://127.0.0.1:2812`; `http://localhost` over a unix socket. */
   readonly base: string;
+  /** The unix socket to connect to instead of the base's host and port. */
+  readonly socketPath?: string;
   readonly tls: boolean;
   readonly reader?: { readonly user: string; readonly password: string };
   readonly admin?: { readonly user: string; readonly password: string };
@@ -35,17 +40,32 @@ export function endpointOf(httpd: Httpd, rulesFile: string): Endpoint {
   let host = httpd.address;
   if (host === '0.0.0.0' || host === '') host = '127.0.0.1';
   if (host === '::') host = '::1';
-  const tls = httpd.tls !== undefined;
-  const users = httpd.allow.flatMap((a) => (a.kind === 'user' ? [a] : []));
+  const users = httpd.allow.flatMap((a) => {
+    if (a.kind === 'user') return [a];
+    if (a.kind !== 'htpasswd' || a.digest !== 'cleartext') return [];
+    return a.entries.map((e) => ({ user: e.user, password: e.hash, readOnly: a.readOnly }));
+  });
   const reader = users[0];
   const admin = users.find((u) => !u.readOnly);
-  return {
-    base: `${tls ? 'https' : 'http'}://${isIP(host) === 6 ? `[${host}]` : host}:${httpd.port}`,
-    tls,
+  const credentials = {
     ...(reader ? { reader: { user: reader.user, password: reader.password } } : {}),
     ...(admin ? { admin: { user: admin.user, password: admin.password } } : {}),
     rulesFile,
   };
+  const u = httpd.unixSocket;
+  if (u && (httpd.tcp === false || (httpd.tcpReadOnly && !u.readOnly)))
+    return { base: 'http://localhost', socketPath: u.path, tls: false, ...credentials };
+  const tls = httpd.tls !== undefined;
+  return {
+    base: `${tls ? 'https' : 'http'}://${isIP(host) === 6 ? `[${host}]` : host}:${httpd.port}`,
+    tls,
+    ...credentials,
+  };
+}
+
+/** Where the daemon is reached, for messages. */
+function whereOf(e: Endpoint): string {
+  return e.socketPath !== undefined ? `unix socket ${e.socketPath}` : e.base;
 }
 
 /** Reads the rules file and returns the daemon's endpoint. */
@@ -61,7 +81,10 @@ export async function endpointFromRules(file: string): Promise<Endpoint> {
     throw new BwError('BW_RULES_FILE', `${file}: ${(e as Error).message}`);
   }
   if (!httpd)
-    throw new BwError('BW_NO_HTTPD', `${file} has no 'set httpd port N': the daemon serves no API to talk to`);
+    throw new BwError(
+      'BW_NO_HTTPD',
+      `${file} has no 'set httpd port N' or 'unixsocket PATH': the daemon serves no API to talk to`,
+    );
   return endpointOf(httpd, file);
 }
 
@@ -73,6 +96,10 @@ function describeNetError(e: NodeJS.ErrnoException): string {
       return 'connection reset';
     case 'ETIMEDOUT':
       return `no answer within ${TIMEOUT_MS / 1000} s`;
+    case 'ENOENT':
+      return 'no such socket';
+    case 'EACCES':
+      return "permission denied: the socket's mode lets this user not connect";
     default:
       return e.code ?? e.message;
   }
@@ -150,6 +177,7 @@ export class DaemonClient {
           headers,
           agent: false,
           timeout: TIMEOUT_MS,
+          ...(this.endpoint.socketPath !== undefined ? { socketPath: this.endpoint.socketPath } : {}),
           ...(this.endpoint.tls && loopback ? { rejectUnauthorized: false } : {}),
         },
         (res: IncomingMessage) => {
@@ -162,7 +190,10 @@ export class DaemonClient {
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
       req.on('error', (e: NodeJS.ErrnoException) =>
         reject(
-          new BwError('BW_NOT_RUNNING', `brokerwatch is not running at ${this.endpoint.base} (${describeNetError(e)})`),
+          new BwError(
+            'BW_NOT_RUNNING',
+            `brokerwatch is not running at ${whereOf(this.endpoint)} (${describeNetError(e)})`,
+          ),
         ),
       );
       req.end(body);

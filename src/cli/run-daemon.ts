@@ -213,7 +213,7 @@ async function openAlerts(daemon: Daemon, config: Config, logger: Logger): Promi
       logger,
       stateDir: daemon.stateDir,
       hostId: () => daemon.hostId,
-      ...(httpd ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
+      ...(httpd && httpd.tcp !== false ? { httpUrl: `http://${httpd.address}:${httpd.port}/` } : {}),
     });
   } catch (e) {
     logger.fatal({ err: e }, 'cannot open the alert queue; nothing was started');

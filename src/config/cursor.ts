@@ -8,6 +8,11 @@ import type { SslOptions } from './parse-ssl.js';
 
 const STATEMENT_WORDS: ReadonlySet<string> = new Set(['set', 'check', 'if']);
 
+/** True where a top-level statement can begin: the parser resynchronises there after an error. */
+export function atTopStatement(t: Token): boolean {
+  return t.type === 'eof' || (t.lineStart && t.type === 'word' && (t.lower === 'set' || t.lower === 'check'));
+}
+
 /** Unwinds one statement after its error was recorded; the parser then resynchronises. */
 export class ParseAbort extends Error {}
 

@@ -10,6 +10,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { ConfigError, safeDiagnostic, sortDiagnostics } from './diagnostics.js';
 import { credentialValues, maskQuoted, rememberCredentialValues } from './credentials.js';
 import { checkEnvironment } from './environment.js';
+import { readHtpasswdFiles } from './htpasswd.js';
 import type { IncludeHooks } from './include-reader.js';
 import { IncludeReader } from './include-reader.js';
 import type { Token } from './lexer.js';
@@ -81,10 +82,14 @@ async function finish(
     ? { ...last.pos, col: last.pos.col + Math.max(1, last.text.length) }
     : { file: files[0] ?? 'rules', line: 1, col: 1 };
   const eof: Token = { type: 'eof', text: '', lower: '', pos: eofPos, lineStart: true, glued: false };
-  const result = parseTokens([...tokens, eof], files);
+  const parsed = parseTokens([...tokens, eof], files);
+  // The users of `allow md5|crypt|cleartext FILE`: read now, so a reload reads them again.
+  const htpasswd = await readHtpasswdFiles(parsed.config);
+  const result = { ...parsed, config: htpasswd.config };
   const env = checkEnv ? await checkEnvironment(result.refs, result.config) : [];
   const secrets = credentialValues(tokens).sort((a, b) => b.length - a.length);
-  const all = sortDiagnostics([...diagnostics, ...result.diagnostics, ...env], files).map((d) => {
+  const found = [...diagnostics, ...result.diagnostics, ...htpasswd.diagnostics, ...env];
+  const all = sortDiagnostics(found, files).map((d) => {
     const message = maskQuoted(d.message, secrets);
     return safeDiagnostic(message === d.message ? d : { ...d, message });
   });

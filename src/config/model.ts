@@ -228,13 +228,47 @@ export interface MailServer {
 
 export type HttpAllow =
   | { readonly kind: 'user'; readonly user: string; readonly password: string; readonly readOnly: boolean }
-  | { readonly kind: 'net'; readonly cidr: string; readonly readOnly: boolean };
+  | { readonly kind: 'net'; readonly cidr: string; readonly readOnly: boolean }
+  | HtpasswdAllow;
+
+/** `allow md5|crypt|cleartext FILE [USER …]`: the users of an htpasswd file, read when the rules load. */
+export interface HtpasswdAllow {
+  readonly kind: 'htpasswd';
+  readonly digest: 'md5' | 'crypt' | 'cleartext';
+  /** An absolute path. */
+  readonly file: string;
+  /** Only these users of the file may log in; empty: every user of the file. */
+  readonly users: readonly string[];
+  readonly readOnly: boolean;
+  /** The file's users and their hashes (cleartext: passwords), in file order; filled by the loader. */
+  readonly entries: readonly { readonly user: string; readonly hash: string }[];
+  readonly pos: SourcePos;
+}
+
+/** `set httpd unixsocket PATH [uid U] [gid G] [permission MODE] [read-only]`. */
+export interface HttpdUnixSocket {
+  /** An absolute path. */
+  readonly path: string;
+  /** A user or group name, or a number, as written. */
+  readonly uid?: string;
+  readonly gid?: string;
+  /** The socket file's mode (0600 when not written). */
+  readonly permission?: number;
+  /** Every client of the socket may only read. */
+  readonly readOnly: boolean;
+}
 
 export interface Httpd {
   readonly port: number;
   readonly address: string;
   readonly allow: readonly HttpAllow[];
   readonly tls?: { readonly pemFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  readonly unixSocket?: HttpdUnixSocket;
+  /** false: no TCP listener (`unixsocket` without `port`, as monit). */
+  readonly tcp?: false;
+  /** `port N read-only` beside a unix socket: TCP clients may only read (without a socket, every allow
+   *  is read-only instead). */
+  readonly tcpReadOnly?: true;
 }
 
 export interface Config {

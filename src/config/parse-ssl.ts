@@ -139,3 +139,16 @@ function readOption(c: Cursor, keyTok: Token, out: SslOptions): void {
       c.fail(keyTok, `unknown SSL option '${keyTok.text.replace(/:.*$/, '')}': expected ${KEYS.join(', ')}`);
   }
 }
+
+/** The files an SSL options block names, noted for `-t` at the block (its keys keep no position). */
+export function noteSslFiles(c: Cursor, o: SslOptions, pos: SourcePos): void {
+  const files: Array<[string | undefined, 'file' | 'folder', string]> = [
+    [o.caFile, 'file', 'SSL CA certificates file'],
+    [o.caPath, 'folder', 'SSL CA certificates folder'],
+    [o.clientPemFile, 'file', 'SSL client PEM file'],
+    [o.pemFile, 'file', 'SSL server PEM file'],
+    [o.pemChain, 'file', 'SSL certificate chain file'],
+    [o.pemKey, 'file', 'SSL private key file'],
+  ];
+  for (const [path, kind, what] of files) if (path !== undefined) c.refs.push({ kind, what, path, pos });
+}

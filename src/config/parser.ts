@@ -1,24 +1,12 @@
 // The parser: tokens → Config. Every error is recorded and parsing resumes at the next statement,
 // so one run reports all errors of a file. monit statements that brokerwatch does not implement
 // are warnings, so a real monitrc loads.
-import { isIP } from 'node:net';
 import type { Diagnostic } from './diagnostics.js';
 import type { EnvRef } from './environment.js';
 import type { Token } from './lexer.js';
 import { expectMailHost } from './credentials.js';
-import { Cursor, ParseAbort, describe } from './cursor.js';
-import type {
-  AlertRecipient,
-  Command,
-  Config,
-  HttpAllow,
-  Httpd,
-  Limits,
-  MailFormat,
-  MailServer,
-  MailServerTls,
-  SourcePos,
-} from './model.js';
+import { Cursor, ParseAbort, atTopStatement, describe } from './cursor.js';
+import type { AlertRecipient, Command, Config, Httpd, Limits, MailFormat, MailServer, MailServerTls } from './model.js';
 import { DEFAULT_CYCLE_MS } from './model.js';
 import { parseLimits, withLimitDefaults } from './parse-limits.js';
 import { parseAlertRecipient, parseMailFormat } from './parse-recipient.js';
@@ -26,7 +14,8 @@ import type { ParsedService } from './parse-service.js';
 import { parseCheck } from './parse-service.js';
 import { parseCommand } from './parse-rule.js';
 import type { SslOptions } from './parse-ssl.js';
-import { isSslVersionWord, parseSslBlock } from './parse-ssl.js';
+import { isSslVersionWord, noteSslFiles, parseSslBlock } from './parse-ssl.js';
+import { parseHttpd } from './parse-httpd.js';
 import { parseDuration } from './units.js';
 import type { FleetSettings } from '../fleet/syntax.js';
 import { parseFleet } from '../fleet/syntax.js';
@@ -59,11 +48,6 @@ export interface ParseResult {
   readonly diagnostics: readonly Diagnostic[];
   /** What the rules name on this machine (programs, users, files), for `-t`. */
   readonly refs: readonly EnvRef[];
-}
-
-/** True where a top-level statement can begin: the parser resynchronises there after an error. */
-function atTopStatement(t: Token): boolean {
-  return t.type === 'eof' || (t.lineStart && t.type === 'word' && (t.lower === 'set' || t.lower === 'check'));
 }
 
 /** Parses a token stream (includes already expanded, ending with eof) into a Config. */
@@ -362,26 +346,6 @@ function withGlobalPem(h: Httpd, global: SslOptions | undefined): Httpd {
   return Object.keys(tls).length > 0 ? { ...h, tls } : h;
 }
 
-/** A certificate or key file of `set httpd`, noted for `-t`. */
-function serverFile(c: Cursor, expected: string, what: string): string {
-  const t = c.expectValue(expected);
-  c.refs.push({ kind: 'file', what, path: t.text, pos: t.pos });
-  return t.text;
-}
-
-/** The files an SSL options block names, noted for `-t` at the block (its keys keep no position). */
-function noteSslFiles(c: Cursor, o: SslOptions, pos: SourcePos): void {
-  const files: Array<[string | undefined, 'file' | 'folder', string]> = [
-    [o.caFile, 'file', 'SSL CA certificates file'],
-    [o.caPath, 'folder', 'SSL CA certificates folder'],
-    [o.clientPemFile, 'file', 'SSL client PEM file'],
-    [o.pemFile, 'file', 'SSL server PEM file'],
-    [o.pemChain, 'file', 'SSL certificate chain file'],
-    [o.pemKey, 'file', 'SSL private key file'],
-  ];
-  for (const [path, kind, what] of files) if (path !== undefined) c.refs.push({ kind, what, path, pos });
-}
-
 function warnUnused(c: Cursor, o: SslOptions, where: string): void {
   for (const u of o.unused)
     c.warn(
@@ -416,134 +380,4 @@ function prescanGlobalSsl(tokens: readonly Token[]): SslOptions | undefined {
     }
   });
   return merged;
-}
-
-/** `set httpd port N [address A] [ssl …] allow USER:PASS [read-only] | allow HOST/NET …`. */
-function parseHttpd(c: Cursor): Httpd {
-  let port = 2812;
-  let address = '127.0.0.1';
-  const allow: HttpAllow[] = [];
-  // `port N read-only`: the whole web interface is read-only, whatever each allow says (monit 5.33).
-  let readOnly = false;
-  let tls: { pemFile?: string; certFile?: string; keyFile?: string } | undefined;
-  let addressWritten = false;
-  const nets: Array<{ cidr: string; pos: SourcePos }> = [];
-  for (;;) {
-    const t = c.peek();
-    if (c.acceptWord('port')) port = c.expectInteger('a port number', 1, 65535);
-    else if (c.acceptWord('read-only', 'readonly')) readOnly = true;
-    else if (c.acceptWord('address', 'bind')) {
-      address = c.expectValue('an address').text;
-      addressWritten = true;
-    } else if (c.acceptWord('ssl', 'tls')) {
-      tls = tls ?? {};
-      if (c.acceptWord('disable', 'disabled')) tls = undefined;
-      else c.acceptWord('enable', 'enabled');
-      if (c.peek().type === '{') tls = { ...tls, ...parseHttpdSslBlock(c) };
-    } else if (c.acceptWord('pemfile')) tls = { ...tls, pemFile: serverFile(c, 'a PEM file', 'SSL server PEM file') };
-    else if (c.acceptWord('certfile', 'certificate'))
-      tls = { ...tls, certFile: serverFile(c, 'a certificate file', 'SSL server certificate file') };
-    else if (c.acceptWord('keyfile')) tls = { ...tls, keyFile: serverFile(c, 'a key file', 'SSL server key file') };
-    else if (c.acceptWord('allow')) {
-      const pos = c.peek().pos;
-      const a = parseAllow(c);
-      if (a) allow.push(a);
-      if (a?.kind === 'net') nets.push({ cidr: a.cidr, pos });
-    } else if (c.acceptWord('unixsocket')) {
-      // monit 5.33's socket and its own options: `unixsocket PATH [uid U] [gid G] [permission N] [read-only]`.
-      c.warn(t.pos, "'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored");
-      c.expectValue('a socket path after unixsocket');
-      for (;;) {
-        if (c.acceptWord('uid', 'gid', 'permission')) c.expectValue('a value');
-        else if (!c.acceptWord('read-only', 'readonly')) break;
-      }
-    } else if (c.acceptWord('signature', 'clientpemfile', 'allowselfcertification')) {
-      c.warn(t.pos, `'${t.text}' in set httpd is not used by brokerwatch; ignored`);
-      const v = c.peek();
-      if (
-        v.type !== 'eof' &&
-        !atTopStatement(v) &&
-        !(v.type === 'word' && ['allow', 'port', 'address', 'ssl'].includes(v.lower))
-      )
-        c.next();
-    } else break;
-  }
-  if (address === 'localhost') address = '127.0.0.1';
-  if (!addressWritten) warnUnreachable(c, nets);
-  return {
-    port,
-    address,
-    allow: readOnly ? allow.map((a) => ({ ...a, readOnly: true })) : allow,
-    ...(tls ? { tls } : {}),
-  };
-}
-
-/**
- * Without `address`, monit listens on every interface and brokerwatch on 127.0.0.1 only (an HTTP
- * API that can restart brokers is not opened to the network unasked): clients that `allow` lets in
- * from elsewhere could not connect, which the user must hear of.
- */
-function warnUnreachable(c: Cursor, nets: ReadonlyArray<{ cidr: string; pos: SourcePos }>): void {
-  for (const n of nets)
-    if (!isLoopback(n.cidr))
-      c.warn(
-        n.pos,
-        `'allow ${n.cidr}' cannot reach the web interface: without 'address' brokerwatch listens on 127.0.0.1 only (monit on every interface); add 'address 0.0.0.0' or this machine's address`,
-      );
-}
-
-/** `localhost`, 127.0.0.0/8 and ::1, with or without a mask. */
-function isLoopback(cidr: string): boolean {
-  const host = (cidr.split('/')[0] ?? '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-/** `set httpd … ssl { pemfile | pemchain + pemkey }`: monit's SSL options block, of which the server
- *  uses its own certificate and key; the rest (verify, CA files) is for clients and stays unused. */
-function parseHttpdSslBlock(c: Cursor): { pemFile?: string; certFile?: string; keyFile?: string } {
-  const open = c.peek().pos;
-  const o = parseSslBlock(c);
-  noteSslFiles(c, o, open);
-  for (const u of o.unused) c.warn(u.pos, `'${u.key}' in set httpd's SSL options is not used by brokerwatch; ignored`);
-  return {
-    ...(o.pemFile !== undefined ? { pemFile: o.pemFile } : {}),
-    ...(o.pemChain !== undefined ? { certFile: o.pemChain } : {}),
-    ...(o.pemKey !== undefined ? { keyFile: o.pemKey } : {}),
-  };
-}
-
-function parseAllow(c: Cursor): HttpAllow | undefined {
-  const t = c.expectValue('a user:password, host or network after allow');
-  let text = t.text;
-  // `allow admin:"pass word"`: the quoted password is glued to `admin:`.
-  if (text.endsWith(':') && c.peek().type === 'string' && c.peek().glued) text += c.next().text;
-  const readOnly = (): boolean => !!c.acceptWord('read-only', 'readonly');
-  if (
-    t.type === 'word' &&
-    (t.lower === 'md5' || t.lower === 'crypt' || t.lower === 'sha1' || t.lower === 'cleartext')
-  ) {
-    c.warn(
-      t.pos,
-      `'allow ${t.text} FILE' (htpasswd files) is not supported by brokerwatch; write 'allow USER:PASSWORD'`,
-    );
-    c.expectValue('a password file');
-    while (c.peek().type === 'word' && !c.peek().lineStart && !c.isWord('allow', 'read-only', 'readonly')) c.next();
-    readOnly();
-    return undefined;
-  }
-  if (text.startsWith('@')) {
-    c.warn(t.pos, `'allow ${text}' (system groups) is not supported by brokerwatch; write 'allow USER:PASSWORD'`);
-    readOnly();
-    return undefined;
-  }
-  const net = text.split('/')[0] ?? '';
-  if (isIP(net) || (!text.includes(':') && /^[A-Za-z0-9.-]+(\/[0-9.]+)?$/.test(text))) {
-    return { kind: 'net', cidr: text, readOnly: readOnly() };
-  }
-  const colon = text.indexOf(':');
-  if (colon <= 0) c.fail(t, `expected USER:PASSWORD, a host or a network after allow, found ${describe(t)}`);
-  const user = text.slice(0, colon);
-  const password = text.slice(colon + 1);
-  if (password === '') c.fail(t, `the password for user '${user}' is empty`);
-  return { kind: 'user', user, password, readOnly: readOnly() };
 }

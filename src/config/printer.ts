@@ -287,7 +287,13 @@ class Printer {
   }
 
   httpd(h: Httpd): string[] {
-    const out = [`set httpd port ${h.port} address ${word(h.address)}`];
+    // Without TCP (`unixsocket` alone) neither port nor address is written: either would turn TCP on.
+    const out = [
+      h.tcp === false
+        ? 'set httpd'
+        : `set httpd port ${h.port}${h.tcpReadOnly ? ' read-only' : ''} address ${word(h.address)}`,
+    ];
+    if (h.unixSocket) out.push(`  ${unixSocket(h.unixSocket)}`);
     if (h.tls) {
       const t = h.tls;
       out.push(
@@ -299,6 +305,8 @@ class Printer {
   }
 
   private allow(a: HttpAllow): string {
+    // Only the file and the users it admits: its hashes and passwords are not the rules' to print.
+    if (a.kind === 'htpasswd') return [a.digest, word(a.file), ...a.users.map(userWord)].join(' ');
     if (a.kind === 'net') {
       const lower = a.cidr.toLowerCase();
       const keyword = LEXER_WORDS.has(lower) || ['md5', 'crypt', 'sha1', 'cleartext'].includes(lower);
@@ -380,4 +388,39 @@ function backoff(b: Backoff): string | undefined {
   if (b.cooldownMs !== d.cooldownMs) s += ` cooldown ${duration(b.cooldownMs)}`;
   if (b.resetAfterMs !== d.resetAfterMs) s += ` reset ${duration(b.resetAfterMs)}`;
   return s;
+}
+
+/** `unixsocket PATH [uid U] [gid G] [permission 0MODE] [read-only]`. */
+function unixSocket(u: NonNullable<Httpd['unixSocket']>): string {
+  let s = `unixsocket ${word(u.path)}`;
+  if (u.uid !== undefined) s += ` uid ${word(u.uid)}`;
+  if (u.gid !== undefined) s += ` gid ${word(u.gid)}`;
+  if (u.permission !== undefined) s += ` permission 0${u.permission.toString(8)}`;
+  return u.readOnly ? `${s} read-only` : s;
+}
+
+/** A user of an htpasswd file: quoted where it would read as an option of `set httpd` or a keyword. */
+function userWord(u: string): string {
+  const lower = u.toLowerCase();
+  const option = [
+    'port',
+    'read-only',
+    'readonly',
+    'address',
+    'bind',
+    'ssl',
+    'tls',
+    'pemfile',
+    'certfile',
+    'certificate',
+    'keyfile',
+    'allow',
+    'unixsocket',
+    'signature',
+    'clientpemfile',
+    'allowselfcertification',
+    'set',
+    'check',
+  ].includes(lower);
+  return option || LEXER_WORDS.has(lower) || !lexesAsWord(u) ? quote(u) : u;
 }

@@ -3,7 +3,12 @@
 // - `allow HOST` / `allow NET/BITS` / `allow NET/MASK` admits a client address without a password,
 //   for reading only: actions always need a user who is not read-only (monit lets a host in, and
 //   still asks for a user before it acts).
+// - `allow md5|crypt|cleartext FILE [USER …]` admits the users of an htpasswd file (read by the
+//   loader) as `allow USER:PASSWORD` would, each checked against its hash (password-hash.ts).
 // - With no `allow` at all, loopback clients may read and nobody may act.
+// - A client of the unix socket (`set httpd unixsocket`) is not judged by the host entries (monit's:
+//   the socket's file mode says who may connect): it logs in as a user when the allow list has users,
+//   and may read without one when it has none (guard.ts).
 // - Password-less (network) access also needs a Host header naming this machine (an IP literal,
 //   localhost or the exact host name): a web page that rebinds its own DNS name to 127.0.0.1 gets
 //   nothing. Clients that use another name log in with a user.
@@ -12,6 +17,11 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { Httpd } from '../config/model.js';
+import type { Digest } from './password-hash.js';
+import { checkPassword, dummyCheck } from './password-hash.js';
+
+/** How many passed credentials are remembered at most (then forgotten all at once). */
+const VERIFIED_MAX = 256;
 
 /** What a request may do, once authenticated. `user` is absent for network (password-less) access. */
 export interface Access {
@@ -22,6 +32,14 @@ export interface Access {
 interface UserEntry {
   readonly user: string;
   readonly digest: Buffer;
+  readonly readOnly: boolean;
+}
+
+/** A user of an htpasswd file. */
+interface HashedEntry {
+  readonly user: string;
+  readonly kind: Digest;
+  readonly hash: string;
   readonly readOnly: boolean;
 }
 
@@ -48,6 +66,12 @@ function prefixOfMask(mask: string): number | undefined {
 /** The allow list of one `set httpd`, ready to answer per request. */
 export class AccessPolicy {
   readonly #users: UserEntry[];
+  /** Users of htpasswd files, by name (the loader keeps the first of a name). */
+  readonly #hashed = new Map<string, HashedEntry>();
+  /** The costly kinds among them: every login does the work of each (see authenticate). */
+  readonly #hashKinds = new Set<Digest>();
+  /** Digests of credentials that passed a hashed check, and their access. */
+  readonly #verified = new Map<string, Access>();
   readonly #nets = new BlockList();
   #anyNet = false;
   /** Entries that could not be understood or resolved, for a warning at start. */
@@ -57,6 +81,14 @@ export class AccessPolicy {
     this.#users = (httpd?.allow ?? []).flatMap((a) =>
       a.kind === 'user' ? [{ user: a.user, digest: digest(a.password), readOnly: a.readOnly }] : [],
     );
+    for (const a of httpd?.allow ?? []) {
+      if (a.kind !== 'htpasswd') continue;
+      for (const e of a.entries) {
+        if (this.#hashed.has(e.user)) continue;
+        this.#hashed.set(e.user, { user: e.user, kind: a.digest, hash: e.hash, readOnly: a.readOnly });
+        if (a.digest !== 'cleartext') this.#hashKinds.add(a.digest);
+      }
+    }
     if (!httpd || httpd.allow.length === 0) {
       this.#addLoopback();
       this.problems.push("no 'allow' in set httpd: only local clients may read, nobody may act");
@@ -72,21 +104,47 @@ export class AccessPolicy {
 
   /** True if some `allow` entry names a user (so a password prompt makes sense). */
   get hasUsers(): boolean {
-    return this.#users.length > 0;
+    return this.#users.length > 0 || this.#hashed.size > 0;
   }
 
   /** True if `name` is a user of the allow list. */
   isUser(name: string): boolean {
-    return this.#users.some((u) => u.user === name);
+    return this.#users.some((u) => u.user === name) || this.#hashed.has(name);
   }
 
-  /** The access of USER:PASSWORD, or undefined when they do not match. Constant time per user. */
+  /** The access of USER:PASSWORD, or undefined when they do not match. */
   authenticate(user: string, password: string): Access | undefined {
+    if (this.#hashKinds.size === 0) return this.#authenticate(user, password);
+    // MD5-crypt costs milliseconds: credentials that passed are remembered (by a digest) for the life
+    // of these rules, so that the page's and scripts' repeated requests do not pay it each time.
+    const key = createHash('sha256').update(`${user.length}:${user}${password}`, 'utf8').digest('base64');
+    const known = this.#verified.get(key);
+    if (known) return known;
+    const access = this.#authenticate(user, password);
+    if (access) {
+      if (this.#verified.size >= VERIFIED_MAX) this.#verified.clear();
+      this.#verified.set(key, access);
+    }
+    return access;
+  }
+
+  #authenticate(user: string, password: string): Access | undefined {
     const d = digest(password);
     let found: UserEntry | undefined;
     // Compare against every entry so timing tells nothing about which users exist.
     for (const u of this.#users) if (timingSafeEqual(u.digest, d) && u.user === user && !found) found = u;
-    return found ? { user: found.user, readOnly: found.readOnly } : undefined;
+    const hashed = this.#checkHashed(user, password);
+    if (found) return { user: found.user, readOnly: found.readOnly };
+    return hashed ? { user: hashed.user, readOnly: hashed.readOnly } : undefined;
+  }
+
+  /** The htpasswd user USER if PASSWORD is theirs. Every call hashes once with each costly kind the
+   *  files use (MD5-crypt, DES), for the user named or in vain, so timing tells no user from another. */
+  #checkHashed(user: string, password: string): HashedEntry | undefined {
+    const e = this.#hashed.get(user);
+    const ok = e ? checkPassword(e.kind, e.hash, password) : false;
+    for (const kind of this.#hashKinds) if (e?.kind !== kind) dummyCheck(kind, password);
+    return ok ? e : undefined;
   }
 
   /** True if the client address is admitted by a host or network entry. */

@@ -79,15 +79,10 @@ export class HttpContext {
           this.#warned.add(config);
           for (const p of policy.problems) this.log.warn({ rulesFile: this.opts.rulesFile }, `set httpd: ${p}`);
           const [was, now] = [this.opts.config.httpd, config.httpd];
-          if (
-            was &&
-            (now?.port !== was.port ||
-              now.address !== was.address ||
-              (now.tls === undefined) !== (was.tls === undefined))
-          ) {
+          if (was && listenersChanged(was, now)) {
             this.log.warn(
               { rulesFile: this.opts.rulesFile },
-              'set httpd: a new port, address or TLS setting takes effect when brokerwatch restarts; users and passwords already have',
+              'set httpd: a new port, address, unix socket or TLS setting takes effect when brokerwatch restarts; users and passwords already have',
             );
           }
         }
@@ -137,4 +132,11 @@ export class HttpContext {
       ...(res ? { usage: (name: string, pid: number) => res.process(name, pid) } : {}),
     };
   }
+}
+
+/** True if the reloaded `set httpd` listens elsewhere or otherwise than the one the server started with. */
+function listenersChanged(was: NonNullable<Config['httpd']>, now: Config['httpd']): boolean {
+  const listeners = (h: Config['httpd']): string =>
+    JSON.stringify([h?.port, h?.address, h?.tls === undefined, h?.tcp, h?.tcpReadOnly, h?.unixSocket]);
+  return listeners(was) !== listeners(now);
 }

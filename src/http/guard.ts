@@ -4,9 +4,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BwError } from '../errors.js';
 import type { Access } from './access.js';
-import { isLocalHostHeader, normalizeIp, parseBasicAuth } from './access.js';
+import { isLocalHostHeader, parseBasicAuth } from './access.js';
 import type { HttpContext } from './context.js';
 import type { LoginLimiter } from './login-limiter.js';
+import { clientOf, viaUnixSocket } from './unix-socket.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,7 +26,12 @@ export function authenticate(ctx: HttpContext, limiter: LoginLimiter) {
       return;
     }
     const { policy } = await ctx.security();
-    const ip = normalizeIp(req.ip);
+    const ip = clientOf(req);
+    const unix = viaUnixSocket(req);
+    // `read-only` of the listener (`unixsocket … read-only`, `port N read-only` beside a socket) holds
+    // for every client of it, whoever logs in (monit's); the listeners are the ones brokerwatch started with.
+    const httpd = ctx.opts.config.httpd;
+    const listenerReadOnly = unix ? httpd?.unixSocket?.readOnly === true : httpd?.tcpReadOnly === true;
     const header = req.headers.authorization;
     if (header !== undefined) {
       const creds = parseBasicAuth(header);
@@ -44,10 +50,14 @@ export function authenticate(ctx: HttpContext, limiter: LoginLimiter) {
         ctx.log.warn({ client: ip, user: user ?? '(unknown user)' }, 'login failed');
         throw new BwError('BW_UNAUTHORIZED', 'wrong user name or password');
       }
-      req.bwAccess = access;
+      req.bwAccess = listenerReadOnly ? { ...access, readOnly: true } : access;
       return;
     }
-    if (policy.admitsAddress(ip) && isLocalHostHeader(req.headers.host)) {
+    // monit's unix socket skips the host entries: with users in the allow list its clients log in,
+    // without any they may read (and, brokerwatch's rule, not act). No web page can reach a unix
+    // socket, so the Host header (DNS rebinding) does not matter there.
+    const admitted = unix ? !policy.hasUsers : policy.admitsAddress(ip) && isLocalHostHeader(req.headers.host);
+    if (admitted) {
       req.bwAccess = { readOnly: true };
       return;
     }

@@ -17,6 +17,7 @@ import {
   quitResponseSchema,
   reloadResponseSchema,
 } from './schemas.js';
+import { clientOf } from './unix-socket.js';
 
 /** Pulls `FILE:LINE:COL` out of `FILE:LINE:COL: message`: messages may quote the file's secrets. */
 function positionOf(line: string): string {
@@ -100,7 +101,13 @@ export function registerActionRoutes(app: FastifyInstance, ctx: HttpContext, lim
       }),
       async (req, reply) => {
         const name = req.params.name;
-        const done = requestControl(ctx, { name, action, user: req.bwAccess?.user ?? '?', via: 'api', client: req.ip });
+        const done = requestControl(ctx, {
+          name,
+          action,
+          user: req.bwAccess?.user ?? '?',
+          via: 'api',
+          client: clientOf(req),
+        });
         return reply.code(202).send({ actionId: done.actionId, service: name, action, services: done.services });
       },
     );

@@ -19,6 +19,7 @@ import { routeError } from './replies.js';
 import type { ActionLimiter } from './routes-actions.js';
 import { requestControl } from './routes-actions.js';
 import { CONTROL_ACTIONS } from './schemas.js';
+import { clientOf } from './unix-socket.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 const XML = 'text/xml; charset=utf-8';
@@ -216,7 +217,13 @@ function registerDoAction(
       const user = req.bwAccess?.user ?? '?';
       for (const n of names)
         if (n !== host)
-          requestControl(ctx, { name: n, action: action as ControlAction, user, via: 'monit CLI', client: req.ip });
+          requestControl(ctx, {
+            name: n,
+            action: action as ControlAction,
+            user,
+            via: 'monit CLI',
+            client: clientOf(req),
+          });
       // monit answers an action with no body; its CLI prints nothing and exits 0.
       return reply.type(TEXT).send('');
     },

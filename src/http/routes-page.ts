@@ -20,6 +20,7 @@ import { errorHeaders, routeError } from './replies.js';
 import type { ActionLimiter } from './routes-actions.js';
 import { requestControl, requestReload } from './routes-actions.js';
 import { CONTROL_ACTIONS } from './schemas.js';
+import { clientOf } from './unix-socket.js';
 
 /** Events the page lists, newest first. */
 const PAGE_EVENTS = 50;
@@ -254,7 +255,7 @@ function registerPageForms(
       const user = verifyToken(req);
       const { name } = req.params;
       const action = req.params.action as ControlAction;
-      const done = requestControl(ctx, { name, action, user, via: 'web page', client: req.ip });
+      const done = requestControl(ctx, { name, action, user, via: 'web page', client: clientOf(req) });
       return reply.redirect(`/?done=${action}&service=${encodeURIComponent(name)}&id=${done.actionId}`, 303);
     },
   );

@@ -22,7 +22,11 @@ export function collectSecrets(config: Config): string[] {
     const encoded = encodeURIComponent(s);
     if (encoded !== s) found.add(encoded);
   };
-  for (const a of config.httpd?.allow ?? []) if (a.kind === 'user') add(a.password);
+  for (const a of config.httpd?.allow ?? []) {
+    if (a.kind === 'user') add(a.password);
+    // An htpasswd file's passwords (cleartext) and hashes (md5, crypt), though the rules never print them.
+    if (a.kind === 'htpasswd') for (const e of a.entries) add(e.hash);
+  }
   for (const m of config.mailServers) add(m.password);
   for (const secret of fleetSecrets(config.fleet)) add(secret);
   for (const s of config.mmonit ? mmonitSecrets(config.mmonit) : []) add(s);

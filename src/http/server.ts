@@ -1,9 +1,11 @@
 // The status HTTP server (DESIGN.md §3, §6): fastify on `set httpd port N [address A]` (127.0.0.1
-// unless set), the JSON API v1, /metrics, monit's read endpoints, and the web page at `/`. The request lifecycle, as
+// unless set) and/or `unixsocket PATH` (unix-socket.ts), the JSON API v1, /metrics, monit's read
+// endpoints, and the web page at `/`. The request lifecycle, as
 // data: onRequest = [authenticate (every route), then on actions: requireAdmin, requireJson, rate
 // limit] → body parsing (64 kB, JSON only on actions) → schema validation → handler → response
 // schema (a whitelist of fields) → onSend (security headers).
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
@@ -13,7 +15,6 @@ import type { Httpd } from '../config/model.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { BwError } from '../errors.js';
 import { connectionBudget, readFdLimits } from '../process/fd-limit.js';
-import { normalizeIp } from './access.js';
 import type { HttpServerOptions } from './context.js';
 import { HttpContext } from './context.js';
 import type { ConnectionCounts, ConnectionLimits } from './connection-guard.js';
@@ -31,6 +32,7 @@ import { registerMiscRoutes } from './routes-misc.js';
 import { registerMonitRoutes } from './routes-monit.js';
 import { registerPageRoutes } from './routes-page.js';
 import { ResourceSampler } from './resource-sampler.js';
+import { DEFAULT_SOCKET_MODE, clientOf, closeUnixSocket, listenUnixSocket } from './unix-socket.js';
 
 /** What startHttpServer is given (see context.ts). */
 export type { HttpServerOptions } from './context.js';
@@ -38,8 +40,11 @@ export type { HttpServerOptions } from './context.js';
 /** A running server. */
 export interface HttpServer {
   close(): Promise<void>;
+  /** The TCP port and address; 0 and '' without TCP (`unixsocket` alone). */
   readonly port: number;
   readonly address: string;
+  /** The unix socket's path, when it serves one. */
+  readonly socketPath?: string;
   /** Connections open now and refused so far (over a cap). */
   connections(): ConnectionCounts;
 }
@@ -159,7 +164,7 @@ async function installRequestHandling(
   );
   await app.register(rateLimit, {
     global: false,
-    keyGenerator: (req) => normalizeIp(req.ip),
+    keyGenerator: (req) => clientOf(req),
     errorResponseBuilder: (_req, c) =>
       new BwError('BW_RATE_LIMITED', `too many requests: at most ${c.max} actions a minute; try again in ${c.after}`),
   });
@@ -172,19 +177,64 @@ async function installRequestHandling(
   app.addHook('onRequest', authenticate(ctx, logins));
 }
 
-/** Starts the server on `set httpd port N [address A]` and resolves once it listens. */
+/** Starts the server on `set httpd port N [address A]` and its unix socket (both when both are
+ *  given, as monit) and resolves once it listens. A socket that cannot be served beside a TCP port
+ *  is logged and the port serves alone (monit's); alone, its failure is the server's. */
 export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): Promise<HttpServer> {
   const built = await buildHttpServer(daemon, opts);
   const httpd = opts.config.httpd;
-  const port = opts.port ?? httpd?.port ?? 2812;
-  const host = opts.address ?? httpd?.address ?? '127.0.0.1';
-  const connections = guardConnections(built.app.server, connectionLimits(opts), built.ctx.log, daemon.clock);
+  const log = built.ctx.log;
+  const limits = connectionLimits(opts);
+  const counts: Array<() => ConnectionCounts> = [];
+  let tcp: AddressInfo | undefined;
+  let unix: Server | undefined;
   try {
-    await built.app.listen({ port, host });
+    if (httpd?.tcp !== false) {
+      counts.push(guardConnections(built.app.server, limits, log, daemon.clock));
+      tcp = await listenTcp(built, opts);
+    }
+    if (httpd?.unixSocket) {
+      const u = httpd.unixSocket;
+      try {
+        unix = await listenUnixSocket(built.app, u, (server) =>
+          counts.push(guardConnections(server, limits, log, daemon.clock)),
+        );
+        const mode = (u.permission ?? DEFAULT_SOCKET_MODE).toString(8).padStart(4, '0');
+        log.info({ socket: u.path, mode, readOnly: u.readOnly }, `status API on unix socket ${u.path} (mode ${mode})`);
+      } catch (e) {
+        if (!tcp) throw e;
+        log.error({ err: e, socket: u.path }, `cannot serve the status API on unix socket ${u.path}; TCP only`);
+      }
+    }
   } catch (e) {
     await built.close();
     throw e;
   }
+  const unixServer = unix;
+  return {
+    close: async () => {
+      if (unixServer) await closeUnixSocket(unixServer);
+      await built.close();
+    },
+    port: tcp?.port ?? 0,
+    address: tcp?.address ?? '',
+    ...(unixServer && httpd?.unixSocket ? { socketPath: httpd.unixSocket.path } : {}),
+    connections: () =>
+      counts
+        .map((c) => c())
+        .reduce((a, b) => ({ open: a.open + b.open, refused: a.refused + b.refused }), {
+          open: 0,
+          refused: 0,
+        }),
+  };
+}
+
+/** Listens on the TCP port and address (of the options, else of the rules); logs where. */
+async function listenTcp(built: BuiltHttpServer, opts: HttpServerOptions): Promise<AddressInfo> {
+  const httpd = opts.config.httpd;
+  const port = opts.port ?? httpd?.port ?? 2812;
+  const host = opts.address ?? httpd?.address ?? '127.0.0.1';
+  await built.app.listen({ port, host });
   const addr = built.app.server.address() as AddressInfo;
   const tls = httpd?.tls !== undefined;
   built.ctx.log.info(
@@ -197,7 +247,7 @@ export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       { address: host },
       'the status API listens beyond this machine without TLS: passwords cross the network in clear text',
     );
-  return { close: built.close, port: addr.port, address: addr.address, connections };
+  return addr;
 }
 
 /** The connection limits: defaults, what the options change, and the total kept out of the descriptor reserve. */

@@ -18,6 +18,7 @@ import type {
   HttpAllow,
   Limits,
   Httpd,
+  HttpdUnixSocket,
   MailFormat,
   MailServer,
   MailServerTls,
@@ -1077,15 +1078,37 @@ const allow: fc.Arbitrary<HttpAllow> = fc.oneof(
   }),
 );
 
-const httpd: fc.Arbitrary<Httpd> = fc.record(
+/** `unixsocket PATH …`: an absolute path that fits sun_path, a user and group as written, a mode. */
+const unixSocket: fc.Arbitrary<HttpdUnixSocket> = fc.record(
   {
-    port,
-    address: text.filter((a) => a !== 'localhost'),
-    allow: fc.array(allow, { maxLength: 3 }),
-    tls: fc.record({ pemFile: text, certFile: text, keyFile: text }, { requiredKeys: [] }),
+    path: text.map((t) => `/${t}`).filter((p) => Buffer.byteLength(p) <= 107),
+    uid: nonEmptyText,
+    gid: nonEmptyText,
+    permission: fc.integer({ min: 0, max: 0o7777 }),
+    readOnly: fc.boolean(),
   },
-  { requiredKeys: ['port', 'address', 'allow'] },
+  { requiredKeys: ['path', 'readOnly'] },
 );
+
+/** Beside a socket, TCP may be off (then port and address are the defaults the parser gives) or
+ *  read-only on its own (`port N read-only`). */
+const httpd: fc.Arbitrary<Httpd> = fc
+  .record(
+    {
+      port,
+      address: text.filter((a) => a !== 'localhost'),
+      allow: fc.array(allow, { maxLength: 3 }),
+      tls: fc.record({ pemFile: text, certFile: text, keyFile: text }, { requiredKeys: [] }),
+      unixSocket,
+      listen: fc.constantFrom('both', 'unix', 'read-only tcp'),
+    },
+    { requiredKeys: ['port', 'address', 'allow', 'listen'] },
+  )
+  .map(({ listen, ...h }): Httpd => {
+    if (!h.unixSocket || listen === 'both') return h;
+    if (listen === 'read-only tcp') return { ...h, tcpReadOnly: true };
+    return { ...h, port: 2812, address: '127.0.0.1', tcp: false };
+  });
 
 /**
  * `set limits { … }`: its buffers, each in its range. Its deadlines are given by the parser to the

@@ -246,7 +246,7 @@ const FILES: Record<string, Expected> = {
         'restarts unmonitor 1/1',
       ]);
       assert.deepEqual(
-        c.httpd?.allow.map((a) => (a.kind === 'net' ? a.cidr : a.user)),
+        c.httpd?.allow.map((a) => (a.kind === 'net' ? a.cidr : a.kind === 'user' ? a.user : a.file)),
         ['localhost', '192.168.0.0/24'],
       );
       assert.deepEqual(c.mailFormat, { from: 'monit@adama' });
@@ -276,9 +276,12 @@ const FILES: Record<string, Expected> = {
   'debian-server-tools.rc': {
     services: ['mosquitto', 'mosquitto_bin'],
     broker: ['mosquitto', ['nonexist restart 1/1 implicit', 'port restart 2/2', 'restarts unmonitor 1/1']],
-    warnings: 1, // httpd unixsocket
+    warnings: 0,
     check: (c) => {
       assert.deepEqual(c.daemon, { cycleMs: 115 * SECONDS, startDelayMs: 10 * SECONDS });
+      // monit's unix socket alone: the status server listens there and on no TCP port.
+      assert.deepEqual(c.httpd?.unixSocket, { path: '/run/monit.sock', readOnly: false });
+      assert.equal(c.httpd?.tcp, false);
       assert.deepEqual(c.mailServers, [
         { host: 'localhost', port: 25 },
         { host: 'smarthost.example.com', port: 587 },

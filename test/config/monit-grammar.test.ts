@@ -186,14 +186,20 @@ void describe('global statements', () => {
     );
   });
 
-  void test("monit's unix socket and its options load with one warning; `readonly` there is the socket's", async () => {
+  void test("monit's unix socket and its options load; `readonly` there is the socket's", async () => {
     const r = await parse(
       'set httpd port 2812 unixsocket /run/monit.sock uid root gid root permission 0600 readonly\n  allow admin:monit\n',
     );
-    assert.deepEqual(warnings(r), [
-      "g.rc:1:21: warning: 'unixsocket' in set httpd is not used by brokerwatch (it listens on TCP); ignored",
-    ]);
+    assert.deepEqual(warnings(r), []);
     assert.deepEqual(r.config.httpd?.allow, [{ kind: 'user', user: 'admin', password: 'monit', readOnly: false }]);
+    assert.deepEqual(r.config.httpd?.unixSocket, {
+      path: '/run/monit.sock',
+      uid: 'root',
+      gid: 'root',
+      permission: 0o600,
+      readOnly: true,
+    });
+    assert.equal(r.config.httpd?.tcp, undefined);
   });
 
   void test('`ssl { pemchain, pemkey }` of set httpd, and `set ssl`’s pemfile when httpd names none', async () => {
