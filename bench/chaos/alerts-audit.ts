@@ -61,11 +61,14 @@ export function loggedEvents(logFile: string): LoggedEvent[] {
   return out;
 }
 
-/** Lines brokerwatch logged as its own bug, or fatal. */
+/** Lines brokerwatch logged as its own bug, or fatal, and anything else it wrote (a crash's stack). */
 export function bugLines(logFile: string): string[] {
-  return readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('{') && (/\(bug\)/.test(l) || /"level":60/.test(l)));
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  const bugs = lines.filter((l) => l.startsWith('{') && (/\(bug\)/.test(l) || /"level":60/.test(l)));
+  const other = lines.filter((l) => l.trim() !== '' && !l.startsWith('{'));
+  return other.length > 0
+    ? [...bugs, `brokerwatch wrote: ${other.join(' ').replace(/\s+/g, ' ').slice(0, 400)}`]
+    : bugs;
 }
 
 /** Alerted by the rules `set alert ADDR not on { instance }`. */

@@ -4,7 +4,7 @@
 // broker must serve, every alert be delivered, and the report says which invariants held.
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep, wallMs } from '../lib.js';
+import { alive, sleep, wallMs } from '../lib.js';
 import { auditAlerts, bugLines, loggedEvents } from './alerts-audit.js';
 import type { FaultDeps, FaultRun } from './faults.js';
 import { RECOVERY_BOUND_MS, faultDeck, runFault, status, steadyBroker } from './faults.js';
@@ -73,62 +73,84 @@ async function soak(
   log: (line: string) => void,
 ): Promise<SoakReport> {
   const roSupported = readOnlyMountWorks(w.broker.dir);
-  let daemon = startDaemon(w, owned);
+  const daemon = { pid: startDaemon(w, owned) };
   const startedAt = wallMs();
-  const watch = new Watch(w.broker.conf, w.broker.dir, owned, () => daemon);
-  if ((await steadyBroker(w, 30_000)) === undefined) {
-    watch.stop();
-    throw new Error(`chaos: the broker never became steady under brokerwatch (log: ${w.logFile})`);
-  }
-  log(`steady; faults for ${opts.seconds} s, seed ${opts.seed}, read-only state ${roSupported ? 'on' : 'skipped'}`);
+  const watch = new Watch(w.broker.conf, w.broker.dir, owned, () => daemon.pid);
   const stopFaults = new AbortController();
-  const timer = setTimeout(() => stopFaults.abort(), opts.seconds * 1000);
-  opts.signal?.addEventListener('abort', () => stopFaults.abort(), { once: true });
+  try {
+    if ((await steadyBroker(w, 30_000)) === undefined)
+      throw new Error(`chaos: the broker never became steady under brokerwatch (log: ${w.logFile})`);
+    log(`steady; faults for ${opts.seconds} s, seed ${opts.seed}, read-only state ${roSupported ? 'on' : 'skipped'}`);
+    const timer = setTimeout(() => stopFaults.abort(), opts.seconds * 1000);
+    opts.signal?.addEventListener('abort', () => stopFaults.abort(), { once: true });
+    const faults = await runTracks(w, smtp, owned, mounted, opts, daemon, roSupported, stopFaults, log).finally(() =>
+      clearTimeout(timer),
+    );
+    log(
+      `faults over (${faults.runs.length} on the broker, ${faults.side.length} beside it); final recovery and alert drain`,
+    );
+    const living = (): boolean => alive(daemon.pid);
+    const finalPid = living() ? await steadyBroker(w, RECOVERY_BOUND_MS + 10_000) : undefined;
+    const drained = living() && (await drainAlerts(w, smtp, log, living));
+    const seen = watch.stop();
+    const events = loggedEvents(w.logFile);
+    return buildReport({
+      seed: opts.seed,
+      seconds: (wallMs() - startedAt) / 1000,
+      faultSeconds: opts.seconds,
+      roSupported,
+      ...faults,
+      finalSteady: finalPid !== undefined,
+      drained,
+      seen,
+      events,
+      audit: auditAlerts(events, smtp.mails),
+      warmupEndsAt: startedAt + 15_000,
+      bugs: bugLines(w.logFile),
+    });
+  } finally {
+    stopFaults.abort();
+    watch.stop();
+  }
+}
+
+/** The four tracks until the fault time is over; one that fails ends the others, then the soak. */
+async function runTracks(
+  w: World,
+  smtp: ChaosSmtp,
+  owned: Owned,
+  mounted: Set<string>,
+  opts: SoakOptions,
+  daemon: { pid: number },
+  roSupported: boolean,
+  stopFaults: AbortController,
+  log: (line: string) => void,
+): Promise<{ runs: FaultRun[]; side: SideFault[]; notSteady: string[] }> {
   const ro: ReadOnlyState = { active: false, killableFrom: 0, restarting: false };
   const deps: FaultDeps = {
     w,
     owned,
     rng: seeded(opts.seed),
-    daemonPid: () => daemon,
+    daemonPid: () => daemon.pid,
     restartDaemon: async () => {
-      daemon = startDaemon(w, owned);
+      daemon.pid = startDaemon(w, owned);
       await waitApi(w);
     },
     mayKillDaemon: () => !ro.active && wallMs() >= ro.killableFrom,
     recoveryBoundMs: RECOVERY_BOUND_MS,
   };
-  const runs: FaultRun[] = [];
-  const side: SideFault[] = [];
-  const notSteady: string[] = [];
+  const out = { runs: [] as FaultRun[], side: [] as SideFault[], notSteady: [] as string[] };
   const signal = stopFaults.signal;
-  await Promise.all([
-    brokerTrack(deps, ro, signal, runs, notSteady, log),
-    smtpTrack(smtp, seeded(opts.seed + 1), signal, side),
-    floodTrack(w, seeded(opts.seed + 2), signal, side),
-    roSupported ? readOnlyTrack(w, seeded(opts.seed + 3), signal, ro, mounted, side) : Promise.resolve(),
-  ]);
-  clearTimeout(timer);
-  log(`faults over (${runs.length} on the broker, ${side.length} beside it); final recovery and alert drain`);
-  const finalPid = await steadyBroker(w, RECOVERY_BOUND_MS + 10_000);
-  const drained = await drainAlerts(w, smtp, log);
-  const seen = watch.stop();
-  const events = loggedEvents(w.logFile);
-  return buildReport({
-    seed: opts.seed,
-    seconds: (wallMs() - startedAt) / 1000,
-    faultSeconds: opts.seconds,
-    roSupported,
-    runs,
-    side,
-    notSteady,
-    finalSteady: finalPid !== undefined,
-    drained,
-    seen,
-    events,
-    audit: auditAlerts(events, smtp.mails),
-    warmupEndsAt: startedAt + 15_000,
-    bugs: bugLines(w.logFile),
-  });
+  const settled = await Promise.allSettled(
+    [
+      brokerTrack(deps, ro, signal, out.runs, out.notSteady, log, () => stopFaults.abort()),
+      smtpTrack(smtp, seeded(opts.seed + 1), signal, out.side),
+      floodTrack(w, seeded(opts.seed + 2), signal, out.side),
+      roSupported ? readOnlyTrack(w, seeded(opts.seed + 3), signal, ro, mounted, out.side) : Promise.resolve(),
+    ].map((p) => p.catch((err: unknown) => (stopFaults.abort(), Promise.reject(err)))),
+  );
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return out;
 }
 
 /** One broker fault after another, each from a steady broker. */
@@ -139,6 +161,7 @@ async function brokerTrack(
   runs: FaultRun[],
   notSteady: string[],
   log: (line: string) => void,
+  giveUp: () => void,
 ): Promise<void> {
   const deck = faultDeck(d.rng);
   for (;;) {
@@ -147,6 +170,8 @@ async function brokerTrack(
     const pid = await steadyBroker(d.w, 30_000);
     if (pid === undefined) {
       notSteady.push(`no steady broker 30 s after the fault of ${new Date().toISOString().slice(11, 19)}`);
+      // With brokerwatch gone by itself there is nothing left to test: the report tells why.
+      if (!alive(d.daemonPid())) return giveUp();
       continue;
     }
     const kind = deck.draw((k) => k !== 'brokerwatch SIGKILL' || d.mayKillDaemon());
@@ -184,9 +209,14 @@ function queued(w: World): number {
 
 /** Waits until no event for QUIET_MS (a flapping summary is due by then), the queue is empty and no
  *  mail came for 3 s; true if that happened within DRAIN_MAX_MS. */
-async function drainAlerts(w: World, smtp: ChaosSmtp, log: (line: string) => void): Promise<boolean> {
+async function drainAlerts(
+  w: World,
+  smtp: ChaosSmtp,
+  log: (line: string) => void,
+  living: () => boolean,
+): Promise<boolean> {
   const end = Date.now() + DRAIN_MAX_MS;
-  while (Date.now() < end) {
+  while (Date.now() < end && living()) {
     const events = loggedEvents(w.logFile);
     const lastEvent = events.at(-1)?.time ?? 0;
     const lastMail = smtp.mails.at(-1)?.at ?? 0;
