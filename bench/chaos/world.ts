@@ -4,7 +4,7 @@
 // (decoy `sleep`s, port squatters). Everything is remembered by PID and ended by PID, mounts undone,
 // folders removed, also when the soak fails or is interrupted.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrokerSetup } from '../lib.js';
@@ -25,6 +25,8 @@ export interface World {
   readonly failFlag: string;
   readonly httpPort: number;
   readonly smtpPort: number;
+  /** The brokerwatch command run: a copy of dist/bin, so that a rebuild during the soak changes nothing. */
+  readonly command: string;
 }
 
 /** PIDs the soak started and still owns, by what they are; ended by `endAll`. */
@@ -92,13 +94,16 @@ export async function makeWorld(smtpPort: number): Promise<World> {
   ].join('\n');
   await writeFile(rulesFile, rules, { mode: 0o600 });
   await chmod(rulesFile, 0o600);
-  return { broker, stateDir, rulesFile, logFile: join(broker.dir, 'brokerwatch.out'), failFlag, httpPort, smtpPort };
+  cpSync(join(ROOT, 'dist/bin'), join(broker.dir, 'bin'), { recursive: true });
+  const command = join(broker.dir, 'bin', 'brokerwatch.js');
+  const logFile = join(broker.dir, 'brokerwatch.out');
+  return { broker, stateDir, rulesFile, logFile, failFlag, httpPort, smtpPort, command };
 }
 
 /** Starts `brokerwatch -I` (detached: a Ctrl-C of the soak reaches only the soak, which ends it). */
 export function startDaemon(w: World, owned: Owned): number {
   const out = openSync(w.logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/bin/brokerwatch.js'), '-I', '-c', w.rulesFile], {
+  const child = spawn(process.execPath, [w.command, '-I', '-c', w.rulesFile], {
     stdio: ['ignore', out, out],
     detached: true,
   });
