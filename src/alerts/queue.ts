@@ -129,9 +129,23 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
       const [entry] = list.splice(i, 1);
       this.#size--;
       if (list.length === 0) this.#lanes.delete(alert.lane);
-      if (entry?.path) await rm(entry.path, { force: true });
+      if (entry?.path) await this.#unlink(entry.path);
       this.emit('removed');
     });
+  }
+
+  /** Deletes the file of an alert that is done with. A file that cannot go (a read-only or failing disk)
+   *  is reported, not thrown: thrown, it ended the delivery loop with an unhandled rejection, which
+   *  ended brokerwatch. Left on disk, the alert is sent again at the next start, with its Message-ID. */
+  async #unlink(path: string): Promise<void> {
+    try {
+      await rm(path, { force: true });
+    } catch (err) {
+      this.log.error(
+        { err, file: path },
+        'alert queue: cannot delete the file of an alert done with; it will be sent again at the next start',
+      );
+    }
   }
 
   #insert(e: Entry): void {
@@ -197,7 +211,7 @@ export class AlertQueue extends EventEmitter<{ removed: []; added: [lane: string
     this.#lanes.set(lane, kept);
     this.#size -= victims.length;
     this.#insert({ alert: summary, path });
-    for (const v of victims) if (v.path) await rm(v.path, { force: true });
+    for (const v of victims) if (v.path) await this.#unlink(v.path);
     this.emit('removed');
     this.log.warn(
       { recipient: summary.label, folded: victims.length, slots: this.slots },
