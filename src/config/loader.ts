@@ -11,7 +11,7 @@ import { ConfigError, safeDiagnostic, sortDiagnostics } from './diagnostics.js';
 import { credentialValues, maskQuoted, rememberCredentialValues } from './credentials.js';
 import { checkEnvironment } from './environment.js';
 import type { IncludeHooks } from './include-reader.js';
-import { IncludeReader } from './include-reader.js';
+import { append, IncludeReader } from './include-reader.js';
 import type { Token } from './lexer.js';
 import { lex } from './lexer.js';
 import type { Config } from './model.js';
@@ -65,7 +65,7 @@ export async function parseRules(
   const reader = new IncludeReader(HOOKS, opts.checkPermissions ?? false);
   reader.files.push(file);
   const lexed = lex(text, file);
-  reader.diagnostics.push(...lexed.diagnostics);
+  append(reader.diagnostics, lexed.diagnostics);
   const tokens = await reader.expand(lexed.tokens, file, [file]);
   return finish(tokens, reader.files, reader.diagnostics, opts.checkEnvironment ?? false);
 }
