@@ -117,7 +117,7 @@ class HttpSession implements FuzzSession {
     const left = await fdsBackTo(this.baseline);
     if (left !== undefined) return `descriptors leaked: ${left} open, ${this.baseline} before`;
     const logged = this.errors.splice(0);
-    if (logged.length > 0) return `logged as errors: ${logged.join(' | ').slice(0, 1500)}`;
+    if (logged.length > 0) return `logged as bugs: ${logged.join(' | ').slice(0, 1500)}`;
     return undefined;
   }
 
@@ -170,9 +170,9 @@ export const httpTarget: FuzzTarget = {
     ].join('\n');
     await writeFile(rulesFile, text, { mode: 0o600 });
     const { config } = await parseRules(text, rulesFile);
-    // Errors the server or the daemon log are findings too: a bug that did not show as a 500.
+    // What the server or the daemon log as a bug is a finding too, even when no 500 showed it.
     const errors: string[] = [];
-    const logger = pino({ level: 'error' }, { write: (s: string) => void errors.push(s) });
+    const logger = pino({ level: 'error' }, { write: (s: string) => void (s.includes('(bug)') && errors.push(s)) });
     const daemon = new Daemon(config, { logger, cwd: dir });
     await daemon.start();
     let reloads = 0;
