@@ -74,14 +74,23 @@ function answered(answer: string): boolean {
   return /\r\ntransfer-encoding: *chunked/i.test(head) && answer.endsWith('\r\n0\r\n\r\n');
 }
 
-/** What is wrong with an answer, or undefined. */
-export function answerProblem(answer: string, privatePaths: readonly string[]): string | undefined {
-  const statuses = [...answer.matchAll(/(?:^|\r?\n)HTTP\/\d\.\d (\d{3})/g)].map((m) => Number(m[1]));
-  const bad = statuses.find((s) => s >= 500);
-  if (bad !== undefined) return `answered ${bad}: ${answer.slice(0, 600)}`;
+/**
+ * What is wrong with an answer, or undefined. A refused reload names the rules file on purpose (the
+ * position of each error, to an admin): `allowed` is that file, left out of the search for paths.
+ */
+export function answerProblem(answer: string, privatePaths: readonly string[], allowed?: string): string | undefined {
+  if (allowed !== undefined) answer = answer.replaceAll(`${allowed}:`, '');
+  // One answer may hold several responses (a 100 Continue, a 400 after a request cut short).
+  const starts = [...answer.matchAll(/(?:^|\r?\n)HTTP\/\d\.\d (\d{3})/g)];
+  for (const [i, m] of starts.entries()) {
+    const status = Number(m[1]);
+    const response = answer.slice(m.index, starts[i + 1]?.index ?? answer.length);
+    if (status >= 500) return `answered ${status}: ${response.slice(0, 600)}`;
+    for (const p of status >= 400 ? privatePaths : [])
+      if (response.includes(p)) return `a path (${p}) in an error: ${response.slice(0, 1200)}`;
+  }
   if (/\n\s+at \S.*:\d+:\d+\)?/.test(answer)) return `a stack trace in the answer: ${answer.slice(0, 1200)}`;
-  const errors = statuses.some((s) => s >= 400);
-  for (const p of [ROOT, '/node_modules/', 'file://', ...(errors ? privatePaths : [])])
+  for (const p of [ROOT, '/node_modules/', 'file://'])
     if (answer.includes(p)) return `a path (${p}) in the answer: ${answer.slice(0, 1200)}`;
   return undefined;
 }
@@ -99,7 +108,7 @@ class HttpSession implements FuzzSession {
     const raw = rawRequest(rng, CREDENTIALS);
     const input = [{ name: 'request.bin', data: raw }];
     const answer = (await exchange(this.server.port, raw, rng)).toString('latin1');
-    const problem = answerProblem(answer, [this.dir]);
+    const problem = answerProblem(answer, [this.dir], join(this.dir, 'brokerwatch.rc'));
     const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(answer)?.[1] ?? 0);
     return {
       verdict: status >= 200 && status < 400 ? 'accepted' : 'rejected',

@@ -66,6 +66,10 @@ void describe('what the fuzzers count as a finding', () => {
     assert.match(answerProblem(trace, []) ?? '', /stack trace/);
     assert.match(answerProblem('HTTP/1.1 400 Bad\r\n\r\n/tmp/x/rules.rc', ['/tmp/x']) ?? '', /a path/);
     assert.equal(answerProblem('HTTP/1.1 200 OK\r\n\r\n/tmp/x/watched.txt', ['/tmp/x']), undefined);
+    const page = 'HTTP/1.1 200 OK\r\n\r\n<code>/tmp/x/b.rc</code>HTTP/1.1 400 Bad\r\n\r\n{}';
+    assert.equal(answerProblem(page, ['/tmp/x']), undefined);
+    const refused = 'HTTP/1.1 422 Unprocessable\r\n\r\n{"details":["/tmp/x/b.rc:1:1"]}';
+    assert.equal(answerProblem(refused, ['/tmp/x'], '/tmp/x/b.rc'), undefined);
   });
 
   void test('mqtt: an internal error, an unknown class, a pass despite a withheld reply', () => {
