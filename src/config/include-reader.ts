@@ -93,7 +93,7 @@ export class IncludeReader {
     const firstRead = !this.files.includes(path);
     this.files.push(path);
     // A file included twice says the same twice; its own problems are reported once.
-    if (firstRead) this.diagnostics.push(...text.diagnostics, ...lexed.diagnostics);
+    if (firstRead) append(this.diagnostics, [...text.diagnostics, ...lexed.diagnostics]);
     return this.expand(lexed.tokens, path, [...stack, real]);
   }
 
@@ -112,7 +112,7 @@ export class IncludeReader {
         continue;
       }
       i++;
-      for (const m of await this.#matches(arg, file)) out.push(...(await this.file(m, arg.pos, stack)));
+      for (const m of await this.#matches(arg, file)) append(out, await this.file(m, arg.pos, stack));
     }
     return out;
   }
@@ -192,6 +192,15 @@ export class IncludeReader {
     this.#reported.add(key);
     this.diagnostics.push({ severity: 'error', pos, message });
   }
+}
+
+/**
+ * Appends ITEMS to LIST. Not `list.push(...items)`: that passes each item as an argument, and an
+ * included file of some 100,000 tokens (or a file with as many unterminated strings) overflowed
+ * the stack with a RangeError instead of loading or being refused.
+ */
+export function append<T>(list: T[], items: readonly T[]): void {
+  for (const item of items) list.push(item);
 }
 
 function posKey(p: SourcePos): string {

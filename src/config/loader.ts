@@ -12,7 +12,7 @@ import { credentialValues, maskQuoted, rememberCredentialValues } from './creden
 import { checkEnvironment } from './environment.js';
 import { readHtpasswdFiles } from './htpasswd.js';
 import type { IncludeHooks } from './include-reader.js';
-import { IncludeReader } from './include-reader.js';
+import { append, IncludeReader } from './include-reader.js';
 import type { Token } from './lexer.js';
 import { lex } from './lexer.js';
 import type { Config } from './model.js';
@@ -66,7 +66,7 @@ export async function parseRules(
   const reader = new IncludeReader(HOOKS, opts.checkPermissions ?? false);
   reader.files.push(file);
   const lexed = lex(text, file);
-  reader.diagnostics.push(...lexed.diagnostics);
+  append(reader.diagnostics, lexed.diagnostics);
   const tokens = await reader.expand(lexed.tokens, file, [file]);
   return finish(tokens, reader.files, reader.diagnostics, opts.checkEnvironment ?? false);
 }

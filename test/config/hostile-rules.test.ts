@@ -100,6 +100,23 @@ void describe('include loops and limits', () => {
     assert.match(errors[0] ?? '', /more than 1000 files read through includes; the rest is skipped$/);
   });
 
+  void test('an included file of 300,000 tokens, or with 150,000 unterminated strings, is refused, not a crash', async () => {
+    // Their tokens and errors were appended with push(...items), one argument each: a RangeError
+    // (stack overflow) escaped the loader. Found by the rules fuzzer (fuzz/rules.ts).
+    const dir = await folder();
+    await writeFile(join(dir, 'tokens.rc'), `set daemon 5\n${'x '.repeat(300_000)}\n`, { mode: 0o600 });
+    await writeFile(join(dir, 'strings.rc'), 'check "x\n'.repeat(150_000), { mode: 0o600 });
+    for (const [name, first] of [
+      ['tokens.rc', ":2:1: expected 'set', 'check' or 'include', found 'x'"],
+      ['strings.rc', ':1:7: unterminated string: missing closing "'],
+    ] as const) {
+      const main = join(dir, `main-${name}`);
+      await writeFile(main, `include "${name}"\n`, { mode: 0o600 });
+      const errors = await loadErrors(main);
+      assert.equal(errors[0], `${join(dir, name)}${first}`);
+    }
+  });
+
   void test('rules over 16 MB in all are refused once', async () => {
     const dir = await folder();
     const big = `# ${'x'.repeat(6 * 1024 * 1024)}\n`;

@@ -27,9 +27,15 @@ type MailEnv = Pick<ChannelEnv, 'host'> & { mailTls?: MailTlsOptions };
 
 /**
  * nodemailer's settings for one server. `ca` holds the PEM certificates read from the server's
- * CA file or folder (see trustedCas); nodemailer then trusts them beside the system's.
+ * CA file or folder (see trustedCas); nodemailer then trusts them beside the system's. The
+ * connection is destroyed when `signal` aborts.
  */
-export function transportOptions(s: MailServer, env: MailEnv, ca: readonly string[] = []): SMTPTransport.Options {
+export function transportOptions(
+  s: MailServer,
+  env: MailEnv,
+  ca: readonly string[] = [],
+  signal?: AbortSignal,
+): SMTPTransport.Options {
   const secure = s.security === 'tls';
   const timeout = s.timeoutMs ?? DEFAULT_MAIL_TIMEOUT_MS;
   // `selfsigned: allow` checks nothing: a self-signed certificate proves no identity, anyone can make one.
@@ -53,7 +59,7 @@ export function transportOptions(s: MailServer, env: MailEnv, ca: readonly strin
     greetingTimeout: timeout,
     // DATA may wait for the server's content checks: give it longer than the connect.
     socketTimeout: Math.max(timeout, 30_000),
-    getSocket: noDelaySocket(timeout),
+    getSocket: noDelaySocket(timeout, signal),
     tls: {
       rejectUnauthorized: verify,
       // `ca` replaces Node's built-in roots, so they are passed along with the extra ones.
@@ -114,7 +120,7 @@ async function sendVia(
   // Loaded on first use: an idle daemon that never mails does not carry nodemailer in memory.
   const { default: nodemailer } = await import('nodemailer');
   // Read at each attempt: a renewed CA file is used without a reload.
-  const transport = nodemailer.createTransport(transportOptions(server, env, await trustedCas(server)));
+  const transport = nodemailer.createTransport(transportOptions(server, env, await trustedCas(server), signal));
   try {
     await abortable(transport.sendMail(message), signal);
   } finally {
