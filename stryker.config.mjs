@@ -1,8 +1,10 @@
 // StrykerJS (`npm run mutate`). A mutant runs against the tests of the folders being mutated, own
 // folder first: every test here parses rules, so with all of them a surviving config mutant would
 // sit through the whole list. Only fast in-process tests: the mutants are many and the cores few.
-// config/property.test.js (20 s a run) and checks/process-resources.test.js (real CPU and memory
-// samples) are left out for that reason.
+// config/property.test.js (20 s a run), config/cli-check.test.js (spawns the command),
+// config/hostile-rules.test.js (writes 12,000 files and 64 MB of rules) and
+// checks/process-resources.test.js (real CPU and memory samples) are left out for that reason. The
+// MQTT probe, port, `$SYS` and bridge checks are not mutated: their tests need real brokers.
 import process from 'node:process';
 
 const config = [
@@ -18,6 +20,13 @@ const config = [
   'field',
   'monit-files',
   'printer',
+  'protocols',
+  'fleet',
+  'pidfile-grace',
+  'monit-words',
+  'credentials',
+  'environment',
+  'debian-monit',
 ].map((n) => `dist/test/config/${n}.test.js`);
 const checks = [
   'kinds',
@@ -37,10 +46,24 @@ const checks = [
   'uptime',
   'restarts',
   'resource',
+  'path-kinds',
+  'content',
+  'filesystem',
+  'network',
+  'system',
+  'ping',
 ].map((n) => `dist/test/checks/${n}.test.js`);
-const state = ['rules', 'restart', 'control', 'restore', 'backoff-rates', 'summary', 'properties'].map(
-  (n) => `dist/test/state/${n}.test.js`,
-);
+const state = [
+  'rules',
+  'restart',
+  'control',
+  'restore',
+  'backoff-rates',
+  'summary',
+  'properties',
+  'outcome',
+  'pidfile',
+].map((n) => `dist/test/state/${n}.test.js`);
 
 /** The `--mutate` patterns of this run, if any. */
 function mutateArg() {
@@ -74,6 +97,7 @@ export default {
     '!src/checks/mqtt/**',
     '!src/checks/port/**',
     '!src/checks/sys/**',
+    '!src/checks/bridge/**',
   ],
   ignorePatterns: ['dist', 'reports', 'bench', 'demo', 'var', 'test-artifacts'],
   coverageAnalysis: 'perTest',

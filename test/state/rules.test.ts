@@ -228,3 +228,24 @@ void describe('status summary', () => {
     assert.equal(d.state.monitor, 'monitored');
   });
 });
+
+void describe('reboot and monitor as the action of a rule', () => {
+  void test('reboot plans the reboot program, for the rule, with its reason', () => {
+    const d = new Driver(service({ type: 'host', rules: [portRule({ action: { kind: 'reboot' } })] }));
+    d.feed(cycle(fail('port', 'port-closed', 'connection refused')));
+    assert.deepEqual(d.kinds(), ['reboot']);
+    const a = d.actions[0];
+    assert.equal(a?.origin, 'rule');
+    assert.equal(a?.ruleId, 'port');
+    assert.equal(a?.eventType, 'connection');
+    assert.match(a?.reason ?? '', /connection refused/);
+    assert.deepEqual(d.eventKeys(), ['connection:failed:reboot']);
+  });
+
+  void test('monitor is shown and plans nothing', () => {
+    const d = new Driver(service({ type: 'host', rules: [portRule({ action: { kind: 'monitor' } })] }));
+    d.feed(cycle(fail('port')));
+    assert.deepEqual(d.kinds(), []);
+    assert.deepEqual(d.eventKeys(), ['connection:failed:monitor']);
+  });
+});
