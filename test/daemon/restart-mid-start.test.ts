@@ -61,7 +61,9 @@ async function setup(): Promise<Setup> {
     gate: join(dir, 'gate'),
     httpPort: await freePort(),
   };
-  const program = `/bin/sh -c 'echo x >> ${s.starts}; while [ ! -e ${s.gate} ]; do sleep 0.02; done; exec ${b.startCommand}'`;
+  // The wait also ends when the test's folder is gone, so a program no cleanup reached cannot loop on.
+  const wait = `while [ ! -e ${s.gate} ] && [ -d ${dir} ]; do sleep 0.02; done`;
+  const program = `/bin/sh -c 'echo x >> ${s.starts}; ${wait}; exec ${b.startCommand}'`;
   await writeRules(
     s.rulesFile,
     [
