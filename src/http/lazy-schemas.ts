@@ -12,6 +12,13 @@ import type * as AjvCompiler from '@fastify/ajv-compiler';
 import type * as FjsCompiler from '@fastify/fast-json-stringify-compiler';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route checks and writes its schemas with compilers of its own (see page/query.ts). */
+    ownSchemaCompilers?: boolean;
+  }
+}
+
 type ValidatorModule = typeof AjvCompiler;
 type SerializerModule = typeof FjsCompiler;
 
@@ -34,9 +41,18 @@ export function loadSchemaCompilers(): Promise<Compilers> {
   ]).then(([v, s]) => (loaded = { validator: v.default, serializer: s.default })));
 }
 
-/** onRequest hook: a request goes on once the compilers are loaded (at once, after the first). */
-export function ensureSchemaCompilers(_req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  if (loaded !== undefined) return done();
+/** Whether a request has needed the compilers yet. */
+export function schemaCompilersLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+/**
+ * onRequest hook, before any other: a request to a route with schemas goes on once the compilers are
+ * loaded (at once, after the first); one to a route without (the page, its files) never waits.
+ */
+export function ensureSchemaCompilers(req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (loaded !== undefined || req.routeOptions.schema === undefined || req.routeOptions.config.ownSchemaCompilers)
+    return done();
   loadSchemaCompilers().then(
     () => done(),
     (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),

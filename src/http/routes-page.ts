@@ -13,6 +13,8 @@ import { requireAdmin } from './guard.js';
 import { errorResponses } from './openapi.js';
 import { ASSETS, ASSET_URLS } from './page/assets.js';
 import { CsrfTokens } from './page/csrf.js';
+import { pageCompilers } from './page/query.js';
+import type { PageQuery } from './page/query.js';
 import { escapeHtml } from './page/html.js';
 import { chartedServices, renderPage } from './page/render.js';
 import type { PageData } from './page/render.js';
@@ -30,12 +32,6 @@ const CSRF_FORM = {
   required: ['csrf'],
   properties: { csrf: { type: 'string', description: "the token in the page's forms" } },
 };
-
-interface PageQuery {
-  done?: ControlAction | 'reload';
-  service?: string;
-  id?: number;
-}
 
 /** An error as a page a browser shows (with the basic-auth challenge on 401). */
 function sendPageError(reply: FastifyReply, e: BwError, details: readonly string[] = []): FastifyReply {
@@ -117,6 +113,9 @@ function registerPageView(scope: FastifyInstance, ctx: HttpContext, csrf: CsrfTo
   scope.get<{ Querystring: PageQuery }>(
     '/',
     {
+      // Checked and written without the JSON-schema compilers, which the page does not wait for.
+      ...pageCompilers,
+      config: { ownSchemaCompilers: true },
       schema: {
         summary: 'The web status page (HTML)',
         tags: ['page'],
