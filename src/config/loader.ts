@@ -3,7 +3,6 @@
 // depth, size), the rules parsed and every diagnostic reported at once.
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
@@ -17,6 +16,7 @@ import type { Token } from './lexer.js';
 import { lex } from './lexer.js';
 import type { Config } from './model.js';
 import { parseTokens } from './parser.js';
+import { ipFamily } from '../util/ip.js';
 
 export interface LoadOptions {
   /** Refuse files not owned by the running user or open to group/others (default true). */
@@ -189,7 +189,7 @@ export function findSecret(tokens: readonly Token[]): { kind: string; line: numb
 /** `admin:pw` and `admin:` (a quoted password follows), not an IPv6 address. */
 function isUserPassword(text: string): boolean {
   const colon = text.indexOf(':');
-  return colon > 0 && isIP(text.split('/')[0] ?? '') === 0;
+  return colon > 0 && ipFamily(text.split('/')[0] ?? '') === 0;
 }
 
 /** A malformed glob, e.g. the class `[z-a]`. */

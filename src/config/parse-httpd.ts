@@ -4,12 +4,12 @@
 // be given and then both listen; `unixsocket` alone listens on no TCP port. `allow [md5|crypt|cleartext]
 // /ABSOLUTE/FILE [USER …]` reads an htpasswd file (a bare path is cleartext); monit takes no
 // `read-only` after it, brokerwatch does (its users may then only read).
-import { isIP } from 'node:net';
 import type { Cursor } from './cursor.js';
 import { atTopStatement, describe } from './cursor.js';
 import type { Token } from './lexer.js';
 import type { HtpasswdAllow, HttpAllow, Httpd, HttpdUnixSocket, SourcePos } from './model.js';
 import { noteSslFiles, parseSslBlock } from './parse-ssl.js';
+import { ipFamily } from '../util/ip.js';
 
 type HttpdTls = NonNullable<Httpd['tls']>;
 
@@ -215,7 +215,7 @@ function parseAllow(c: Cursor): HttpAllow | undefined {
     return undefined;
   }
   const net = text.split('/')[0] ?? '';
-  if (isIP(net) || (!text.includes(':') && /^[A-Za-z0-9.-]+(\/[0-9.]+)?$/.test(text))) {
+  if (ipFamily(net) || (!text.includes(':') && /^[A-Za-z0-9.-]+(\/[0-9.]+)?$/.test(text))) {
     return { kind: 'net', cidr: text, readOnly: readOnly() };
   }
   const colon = text.indexOf(':');

@@ -14,11 +14,12 @@
 //   nothing. Clients that use another name log in with a user.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import { hostname } from 'node:os';
 import type { Httpd } from '../config/model.js';
 import type { Digest } from './password-hash.js';
 import { checkPassword, dummyCheck } from './password-hash.js';
+import { ipFamily } from '../util/ip.js';
 
 /** How many passed credentials are remembered at most (then forgotten all at once). */
 const VERIFIED_MAX = 256;
@@ -54,7 +55,7 @@ export function normalizeIp(ip: string): string {
 /** `24` or `255.255.255.0` → 24; undefined for a mask that is not contiguous ones. */
 function prefixOfMask(mask: string): number | undefined {
   if (/^\d+$/.test(mask)) return Number(mask);
-  if (isIP(mask) !== 4) return undefined;
+  if (ipFamily(mask) !== 4) return undefined;
   const bits = mask
     .split('.')
     .map((o) => Number(o).toString(2).padStart(8, '0'))
@@ -151,7 +152,7 @@ export class AccessPolicy {
   admitsAddress(ip: string): boolean {
     if (!this.#anyNet) return false;
     const addr = normalizeIp(ip);
-    const type = isIP(addr);
+    const type = ipFamily(addr);
     if (type === 0) return false;
     return this.#nets.check(addr, type === 4 ? 'ipv4' : 'ipv6');
   }
@@ -164,7 +165,7 @@ export class AccessPolicy {
 
   async #addNet(entry: string): Promise<void> {
     const [net = '', mask] = entry.split('/');
-    const type = isIP(net);
+    const type = ipFamily(net);
     if (net.toLowerCase() === 'localhost') return this.#addLoopback();
     if (type === 0) {
       if (mask !== undefined) return void this.problems.push(`allow ${entry}: not a network address`);
@@ -194,7 +195,7 @@ export class AccessPolicy {
 export function isLocalHostHeader(host: string | undefined): boolean {
   if (host === undefined) return false;
   const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
-  if (isIP(name) !== 0) return true;
+  if (ipFamily(name) !== 0) return true;
   const lower = name.toLowerCase().replace(/\.$/, '');
   const me = hostname().toLowerCase();
   return lower === 'localhost' || lower === me;

@@ -7,7 +7,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -33,6 +32,7 @@ import { registerMonitRoutes } from './routes-monit.js';
 import { registerPageRoutes } from './routes-page.js';
 import { ResourceSampler } from './resource-sampler.js';
 import { DEFAULT_SOCKET_MODE, clientOf, closeUnixSocket, listenUnixSocket } from './unix-socket.js';
+import { ipFamily } from '../util/ip.js';
 
 /** What startHttpServer is given (see context.ts). */
 export type { HttpServerOptions } from './context.js';
@@ -241,7 +241,7 @@ async function listenTcp(built: BuiltHttpServer, opts: HttpServerOptions): Promi
     { address: addr.address, port: addr.port, tls },
     `status API on ${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`,
   );
-  const loopback = isIP(host) !== 0 ? /^(127\.|::1$)/.test(host) : host === 'localhost';
+  const loopback = ipFamily(host) !== 0 ? /^(127\.|::1$)/.test(host) : host === 'localhost';
   if (!loopback && !tls)
     built.ctx.log.warn(
       { address: host },
