@@ -26,7 +26,7 @@ interface Draft {
 }
 
 /** The words that begin an option of `set httpd` (so an htpasswd user list ends before them). */
-const OPTION_WORDS = new Set([
+export const HTTPD_OPTION_WORDS: ReadonlySet<string> = new Set([
   'port',
   'read-only',
   'readonly',
@@ -237,7 +237,7 @@ function parseHtpasswd(c: Cursor, digest: HtpasswdAllow['digest'], file: Token):
   for (;;) {
     const u = c.peek();
     if (u.type !== 'string' && u.type !== 'word') break;
-    if (atTopStatement(u) || (u.type === 'word' && OPTION_WORDS.has(u.lower))) break;
+    if (atTopStatement(u) || (u.type === 'word' && HTTPD_OPTION_WORDS.has(u.lower))) break;
     if (u.text.includes(':') || u.text === '')
       c.fail(u, `expected a user name of the htpasswd file, found ${describe(u)}`);
     users.push(c.next().text);

@@ -56,6 +56,7 @@ import { printLimits } from './parse-limits.js';
 import { SERVICE_KEYWORDS } from './parse-service.js';
 import { serviceTypeOf } from './service-types.js';
 import { printMMonit } from '../mmonit/syntax.js';
+import { HTTPD_OPTION_WORDS } from './parse-httpd.js';
 
 export interface PrintOptions {
   /** Print `********` instead of passwords (httpd, mail servers, MQTT tests and alert targets). */
@@ -402,25 +403,6 @@ function unixSocket(u: NonNullable<Httpd['unixSocket']>): string {
 /** A user of an htpasswd file: quoted where it would read as an option of `set httpd` or a keyword. */
 function userWord(u: string): string {
   const lower = u.toLowerCase();
-  const option = [
-    'port',
-    'read-only',
-    'readonly',
-    'address',
-    'bind',
-    'ssl',
-    'tls',
-    'pemfile',
-    'certfile',
-    'certificate',
-    'keyfile',
-    'allow',
-    'unixsocket',
-    'signature',
-    'clientpemfile',
-    'allowselfcertification',
-    'set',
-    'check',
-  ].includes(lower);
+  const option = HTTPD_OPTION_WORDS.has(lower) || lower === 'set' || lower === 'check';
   return option || LEXER_WORDS.has(lower) || !lexesAsWord(u) ? quote(u) : u;
 }
