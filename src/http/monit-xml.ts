@@ -11,6 +11,7 @@ import type { EventType, ServiceType } from '../config/model.js';
 import type { MonitorState } from '../state/types.js';
 import type { CheckDto, ServiceDto, StatusDto } from './dto.js';
 import { observedXml } from './monit-xml-observed.js';
+import { NO_SHARES } from './resource-sampler.js';
 import type { ProcessSample, ResourceSampler, SystemSample } from './resource-sampler.js';
 
 /** What the `<server>` element says besides the daemon DTO. */
@@ -236,17 +237,7 @@ function systemXml(host: string, version: 1 | 2, sys: SystemSample): string {
     `<filedescriptors>${el('allocated', f.allocated)}${el('unused', f.unused)}${el('maximum', f.maximum)}</filedescriptors>`,
   );
   const [l1, l5, l15] = sys.load;
-  const cpu = sys.cpu ?? {
-    user: 0,
-    system: 0,
-    nice: 0,
-    wait: 0,
-    hardirq: 0,
-    softirq: 0,
-    steal: 0,
-    guest: 0,
-    guestnice: 0,
-  };
+  const cpu = sys.cpu ?? NO_SHARES;
   parts.push(
     `<system><load>${el('avg01', l1.toFixed(2))}${el('avg05', l5.toFixed(2))}${el('avg15', l15.toFixed(2))}</load>`,
     `<cpu>${Object.entries(cpu)

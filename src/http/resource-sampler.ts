@@ -60,7 +60,8 @@ interface ProcState {
 const PROCESS_MIN_MS = 5000;
 const SYSTEM_MIN_MS = 5000;
 
-const NO_SHARES: CpuShares = {
+/** All CPU shares at 0: what a host without a sample yet shows. */
+export const NO_SHARES: CpuShares = {
   usage: 0,
   user: 0,
   system: 0,

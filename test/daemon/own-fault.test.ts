@@ -182,7 +182,8 @@ void describe('brokerwatch out of descriptors', () => {
         "try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch {}",
         "const child = spawn('/bin/true', [], { stdio: 'ignore' });",
         "absorbLostSpawnError('/bin/true');",
-        "setTimeout(() => { console.log(child.pid === undefined ? 'survived' : 'spawned'); process.exit(0); }, 50);",
+        // The lost spawn's 'error' comes on process.nextTick: two turns of setImmediate are past it.
+        "setImmediate(() => setImmediate(() => { console.log(child.pid === undefined ? 'survived' : 'spawned'); process.exit(0); }));",
       ].join('\n'),
     );
     const out = execFileSync(process.execPath, [script], { encoding: 'utf8' });
