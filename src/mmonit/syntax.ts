@@ -8,6 +8,7 @@ import type { Token } from '../config/lexer.js';
 import type { SslOptions } from '../config/parse-ssl.js';
 import { parseSslBlock } from '../config/parse-ssl.js';
 import { parseDuration } from '../config/units.js';
+import { maskUrlPassword } from '../util/url-password.js';
 
 /** One M/Monit collector. */
 export interface MMonitCollector {
@@ -111,7 +112,7 @@ export function printMMonit(m: MMonit, p: MMonitPrinter): string {
         ].filter((x) => x !== undefined)
       : [];
     const options = ssl.length > 0 ? ` with ssl { ${ssl.join(', ')} }` : '';
-    return `${p.word(p.mask !== undefined ? maskPassword(col.url, p.mask) : col.url)}${timeout}${options}`;
+    return `${p.word(p.mask !== undefined ? maskUrlPassword(col.url, p.mask) : col.url)}${timeout}${options}`;
   });
   return `set mmonit ${urls.join(', ')}${m.credentials ? '' : ' and register without credentials'}`;
 }
@@ -137,16 +138,5 @@ export function collectorLabel(url: string): string {
     return `${u.origin}${u.pathname}`;
   } catch {
     return 'M/Monit';
-  }
-}
-
-function maskPassword(url: string, mask: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = mask;
-    return u.href;
-  } catch {
-    return url;
   }
 }

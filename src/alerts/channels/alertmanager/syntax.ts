@@ -7,6 +7,7 @@ import { describe } from '../../../config/cursor.js';
 import type { Cursor } from '../../../config/cursor.js';
 import type { ChannelSyntax } from '../contract.js';
 import { checkUrl } from '../url-syntax.js';
+import { maskUrlPassword } from '../../../util/url-password.js';
 
 /** `set alert alertmanager "http://127.0.0.1:9093" labels { team = "ops" }`. */
 export interface AlertmanagerTarget {
@@ -56,7 +57,7 @@ export const alertmanagerSyntax: ChannelSyntax<AlertmanagerTarget> = {
     return { kind: 'alertmanager', url: urlTok.text, labels, resendMs, timeoutMs };
   },
   print(t, p) {
-    let s = `alertmanager ${p.quote(p.mask !== undefined ? maskPassword(t.url, p.mask) : t.url)}`;
+    let s = `alertmanager ${p.quote(p.mask !== undefined ? maskUrlPassword(t.url, p.mask) : t.url)}`;
     const labels = Object.entries(t.labels);
     if (labels.length > 0) s += ` labels { ${labels.map(([k, v]) => `${k} = ${p.quote(v)}`).join(', ')} }`;
     if (t.resendMs !== DEFAULT_RESEND_MS) s += ` resend every ${p.duration(t.resendMs)}`;
@@ -112,15 +113,4 @@ function parseLabels(c: Cursor): Record<string, string> {
  *  and never shows a password. */
 export function withoutUserInfo(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
-}
-
-function maskPassword(url: string, mask: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = mask;
-    return u.href;
-  } catch {
-    return url;
-  }
 }

@@ -3,6 +3,7 @@
 import { parseDuration } from '../../../config/units.js';
 import type { ChannelSyntax } from '../contract.js';
 import { checkUrl } from '../url-syntax.js';
+import { maskUrlPassword } from '../../../util/url-password.js';
 
 /** `set alert webhook "https://…" [slack] [with timeout N s]`. */
 export interface WebhookTarget {
@@ -38,7 +39,7 @@ export const webhookSyntax: ChannelSyntax<WebhookTarget> = {
   },
   print(t, p) {
     const timeout = t.timeoutMs !== DEFAULT_WEBHOOK_TIMEOUT_MS ? ` with timeout ${p.duration(t.timeoutMs)}` : '';
-    return `webhook ${p.quote(p.mask !== undefined ? maskUrl(t.url, p.mask) : t.url)}${t.slack ? ' slack' : ''}${timeout}`;
+    return `webhook ${p.quote(p.mask !== undefined ? maskUrlPassword(t.url, p.mask) : t.url)}${t.slack ? ' slack' : ''}${timeout}`;
   },
   identity: (t) => `webhook\0${t.url}`,
   label(t) {
@@ -51,18 +52,6 @@ export const webhookSyntax: ChannelSyntax<WebhookTarget> = {
   noalertName: (t) => t.url,
   secrets: (t) => urlSecrets(t.url),
 };
-
-/** A URL with the password of its user info replaced by MASK. */
-function maskUrl(url: string, mask: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = mask;
-    return u.href;
-  } catch {
-    return url;
-  }
-}
 
 /** The URL whole, its password, and its path and query (which carry the token). */
 function urlSecrets(url: string): string[] {
