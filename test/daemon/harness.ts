@@ -297,8 +297,14 @@ export function linesOf(file: string): string[] {
 /** Live processes whose argv names `configFile` (as one argument), with their parents. */
 export function brokersOf(configFile: string): Array<{ pid: number; ppid: number }> {
   const found: Array<{ pid: number; ppid: number }> = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  // /proc is read one process at a time, not as one snapshot. Children before parents (descending
+  // PIDs): a forked child read while its launcher lives names it as parent; one read after the
+  // launcher exited (parent 1) is read before the launcher, which is then gone too. Read the other
+  // way, an exiting launcher and its reparented child look like two brokers.
+  const pids = readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .sort((a, b) => Number(b) - Number(a));
+  for (const entry of pids) {
     try {
       if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(configFile)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
