@@ -19,10 +19,16 @@ export interface IncludeLimits {
   readonly files: number;
   /** Bytes read in all. */
   readonly bytes: number;
+  /** Tokens (words, numbers, strings, braces) read in all: what the loader's time grows with. */
+  readonly tokens: number;
 }
 
-/** 32 deep, 1,000 files, 16 MB: far beyond any real setup (Debian's monit.d holds a dozen). */
-export const INCLUDE_LIMITS: IncludeLimits = { depth: 32, files: 1000, bytes: 16 * 1024 * 1024 };
+/**
+ * 32 deep, 1,000 files, 16 MB, 250,000 tokens: far beyond any real setup (Debian's monit.d holds a
+ * dozen files; a rules file of 500 services is some 25,000 tokens). Checking costs a few µs of CPU
+ * per token, so the tokens bound a load to well under a second.
+ */
+export const INCLUDE_LIMITS: IncludeLimits = { depth: 32, files: 1000, bytes: 16 * 1024 * 1024, tokens: 250_000 };
 
 /** What the reader needs of the loader: the glob, and the permission checks of a file. */
 export interface IncludeHooks {
@@ -43,6 +49,7 @@ export class IncludeReader {
   readonly diagnostics: Diagnostic[] = [];
   #reads = 0;
   #bytes = 0;
+  #tokens = 0;
   /** Problems already reported, by a key: each is reported once however often it is met. */
   readonly #reported = new Set<string>();
   /** Once a loop is found the rules are refused: a file read before is not read again. */
@@ -80,7 +87,16 @@ export class IncludeReader {
     }
     const text = await this.#read(path, from);
     if (text === undefined) return [];
-    const lexed = lex(text.text, path);
+    const lexed = lex(text.text, path, this.limits.tokens - this.#tokens);
+    this.#tokens += lexed.tokens.length;
+    if (lexed.cut) {
+      const most = this.limits.tokens.toLocaleString('en-US');
+      this.#once(
+        'tokens',
+        lexed.cut,
+        `rules of more than ${most} tokens in all, includes counted; the rest is not read`,
+      );
+    }
     if (this.checkPermissions && included) {
       const verdict = await this.hooks.includedVerdict(path, lexed.tokens);
       if (verdict?.severity === 'error') {

@@ -48,13 +48,16 @@ const NUMBER_UNIT = /^(\d+(?:\.\d+)?)([a-zA-Z%]+)$/;
 export interface LexResult {
   readonly tokens: Token[];
   readonly diagnostics: Diagnostic[];
+  /** Where the text went on after `maxTokens` tokens had been read (it was not read further). */
+  readonly cut?: SourcePos;
 }
 
-/** Splits one file's text into tokens (without the final eof). */
-export function lex(text: string, file: string): LexResult {
+/** Splits one file's text into tokens (without the final eof), at most about `maxTokens` of them. */
+export function lex(text: string, file: string, maxTokens = Infinity): LexResult {
   const scanner = new Scanner(text, file);
-  while (!scanner.done()) scanner.step();
-  return { tokens: scanner.tokens, diagnostics: scanner.diagnostics };
+  while (!scanner.done() && scanner.tokens.length < maxTokens) scanner.step();
+  const cut = scanner.rest();
+  return { tokens: scanner.tokens, diagnostics: scanner.diagnostics, ...(cut ? { cut } : {}) };
 }
 
 /** One pass over one file: where it stands, and the tokens and errors so far. */
@@ -81,6 +84,12 @@ class Scanner {
 
   done(): boolean {
     return this.#i >= this.#text.length;
+  }
+
+  /** Where a token would start next, past space and comments; undefined at the end of the text. */
+  rest(): SourcePos | undefined {
+    while (!this.done() && this.#skipSpace(this.#text[this.#i] as string));
+    return this.done() ? undefined : this.#pos(this.#i);
   }
 
   /** Reads what starts here: space or a comment, a string, a brace, an operator or a word. */

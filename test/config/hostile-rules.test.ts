@@ -127,6 +127,23 @@ void describe('include loops and limits', () => {
       `${join(dir, 'main.rc')}:1:9: include ${join(dir, 'b3.rc')}: rules files over 16 MB in all; the rest is skipped`,
     ]);
   });
+
+  void test('rules of more than 250,000 tokens in all are refused once, where reading stopped', async () => {
+    // Checking costs a few µs per token: 850 kB of `{` took over 2 s (found by fuzz/rules.ts), 16 MB
+    // would have taken some 40 s. Reading stops at the limit instead.
+    const dir = await folder();
+    for (const n of ['b1', 'b2', 'b3', 'b4'])
+      await writeFile(join(dir, `${n}.rc`), '{ '.repeat(100_000), { mode: 0o600 });
+    await writeFile(join(dir, 'main.rc'), 'include b*.rc\n', { mode: 0o600 });
+    const errors = await loadErrors(join(dir, 'main.rc'));
+    // `include b*.rc` is 2 tokens, b1 and b2 200,000: b3 is cut after 49,998 of its `{ `.
+    assert.deepEqual(
+      errors.filter((e) => e.includes('tokens')),
+      [
+        `${join(dir, 'b3.rc')}:1:99997: rules of more than 250,000 tokens in all, includes counted; the rest is not read`,
+      ],
+    );
+  });
 });
 
 void describe('messages', () => {
