@@ -51,8 +51,11 @@ export function transportOptions(
     port: s.port ?? (secure ? 465 : 25),
     secure,
     requireTLS: s.security === 'starttls',
-    // Opportunistic STARTTLS (no `using`): a refused STARTTLS goes on in plain text, as monit would send.
-    ...(s.security === undefined ? { opportunisticTLS: true } : {}),
+    // Opportunistic STARTTLS (no `using`): a refused STARTTLS goes on in plain text, as monit would
+    // send, but only without credentials. With them a refusal fails the attempt (it is retried):
+    // nodemailer would go on without the server's AUTH capability, so without logging in, and a
+    // password is never to be sent in clear text to a server that offered to encrypt.
+    ...(s.security === undefined && s.username === undefined ? { opportunisticTLS: true } : {}),
     ...(s.username !== undefined ? { auth: { user: s.username, pass: s.password ?? '' } } : {}),
     name: s.heloName ?? env.host,
     connectionTimeout: timeout,
