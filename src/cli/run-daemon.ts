@@ -197,7 +197,12 @@ async function startStatusServer(
       quit: () => process.kill(process.pid, 'SIGTERM'),
     });
   } catch (e) {
-    logger.error({ err: e, port: config.httpd.port }, 'cannot start the status API; supervising without it');
+    const h = config.httpd;
+    const where = {
+      ...(h.tcp !== false ? { port: h.port } : {}),
+      ...(h.unixSocket ? { socket: h.unixSocket.path } : {}),
+    };
+    logger.error({ err: e, ...where }, 'cannot start the status API; supervising without it');
     return undefined;
   }
 }

@@ -7,7 +7,7 @@
 // `<unix>`, and the host as monit's System service (type 5).
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
-import type { EventType, ServiceType } from '../config/model.js';
+import type { EventType, Httpd, ServiceType } from '../config/model.js';
 import type { MonitorState } from '../state/types.js';
 import type { CheckDto, ServiceDto, StatusDto } from './dto.js';
 import { observedXml } from './monit-xml-observed.js';
@@ -19,9 +19,26 @@ export interface XmlServerInfo {
   readonly startDelaySeconds: number;
   /** The host's stable id (`set idfile`); without one, a hash of the host and the rules file. */
   readonly id?: string;
-  readonly httpd?: { readonly address: string; readonly port: number; readonly ssl: boolean };
+  readonly httpd?: XmlHttpd | undefined;
   /** The /proc readings; without them only what the rules measure is shown, and no System service. */
   readonly resources?: Pick<ResourceSampler, 'process' | 'system' | 'platform'>;
+}
+
+/** `<httpd>`: the TCP listener, or, when there is none, the unix socket (as monit writes it). */
+export type XmlHttpd =
+  { readonly address: string; readonly port: number; readonly ssl: boolean } | { readonly unixSocket: string };
+
+/** What `<httpd>` says of `set httpd` (`ssl`: whether its TCP listener speaks TLS). */
+export function xmlHttpdOf(httpd: Httpd | undefined, ssl: boolean): XmlHttpd | undefined {
+  if (!httpd) return undefined;
+  if (httpd.tcp !== false) return { address: httpd.address, port: httpd.port, ssl };
+  return httpd.unixSocket ? { unixSocket: httpd.unixSocket.path } : undefined;
+}
+
+function httpdXml(h: XmlHttpd | undefined): string {
+  if (!h) return '';
+  if ('unixSocket' in h) return `<httpd>${el('unixsocket', h.unixSocket)}</httpd>`;
+  return `<httpd>${el('address', h.address)}${el('port', h.port)}${el('ssl', h.ssl ? 1 : 0)}</httpd>`;
 }
 
 /** monit's Service_Type codes. */
@@ -259,9 +276,7 @@ export function statusXml(status: StatusDto, server: XmlServerInfo, version: 1 |
     version === 2
       ? `<monit id="${id}" incarnation="${incarnation}" version="${xmlEscape(d.version)}"><server>`
       : `<monit><server>${el('id', id)}${el('incarnation', incarnation)}${el('version', d.version)}`;
-  const httpd = server.httpd
-    ? `<httpd>${el('address', server.httpd.address)}${el('port', server.httpd.port)}${el('ssl', server.httpd.ssl ? 1 : 0)}</httpd>`
-    : '';
+  const httpd = httpdXml(server.httpd);
   const res = server.resources;
   const p = res?.platform();
   const platform = p

@@ -29,6 +29,7 @@ import { registerActionRoutes } from './routes-actions.js';
 import { registerApiRoutes } from './routes-api.js';
 import { registerMiscRoutes } from './routes-misc.js';
 import { registerMonitRoutes } from './routes-monit.js';
+import { xmlHttpdOf } from './monit-xml.js';
 import { registerPageRoutes } from './routes-page.js';
 import { ResourceSampler } from './resource-sampler.js';
 import { DEFAULT_SOCKET_MODE, clientOf, closeUnixSocket, listenUnixSocket } from './unix-socket.js';
@@ -102,7 +103,7 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       () => ({
         startDelaySeconds: Math.round(daemon.config.daemon.startDelayMs / 1000),
         ...(daemon.hostId !== undefined ? { id: daemon.hostId } : {}),
-        ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: https !== undefined } } : {}),
+        httpd: xmlHttpdOf(httpd, https !== undefined),
         resources,
       }),
       limitActions,

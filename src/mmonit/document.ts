@@ -8,7 +8,7 @@ import type { Daemon } from '../daemon/daemon.js';
 import type { StatusDto } from '../http/dto.js';
 import { daemonDto, serviceDto } from '../http/dto.js';
 import type { XmlServerInfo } from '../http/monit-xml.js';
-import { EVENT_BIT, SERVICE_TYPE, statusXml, xmlEscape } from '../http/monit-xml.js';
+import { EVENT_BIT, SERVICE_TYPE, statusXml, xmlEscape, xmlHttpdOf } from '../http/monit-xml.js';
 import type { ResourceSampler } from '../http/resource-sampler.js';
 import type { Scrubber } from '../http/secrets.js';
 import type { ServiceEvent } from '../state/events.js';
@@ -55,7 +55,7 @@ function serverInfo(src: DocumentSource): XmlServerInfo {
   return {
     startDelaySeconds: Math.round(config.daemon.startDelayMs / 1000),
     ...(hostId !== undefined ? { id: hostId } : {}),
-    ...(httpd ? { httpd: { address: httpd.address, port: httpd.port, ssl: httpd.tls !== undefined } } : {}),
+    httpd: xmlHttpdOf(httpd, httpd?.tls !== undefined),
     resources: src.resources,
   };
 }

@@ -91,6 +91,12 @@ void describe('the status server on a unix socket', () => {
     });
   });
 
+  void test("monit's XML names the socket in <httpd>, not a port it does not listen on", async () => {
+    const xml = (await over(sock, 'GET', '/_status?format=xml', ADMIN)).body;
+    assert.ok(xml.includes(`<httpd><unixsocket>${sock}</unixsocket></httpd>`), xml.slice(0, 600));
+    assert.doesNotMatch(xml, /<port>/);
+  });
+
   void test('failed logins over the socket are limited like any client', async () => {
     // The fixture raises the limit to 10 000; the budget is per client: all socket clients share one.
     const before = f.logText.filter((l) => l.includes('login failed')).length;
