@@ -18,7 +18,7 @@ import { StateStore, readStateFile } from './state-store.js';
 
 /** The first cycles of all services are spread over one cycle, but never over more than this. */
 const SPREAD_MAX_MS = 1_000;
-const SPREAD_STEP_MS = 50;
+const SPREAD_STEP_MS = 25;
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -183,9 +183,10 @@ export class Daemon {
 
   /**
    * Starts every runner's loop, their first cycles spread over one cycle (at most 1 s) in rules-file
-   * order, in 50 ms steps: 500 services due in the same millisecond would start their cycles one
+   * order, in 25 ms steps: 500 services due in the same millisecond would start their cycles one
    * after another, the last ones 100 ms late, every cycle. Services in one step share their timer
-   * wakeups (one per step, not one per service, which an idle daemon would pay for in CPU).
+   * wakeups (one per step, not one per service, which an idle daemon would pay for in CPU); at most
+   * 40 steps a second, so that 200 services are 5 to a step, and the fifth starts a few ms late.
    */
   #startRunners(delayMs: number): void {
     const runners = [...this.#runners.values()];

@@ -14,13 +14,13 @@ const cleanup = new Cleanup();
 after(() => cleanup.run());
 
 void describe('the cycle schedule', () => {
-  void test('40 services: first cycles spread over the second in 50 ms steps, then one phase each', async () => {
+  void test('80 services: first cycles spread over the second in 25 ms steps, then one phase each', async () => {
     const dir = await testDir(cleanup);
     const server = createServer((s) => s.destroy()).listen(0, '127.0.0.1');
     cleanup.add(() => server.close());
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as AddressInfo).port;
-    const n = 40;
+    const n = 80;
     const rules = ['set daemon 1', `set statefile ${join(dir, 'state.json')}`];
     for (let i = 0; i < n; i++)
       rules.push(
@@ -41,10 +41,10 @@ void describe('the cycle schedule', () => {
     const phase = (r: CycleRecord): number => r.dueAt % 1000;
     const firsts = Array.from({ length: n }, (_, i) => byService(`h${i}`)[0] as CycleRecord);
     const offsets = firsts.map((r) => r.dueAt - (firsts[0]?.dueAt ?? 0));
-    // Rules-file order, 20 steps of 50 ms, two services per step.
+    // Rules-file order, 40 steps of 25 ms, two services per step.
     assert.deepEqual(
       offsets,
-      Array.from({ length: n }, (_, i) => Math.floor(i / 2) * 50),
+      Array.from({ length: n }, (_, i) => Math.floor(i / 2) * 25),
     );
     for (let i = 0; i < n; i++) {
       const rs = byService(`h${i}`);
