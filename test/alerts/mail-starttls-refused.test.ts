@@ -5,43 +5,18 @@
 // capability, sent the mail without logging in. Found by the SMTP fuzzer (fuzz/smtp.ts).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import { channelFor } from '../../src/alerts/channels/registry.js';
-import type { Alert } from '../../src/alerts/types.js';
-import { Cleanup, rules, stateDir, testLogger } from './fixtures.js';
+import { Cleanup, mailAlert, rawPeer, rules, stateDir, testLogger } from './fixtures.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
 
-const alert: Alert = {
-  v: 1,
-  id: 'starttls1',
-  lane: 'mail-starttls',
-  label: 'ops@example.com',
-  kind: 'event',
-  host: 'broker-host',
-  created: 0,
-  order: 1,
-  event: {
-    id: 1,
-    service: 'mosquitto',
-    type: 'nonexist',
-    state: 'failed',
-    action: 'restart',
-    message: 'gone',
-    time: 0,
-  },
-};
+const alert = mailAlert('starttls1', 'mail-starttls');
 
 /** An SMTP server that offers STARTTLS and AUTH, refuses STARTTLS, and records every command. */
 async function refusingServer(): Promise<{ port: number; commands: string[] }> {
   const commands: string[] = [];
-  const open = new Set<Socket>();
-  const server = createServer((sock) => {
-    open.add(sock);
-    sock.on('close', () => open.delete(sock));
-    sock.on('error', () => undefined);
+  const { port } = await rawPeer((sock) => {
     let buf = '';
     let data = false;
     sock.on('data', (d: Buffer) => {
@@ -63,16 +38,8 @@ async function refusingServer(): Promise<{ port: number; commands: string[] }> {
       }
     });
     sock.write('220 relay.example ESMTP\r\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.add(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as { port: number }).port, commands };
+  }, cleanup);
+  return { port, commands };
 }
 
 function reply(line: string): string {
