@@ -17,21 +17,12 @@ import { alertVars, expand } from '../../src/alerts/alert-text.js';
 import type { Alert, AlertEvent } from '../../src/alerts/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { waitFor } from '../helpers/wait.js';
-import { Cleanup, rules, stateDir, testLogger } from './fixtures.js';
+import { Cleanup, mailAlert, rules, stateDir, testLogger } from './fixtures.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
 
-const ev = (over: Partial<AlertEvent> = {}): AlertEvent => ({
-  id: 1,
-  service: 'mosquitto',
-  type: 'nonexist',
-  state: 'failed',
-  action: 'restart',
-  message: 'gone',
-  time: 1_700_000_000_000,
-  ...over,
-});
+const ev = (over: Partial<AlertEvent> = {}): AlertEvent => ({ ...mailAlert('e', 'e').event, ...over });
 let n = 0;
 const alert = (over: Partial<Alert> = {}): Alert => ({
   v: 1,
