@@ -494,3 +494,16 @@ export async function launchRules(
     ? startMonit(file, join(dir, 'monit.out'))
     : startBrokerwatch(file, join(dir, 'brokerwatch.log'));
 }
+
+/**
+ * The PIDs in /proc, children before parents (descending). /proc is read one process at a time, not
+ * as a snapshot: a child forked by `mosquitto -d` that is read while its launcher lives names it as
+ * parent, and one read after the launcher exited (parent 1) is read before the launcher, which is
+ * then gone too. Read the other way, an exiting launcher and its reparented child look like two
+ * brokers. (PIDs wrap around only after pid_max of them.)
+ */
+export function procPidsChildrenFirst(): string[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .sort((a, b) => Number(b) - Number(a));
+}

@@ -2,7 +2,7 @@
 // process the soak started and did not end is still alive and not stopped (brokerwatch signals no
 // one but the broker), and, once a second, brokerwatch's RSS and open descriptors.
 import { readdirSync, readFileSync } from 'node:fs';
-import { procUsage, wallMs } from '../lib.js';
+import { procPidsChildrenFirst, procUsage, wallMs } from '../lib.js';
 import type { Owned } from './world.js';
 
 /** One reading of brokerwatch's footprint. */
@@ -88,8 +88,7 @@ export class Watch {
   #brokers(now: number): void {
     const procs: Array<{ pid: number; ppid: number }> = [];
     const seen = new Set<string>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
+    for (const entry of procPidsChildrenFirst()) {
       seen.add(entry);
       if (this.#strangers.has(entry)) continue;
       try {

@@ -4,11 +4,11 @@
 // (decoy `sleep`s, port squatters). Everything is remembered by PID and ended by PID, mounts undone,
 // folders removed, also when the soak fails or is interrupted.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrokerSetup } from '../lib.js';
-import { ROOT, alive, brokerSetup, freePort, killPid, sleep } from '../lib.js';
+import { ROOT, alive, brokerSetup, freePort, killPid, procPidsChildrenFirst, sleep } from '../lib.js';
 
 /** The status server's credentials (read-only: the soak only reads). */
 export const HTTP_USER = 'chaos:chaos-secret';
@@ -141,8 +141,7 @@ export async function startSquatter(port: number, owned: Owned): Promise<number>
 /** Live mosquitto processes running this config, with their parents. */
 export function brokersOf(conf: string): Array<{ pid: number; ppid: number }> {
   const found: Array<{ pid: number; ppid: number }> = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const entry of procPidsChildrenFirst()) {
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       if (!argv.includes(conf) || !argv[0]?.endsWith('mosquitto')) continue;

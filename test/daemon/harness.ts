@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { procPidsChildrenFirst } from '../../bench/lib.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -297,14 +298,7 @@ export function linesOf(file: string): string[] {
 /** Live processes whose argv names `configFile` (as one argument), with their parents. */
 export function brokersOf(configFile: string): Array<{ pid: number; ppid: number }> {
   const found: Array<{ pid: number; ppid: number }> = [];
-  // /proc is read one process at a time, not as one snapshot. Children before parents (descending
-  // PIDs): a forked child read while its launcher lives names it as parent; one read after the
-  // launcher exited (parent 1) is read before the launcher, which is then gone too. Read the other
-  // way, an exiting launcher and its reparented child look like two brokers.
-  const pids = readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .sort((a, b) => Number(b) - Number(a));
-  for (const entry of pids) {
+  for (const entry of procPidsChildrenFirst()) {
     try {
       if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(configFile)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
