@@ -52,6 +52,7 @@ const checks = [
   'network',
   'system',
   'ping',
+  'amount',
 ].map((n) => `dist/test/checks/${n}.test.js`);
 const state = [
   'rules',
@@ -63,6 +64,7 @@ const state = [
   'properties',
   'outcome',
   'pidfile',
+  'events',
 ].map((n) => `dist/test/state/${n}.test.js`);
 
 /** The `--mutate` patterns of this run, if any. */
