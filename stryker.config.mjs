@@ -53,6 +53,7 @@ const checks = [
   'system',
   'ping',
   'amount',
+  'readings',
 ].map((n) => `dist/test/checks/${n}.test.js`);
 const state = [
   'rules',
