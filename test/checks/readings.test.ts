@@ -9,19 +9,25 @@ import type { Facts, Observed } from '../../src/observers/kind.js';
 import { parseService } from './parsed.js';
 
 /** A service of HEADER with RULES (each `if … then alert`), judged against the readings in turn. */
-async function judged(header: string, rules: readonly string[], readings: readonly (Observed | undefined)[]) {
+async function judged(
+  header: string,
+  rules: readonly string[],
+  readings: readonly (Observed | undefined)[],
+  times: readonly number[] = [],
+) {
   const service = await parseService(`${header}\n${rules.map((r) => `  if ${r} then alert\n`).join('')}`);
   const explicit = service.rules.filter((r) => !r.implicit);
   const memos = explicit.map(() => new Map<string, unknown>());
   const signal = new AbortController().signal;
   const cycles: CheckResult[][] = [];
-  for (const observed of readings) {
+  for (const [cycle, observed] of readings.entries()) {
+    const now = times[cycle] ?? 0;
     const results: CheckResult[] = [];
     for (const [i, rule] of explicit.entries()) {
       const check = createCheck(service, rule);
       assert.ok(check, rule.condition.kind);
       const memo = memos[i] ?? new Map<string, unknown>();
-      const r = await check.run({ service, rule, signal, memo, now: 0, ...(observed ? { observed } : {}) });
+      const r = await check.run({ service, rule, signal, memo, now, ...(observed ? { observed } : {}) });
       assert.ok(r);
       results.push(r);
     }
@@ -302,5 +308,51 @@ void describe('network readings', () => {
     );
     assert.deepEqual(shown(busy), ['failed', 'saturation 90.1%', 'resource', { saturationPercent: 90.06 }]);
     assert.deepEqual(shown(calm), ['ok', 'saturation 90.0%', undefined, { saturationPercent: 90 }]);
+  });
+
+  void test('download and upload rates in bytes and packets; the first sample primes', async () => {
+    const rules = ['download > 1 MB/s', 'upload > 100 packets/s'];
+    const [first, busy] = await judged(NET, rules, [
+      reading({ downloadBytesPerSecond: null, uploadPacketsPerSecond: null }),
+      reading({ downloadBytesPerSecond: 1048575.6, uploadPacketsPerSecond: 100.6 }),
+    ]);
+    assert.deepEqual(
+      first?.map((r) => [r.status, r.message]),
+      [
+        ['init', 'download (first sample)'],
+        ['init', 'upload (first sample)'],
+      ],
+    );
+    assert.deepEqual(busy?.map(shown), [
+      ['ok', 'download 1048576 B/s', undefined, { downloadBytesPerSecond: 1048575.6 }],
+      ['failed', 'upload 101 packets/s', 'resource', { uploadPacketsPerSecond: 100.6 }],
+    ]);
+  });
+
+  void test('a total over a window: the growth since the newest sample at or before its start', async () => {
+    const minute = 60_000;
+    const counters = [100, 600, 1200, 1300, 50, 150];
+    const results = await onlyRule(
+      NET,
+      ['total download > 1 kB in last 2 minutes'],
+      counters.map((n) => reading({ downloadBytes: n })),
+      counters.map((_, i) => i * minute),
+    );
+    assert.deepEqual(results.map(shown), [
+      ['init', 'total download (first sample)', undefined, undefined],
+      ['ok', 'total download 500 B', undefined, { downloadBytesTotal: 500 }],
+      ['failed', 'total download 1100 B', 'resource', { downloadBytesTotal: 1100 }],
+      ['ok', 'total download 700 B', undefined, { downloadBytesTotal: 700 }],
+      // The counter went back (the interface was recreated): the history starts again.
+      ['init', 'total download (first sample)', undefined, undefined],
+      ['ok', 'total download 100 B', undefined, { downloadBytesTotal: 100 }],
+    ]);
+    const packets = await onlyRule(
+      NET,
+      ['total upload > 10 packets in last 1 minutes'],
+      [reading({ uploadPackets: 5 }), reading({ uploadPackets: 20 })],
+      [0, minute],
+    );
+    assert.deepEqual(shown(packets[1]), ['failed', 'total upload 15 packets', 'resource', { uploadPacketsTotal: 15 }]);
   });
 });
