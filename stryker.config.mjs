@@ -54,6 +54,7 @@ const checks = [
   'ping',
   'amount',
   'readings',
+  'kind-words',
 ].map((n) => `dist/test/checks/${n}.test.js`);
 const state = [
   'rules',

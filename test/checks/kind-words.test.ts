@@ -1,0 +1,235 @@
+// The rules language of the host, file system, network, program and restart tests: every spelling a
+// rules file may use reads as one test, which `brokerwatch -t -v` prints back in one form and whose
+// events carry monit's event name; a value out of range, a wrong word or a test written in a service
+// type it does not apply to is refused at file:line:col, and a doubtful form loads with a warning.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadChecks } from '../../src/checks/registry.js';
+import { formatDiagnostic } from '../../src/config/diagnostics.js';
+import { parseRules } from '../../src/config/loader.js';
+import { printConfig } from '../../src/config/printer.js';
+import { eventTypeOf } from '../../src/state/index.js';
+import { parseFailure } from '../helpers/rules.js';
+
+const HEADERS = {
+  fs: 'check filesystem data with path /srv',
+  host: 'check system host',
+  net: 'check network net with interface eth0',
+  proc: 'check process p with pidfile /run/p.pid',
+  prog: 'check program p with path "/bin/true"',
+  file: 'check file f with path /etc/hosts',
+} as const;
+type Header = keyof typeof HEADERS;
+
+const text = (h: Header, rule: string) => `${HEADERS[h]}\n  if ${rule} then alert\n`;
+
+/** RULE in a service of type H: the condition as printed back, its event type, and the warnings. */
+async function readBack(h: Header, rule: string): Promise<[string | undefined, string, string[]]> {
+  const { config, warnings } = await parseRules(text(h, rule), 'w.rc');
+  await loadChecks(config);
+  const r = config.services[0]?.rules.find((x) => !x.implicit);
+  assert.ok(r, rule);
+  const printed = printConfig(config)
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.startsWith('if '));
+  return [
+    printed?.replace(/^if /, '').replace(/ then alert$/, ''),
+    eventTypeOf(r.condition),
+    warnings.map(formatDiagnostic),
+  ];
+}
+
+/** [service type, rule as written, as printed back, event type, warnings]. */
+type Reading = [Header, string, string, string, string[]?];
+
+async function assertReadings(cases: readonly Reading[]): Promise<void> {
+  for (const [h, rule, printed, eventType, warnings = []] of cases)
+    assert.deepEqual(await readBack(h, rule), [printed, eventType, warnings], `${h}: ${rule}`);
+}
+
+async function assertErrors(cases: readonly [Header, string, string][]): Promise<void> {
+  for (const [h, rule, error] of cases) assert.deepEqual(await parseFailure(text(h, rule), 'w.rc'), [error], rule);
+}
+
+void describe('the file system tests', () => {
+  void test('spellings, print-back and event names', () =>
+    assertReadings([
+      ['fs', 'changed fsflag', 'changed fsflags', 'fsflags'],
+      ['fs', 'changed fsflags', 'changed fsflags', 'fsflags'],
+      ['fs', 'inodes free > 5%', 'inode free > 5%', 'resource'],
+      ['fs', 'inode > 100', 'inode usage > 100', 'resource'],
+      ['fs', 'space = 80%', 'space usage = 80%', 'resource'],
+      ['fs', 'space free > 1 GB', 'space free > 1 GB', 'resource'],
+      ['fs', 'service time > 10 ms', 'service time > 10 ms', 'resource'],
+      ['fs', 'servicetime > 2 seconds', 'service time > 2 seconds', 'resource'],
+      ['fs', 'read rate > 10 MB/s', 'read rate > 10 MB/s', 'resource'],
+      ['fs', 'write > 100 operations/s', 'write rate > 100 operations/s', 'resource'],
+      ['fs', 'read > 5 kB per second', 'read rate > 5 kB/s', 'resource'],
+      ['fs', 'write rate > 5 ops/sec', 'write rate > 5 operations/s', 'resource'],
+      ['fs', 'read > 5 kilobytes/second', 'read rate > 5 kB/s', 'resource'],
+    ]));
+
+  void test('wrong words and values', () =>
+    assertErrors([
+      ['fs', 'service > 2 seconds', "w.rc:2:14: expected 'time' after 'service', found '>'"],
+      ['fs', 'read > 5 %', "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s), found '%'"],
+      [
+        'fs',
+        'read > 5 kB/min',
+        "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s), found 'kB/min'",
+      ],
+      [
+        'fs',
+        'read > 5 parsecs/s',
+        "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s), found 'parsecs/s'",
+      ],
+      [
+        'fs',
+        'read > 5 parsecs',
+        "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s), found 'parsecs'",
+      ],
+      [
+        'fs',
+        'read > 5 10',
+        "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s) after 5, found '10'",
+      ],
+      ['fs', 'write > 99999999999 TB/s', 'w.rc:2:14: write > 99999999999 is out of range'],
+    ]));
+
+  void test('written in another service type', () =>
+    assertErrors([
+      ['file', 'changed fsflags', "w.rc:2:3: 'changed fsflags' tests apply to 'check filesystem' only"],
+      ['proc', 'inode > 5%', "w.rc:2:3: 'inode' tests apply to 'check filesystem' only"],
+      ['proc', 'space > 5%', "w.rc:2:3: 'space' tests apply to 'check filesystem' only"],
+      ['net', 'service time > 1 s', "w.rc:2:3: 'service time' tests apply to 'check filesystem' only"],
+      ['net', 'read > 1 MB/s', "w.rc:2:3: 'read/write rate' tests apply to 'check filesystem' only"],
+    ]));
+});
+
+void describe('the network tests', () => {
+  void test('spellings, print-back and event names', () =>
+    assertReadings([
+      ['net', 'link down', 'link down', 'link'],
+      ['net', 'link up', 'link up', 'link'],
+      ['net', 'changed link capacity', 'changed link', 'speed'],
+      ['net', 'changed link', 'changed link', 'speed'],
+      [
+        'net',
+        'saturation > 90',
+        'saturation > 90%',
+        'saturation',
+        ["w.rc:2:19: warning: bare number 90 for saturation is taken as a percentage; write '90%'"],
+      ],
+      ['net', 'saturation > 90 percent', 'saturation > 90%', 'saturation'],
+    ]));
+
+  void test('wrong words and values, and other service types', () =>
+    assertErrors([
+      ['net', 'link sideways', "w.rc:2:11: expected 'down' or 'up' after 'link', found 'sideways'"],
+      ['net', 'saturation > 120%', 'w.rc:2:19: saturation 120% is out of range (0–100%)'],
+      ['net', 'saturation > x', "w.rc:2:19: expected a percentage after 'saturation >', found 'x'"],
+      ['file', 'changed link', "w.rc:2:3: 'changed link' tests apply to 'check network' only"],
+      ['file', 'link down', "w.rc:2:3: 'link' tests apply to 'check network' only"],
+      ['host', 'saturation > 5%', "w.rc:2:3: 'saturation' tests apply to 'check network' only"],
+    ]));
+});
+
+void describe('the host tests', () => {
+  void test('spellings, print-back and event names', () =>
+    assertReadings([
+      ['host', 'uptime < 10 minutes', 'uptime < 10 minutes', 'uptime'],
+      ['host', 'swap > 50%', 'swap usage > 50%', 'resource'],
+      ['host', 'mem > 1 GB', 'memory usage > 1 GB', 'resource'],
+      ['host', 'memory usage > 80%', 'memory usage > 80%', 'resource'],
+      ['host', 'loadavg (5min) > 2', 'loadavg (5min) > 2', 'resource'],
+      ['host', 'loadavg (15 minutes) per core > 1.5', 'loadavg (15min) per core > 1.5', 'resource'],
+      ['proc', 'loadavg (1m) per cores > 3', 'loadavg (1min) per core > 3', 'resource'],
+      ['host', 'cpu > 90%', 'cpu > 90%', 'resource'],
+      ['host', 'cpu usr > 50%', 'cpu user > 50%', 'resource'],
+      ['host', 'cpu us > 50%', 'cpu user > 50%', 'resource'],
+      ['host', 'cpu sys > 50%', 'cpu system > 50%', 'resource'],
+      ['host', 'cpu sy > 50%', 'cpu system > 50%', 'resource'],
+      ['host', 'cpu wa > 5%', 'cpu wait > 5%', 'resource'],
+      ['host', 'cpu iowait > 5%', 'cpu wait > 5%', 'resource'],
+      [
+        'host',
+        'cpu steal > 5',
+        'cpu steal > 5%',
+        'resource',
+        ["w.rc:2:18: warning: bare number 5 for cpu is taken as a percentage; write '5%'"],
+      ],
+      ['host', 'filedescriptors > 80%', 'filedescriptors > 80%', 'resource'],
+      ['host', 'filedescriptor > 5000', 'filedescriptors > 5000', 'resource'],
+      ['proc', 'total filedescriptors > 1000', 'total filedescriptors > 1000', 'resource'],
+      ['proc', 'descriptors > 90%', 'filedescriptors > 90%', 'resource'],
+    ]));
+
+  void test('wrong words and values', () =>
+    assertErrors([
+      ['host', 'loadavg (2min) > 1', "w.rc:2:15: expected 1min, 5min or 15min after 'loadavg', found '2'"],
+      ['host', 'loadavg > x', "w.rc:2:16: expected a load after 'loadavg >', found 'x'"],
+      ['host', 'cpu guestnice > 120%', 'w.rc:2:22: cpu 120% is out of range (0–100%)'],
+      ['host', 'cpu > x', "w.rc:2:12: expected a percentage after 'cpu >', found 'x'"],
+      [
+        'host',
+        'total filedescriptors > 10',
+        "w.rc:2:12: 'total filedescriptors' applies to 'check process' only (a process and its children)",
+      ],
+      [
+        'proc',
+        'total filedescriptors > 10%',
+        "w.rc:2:30: 'total filedescriptors' is a count (the children have limits of their own): drop the %",
+      ],
+      [
+        'proc',
+        'filedescriptors > 2 MB',
+        "w.rc:2:24: expected a number or a percentage after 'filedescriptors >', found '2'",
+      ],
+    ]));
+
+  void test('written in another service type', () =>
+    assertErrors([
+      ['proc', 'swap > 50%', "w.rc:2:3: 'swap' of the host applies to 'check system' only"],
+      ['file', 'loadavg > 1', "w.rc:2:3: 'loadavg' tests apply to 'check system' and 'check process' only"],
+      [
+        'file',
+        'filedescriptors > 5',
+        "w.rc:2:3: 'filedescriptors' tests apply to 'check system' and 'check process' only",
+      ],
+      ['file', 'uptime < 1 hour', "w.rc:2:3: 'uptime' tests apply to 'check process' only"],
+    ]));
+});
+
+void describe('the program and restart tests', () => {
+  void test('spellings, print-back and event names', () =>
+    assertReadings([
+      ['prog', 'status 3', 'status = 3', 'status'],
+      ['prog', 'status != 0', 'status != 0', 'status'],
+      ['prog', 'failed status', 'status != 0', 'status'],
+      ['proc', 'uptime < 1 hour', 'uptime < 1 hour', 'uptime'],
+      ['proc', 'uptime 5 minutes', 'uptime = 5 minutes', 'uptime'],
+      ['proc', '3 restarts within 5 cycles', '3 restarts within 5 cycles', 'timeout'],
+      ['proc', '1 restart within 1 cycle', '1 restart within 1 cycle', 'timeout'],
+      [
+        'proc',
+        '5 restarts within 3 cycles',
+        '5 restarts within 3 cycles',
+        'timeout',
+        ['w.rc:2:33: warning: 5 restarts within 3 cycles can never happen; at most one restart runs per cycle'],
+      ],
+    ]));
+
+  void test('wrong words and values, and other service types', () =>
+    assertErrors([
+      ['prog', 'status > 256', 'w.rc:2:15: an exit status 256 is out of range (0–255)'],
+      ['proc', 'status 3', "w.rc:2:3: 'status' tests apply to 'check program' only"],
+      ['proc', '2 restarts within 3 lifetimes', "w.rc:2:26: expected 'cycles', found 'lifetimes'"],
+      ['proc', '0 restarts within 3 cycles', 'w.rc:2:6: a restart count 0 is out of range (1–1000000)'],
+      [
+        'proc',
+        '2 restarts within 65 cycles',
+        "w.rc:2:24: a number of cycles after 'restarts within' 65 is out of range (1–64)",
+      ],
+    ]));
+});
