@@ -208,6 +208,34 @@ void describe('host readings', () => {
     ]);
   });
 
+  void test('every cpu share is judged on its own fact', async () => {
+    const shares = ['nice', 'hardirq', 'softirq', 'steal', 'guest', 'guestnice'] as const;
+    const facts = ['cpuNice', 'cpuHardirq', 'cpuSoftirq', 'cpuSteal', 'cpuGuest', 'cpuGuestnice'];
+    const [results] = await judged(
+      HOST,
+      shares.map((s) => `cpu ${s} > 50%`),
+      [reading(Object.fromEntries(facts.map((f, i) => [f, 10 * (i + 1)])))],
+    );
+    assert.deepEqual(
+      results?.map((r) => [r.message, r.metrics]),
+      shares.map((s, i) => [`cpu ${s} ${10 * (i + 1)}.0%`, { [facts[i] ?? '']: 10 * (i + 1) }]),
+    );
+  });
+
+  void test('the host not looked at yet, or not readable, gives no verdict on any test', async () => {
+    // (A load average rule reads /proc/loadavg itself when the host's reading has none.)
+    const rules = ['cpu > 90%', 'memory > 90%', 'uptime < 1 minute', 'filedescriptors > 90%'];
+    const [before, gone] = await judged(HOST, rules, [undefined, missing('/proc is not mounted')]);
+    assert.deepEqual(
+      before?.map((r) => [r.status, r.message]),
+      Array(4).fill(['init', 'not observed yet']),
+    );
+    assert.deepEqual(
+      gone?.map((r) => [r.status, r.message]),
+      Array(4).fill(['init', '/proc is not mounted']),
+    );
+  });
+
   void test('uptime in seconds against a duration; no /proc/uptime is no verdict', async () => {
     const [young, old, none] = await onlyRule(
       HOST,
@@ -308,6 +336,19 @@ void describe('network readings', () => {
     );
     assert.deepEqual(shown(busy), ['failed', 'saturation 90.1%', 'resource', { saturationPercent: 90.06 }]);
     assert.deepEqual(shown(calm), ['ok', 'saturation 90.0%', undefined, { saturationPercent: 90 }]);
+  });
+
+  void test('the interface not looked at yet, or gone, gives no verdict on its rates and saturation', async () => {
+    const rules = ['download > 1 MB/s', 'total upload > 1 GB in last 1 hours', 'saturation > 90%', 'changed link'];
+    const [before, gone] = await judged(NET, rules, [undefined, missing('interface eth0 does not exist')]);
+    assert.deepEqual(
+      before?.map((r) => [r.status, r.message]),
+      Array(4).fill(['init', 'not observed yet']),
+    );
+    assert.deepEqual(
+      gone?.map((r) => [r.status, r.message]),
+      Array(4).fill(['init', 'interface eth0 does not exist']),
+    );
   });
 
   void test('download and upload rates in bytes and packets; the first sample primes', async () => {
