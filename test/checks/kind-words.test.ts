@@ -18,6 +18,7 @@ const HEADERS = {
   proc: 'check process p with pidfile /run/p.pid',
   prog: 'check program p with path "/bin/true"',
   file: 'check file f with path /etc/hosts',
+  remote: 'check host r with address 127.0.0.1',
 } as const;
 type Header = keyof typeof HEADERS;
 
@@ -231,5 +232,72 @@ void describe('the program and restart tests', () => {
         '2 restarts within 65 cycles',
         "w.rc:2:24: a number of cycles after 'restarts within' 65 is out of range (1–64)",
       ],
+    ]));
+});
+
+void describe('the traffic tests of a network interface', () => {
+  void test('rates and totals in bytes and packets, each direction its own event name', () =>
+    assertReadings([
+      ['net', 'upload > 1 MB/s', 'upload > 1 MB/s', 'byteout'],
+      ['net', 'uploaded > 100 packets/s', 'upload > 100 packets/s', 'packetout'],
+      ['net', 'download > 5 kB per second', 'download > 5 kB/s', 'bytein'],
+      ['net', 'downloaded > 10 packet/sec', 'download > 10 packets/s', 'packetin'],
+      ['net', 'total download > 1 GB in last 2 hours', 'total download > 1 GB in last 2 hours', 'bytein'],
+      ['net', 'total uploaded > 100 packets in last day', 'total upload > 100 packets in last 1 day', 'packetout'],
+      ['net', 'total upload > 5 MB hour', 'total upload > 5 MB in last 1 hour', 'byteout'],
+      ['net', 'total downloaded > 10 kilobytes 30 minutes', 'total download > 10 kB in last 30 minutes', 'bytein'],
+    ]));
+
+  void test('wrong units, windows and values, and other service types', () =>
+    assertErrors([
+      [
+        'net',
+        'upload > 1 parsecs/s',
+        "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found 'parsecs/s'",
+      ],
+      ['net', 'upload > 1 MB/min', "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found 'MB/min'"],
+      ['net', 'upload > 1 10', "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found '10'"],
+      [
+        'net',
+        'total upload > 1 MB/s in last day',
+        "w.rc:2:23: expected B, kB, MB, GB or packets after 1, found 'MB/s'",
+      ],
+      ['net', 'upload > x', "w.rc:2:15: expected an amount after 'upload >', found 'x'"],
+      [
+        'net',
+        'total upload > 1 MB in last fortnight',
+        "w.rc:2:34: expected a time window after the amount (2 hours, day), found 'fortnight'",
+      ],
+      ['net', 'total upload > 1 MB', "w.rc:2:26: expected a time window after the amount (2 hours, day), found 'then'"],
+      ['net', 'upload > 99999999999 TB/s', 'w.rc:2:15: upload > 99999999999 is out of range'],
+      ['file', 'upload > 1 MB/s', "w.rc:2:3: 'upload/download' tests apply to 'check network' only"],
+      ['file', 'total download > 1 MB in last day', "w.rc:2:3: 'upload/download' tests apply to 'check network' only"],
+    ]));
+});
+
+void describe('the ping test of a remote host', () => {
+  void test("monit's defaults and options, printed back whole", () =>
+    assertReadings([
+      ['remote', 'failed ping', 'failed ping count 3 size 64 with timeout 5 seconds', 'icmp'],
+      [
+        'remote',
+        'failed ping4 count 5 size 100 timeout 2 seconds address 127.0.0.1',
+        'failed ping4 count 5 size 100 with timeout 2 seconds address 127.0.0.1',
+        'icmp',
+      ],
+      ['remote', 'failed ping6 address ::1', 'failed ping6 count 3 size 64 with timeout 5 seconds address ::1', 'icmp'],
+      ['remote', 'failed ping with timeout 500 ms', 'failed ping count 3 size 64 with timeout 500 ms', 'icmp'],
+    ]));
+
+  void test('values out of range, addresses of the wrong family, and other service types', () =>
+    assertErrors([
+      ['remote', 'failed ping count 0', 'w.rc:2:24: a count of echo requests 0 is out of range (1–100)'],
+      ['remote', 'failed ping count 101', 'w.rc:2:24: a count of echo requests 101 is out of range (1–100)'],
+      ['remote', 'failed ping size 65508', 'w.rc:2:23: a payload size in bytes 65508 is out of range (0–65507)'],
+      ['remote', 'failed ping address nowhere', 'w.rc:2:26: expected an IP address after address, found "nowhere"'],
+      ['remote', 'failed ping4 address ::1', "w.rc:2:27: 'ping4' sends IPv4: the address ::1 is IPv6"],
+      ['remote', 'failed ping6 address 127.0.0.1', "w.rc:2:27: 'ping6' sends IPv6: the address 127.0.0.1 is IPv4"],
+      ['remote', 'failed ping timeout 0 ms', 'w.rc:2:13: a ping timeout must be at least 1 ms'],
+      ['proc', 'failed ping', "w.rc:2:3: 'ping' tests apply to 'check host' only"],
     ]));
 });
