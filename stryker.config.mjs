@@ -55,6 +55,7 @@ const checks = [
   'amount',
   'readings',
   'kind-words',
+  'process-descriptors',
 ].map((n) => `dist/test/checks/${n}.test.js`);
 const state = [
   'rules',
