@@ -326,3 +326,27 @@ void describe("what a program's content rule says", () => {
     assert.deepEqual(lines(wider.message), ['x'.repeat(299), 'x'.repeat(299), 'x'.repeat(299)]);
   });
 });
+
+void test("monit's POSIX classes in patterns: [[:digit:]] and the others mean what they do in monit", async () => {
+  const classes: [string, string, string][] = [
+    ['alnum', 'abc123', 'a-b'],
+    ['alpha', 'abcXYZ', 'a1'],
+    ['blank', ' \t ', ' x'],
+    ['cntrl', '\x01\x1f\x7f', 'a'],
+    ['digit', '0129', '12a'],
+    ['graph', 'a!~', 'a b'],
+    ['lower', 'abz', 'aBc'],
+    ['print', 'a b~', 'a\x01'],
+    ['punct', '!/:@[`{~', 'a'],
+    ['space', ' \t', 'x'],
+    ['upper', 'ABZ', 'AbC'],
+    ['xdigit', '09afAF', '0g'],
+  ];
+  for (const [name, matching, other] of classes) {
+    const r = ruleOf(
+      await parseService(`check program p with path "/bin/true"\n  if content = "^<[[:${name}:]]+>$" then alert\n`),
+    );
+    const got = await r.cycle({ programOutput: `<${matching}>\n<${other}>\n` });
+    assert.deepEqual([got.status, lines(got.message)], ['failed', [`<${matching}>`]], name);
+  }
+});

@@ -2,14 +2,18 @@
 // rules file may use reads as one test, which `brokerwatch -t -v` prints back in one form and whose
 // events carry monit's event name; a value out of range, a wrong word or a test written in a service
 // type it does not apply to is refused at file:line:col, and a doubtful form loads with a warning.
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadChecks } from '../../src/checks/registry.js';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { eventTypeOf } from '../../src/state/index.js';
 import { parseFailure } from '../helpers/rules.js';
+import type { TempDir } from '../helpers/tmp.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const HEADERS = {
   fs: 'check filesystem data with path /srv',
@@ -300,4 +304,119 @@ void describe('the ping test of a remote host', () => {
       ['remote', 'failed ping timeout 0 ms', 'w.rc:2:13: a ping timeout must be at least 1 ms'],
       ['proc', 'failed ping', "w.rc:2:3: 'ping' tests apply to 'check host' only"],
     ]));
+});
+
+void describe('the resource tests of a process', () => {
+  void test('spellings, print-back and event names', () =>
+    assertReadings([
+      ['proc', 'cpu > 50%', 'cpu > 50%', 'resource'],
+      ['proc', 'cpu (user) > 50%', 'cpu user > 50%', 'resource'],
+      ['proc', 'cpu usage (us) > 50%', 'cpu user > 50%', 'resource'],
+      ['proc', 'cpu usr > 50%', 'cpu user > 50%', 'resource'],
+      ['proc', 'cpu sys > 20%', 'cpu system > 20%', 'resource'],
+      ['proc', 'cpu sy > 20%', 'cpu system > 20%', 'resource'],
+      ['proc', 'cpu system > 20%', 'cpu system > 20%', 'resource'],
+      [
+        'proc',
+        'cpu wa > 20%',
+        'cpu > 20%',
+        'resource',
+        ["w.rc:2:10: warning: 'cpu wait' is a system test; it is read as process cpu"],
+      ],
+      ['proc', 'totalcpu > 150%', 'totalcpu > 150%', 'resource'],
+      ['proc', 'total cpu > 150 percent', 'totalcpu > 150%', 'resource'],
+      ['proc', 'memory > 80%', 'memory > 80%', 'resource'],
+      ['proc', 'mem > 100 MB', 'memory > 100 MB', 'resource'],
+      ['proc', 'totalmemory > 1 GB', 'totalmemory > 1 GB', 'resource'],
+      ['proc', 'totalmem > 50 percent', 'totalmemory > 50%', 'resource'],
+      ['proc', 'total memory > 2 GB', 'totalmemory > 2 GB', 'resource'],
+      ['proc', 'total mem > 2 GB', 'totalmemory > 2 GB', 'resource'],
+      ['proc', 'children > 10', 'children > 10', 'resource'],
+      ['proc', 'child > 10', 'children > 10', 'resource'],
+      ['proc', 'threads > 100', 'threads > 100', 'resource'],
+      ['proc', 'thread 100', 'threads = 100', 'resource'],
+      [
+        'proc',
+        'cpu 50',
+        'cpu = 50%',
+        'resource',
+        ["w.rc:2:10: warning: bare number 50 for cpu is taken as a percentage; write '50%'"],
+      ],
+      [
+        'proc',
+        'memory > 100',
+        'memory > 100 B',
+        'resource',
+        ["w.rc:2:15: warning: bare number 100 for memory is taken as bytes; write '100 B' or use kB, MB, GB"],
+      ],
+    ]));
+
+  void test('values out of range, wrong units, and other service types', () =>
+    assertErrors([
+      ['proc', 'cpu > 200000%', 'w.rc:2:12: cpu 200000% is out of range'],
+      ['proc', 'memory > 101%', 'w.rc:2:15: memory 101% is out of range'],
+      ['proc', 'memory > 5 parsecs', "w.rc:2:17: expected a size unit (B, kB, MB, GB) or % after 5, found 'parsecs'"],
+      ['proc', 'cpu x', "w.rc:2:10: expected a percentage after 'cpu', found 'x'"],
+      ['proc', 'cpu > x', "w.rc:2:12: expected a percentage after 'cpu >', found 'x'"],
+      ['proc', 'children > -1', "w.rc:2:17: expected a number of children, found '-1'"],
+      ['proc', 'threads > 10000001', 'w.rc:2:16: a number of threads 10000001 is out of range (0–10000000)'],
+      ['file', 'threads > 10', "w.rc:2:3: 'resource' tests apply to 'check process' only"],
+    ]));
+});
+
+void describe('the content tests of a file or a program', () => {
+  let dir: TempDir;
+  before(async () => {
+    dir = await tempDir('bw-words-');
+  });
+  after(() => dir.cleanup());
+
+  void test("monit's spellings read as content = or !=; a file of patterns is printed by its path", async () => {
+    const pats = join(dir.path, 'patterns');
+    await writeFile(pats, 'Error\n\nfatal\n');
+    await assertReadings([
+      ['file', 'content = "a"', 'content = "a"', 'content'],
+      ['file', 'content != "a b"', 'content != "a b"', 'content'],
+      ['file', 'match "x"', 'content = "x"', 'content'],
+      ['file', 'not match "x"', 'content != "x"', 'content'],
+      ['file', `match ${pats}`, `match ${pats}`, 'content'],
+      ['file', `not match ${pats}`, `not match ${pats}`, 'content'],
+      ['prog', 'content = "x"', 'content = "x"', 'content'],
+    ]);
+  });
+
+  void test('an empty or invalid file of patterns, a missing operator or pattern, and other service types', async () => {
+    const empty = join(dir.path, 'empty');
+    const bad = join(dir.path, 'bad');
+    await writeFile(empty, '\n\n');
+    await writeFile(bad, 'ok\n(\n');
+    await assertErrors([
+      ['file', `match ${empty}`, `w.rc:2:12: the regex match file ${empty} holds no pattern`],
+      [
+        'file',
+        `match ${bad}`,
+        'w.rc:2:12: invalid regular expression "(": Invalid regular expression: /(/: Unterminated group',
+      ],
+      [
+        'file',
+        'match 5',
+        "w.rc:2:12: expected a regular expression in double quotes, or the path of a file of them in quotes, found '5'",
+      ],
+      ['file', 'content "x"', "w.rc:2:14: expected '=' or '!=' after 'content', found \"x\""],
+      [
+        'host',
+        'content = "x"',
+        "w.rc:2:3: 'content' tests apply to 'check file' and 'check program' only, not to 'check system'",
+      ],
+      [
+        'net',
+        'match "x"',
+        "w.rc:2:3: 'content' tests apply to 'check file' and 'check program' only, not to 'check network'",
+      ],
+    ]);
+    assert.deepEqual(
+      await parseFailure('check file f with path /x\n  ignore not foo\n  if content = "a" then alert\n', 'i.rc'),
+      ["i.rc:2:14: expected 'match' after 'not', found 'foo'"],
+    );
+  });
 });
