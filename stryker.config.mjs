@@ -55,7 +55,7 @@ const checks = [
   'amount',
   'readings',
   'kind-words',
-  'process-descriptors',
+  'process-readings',
 ].map((n) => `dist/test/checks/${n}.test.js`);
 const state = [
   'rules',
