@@ -12,6 +12,7 @@ import { parseRules } from '../../src/config/loader.js';
 import { printConfig } from '../../src/config/printer.js';
 import { eventTypeOf } from '../../src/state/index.js';
 import { parseFailure } from '../helpers/rules.js';
+import { Driver, cycle, done, fail, ok } from '../state/fixtures.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -418,5 +419,57 @@ void describe('the content tests of a file or a program', () => {
       await parseFailure('check file f with path /x\n  ignore not foo\n  if content = "a" then alert\n', 'i.rc'),
       ["i.rc:2:14: expected 'match' after 'not', found 'foo'"],
     );
+  });
+});
+
+void describe('what the state machine makes of each test failing', () => {
+  /** RULE of a service of type H that restarts on it: the events of its failure before and right after a restart. */
+  async function failures(h: Header, rule: string): Promise<[string, string, string]> {
+    const { config } = await parseRules(
+      `${HEADERS[h]}\n  start program = "/bin/true"\n  if ${rule} then restart\n`,
+      'g.rc',
+    );
+    await loadChecks(config);
+    const svc = config.services[0];
+    assert.ok(svc);
+    const target = svc.rules.find((r) => !r.implicit);
+    assert.ok(target);
+    const results = (failed: boolean) =>
+      cycle(...svc.rules.map((r) => (failed && r.id === target.id ? fail(r.id, 'resource') : ok(r.id))));
+    const d = new Driver(svc).feed(results(false), 1000);
+    const before = d.feed(results(true), 1000).eventKeys().join(' ');
+    const after = d.feed(done('restart'), 100).feed(results(true), 100).eventKeys().join(' ');
+    return [before, after, d.state.status];
+  }
+
+  void test('counted at once after a restart, but for the port test; a one-shot is a change, not a failed state', async () => {
+    const cases: [Header, string, string, string][] = [
+      ['fs', 'space usage > 90%', 'resource:failed:restart', 'failed'],
+      ['fs', 'inode usage > 90%', 'resource:failed:restart', 'failed'],
+      ['fs', 'read rate > 1 MB/s', 'resource:failed:restart', 'failed'],
+      ['fs', 'service time > 1 s', 'resource:failed:restart', 'failed'],
+      ['fs', 'changed fsflags', 'fsflags:changed:restart', 'ok'],
+      ['net', 'link down', 'link:failed:restart', 'failed'],
+      ['net', 'changed link', 'speed:changed:restart', 'ok'],
+      ['net', 'saturation > 90%', 'saturation:failed:restart', 'failed'],
+      ['net', 'upload > 1 MB/s', 'byteout:failed:restart', 'failed'],
+      ['net', 'total upload > 1 GB in last 1 day', 'byteout:failed:restart', 'failed'],
+      ['host', 'cpu > 90%', 'resource:failed:restart', 'failed'],
+      ['host', 'memory > 90%', 'resource:failed:restart', 'failed'],
+      ['host', 'uptime < 1 hour', 'uptime:failed:restart', 'failed'],
+      ['host', 'loadavg > 4', 'resource:failed:restart', 'failed'],
+      ['host', 'filedescriptors > 90%', 'resource:failed:restart', 'failed'],
+      ['prog', 'status != 0', 'status:failed:restart', 'failed'],
+      ['prog', 'content = "E"', 'content:changed:restart', 'ok'],
+      ['proc', 'cpu > 90%', 'resource:failed:restart', 'failed'],
+      ['proc', 'uptime < 1 hour', 'uptime:failed:restart', 'failed'],
+      ['proc', 'threads > 100', 'resource:failed:restart', 'failed'],
+      ['remote', 'failed ping', 'icmp:failed:restart', 'failed'],
+      ['file', 'changed checksum', 'checksum:changed:restart', 'ok'],
+    ];
+    for (const [h, rule, event, status] of cases)
+      assert.deepEqual(await failures(h, rule), [event, event, status], `${h}: ${rule}`);
+    // The port test waits for the broker to listen after a start (start grace).
+    assert.deepEqual(await failures('proc', 'failed port 1883'), ['connection:failed:restart', '', 'failed']);
   });
 });
