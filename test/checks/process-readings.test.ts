@@ -12,12 +12,15 @@ import type { CheckResult } from '../../src/checks/result.js';
 import { waitFor } from '../helpers/wait.js';
 import { parseService } from './parsed.js';
 
+// Both children end themselves once this process is gone (a mutation run kills test processes
+// without their after hooks): they poll their parent pid.
+const ORPHANED_EXIT = `setInterval(() => { if (process.ppid !== ${process.pid}) process.exit(); }, 200);`;
 let child: ChildProcess;
 let big: ChildProcess;
 before(() => {
-  child = spawn('sleep', ['300'], { stdio: 'ignore' });
+  child = spawn(process.execPath, ['-e', ORPHANED_EXIT], { stdio: 'ignore' });
   // A child whose 64 MB are resident, so the totals of this process and its children differ by that much.
-  big = spawn(process.execPath, ['-e', 'globalThis.b = Buffer.alloc(64 * 1048576, 1); setInterval(() => {}, 1e6)'], {
+  big = spawn(process.execPath, ['-e', `globalThis.b = Buffer.alloc(64 * 1048576, 1); ${ORPHANED_EXIT}`], {
     stdio: 'ignore',
   });
 });
@@ -74,10 +77,8 @@ void describe('filedescriptors of a process', () => {
   void test("total: the process's and its children's", async () => {
     const pid = child.pid;
     assert.ok(pid !== undefined);
-    await waitFor(async () => (await readFile(`/proc/${pid}/cmdline`, 'utf8')).startsWith('sleep'), {
-      message: 'the child runs',
-      timeoutMs: 10_000,
-    });
+    // A started node holds well over 20 MB; by then it has opened what it opens.
+    await waitFor(async () => (await rss(pid)) > 20 * 1048576, { message: 'the child started', timeoutMs: 20_000 });
     const bigPid = big.pid;
     assert.ok(bigPid !== undefined);
     // Once the other child holds its 64 MB, it has opened what it opens.
