@@ -1,6 +1,7 @@
 // StrykerJS (`npm run mutate`). A mutant runs against the tests of the folders being mutated, own
 // folder first: every test here parses rules, so with all of them a surviving config mutant would
-// sit through the whole list. Only fast in-process tests: the mutants are many and the cores few.
+// sit through the whole list (kind-words, which asserts every kind's words, goes second so a syntax
+// mutant meets it early). Only fast in-process tests: the mutants are many and the cores few.
 // config/property.test.js (20 s a run), config/cli-check.test.js (spawns the command),
 // config/hostile-rules.test.js (writes 12,000 files and 64 MB of rules) and
 // checks/process-resources.test.js (real CPU and memory samples) are left out for that reason. The
@@ -30,6 +31,7 @@ const config = [
 ].map((n) => `dist/test/config/${n}.test.js`);
 const checks = [
   'kinds',
+  'kind-words',
   'registry',
   'file-checks',
   'program-checks',
@@ -52,6 +54,9 @@ const checks = [
   'network',
   'system',
   'ping',
+  'amount',
+  'readings',
+  'process-readings',
 ].map((n) => `dist/test/checks/${n}.test.js`);
 const state = [
   'rules',
@@ -63,6 +68,7 @@ const state = [
   'properties',
   'outcome',
   'pidfile',
+  'events',
 ].map((n) => `dist/test/state/${n}.test.js`);
 
 /** The `--mutate` patterns of this run, if any. */

@@ -2,9 +2,9 @@
 // the end of the file the first time, from the start after a rotation or a truncation; a last line
 // without its newline waits; long lines are cut at fileContentBuffer - 1 bytes; `ignore` drops lines;
 // a cycle reads at most 1 MB. All against a real file the test writes, renames and truncates.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
@@ -190,4 +190,163 @@ void test('file syntax errors at file:line:col; content tests only in file and p
   assert.deepEqual(await bad('check process p with pidfile /tmp/p\n  ignore match "a"\n'), [
     "2:3: 'ignore match' applies to 'check file' and 'check program' only",
   ]);
+});
+
+void describe('what a content rule says each cycle', () => {
+  void test('the first look names the offset; later looks say only what they found', async () => {
+    const { path, r } = await logWith('old line\n', 'if content = "^" then alert');
+    const first = await r.cycle();
+    assert.deepEqual(
+      [first.status, first.message],
+      ['ok', `no matching lines (reading ${path} from its end, offset 9)`],
+    );
+    const idle = await r.cycle();
+    assert.deepEqual([idle.status, idle.message, idle.metrics], ['ok', 'no matching lines', { bytesRead: 0 }]);
+    await appendFile(path, 'new line\n');
+    const hit = await r.cycle();
+    assert.deepEqual([hit.status, hit.message, hit.metrics], ['failed', 'content match:\nnew line', { bytesRead: 9 }]);
+  });
+
+  void test('rotation and truncation are named in the message, once', async () => {
+    const { path, r } = await logWith('');
+    await r.cycle();
+    await rename(path, `${path}.1`);
+    await writeFile(path, 'an Error\n');
+    assert.equal((await r.cycle()).message, `content match:\nan Error (${path} was rotated: read from its start)`);
+    await truncate(path, 0);
+    await appendFile(path, 'ok\n');
+    assert.equal((await r.cycle()).message, `no matching lines (${path} was truncated: read from its start)`);
+    assert.equal((await r.cycle()).message, 'no matching lines');
+  });
+
+  void test('a missing file is not measurable; it is read from its end once it appears', async () => {
+    const path = join(dir.path, 'not-yet');
+    const r = ruleOf(await serviceOf(path));
+    const missing = await r.cycle();
+    assert.deepEqual([missing.status, missing.message], ['init', `${path} does not exist`]);
+    await writeFile(path, 'Error already there\n');
+    assert.equal((await r.cycle()).message, `no matching lines (reading ${path} from its end, offset 20)`);
+  });
+
+  void test('a kept offset that is damaged or from other patterns is not trusted: start at the end', async () => {
+    const { path, r } = await logWith('');
+    await r.cycle();
+    const kept = r.durable as { key: string; inode: number; offset: number };
+    await appendFile(path, 'Error 1\n');
+    const size = 8;
+    const damaged: unknown[] = [
+      { ...kept, inode: String(kept.inode) },
+      { ...kept, offset: '0' },
+      { ...kept, key: kept.key.replace('Error', 'Warning') },
+      null,
+    ];
+    for (const d of damaged) {
+      const again = ruleOf(await serviceOf(path));
+      again.durable = d;
+      const got = await again.cycle();
+      assert.deepEqual(
+        [got.status, got.message],
+        ['ok', `no matching lines (reading ${path} from its end, offset ${size})`],
+        JSON.stringify(d),
+      );
+    }
+  });
+
+  void test('an empty line is a line: what follows it is read the same cycle', async () => {
+    const { path, r } = await logWith('', 'if content != "^ok" then alert');
+    await r.cycle();
+    await appendFile(path, '\nError after an empty line\nok\n');
+    assert.deepEqual(lines((await r.cycle()).message), ['', 'Error after an empty line']);
+  });
+
+  void test('a line is listed on its first 511 bytes; a list that reaches 512 bytes ends with ...', async () => {
+    const { path, r } = await logWith('', 'if content = "^x" then alert');
+    await r.cycle();
+    await appendFile(path, `${'x'.repeat(600)}\n`);
+    assert.deepEqual(lines((await r.cycle()).message), ['x'.repeat(511), '...'], 'cut, and the 512 bytes are full');
+    // Two lines of 255 bytes and their newlines fill the 512 bytes exactly: the third is left out.
+    await appendFile(path, `${'x'.repeat(255)}\n`.repeat(3));
+    assert.deepEqual(lines((await r.cycle()).message), ['x'.repeat(255), 'x'.repeat(255), '...']);
+    await appendFile(path, `${'x'.repeat(254)}\n`.repeat(2));
+    assert.deepEqual(lines((await r.cycle()).message), ['x'.repeat(254), 'x'.repeat(254)]);
+  });
+
+  void test('exactly 1 MB appended is read in one cycle; a line longer than that is taken cut', async () => {
+    const { path, r } = await logWith('', 'if content = "^[.E]" then alert');
+    await r.cycle();
+    await appendFile(path, `${'.'.repeat(1023)}\n`.repeat(1024));
+    const whole = await r.cycle();
+    assert.equal(whole.metrics?.['bytesRead'], 1048576);
+    assert.doesNotMatch(whole.message, /the rest next cycle/);
+    assert.equal((await r.cycle()).message, 'no matching lines');
+    await appendFile(path, `E${'.'.repeat(2 * 1048576)}\n`);
+    const long = await r.cycle();
+    assert.deepEqual(lines(long.message), [`E${'.'.repeat(510)}`, '...']);
+    assert.match(long.message, / \(read 1048576 B, the rest next cycle\)$/);
+  });
+
+  void test('reading the file leaves no descriptor open', async () => {
+    const { path, r } = await logWith('');
+    await r.cycle();
+    const open = async () => (await readdir('/proc/self/fd')).length;
+    const before = await open();
+    for (let i = 0; i < 5; i++) {
+      await appendFile(path, `Error ${i}\n`);
+      assert.equal((await r.cycle()).status, 'failed');
+    }
+    assert.equal(await open(), before);
+  });
+});
+
+void describe("what a program's content rule says", () => {
+  const programRule = async (rule: string) =>
+    ruleOf(await parseService(`check program p with path "/bin/true"\n  ${rule} then alert\n`));
+
+  void test('not run yet, nothing matching, and an empty line in the middle of the output', async () => {
+    const r = await programRule('if content != "^ok"');
+    assert.deepEqual(
+      [await r.cycle(), await r.cycle({ programOutput: 'ok\n' })].map((x) => [x.status, x.message]),
+      [
+        ['init', 'program has not run yet'],
+        ['ok', 'no matching output'],
+      ],
+    );
+    assert.equal((await r.cycle({ programOutput: 'ok\n\nlast\n' })).message, 'content match:\n\nlast');
+  });
+
+  void test('the listed output is bounded by 512 bytes, or by programOutput of set limits', async () => {
+    const r = await programRule('if content = "x"');
+    const output = `${'x'.repeat(299)}\n`.repeat(3);
+    assert.deepEqual(lines((await r.cycle({ programOutput: output })).message), [
+      'x'.repeat(299),
+      'x'.repeat(299),
+      '...',
+    ]);
+    const wider = await r.cycle({ programOutput: output, limits: { programOutputBytes: 1024 } });
+    assert.deepEqual(lines(wider.message), ['x'.repeat(299), 'x'.repeat(299), 'x'.repeat(299)]);
+  });
+});
+
+void test("monit's POSIX classes in patterns: [[:digit:]] and the others mean what they do in monit", async () => {
+  const classes: [string, string, string][] = [
+    ['alnum', 'abc123', 'a-b'],
+    ['alpha', 'abcXYZ', 'a1'],
+    ['blank', ' \t ', ' x'],
+    ['cntrl', '\x01\x1f\x7f', 'a'],
+    ['digit', '0129', '12a'],
+    ['graph', 'a!~', 'a b'],
+    ['lower', 'abz', 'aBc'],
+    ['print', 'a b~', 'a\x01'],
+    ['punct', '!/:@[`{~', 'a'],
+    ['space', ' \t', 'x'],
+    ['upper', 'ABZ', 'AbC'],
+    ['xdigit', '09afAF', '0g'],
+  ];
+  for (const [name, matching, other] of classes) {
+    const r = ruleOf(
+      await parseService(`check program p with path "/bin/true"\n  if content = "^<[[:${name}:]]+>$" then alert\n`),
+    );
+    const got = await r.cycle({ programOutput: `<${matching}>\n<${other}>\n` });
+    assert.deepEqual([got.status, lines(got.message)], ['failed', [`<${matching}>`]], name);
+  }
 });

@@ -107,6 +107,59 @@ void describe("iputils' outputs, read", () => {
   });
 });
 
+void describe("more of iputils' outputs", () => {
+  void test('a reply timed without a space before ms, or under a millisecond', () => {
+    assert.deepEqual(readPing('64 bytes from ::1: icmp_seq=1 ttl=64 time=12.5ms\n', '', 0), { ok: true, rttMs: 12.5 });
+    assert.deepEqual(readPing('64 bytes from 127.0.0.1: icmp_seq=1 ttl=64 time<1 ms\n', '', 0), { ok: true, rttMs: 1 });
+  });
+
+  void test('who said the host is unreachable, with or without a sequence number', () => {
+    const said = (stdout: string) => readPing(stdout, '', 1);
+    assert.deepEqual(said('From 192.168.1.1 icmp_seq=12 Time to live exceeded\n'), {
+      ok: false,
+      class: 'port-closed',
+      message: 'Time to live exceeded (from 192.168.1.1)',
+      final: false,
+    });
+    assert.deepEqual(said('From 10.0.0.1: Destination Net Unreachable\n'), {
+      ok: false,
+      class: 'port-closed',
+      message: 'Destination Net Unreachable (from 10.0.0.1)',
+      final: false,
+    });
+  });
+
+  void test('a name that does not resolve, a family the host lacks: final, the program named as it ran left out', () => {
+    assert.deepEqual(readPing('', '/usr/bin/ping: nohost.invalid: Name or service not known\n', 2), {
+      ok: false,
+      class: 'port-closed',
+      message: 'cannot resolve host: nohost.invalid: Name or service not known',
+      final: true,
+    });
+    assert.deepEqual(readPing('', '  ping: ::1: Address family for hostname not supported\nmore\n', 2), {
+      ok: false,
+      class: 'port-closed',
+      message: 'no address of that IP version: ::1: Address family for hostname not supported',
+      final: true,
+    });
+  });
+
+  void test("any other failure is brokerwatch's own, with what ping said or that it said nothing", () => {
+    assert.deepEqual(readPing('', 'ping: sendmsg: No buffer space available\n', 2), {
+      ok: false,
+      class: 'internal',
+      message: 'ping failed (status 2): sendmsg: No buffer space available',
+      final: true,
+    });
+    assert.deepEqual(readPing('', '', null), {
+      ok: false,
+      class: 'internal',
+      message: 'ping failed (status killed): no output',
+      final: true,
+    });
+  });
+});
+
 void describe('ping in the rules language', () => {
   async function errors(text: string): Promise<string[]> {
     try {

@@ -341,3 +341,129 @@ void describe('the restart counter (restartCount)', () => {
     assert.equal(restoreState(d.svc, old, d.now).restartCount, 0, 'a state file from before the counter starts at 0');
   });
 });
+
+void describe('what the restart backoff says', () => {
+  const t0 = Date.UTC(2026, 0, 1);
+  const said = (d: Driver) => ({
+    events: d.events.map((e) => `${e.type}:${e.state}: ${e.message}`),
+    actions: d.actions.map((a) => `${a.kind} (${a.origin}): ${a.reason}`),
+  });
+
+  void test('a streak: each rule event names its delay and attempt; the retries say why they run', () => {
+    const d = new Driver(service(), t0).healthy();
+    const streak: unknown[] = [];
+    for (let i = 0; i < 5; i++) {
+      d.feed(lost, 100);
+      streak.push(said(d));
+      if (d.actions.length === 0) {
+        d.at(d.state.wakeAt ?? 0, timer);
+        streak.push(said(d));
+      }
+      d.feed(done('restart'), 50);
+    }
+    assert.deepEqual(streak, [
+      { events: ['nonexist:failed: pid 42 exited'], actions: ['restart (rule): nonexist: pid 42 exited'] },
+      { events: ['nonexist:failed: pid 42 exited; restart in 1 s (attempt 2 of 4)'], actions: [] },
+      { events: [], actions: ['restart (retry): nonexist: pid 42 exited (attempt 2 after backoff)'] },
+      { events: ['nonexist:failed: pid 42 exited; restart in 2 s (attempt 3 of 4)'], actions: [] },
+      { events: [], actions: ['restart (retry): nonexist: pid 42 exited (attempt 3 after backoff)'] },
+      { events: ['nonexist:failed: pid 42 exited; restart in 3 s (attempt 4 of 4)'], actions: [] },
+      { events: [], actions: ['restart (retry): nonexist: pid 42 exited (attempt 4 after backoff)'] },
+      {
+        events: [
+          'nonexist:failed: pid 42 exited; gave up after 4 attempts, next try at 2026-01-01T00:01:07.700Z',
+          'timeout:failed: gave up after 4 restart attempts without a healthy period; ' +
+            'next try at 2026-01-01T00:01:07.700Z (in 1 min)',
+        ],
+        actions: [],
+      },
+      { events: [], actions: ['restart (retry): nonexist: pid 42 exited (retry after the cool-down)'] },
+    ]);
+  });
+
+  void test('another rule failing while a restart waits says when it comes; during a give-up, when the retry is', () => {
+    const svc = service({ rules: [nonexistRule(), portRule()] });
+    const d = new Driver(svc, t0).healthy();
+    d.feed(cycle(ok('exist'), fail('port', 'port-closed')), 1000).feed(done('restart'), 50);
+    d.feed(cycle(ok('exist'), ok('port')), 1000);
+    d.feed(cycle(ok('exist'), fail('port', 'port-closed')), 1000);
+    assert.deepEqual(said(d).events, ['connection:failed: port failed; restart in 1 s (attempt 2 of 4)']);
+    d.feed(cycle(fail('exist'), fail('port', 'port-closed')), 300);
+    assert.deepEqual(said(d).events, ['nonexist:failed: exist failed; restart already scheduled in 700 ms']);
+
+    const once = new Driver(
+      service({ rules: [nonexistRule(), portRule()], backoff: { ...BACKOFF, giveUpAfter: 1 } }),
+      t0,
+    );
+    once.healthy().feed(lost, 100).feed(done('restart'), 50);
+    once.feed(cycle(ok('exist'), ok('port')), 1000);
+    once.feed(lost, 100);
+    assert.deepEqual(said(once).events, [
+      'nonexist:failed: pid 42 exited; gave up after 1 attempts, next try at 2026-01-01T00:01:02.250Z',
+      'timeout:failed: gave up after 1 restart attempts without a healthy period; ' +
+        'next try at 2026-01-01T00:01:02.250Z (in 1 min)',
+    ]);
+    once.feed(cycle(fail('exist'), fail('port', 'port-closed')), 1000);
+    assert.deepEqual(said(once).events, [
+      'connection:failed: port failed; gave up restarting, next try at 2026-01-01T00:01:02.250Z',
+    ]);
+  });
+
+  void test('giveUpAfter 0 never gives up and counts no "of N"; without a delay the attempt is still named', () => {
+    const never = new Driver(service({ backoff: { ...BACKOFF, giveUpAfter: 0 } }), t0).healthy();
+    never.feed(lost, 100).feed(done('restart'), 50).feed(lost, 100);
+    assert.deepEqual(said(never).events, ['nonexist:failed: pid 42 exited; restart in 1 s (attempt 2)']);
+    const eager = new Driver(service({ backoff: { ...BACKOFF, initialMs: 0 } }), t0).healthy();
+    const notes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      eager.feed(lost, 100);
+      notes.push(...said(eager).events);
+      eager.feed(done('restart'), 50);
+    }
+    assert.deepEqual(notes, [
+      'nonexist:failed: pid 42 exited',
+      'nonexist:failed: pid 42 exited; attempt 2 of 4',
+      'nonexist:failed: pid 42 exited; attempt 3 of 4',
+    ]);
+  });
+
+  void test("an operator's restart or stop is no attempt: the next crash is restarted at once", () => {
+    for (const action of ['restart', 'stop'] as const) {
+      const d = new Driver(service(), t0).healthy();
+      d.feed(control(action), 100).feed(done(action), 50);
+      if (action === 'stop') d.feed(control('start'), 100).feed(done('start'), 50);
+      d.feed(cycle(ok('exist')), 1000);
+      d.feed(lost, 100);
+      assert.deepEqual(said(d), {
+        events: ['nonexist:failed: pid 42 exited'],
+        actions: ['restart (rule): nonexist: pid 42 exited'],
+      });
+    }
+  });
+
+  void test('healthy for exactly resetAfterMs starts a new streak; a millisecond less does not', () => {
+    for (const healthyFor of [BACKOFF.resetAfterMs, BACKOFF.resetAfterMs - 1]) {
+      const d = new Driver(service(), t0).healthy();
+      d.feed(lost, 100).feed(done('restart'), 50);
+      d.feed(cycle(ok('exist')), 1000);
+      d.feed(cycle(ok('exist')), healthyFor);
+      d.feed(lost, 0);
+      assert.deepEqual(
+        said(d).actions.length,
+        healthyFor === BACKOFF.resetAfterMs ? 1 : 0,
+        `healthy for ${healthyFor} ms`,
+      );
+    }
+  });
+
+  void test('unmonitoring drops a waiting restart', () => {
+    const d = new Driver(service(), t0).healthy();
+    d.feed(lost, 100).feed(done('restart'), 50).feed(lost, 100);
+    assert.ok(d.state.wakeAt !== undefined);
+    const due = d.state.wakeAt;
+    d.feed(control('unmonitor'), 10);
+    assert.equal(d.state.wakeAt, undefined);
+    d.at(due, timer);
+    assert.deepEqual(d.kinds(), []);
+  });
+});
