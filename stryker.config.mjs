@@ -14,6 +14,7 @@ const config = [
   'service',
   'service-types',
   'rule',
+  'cursor',
   'malformed',
   'loader',
   'examples',
