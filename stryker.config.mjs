@@ -15,6 +15,7 @@ const config = [
   'service-types',
   'rule',
   'cursor',
+  'ssl',
   'malformed',
   'loader',
   'examples',
