@@ -226,6 +226,50 @@ void describe('else', () => {
   });
 });
 
+void describe('singular and plural, and what a missing part is called', () => {
+  void test('cycle and cycles alike after within and after repeat every; a bare timeout is in seconds', async () => {
+    const got = await rules(
+      'if size > 1 kB 2 times within 5 cycle then alert',
+      'if size > 1 kB then exec "/x" repeat every cycles',
+      'if size > 1 kB then exec "/x" with timeout 5',
+    );
+    assert.deepEqual(
+      got.map((r) => [r.rate, r.action]),
+      [
+        [{ count: 2, cycles: 5 }, { kind: 'alert' }],
+        [
+          { count: 1, cycles: 1 },
+          { kind: 'exec', command: { argv: ['/x'] }, repeatEvery: 1 },
+        ],
+        [
+          { count: 1, cycles: 1 },
+          { kind: 'exec', command: { argv: ['/x'], timeoutMs: 5_000 } },
+        ],
+      ],
+    );
+  });
+
+  void test('a missing then, user, group or timeout', async () => {
+    const cases: Array<[string, string]> = [
+      ['if size > 1 kB then alert else if succeeded alert', "r.rc:3:47: expected 'then', found 'alert'"],
+      [
+        'if size > 1 kB then exec "/x" as uid\n  if size > 2 kB then alert',
+        "r.rc:4:3: expected a user name or id after uid, found 'if'",
+      ],
+      ['if size > 1 kB then exec "/x" and gid', 'r.rc:3:40: expected a group name or id after gid, found end of file'],
+      ['if size > 1 kB then exec "/x" with timeout', 'r.rc:3:45: expected a duration for timeout, found end of file'],
+    ];
+    for (const [line, error] of cases) assert.deepEqual(await errorsOf(FILE + `  ${line}\n`), [error]);
+  });
+
+  void test('a quoted word is no test, not even one brokerwatch ignores', async () => {
+    for (const w of ['load', 'succeeded'])
+      assert.deepEqual(await errorsOf(FILE + `  if "${w}" port 80 then alert\n`), [
+        `r.rc:3:6: expected a test after 'if' (failed, not exist, cpu, memory, …), found "${w}"`,
+      ]);
+  });
+});
+
 void describe('tests brokerwatch does not evaluate', () => {
   void test('load with a warning and no rule, after if and after if failed', async () => {
     const r = await parse(
