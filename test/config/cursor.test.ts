@@ -78,6 +78,8 @@ void describe('a missing value', () => {
     assert.deepEqual(await values('set pidfile check\nset statefile set\n'), ['check', 'set']);
     assert.deepEqual(await values('set pidfile if\nset statefile 123\n'), ['if', '123']);
     assert.deepEqual(await values('set pidfile "/run/a b.pid"\n'), ['/run/a b.pid', undefined]);
+    // Quoted, a statement word is a value even where it opens a line.
+    assert.deepEqual(await values('set pidfile\n"set"\n'), ['set', undefined]);
   });
 });
 
@@ -99,6 +101,16 @@ void describe('after an error the parser resumes at the next statement', () => {
         "c.rc:4:6: unknown test 'frob': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'",
         'f',
       ],
+    ]);
+  });
+
+  void test('not at a quoted statement word opening a line', async () => {
+    assert.deepEqual(await failure('set foo\n"set" x\nset pidfile\n'), [
+      [
+        "c.rc:1:5: unknown setting 'set foo': expected daemon, log, pidfile, statefile, idfile, limits, eventqueue, mailserver, mail-format, alert or httpd",
+        undefined,
+      ],
+      ['c.rc:3:12: expected a pidfile path, found end of file', undefined],
     ]);
   });
 
