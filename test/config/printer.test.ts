@@ -183,6 +183,69 @@ check process demo-broker matching "demo/broker.js --foreground .*--port 18830"
   });
 });
 
+void describe('the printed text', () => {
+  void test('values that would read as something else are quoted; units, security words and noise words as written', async () => {
+    // Each line here prints in a form no other test pins down: a value equal to a word the lexer or a
+    // statement treats specially, or shaped like a number; singular units; `as gid` without a uid.
+    const input = [
+      'set daemon 1 day with start delay 1 hour\n',
+      'set log "syslog"\n',
+      'set pidfile "then"\n',
+      'set statefile "else"\n',
+      'set idfile "include"\n',
+      'set eventqueue basedir "mail-format" slots 10\n',
+      'set mailserver m1 using starttls, m2 port 25 using tls, m3 port 587 using starttls\n',
+      'set mailserver m4 port 2525 using starttls, m5 port 465 using ssl, m6 port 2465 using implicit tls\n',
+      'set mailserver m7 port 465 using ssl { verify: disable, selfsigned: allow, cacertificatefile: /ca.pem, cacertificatepath: /ca }\n',
+      'set alert a@b.c not on { instance } with reminder on 1 cycle\n',
+      'set alert d@b.c only on { nonexist } with reminder on 3 cycles\n',
+      'set alert e@b.c not on { }\n',
+      'check file "12" with path /f\n',
+      '  if size > 2 GB for 2 cycles then exec "/x" as gid staff repeat every 1 cycle\n',
+      '  if size > 3 GB 1 times within 1 cycle then exec "/x" as uid 0 and gid 5 repeat every 2 cycles\n',
+      '  if size > 4 MB 2 times within 3 cycles then exec "/x" as uid nobody\n',
+      '  every 1 cycle\n',
+      'check file "1.25" with path /g\n',
+      '  every 2 cycles\n',
+      'check file "10MB" with path /h\n',
+    ].join('');
+    const { printed } = await roundTrip(input);
+    assert.equal(
+      printed,
+      [
+        'set daemon 1 day with start delay 1 hour\n',
+        'set log "syslog"\n',
+        'set pidfile "then"\n',
+        'set statefile "else"\n',
+        'set idfile "include"\n',
+        'set eventqueue basedir "mail-format" slots 10\n',
+        '\n',
+        'set mailserver m1 using tls\n',
+        'set mailserver m2 port 25 using tls\n',
+        'set mailserver m3 port 587 using tls\n',
+        'set mailserver m4 port 2525 using starttls\n',
+        'set mailserver m5 port 465 using tls\n',
+        'set mailserver m6 port 2465 using implicit tls\n',
+        'set mailserver m7 port 465 using tls { verify: disable, selfsigned: allow, cacertificatefile: "/ca.pem", cacertificatepath: "/ca" }\n',
+        'set alert a@b.c not on { instance } with reminder on 1 cycle\n',
+        'set alert d@b.c on { nonexist } with reminder on 3 cycles\n',
+        'set alert e@b.c not on { }\n',
+        '\n',
+        'check file "12" with path /f\n',
+        '  if size > 2 GB for 2 cycles then exec "/x" as gid staff repeat every 1 cycle\n',
+        '  if size > 3 GB then exec "/x" as uid 0 and gid 5 repeat every 2 cycles\n',
+        '  if size > 4 MB 2 times within 3 cycles then exec "/x" as uid nobody\n',
+        '  every 1 cycle\n',
+        '\n',
+        'check file "1.25" with path /g\n',
+        '  every 2 cycles\n',
+        '\n',
+        'check file "10MB" with path /h\n',
+      ].join(''),
+    );
+  });
+});
+
 void describe('secrets', () => {
   const secrets = [
     'mail-s3cret',
@@ -259,6 +322,7 @@ void describe('number formatting', () => {
     assert.equal(plainNumber(1e21), '1000000000000000000000');
     assert.equal(plainNumber(1.5e-7), '0.00000015');
     assert.equal(plainNumber(12.25), '12.25');
+    assert.equal(plainNumber(1.2345e-7), '0.00000012345');
     for (const n of [5e-324, 1.7976931348623157e308, 123456789e20, 0.1]) assert.equal(Number(plainNumber(n)), n);
   });
 });
