@@ -22,6 +22,7 @@ const config = [
   'field',
   'monit-files',
   'printer',
+  'htpasswd',
   'protocols',
   'fleet',
   'pidfile-grace',

@@ -244,6 +244,108 @@ void describe('the printed text', () => {
       ].join(''),
     );
   });
+
+  void test('the rest of the settings, the web interface and backoff, as written', async () => {
+    const cases: Array<[string[], string[]]> = [
+      [
+        // settings, a TCP web interface, backoffs that differ from the default in one field each
+        [
+          'set log syslog facility log_local0\n',
+          'set limits { programOutput: 1 kB, startTimeout: 45 s }\n',
+          'set reboot program = "/sbin/reboot now"\n',
+          'set eventqueue slots 5\n',
+          'set mailserver m port 25 using starttls hostname helo.example.com\n',
+          'set httpd port 2812 read-only address 127.0.0.1\n',
+          '  ssl pemfile /w.pem\n',
+          '  allow localhost\n',
+          '  allow "crypt"\n',
+          '  allow "Include"\n',
+          'check process p with pidfile /p.pid\n',
+          '  start "/p"\n',
+          '  alert ops@example.com\n',
+          '  backoff 2 seconds\n',
+          'check process q with pidfile /q.pid\n',
+          '  backoff 1 second max 2 minutes\n',
+          'check process r with pidfile /r.pid\n',
+          '  backoff 1 second max 1 minute factor 3\n',
+          'check process s with pidfile /s.pid\n',
+          '  backoff 1 second max 1 minute giveup 7\n',
+          'check process t with pidfile /t.pid\n',
+          '  backoff 1 second max 1 minute cooldown 1 hour\n',
+          'check process u with pidfile /u.pid\n',
+          '  backoff 1 second max 1 minute reset 1 hour\n',
+        ],
+        [
+          'set daemon 30 seconds\n',
+          'set log syslog facility log_local0\n',
+          'set limits { programOutput: 1 kB, startTimeout: 45 seconds }\n',
+          'set reboot program = "/sbin/reboot now"\n',
+          'set eventqueue slots 5\n',
+          '\n',
+          'set mailserver m port 25 using tls hostname helo.example.com\n',
+          '\n',
+          'set httpd port 2812 address 127.0.0.1\n',
+          '  ssl enable pemfile /w.pem\n',
+          '  allow localhost read-only\n',
+          '  allow "crypt" read-only\n',
+          '  allow "Include" read-only\n',
+          '\n',
+          'check process p with pidfile /p.pid\n',
+          '  start program = "/p" with timeout 45 seconds\n',
+          '  backoff 2 seconds max 1 minute\n',
+          '  alert ops@example.com\n',
+          '\n',
+          'check process q with pidfile /q.pid\n',
+          '  backoff 1 second max 2 minutes\n',
+          '\n',
+          'check process r with pidfile /r.pid\n',
+          '  backoff 1 second max 1 minute factor 3\n',
+          '\n',
+          'check process s with pidfile /s.pid\n',
+          '  backoff 1 second max 1 minute giveup 7\n',
+          '\n',
+          'check process t with pidfile /t.pid\n',
+          '  backoff 1 second max 1 minute cooldown 1 hour\n',
+          '\n',
+          'check process u with pidfile /u.pid\n',
+          '  backoff 1 second max 1 minute reset 1 hour\n',
+        ],
+      ],
+      [
+        // a web interface on a unix socket only, its owner and mode; ignore content
+        [
+          'set eventqueue basedir /q\n',
+          'set httpd unixsocket /run/bw.sock uid root gid "then" permission 0660 read-only\n',
+          '  allow localhost\n',
+          'check file f with path /f\n',
+          '  ignore content = "x"\n',
+        ],
+        [
+          'set daemon 30 seconds\n',
+          'set eventqueue basedir /q\n',
+          '\n',
+          'set httpd\n',
+          '  unixsocket /run/bw.sock uid root gid "then" permission 0660 read-only\n',
+          '  allow localhost\n',
+          '\n',
+          'check file f with path /f\n',
+          '  ignore content = "x"\n',
+        ],
+      ],
+      [
+        // a certificate chain and key of its own
+        ['set httpd address 127.0.0.1\n', '  ssl certfile /c keyfile /k\n', '  allow 10.0.0.0/8\n'],
+        [
+          'set daemon 30 seconds\n',
+          '\n',
+          'set httpd port 2812 address 127.0.0.1\n',
+          '  ssl enable certfile /c keyfile /k\n',
+          '  allow 10.0.0.0/8\n',
+        ],
+      ],
+    ];
+    for (const [input, expected] of cases) assert.equal((await roundTrip(input.join(''))).printed, expected.join(''));
+  });
 });
 
 void describe('secrets', () => {
