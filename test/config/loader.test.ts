@@ -158,6 +158,53 @@ void describe('include', () => {
   });
 });
 
+void describe('glob', () => {
+  void test('*, ? and classes, per segment; dot files only for a pattern that starts with a dot; files only', async () => {
+    const dir = await tree({
+      'a.rc': '',
+      'b.rc': '',
+      'c.txt': '',
+      '.hidden.rc': '',
+      '[a.rc': '',
+      'sub/x.rc': '',
+      'sub2/x.rc': '',
+      'sub2/y.rc': '',
+      'd.rc/inner': '',
+    });
+    const matches = async (pattern: string): Promise<string[]> =>
+      (await glob(`${dir}/${pattern}`)).map((f) => f.slice(dir.length + 1));
+    assert.deepEqual(await matches('*.rc'), ['[a.rc', 'a.rc', 'b.rc']);
+    assert.deepEqual(await matches('.*.rc'), ['.hidden.rc']);
+    assert.deepEqual(await matches('[ab].rc'), ['a.rc', 'b.rc']);
+    assert.deepEqual(await matches('[!a].rc'), ['b.rc']);
+    // An unclosed class is a literal `[`.
+    assert.deepEqual(await matches('[a.rc'), ['[a.rc']);
+    assert.deepEqual(await matches('*/x.rc'), ['sub/x.rc', 'sub2/x.rc']);
+    assert.deepEqual(await matches('/./sub2/?.rc'), ['sub2/x.rc', 'sub2/y.rc']);
+  });
+
+  void test('a malformed class is an error at the include; a missing folder or file is a warning', async () => {
+    const dir = await tree({ 'sub/x.rc': '' });
+    await mkdir(join(dir, 'empty'));
+    const main = join(dir, 'main.rc');
+    const load = async (pattern: string): Promise<string[]> => {
+      await writeFile(main, `set daemon 5\ninclude ${dir}/${pattern}\n`, { mode: 0o600 });
+      return (await loadRules(main)).warnings.map(formatDiagnostic);
+    };
+    await writeFile(main, `set daemon 5\ninclude ${dir}/[z-a].rc\n`, { mode: 0o600 });
+    assert.deepEqual(await loadErrors(main), [`${main}:2:9: include ${dir}/[z-a].rc: invalid pattern '[z-a].rc'`]);
+    assert.deepEqual(await load('nosuch/x*.rc'), [
+      `${main}:2:9: warning: include ${dir}/nosuch/x*.rc: no such folder; skipped`,
+    ]);
+    assert.deepEqual(await load('nosuch.rc'), [
+      `${main}:2:9: warning: include ${dir}/nosuch.rc: no such file; skipped`,
+    ]);
+    // A glob whose folder is there but matches nothing is silent, as in monit.
+    assert.deepEqual(await load('empty/*.rc'), []);
+    assert.deepEqual(await load('no*/sub/x.rc'), []);
+  });
+});
+
 void describe('permissions (the file may hold passwords)', () => {
   const asRoot = process.getuid?.() === 0;
 
@@ -222,6 +269,7 @@ void describe('permissions (the file may hold passwords)', () => {
     ],
     ['an allow USER:PASSWORD', 'set httpd port 2812\n  allow admin:"pw"\n', "'allow USER:PASSWORD' at line 2"],
     ['a credentials URL', 'set alert mqtt "mqtt://u:p@broker:1883/alerts"\n', 'a URL with a password at line 1'],
+    ['a bare credentials URL', 'set alert mqtt mqtt://u:p@broker:1883/alerts\n', 'a URL with a password at line 1'],
   ] as const) {
     void test(`an included file readable by others that holds ${what} is refused at the include`, async () => {
       const dir = await tree({ 'main.rc': 'set daemon 5\ninclude secret.rc\n', 'secret.rc': { text, mode: 0o640 } });
@@ -236,7 +284,7 @@ void describe('permissions (the file may hold passwords)', () => {
     const dir = await tree({
       'main.rc': 'include httpd.rc\n',
       'httpd.rc': {
-        text: 'set httpd port 2812 address 0.0.0.0\n  allow ::1\n  allow 10.0.0.0/8\n  allow localhost\n',
+        text: 'set httpd port 2812 address 0.0.0.0\n  allow ::1\n  allow 10.0.0.0/8\n  allow localhost\n  allow 2001:db8::/32\n',
         mode: 0o644,
       },
     });

@@ -183,6 +183,171 @@ check process demo-broker matching "demo/broker.js --foreground .*--port 18830"
   });
 });
 
+void describe('the printed text', () => {
+  void test('values that would read as something else are quoted; units, security words and noise words as written', async () => {
+    // Each line here prints in a form no other test pins down: a value equal to a word the lexer or a
+    // statement treats specially, or shaped like a number; singular units; `as gid` without a uid.
+    const input = [
+      'set daemon 1 day with start delay 1 hour\n',
+      'set log "syslog"\n',
+      'set pidfile "then"\n',
+      'set statefile "else"\n',
+      'set idfile "include"\n',
+      'set eventqueue basedir "mail-format" slots 10\n',
+      'set mailserver m1 using starttls, m2 port 25 using tls, m3 port 587 using starttls\n',
+      'set mailserver m4 port 2525 using starttls, m5 port 465 using ssl, m6 port 2465 using implicit tls\n',
+      'set mailserver m7 port 465 using ssl { verify: disable, selfsigned: allow, cacertificatefile: /ca.pem, cacertificatepath: /ca }\n',
+      'set alert a@b.c not on { instance } with reminder on 1 cycle\n',
+      'set alert d@b.c only on { nonexist } with reminder on 3 cycles\n',
+      'set alert e@b.c not on { }\n',
+      'check file "12" with path /f\n',
+      '  if size > 2 GB for 2 cycles then exec "/x" as gid staff repeat every 1 cycle\n',
+      '  if size > 3 GB 1 times within 1 cycle then exec "/x" as uid 0 and gid 5 repeat every 2 cycles\n',
+      '  if size > 4 MB 2 times within 3 cycles then exec "/x" as uid nobody\n',
+      '  every 1 cycle\n',
+      'check file "1.25" with path /g\n',
+      '  every 2 cycles\n',
+      'check file "10MB" with path /h\n',
+    ].join('');
+    const { printed } = await roundTrip(input);
+    assert.equal(
+      printed,
+      [
+        'set daemon 1 day with start delay 1 hour\n',
+        'set log "syslog"\n',
+        'set pidfile "then"\n',
+        'set statefile "else"\n',
+        'set idfile "include"\n',
+        'set eventqueue basedir "mail-format" slots 10\n',
+        '\n',
+        'set mailserver m1 using tls\n',
+        'set mailserver m2 port 25 using tls\n',
+        'set mailserver m3 port 587 using tls\n',
+        'set mailserver m4 port 2525 using starttls\n',
+        'set mailserver m5 port 465 using tls\n',
+        'set mailserver m6 port 2465 using implicit tls\n',
+        'set mailserver m7 port 465 using tls { verify: disable, selfsigned: allow, cacertificatefile: "/ca.pem", cacertificatepath: "/ca" }\n',
+        'set alert a@b.c not on { instance } with reminder on 1 cycle\n',
+        'set alert d@b.c on { nonexist } with reminder on 3 cycles\n',
+        'set alert e@b.c not on { }\n',
+        '\n',
+        'check file "12" with path /f\n',
+        '  if size > 2 GB for 2 cycles then exec "/x" as gid staff repeat every 1 cycle\n',
+        '  if size > 3 GB then exec "/x" as uid 0 and gid 5 repeat every 2 cycles\n',
+        '  if size > 4 MB 2 times within 3 cycles then exec "/x" as uid nobody\n',
+        '  every 1 cycle\n',
+        '\n',
+        'check file "1.25" with path /g\n',
+        '  every 2 cycles\n',
+        '\n',
+        'check file "10MB" with path /h\n',
+      ].join(''),
+    );
+  });
+
+  void test('the rest of the settings, the web interface and backoff, as written', async () => {
+    const cases: Array<[string[], string[]]> = [
+      [
+        // settings, a TCP web interface, backoffs that differ from the default in one field each
+        [
+          'set log syslog facility log_local0\n',
+          'set limits { programOutput: 1 kB, startTimeout: 45 s }\n',
+          'set reboot program = "/sbin/reboot now"\n',
+          'set eventqueue slots 5\n',
+          'set mailserver m port 25 using starttls hostname helo.example.com\n',
+          'set httpd port 2812 read-only address 127.0.0.1\n',
+          '  ssl pemfile /w.pem\n',
+          '  allow localhost\n',
+          '  allow "crypt"\n',
+          '  allow "Include"\n',
+          'check process p with pidfile /p.pid\n',
+          '  start "/p"\n',
+          '  alert ops@example.com\n',
+          '  backoff 2 seconds\n',
+          'check process q with pidfile /q.pid\n',
+          '  backoff 1 second max 2 minutes\n',
+          'check process r with pidfile /r.pid\n',
+          '  backoff 1 second max 1 minute factor 3\n',
+          'check process s with pidfile /s.pid\n',
+          '  backoff 1 second max 1 minute giveup 7\n',
+          'check process t with pidfile /t.pid\n',
+          '  backoff 1 second max 1 minute cooldown 1 hour\n',
+          'check process u with pidfile /u.pid\n',
+          '  backoff 1 second max 1 minute reset 1 hour\n',
+        ],
+        [
+          'set daemon 30 seconds\n',
+          'set log syslog facility log_local0\n',
+          'set limits { programOutput: 1 kB, startTimeout: 45 seconds }\n',
+          'set reboot program = "/sbin/reboot now"\n',
+          'set eventqueue slots 5\n',
+          '\n',
+          'set mailserver m port 25 using tls hostname helo.example.com\n',
+          '\n',
+          'set httpd port 2812 address 127.0.0.1\n',
+          '  ssl enable pemfile /w.pem\n',
+          '  allow localhost read-only\n',
+          '  allow "crypt" read-only\n',
+          '  allow "Include" read-only\n',
+          '\n',
+          'check process p with pidfile /p.pid\n',
+          '  start program = "/p" with timeout 45 seconds\n',
+          '  backoff 2 seconds max 1 minute\n',
+          '  alert ops@example.com\n',
+          '\n',
+          'check process q with pidfile /q.pid\n',
+          '  backoff 1 second max 2 minutes\n',
+          '\n',
+          'check process r with pidfile /r.pid\n',
+          '  backoff 1 second max 1 minute factor 3\n',
+          '\n',
+          'check process s with pidfile /s.pid\n',
+          '  backoff 1 second max 1 minute giveup 7\n',
+          '\n',
+          'check process t with pidfile /t.pid\n',
+          '  backoff 1 second max 1 minute cooldown 1 hour\n',
+          '\n',
+          'check process u with pidfile /u.pid\n',
+          '  backoff 1 second max 1 minute reset 1 hour\n',
+        ],
+      ],
+      [
+        // a web interface on a unix socket only, its owner and mode; ignore content
+        [
+          'set eventqueue basedir /q\n',
+          'set httpd unixsocket /run/bw.sock uid root gid "then" permission 0660 read-only\n',
+          '  allow localhost\n',
+          'check file f with path /f\n',
+          '  ignore content = "x"\n',
+        ],
+        [
+          'set daemon 30 seconds\n',
+          'set eventqueue basedir /q\n',
+          '\n',
+          'set httpd\n',
+          '  unixsocket /run/bw.sock uid root gid "then" permission 0660 read-only\n',
+          '  allow localhost\n',
+          '\n',
+          'check file f with path /f\n',
+          '  ignore content = "x"\n',
+        ],
+      ],
+      [
+        // a certificate chain and key of its own
+        ['set httpd address 127.0.0.1\n', '  ssl certfile /c keyfile /k\n', '  allow 10.0.0.0/8\n'],
+        [
+          'set daemon 30 seconds\n',
+          '\n',
+          'set httpd port 2812 address 127.0.0.1\n',
+          '  ssl enable certfile /c keyfile /k\n',
+          '  allow 10.0.0.0/8\n',
+        ],
+      ],
+    ];
+    for (const [input, expected] of cases) assert.equal((await roundTrip(input.join(''))).printed, expected.join(''));
+  });
+});
+
 void describe('secrets', () => {
   const secrets = [
     'mail-s3cret',
@@ -259,6 +424,7 @@ void describe('number formatting', () => {
     assert.equal(plainNumber(1e21), '1000000000000000000000');
     assert.equal(plainNumber(1.5e-7), '0.00000015');
     assert.equal(plainNumber(12.25), '12.25');
+    assert.equal(plainNumber(1.2345e-7), '0.00000012345');
     for (const n of [5e-324, 1.7976931348623157e308, 123456789e20, 0.1]) assert.equal(Number(plainNumber(n)), n);
   });
 });

@@ -73,6 +73,68 @@ void describe('actions', () => {
       'r.rc:3:23: expected an action (alert, restart, start, stop, unmonitor, exec), found "alert"',
     ]);
   });
+
+  void test('each word that opens a statement on the next line means the action is missing', async () => {
+    const words = [
+      'if',
+      'check',
+      'set',
+      'depends',
+      'depend',
+      'group',
+      'mode',
+      'every',
+      'noalert',
+      'onreboot',
+      'backoff',
+    ];
+    for (const w of words) {
+      const errors = await errorsOf(FILE + `  if size > 1 kB then\n  ${w} x\n`);
+      assert.equal(
+        errors[0],
+        `r.rc:4:3: expected an action (alert, restart, start, stop, unmonitor, exec), found '${w}'`,
+      );
+    }
+    // On the same line such a word is no action at all.
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB then group\n'), [
+      "r.rc:3:23: unknown action 'group': expected alert, restart, start, stop, unmonitor, exec or reboot",
+    ]);
+  });
+
+  void test("reboot is an action of 'check system' only", async () => {
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB then reboot\n'), [
+      "r.rc:3:23: the 'reboot' action applies to 'check system' only",
+    ]);
+    const r = await parse('check system h\n  if loadavg > 3 then reboot\n');
+    assert.deepEqual(r.config.services[0]?.rules[0]?.action, { kind: 'reboot' });
+  });
+
+  void test('exec: users and groups by name or number, and the errors of its command and repeat', async () => {
+    const got = await rules(
+      'if size > 1 kB then exec "/x" as uid "u12" and gid "12g"',
+      'if size > 1 kB then exec "/x" as uid 12',
+    );
+    assert.deepEqual(
+      got.map((r) => r.action),
+      [
+        { kind: 'exec', command: { argv: ['/x'], uid: 'u12', gid: '12g' } },
+        { kind: 'exec', command: { argv: ['/x'], uid: 12 } },
+      ],
+    );
+    const errors: Array<[string, string]> = [
+      ['exec foo', "r.rc:3:28: expected a command after exec in quotes, found 'foo'"],
+      ['exec "/x" repeat 3 cycles', "r.rc:3:40: expected 'every' after 'repeat', found '3'"],
+      ['exec "/x" repeat every 0 cycles', 'r.rc:3:46: a number of cycles 0 is out of range (1–1000000)'],
+      ['exec "/x" repeat every 1000001 cycles', 'r.rc:3:46: a number of cycles 1000001 is out of range (1–1000000)'],
+      ['exec "/x" repeat every 2 then', "r.rc:3:48: expected 'cycles', found 'then'"],
+    ];
+    for (const [action, error] of errors)
+      assert.deepEqual(await errorsOf(FILE + `  if size > 1 kB then ${action}\n`), [error]);
+    assert.deepEqual(
+      (await rules('if size > 1 kB then exec "/x" repeat every 1000000 cycles')).map((r) => r.action),
+      [{ kind: 'exec', command: { argv: ['/x'] }, repeatEvery: 1_000_000 }],
+    );
+  });
 });
 
 void describe('rates', () => {
@@ -104,6 +166,15 @@ void describe('rates', () => {
     ]);
     assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB 1 times within 65 cycles then alert\n'), [
       "r.rc:3:33: a number of cycles after 'within' 65 is out of range (1–64)",
+    ]);
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB for 0 cycles then alert\n'), [
+      'r.rc:3:22: a number of cycles 0 is out of range (1–64)',
+    ]);
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB 1.5 cycles then alert\n'), [
+      "r.rc:3:18: expected a number of cycles, found '1.5'",
+    ]);
+    assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB 2 times within 5 then alert\n'), [
+      "r.rc:3:35: expected 'cycles', found 'then'",
     ]);
   });
 });
@@ -144,11 +215,58 @@ void describe('else', () => {
     assert.deepEqual(await errorsOf(FILE + '  if size > 1 kB then alert else if failed then alert\n'), [
       "r.rc:3:37: expected 'succeeded' or 'recovered' after 'else if', found 'failed'",
     ]);
+    assert.deepEqual(await errorsOf(FILE + '  if succeeded port 80 then alert else if succeeded then alert\n'), [
+      "r.rc:3:43: expected 'failed' after 'else if', found 'succeeded'",
+    ]);
     const r = await parse(FILE + '  if succeeded port 80 then alert else if failed then alert\n');
     assert.deepEqual(r.config.services[0]?.rules, []);
     assert.deepEqual(warnings(r), [
       "r.rc:3:6: warning: 'if succeeded …' (monit's inverted connection test) is not evaluated by brokerwatch; this rule is ignored",
     ]);
+  });
+});
+
+void describe('singular and plural, and what a missing part is called', () => {
+  void test('cycle and cycles alike after within and after repeat every; a bare timeout is in seconds', async () => {
+    const got = await rules(
+      'if size > 1 kB 2 times within 5 cycle then alert',
+      'if size > 1 kB then exec "/x" repeat every cycles',
+      'if size > 1 kB then exec "/x" with timeout 5',
+    );
+    assert.deepEqual(
+      got.map((r) => [r.rate, r.action]),
+      [
+        [{ count: 2, cycles: 5 }, { kind: 'alert' }],
+        [
+          { count: 1, cycles: 1 },
+          { kind: 'exec', command: { argv: ['/x'] }, repeatEvery: 1 },
+        ],
+        [
+          { count: 1, cycles: 1 },
+          { kind: 'exec', command: { argv: ['/x'], timeoutMs: 5_000 } },
+        ],
+      ],
+    );
+  });
+
+  void test('a missing then, user, group or timeout', async () => {
+    const cases: Array<[string, string]> = [
+      ['if size > 1 kB then alert else if succeeded alert', "r.rc:3:47: expected 'then', found 'alert'"],
+      [
+        'if size > 1 kB then exec "/x" as uid\n  if size > 2 kB then alert',
+        "r.rc:4:3: expected a user name or id after uid, found 'if'",
+      ],
+      ['if size > 1 kB then exec "/x" and gid', 'r.rc:3:40: expected a group name or id after gid, found end of file'],
+      ['if size > 1 kB then exec "/x" with timeout', 'r.rc:3:45: expected a duration for timeout, found end of file'],
+    ];
+    for (const [line, error] of cases) assert.deepEqual(await errorsOf(FILE + `  ${line}\n`), [error]);
+  });
+
+  void test('a quoted word is no test, not even one brokerwatch ignores', async () => {
+    for (const w of ['load', 'succeeded'])
+      assert.deepEqual(await errorsOf(FILE + `  if "${w}" port 80 then alert\n`), [
+        `r.rc:3:6: expected a test after 'if' (failed, not exist, cpu, memory, …), found "${w}"`,
+      ]);
   });
 });
 
@@ -166,6 +284,53 @@ void describe('tests brokerwatch does not evaluate', () => {
       "r.rc:3:6: warning: 'nlink' tests are not evaluated by brokerwatch; this rule is ignored",
       "r.rc:4:13: warning: 'failed url' tests are not evaluated by brokerwatch; this rule is ignored",
     ]);
+  });
+
+  void test("each of monit's tests brokerwatch ignores warns at its word and its case, after if and if failed", async () => {
+    // monit 5.33's tests that load here with a warning: system and filesystem figures brokerwatch does
+    // not sample, file attributes it does not compare, and `url`/`icmp` (written `port … http`/`ping`).
+    const words = [
+      'load',
+      'disk',
+      'packet',
+      'packets',
+      'filesystem',
+      'network',
+      'bytes',
+      'byte',
+      'total',
+      'icmp',
+      'access',
+      'change',
+      'nlink',
+      'mountpoint',
+      'open',
+      'openfiles',
+      'url',
+      'euid',
+      'security',
+      'hardlink',
+      'hardlinks',
+      'atime',
+      'ctime',
+      'pagein',
+      'pageout',
+      'notmatch',
+      'NoMatch',
+    ];
+    const lines = words.flatMap((w) => [`if ${w} x > 1 then alert`, `if failed ${w} x then alert`]);
+    const r = await parse(FILE + lines.map((l) => `  ${l}\n`).join(''));
+    assert.deepEqual(
+      r.config.services[0]?.rules.filter((x) => !x.implicit),
+      [],
+    );
+    assert.deepEqual(
+      warnings(r),
+      words.flatMap((w, i) => [
+        `r.rc:${3 + 2 * i}:6: warning: '${w}' tests are not evaluated by brokerwatch; this rule is ignored`,
+        `r.rc:${4 + 2 * i}:13: warning: 'failed ${w}' tests are not evaluated by brokerwatch; this rule is ignored`,
+      ]),
+    );
   });
 
   void test('a test that is not a word is an error, after if and after if failed', async () => {
