@@ -90,7 +90,8 @@ export class IncludeReader {
     const lexed = lex(text.text, path, this.limits.tokens - this.#tokens);
     this.#tokens += lexed.tokens.length;
     if (lexed.cut) {
-      const most = this.limits.tokens.toLocaleString('en-US');
+      // Grouped by hand: toLocaleString would map some 6 MB of ICU data into the daemon for good.
+      const most = String(this.limits.tokens).replace(/\B(?=(\d{3})+$)/g, ',');
       this.#once(
         'tokens',
         lexed.cut,

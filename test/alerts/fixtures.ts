@@ -5,8 +5,6 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
-import type { Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,32 +49,6 @@ export function mailAlert(id: string, lane: string): Alert {
       time: 1_700_000_000_000,
     },
   };
-}
-
-/**
- * A TCP server on 127.0.0.1 for a hand-written peer (one that misbehaves as smtp-server cannot);
- * `open` holds its live sockets, every one destroyed at cleanup. Returns its port.
- */
-export async function rawPeer(
-  onSocket: (sock: Socket) => void,
-  cleanup: Cleanup,
-): Promise<{ port: number; open: Set<Socket> }> {
-  const open = new Set<Socket>();
-  const server = createTcpServer((sock) => {
-    open.add(sock);
-    sock.on('close', () => open.delete(sock));
-    sock.on('error', () => undefined);
-    onSocket(sock);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.add(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as { port: number }).port, open };
 }
 
 /** A stand-in for the Daemon: the same `events` bus, nothing else running. */

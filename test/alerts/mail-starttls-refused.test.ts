@@ -6,7 +6,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { channelFor } from '../../src/alerts/channels/registry.js';
-import { Cleanup, mailAlert, rawPeer, rules, stateDir, testLogger } from './fixtures.js';
+import { tcpPeer } from '../checks/fixtures.js';
+import { Cleanup, mailAlert, rules, stateDir, testLogger } from './fixtures.js';
 
 const cleanup = new Cleanup();
 after(() => cleanup.run());
@@ -16,7 +17,7 @@ const alert = mailAlert('starttls1', 'mail-starttls');
 /** An SMTP server that offers STARTTLS and AUTH, refuses STARTTLS, and records every command. */
 async function refusingServer(): Promise<{ port: number; commands: string[] }> {
   const commands: string[] = [];
-  const { port } = await rawPeer((sock) => {
+  const peer = await tcpPeer((sock) => {
     let buf = '';
     let data = false;
     sock.on('data', (d: Buffer) => {
@@ -38,8 +39,9 @@ async function refusingServer(): Promise<{ port: number; commands: string[] }> {
       }
     });
     sock.write('220 relay.example ESMTP\r\n');
-  }, cleanup);
-  return { port, commands };
+  });
+  cleanup.add(() => peer.close());
+  return { port: peer.port, commands };
 }
 
 function reply(line: string): string {

@@ -163,9 +163,10 @@ void describe('resources of a process', () => {
       const first = await judged(rule, process.pid, memo);
       assert.equal(first.status, 'init');
       assert.match(first.message, /^cpu \d+\.\d% \(first sample\)$/);
-      // Busy for a moment, so the share since the first sample is well above zero.
-      const until = Date.now() + 300;
-      while (Date.now() < until);
+      // 100 ms of CPU (however long a busy machine takes to give it), so the share since the first
+      // sample is well above zero.
+      const from = process.cpuUsage();
+      while (process.cpuUsage(from).user < 100_000);
       const second = await judged(rule, process.pid, memo);
       const v = Object.values(second.metrics ?? {})[0] ?? -1;
       assert.deepEqual([second.status, second.message], ['ok', `cpu ${v.toFixed(1)}%`], rule);
