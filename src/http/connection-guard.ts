@@ -11,7 +11,8 @@ import { normalizeIp } from './access.js';
 
 /** How many connections, and how long they may take. */
 export interface ConnectionLimits {
-  /** Open connections from one client address (a browser opens 6, the CLI 1). */
+  /** Open connections from one client address (a browser opens 6, the CLI 1; a reverse proxy or a
+   *  load test on the same machine a few dozen, all from one loopback address). */
   readonly perClient: number;
   /** Open connections in all. */
   readonly total: number;
@@ -25,9 +26,9 @@ export interface ConnectionLimits {
   readonly keepAliveMs: number;
 }
 
-/** 16 per client, 256 in all; 30 s idle, 10 s for headers, 30 s a request, 5 s keep-alive. */
+/** 64 per client, 256 in all; 30 s idle, 10 s for headers, 30 s a request, 5 s keep-alive. */
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
-  perClient: 16,
+  perClient: 64,
   total: 256,
   idleMs: 30_000,
   headersMs: 10_000,

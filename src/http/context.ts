@@ -6,11 +6,12 @@ import type { Daemon } from '../daemon/daemon.js';
 import type { Logger } from '../util/logger.js';
 import { AccessPolicy } from './access.js';
 import type { DtoContext, ServiceDto, StatusDto } from './dto.js';
-import { daemonDto, initialServiceDto, serviceDto } from './dto.js';
+import { daemonDto, initialServiceDto } from './dto.js';
 import type { DaemonObserver } from './observer.js';
 import type { ResourceSampler } from './resource-sampler.js';
 import type { ConnectionLimits } from './connection-guard.js';
 import { Scrubber, collectSecrets } from './secrets.js';
+import { StatusMemo } from './status-memo.js';
 
 /** What startHttpServer is given. */
 export interface HttpServerOptions {
@@ -52,6 +53,7 @@ export class HttpContext {
   resources: ResourceSampler | undefined;
   /** Logged once per rules: problems of the allow list. */
   #warned = new WeakSet<Config>();
+  readonly #memo = new StatusMemo();
 
   constructor(
     readonly daemon: Daemon,
@@ -105,13 +107,18 @@ export class HttpContext {
 
   /** The whole status. */
   status(): StatusDto {
+    const daemon = daemonDto(this.daemon, this.opts.rulesFile, this.daemon.clock.now());
+    if (!this.daemon.started)
+      return { daemon, services: this.daemon.config.services.map((s) => initialServiceDto(s, this.daemon.startedAt)) };
     const ctx = this.#dtoContext();
-    return {
-      daemon: daemonDto(this.daemon, this.opts.rulesFile, this.daemon.clock.now()),
-      services: this.daemon.started
-        ? this.daemon.runners().map((r) => serviceDto(r.status(), ctx))
-        : this.daemon.config.services.map((s) => initialServiceDto(s, this.daemon.startedAt)),
-    };
+    const runners = this.daemon.runners();
+    this.#memo.keepOnly(runners.map((r) => r.service.name));
+    return { daemon, services: runners.map((r) => this.#memo.service(r.status(), ctx)) };
+  }
+
+  /** The whole status as JSON, by `serialize` (the route's serializer); the same text while nothing changed. */
+  statusJson(serialize: (s: StatusDto) => string): string {
+    return this.#memo.json(this.status(), serialize);
   }
 
   /** One service, or undefined if there is none by that name. */
@@ -122,7 +129,7 @@ export class HttpContext {
     }
     const r = this.daemon.runner(name);
     if (!r) return undefined;
-    return serviceDto(r.status(), this.#dtoContext());
+    return this.#memo.service(r.status(), this.#dtoContext());
   }
 
   #dtoContext(): DtoContext {

@@ -26,7 +26,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext): void 
         response: { 200: statusSchema, ...errorResponses(401, 429) },
       },
     },
-    async () => ctx.status(),
+    // The route's own serializer, so the text is what fastify would have sent; kept while unchanged.
+    async (_req, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .send(ctx.statusJson((s) => reply.serializeInput({ ...s }, '200') as string)),
   );
 
   app.get<{ Params: { name: string } }>(
