@@ -29,7 +29,7 @@ import { observersBench } from './observers.js';
 import { pageStartBench } from './page-start.js';
 import { protocolBench } from './protocols.js';
 import type { HangRule } from './hang.js';
-import { bucketMs, histogramQuantile, monitAvailable, ms, stats, table } from './lib.js';
+import { bucketMs, freePort, histogramQuantile, monitAvailable, ms, stats, table } from './lib.js';
 import type { Stats } from './lib.js';
 import type { PromHistogram } from './lib.js';
 import { scaleBench } from './scale.js';
@@ -122,6 +122,19 @@ if (sections.has('idle')) {
     `Idle cost, the broker plus check system and check filesystem, every second (${idleSeconds} s)`,
     ['supervisor', 'CPU (% of a core)', 'RSS (max)'],
     withHost,
+  );
+  // The broker rule with the status server on, as the CLI (theirs and ours) needs it.
+  const withHttpd: string[][] = [];
+  for (const k of kinds) {
+    note(`idle benchmark with set httpd: ${k}, ${idleSeconds} s …`);
+    const httpd = [`set httpd port ${await freePort()} address 127.0.0.1`, '  allow admin:monit'];
+    const r = await idleBench(k, idleSeconds, httpd);
+    withHttpd.push([k, `${r.cpuPercent.toFixed(2)} %`, `${r.rssMb.toFixed(1)} MB`]);
+  }
+  table(
+    `Idle cost, one broker probed every second, with set httpd (${idleSeconds} s)`,
+    ['supervisor', 'CPU (% of a core)', 'RSS (max)'],
+    withHttpd,
   );
   console.log('\nTargets: ≤ 0.5 % of a core and ≤ 70 MB RSS.');
 }

@@ -46,6 +46,21 @@ const plainBufferList = {
   },
 };
 
+// prom-client requires OpenTelemetry's API (90 kB) at load, for exemplars, which brokerwatch never
+// turns on (enableExemplars): the status server's chunk gets a stand-in that has no span.
+const noExemplars = {
+  name: 'prom-client-without-exemplars',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
+      /prom-client[\\/]/.test(args.importer) ? { path: args.path, namespace: 'no-exemplars' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-exemplars' }, () => ({
+      contents: 'module.exports = { trace: { getSpan: () => undefined }, context: { active: () => undefined } };',
+      loader: 'js',
+    }));
+  },
+};
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bin');
 
@@ -68,7 +83,7 @@ try {
     legalComments: 'eof',
     minifyWhitespace: true,
     minifySyntax: true,
-    plugins: [unusedDefaultCompilers, plainBufferList],
+    plugins: [unusedDefaultCompilers, plainBufferList, noExemplars],
     logLevel: 'warning',
   });
 } catch {
