@@ -5,11 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { Service, TlsOptions } from '../../config/model.js';
 import type { PortCondition } from '../port/syntax.js';
 import { ProbeFailure } from './classify.js';
 import type { MqttVersion } from './reasons.js';
+import { tlsModule } from '../../util/tls-module.js';
 
 /** One broker endpoint and the identity a probe presents to it. */
 export interface Endpoint {
@@ -93,7 +93,7 @@ export function openSocket(ep: Endpoint, material: TlsMaterial | undefined): Soc
   const base = { host: ep.host, port: ep.port, ...(ep.family ? { family: ep.family } : {}) };
   if (!ep.tls) return netConnect(base);
   try {
-    return tlsConnect({
+    return tlsModule().connect({
       ...base,
       rejectUnauthorized: ep.tls.verify,
       ...material,

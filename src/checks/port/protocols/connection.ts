@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { isIP, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { Timer } from '../../../util/clock.js';
 import { asFailure, ProbeFailure, socketFailure } from '../../mqtt/classify.js';
@@ -13,6 +12,7 @@ import type { Phase } from '../../mqtt/classify.js';
 import { readTlsMaterial } from '../../mqtt/endpoint.js';
 import type { CertificateTest } from '../syntax.js';
 import type { ProbeInput, ProbeOutcome } from './types.js';
+import { tlsModule } from '../../../util/tls-module.js';
 
 const DAY_MS = 86_400_000;
 
@@ -110,7 +110,7 @@ export class ProbeConnection {
     const sni = tls.serverName ?? (isIP(t.host) ? undefined : t.host);
     let sock: TLSSocket;
     try {
-      sock = tlsConnect({
+      sock = tlsModule().connect({
         socket: plain,
         // The name the certificate must carry: the host, or the rule's server name.
         host: t.host,
