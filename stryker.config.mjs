@@ -14,6 +14,7 @@ const config = [
   'settings',
   'service',
   'service-types',
+  'diagnostics',
   'rule',
   'cursor',
   'ssl',
