@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import type { LoadResult } from '../../src/config/loader.js';
+import { DEFAULT_REBOOT_PROGRAM } from '../../src/config/model.js';
 
 async function parse(text: string): Promise<LoadResult> {
   return parseRules(text, 's.rc');
@@ -477,6 +478,13 @@ void describe('other settings', () => {
     assert.deepEqual(await errorsOf('set limits programOutput: 1 kB\n'), [
       "s.rc:1:12: expected '{' after 'set limits', found 'programOutput:'",
     ]);
+  });
+
+  void test("set reboot program: what a reboot action runs, else the system's own /sbin/reboot", async () => {
+    const set = await parse('set reboot program = "/usr/sbin/shutdown -r now"\n');
+    assert.deepEqual(set.config.rebootProgram, { argv: ['/usr/sbin/shutdown', '-r', 'now'] });
+    assert.equal((await parse('set daemon 30\n')).config.rebootProgram, undefined);
+    assert.deepEqual(DEFAULT_REBOOT_PROGRAM, { argv: ['/sbin/reboot'] });
   });
 
   void test('every monit setting brokerwatch has no use for loads with a warning', async () => {
