@@ -15,6 +15,7 @@ const config = [
   'service',
   'service-types',
   'diagnostics',
+  'source-text',
   'rule',
   'cursor',
   'ssl',
