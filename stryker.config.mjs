@@ -16,6 +16,7 @@ const config = [
   'service-types',
   'diagnostics',
   'source-text',
+  'include-reader',
   'rule',
   'cursor',
   'ssl',
