@@ -42,6 +42,22 @@ void describe('decodeRules', () => {
     ]);
   });
 
+  void test('a file that starts with a line break: the bad byte is on line 2', () => {
+    assert.deepEqual(errors(bytes('\n', [0xff])), [`r.rc:2:1: invalid UTF-8 byte 0xFF: ${HINT}`]);
+  });
+
+  void test('continuation bytes without a lead are each invalid, however many follow', () => {
+    for (const run of [
+      [0x80, 0x80, 0x80],
+      [0x80, 0x80, 0x80, 0x80],
+      [0xc1, 0x80, 0x80, 0x80],
+    ])
+      assert.deepEqual(errors(bytes('ab', run, '\nc', [0xff])), [
+        `r.rc:1:3: invalid UTF-8 byte 0x${(run[0] as number).toString(16).toUpperCase()}: ${HINT}`,
+        `r.rc:2:2: invalid UTF-8 byte 0xFF: ${HINT}`,
+      ]);
+  });
+
   void test('at most ten are reported', () => {
     const lines: Array<string | number[]> = [];
     for (let i = 0; i < 12; i++) lines.push('x', [0xa0 + i], '\n');
