@@ -182,6 +182,19 @@ void describe('credential values', () => {
     assert.deepEqual(values('x secret "two words" y secret "two words"'), ['two words']);
   });
 
+  void test('no value: a keyword of any statement, a word that starts a line, a brace, a quoted announcing word', () => {
+    assert.deepEqual(values('x pw port 1883'), []);
+    assert.deepEqual(values('x token group g'), []);
+    assert.deepEqual(values('x token\nfoo bar'), []);
+    assert.deepEqual(values('x password { y }'), []);
+    assert.deepEqual(values('x "pw" S y'), []);
+  });
+
+  void test('in a command string: only leading dashes are dropped, only outer quotes', () => {
+    assert.deepEqual(values('start "/bin/a my-password V"'), []);
+    assert.deepEqual(values(`start "/bin/a --pw=it's"`), ["it's"]);
+  });
+
   void test('in a command string: after dashes, `=` and `:`, without quotes; a last word announces nothing', () => {
     assert.deepEqual(values(`start "/bin/a --pw='Q1' -token:Q2 passphrase Q3 api_key=Q4"`), ['Q1', 'Q2', 'Q3', 'Q4']);
     assert.deepEqual(values('start "/bin/a --password"'), []);
