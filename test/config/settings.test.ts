@@ -600,6 +600,35 @@ void describe('set limits: bounds, spellings, printing', () => {
     assert.equal(h?.program, undefined);
   });
 
+  void test('a stop or restart program without a deadline takes the limit; a command keeps no empty deadline', async () => {
+    const r = await parse(
+      [
+        'set limits { stopTimeout: 4 s, restartTimeout: 6 s }',
+        'check process p with pidfile /p',
+        '  start program = "/s"',
+        '  stop program = "/t"',
+        '  restart program = "/r"',
+        '',
+      ].join('\n'),
+    );
+    const p = r.config.services[0];
+    assert.deepEqual(
+      [p?.start, p?.stop, p?.restart],
+      [{ argv: ['/s'] }, { argv: ['/t'], timeoutMs: 4000 }, { argv: ['/r'], timeoutMs: 6000 }],
+    );
+    // A bare number of a timeout is seconds.
+    assert.deepEqual((await parse('set limits { startTimeout: 7 }\n')).config.limits, { startTimeoutMs: 7000 });
+  });
+
+  void test('printed back: only the keys set', async () => {
+    const print = async (text: string) =>
+      printConfig((await parse(`set limits { ${text} }\n`)).config)
+        .split('\n')
+        .find((l) => l.startsWith('set limits'));
+    assert.equal(await print('stopTimeout: 4 s'), 'set limits { stopTimeout: 4 seconds }');
+    assert.equal(await print('fileContentBuffer: 2 B'), 'set limits { fileContentBuffer: 2 B }');
+  });
+
   void test('printed back: every key set, in the order of the model, and read again the same', async () => {
     const text =
       'set limits { restartTimeout: 1 minute, stopTimeout: 10 s, startTimeout: 20 s, programTimeout: 300 s,' +
