@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { docsRow } from '../../src/checks/kind.js';
 import { KINDS, SYNTAXES } from '../../src/checks/registry.js';
+import { FAILURE_CLASSES } from '../../src/checks/result.js';
 import { parseRules } from '../../src/config/loader.js';
 import type { ServiceType } from '../../src/config/model.js';
 import { SERVICE_TYPES } from '../../src/config/service-types.js';
@@ -109,4 +110,28 @@ void test("every service type's docs rows are in README.md's table of services",
     assert.ok(t.docs.length > 0, key);
     for (const row of t.docs) assert.ok(lines.has(row), `${key}: ${row}`);
   }
+});
+
+void test("every failure class is in README.md's table of classes, but the two that are no service's verdict", async () => {
+  const readme = await readFile(README, 'utf8');
+  const lines = readme.split('\n');
+  const start = lines.indexOf('| class | meaning |');
+  assert.ok(start >= 0, 'the table of classes');
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith('|'));
+  const tabled = lines
+    .slice(start + 2, end)
+    .flatMap((l) => (l.split(' | ')[0] ?? '').split(' · '))
+    .map((cell) => cell.replace(/^\|? *`|`$/g, ''));
+  const known = new Set<string>(FAILURE_CLASSES);
+  assert.deepEqual(
+    tabled.filter((c) => !known.has(c)),
+    [],
+  );
+  assert.equal(new Set(tabled).size, tabled.length, 'each class in one row');
+  // A refused alert is the host's own problem; `internal` is a bug of brokerwatch, reported as one.
+  assert.deepEqual(
+    FAILURE_CLASSES.filter((c) => !tabled.includes(c)),
+    ['alert-rejected', 'internal'],
+  );
+  for (const c of ['alert-rejected', 'internal']) assert.ok(readme.includes(`class \`${c}\``), c);
 });

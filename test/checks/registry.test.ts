@@ -3,10 +3,26 @@
 // exit status or a process id depending on what the service checks.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCheck } from '../../src/checks/registry.js';
+import { docsRow } from '../../src/checks/kind.js';
+import { createCheck, loadChecks } from '../../src/checks/registry.js';
+import { parseRules } from '../../src/config/loader.js';
 import { parseService, ruleOf } from './parsed.js';
 
 void describe('createCheck', () => {
+  // First in this file: no test before it has loaded the ping check.
+  void test('a check is made only once its kind is loaded; asking before is an error that says so', async () => {
+    const { config } = await parseRules('check host h with address 127.0.0.1\n  if failed ping then alert\n');
+    const service = config.services[0];
+    const rule = service?.rules.find((r) => r.condition.kind === 'ping');
+    assert.ok(service && rule);
+    assert.throws(
+      () => createCheck(service, rule),
+      /^Error: the 'ping' check is not loaded: await loadChecks\(config\) first$/,
+    );
+    await loadChecks(config);
+    assert.equal(typeof createCheck(service, rule)?.run, 'function');
+  });
+
   void test('a process service: existence judges the lookup, `N restarts within M cycles` has no check', async () => {
     const s = await parseService(
       'check process p with pidfile /run/p.pid\n  start program = "/bin/true"\n  if does not exist then restart\n  if 3 restarts within 5 cycles then unmonitor\n',
@@ -64,4 +80,11 @@ void describe('createCheck', () => {
       check?.close?.();
     }
   });
+});
+
+void test("a kind's docs row: its four cells, as README.md's table holds them", () => {
+  assert.equal(
+    docsRow({ syntax: '`if x`', services: 'process', meaning: 'means', example: '`if x then alert`' }),
+    '| `if x` | process | means | `if x then alert` |',
+  );
 });

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRules } from '../../src/cli/check-rules.js';
-import { announcesSecret, credentialValues, editDistance, misspeltCredential } from '../../src/config/credentials.js';
+import {
+  announcesSecret,
+  credentialValues,
+  credentialValuesOf,
+  editDistance,
+  maskQuoted,
+  misspeltCredential,
+  rememberCredentialValues,
+} from '../../src/config/credentials.js';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { lex } from '../../src/config/lexer.js';
 import { parseRules } from '../../src/config/loader.js';
@@ -121,5 +129,99 @@ void describe('credential words', () => {
   void test('the values after them, in tokens and in command strings', () => {
     const { tokens } = lex('x pasword S1 y\nz "/bin/a --password S2 -t token=S3"\nusername U', 'f');
     assert.deepEqual(credentialValues(tokens).sort(), ['S1', 'S2', 'S3']);
+  });
+});
+
+void describe('credential words, one by one', () => {
+  void test('each word that always announces a secret is no misspelling of another', () => {
+    const words = [
+      'password',
+      'passwd',
+      'passphrase',
+      'pass',
+      'pwd',
+      'pw',
+      'secret',
+      'token',
+      'apikey',
+      'api-key',
+      'api_key',
+    ];
+    for (const w of words) {
+      assert.ok(announcesSecret(w), w);
+      assert.equal(misspeltCredential(w), undefined, w);
+    }
+    for (const w of ['username', 'user']) assert.equal(misspeltCredential(w), undefined, w);
+    assert.equal(misspeltCredential('usrname'), 'username');
+    assert.equal(misspeltCredential('passfrase'), 'passphrase');
+    assert.equal(misspeltCredential('port'), undefined);
+  });
+
+  void test('edit distances: insertions, deletions, substitutions, and the cut-off', () => {
+    assert.equal(editDistance('pasword', 'password', 2), 1);
+    assert.equal(editDistance('password', 'pasword', 2), 1);
+    assert.equal(editDistance('passwrod', 'password', 2), 2);
+    assert.equal(editDistance('', 'pw', 2), 2);
+    assert.equal(editDistance('pw', '', 2), 2);
+    assert.equal(editDistance('same', 'same', 0), 0);
+    assert.equal(editDistance('abcdef', 'uvwxyz', 2), 3);
+    assert.equal(editDistance('abcdef', 'uvwxyz', 9), 6);
+    assert.equal(editDistance('kitten', 'sitting', 2), 3);
+  });
+});
+
+void describe('credential values', () => {
+  const values = (text: string): string[] => credentialValues(lex(text, 'f').tokens);
+
+  void test('a word of the language after the announcing word is no value, nor one on the next line', () => {
+    assert.deepEqual(values('x password then alert'), []);
+    assert.deepEqual(values('x pw if token else y'), []);
+    assert.deepEqual(values('x token\ncheck file f with path /f'), []);
+    assert.deepEqual(values('x password "" y'), []);
+    assert.deepEqual(values('x password 1234 y'), ['1234']);
+    assert.deepEqual(values('x secret "two words" y secret "two words"'), ['two words']);
+  });
+
+  void test('no value: a keyword of any statement, a word that starts a line, a brace, a quoted announcing word', () => {
+    assert.deepEqual(values('x pw port 1883'), []);
+    assert.deepEqual(values('x token group g'), []);
+    assert.deepEqual(values('x token\nfoo bar'), []);
+    assert.deepEqual(values('x password { y }'), []);
+    assert.deepEqual(values('x "pw" S y'), []);
+  });
+
+  void test('in a command string: only leading dashes are dropped, only outer quotes', () => {
+    assert.deepEqual(values('start "/bin/a my-password V"'), []);
+    assert.deepEqual(values(`start "/bin/a --pw=it's"`), ["it's"]);
+  });
+
+  void test('in a command string: after dashes, `=` and `:`, without quotes; a last word announces nothing', () => {
+    assert.deepEqual(values(`start "/bin/a --pw='Q1' -token:Q2 passphrase Q3 api_key=Q4"`), ['Q1', 'Q2', 'Q3', 'Q4']);
+    assert.deepEqual(values('start "/bin/a --password"'), []);
+    assert.deepEqual(values('start "/bin/a --password=\'\'"'), []);
+    assert.deepEqual(values('start "/bin/a --user admin --verbose"'), []);
+  });
+
+  void test('maskQuoted masks a value where it stands quoted, every time, and nothing else', () => {
+    assert.equal(
+      maskQuoted(`found 'is' and "is", then 'is' again: this is`, ['is']),
+      `found '********' and "********", then '********' again: this is`,
+    );
+    assert.equal(maskQuoted(`'ab' 'abc'`, ['abc', 'ab']), `'********' '********'`);
+    assert.equal(maskQuoted('nothing quoted', ['quoted']), 'nothing quoted');
+  });
+
+  void test('the values of the rules a config was read from, longest first; none for any other object', async () => {
+    const { config } = await parseRules(
+      'set mailserver smtp.example.com username "u" password "S-1"\n' +
+        'check process b with pidfile /run/b.pid\n  start program = "/bin/tool --token LONGER-SECRET"\n',
+    );
+    assert.deepEqual(credentialValuesOf(config), ['LONGER-SECRET', 'S-1']);
+    assert.deepEqual(credentialValuesOf({}), []);
+    const other = {};
+    rememberCredentialValues(other, []);
+    assert.deepEqual(credentialValuesOf(other), []);
+    rememberCredentialValues(other, ['v']);
+    assert.deepEqual(credentialValuesOf(other), ['v']);
   });
 });

@@ -111,6 +111,47 @@ void describe('-t: certificate files', () => {
   });
 });
 
+void describe('-t: what else it looks at', () => {
+  void test('the users and groups of the status socket: names of /etc/passwd and /etc/group, numbers, not a mix', async () => {
+    const known = await check('set httpd unixsocket /run/bw.sock uid daemon gid tty\n  allow admin:pw\n');
+    assert.deepEqual(known.lines, []);
+    const users = await check('set httpd unixsocket /run/bw.sock uid "1x"\n  allow admin:pw\n');
+    assert.deepEqual(users.lines, [`${users.file}:1:39: unknown user '1x' (not in /etc/passwd)`]);
+    const groups = await check('set httpd unixsocket /run/bw.sock gid x1\n  allow admin:pw\n');
+    assert.deepEqual(groups.lines, [`${groups.file}:1:39: unknown group 'x1' (not in /etc/group)`]);
+    // tty is a group and no user; daemon is both.
+    const swapped = await check('set httpd unixsocket /run/bw.sock uid tty gid daemon\n  allow admin:pw\n');
+    assert.deepEqual(swapped.lines, [`${swapped.file}:1:39: unknown user 'tty' (not in /etc/passwd)`]);
+  });
+
+  void test("a port test's client certificate and key, a CA folder, a path through a file; alerts without TLS", async () => {
+    const { file, lines } = await check(
+      'check host h with address 127.0.0.1\n' +
+        '  if failed port 8883 ssl certfile /nonexistent/c.pem keyfile /nonexistent/k.pem then alert\n' +
+        '  if failed port 8884 ssl certfile ROOT/ca.pem then alert\n' +
+        '  if failed port 1883 then alert\n' +
+        '  if failed port 8887 ssl cafile /etc/hostname/ca.pem then alert\n' +
+        '  alert root@localhost\n' +
+        '  alert mqtt "mqtt://127.0.0.1:1883/alerts"\n',
+    );
+    assert.deepEqual(lines, [
+      `${file}:2:3: SSL client certificate file '/nonexistent/c.pem' does not exist`,
+      `${file}:2:3: SSL client key file '/nonexistent/k.pem' does not exist`,
+      `${file}:5:3: SSL CA certificates file '/etc/hostname/ca.pem' is not readable`,
+    ]);
+    const folder = await check('set ssl { cacertificatepath: ROOT/ca.pem }\n');
+    assert.deepEqual(folder.lines, [`${folder.file}:1:5: SSL CA certificates folder '${root}/ca.pem' is not a folder`]);
+    assert.deepEqual((await check('set ssl { cacertificatepath: ROOT }\n')).lines, []);
+  });
+
+  void test('a program given by a relative path is not looked for: the folder it runs in decides', async () => {
+    const { lines } = await check(
+      'check process x with pidfile /run/x.pid\n  start program = "bin/start-broker"\n  stop program = "./stop"\n',
+    );
+    assert.deepEqual(lines, []);
+  });
+});
+
 void describe('-t and the daemon look; parsing alone does not', () => {
   void test('parseRules and loadRules without checkEnvironment do not look at the machine', async () => {
     const text = 'check program a with path "/nonexistent/p"\n  if status != 0 then alert\n';

@@ -138,6 +138,43 @@ void describe('htpasswd files in allow', () => {
     ]);
   });
 
+  void test('a file of 1 MiB is read, one byte more is refused; an empty one warns; a path through a file', async () => {
+    const full = join(dir.path, 'full.htpasswd');
+    const line = `erin:${desCarol}\n`;
+    await writeFile(full, `${'#'.repeat(1024 * 1024 - line.length - 1)}\n${line}`, { mode: 0o600 });
+    const r = await parse(`set httpd port 2812\n  allow crypt ${full}\n`);
+    assert.deepEqual(
+      htpasswdOf(r)[0]?.entries.map((e) => e.user),
+      ['erin'],
+    );
+    await writeFile(full, `#${'#'.repeat(1024 * 1024 - line.length - 1)}\n${line}`, { mode: 0o600 });
+    assert.deepEqual(await errorsOf(`set httpd port 2812\n  allow crypt ${full}\n`), [
+      `h.rc:2:15: the htpasswd file ${full} is over 1 MiB (${1024 * 1024 + 1} bytes)`,
+    ]);
+    const empty = join(dir.path, 'empty.htpasswd');
+    await writeFile(empty, '# nobody yet\n', { mode: 0o600 });
+    const none = await parse(`set httpd port 2812\n  allow md5 ${empty}\n`);
+    assert.deepEqual(none.warnings.map(formatDiagnostic), [
+      `h.rc:2:13: warning: the htpasswd file ${empty} has no users`,
+    ]);
+    assert.deepEqual(await errorsOf(`set httpd port 2812\n  allow md5 ${md5File}/x\n`), [
+      `h.rc:2:13: cannot read the htpasswd file ${md5File}/x: ENOTDIR`,
+    ]);
+  });
+
+  void test('a hash is the whole password field: nothing before or after it', () => {
+    const md5 = opensslPasswd(['-1'], 'pw');
+    assert.deepEqual(parseHtpasswd(`u:${md5}\n`, 'md5').problems, []);
+    for (const bad of [`x${md5}`, `${md5}x`])
+      assert.deepEqual(parseHtpasswd(`u:${bad}\n`, 'md5').problems, [
+        { line: 1, message: "the password of user 'u' is not an MD5-crypt hash ($1$… or $apr1$…)" },
+      ]);
+    assert.deepEqual(parseHtpasswd(`u:${desCarol}\n`, 'crypt').problems, []);
+    assert.deepEqual(parseHtpasswd(`u:${desCarol}x\n`, 'crypt').problems, [
+      { line: 1, message: "the password of user 'u' is not a DES crypt hash (13 characters of [./0-9A-Za-z])" },
+    ]);
+  });
+
   void test('the parser of a file: monit reading, problems by line', () => {
     assert.deepEqual(parseHtpasswd('a:x\r\n', 'cleartext').entries, [{ user: 'a', hash: 'x' }]);
     assert.deepEqual(parseHtpasswd(':x\n', 'cleartext').problems, [{ line: 1, message: 'the user name is empty' }]);

@@ -2,10 +2,22 @@
 // back, and the exact error (file:line:col and the words expected) when a word is missing or wrong.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import type { Service } from '../../src/config/model.js';
 import { printConfig } from '../../src/config/printer.js';
+import type { ServiceType } from '../../src/config/service-types.js';
+import {
+  SERVICE_TYPES,
+  createObserver,
+  loadObservers,
+  serviceTypeNamed,
+  serviceTypeOf,
+} from '../../src/config/service-types.js';
+
+const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 /** The one service of TEXT, with its warnings; fails on an error. */
 async function only(text: string): Promise<{ service: Service; warnings: string[]; printed: string }> {
@@ -167,4 +179,52 @@ void describe('service type headers: errors at the word that is wrong', () => {
       );
     });
   }
+});
+
+void describe('the registry of service types', () => {
+  void test('each type is listed under its own word and documents itself in README.md', async () => {
+    const lines = new Set((await readFile(README, 'utf8')).split('\n'));
+    for (const [key, t] of Object.entries(SERVICE_TYPES)) {
+      assert.equal(t.type, key);
+      assert.equal(serviceTypeOf(key as ServiceType), t);
+      assert.equal(serviceTypeNamed(key.toUpperCase()), key);
+      assert.ok(t.docs.length > 0, key);
+      for (const row of t.docs) {
+        assert.ok(row.startsWith(`| \`check ${key} NAME`) && row.endsWith(' |'), row);
+        assert.ok(lines.has(row), `README.md lacks: ${row}`);
+      }
+    }
+    assert.equal(serviceTypeNamed('device'), 'filesystem');
+    assert.equal(serviceTypeNamed('dir'), undefined);
+  });
+
+  void test('the host, a file system and a network interface are observed; before loading, asking is an error', async () => {
+    const { config } = await parseRules(
+      [
+        'check system gateway',
+        'check filesystem rootfs with path /',
+        'check network lo with interface lo',
+        'check process m with pidfile /run/m.pid',
+        'check file conf with path /etc/hostname',
+        '',
+      ].join('\n'),
+      'h.rc',
+    );
+    const [system, filesystem, network, process, file] = config.services as Service[];
+    assert.throws(
+      () => createObserver(system as Service),
+      /^Error: the 'system' observer is not loaded: await loadChecks\(config\) first$/,
+    );
+    assert.equal(createObserver(process as Service), undefined);
+    await loadObservers(config.services);
+    await loadObservers(config.services);
+    assert.equal(createObserver(process as Service), undefined);
+    assert.equal(createObserver(file as Service), undefined);
+    for (const s of [system, filesystem, network] as Service[]) {
+      const observer = createObserver(s);
+      assert.ok(observer, s.type);
+      const observed = await observer.observe(Date.now(), new AbortController().signal);
+      assert.equal(observed.ok, true, `${s.type}: ${observed.ok ? '' : observed.message}`);
+    }
+  });
 });

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { ConfigError, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseRules } from '../../src/config/loader.js';
 import type { LoadResult } from '../../src/config/loader.js';
+import { DEFAULT_REBOOT_PROGRAM } from '../../src/config/model.js';
+import { printConfig } from '../../src/config/printer.js';
 
 async function parse(text: string): Promise<LoadResult> {
   return parseRules(text, 's.rc');
@@ -479,6 +481,13 @@ void describe('other settings', () => {
     ]);
   });
 
+  void test("set reboot program: what a reboot action runs, else the system's own /sbin/reboot", async () => {
+    const set = await parse('set reboot program = "/usr/sbin/shutdown -r now"\n');
+    assert.deepEqual(set.config.rebootProgram, { argv: ['/usr/sbin/shutdown', '-r', 'now'] });
+    assert.equal((await parse('set daemon 30\n')).config.rebootProgram, undefined);
+    assert.deepEqual(DEFAULT_REBOOT_PROGRAM, { argv: ['/sbin/reboot'] });
+  });
+
   void test('every monit setting brokerwatch has no use for loads with a warning', async () => {
     const words = ['onreboot', 'expectbuffer', 'fips', 'init', 'terminal', 'heartbeat', 'hostname'];
     const r = await parse(words.map((w) => `set ${w} x\n`).join('') + 'check file f with path /f\n');
@@ -521,5 +530,117 @@ void describe('other settings', () => {
       kind: 'file',
       path: '/var/log/bw.log',
     });
+  });
+});
+
+void describe('set limits: bounds, spellings, printing', () => {
+  void test('the applied sizes at their bounds: a line of 1 byte, a content buffer of 2, at most 1 MB', async () => {
+    const limits = async (text: string) => (await parse(`set limits { ${text} }\n`)).config.limits;
+    assert.deepEqual(await limits('programOutput: 1 B, fileContentBuffer: 2 B'), {
+      programOutputBytes: 1,
+      fileContentBytes: 2,
+    });
+    assert.deepEqual(await limits('programOutput: 1 MB fileContentBuffer: 1048576 B'), {
+      programOutputBytes: 1024 * 1024,
+      fileContentBytes: 1024 * 1024,
+    });
+    assert.deepEqual(await errorsOf('set limits { programOutput: 0 B }\n'), [
+      's.rc:1:29: programOutput of 0 B is out of range (1 B to 1 MB)',
+    ]);
+    assert.deepEqual(await errorsOf('set limits { fileContentBuffer: 1 B }\n'), [
+      's.rc:1:33: fileContentBuffer of 1 B is out of range (2 B to 1 MB)',
+    ]);
+    assert.deepEqual(await errorsOf('set limits { programOutput: 1048577 B }\n'), [
+      's.rc:1:29: programOutput of 1048577 B is out of range (1 B to 1 MB)',
+    ]);
+    // The timeouts have no such bounds of their own here.
+    assert.deepEqual(await limits('stopTimeout: 1 s'), { stopTimeoutMs: 1000 });
+  });
+
+  void test("keys bare, glued to ':' or before a lone ':'; an unknown one is named without its colon", async () => {
+    const r = await parse('set limits { programOutput 2 B startTimeout : 3 s stopTimeout: 4 s }\n');
+    assert.deepEqual(r.config.limits, { programOutputBytes: 2, startTimeoutMs: 3000, stopTimeoutMs: 4000 });
+    assert.deepEqual(await errorsOf('set limits { execTimeout: 1 s }\n'), [
+      "s.rc:1:14: unknown limit 'execTimeout': expected programOutput, fileContentBuffer, programTimeout, startTimeout, stopTimeout, restartTimeout, sendExpectBuffer, httpContentBuffer, networkTimeout",
+    ]);
+    assert.deepEqual(warnings(await parse('set limits { shutdownTimeout: 5 s, httpContentBuffer 1 kB }\n')), [
+      "s.rc:1:14: warning: 'shutdownTimeout' in set limits is not used by brokerwatch; ignored",
+      "s.rc:1:36: warning: 'httpContentBuffer' in set limits is not used by brokerwatch; ignored",
+    ]);
+  });
+
+  void test('what is not a key, and a block left open, are errors naming what was expected', async () => {
+    assert.deepEqual(await errorsOf('set limits { 5 s }\n'), [
+      "s.rc:1:14: expected a limit (programOutput, fileContentBuffer, programTimeout, startTimeout, stopTimeout, restartTimeout, sendExpectBuffer, httpContentBuffer, networkTimeout), found '5'",
+    ]);
+    assert.deepEqual(await errorsOf('set daemon 30\nset limits {\n  programOutput: 1 kB\n'), [
+      "s.rc:3:22: expected '}' to close the limits opened at line 2, found end of file",
+    ]);
+    assert.deepEqual((await parse('set limits { }\nset daemon 5\n')).config.limits, {});
+  });
+
+  void test('deadlines go to programs without their own; a program check only takes programTimeout', async () => {
+    const r = await parse(
+      [
+        'set limits { programTimeout: 7 s, startTimeout: 8 s }',
+        'check process p with pidfile /p',
+        '  start program = "/s" with timeout 2 s',
+        '  stop program = "/t"',
+        'check program q with path "/q" with timeout 9 s',
+        'check host h with address 127.0.0.1',
+        '  start program = "/h"',
+        '  if failed port 1 then alert',
+        '',
+      ].join('\n'),
+    );
+    const [p, q, h] = r.config.services;
+    assert.deepEqual([p?.start?.timeoutMs, p?.stop?.timeoutMs, p?.restart], [2000, undefined, undefined]);
+    assert.equal(q?.program?.timeoutMs, 9000);
+    assert.equal(h?.start?.timeoutMs, 8000);
+    assert.equal(h?.program, undefined);
+  });
+
+  void test('a stop or restart program without a deadline takes the limit; a command keeps no empty deadline', async () => {
+    const r = await parse(
+      [
+        'set limits { stopTimeout: 4 s, restartTimeout: 6 s }',
+        'check process p with pidfile /p',
+        '  start program = "/s"',
+        '  stop program = "/t"',
+        '  restart program = "/r"',
+        '',
+      ].join('\n'),
+    );
+    const p = r.config.services[0];
+    assert.deepEqual(
+      [p?.start, p?.stop, p?.restart],
+      [{ argv: ['/s'] }, { argv: ['/t'], timeoutMs: 4000 }, { argv: ['/r'], timeoutMs: 6000 }],
+    );
+    // A bare number of a timeout is seconds.
+    assert.deepEqual((await parse('set limits { startTimeout: 7 }\n')).config.limits, { startTimeoutMs: 7000 });
+  });
+
+  void test('printed back: only the keys set', async () => {
+    const print = async (text: string) =>
+      printConfig((await parse(`set limits { ${text} }\n`)).config)
+        .split('\n')
+        .find((l) => l.startsWith('set limits'));
+    assert.equal(await print('stopTimeout: 4 s'), 'set limits { stopTimeout: 4 seconds }');
+    assert.equal(await print('fileContentBuffer: 2 B'), 'set limits { fileContentBuffer: 2 B }');
+  });
+
+  void test('printed back: every key set, in the order of the model, and read again the same', async () => {
+    const text =
+      'set limits { restartTimeout: 1 minute, stopTimeout: 10 s, startTimeout: 20 s, programTimeout: 300 s,' +
+      ' fileContentBuffer: 1024 B, programOutput: 2 kB }\n';
+    const r = await parse(text);
+    const line = printConfig(r.config)
+      .split('\n')
+      .find((l) => l.startsWith('set limits'));
+    assert.equal(
+      line,
+      'set limits { programOutput: 2 kB, fileContentBuffer: 1 kB, programTimeout: 5 minutes, startTimeout: 20 seconds, stopTimeout: 10 seconds, restartTimeout: 1 minute }',
+    );
+    assert.deepEqual((await parse(`${line}\n`)).config.limits, r.config.limits);
   });
 });
