@@ -112,7 +112,7 @@ export class HttpContext {
       return { daemon, services: this.daemon.config.services.map((s) => initialServiceDto(s, this.daemon.startedAt)) };
     const ctx = this.#dtoContext();
     const runners = this.daemon.runners();
-    this.#memo.keepOnly(runners.map((r) => r.service.name));
+    this.#memo.keepOnly(runners);
     return { daemon, services: runners.map((r) => this.#memo.service(r.status(), ctx)) };
   }
 

@@ -49,10 +49,11 @@ export class StatusMemo {
     return dto;
   }
 
-  /** Forgets services that are no longer in the rules (after a reload). */
-  keepOnly(names: readonly string[]): void {
-    if (this.#dtos.size <= names.length) return;
-    const kept = new Set(names);
+  /** Forgets services that are no longer in the rules (after a reload); `now` are the runners of
+   *  now. Only counts while nothing was removed: no list is built on every request. */
+  keepOnly(now: readonly { readonly service: { readonly name: string } }[]): void {
+    if (this.#dtos.size <= now.length) return;
+    const kept = new Set(now.map((r) => r.service.name));
     for (const name of this.#dtos.keys()) if (!kept.has(name)) this.#dtos.delete(name);
   }
 

@@ -115,7 +115,7 @@ void test('services gone from the rules are forgotten', async () => {
   const ctx: DtoContext = { scrubber: new Scrubber([]) };
   const st = await runnerStatus();
   const kept = memo.service(st, ctx);
-  memo.keepOnly(['mosquitto']);
+  memo.keepOnly([{ service: { name: 'mosquitto' } }]);
   assert.equal(memo.service(st, ctx), kept);
   memo.keepOnly([]);
   assert.notEqual(memo.service(st, ctx), kept);
