@@ -5,9 +5,11 @@
 // instead (/usr/lib/brokerwatch/node, about 90 MB): brokerwatch_VERSION_amd64.deb and
 // brokerwatch-VERSION-linux-x64.tar.gz, which need nothing but the C libraries.
 //
-// The program is the esbuild bundle (dist/bin: entry, chunks, the status page's files), which holds
-// every npm package it uses: nothing of node_modules is shipped. Beside it goes a package.json with
-// the version (read by `brokerwatch -V`) and "type": "module" (the bundle is ES modules).
+// The program is the esbuild bundle (dist/bin: the command brokerwatch.js, the program brokerwatch.cjs
+// and its licences, the status page's files), which holds every npm package it uses: nothing of
+// node_modules is shipped. Beside it goes a package.json with the version (read by `brokerwatch -V`)
+// and "type": "module" (the command is an ES module). The unit's CacheDirectory= holds V8's compile
+// cache (/var/cache/brokerwatch, see src/util/code-cache.ts).
 // Options: --no-build (package what dist/bin holds now), --out DIR, --node PATH (the binary to embed).
 /* global console, process */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -127,7 +129,7 @@ function stageProgram(dest) {
   cpSync(BUNDLE, join(dest, 'bin'), { recursive: true, filter: (f) => !f.endsWith('.map') });
   // Source maps are not shipped: drop the comments that point at them.
   for (const { path, isDir } of walk(join(dest, 'bin')))
-    if (!isDir && path.endsWith('.js')) {
+    if (!isDir && /\.c?js$/.test(path)) {
       const file = join(dest, 'bin', path);
       writeFileSync(file, readFileSync(file, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'));
     }
@@ -145,15 +147,18 @@ function stageProgram(dest) {
   }
 }
 
-/** The npm packages inside the bundle, from esbuild's `// node_modules/…` file markers. */
+/** The npm packages inside the bundle, from the sources its source maps name (paths relative to dist/bin). */
 function bundledPackages() {
   const dirs = new Set();
   for (const { path, isDir } of walk(BUNDLE))
-    if (!isDir && path.endsWith('.js'))
-      for (const m of readFileSync(join(BUNDLE, path), 'utf8').matchAll(
-        /^\/\/ ((?:\.\.\/)*node_modules\/(?:@[^/\n]+\/)?[^/\n]+(?:\/node_modules\/(?:@[^/\n]+\/)?[^/\n]+)*)\//gm,
-      ))
-        dirs.add(m[1]);
+    if (!isDir && path.endsWith('.map'))
+      for (const source of JSON.parse(readFileSync(join(BUNDLE, path), 'utf8')).sources ?? []) {
+        const m = /^(?:\.\.\/)*(node_modules\/(?:@[^/]+\/)?[^/]+(?:\/node_modules\/(?:@[^/]+\/)?[^/]+)*)\//.exec(
+          source,
+        );
+        if (m) dirs.add(m[1]);
+      }
+  if (dirs.size === 0) fail('dist/bin: no npm package found in the source maps; the copyright file would name none');
   return [...dirs].sort().map((dir) => {
     const json = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'));
     const license = typeof json.license === 'string' ? json.license : fail(`${dir}: no SPDX license`);

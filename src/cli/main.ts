@@ -62,4 +62,6 @@ registerProbe(program);
 registerInit(program);
 registerFleet(program);
 
-await program.parseAsync(process.argv);
+// Not awaited at the top: the bundle (scripts/bundle.mjs) is CommonJS, which has no top-level await; a
+// rejection still ends the process with its error, as an unhandled one does.
+void program.parseAsync(process.argv);

@@ -221,7 +221,8 @@ for (const variant of [ARCH_ALL, EMBEDDED])
         'usr/bin/brokerwatch': '-rwxr-xr-x',
         'usr/lib/brokerwatch/package.json': '-rw-r--r--',
         'usr/lib/brokerwatch/bin/brokerwatch.js': '-rw-r--r--',
-        'usr/lib/brokerwatch/bin/chunks': 'drwxr-xr-x',
+        'usr/lib/brokerwatch/bin/brokerwatch.cjs': '-rw-r--r--',
+        'usr/lib/brokerwatch/bin/brokerwatch.cjs.LEGAL.txt': '-rw-r--r--',
         'usr/lib/brokerwatch/bin/browser/page.css': '-rw-r--r--',
         'usr/lib/brokerwatch/bin/browser/page.js': '-rw-r--r--',
         'lib/systemd/system/brokerwatch.service': '-rw-r--r--',
@@ -242,13 +243,19 @@ for (const variant of [ARCH_ALL, EMBEDDED])
         else if (executables.has(path)) assert.equal(mode, '-rwxr-xr-x', path);
         else if (path !== 'etc/brokerwatch/brokerwatch.rc') assert.equal(mode, '-rw-r--r--', path);
       }
-      assert.ok([...files.keys()].some((p) => /^usr\/lib\/brokerwatch\/bin\/chunks\/.+\.js$/.test(p)));
+    });
+
+    void test('the copyright file names the npm packages bundled in the program', async () => {
+      const text = await readFile(join(root, 'usr/share/doc/brokerwatch/copyright'), 'utf8');
+      for (const name of ['fastify', 'mqtt', 'mqtt-packet', 'nodemailer', 'pino', 'execa', 'commander'])
+        assert.match(text, new RegExp(`\\b${name}\\b`), name);
     });
 
     void test('the unit runs /usr/bin/brokerwatch on /etc/brokerwatch/brokerwatch.rc', async () => {
       const unit = await readFile(join(root, 'lib/systemd/system/brokerwatch.service'), 'utf8');
       assert.match(unit, /^ExecStart=\/usr\/bin\/brokerwatch -I -c \/etc\/brokerwatch\/brokerwatch\.rc$/m);
       assert.match(unit, /^StateDirectory=brokerwatch$/m);
+      assert.match(unit, /^CacheDirectory=brokerwatch$/m);
       assert.doesNotMatch(unit, /^#\s+install /m, 'no instructions to install by hand');
       const rc = await readFile(join(root, 'etc/brokerwatch/brokerwatch.rc'), 'utf8');
       assert.equal(rc, await readFile(join(ROOT, 'config/mosquitto-debian.rc'), 'utf8'));

@@ -1,0 +1,173 @@
+// V8's compile cache for the bundled program: where it lives, which run writes it, that a second
+// compile takes it, and that a folder or file another user could write is never read. Then the
+// installed command itself (dist/bin/brokerwatch.js) writing and taking its caches.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { codeCacheDir, compileCached, launchRole } from '../../src/util/code-cache.js';
+import type { CacheHost } from '../../src/util/code-cache.js';
+import { BROKERWATCH } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import type { TempDir } from '../helpers/tmp.js';
+
+const run = promisify(execFile);
+const EUID = process.geteuid?.() ?? 0;
+/** A module body with enough code to be worth caching, and a value to prove it ran. */
+const BODY = Buffer.from(
+  `#!/usr/bin/env node\n${Array.from({ length: 200 }, (_, i) => `function f${i}(x) { return x * ${i} + ${i}; }`).join('\n')}\nmodule.exports = f7(6);\n`,
+);
+
+let dir: TempDir;
+before(async () => (dir = await tempDir('bw-code-cache-')));
+after(() => dir.cleanup());
+
+const host = (cache: string): CacheHost => ({
+  env: { BROKERWATCH_CODE_CACHE: cache },
+  euid: EUID,
+  home: '/nonexistent',
+});
+const CODE_CACHE = new URL('../../src/util/code-cache.js', import.meta.url).href;
+
+/** What one process saw: each compile runs in a process of its own, as each start does (within one
+ *  process V8 answers a second compile of the same script from memory, and never reads the cache). */
+interface Seen {
+  readonly cache: string;
+  readonly file: string | null;
+  readonly value: unknown;
+}
+
+/** Compiles `body` in a new process with the cache in `cache` (a folder, or `off`), runs it, saves. */
+async function compileIn(cache: string, body: Buffer = BODY, role = 'cli', save = true): Promise<Seen> {
+  const prog = join(dir.path, `body-${body.length}.cjs`);
+  writeFileSync(prog, body);
+  const script = `
+    import { compileCached } from ${JSON.stringify(CODE_CACHE)};
+    import { readFileSync } from 'node:fs';
+    const c = compileCached(readFileSync(${JSON.stringify(prog)}), 'prog.cjs', ${JSON.stringify(role)},
+      { env: { BROKERWATCH_CODE_CACHE: ${JSON.stringify(cache)} }, euid: ${EUID}, home: '/nonexistent' });
+    const module = { exports: {} };
+    c.script.runInThisContext()(module.exports, undefined, module);
+    if (${save}) c.save();
+    process.stdout.write(JSON.stringify({ cache: c.cache, file: c.file ?? null, value: module.exports }));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+  return JSON.parse(stdout) as Seen;
+}
+
+void describe('where caches live', () => {
+  void test('root: /var/cache/brokerwatch; a user: XDG_CACHE_HOME or ~/.cache; BROKERWATCH_CODE_CACHE first', () => {
+    assert.equal(codeCacheDir({ env: {}, euid: 0, home: '/root' }), '/var/cache/brokerwatch');
+    assert.equal(codeCacheDir({ env: {}, euid: 1000, home: '/home/ops' }), '/home/ops/.cache/brokerwatch');
+    assert.equal(codeCacheDir({ env: { XDG_CACHE_HOME: '/x' }, euid: 1000, home: '/home/ops' }), '/x/brokerwatch');
+    assert.equal(codeCacheDir({ env: { BROKERWATCH_CODE_CACHE: '/c' }, euid: 0, home: '/root' }), '/c');
+    assert.equal(codeCacheDir({ env: { BROKERWATCH_CODE_CACHE: 'off' }, euid: 0, home: '/root' }), undefined);
+  });
+
+  void test('the daemon (-I, or no verb) and the CLI (-t, -V, --help, any verb) keep separate caches', () => {
+    assert.equal(launchRole([]), 'daemon');
+    assert.equal(launchRole(['-c', '/etc/brokerwatch/brokerwatch.rc']), 'daemon');
+    assert.equal(launchRole(['-I', '-c', 'rules.rc']), 'daemon');
+    assert.equal(launchRole(['-c', 'status', '-B']), 'daemon', 'a rules file named like a verb is not a verb');
+    assert.equal(launchRole(['-t', '-c', 'rules.rc']), 'cli');
+    assert.equal(launchRole(['-V']), 'cli');
+    assert.equal(launchRole(['--help']), 'cli');
+    assert.equal(launchRole(['-c', 'rules.rc', 'status']), 'cli');
+    assert.equal(launchRole(['summary', '-B']), 'cli');
+  });
+});
+
+void describe('compiling with a cache', () => {
+  void test('the first run writes the cache, the next one takes it; both run the same code', async () => {
+    const cache = join(dir.path, 'one');
+    const first = await compileIn(cache);
+    assert.deepEqual([first.cache, first.value], ['none', 49]);
+    assert.equal(statSync(cache).mode & 0o777, 0o700, 'the folder is made private');
+    assert.ok(first.file && existsSync(first.file));
+    assert.equal(statSync(first.file).mode & 0o777, 0o600);
+    assert.match(first.file, /\/cli-[0-9a-f]{24}\.v8cache$/);
+    const mtime = statSync(first.file).mtimeMs;
+    const second = await compileIn(cache);
+    assert.deepEqual([second.cache, second.value, second.file], ['accepted', 49, first.file]);
+    assert.equal(statSync(first.file).mtimeMs, mtime, 'a cache that was taken is not written again');
+    // The daemon's cache is another file in the same folder.
+    const daemon = await compileIn(cache, BODY, 'daemon');
+    assert.equal(daemon.cache, 'none');
+    assert.match(daemon.file ?? '', /\/daemon-[0-9a-f]{24}\.v8cache$/);
+    assert.equal(readdirSync(cache).length, 2);
+  });
+
+  void test('another build is another cache, and the old one is removed when the new one is written', async () => {
+    const cache = join(dir.path, 'builds');
+    await compileIn(cache);
+    const other = Buffer.concat([BODY, Buffer.from('module.exports = 1;\n')]);
+    const b = await compileIn(cache, other);
+    assert.deepEqual([b.cache, b.value], ['none', 1], "a new build never reads the old build's cache");
+    assert.deepEqual(readdirSync(cache), [(b.file ?? '').split('/').pop()]);
+  });
+
+  void test('a damaged cache is turned down by V8, the code still runs, and the cache is written anew', async () => {
+    const cache = join(dir.path, 'damaged');
+    const a = await compileIn(cache);
+    const file = a.file ?? '';
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
+    const b = await compileIn(cache);
+    assert.deepEqual([b.cache, b.value], ['rejected', 49]);
+    assert.equal((await compileIn(cache)).cache, 'accepted');
+    writeFileSync(file, Buffer.alloc(bytes.length, 7));
+    assert.deepEqual(Object.values(await compileIn(cache)), ['rejected', file, 49]);
+  });
+
+  void test('a folder others may write, or a cache file that is not ours, is never read or written', async () => {
+    const open = join(dir.path, 'open');
+    await mkdir(open);
+    chmodSync(open, 0o777);
+    const a = await compileIn(open);
+    assert.deepEqual([a.cache, a.file, a.value], ['none', null, 49]);
+    assert.deepEqual(readdirSync(open), []);
+
+    const cache = join(dir.path, 'theirs');
+    const file = (await compileIn(cache)).file ?? '';
+    chmodSync(file, 0o666);
+    assert.equal((await compileIn(cache, BODY, 'cli', false)).cache, 'none', 'a file others may write');
+    chmodSync(file, 0o600);
+    if (EUID === 0) {
+      chownSync(file, 65534, 65534);
+      assert.equal((await compileIn(cache, BODY, 'cli', false)).cache, 'none', "another user's file");
+      chownSync(file, 0, 0);
+    }
+    assert.equal((await compileIn(cache)).cache, 'accepted');
+  });
+
+  void test('off, or a folder that cannot be made: no cache and no error', async () => {
+    assert.deepEqual(Object.values(await compileIn('off')), ['none', null, 49]);
+    const blocked = join(dir.path, 'a-file');
+    writeFileSync(blocked, '');
+    assert.deepEqual(Object.values(await compileIn(join(blocked, 'sub'))), ['none', null, 49]);
+    // In-process, for the types: the function is what the command calls.
+    assert.equal(compileCached(BODY, 'prog.cjs', 'cli', host('off')).file, undefined);
+  });
+});
+
+void describe('the installed command', () => {
+  void test('-t writes the CLI cache, and a second -t takes it and says the same', async () => {
+    const cache = join(dir.path, 'command');
+    const rules = join(dir.path, 'rules.rc');
+    writeFileSync(rules, 'set daemon 30\ncheck host web with address 127.0.0.1\n  if failed port 1 then alert\n', {
+      mode: 0o600,
+    });
+    const env = { ...process.env, BROKERWATCH_CODE_CACHE: cache };
+    const first = await run(process.execPath, [BROKERWATCH, '-t', '-c', rules], { env });
+    const files = readdirSync(cache);
+    assert.equal(files.length, 1);
+    assert.match(files[0] ?? '', /^cli-[0-9a-f]{24}\.v8cache$/);
+    const written = statSync(join(cache, files[0] ?? '')).mtimeMs;
+    const second = await run(process.execPath, [BROKERWATCH, '-t', '-c', rules], { env });
+    assert.equal(second.stdout, first.stdout);
+    assert.match(second.stdout, /syntax OK/);
+    assert.equal(statSync(join(cache, files[0] ?? '')).mtimeMs, written, 'taken, so not written again');
+  });
+});
