@@ -383,6 +383,8 @@ void describe('the content tests of a file or a program', () => {
       ['file', `match ${pats}`, `match ${pats}`, 'content'],
       ['file', `not match ${pats}`, `not match ${pats}`, 'content'],
       ['prog', 'content = "x"', 'content = "x"', 'content'],
+      // A quoted pattern that starts with a slash is a regex, not the path of a file of them.
+      ['file', 'content = "/api/v1"', 'content = "/api/v1"', 'content'],
     ]);
   });
 
@@ -404,6 +406,19 @@ void describe('the content tests of a file or a program', () => {
         "w.rc:2:12: expected a regular expression in double quotes, or the path of a file of them in quotes, found '5'",
       ],
       ['file', 'content "x"', "w.rc:2:14: expected '=' or '!=' after 'content', found \"x\""],
+      // Only a word that starts with a slash is a path.
+      [
+        'file',
+        'match foo',
+        "w.rc:2:12: expected a regular expression in double quotes, or the path of a file of them in quotes, found 'foo'",
+      ],
+      // `match` second makes a content test only after `not`; a quoted "match" is no word.
+      [
+        'file',
+        'bogus match "x"',
+        "w.rc:2:6: unknown test 'bogus': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'",
+      ],
+      ['file', 'not "match"', "w.rc:2:10: expected 'exist' after 'not', found \"match\""],
       [
         'host',
         'content = "x"',
