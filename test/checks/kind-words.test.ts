@@ -76,6 +76,39 @@ void describe('the file system tests', () => {
       ['fs', 'read > 5 kilobytes/second', 'read rate > 5 kB/s', 'resource'],
     ]));
 
+  void test('every unit of a read or write rate, its per-second spellings, and its bounds', () =>
+    assertReadings([
+      ['fs', 'read > 1 B/s', 'read rate > 1 B/s', 'resource'],
+      ['fs', 'read > 2 byte/s', 'read rate > 2 B/s', 'resource'],
+      ['fs', 'read > 3 bytes/sec', 'read rate > 3 B/s', 'resource'],
+      ['fs', 'read > 1 k/s', 'read rate > 1 kB/s', 'resource'],
+      ['fs', 'read > 2 kilobyte/s', 'read rate > 2 kB/s', 'resource'],
+      ['fs', 'read > 1 m/s', 'read rate > 1 MB/s', 'resource'],
+      ['fs', 'read > 2 megabyte/s', 'read rate > 2 MB/s', 'resource'],
+      ['fs', 'read > 3 megabytes/s', 'read rate > 3 MB/s', 'resource'],
+      ['fs', 'read > 1 g/s', 'read rate > 1 GB/s', 'resource'],
+      ['fs', 'read > 2 gb/s', 'read rate > 2 GB/s', 'resource'],
+      ['fs', 'read > 3 gigabyte/s', 'read rate > 3 GB/s', 'resource'],
+      ['fs', 'read > 4 gigabytes/s', 'read rate > 4 GB/s', 'resource'],
+      ['fs', 'read > 1 t/s', 'read rate > 1 TB/s', 'resource'],
+      ['fs', 'read > 2 tb/s', 'read rate > 2 TB/s', 'resource'],
+      ['fs', 'read > 3 terabyte/s', 'read rate > 3 TB/s', 'resource'],
+      ['fs', 'read > 4 terabytes/s', 'read rate > 4 TB/s', 'resource'],
+      // A unit without a slash is per second, with or without a following `s`, `sec` or `second`.
+      ['fs', 'write > 5 MB', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 5 MB s', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 5 MB sec', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 5 MB/sec', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 3 operation/s', 'write rate > 3 operations/s', 'resource'],
+      ['fs', 'write > 3 ops/second', 'write rate > 3 operations/s', 'resource'],
+      ['fs', 'read > 5 operations', 'read rate > 5 operations/s', 'resource'],
+      // A fraction of a unit is rounded to whole bytes.
+      ['fs', 'write > 1.5 kB/s', 'write rate > 1536 B/s', 'resource'],
+      ['fs', 'write > 0.0001 kB/s', 'write rate > 0 B/s', 'resource'],
+      // The largest rate: 8191 TB/s is below 2^53 bytes, 8192 TB/s is not (an error below).
+      ['fs', 'read > 8191 TB/s', 'read rate > 8191 TB/s', 'resource'],
+    ]));
+
   void test('wrong words and values', () =>
     assertErrors([
       ['fs', 'service > 2 seconds', "w.rc:2:14: expected 'time' after 'service', found '>'"],
@@ -101,6 +134,14 @@ void describe('the file system tests', () => {
         "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s) after 5, found '10'",
       ],
       ['fs', 'write > 99999999999 TB/s', 'w.rc:2:14: write > 99999999999 is out of range'],
+      ['fs', 'read > 8192 TB/s', 'w.rc:2:13: read > 8192 is out of range'],
+      ['fs', 'read >', "w.rc:2:13: expected a rate after 'read >', found 'then'"],
+      [
+        'fs',
+        'read > 5 "MB/s"',
+        'w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s) after 5, found "MB/s"',
+      ],
+      ['fs', 'read > 5 /s', "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s), found '/s'"],
     ]));
 
   void test('written in another service type', () =>
