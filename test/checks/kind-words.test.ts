@@ -333,6 +333,23 @@ void describe('the ping test of a remote host', () => {
       ],
       ['remote', 'failed ping6 address ::1', 'failed ping6 count 3 size 64 with timeout 5 seconds address ::1', 'icmp'],
       ['remote', 'failed ping with timeout 500 ms', 'failed ping count 3 size 64 with timeout 500 ms', 'icmp'],
+      // The shortest timeout; a bare number is seconds.
+      ['remote', 'failed ping timeout 1 ms', 'failed ping count 3 size 64 with timeout 1 ms', 'icmp'],
+      [
+        'remote',
+        'failed ping timeout 2',
+        'failed ping count 3 size 64 with timeout 2 seconds',
+        'icmp',
+        ["w.rc:2:26: warning: bare number 2 for timeout is taken as seconds; write '2 seconds'"],
+      ],
+      // Plain `ping` takes an address of either family.
+      [
+        'remote',
+        'failed ping address 127.0.0.1',
+        'failed ping count 3 size 64 with timeout 5 seconds address 127.0.0.1',
+        'icmp',
+      ],
+      ['remote', 'failed ping address ::1', 'failed ping count 3 size 64 with timeout 5 seconds address ::1', 'icmp'],
     ]));
 
   void test('values out of range, addresses of the wrong family, and other service types', () =>
@@ -344,6 +361,8 @@ void describe('the ping test of a remote host', () => {
       ['remote', 'failed ping4 address ::1', "w.rc:2:27: 'ping4' sends IPv4: the address ::1 is IPv6"],
       ['remote', 'failed ping6 address 127.0.0.1', "w.rc:2:27: 'ping6' sends IPv6: the address 127.0.0.1 is IPv4"],
       ['remote', 'failed ping timeout 0 ms', 'w.rc:2:13: a ping timeout must be at least 1 ms'],
+      ['remote', 'failed ping timeout x', "w.rc:2:26: expected a duration for timeout, found 'x'"],
+      ['remote', 'failed ping address >', "w.rc:2:26: expected a local address after address, found '>'"],
       ['proc', 'failed ping', "w.rc:2:3: 'ping' tests apply to 'check host' only"],
     ]));
 });
