@@ -54,8 +54,10 @@ async function assertReadings(cases: readonly Reading[]): Promise<void> {
     assert.deepEqual(await readBack(h, rule), [printed, eventType, warnings], `${h}: ${rule}`);
 }
 
-async function assertErrors(cases: readonly [Header, string, string][]): Promise<void> {
-  for (const [h, rule, error] of cases) assert.deepEqual(await parseFailure(text(h, rule), 'w.rc'), [error], rule);
+/** [service type, rule, the error (or every diagnostic, warnings first, when there are several)]. */
+async function assertErrors(cases: readonly [Header, string, string | readonly string[]][]): Promise<void> {
+  for (const [h, rule, error] of cases)
+    assert.deepEqual(await parseFailure(text(h, rule), 'w.rc'), typeof error === 'string' ? [error] : error, rule);
 }
 
 void describe('the file system tests', () => {
@@ -415,6 +417,25 @@ void describe('the resource tests of a process', () => {
   void test('values out of range, wrong units, and other service types', () =>
     assertErrors([
       ['proc', 'cpu > 200000%', 'w.rc:2:12: cpu 200000% is out of range'],
+      ['proc', 'cpu > 102401%', 'w.rc:2:12: cpu 102401% is out of range'],
+      // `total cpu` and `total memory` are named as written.
+      ['proc', 'total cpu > x', "w.rc:2:18: expected a percentage after 'total cpu >', found 'x'"],
+      ['proc', 'total memory > 101%', 'w.rc:2:21: total memory 101% is out of range'],
+      // Only the word % (or percent) makes a memory share: a quoted "%" is not taken for one.
+      [
+        'proc',
+        'memory > 5 "%"',
+        [
+          "w.rc:2:15: warning: bare number 5 for memory is taken as bytes; write '5 B' or use kB, MB, GB",
+          'w.rc:2:17: expected \'then\', found "%"',
+        ],
+      ],
+      // `cpu` or `memory` second makes a resource test only after `total`.
+      [
+        'proc',
+        'bogus cpu > 5%',
+        "w.rc:2:6: unknown test 'bogus': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'",
+      ],
       ['proc', 'memory > 101%', 'w.rc:2:15: memory 101% is out of range'],
       ['proc', 'memory > 5 parsecs', "w.rc:2:17: expected a size unit (B, kB, MB, GB) or % after 5, found 'parsecs'"],
       ['proc', 'cpu x', "w.rc:2:10: expected a percentage after 'cpu', found 'x'"],
@@ -423,6 +444,21 @@ void describe('the resource tests of a process', () => {
       ['proc', 'threads > 10000001', 'w.rc:2:16: a number of threads 10000001 is out of range (0–10000000)'],
       ['file', 'threads > 10', "w.rc:2:3: 'resource' tests apply to 'check process' only"],
     ]));
+
+  void test('the largest shares: 1024 cores of cpu, all of the memory', () =>
+    assertReadings([
+      ['proc', 'cpu > 102400%', 'cpu > 102400%', 'resource'],
+      ['proc', 'memory > 100%', 'memory > 100%', 'resource'],
+      ['proc', 'total memory > 100%', 'totalmemory > 100%', 'resource'],
+    ]));
+
+  void test('a quoted "cpu" after total is no resource test: monit\'s other total tests are ignored', async () => {
+    const { config, warnings } = await parseRules(text('proc', 'total "cpu" > 5%'), 'w.rc');
+    assert.deepEqual(
+      [config.services[0]?.rules.filter((r) => !r.implicit).length, warnings.map(formatDiagnostic)],
+      [0, ["w.rc:2:6: warning: 'total' tests are not evaluated by brokerwatch; this rule is ignored"]],
+    );
+  });
 });
 
 void describe('the content tests of a file or a program', () => {
