@@ -296,6 +296,53 @@ void describe('the traffic tests of a network interface', () => {
       ['net', 'total downloaded > 10 kilobytes 30 minutes', 'total download > 10 kB in last 30 minutes', 'bytein'],
     ]));
 
+  void test('every unit of a rate or a total, the per-second spellings, the windows, and the bounds', () =>
+    assertReadings([
+      ['net', 'upload > 1 B/s', 'upload > 1 B/s', 'byteout'],
+      ['net', 'upload > 2 byte/s', 'upload > 2 B/s', 'byteout'],
+      ['net', 'upload > 3 bytes/s', 'upload > 3 B/s', 'byteout'],
+      ['net', 'upload > 1 k/s', 'upload > 1 kB/s', 'byteout'],
+      ['net', 'upload > 2 kb/s', 'upload > 2 kB/s', 'byteout'],
+      ['net', 'upload > 3 kilobyte/s', 'upload > 3 kB/s', 'byteout'],
+      ['net', 'upload > 1 m/s', 'upload > 1 MB/s', 'byteout'],
+      ['net', 'upload > 2 megabyte/s', 'upload > 2 MB/s', 'byteout'],
+      ['net', 'upload > 3 megabytes/s', 'upload > 3 MB/s', 'byteout'],
+      ['net', 'upload > 1 g/s', 'upload > 1 GB/s', 'byteout'],
+      ['net', 'upload > 2 gb/s', 'upload > 2 GB/s', 'byteout'],
+      ['net', 'upload > 3 gigabyte/s', 'upload > 3 GB/s', 'byteout'],
+      ['net', 'upload > 4 gigabytes/s', 'upload > 4 GB/s', 'byteout'],
+      ['net', 'upload > 1 t/s', 'upload > 1 TB/s', 'byteout'],
+      ['net', 'upload > 2 tb/s', 'upload > 2 TB/s', 'byteout'],
+      ['net', 'upload > 3 terabyte/s', 'upload > 3 TB/s', 'byteout'],
+      ['net', 'upload > 4 terabytes/s', 'upload > 4 TB/s', 'byteout'],
+      // A unit without a slash is per second, with or without a following `s`, `sec` or `second`.
+      ['net', 'download > 5 MB', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB s', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB/second', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB/sec', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB second', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB sec', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 7 packet/s', 'download > 7 packets/s', 'packetin'],
+      // Bytes are rounded to whole ones; packets are not.
+      ['net', 'upload > 1.5 kB/s', 'upload > 1536 B/s', 'byteout'],
+      ['net', 'upload > 1.5 packets/s', 'upload > 1.5 packets/s', 'packetout'],
+      // The largest amount: 8191 TB is below 2^53 bytes, 8192 TB is not (an error below).
+      ['net', 'upload > 8191 TB/s', 'upload > 8191 TB/s', 'byteout'],
+      ['net', 'total upload > 1 MB in last 1 minute', 'total upload > 1 MB in last 1 minute', 'byteout'],
+      ['net', 'total upload > 1 MB minute', 'total upload > 1 MB in last 1 minute', 'byteout'],
+      ['net', 'total upload > 1 MB in last 2 days', 'total upload > 1 MB in last 2 days', 'byteout'],
+      ['net', 'total upload > 1 MB 90 seconds', 'total upload > 1 MB in last 90 seconds', 'byteout'],
+      ['net', 'total upload > 1 packet in last day', 'total upload > 1 packets in last 1 day', 'packetout'],
+      ['net', 'total upload > 1 MB hours', 'total upload > 1 MB in last 1 hour', 'byteout'],
+      [
+        'net',
+        'total upload > 1 MB in last 2',
+        'total upload > 1 MB in last 2 seconds',
+        'byteout',
+        ["w.rc:2:34: warning: bare number 2 for the window is taken as seconds; write '2 seconds'"],
+      ],
+    ]));
+
   void test('wrong units, windows and values, and other service types', () =>
     assertErrors([
       [
@@ -318,9 +365,50 @@ void describe('the traffic tests of a network interface', () => {
       ],
       ['net', 'total upload > 1 MB', "w.rc:2:26: expected a time window after the amount (2 hours, day), found 'then'"],
       ['net', 'upload > 99999999999 TB/s', 'w.rc:2:15: upload > 99999999999 is out of range'],
+      ['net', 'upload > 8192 TB/s', 'w.rc:2:15: upload > 8192 is out of range'],
+      // A quoted unit is no unit, even spelled as the lexer lower-cases a word.
+      ['net', 'upload > 1 "mb/s"', 'w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found "mb/s"'],
+      [
+        'net',
+        'total upload > 1 MB/second in last day',
+        "w.rc:2:23: expected B, kB, MB, GB or packets after 1, found 'MB/second'",
+      ],
+      [
+        'net',
+        'total upload > 1 MB mins',
+        "w.rc:2:26: expected a time window after the amount (2 hours, day), found 'mins'",
+      ],
+      ['net', 'total upload > 1 MB in last "day"', 'w.rc:2:34: expected a duration for the window, found "day"'],
+      // Only a trailing s is dropped from a window's unit; a total takes no `s` after its unit.
+      [
+        'net',
+        'total upload > 1 MB in last dasy',
+        "w.rc:2:34: expected a time window after the amount (2 hours, day), found 'dasy'",
+      ],
+      [
+        'net',
+        'total upload > 1 MB s in last day',
+        "w.rc:2:26: expected a time window after the amount (2 hours, day), found 's'",
+      ],
+      ['net', 'total upload > x in last day', "w.rc:2:21: expected an amount after 'total upload >', found 'x'"],
+      ['net', 'total upload > 8192 TB in last day', 'w.rc:2:21: total upload > 8192 is out of range'],
+      // `upload` or `download` second makes a traffic test only after `total`.
+      [
+        'net',
+        'bogus upload > 1 MB/s',
+        "w.rc:2:6: unknown test 'bogus': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'",
+      ],
       ['file', 'upload > 1 MB/s', "w.rc:2:3: 'upload/download' tests apply to 'check network' only"],
       ['file', 'total download > 1 MB in last day', "w.rc:2:3: 'upload/download' tests apply to 'check network' only"],
     ]));
+
+  void test('a quoted "upload" after total is no traffic test: monit\'s other total tests are ignored', async () => {
+    const { config, warnings } = await parseRules(text('net', 'total "upload" > 1 MB/s'), 'w.rc');
+    assert.deepEqual(
+      [config.services[0]?.rules.filter((r) => !r.implicit).length, warnings.map(formatDiagnostic)],
+      [0, ["w.rc:2:6: warning: 'total' tests are not evaluated by brokerwatch; this rule is ignored"]],
+    );
+  });
 });
 
 void describe('the ping test of a remote host', () => {
