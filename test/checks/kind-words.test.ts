@@ -351,6 +351,8 @@ void describe('the traffic tests of a network interface', () => {
         "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found 'parsecs/s'",
       ],
       ['net', 'upload > 1 MB/min', "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found 'MB/min'"],
+      // After a unit with its slash, a per-second word is one too many.
+      ['net', 'upload > 1 MB/s sec', "w.rc:2:22: expected 'then', found 'sec'"],
       ['net', 'upload > 1 10', "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found '10'"],
       [
         'net',
