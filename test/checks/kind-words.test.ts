@@ -54,8 +54,10 @@ async function assertReadings(cases: readonly Reading[]): Promise<void> {
     assert.deepEqual(await readBack(h, rule), [printed, eventType, warnings], `${h}: ${rule}`);
 }
 
-async function assertErrors(cases: readonly [Header, string, string][]): Promise<void> {
-  for (const [h, rule, error] of cases) assert.deepEqual(await parseFailure(text(h, rule), 'w.rc'), [error], rule);
+/** [service type, rule, the error (or every diagnostic, warnings first, when there are several)]. */
+async function assertErrors(cases: readonly [Header, string, string | readonly string[]][]): Promise<void> {
+  for (const [h, rule, error] of cases)
+    assert.deepEqual(await parseFailure(text(h, rule), 'w.rc'), typeof error === 'string' ? [error] : error, rule);
 }
 
 void describe('the file system tests', () => {
@@ -74,6 +76,39 @@ void describe('the file system tests', () => {
       ['fs', 'read > 5 kB per second', 'read rate > 5 kB/s', 'resource'],
       ['fs', 'write rate > 5 ops/sec', 'write rate > 5 operations/s', 'resource'],
       ['fs', 'read > 5 kilobytes/second', 'read rate > 5 kB/s', 'resource'],
+    ]));
+
+  void test('every unit of a read or write rate, its per-second spellings, and its bounds', () =>
+    assertReadings([
+      ['fs', 'read > 1 B/s', 'read rate > 1 B/s', 'resource'],
+      ['fs', 'read > 2 byte/s', 'read rate > 2 B/s', 'resource'],
+      ['fs', 'read > 3 bytes/sec', 'read rate > 3 B/s', 'resource'],
+      ['fs', 'read > 1 k/s', 'read rate > 1 kB/s', 'resource'],
+      ['fs', 'read > 2 kilobyte/s', 'read rate > 2 kB/s', 'resource'],
+      ['fs', 'read > 1 m/s', 'read rate > 1 MB/s', 'resource'],
+      ['fs', 'read > 2 megabyte/s', 'read rate > 2 MB/s', 'resource'],
+      ['fs', 'read > 3 megabytes/s', 'read rate > 3 MB/s', 'resource'],
+      ['fs', 'read > 1 g/s', 'read rate > 1 GB/s', 'resource'],
+      ['fs', 'read > 2 gb/s', 'read rate > 2 GB/s', 'resource'],
+      ['fs', 'read > 3 gigabyte/s', 'read rate > 3 GB/s', 'resource'],
+      ['fs', 'read > 4 gigabytes/s', 'read rate > 4 GB/s', 'resource'],
+      ['fs', 'read > 1 t/s', 'read rate > 1 TB/s', 'resource'],
+      ['fs', 'read > 2 tb/s', 'read rate > 2 TB/s', 'resource'],
+      ['fs', 'read > 3 terabyte/s', 'read rate > 3 TB/s', 'resource'],
+      ['fs', 'read > 4 terabytes/s', 'read rate > 4 TB/s', 'resource'],
+      // A unit without a slash is per second, with or without a following `s`, `sec` or `second`.
+      ['fs', 'write > 5 MB', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 5 MB s', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 5 MB sec', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 5 MB/sec', 'write rate > 5 MB/s', 'resource'],
+      ['fs', 'write > 3 operation/s', 'write rate > 3 operations/s', 'resource'],
+      ['fs', 'write > 3 ops/second', 'write rate > 3 operations/s', 'resource'],
+      ['fs', 'read > 5 operations', 'read rate > 5 operations/s', 'resource'],
+      // A fraction of a unit is rounded to whole bytes.
+      ['fs', 'write > 1.5 kB/s', 'write rate > 1536 B/s', 'resource'],
+      ['fs', 'write > 0.0001 kB/s', 'write rate > 0 B/s', 'resource'],
+      // The largest rate: 8191 TB/s is below 2^53 bytes, 8192 TB/s is not (an error below).
+      ['fs', 'read > 8191 TB/s', 'read rate > 8191 TB/s', 'resource'],
     ]));
 
   void test('wrong words and values', () =>
@@ -101,6 +136,14 @@ void describe('the file system tests', () => {
         "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s) after 5, found '10'",
       ],
       ['fs', 'write > 99999999999 TB/s', 'w.rc:2:14: write > 99999999999 is out of range'],
+      ['fs', 'read > 8192 TB/s', 'w.rc:2:13: read > 8192 is out of range'],
+      ['fs', 'read >', "w.rc:2:13: expected a rate after 'read >', found 'then'"],
+      [
+        'fs',
+        'read > 5 "MB/s"',
+        'w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s) after 5, found "MB/s"',
+      ],
+      ['fs', 'read > 5 /s', "w.rc:2:15: expected a unit per second (B/s, kB/s, MB/s or operations/s), found '/s'"],
     ]));
 
   void test('written in another service type', () =>
@@ -253,6 +296,53 @@ void describe('the traffic tests of a network interface', () => {
       ['net', 'total downloaded > 10 kilobytes 30 minutes', 'total download > 10 kB in last 30 minutes', 'bytein'],
     ]));
 
+  void test('every unit of a rate or a total, the per-second spellings, the windows, and the bounds', () =>
+    assertReadings([
+      ['net', 'upload > 1 B/s', 'upload > 1 B/s', 'byteout'],
+      ['net', 'upload > 2 byte/s', 'upload > 2 B/s', 'byteout'],
+      ['net', 'upload > 3 bytes/s', 'upload > 3 B/s', 'byteout'],
+      ['net', 'upload > 1 k/s', 'upload > 1 kB/s', 'byteout'],
+      ['net', 'upload > 2 kb/s', 'upload > 2 kB/s', 'byteout'],
+      ['net', 'upload > 3 kilobyte/s', 'upload > 3 kB/s', 'byteout'],
+      ['net', 'upload > 1 m/s', 'upload > 1 MB/s', 'byteout'],
+      ['net', 'upload > 2 megabyte/s', 'upload > 2 MB/s', 'byteout'],
+      ['net', 'upload > 3 megabytes/s', 'upload > 3 MB/s', 'byteout'],
+      ['net', 'upload > 1 g/s', 'upload > 1 GB/s', 'byteout'],
+      ['net', 'upload > 2 gb/s', 'upload > 2 GB/s', 'byteout'],
+      ['net', 'upload > 3 gigabyte/s', 'upload > 3 GB/s', 'byteout'],
+      ['net', 'upload > 4 gigabytes/s', 'upload > 4 GB/s', 'byteout'],
+      ['net', 'upload > 1 t/s', 'upload > 1 TB/s', 'byteout'],
+      ['net', 'upload > 2 tb/s', 'upload > 2 TB/s', 'byteout'],
+      ['net', 'upload > 3 terabyte/s', 'upload > 3 TB/s', 'byteout'],
+      ['net', 'upload > 4 terabytes/s', 'upload > 4 TB/s', 'byteout'],
+      // A unit without a slash is per second, with or without a following `s`, `sec` or `second`.
+      ['net', 'download > 5 MB', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB s', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB/second', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB/sec', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB second', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 5 MB sec', 'download > 5 MB/s', 'bytein'],
+      ['net', 'download > 7 packet/s', 'download > 7 packets/s', 'packetin'],
+      // Bytes are rounded to whole ones; packets are not.
+      ['net', 'upload > 1.5 kB/s', 'upload > 1536 B/s', 'byteout'],
+      ['net', 'upload > 1.5 packets/s', 'upload > 1.5 packets/s', 'packetout'],
+      // The largest amount: 8191 TB is below 2^53 bytes, 8192 TB is not (an error below).
+      ['net', 'upload > 8191 TB/s', 'upload > 8191 TB/s', 'byteout'],
+      ['net', 'total upload > 1 MB in last 1 minute', 'total upload > 1 MB in last 1 minute', 'byteout'],
+      ['net', 'total upload > 1 MB minute', 'total upload > 1 MB in last 1 minute', 'byteout'],
+      ['net', 'total upload > 1 MB in last 2 days', 'total upload > 1 MB in last 2 days', 'byteout'],
+      ['net', 'total upload > 1 MB 90 seconds', 'total upload > 1 MB in last 90 seconds', 'byteout'],
+      ['net', 'total upload > 1 packet in last day', 'total upload > 1 packets in last 1 day', 'packetout'],
+      ['net', 'total upload > 1 MB hours', 'total upload > 1 MB in last 1 hour', 'byteout'],
+      [
+        'net',
+        'total upload > 1 MB in last 2',
+        'total upload > 1 MB in last 2 seconds',
+        'byteout',
+        ["w.rc:2:34: warning: bare number 2 for the window is taken as seconds; write '2 seconds'"],
+      ],
+    ]));
+
   void test('wrong units, windows and values, and other service types', () =>
     assertErrors([
       [
@@ -261,6 +351,8 @@ void describe('the traffic tests of a network interface', () => {
         "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found 'parsecs/s'",
       ],
       ['net', 'upload > 1 MB/min', "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found 'MB/min'"],
+      // After a unit with its slash, a per-second word is one too many.
+      ['net', 'upload > 1 MB/s sec', "w.rc:2:22: expected 'then', found 'sec'"],
       ['net', 'upload > 1 10', "w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found '10'"],
       [
         'net',
@@ -275,9 +367,50 @@ void describe('the traffic tests of a network interface', () => {
       ],
       ['net', 'total upload > 1 MB', "w.rc:2:26: expected a time window after the amount (2 hours, day), found 'then'"],
       ['net', 'upload > 99999999999 TB/s', 'w.rc:2:15: upload > 99999999999 is out of range'],
+      ['net', 'upload > 8192 TB/s', 'w.rc:2:15: upload > 8192 is out of range'],
+      // A quoted unit is no unit, even spelled as the lexer lower-cases a word.
+      ['net', 'upload > 1 "mb/s"', 'w.rc:2:17: expected B/s, kB/s, MB/s, GB/s or packets/s after 1, found "mb/s"'],
+      [
+        'net',
+        'total upload > 1 MB/second in last day',
+        "w.rc:2:23: expected B, kB, MB, GB or packets after 1, found 'MB/second'",
+      ],
+      [
+        'net',
+        'total upload > 1 MB mins',
+        "w.rc:2:26: expected a time window after the amount (2 hours, day), found 'mins'",
+      ],
+      ['net', 'total upload > 1 MB in last "day"', 'w.rc:2:34: expected a duration for the window, found "day"'],
+      // Only a trailing s is dropped from a window's unit; a total takes no `s` after its unit.
+      [
+        'net',
+        'total upload > 1 MB in last dasy',
+        "w.rc:2:34: expected a time window after the amount (2 hours, day), found 'dasy'",
+      ],
+      [
+        'net',
+        'total upload > 1 MB s in last day',
+        "w.rc:2:26: expected a time window after the amount (2 hours, day), found 's'",
+      ],
+      ['net', 'total upload > x in last day', "w.rc:2:21: expected an amount after 'total upload >', found 'x'"],
+      ['net', 'total upload > 8192 TB in last day', 'w.rc:2:21: total upload > 8192 is out of range'],
+      // `upload` or `download` second makes a traffic test only after `total`.
+      [
+        'net',
+        'bogus upload > 1 MB/s',
+        "w.rc:2:6: unknown test 'bogus': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'",
+      ],
       ['file', 'upload > 1 MB/s', "w.rc:2:3: 'upload/download' tests apply to 'check network' only"],
       ['file', 'total download > 1 MB in last day', "w.rc:2:3: 'upload/download' tests apply to 'check network' only"],
     ]));
+
+  void test('a quoted "upload" after total is no traffic test: monit\'s other total tests are ignored', async () => {
+    const { config, warnings } = await parseRules(text('net', 'total "upload" > 1 MB/s'), 'w.rc');
+    assert.deepEqual(
+      [config.services[0]?.rules.filter((r) => !r.implicit).length, warnings.map(formatDiagnostic)],
+      [0, ["w.rc:2:6: warning: 'total' tests are not evaluated by brokerwatch; this rule is ignored"]],
+    );
+  });
 });
 
 void describe('the ping test of a remote host', () => {
@@ -292,6 +425,23 @@ void describe('the ping test of a remote host', () => {
       ],
       ['remote', 'failed ping6 address ::1', 'failed ping6 count 3 size 64 with timeout 5 seconds address ::1', 'icmp'],
       ['remote', 'failed ping with timeout 500 ms', 'failed ping count 3 size 64 with timeout 500 ms', 'icmp'],
+      // The shortest timeout; a bare number is seconds.
+      ['remote', 'failed ping timeout 1 ms', 'failed ping count 3 size 64 with timeout 1 ms', 'icmp'],
+      [
+        'remote',
+        'failed ping timeout 2',
+        'failed ping count 3 size 64 with timeout 2 seconds',
+        'icmp',
+        ["w.rc:2:26: warning: bare number 2 for timeout is taken as seconds; write '2 seconds'"],
+      ],
+      // Plain `ping` takes an address of either family.
+      [
+        'remote',
+        'failed ping address 127.0.0.1',
+        'failed ping count 3 size 64 with timeout 5 seconds address 127.0.0.1',
+        'icmp',
+      ],
+      ['remote', 'failed ping address ::1', 'failed ping count 3 size 64 with timeout 5 seconds address ::1', 'icmp'],
     ]));
 
   void test('values out of range, addresses of the wrong family, and other service types', () =>
@@ -303,6 +453,8 @@ void describe('the ping test of a remote host', () => {
       ['remote', 'failed ping4 address ::1', "w.rc:2:27: 'ping4' sends IPv4: the address ::1 is IPv6"],
       ['remote', 'failed ping6 address 127.0.0.1', "w.rc:2:27: 'ping6' sends IPv6: the address 127.0.0.1 is IPv4"],
       ['remote', 'failed ping timeout 0 ms', 'w.rc:2:13: a ping timeout must be at least 1 ms'],
+      ['remote', 'failed ping timeout x', "w.rc:2:26: expected a duration for timeout, found 'x'"],
+      ['remote', 'failed ping address >', "w.rc:2:26: expected a local address after address, found '>'"],
       ['proc', 'failed ping', "w.rc:2:3: 'ping' tests apply to 'check host' only"],
     ]));
 });
@@ -355,6 +507,25 @@ void describe('the resource tests of a process', () => {
   void test('values out of range, wrong units, and other service types', () =>
     assertErrors([
       ['proc', 'cpu > 200000%', 'w.rc:2:12: cpu 200000% is out of range'],
+      ['proc', 'cpu > 102401%', 'w.rc:2:12: cpu 102401% is out of range'],
+      // `total cpu` and `total memory` are named as written.
+      ['proc', 'total cpu > x', "w.rc:2:18: expected a percentage after 'total cpu >', found 'x'"],
+      ['proc', 'total memory > 101%', 'w.rc:2:21: total memory 101% is out of range'],
+      // Only the word % (or percent) makes a memory share: a quoted "%" is not taken for one.
+      [
+        'proc',
+        'memory > 5 "%"',
+        [
+          "w.rc:2:15: warning: bare number 5 for memory is taken as bytes; write '5 B' or use kB, MB, GB",
+          'w.rc:2:17: expected \'then\', found "%"',
+        ],
+      ],
+      // `cpu` or `memory` second makes a resource test only after `total`.
+      [
+        'proc',
+        'bogus cpu > 5%',
+        "w.rc:2:6: unknown test 'bogus': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'",
+      ],
       ['proc', 'memory > 101%', 'w.rc:2:15: memory 101% is out of range'],
       ['proc', 'memory > 5 parsecs', "w.rc:2:17: expected a size unit (B, kB, MB, GB) or % after 5, found 'parsecs'"],
       ['proc', 'cpu x', "w.rc:2:10: expected a percentage after 'cpu', found 'x'"],
@@ -363,6 +534,21 @@ void describe('the resource tests of a process', () => {
       ['proc', 'threads > 10000001', 'w.rc:2:16: a number of threads 10000001 is out of range (0–10000000)'],
       ['file', 'threads > 10', "w.rc:2:3: 'resource' tests apply to 'check process' only"],
     ]));
+
+  void test('the largest shares: 1024 cores of cpu, all of the memory', () =>
+    assertReadings([
+      ['proc', 'cpu > 102400%', 'cpu > 102400%', 'resource'],
+      ['proc', 'memory > 100%', 'memory > 100%', 'resource'],
+      ['proc', 'total memory > 100%', 'totalmemory > 100%', 'resource'],
+    ]));
+
+  void test('a quoted "cpu" after total is no resource test: monit\'s other total tests are ignored', async () => {
+    const { config, warnings } = await parseRules(text('proc', 'total "cpu" > 5%'), 'w.rc');
+    assert.deepEqual(
+      [config.services[0]?.rules.filter((r) => !r.implicit).length, warnings.map(formatDiagnostic)],
+      [0, ["w.rc:2:6: warning: 'total' tests are not evaluated by brokerwatch; this rule is ignored"]],
+    );
+  });
 });
 
 void describe('the content tests of a file or a program', () => {
@@ -383,6 +569,8 @@ void describe('the content tests of a file or a program', () => {
       ['file', `match ${pats}`, `match ${pats}`, 'content'],
       ['file', `not match ${pats}`, `not match ${pats}`, 'content'],
       ['prog', 'content = "x"', 'content = "x"', 'content'],
+      // A quoted pattern that starts with a slash is a regex, not the path of a file of them.
+      ['file', 'content = "/api/v1"', 'content = "/api/v1"', 'content'],
     ]);
   });
 
@@ -404,6 +592,19 @@ void describe('the content tests of a file or a program', () => {
         "w.rc:2:12: expected a regular expression in double quotes, or the path of a file of them in quotes, found '5'",
       ],
       ['file', 'content "x"', "w.rc:2:14: expected '=' or '!=' after 'content', found \"x\""],
+      // Only a word that starts with a slash is a path.
+      [
+        'file',
+        'match foo',
+        "w.rc:2:12: expected a regular expression in double quotes, or the path of a file of them in quotes, found 'foo'",
+      ],
+      // `match` second makes a content test only after `not`; a quoted "match" is no word.
+      [
+        'file',
+        'bogus match "x"',
+        "w.rc:2:6: unknown test 'bogus': expected failed, not exist, changed, cpu, memory, children, threads, uptime, status, timestamp, size, sys, or 'N restarts within M cycles'",
+      ],
+      ['file', 'not "match"', "w.rc:2:10: expected 'exist' after 'not', found \"match\""],
       [
         'host',
         'content = "x"',
