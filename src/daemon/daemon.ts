@@ -13,12 +13,9 @@ import { EventBus } from './event-bus.js';
 import type { Logger } from '../util/logger.js';
 import type { CycleRecord } from './service-runner.js';
 import { ServiceRunner } from './service-runner.js';
+import { spreadOffsets } from './schedule.js';
 import { loadHostId } from './host-id.js';
 import { StateStore, readStateFile } from './state-store.js';
-
-/** The first cycles of all services are spread over one cycle, but never over more than this. */
-const SPREAD_MAX_MS = 1_000;
-const SPREAD_STEP_MS = 25;
 
 export interface DaemonOptions {
   readonly logger: Logger;
@@ -181,19 +178,12 @@ export class Daemon {
     return r;
   }
 
-  /**
-   * Starts every runner's loop, their first cycles spread over one cycle (at most 1 s) in rules-file
-   * order, in 25 ms steps: 500 services due in the same millisecond would start their cycles one
-   * after another, the last ones 100 ms late, every cycle. Services in one step share their timer
-   * wakeups (one per step, not one per service, which an idle daemon would pay for in CPU); at most
-   * 40 steps a second, so that 200 services are 5 to a step, and the fifth starts a few ms late.
-   */
+  /** Starts every runner's loop, their first cycles spread over one cycle (see `spreadOffsets`). */
   #startRunners(delayMs: number): void {
     const runners = [...this.#runners.values()];
-    const window = Math.min(this.#config.daemon.cycleMs, SPREAD_MAX_MS);
-    const steps = Math.max(1, Math.floor(window / SPREAD_STEP_MS));
+    const offsets = spreadOffsets(runners.length, this.#config.daemon.cycleMs);
     const base = this.clock.now() + delayMs;
-    runners.forEach((r, i) => r.start(base + Math.floor((i * steps) / runners.length) * SPREAD_STEP_MS));
+    runners.forEach((r, i) => r.start(base + (offsets[i] ?? 0)));
   }
 
   /** `set fleet`: its publisher (and mqtt.js) is loaded only when the rules have the statement. */

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { CycleRecord } from '../../src/daemon/service-runner.js';
+import { spreadOffsets } from '../../src/daemon/schedule.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { Cleanup, startInProcess, testDir } from './harness.js';
 
@@ -54,5 +55,34 @@ void describe('the cycle schedule', () => {
       // No lag on this clock, and checks take no virtual time.
       for (const r of rs) assert.deepEqual([r.startedAt, r.finishedAt], [r.dueAt, r.dueAt]);
     }
+  });
+});
+
+void describe('spreadOffsets', () => {
+  const perStep = (o: number[]): number[] => {
+    const m = new Map<number, number>();
+    for (const v of o) m.set(v, (m.get(v) ?? 0) + 1);
+    return [...m.values()];
+  };
+  void test('a few services: spread over the whole cycle in 25 ms steps', () => {
+    assert.deepEqual(spreadOffsets(1, 1000), [0]);
+    assert.deepEqual(spreadOffsets(3, 1000), [0, 325, 650]);
+    assert.deepEqual(spreadOffsets(4, 30_000), [0, 250, 500, 750], 'never over more than 1 s');
+    assert.deepEqual(spreadOffsets(2, 400), [0, 200], 'over one cycle when it is shorter');
+    assert.deepEqual(spreadOffsets(0, 1000), []);
+    assert.deepEqual(spreadOffsets(3, 10), [0, 0, 0], 'a cycle shorter than a step: one step');
+  });
+  void test('200 services: 40 steps of 5, in rules-file order', () => {
+    const o = spreadOffsets(200, 1000);
+    assert.deepEqual(new Set(perStep(o)), new Set([5]));
+    assert.deepEqual(o.slice(0, 6), [0, 0, 0, 0, 0, 25]);
+    assert.equal(o.at(-1), 975);
+    assert.ok(o.every((v, i) => i === 0 || v >= (o[i - 1] ?? 0)));
+  });
+  void test('500 services: 40 steps of 12 or 13', () => {
+    const o = spreadOffsets(500, 1000);
+    assert.equal(perStep(o).length, 40);
+    assert.deepEqual(new Set(perStep(o)), new Set([12, 13]));
+    assert.ok(o.every((v) => v % 25 === 0 && v < 1000));
   });
 });
