@@ -2,28 +2,27 @@
 // The installed `brokerwatch` command (dist/bin/brokerwatch.js): runs the bundled program
 // (brokerwatch.cjs beside it, built from main.ts) through V8's compile cache (util/code-cache.ts).
 // SIGUSR1 is taken first, as in main.ts: while the program compiles, the signal must not open
-// Node's inspector. The daemon's cache is written once it has run for a while (its HTTP server,
-// checks and alerts compiled by then); a CLI verb's when it exits.
+// Node's inspector. The daemon's cache (one per rules file) is written once it has run for a while,
+// its HTTP server, checks and alerts compiled by then (a daemon stopped sooner, as in a test, writes
+// none); a CLI verb's when it exits.
 import './wake.js';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileCached, launchRole } from '../util/code-cache.js';
+import { cacheName, compileCached, launchRole } from '../util/code-cache.js';
 
 /** How long the daemon runs before its cache is written. */
 const DAEMON_WARM_MS = 5_000;
 
 const file = fileURLToPath(new URL('./brokerwatch.cjs', import.meta.url));
-const role = launchRole(process.argv.slice(2));
-const compiled = compileCached(readFileSync(file), file, role, {
-  env: process.env,
-  euid: process.geteuid?.() ?? -1,
-  home: homedir(),
-});
-process.once('exit', () => compiled.save());
+const { role, rulesFile } = launchRole(process.argv.slice(2));
+const host = { env: process.env, euid: process.geteuid?.() ?? -1, home: homedir() };
+const name = cacheName(role, rulesFile === undefined ? undefined : resolve(rulesFile));
+const compiled = compileCached(readFileSync(file), file, role, host, name);
 if (role === 'daemon') setTimeout(() => compiled.save(), DAEMON_WARM_MS).unref();
+else process.once('exit', () => compiled.save());
 const main = compiled.script.runInThisContext() as (
   exports: object,
   require: NodeJS.Require,

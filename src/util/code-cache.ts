@@ -18,6 +18,22 @@ import { Script } from 'node:vm';
 /** What a cache goes by: the daemon and the CLI verbs run different code, each keeps its own. */
 export type CacheRole = 'daemon' | 'cli';
 
+/** Caches kept per role: a daemon's is made under its rules file (see `cacheName`). */
+const KEEP: Record<CacheRole, number> = { daemon: 4, cli: 1 };
+
+/**
+ * The name a run's cache goes by. A cache holds every function compiled in the run that made it,
+ * and all of it is loaded, used or not: a daemon's depends on its rules (one with `set httpd` has
+ * the HTTP server in it), so each rules file has its own, and another daemon's never costs memory.
+ */
+export function cacheName(role: CacheRole, rulesFile: string | undefined): string {
+  if (role === 'cli') return 'cli';
+  return `daemon.${createHash('sha256')
+    .update(rulesFile ?? '')
+    .digest('hex')
+    .slice(0, 12)}`;
+}
+
 /** The parts of the process the cache depends on (given, so tests choose them). */
 export interface CacheHost {
   readonly env: NodeJS.ProcessEnv;
@@ -46,16 +62,22 @@ function ours(path: string, euid: number, kind: 'dir' | 'file', create = false):
   }
 }
 
-/** `-I` runs the daemon, and so does no verb at all; `-t`, `-V`, `--help` and every verb are the CLI. */
-export function launchRole(args: readonly string[]): CacheRole {
+/**
+ * `-I` runs the daemon, and so does no verb at all; `-t`, `-V`, `--help` and every verb are the CLI.
+ * With the rules file `-c` names, if any.
+ */
+export function launchRole(args: readonly string[]): { role: CacheRole; rulesFile: string | undefined } {
   let daemon = true;
+  let interactive = false;
+  let rulesFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    if (a === '-I' || a === '--interactive') return 'daemon';
-    if (a === '-c' || a === '--control') i++;
+    if (a === '-I' || a === '--interactive') interactive = true;
+    else if (a === '-c' || a === '--control') rulesFile = args[++i];
+    else if (a.startsWith('--control=')) rulesFile = a.slice('--control='.length);
     else if (['-t', '--test', '-V', '--version', '-h', '--help'].includes(a) || !a.startsWith('-')) daemon = false;
   }
-  return daemon ? 'daemon' : 'cli';
+  return { role: interactive || daemon ? 'daemon' : 'cli', rulesFile };
 }
 
 /** A compiled script and what became of its cache. */
@@ -73,11 +95,17 @@ export interface CachedScript {
  * Compiles a CommonJS module's bytes as the function Node would wrap them in (exports, require,
  * module, __filename, __dirname), with the role's cache.
  */
-export function compileCached(bytes: Buffer, filename: string, role: CacheRole, host: CacheHost): CachedScript {
+export function compileCached(
+  bytes: Buffer,
+  filename: string,
+  role: CacheRole,
+  host: CacheHost,
+  name: string = role,
+): CachedScript {
   const dir = codeCacheDir(host);
   const trusted = dir !== undefined && ours(dir, host.euid, 'dir', true);
   const key = createHash('sha256').update(`${process.version} ${process.arch}\n`).update(bytes).digest('hex');
-  const file = trusted ? join(dir, `${role}-${key.slice(0, 24)}.v8cache`) : undefined;
+  const file = trusted ? join(dir, `${name}-${key.slice(0, 24)}.v8cache`) : undefined;
   // The `#!` line is for a direct run; inside a function it would be a syntax error.
   const body = bytes.toString('utf8').replace(/^#!.*/, '');
   const source = `(function (exports, require, module, __filename, __dirname) {${body}\n})`;
@@ -103,13 +131,23 @@ export function compileCached(bytes: Buffer, filename: string, role: CacheRole, 
         const tmp = `${file}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, file);
-        // Caches of other builds and Node versions are never read again.
-        for (const name of readdirSync(dir))
-          if (name.startsWith(`${role}-`) && name.endsWith('.v8cache') && join(dir, name) !== file)
-            rmSync(join(dir, name), { force: true });
+        evict(dir, role, name, file);
       } catch {
         // A cache is an optimisation: a read-only or full disk costs speed, nothing else.
       }
     },
   };
+}
+
+/** Removes the role's caches of other builds and Node versions (never read again), and its oldest
+ *  beyond the number it keeps. */
+function evict(dir: string, role: CacheRole, name: string, kept: string): void {
+  const mine = readdirSync(dir)
+    .filter((n) => n.startsWith(role) && n.endsWith('.v8cache'))
+    .map((n) => join(dir, n))
+    .filter((f) => f !== kept);
+  const current = mine.filter((f) => !f.slice(dir.length + 1).startsWith(`${name}-`));
+  const stale = mine.filter((f) => f.slice(dir.length + 1).startsWith(`${name}-`));
+  const byAge = current.map((f) => ({ f, t: lstatSync(f).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const f of [...stale, ...byAge.slice(KEEP[role] - 1).map((x) => x.f)]) rmSync(f, { force: true });
 }

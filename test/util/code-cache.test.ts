@@ -8,7 +8,7 @@ import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, statSync, 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { codeCacheDir, compileCached, launchRole } from '../../src/util/code-cache.js';
+import { cacheName, codeCacheDir, compileCached, launchRole } from '../../src/util/code-cache.js';
 import type { CacheHost } from '../../src/util/code-cache.js';
 import { BROKERWATCH } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -41,14 +41,15 @@ interface Seen {
 }
 
 /** Compiles `body` in a new process with the cache in `cache` (a folder, or `off`), runs it, saves. */
-async function compileIn(cache: string, body: Buffer = BODY, role = 'cli', save = true): Promise<Seen> {
+async function compileIn(cache: string, body: Buffer = BODY, role = 'cli', save = true, name = role): Promise<Seen> {
   const prog = join(dir.path, `body-${body.length}.cjs`);
   writeFileSync(prog, body);
   const script = `
     import { compileCached } from ${JSON.stringify(CODE_CACHE)};
     import { readFileSync } from 'node:fs';
     const c = compileCached(readFileSync(${JSON.stringify(prog)}), 'prog.cjs', ${JSON.stringify(role)},
-      { env: { BROKERWATCH_CODE_CACHE: ${JSON.stringify(cache)} }, euid: ${EUID}, home: '/nonexistent' });
+      { env: { BROKERWATCH_CODE_CACHE: ${JSON.stringify(cache)} }, euid: ${EUID}, home: '/nonexistent' },
+      ${JSON.stringify(name)});
     const module = { exports: {} };
     c.script.runInThisContext()(module.exports, undefined, module);
     if (${save}) c.save();
@@ -67,15 +68,26 @@ void describe('where caches live', () => {
   });
 
   void test('the daemon (-I, or no verb) and the CLI (-t, -V, --help, any verb) keep separate caches', () => {
-    assert.equal(launchRole([]), 'daemon');
-    assert.equal(launchRole(['-c', '/etc/brokerwatch/brokerwatch.rc']), 'daemon');
-    assert.equal(launchRole(['-I', '-c', 'rules.rc']), 'daemon');
-    assert.equal(launchRole(['-c', 'status', '-B']), 'daemon', 'a rules file named like a verb is not a verb');
-    assert.equal(launchRole(['-t', '-c', 'rules.rc']), 'cli');
-    assert.equal(launchRole(['-V']), 'cli');
-    assert.equal(launchRole(['--help']), 'cli');
-    assert.equal(launchRole(['-c', 'rules.rc', 'status']), 'cli');
-    assert.equal(launchRole(['summary', '-B']), 'cli');
+    const role = (args: string[]): string => launchRole(args).role;
+    assert.equal(role([]), 'daemon');
+    assert.equal(role(['-c', '/etc/brokerwatch/brokerwatch.rc']), 'daemon');
+    assert.equal(role(['-I', '-c', 'rules.rc']), 'daemon');
+    assert.equal(role(['-c', 'status', '-B']), 'daemon', 'a rules file named like a verb is not a verb');
+    assert.equal(role(['-t', '-c', 'rules.rc']), 'cli');
+    assert.equal(role(['-V']), 'cli');
+    assert.equal(role(['--help']), 'cli');
+    assert.equal(role(['-c', 'rules.rc', 'status']), 'cli');
+    assert.equal(role(['summary', '-B']), 'cli');
+    assert.equal(launchRole(['-I', '-c', 'a.rc']).rulesFile, 'a.rc');
+    assert.equal(launchRole(['--control=/b.rc', '-I']).rulesFile, '/b.rc');
+    assert.equal(launchRole(['-I']).rulesFile, undefined);
+  });
+
+  void test("each rules file has a daemon cache of its own (it holds the code those rules use); the CLI's is one", () => {
+    assert.match(cacheName('daemon', '/etc/brokerwatch/brokerwatch.rc'), /^daemon\.[0-9a-f]{12}$/);
+    assert.notEqual(cacheName('daemon', '/a.rc'), cacheName('daemon', '/b.rc'));
+    assert.equal(cacheName('daemon', '/a.rc'), cacheName('daemon', '/a.rc'));
+    assert.equal(cacheName('cli', '/a.rc'), 'cli');
   });
 });
 
@@ -93,9 +105,9 @@ void describe('compiling with a cache', () => {
     assert.deepEqual([second.cache, second.value, second.file], ['accepted', 49, first.file]);
     assert.equal(statSync(first.file).mtimeMs, mtime, 'a cache that was taken is not written again');
     // The daemon's cache is another file in the same folder.
-    const daemon = await compileIn(cache, BODY, 'daemon');
+    const daemon = await compileIn(cache, BODY, 'daemon', true, 'daemon.abc');
     assert.equal(daemon.cache, 'none');
-    assert.match(daemon.file ?? '', /\/daemon-[0-9a-f]{24}\.v8cache$/);
+    assert.match(daemon.file ?? '', /\/daemon\.abc-[0-9a-f]{24}\.v8cache$/);
     assert.equal(readdirSync(cache).length, 2);
   });
 
@@ -106,6 +118,26 @@ void describe('compiling with a cache', () => {
     const b = await compileIn(cache, other);
     assert.deepEqual([b.cache, b.value], ['none', 1], "a new build never reads the old build's cache");
     assert.deepEqual(readdirSync(cache), [(b.file ?? '').split('/').pop()]);
+  });
+
+  void test("four daemons' caches are kept, the oldest goes; a new build replaces its own", async () => {
+    const cache = join(dir.path, 'daemons');
+    for (const n of ['daemon.a', 'daemon.b', 'daemon.c', 'daemon.d', 'daemon.e'])
+      await compileIn(cache, BODY, 'daemon', true, n);
+    const names = (): string[] =>
+      readdirSync(cache)
+        .map((f) => f.split('-')[0] ?? '')
+        .sort();
+    assert.deepEqual(names(), ['daemon.b', 'daemon.c', 'daemon.d', 'daemon.e']);
+    await compileIn(cache, Buffer.concat([BODY, Buffer.from('\n')]), 'daemon', true, 'daemon.e');
+    assert.deepEqual(names(), ['daemon.b', 'daemon.c', 'daemon.d', 'daemon.e']);
+    assert.equal(readdirSync(cache).length, 4);
+    await compileIn(cache);
+    assert.deepEqual(
+      names(),
+      ['cli', 'daemon.b', 'daemon.c', 'daemon.d', 'daemon.e'],
+      "the CLI's cache is not one of them",
+    );
   });
 
   void test('a damaged cache is turned down by V8, the code still runs, and the cache is written anew', async () => {
