@@ -6,8 +6,9 @@ import { existsSync, openSync, readFileSync, readdirSync, readlinkSync } from 'n
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cacheName, codeCacheDir } from '../src/util/code-cache.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const MONIT = '/usr/bin/monit';
@@ -133,6 +134,8 @@ export async function waitServing(port: number, deadlineMs: number, pollMs = 2):
 
 export interface Supervisor {
   readonly name: string;
+  /** The rules (control) file it runs on. */
+  readonly rulesFile: string;
   readonly child: ChildProcess;
   readonly pid: number;
   stop(): Promise<void>;
@@ -147,7 +150,7 @@ export async function startBrokerwatch(rulesFile: string, logFile: string): Prom
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/bin/brokerwatch.js'), '-I', '-c', rulesFile], {
     stdio: ['ignore', out, out],
   });
-  return supervisor('brokerwatch', child);
+  return supervisor('brokerwatch', rulesFile, child);
 }
 
 /** Starts monit in the foreground on a control file. */
@@ -155,14 +158,15 @@ export async function startMonit(controlFile: string, logFile: string): Promise<
   await chmod(controlFile, 0o600);
   const out = openSync(logFile, 'a');
   const child = spawn(MONIT, ['-I', '-c', controlFile], { stdio: ['ignore', out, out] });
-  return supervisor('monit', child);
+  return supervisor('monit', controlFile, child);
 }
 
-function supervisor(name: string, child: ChildProcess): Supervisor {
+function supervisor(name: string, rulesFile: string, child: ChildProcess): Supervisor {
   const pid = child.pid ?? 0;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     name,
+    rulesFile,
     child,
     pid,
     async stop() {
@@ -446,6 +450,27 @@ export async function waitHttp(url: string, credentials: string, deadlineMs: num
     await sleep(100);
   }
   throw new Error(`${url} not answering within ${deadlineMs} ms`);
+}
+
+/**
+ * Waits until brokerwatch, run as this process's user on `rulesFile`, has written its compile cache
+ * (src/cli/launch.ts: after 5 s of running), in `dir` or where the daemon's default puts it.
+ */
+export async function waitCodeCache(rulesFile: string, deadlineMs: number, dir?: string): Promise<void> {
+  const folder = dir ?? codeCacheDir({ env: process.env, euid: process.geteuid?.() ?? -1, home: homedir() });
+  const prefix = `${cacheName('daemon', resolve(rulesFile))}-`;
+  const end = Date.now() + deadlineMs;
+  const written = (): boolean => {
+    try {
+      return folder !== undefined && readdirSync(folder).some((n) => n.startsWith(prefix) && n.endsWith('.v8cache'));
+    } catch {
+      return false;
+    }
+  };
+  while (!written()) {
+    if (Date.now() > end) throw new Error(`no compile cache for ${rulesFile} in ${folder} within ${deadlineMs} ms`);
+    await sleep(100);
+  }
 }
 
 /** Spawns a detached `sleep` that stands in for a daemon, and writes its PID to `pidfile`. */

@@ -4,11 +4,11 @@
 // The first start has no compile cache (src/util/code-cache.ts) and is shown on its own; when the
 // environment sets NODE_EXTRA_CA_CERTS, the starts are measured without it too (as systemd starts).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, freePort, killPid, sleep } from './lib.js';
+import { ROOT, freePort, killPid, sleep, waitCodeCache } from './lib.js';
 
 const AUTH = `Basic ${Buffer.from('admin:watchdog').toString('base64')}`;
 
@@ -116,8 +116,7 @@ async function onePageStart(env: NodeJS.ProcessEnv, file: string, cacheDir?: str
         // The demo broker's start is under way: let it finish, so that it can be stopped below.
         const end = performance.now() + 20_000;
         while (brokerPid(dir) === undefined && performance.now() < end) await sleep(20);
-        while (cacheDir && !readdirSync(cacheDir).some((n) => n.endsWith('.v8cache')) && performance.now() < end)
-          await sleep(100);
+        if (cacheDir) await waitCodeCache(file, 20_000, cacheDir);
         return { ms, cpuMs };
       }
       if (child.exitCode !== null || performance.now() - t0 > 30_000)

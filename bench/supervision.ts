@@ -8,6 +8,7 @@ import {
   brokerSetup,
   cleanupBroker,
   launchSupervisor,
+  waitCodeCache,
   procUsage,
   readPid,
   sleep,
@@ -80,9 +81,6 @@ export const HOST_SERVICES: readonly string[] = [
   '  if inode usage > 99% then alert',
 ];
 
-/** How long brokerwatch runs before it has written its compile cache (src/cli/launch.ts: 5 s). */
-const CACHE_WRITTEN_MS = 6_000;
-
 /** How long a supervisor runs before its idle cost is measured. */
 const IDLE_SETTLE_MS = 15_000;
 
@@ -98,8 +96,7 @@ export async function idleBench(
     // whole program and keeps what that leaves: some 4 MB more RSS until the next start).
     const first = await launchSupervisor(kind, b, 'protocol mqtt', extra);
     try {
-      await settled(b, 20_000);
-      await sleep(CACHE_WRITTEN_MS);
+      await waitCodeCache(first.rulesFile, 20_000);
     } finally {
       await first.stop();
     }

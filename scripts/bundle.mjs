@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 // fastify requires its default schema compilers where it would build them; brokerwatch always gives
 // its own (src/http/lazy-schemas.ts), which import() the same packages at a route's first request. So
-// that ajv, fast-json-stringify and fast-uri (half of the server's code) stay out of the chunk the
-// status page waits for, those two requires of fastify's resolve to a module that says so if called.
+// that ajv, fast-json-stringify and fast-uri (half of the server's code) are not evaluated before the
+// status page answers, those two requires of fastify's resolve to a module that says so if called.
 const unusedDefaultCompilers = {
   name: 'fastify-default-compilers-unused',
   setup(b) {
@@ -49,7 +49,7 @@ const plainBufferList = {
 };
 
 // prom-client requires OpenTelemetry's API (90 kB) at load, for exemplars, which brokerwatch never
-// turns on (enableExemplars): the status server's chunk gets a stand-in that has no span.
+// turns on (enableExemplars): the program gets a stand-in that has no span.
 const noExemplars = {
   name: 'prom-client-without-exemplars',
   setup(b) {

@@ -139,15 +139,17 @@ export function compileCached(
   };
 }
 
-/** Removes the role's caches of other builds and Node versions (never read again), and its oldest
- *  beyond the number it keeps. */
+/** Removes the caches of this name made by other builds and Node versions (never read again), and
+ *  the role's oldest caches of other names beyond the number it keeps. */
 function evict(dir: string, role: CacheRole, name: string, kept: string): void {
-  const mine = readdirSync(dir)
-    .filter((n) => n.startsWith(role) && n.endsWith('.v8cache'))
-    .map((n) => join(dir, n))
-    .filter((f) => f !== kept);
-  const current = mine.filter((f) => !f.slice(dir.length + 1).startsWith(`${name}-`));
-  const stale = mine.filter((f) => f.slice(dir.length + 1).startsWith(`${name}-`));
-  const byAge = current.map((f) => ({ f, t: lstatSync(f).mtimeMs })).sort((a, b) => b.t - a.t);
-  for (const f of [...stale, ...byAge.slice(KEEP[role] - 1).map((x) => x.f)]) rmSync(f, { force: true });
+  const stale: string[] = [];
+  const others: { file: string; mtime: number }[] = [];
+  for (const n of readdirSync(dir)) {
+    const file = join(dir, n);
+    if (!n.startsWith(role) || !n.endsWith('.v8cache') || file === kept) continue;
+    if (n.startsWith(`${name}-`)) stale.push(file);
+    else others.push({ file, mtime: lstatSync(file).mtimeMs });
+  }
+  others.sort((a, b) => b.mtime - a.mtime);
+  for (const file of [...stale, ...others.slice(KEEP[role] - 1).map((o) => o.file)]) rmSync(file, { force: true });
 }
