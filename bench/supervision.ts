@@ -2,7 +2,7 @@
 // program run and kill → CONNACK from the new broker; then the supervisor's idle cost with one
 // broker probed every second. Run under brokerwatch and, when installed, monit 5.33 with the same
 // rules (`set daemon 1`, its fastest cycle).
-import type { BrokerSetup } from './lib.js';
+import type { BrokerSetup, Supervisor } from './lib.js';
 import {
   alive,
   brokerSetup,
@@ -68,7 +68,6 @@ export async function killBench(kind: 'brokerwatch' | 'monit', runs: number, spa
   return { detect, serving };
 }
 
-/** The supervisor's CPU share and RSS over `seconds`, with one broker probed every second. */
 /** The host and its root file system, as a server's rules watch them besides the broker. */
 export const HOST_SERVICES: readonly string[] = [
   'check system $HOST',
@@ -84,16 +83,61 @@ export const HOST_SERVICES: readonly string[] = [
 /** How long a supervisor runs before its idle cost is measured. */
 const IDLE_SETTLE_MS = 15_000;
 
+/** One supervisor's CPU share and RSS over `seconds`, alone, with one broker probed every second. */
 export async function idleBench(
   kind: 'brokerwatch' | 'monit',
   seconds: number,
   extra: readonly string[] = [],
 ): Promise<IdleResult> {
   const b = await brokerSetup(`${kind}-idle`);
+  let sup: Supervisor | undefined;
+  try {
+    sup = await startIdle(kind, b, extra);
+    await settled(b, 20_000);
+    // Past start-up work: the first cycles, the optimizing compiler's first round and V8's first
+    // shrink of the heap (a burst of some 70 ms of CPU about 8 s after the start).
+    await sleep(IDLE_SETTLE_MS);
+    return await idleUsage(sup, seconds);
+  } finally {
+    await sup?.stop();
+    await cleanupBroker(b);
+  }
+}
+
+/**
+ * Both supervisors' idle cost over one and the same window, each with a broker of its own under the
+ * same rules (EXTRA gives each kind's further lines: a port of its own for `set httpd`). Whatever
+ * else the machine does in that window falls on both, which two windows one after the other cannot
+ * promise: on a quiet machine two runs of the same daemon a minute apart differ by up to a fifth.
+ */
+export async function idleSideBySide(
+  seconds: number,
+  extra: (kind: 'brokerwatch' | 'monit') => readonly string[] = () => [],
+): Promise<Record<'brokerwatch' | 'monit', IdleResult>> {
+  const bw = await brokerSetup('brokerwatch-idle');
+  const mo = await brokerSetup('monit-idle');
+  const sups: Supervisor[] = [];
+  try {
+    sups.push(await startIdle('brokerwatch', bw, extra('brokerwatch')));
+    sups.push(await startIdle('monit', mo, extra('monit')));
+    await Promise.all([settled(bw, 20_000), settled(mo, 20_000)]);
+    await sleep(IDLE_SETTLE_MS);
+    const [b, m] = await Promise.all(sups.map((sup) => idleUsage(sup, seconds)));
+    if (!b || !m) throw new Error('no idle figures');
+    return { brokerwatch: b, monit: m };
+  } finally {
+    for (const sup of sups) await sup.stop();
+    await cleanupBroker(bw);
+    await cleanupBroker(mo);
+  }
+}
+
+/** Starts KIND on B's broker for an idle measurement. brokerwatch is measured as a server runs it,
+ *  restarted on its rules: the first start writes V8's compile cache for this rules file (after
+ *  5 s), the measured one reads it (without one, start-up compiles the whole program and keeps what
+ *  that leaves: some 4 MB more RSS until the next start). */
+async function startIdle(kind: 'brokerwatch' | 'monit', b: BrokerSetup, extra: readonly string[]): Promise<Supervisor> {
   if (kind === 'brokerwatch') {
-    // Measured as a server runs it, restarted on its rules: the first start writes V8's compile cache
-    // for this rules file (after 5 s), the measured one reads it (without one, start-up compiles the
-    // whole program and keeps what that leaves: some 4 MB more RSS until the next start).
     const first = await launchSupervisor(kind, b, 'protocol mqtt', extra);
     try {
       await waitCodeCache(first.rulesFile, 20_000);
@@ -101,27 +145,22 @@ export async function idleBench(
       await first.stop();
     }
   }
-  const sup = await launchSupervisor(kind, b, 'protocol mqtt', extra);
-  try {
-    await settled(b, 20_000);
-    // Past start-up work: the first cycles, the optimizing compiler's first round and V8's first
-    // shrink of the heap (a burst of some 70 ms of CPU about 8 s after the start).
-    await sleep(IDLE_SETTLE_MS);
-    const a = procUsage(sup.pid);
-    const t0 = Date.now();
-    let rssMax = 0;
-    while (Date.now() - t0 < seconds * 1000) {
-      await sleep(1000);
-      rssMax = Math.max(rssMax, procUsage(sup.pid)?.rss ?? 0);
-    }
-    const z = procUsage(sup.pid);
-    const elapsed = (Date.now() - t0) / 1000;
-    if (!a || !z) throw new Error(`${kind} exited during the idle benchmark`);
-    return { cpuPercent: ((z.ticks - a.ticks) / 100 / elapsed) * 100, rssMb: rssMax / 1048576, seconds: elapsed };
-  } finally {
-    await sup.stop();
-    await cleanupBroker(b);
+  return launchSupervisor(kind, b, 'protocol mqtt', extra);
+}
+
+/** SUP's CPU share over the next `seconds` and its largest RSS, read once a second. */
+async function idleUsage(sup: Supervisor, seconds: number): Promise<IdleResult> {
+  const a = procUsage(sup.pid);
+  const t0 = Date.now();
+  let rssMax = 0;
+  while (Date.now() - t0 < seconds * 1000) {
+    await sleep(1000);
+    rssMax = Math.max(rssMax, procUsage(sup.pid)?.rss ?? 0);
   }
+  const z = procUsage(sup.pid);
+  const elapsed = (Date.now() - t0) / 1000;
+  if (!a || !z) throw new Error(`${sup.name} exited during the idle benchmark`);
+  return { cpuPercent: ((z.ticks - a.ticks) / 100 / elapsed) * 100, rssMb: rssMax / 1048576, seconds: elapsed };
 }
 
 export { stats };

@@ -63,6 +63,22 @@ const noExemplars = {
   },
 };
 
+// mqtt-packet logs each packet it parses or writes through `debug`, which writes only when the DEBUG
+// variable names it; the daemon's own log says what a probe did. A silent `debug` spares a probe a
+// dozen calls into it, and the daemon the module and the tty and colour detection it loads.
+const silentDebug = {
+  name: 'mqtt-packet-silent-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) =>
+      /mqtt-packet[\\/]/.test(args.importer) ? { path: args.path, namespace: 'silent-debug' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'silent-debug' }, () => ({
+      contents: 'module.exports = () => Object.assign(() => undefined, { enabled: false });',
+      loader: 'js',
+    }));
+  },
+};
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bin');
 
@@ -89,7 +105,7 @@ try {
     // The modules' own URL is the script's: the page's files and package.json are found from there.
     define: { 'import.meta.url': '__bwScriptUrl' },
     banner: { js: "const __bwScriptUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [unusedDefaultCompilers, plainBufferList, noExemplars],
+    plugins: [unusedDefaultCompilers, plainBufferList, noExemplars, silentDebug],
   });
   await build({
     ...common,

@@ -138,13 +138,17 @@ async function spaceFacts(mountPoint: string): Promise<Facts> {
 
 class FilesystemObserver implements Observer {
   #prev: { at: number; device: string; c: DiskCounters } | undefined;
+  /** The mount table last read and its parse: re-parsed only when the kernel's text changes. */
+  #mounts: { text: string; mounts: Mount[] } | undefined;
 
   constructor(private readonly path: string) {}
 
   async observe(now: number): Promise<Observed> {
     let mounts: Mount[];
     try {
-      mounts = parseMountinfo(readKernelFile('/proc/self/mountinfo'));
+      const text = readKernelFile('/proc/self/mountinfo');
+      if (this.#mounts?.text !== text) this.#mounts = { text, mounts: parseMountinfo(text) };
+      mounts = this.#mounts.mounts;
     } catch (e) {
       rethrowOwnFault(e);
       return { ok: false, message: 'no /proc/self/mountinfo: not Linux?' };

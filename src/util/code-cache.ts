@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
+import { isAscii } from 'node:buffer';
 
 /** What a cache goes by: the daemon and the CLI verbs run different code, each keeps its own. */
 export type CacheRole = 'daemon' | 'cli';
@@ -106,9 +107,13 @@ export function compileCached(
   const trusted = dir !== undefined && ours(dir, host.euid, 'dir', true);
   const key = createHash('sha256').update(`${process.version} ${process.arch}\n`).update(bytes).digest('hex');
   const file = trusted ? join(dir, `${name}-${key.slice(0, 24)}.v8cache`) : undefined;
-  // The `#!` line is for a direct run; inside a function it would be a syntax error.
-  const body = bytes.toString('utf8').replace(/^#!.*/, '');
-  const source = `(function (exports, require, module, __filename, __dirname) {${body}\n})`;
+  // Decoded as Latin-1, an ASCII script (the bundle always is: esbuild escapes the rest) of more than
+  // 1 MB becomes a string outside V8's heap, freed by the next scavenge once the wrapped copy below
+  // is made: one copy of the 3 MB source stays, not three (UTF-8 decoding and a replace() leave theirs
+  // in the large-object space until a full collection, which an idle daemon may not run for hours).
+  const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  // The `#!` line is for a direct run; inside a function it would be a syntax error: made a comment.
+  const source = `(function (exports, require, module, __filename, __dirname) {${text.startsWith('#!') ? '//' : ''}${text}\n})`;
   let cachedData: Buffer | undefined;
   if (file && ours(file, host.euid, 'file')) {
     try {

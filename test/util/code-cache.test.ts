@@ -111,6 +111,21 @@ void describe('compiling with a cache', () => {
     assert.equal(readdirSync(cache).length, 2);
   });
 
+  void test('a script of more than 1 MB (read as Latin-1) and one with UTF-8 text both run as written', async () => {
+    // ASCII past Node's 1 MB mark for strings kept outside the heap, with a `#!` line.
+    const big = Buffer.from(`#!/usr/bin/env node\n// ${'x'.repeat(1_100_000)}\nmodule.exports = 'ascii';\n`);
+    const utf8 = Buffer.from(`#!/usr/bin/env node\nmodule.exports = 'Ünïcode ✓';\n`);
+    const cache = join(dir.path, 'text');
+    for (const [body, value] of [
+      [big, 'ascii'],
+      [utf8, 'Ünïcode ✓'],
+    ] as const) {
+      const first = await compileIn(cache, body);
+      assert.deepEqual([first.cache, first.value], ['none', value]);
+      const second = await compileIn(cache, body);
+      assert.deepEqual([second.cache, second.value], ['accepted', value]);
+    }
+  });
   void test('another build is another cache, and the old one is removed when the new one is written', async () => {
     const cache = join(dir.path, 'builds');
     await compileIn(cache);

@@ -20,6 +20,9 @@ writeToStream.cacheNumbers = false;
 
 const CONNACK_BYTE = 0x20;
 const DISCONNECT = Buffer.from([0xe0, 0x00]);
+/** Why a session ended by disconnect(): one shared value, as a probe ends this way every cycle and
+ *  an Error costs its stack trace. */
+const CLOSED = new ProbeFailure('internal', 'session closed');
 
 /** A TCP or TLS socket, or a WebSocket's byte stream (which has no Nagle to turn off). */
 type ProbeSocket = Duplex & Partial<Pick<Socket, 'setNoDelay'>>;
@@ -114,7 +117,10 @@ export class MqttSession {
     if (tls) sock.once('secureConnect', sendConnect);
     sock.on('data', (d: Buffer) => this.#onData(d));
     sock.on('error', (e: NodeJS.ErrnoException) => this.fail(socketFailure(e, this.phase)));
-    sock.on('close', () => this.fail(this.#closedFailure()));
+    // Every session's socket closes; only a close that ends it is a failure worth an Error.
+    sock.on('close', () => {
+      if (!this.#ended) this.fail(this.#closedFailure());
+    });
     const ack = (await this.expect('connack')) as IConnackPacket;
     const code = (this.version === 5 ? ack.reasonCode : ack.returnCode) ?? 0;
     if (code !== 0) {
@@ -172,7 +178,7 @@ export class MqttSession {
    *  after a second, so a hung broker that never reads cannot keep it). */
   disconnect(): void {
     if (this.#ended) return;
-    this.#ended = new ProbeFailure('internal', 'session closed');
+    this.#ended = CLOSED;
     for (const w of this.#waiters.values()) w.reject(this.#ended);
     this.#waiters.clear();
     const sock = this.#socket;
