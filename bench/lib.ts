@@ -6,9 +6,9 @@ import { existsSync, openSync, readFileSync, readdirSync, readlinkSync } from 'n
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cacheName, codeCacheDir } from '../src/util/code-cache.js';
+import { cacheName, codeCacheDir, processHost } from '../src/util/code-cache.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const MONIT = '/usr/bin/monit';
@@ -457,7 +457,7 @@ export async function waitHttp(url: string, credentials: string, deadlineMs: num
  * (src/cli/launch.ts: after 5 s of running), in `dir` or where the daemon's default puts it.
  */
 export async function waitCodeCache(rulesFile: string, deadlineMs: number, dir?: string): Promise<void> {
-  const folder = dir ?? codeCacheDir({ env: process.env, euid: process.geteuid?.() ?? -1, home: homedir() });
+  const folder = dir ?? codeCacheDir(processHost());
   const prefix = `${cacheName('daemon', resolve(rulesFile))}-`;
   const end = Date.now() + deadlineMs;
   const written = (): boolean => {

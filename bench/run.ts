@@ -34,8 +34,7 @@ import type { Stats } from './lib.js';
 import type { PromHistogram } from './lib.js';
 import { scaleBench } from './scale.js';
 import { soakBench } from './soak.js';
-import { HOST_SERVICES, idleBench, idleSideBySide, killBench } from './supervision.js';
-import type { IdleResult } from './supervision.js';
+import { HOST_SERVICES, idleSideBySide, killBench } from './supervision.js';
 
 const named = process.argv.slice(2).flatMap((a) => a.split(','));
 const sections = new Set(
@@ -101,9 +100,9 @@ if (sections.has('liveness')) {
 }
 
 if (sections.has('idle')) {
-  // Each case with both supervisors measured over the same window when monit is here (one after the
-  // other, a busy minute would fall on one of them only).
-  const cases: [string, string, (k: 'brokerwatch' | 'monit') => Promise<readonly string[]>][] = [
+  // Each case with every supervisor here measured over the same window (one after the other, a busy
+  // minute would fall on one of them only).
+  const cases: [string, string, () => Promise<readonly string[]>][] = [
     ['one broker probed every second', '', () => Promise.resolve([])],
     // The same broker rule with the host and its root file system watched too, as servers do.
     [
@@ -119,18 +118,15 @@ if (sections.has('idle')) {
     ],
   ];
   for (const [title, what, extra] of cases) {
-    const rows: string[][] = [];
-    const row = (k: string, r: IdleResult): string[] => [k, `${r.cpuPercent.toFixed(2)} %`, `${r.rssMb.toFixed(1)} MB`];
-    if (kinds.includes('monit')) {
-      note(`idle benchmark${what}: brokerwatch and monit side by side, ${idleSeconds} s …`);
-      const lines = { brokerwatch: await extra('brokerwatch'), monit: await extra('monit') };
-      const r = await idleSideBySide(idleSeconds, (k) => lines[k]);
-      rows.push(row('brokerwatch', r.brokerwatch), row('monit', r.monit));
-    } else {
-      note(`idle benchmark${what}: brokerwatch, ${idleSeconds} s …`);
-      rows.push(row('brokerwatch', await idleBench('brokerwatch', idleSeconds, await extra('brokerwatch'))));
-    }
-    table(`Idle cost, ${title} (${idleSeconds} s)`, ['supervisor', 'CPU (% of a core)', 'RSS (max)'], rows);
+    note(`idle benchmark${what}: ${kinds.join(' and ')}${kinds.length > 1 ? ' side by side' : ''}, ${idleSeconds} s …`);
+    const lines = new Map<string, readonly string[]>();
+    for (const k of kinds) lines.set(k, await extra());
+    const r = await idleSideBySide(kinds, idleSeconds, (k) => lines.get(k) ?? []);
+    table(
+      `Idle cost, ${title} (${idleSeconds} s)`,
+      ['supervisor', 'CPU (% of a core)', 'RSS (max)'],
+      kinds.map((k) => [k, `${r[k].cpuPercent.toFixed(2)} %`, `${r[k].rssMb.toFixed(1)} MB`]),
+    );
   }
   console.log("\nTargets: CPU at or below monit's over the same window; RSS ≤ 50 MB.");
 }

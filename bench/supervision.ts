@@ -83,52 +83,41 @@ export const HOST_SERVICES: readonly string[] = [
 /** How long a supervisor runs before its idle cost is measured. */
 const IDLE_SETTLE_MS = 15_000;
 
+type Kind = 'brokerwatch' | 'monit';
+
 /** One supervisor's CPU share and RSS over `seconds`, alone, with one broker probed every second. */
-export async function idleBench(
-  kind: 'brokerwatch' | 'monit',
-  seconds: number,
-  extra: readonly string[] = [],
-): Promise<IdleResult> {
-  const b = await brokerSetup(`${kind}-idle`);
-  let sup: Supervisor | undefined;
-  try {
-    sup = await startIdle(kind, b, extra);
-    await settled(b, 20_000);
-    // Past start-up work: the first cycles, the optimizing compiler's first round and V8's first
-    // shrink of the heap (a burst of some 70 ms of CPU about 8 s after the start).
-    await sleep(IDLE_SETTLE_MS);
-    return await idleUsage(sup, seconds);
-  } finally {
-    await sup?.stop();
-    await cleanupBroker(b);
-  }
+export async function idleBench(kind: Kind, seconds: number, extra: readonly string[] = []): Promise<IdleResult> {
+  return (await idleSideBySide([kind], seconds, () => extra))[kind];
 }
 
 /**
- * Both supervisors' idle cost over one and the same window, each with a broker of its own under the
- * same rules (EXTRA gives each kind's further lines: a port of its own for `set httpd`). Whatever
- * else the machine does in that window falls on both, which two windows one after the other cannot
- * promise: on a quiet machine two runs of the same daemon a minute apart differ by up to a fifth.
+ * The idle cost of each of KINDS over one and the same window, each with a broker of its own under
+ * the same rules (EXTRA gives each kind's further lines: a port of its own for `set httpd`). Whatever
+ * else the machine does in that window falls on all of them, which windows one after the other
+ * cannot promise: on a quiet machine two runs of the same daemon a minute apart differ by up to a fifth.
  */
-export async function idleSideBySide(
+export async function idleSideBySide<K extends Kind>(
+  kinds: readonly K[],
   seconds: number,
-  extra: (kind: 'brokerwatch' | 'monit') => readonly string[] = () => [],
-): Promise<Record<'brokerwatch' | 'monit', IdleResult>> {
-  const bw = await brokerSetup('brokerwatch-idle');
-  const mo = await brokerSetup('monit-idle');
+  extra: (kind: K) => readonly string[] = () => [],
+): Promise<Record<K, IdleResult>> {
+  const brokers: BrokerSetup[] = [];
   const sups: Supervisor[] = [];
   try {
-    sups.push(await startIdle('brokerwatch', bw, extra('brokerwatch')));
-    sups.push(await startIdle('monit', mo, extra('monit')));
-    await Promise.all([settled(bw, 20_000), settled(mo, 20_000)]);
+    for (const k of kinds) {
+      const b = await brokerSetup(`${k}-idle`);
+      brokers.push(b);
+      sups.push(await startIdle(k, b, extra(k)));
+    }
+    await Promise.all(brokers.map((b) => settled(b, 20_000)));
+    // Past start-up work: the first cycles, the optimizing compiler's first round and V8's first
+    // shrink of the heap (a burst of some 70 ms of CPU about 8 s after the start).
     await sleep(IDLE_SETTLE_MS);
-    const [b, m] = await Promise.all(sups.map((sup) => idleUsage(sup, seconds)));
-    if (!b || !m) throw new Error('no idle figures');
-    return { brokerwatch: b, monit: m };
+    const usage = await Promise.all(sups.map((sup) => idleUsage(sup, seconds)));
+    return Object.fromEntries(kinds.map((k, i) => [k, usage[i]])) as Record<K, IdleResult>;
   } finally {
     for (const sup of sups) await sup.stop();
-    await cleanupBroker(bw);
-    await cleanupBroker(mo);
+    for (const b of brokers) await cleanupBroker(b);
   }
 }
 
@@ -136,7 +125,7 @@ export async function idleSideBySide(
  *  restarted on its rules: the first start writes V8's compile cache for this rules file (after
  *  5 s), the measured one reads it (without one, start-up compiles the whole program and keeps what
  *  that leaves: some 4 MB more RSS until the next start). */
-async function startIdle(kind: 'brokerwatch' | 'monit', b: BrokerSetup, extra: readonly string[]): Promise<Supervisor> {
+async function startIdle(kind: Kind, b: BrokerSetup, extra: readonly string[]): Promise<Supervisor> {
   if (kind === 'brokerwatch') {
     const first = await launchSupervisor(kind, b, 'protocol mqtt', extra);
     try {

@@ -9,30 +9,40 @@
 // from there). Type checking and the tests' view of the modules stay with tsc's output.
 /* global console, process */
 import { build } from 'esbuild';
+import { isAscii } from 'node:buffer';
 import { chmodSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * A plugin that gives the module `request` (a regular expression), where `importer` requires it, the
+ * CommonJS source `contents(path)` instead of the package.
+ */
+function standIn(name, request, importer, contents) {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter: request }, (args) =>
+        importer.test(args.importer) ? { path: args.path, namespace: name } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: name }, (args) => ({ contents: contents(args.path), loader: 'js' }));
+    },
+  };
+}
 
 // fastify requires its default schema compilers where it would build them; brokerwatch always gives
 // its own (src/http/lazy-schemas.ts), which import() the same packages at a route's first request. So
 // that ajv, fast-json-stringify and fast-uri (half of the server's code) are not evaluated before the
 // status page answers, those two requires of fastify's resolve to a module that says so if called.
-const unusedDefaultCompilers = {
-  name: 'fastify-default-compilers-unused',
-  setup(b) {
-    b.onResolve({ filter: /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/ }, (args) =>
-      /fastify[\\/]lib[\\/]schema-controller\.js$/.test(args.importer)
-        ? { path: args.path, namespace: 'unused-default-compiler' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'unused-default-compiler' }, (args) => ({
-      contents: `module.exports = () => { throw new Error(${JSON.stringify(
-        `${args.path}: fastify's default compiler is not bundled; set schemaController.compilersFactory`,
-      )}); };`,
-      loader: 'js',
-    }));
-  },
-};
+const unusedDefaultCompilers = standIn(
+  'fastify-default-compilers-unused',
+  /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/,
+  /fastify[\\/]lib[\\/]schema-controller\.js$/,
+  (path) =>
+    `module.exports = () => { throw new Error(${JSON.stringify(
+      `${path}: fastify's default compiler is not bundled; set schemaController.compilersFactory`,
+    )}); };`,
+);
 
 // mqtt-packet's parser keeps its input in `bl()`, the stream flavour of bl, whose stream half (a copy
 // of Node's streams, readable-stream: 200 kB) it never uses. bl's own plain BufferList has the same
@@ -50,34 +60,22 @@ const plainBufferList = {
 
 // prom-client requires OpenTelemetry's API (90 kB) at load, for exemplars, which brokerwatch never
 // turns on (enableExemplars): the program gets a stand-in that has no span.
-const noExemplars = {
-  name: 'prom-client-without-exemplars',
-  setup(b) {
-    b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
-      /prom-client[\\/]/.test(args.importer) ? { path: args.path, namespace: 'no-exemplars' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'no-exemplars' }, () => ({
-      contents: 'module.exports = { trace: { getSpan: () => undefined }, context: { active: () => undefined } };',
-      loader: 'js',
-    }));
-  },
-};
+const noExemplars = standIn(
+  'prom-client-without-exemplars',
+  /^@opentelemetry\/api$/,
+  /prom-client[\\/]/,
+  () => 'module.exports = { trace: { getSpan: () => undefined }, context: { active: () => undefined } };',
+);
 
 // mqtt-packet logs each packet it parses or writes through `debug`, which writes only when the DEBUG
 // variable names it; the daemon's own log says what a probe did. A silent `debug` spares a probe a
 // dozen calls into it, and the daemon the module and the tty and colour detection it loads.
-const silentDebug = {
-  name: 'mqtt-packet-silent-debug',
-  setup(b) {
-    b.onResolve({ filter: /^debug$/ }, (args) =>
-      /mqtt-packet[\\/]/.test(args.importer) ? { path: args.path, namespace: 'silent-debug' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'silent-debug' }, () => ({
-      contents: 'module.exports = () => Object.assign(() => undefined, { enabled: false });',
-      loader: 'js',
-    }));
-  },
-};
+const silentDebug = standIn(
+  'mqtt-packet-silent-debug',
+  /^debug$/,
+  /mqtt-packet[\\/]/,
+  () => 'module.exports = () => Object.assign(() => undefined, { enabled: false });',
+);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bin');
@@ -121,7 +119,14 @@ try {
 chmodSync(join(OUT, 'brokerwatch.cjs'), 0o644);
 // The script is compiled by node:vm without a dynamic-import hook: an import() left in it (of a
 // module esbuild could not bundle) would fail only when reached, so the build fails now.
-const script = readFileSync(join(OUT, 'brokerwatch.cjs'), 'utf8');
+const bytes = readFileSync(join(OUT, 'brokerwatch.cjs'));
+// Read as Latin-1 when it is ASCII, the script is kept once, outside V8's heap (code-cache.ts);
+// esbuild escapes non-ASCII text in code, so only a comment could bring some in.
+if (!isAscii(bytes)) {
+  console.error('dist/bin/brokerwatch.cjs: not ASCII (a comment with a non-ASCII letter?)');
+  process.exit(1);
+}
+const script = bytes.toString('latin1');
 const left = /[^\w$.]import\(/.exec(script);
 if (left) {
   console.error(

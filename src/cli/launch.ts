@@ -7,20 +7,18 @@
 // none); a CLI verb's when it exits.
 import './wake.js';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheName, compileCached, launchRole } from '../util/code-cache.js';
+import { cacheName, compileCached, launchRole, processHost } from '../util/code-cache.js';
 
 /** How long the daemon runs before its cache is written. */
 const DAEMON_WARM_MS = 5_000;
 
 const file = fileURLToPath(new URL('./brokerwatch.cjs', import.meta.url));
 const { role, rulesFile } = launchRole(process.argv.slice(2));
-const host = { env: process.env, euid: process.geteuid?.() ?? -1, home: homedir() };
 const name = cacheName(role, rulesFile === undefined ? undefined : resolve(rulesFile));
-const compiled = compileCached(readFileSync(file), file, role, host, name);
+const compiled = compileCached(readFileSync(file), file, role, processHost(), name);
 if (role === 'daemon') setTimeout(() => compiled.save(), DAEMON_WARM_MS).unref();
 else process.once('exit', () => compiled.save());
 const main = compiled.script.runInThisContext() as (

@@ -12,6 +12,7 @@
 // unreadable, a full disk) means no cache, never a failed start.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { isAscii } from 'node:buffer';
@@ -40,6 +41,11 @@ export interface CacheHost {
   readonly env: NodeJS.ProcessEnv;
   readonly euid: number;
   readonly home: string;
+}
+
+/** This process's user, home and environment: what the command and its benchmarks go by. */
+export function processHost(): CacheHost {
+  return { env: process.env, euid: process.geteuid?.() ?? -1, home: homedir() };
 }
 
 /** The folder caches live in; undefined when BROKERWATCH_CODE_CACHE is `off`. */
