@@ -5,12 +5,14 @@
 // resolution, and with a cache from an earlier run V8 skips compiling it: the status page answers
 // soon after a start. Lazy imports stay lazy: an import() of a bundled module becomes a function
 // that evaluates it when first called, so `brokerwatch status` still runs neither the daemon nor
-// fastify. The page's built stylesheet and script are copied beside the script (the page reads them
-// from there). Type checking and the tests' view of the modules stay with tsc's output.
+// fastify. Packages that only some rules use are scripts of their own in dist/bin/vendor (see
+// VENDOR below and src/util/vendor.ts): a daemon without `set httpd` or mail never reads them.
+// The page's built stylesheet and script are copied beside the script (the page reads them from
+// there). Type checking and the tests' view of the modules stay with tsc's output.
 /* global console, process */
 import { build } from 'esbuild';
 import { isAscii } from 'node:buffer';
-import { chmodSync, cpSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,8 +79,74 @@ const silentDebug = standIn(
   () => 'module.exports = () => Object.assign(() => undefined, { enabled: false });',
 );
 
+// pino requires its worker-thread transports (thread-stream, worker_threads, and through them Node's
+// worker, perf_hooks and assert modules) at load, and asks worker_threads whether it runs on the main
+// thread. brokerwatch logs through pino.destination() on its main thread and never starts a
+// transport: the program gets a transport that says so if called, and the answer "main thread".
+const noPinoTransports = standIn(
+  'pino-without-transports',
+  /^(\.\/lib\/transport|\.\/transport|worker_threads)$/,
+  /pino[\\/](pino|lib[\\/]tools)\.js$/,
+  (path) =>
+    path === 'worker_threads'
+      ? 'module.exports = { isMainThread: true };'
+      : `module.exports = () => { throw new Error('pino transports are not bundled: log with pino.destination()'); };`,
+);
+
+// Two of Node's modules that a daemon would load for one line each: sonic-boom (pino's file writer)
+// asserts one argument with `assert`, and execa reads node:v8's serializer for IPC with a child,
+// which brokerwatch never opens (no `ipc` option). Each brings 0.2 MB; each gets its one function.
+const lightAssert = standIn(
+  'sonic-boom-light-assert',
+  /^assert$/,
+  /sonic-boom[\\/]index\.js$/,
+  () => 'module.exports = (ok, message) => { if (!ok) throw new Error(message); };',
+);
+const noExecaIpc = standIn(
+  'execa-without-ipc',
+  /^node:v8$/,
+  /execa[\\/]lib[\\/]ipc[\\/]/,
+  () => `module.exports = { serialize() { throw new Error("execa's IPC is not bundled"); } };`,
+);
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bin');
+
+/**
+ * Packages built as scripts of their own, dist/bin/vendor/GROUP.cjs, each holding what its group
+ * needs: only a rules file that uses them loads them (src/util/vendor.ts). execa, pino, mqtt-packet
+ * and commander stay in the program: every daemon runs them.
+ */
+const VENDOR = {
+  http: ['fastify', '@fastify/rate-limit'],
+  schemas: ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
+  metrics: ['prom-client'],
+  mail: ['nodemailer', 'nodemailer/lib/smtp-transport/index.js'],
+  mqtt: ['mqtt'],
+  ws: ['ws'],
+};
+const VENDOR_GROUP = new Map(Object.entries(VENDOR).flatMap(([group, requests]) => requests.map((r) => [r, group])));
+const VENDOR_LOADER = join(ROOT, 'dist', 'src', 'util', 'vendor.js');
+
+// In the program, an import of a vendor package (from brokerwatch's own modules) is a call of the
+// loader with its group and name.
+const vendorScripts = {
+  name: 'vendor-scripts',
+  setup(b) {
+    b.onResolve({ filter: /^[@a-z]/ }, (args) =>
+      VENDOR_GROUP.has(args.path) && !/[\\/]node_modules[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'vendor' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(VENDOR_LOADER)}).vendorPackage(${JSON.stringify(
+        VENDOR_GROUP.get(args.path),
+      )}, ${JSON.stringify(args.path)});`,
+      loader: 'js',
+      resolveDir: ROOT,
+    }));
+  },
+};
 
 rmSync(OUT, { recursive: true, force: true });
 const common = {
@@ -103,37 +171,68 @@ try {
     // The modules' own URL is the script's: the page's files and package.json are found from there.
     define: { 'import.meta.url': '__bwScriptUrl' },
     banner: { js: "const __bwScriptUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [unusedDefaultCompilers, plainBufferList, noExemplars, silentDebug],
+    plugins: [
+      vendorScripts,
+      unusedDefaultCompilers,
+      plainBufferList,
+      noExemplars,
+      silentDebug,
+      noPinoTransports,
+      lightAssert,
+      noExecaIpc,
+    ],
   });
+  for (const [group, requests] of Object.entries(VENDOR))
+    await build({
+      ...common,
+      stdin: {
+        contents: `module.exports = {${requests.map((r) => `${JSON.stringify(r)}: require(${JSON.stringify(r)})`).join(', ')}};`,
+        resolveDir: ROOT,
+        sourcefile: `vendor/${group}.cjs`,
+      },
+      outfile: join(OUT, 'vendor', `${group}.cjs`),
+      format: 'cjs',
+      legalComments: 'linked',
+      plugins: [unusedDefaultCompilers, plainBufferList, noExemplars, silentDebug],
+    });
+  // The command is CommonJS too (dist/bin/package.json says so): a process whose first script is an
+  // ES module starts Node's ES module loader, 2 MB that the daemon would keep for nothing.
   await build({
     ...common,
     entryPoints: [join(ROOT, 'dist', 'src', 'cli', 'launch.js')],
     outfile: join(OUT, 'brokerwatch.js'),
-    format: 'esm',
+    format: 'cjs',
+    define: { 'import.meta.url': '__bwScriptUrl' },
+    banner: { js: "const __bwScriptUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
+  writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
 } catch {
   // esbuild has printed what went wrong.
   process.exit(1);
 }
 // The program is run through the command (brokerwatch.js), not on its own: not executable.
 chmodSync(join(OUT, 'brokerwatch.cjs'), 0o644);
-// The script is compiled by node:vm without a dynamic-import hook: an import() left in it (of a
-// module esbuild could not bundle) would fail only when reached, so the build fails now.
-const bytes = readFileSync(join(OUT, 'brokerwatch.cjs'));
-// Read as Latin-1 when it is ASCII, the script is kept once, outside V8's heap (code-cache.ts);
-// esbuild escapes non-ASCII text in code, so only a comment could bring some in.
-if (!isAscii(bytes)) {
-  console.error('dist/bin/brokerwatch.cjs: not ASCII (a comment with a non-ASCII letter?)');
-  process.exit(1);
+for (const name of ['brokerwatch.cjs', ...Object.keys(VENDOR).map((g) => join('vendor', `${g}.cjs`))]) {
+  const path = join('dist', 'bin', name);
+  // The scripts are compiled by node:vm without a dynamic-import hook: an import() left in one (of a
+  // module esbuild could not bundle) would fail only when reached, so the build fails now.
+  const bytes = readFileSync(join(ROOT, path));
+  // Read as Latin-1 when it is ASCII, a script is kept once, outside V8's heap (code-cache.ts);
+  // esbuild escapes non-ASCII text in code, so only a comment could bring some in.
+  if (!isAscii(bytes)) {
+    console.error(`${path}: not ASCII (a comment with a non-ASCII letter?)`);
+    process.exit(1);
+  }
+  const script = bytes.toString('latin1');
+  const left = /[^\w$.]import\(/.exec(script);
+  if (left) {
+    console.error(`${path}: an import() was left unbundled: …${script.slice(left.index, left.index + 60)}…`);
+    process.exit(1);
+  }
 }
-const script = bytes.toString('latin1');
-const left = /[^\w$.]import\(/.exec(script);
-if (left) {
-  console.error(
-    `dist/bin/brokerwatch.cjs: an import() was left unbundled: …${script.slice(left.index, left.index + 60)}…`,
-  );
-  process.exit(1);
-}
+// esbuild writes a licence file for every script, empty when none of its packages has a licence comment.
+for (const name of readdirSync(OUT, { recursive: true }))
+  if (name.endsWith('.LEGAL.txt') && statSync(join(OUT, name)).size === 0) rmSync(join(OUT, name));
 cpSync(join(ROOT, 'dist', 'src', 'http', 'page', 'browser'), join(OUT, 'browser'), {
   recursive: true,
   filter: (f) => !f.endsWith('.map'),

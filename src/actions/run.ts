@@ -11,6 +11,7 @@ import { spawnRoom, spawnThrew } from '../process/spawn-room.js';
 import { baseEnv } from './env.js';
 import { resolveIds } from './ids.js';
 import { OutputCapture } from './output.js';
+import { monotonicMs } from '../util/clock.js';
 
 let execaModule: Promise<typeof Execa> | undefined;
 
@@ -65,8 +66,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Runs `cmd` to completion or deadline; the result says how it ended and never throws for it. */
 export async function runCommand(cmd: Command, opts: RunOptions): Promise<RunResult> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round(performance.now() - started);
+  const started = monotonicMs();
+  const elapsed = (): number => Math.round(monotonicMs() - started);
   const notRun = (error: string, aborted = false): RunResult => ({
     timedOut: false,
     aborted,

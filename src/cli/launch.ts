@@ -7,10 +7,9 @@
 // none); a CLI verb's when it exits.
 import './wake.js';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheName, compileCached, launchRole, processHost } from '../util/code-cache.js';
+import { cacheName, compileCached, launchRole, processHost, runCommonJs } from '../util/code-cache.js';
 
 /** How long the daemon runs before its cache is written. */
 const DAEMON_WARM_MS = 5_000;
@@ -21,12 +20,4 @@ const name = cacheName(role, rulesFile === undefined ? undefined : resolve(rules
 const compiled = compileCached(readFileSync(file), file, role, processHost(), name);
 if (role === 'daemon') setTimeout(() => compiled.save(), DAEMON_WARM_MS).unref();
 else process.once('exit', () => compiled.save());
-const main = compiled.script.runInThisContext() as (
-  exports: object,
-  require: NodeJS.Require,
-  module: { exports: object },
-  filename: string,
-  dir: string,
-) => void;
-const module = { exports: {} };
-main.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+runCommonJs(compiled, file);

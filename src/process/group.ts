@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ProcessIdentity } from './identity.js';
 import { killGroup, safeKillGroup } from './identity.js';
 import { isDeadState, isValidPid, readProcStat } from './proc-stat.js';
+import { monotonicMs } from '../util/clock.js';
 
 export interface TerminateResult {
   /** True if the group outlived the grace period and was sent SIGKILL. */
@@ -50,14 +51,14 @@ export async function terminateGroupOf(leader: ProcessIdentity, graceMs: number)
 
 async function endGroup(pgid: number, graceMs: number, term: () => boolean): Promise<TerminateResult> {
   if (!term()) return { forced: false, gone: true };
-  const deadline = performance.now() + graceMs;
-  while (performance.now() < deadline) {
-    await delay(Math.min(POLL_MS, Math.max(0, deadline - performance.now())));
+  const deadline = monotonicMs() + graceMs;
+  while (monotonicMs() < deadline) {
+    await delay(Math.min(POLL_MS, Math.max(0, deadline - monotonicMs())));
     if (!(await isGroupAlive(pgid))) return { forced: false, gone: true };
   }
   if (!killGroup(pgid, 'SIGKILL')) return { forced: false, gone: true };
-  const killDeadline = performance.now() + AFTER_KILL_MS;
-  while (performance.now() < killDeadline) {
+  const killDeadline = monotonicMs() + AFTER_KILL_MS;
+  while (monotonicMs() < killDeadline) {
     if (!(await isGroupAlive(pgid))) return { forced: true, gone: true };
     await delay(POLL_MS / 5);
   }

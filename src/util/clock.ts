@@ -57,3 +57,13 @@ function nodeTimer(t: NodeJS.Timeout): Timer {
   };
   return timer;
 }
+
+/**
+ * Milliseconds on the monotonic clock, for measuring how long something took (never goes back when
+ * the wall clock is set). process.hrtime rather than performance.now(): the same clock, without
+ * loading Node's performance-timeline modules into every daemon.
+ */
+export function monotonicMs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}

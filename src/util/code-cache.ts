@@ -12,16 +12,20 @@
 // unreadable, a full disk) means no cache, never a failed start.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { isAscii } from 'node:buffer';
 
-/** What a cache goes by: the daemon and the CLI verbs run different code, each keeps its own. */
-export type CacheRole = 'daemon' | 'cli';
+/**
+ * What a cache goes by: the daemon and the CLI verbs run different code, each keeps its own; a
+ * package built as a script of its own (util/vendor.ts) has one per script.
+ */
+export type CacheRole = 'daemon' | 'cli' | 'vendor';
 
 /** Caches kept per role: a daemon's is made under its rules file (see `cacheName`). */
-const KEEP: Record<CacheRole, number> = { daemon: 4, cli: 1 };
+const KEEP: Record<CacheRole, number> = { daemon: 4, cli: 1, vendor: 8 };
 
 /**
  * The name a run's cache goes by. A cache holds every function compiled in the run that made it,
@@ -148,6 +152,23 @@ export function compileCached(
       }
     },
   };
+}
+
+/**
+ * Runs a compiled CommonJS script as Node would run the module at `file` (its own `require`,
+ * `module`, `__filename`, `__dirname`) and returns what it exports.
+ */
+export function runCommonJs(compiled: CachedScript, file: string): unknown {
+  const main = compiled.script.runInThisContext() as (
+    exports: object,
+    require: NodeJS.Require,
+    module: { exports: unknown },
+    filename: string,
+    dir: string,
+  ) => void;
+  const module: { exports: unknown } = { exports: {} };
+  main.call(module.exports, module.exports as object, createRequire(file), module, file, dirname(file));
+  return module.exports;
 }
 
 /** Removes the caches of this name made by other builds and Node versions (never read again), and

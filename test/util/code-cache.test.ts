@@ -3,7 +3,8 @@
 // installed command itself (dist/bin/brokerwatch.js) writing and taking its caches.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { promisify } from 'node:util';
 import { cacheName, codeCacheDir, compileCached, launchRole } from '../../src/util/code-cache.js';
 import type { CacheHost } from '../../src/util/code-cache.js';
 import { BROKERWATCH } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 
@@ -216,5 +219,58 @@ void describe('the installed command', () => {
     assert.equal(second.stdout, first.stdout);
     assert.match(second.stdout, /syntax OK/);
     assert.equal(statSync(join(cache, files[0] ?? '')).mtimeMs, written, 'taken, so not written again');
+  });
+
+  void test('a daemon loads the scripts of the packages its rules use, and only those', async () => {
+    /** Runs the daemon on `rules` until `ready` says so, stops it, and lists the caches it wrote. */
+    const cachesOf = async (name: string, rules: string, ready: (out: string) => Promise<boolean>) => {
+      const cache = join(dir.path, `${name}-cache`);
+      const file = join(dir.path, `${name}.rc`);
+      writeFileSync(file, `set daemon 1\nset statefile ${join(dir.path, `${name}.state`)}\n${rules}`, { mode: 0o600 });
+      const child = spawn(process.execPath, [BROKERWATCH, '-I', '-c', file], {
+        env: { ...process.env, BROKERWATCH_CODE_CACHE: cache },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const stop = (): void => void (child.exitCode === null && child.kill('SIGKILL'));
+      process.once('exit', stop);
+      try {
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+        await waitFor(async () => /brokerwatch started/.test(out) && (await ready(out)), {
+          timeoutMs: 10_000,
+          intervalMs: 20,
+          message: `${name}: the daemon did not start:\n${out}`,
+        });
+        // Caches are written at exit when the daemon stops before its warm-up is over.
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+        return readdirSync(cache)
+          .filter((f) => f.startsWith('vendor.'))
+          .map((f) => f.split('-')[0]);
+      } finally {
+        stop();
+        process.removeListener('exit', stop);
+      }
+    };
+    const probe = `check host web with address 127.0.0.1\n  if failed port ${await freePort()} then alert\n`;
+    assert.deepEqual(
+      await cachesOf('plain', probe, () => Promise.resolve(true)),
+      [],
+      'no HTTP server, mail or MQTT alert: no package script',
+    );
+    const port = await freePort();
+    const served = await cachesOf(
+      'httpd',
+      `set httpd port ${port} address 127.0.0.1 allow admin:secret\n${probe}`,
+      async () =>
+        (
+          await fetch(`http://127.0.0.1:${port}/api/v1/status`, {
+            headers: { authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` },
+          }).catch(() => undefined)
+        )?.status === 200,
+    );
+    assert.ok(served.includes('vendor.http'), `the HTTP server's script was loaded: ${served.join(' ')}`);
+    assert.ok(!served.includes('vendor.mail'), 'and not the mail one');
   });
 });

@@ -3,7 +3,7 @@
 // side failing on its own (refused, timed out, CONNACK refused) keeps that step's class and names
 // the side; A accepting the message (PUBACK) and B never delivering it is `bridge-broken`.
 import type { QoS } from 'mqtt-packet';
-import type { Clock, Timer } from '../../util/clock.js';
+import { monotonicMs, type Clock, type Timer } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { CheckFactory } from '../kind.js';
 import { asFailure, ProbeFailure } from '../mqtt/classify.js';
@@ -51,7 +51,7 @@ function onSide(side: 'from' | 'to', cond: BridgeCondition, e: unknown): ProbeFa
 /** One attempt; never throws. */
 async function runBridge(cond: BridgeCondition, ctx: CheckContext): Promise<CheckResult> {
   const clock: Clock = ctx.clock ?? systemClock;
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const metrics: Record<string, number> = {};
   const sub = new MqttSession(endpoint(cond.to), probeClientId('brokerwatch-bridge-to'));
   const pub = new MqttSession(endpoint(cond.from), probeClientId('brokerwatch-bridge-from'));
@@ -110,14 +110,14 @@ async function roundTrip(
   metrics.connectMs = Math.max(sub.connectMs ?? 0, pub.connectMs ?? 0);
 
   state.step = 'subscribe';
-  const tSub = performance.now();
+  const tSub = monotonicMs();
   await subscribe(sub, topic, qos).catch((e: unknown) => Promise.reject(onSide('to', cond, e)));
   metrics.subscribeMs = ms(tSub);
 
   state.step = 'publish';
   const delivered = nextMessage(sub, topic);
   delivered.catch(() => undefined); // seen by the await below, or the publish failed first
-  const tPub = performance.now();
+  const tPub = monotonicMs();
   await publish(pub, topic, payload, qos).catch((e: unknown) => Promise.reject(onSide('from', cond, e)));
   if (qos > 0) metrics.publishAckMs = ms(tPub);
 
@@ -152,5 +152,5 @@ function timeoutFailure(cond: BridgeCondition, step: Step, sub: MqttSession): Pr
 }
 
 function ms(since: number): number {
-  return Math.round(performance.now() - since);
+  return Math.round(monotonicMs() - since);
 }

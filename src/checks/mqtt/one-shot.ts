@@ -2,6 +2,7 @@
 // `protocol mqtt [roundtrip]` runs each cycle (probe.ts), from a target the command line described.
 import { mqttProbe } from './probe.js';
 import type { ProbeOutcome } from './probe.js';
+import { monotonicMs } from '../../util/clock.js';
 
 /** What to probe and how; built by the CLI from a URL and its options. */
 export interface OneShotTarget {
@@ -36,8 +37,8 @@ export async function probeOnce(t: OneShotTarget): Promise<ProbeOutcome> {
   };
   const roundTrip =
     t.roundTripQos !== undefined ? { qos: t.roundTripQos, topic: TOPIC, separateConnections: false } : undefined;
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const outcome = await mqttProbe(endpoint, roundTrip, t.timeoutMs, new AbortController().signal);
-  const totalMs = Math.round((performance.now() - t0) * 10) / 10;
+  const totalMs = Math.round((monotonicMs() - t0) * 10) / 10;
   return { ...outcome, metrics: { ...outcome.metrics, totalMs } };
 }

@@ -3,7 +3,7 @@
 // it to come back, optionally publishing on a second connection. One deadline (the rule's timeout)
 // bounds the whole attempt; when it passes, the step that was running names the failure class.
 import type { QoS } from 'mqtt-packet';
-import type { Clock, Timer } from '../../util/clock.js';
+import { monotonicMs, type Clock, type Timer } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { RoundTrip } from '../port/syntax.js';
 import type { FailureClass } from '../result.js';
@@ -57,7 +57,7 @@ class Attempt {
   step: Step = 'connect';
   expired: ProbeFailure | undefined;
   readonly metrics: Record<string, number> = {};
-  readonly #t0 = performance.now();
+  readonly #t0 = monotonicMs();
   readonly #sessions: MqttSession[] = [];
   readonly #timer: Timer;
   readonly #onAbort = (): void => this.#end(new ProbeFailure('internal', 'check aborted'));
@@ -96,7 +96,7 @@ class Attempt {
     this.metrics.connectMs = Math.max(sub.connectMs ?? 0, pub.connectMs ?? 0);
 
     this.step = 'subscribe';
-    const tSub = performance.now();
+    const tSub = monotonicMs();
     const granted = await subscribe(sub, topic, qos);
     this.metrics.subscribeMs = ms(tSub);
 
@@ -104,7 +104,7 @@ class Attempt {
     this.step = 'publish';
     const delivered = nextMessage(sub, topic);
     delivered.catch(() => undefined); // a failure is seen by the await below, or was already thrown
-    const tPub = performance.now();
+    const tPub = monotonicMs();
     // mosquitto leaves Nagle on and our kernel delays its ACKs (~40 ms), so on an idle subscriber
     // connection the delivery would wait behind the last unacknowledged packet; a PINGREQ sent as
     // the broker can deliver carries that ACK at once.
@@ -201,5 +201,5 @@ class Attempt {
 }
 
 function ms(since: number): number {
-  return Math.round(performance.now() - since);
+  return Math.round(monotonicMs() - since);
 }

@@ -13,6 +13,7 @@ import type { Endpoint, TlsMaterial } from './endpoint.js';
 import { describeConnack, describeReason } from './reasons.js';
 import type { MqttVersion } from './reasons.js';
 import { loadWebSocket, openWebSocket } from './websocket.js';
+import { monotonicMs } from '../../util/clock.js';
 
 // mqtt-packet otherwise fills a cache of 65,536 two-byte buffers on its first write (+11 MB RSS)
 // to speed up packet ids; a probe writes a few packets a second. (Process-wide: mqtt.js too.)
@@ -82,7 +83,7 @@ export class MqttSession {
     if (this.endpoint.websocket) await loadWebSocket();
     // Ended while the WebSocket module loaded: a socket opened now would have no owner either.
     if (this.#ended) throw this.#ended;
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const ep = this.endpoint;
     let sock: ProbeSocket;
     try {
@@ -130,7 +131,7 @@ export class MqttSession {
       throw f;
     }
     this.phase = 'open';
-    this.connectMs = Math.round(performance.now() - t0);
+    this.connectMs = Math.round(monotonicMs() - t0);
     return ack;
   }
 

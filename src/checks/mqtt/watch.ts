@@ -4,7 +4,7 @@
 // seen one timeout after it froze instead of at the next cycle. A failure is reported once per
 // episode; then the watch stays quiet and reconnects with backoff until a connection works again.
 import { generate } from 'mqtt-packet';
-import type { Clock, Timer } from '../../util/clock.js';
+import { monotonicMs, type Clock, type Timer } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { RoundTrip } from '../port/syntax.js';
 import { asFailure, ProbeFailure } from './classify.js';
@@ -50,7 +50,7 @@ export class MqttWatch {
   #armed = false;
   #connected = false;
   #attempts = 0;
-  /** performance.now() of the unanswered request, 0 when none is outstanding. */
+  /** monotonicMs() of the unanswered request, 0 when none is outstanding. */
   #sentAt = 0;
   #tick: Timer | undefined;
   #deadline: Timer | undefined;
@@ -58,11 +58,11 @@ export class MqttWatch {
   // Encoded once per connection: an answered ping allocates nothing of ours.
   #request: Buffer = PINGREQ;
   #topic: string | undefined;
-  /** performance.now() of the last answer (or of the connection coming up). */
+  /** monotonicMs() of the last answer (or of the connection coming up). */
   #lastAnswerAt = 0;
   readonly #answered = (): void => {
     this.#sentAt = 0;
-    this.#lastAnswerAt = performance.now();
+    this.#lastAnswerAt = monotonicMs();
     if (this.#deadline) {
       this.#deadline.cancel();
       this.#deadline = undefined;
@@ -76,7 +76,7 @@ export class MqttWatch {
     readonly roundTrip?: RoundTrip,
     /** Told when the connection comes up or goes away: a drop is the kernel's instant news of a crash. */
     readonly onConnection?: (up: boolean) => void,
-    /** Timers; answer ages are measured on the monotonic performance.now(). */
+    /** Timers; answer ages are measured on the monotonic monotonicMs(). */
     readonly clock: Clock = systemClock,
   ) {}
 
@@ -146,14 +146,14 @@ export class MqttWatch {
         if (p.topic === topic) this.#answered();
       };
     s.onEnd = (f) => this.#dropped(f);
-    this.#lastAnswerAt = performance.now();
+    this.#lastAnswerAt = monotonicMs();
     this.#tick = this.clock.setInterval(() => this.#ask(), watchInterval(this.timeoutMs)).unref();
   }
 
   #ask(): void {
     if (!this.#session) return;
     if (this.#sentAt === 0) {
-      this.#sentAt = performance.now();
+      this.#sentAt = monotonicMs();
       this.#session.sendRaw(this.#request);
       if (this.timeoutMs <= watchInterval(this.timeoutMs))
         this.#deadline = this.clock.setTimeout(() => this.#overdue(), this.timeoutMs).unref();
@@ -161,7 +161,7 @@ export class MqttWatch {
       // Still unanswered a tick later (rare while healthy): only now a timer for the exact
       // deadline, the timeout after the last answer, so an answered ping costs no timer of its own.
       this.#deadline = this.clock
-        .setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - performance.now()))
+        .setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - monotonicMs()))
         .unref();
     }
   }

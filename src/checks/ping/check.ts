@@ -4,7 +4,7 @@
 // KILL_AFTER_MS is killed. Metrics: responseMs (the reply's round trip), totalMs.
 import { spawn } from 'node:child_process';
 import type { Service } from '../../config/model.js';
-import { systemClock } from '../../util/clock.js';
+import { monotonicMs, systemClock } from '../../util/clock.js';
 import type { CheckFactory } from '../kind.js';
 import type { CheckResult } from '../result.js';
 import type { CheckContext, SampledCheck } from '../types.js';
@@ -66,13 +66,13 @@ export function pingCheck(cond: PingCondition, service?: Service): SampledCheck 
   const host = service?.address ?? '127.0.0.1';
   return {
     async run(ctx: CheckContext): Promise<CheckResult> {
-      const t0 = performance.now();
+      const t0 = monotonicMs();
       let last: PingReading | undefined;
       for (let i = 0; i < cond.count && !ctx.signal.aborted; i++) {
         last = await once(cond, host, ctx);
         if (last.ok || last.final) break;
       }
-      const totalMs = Math.round(performance.now() - t0);
+      const totalMs = Math.round(monotonicMs() - t0);
       const base = { ruleId: ctx.rule.id };
       if (last?.ok)
         return {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { isIP, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Timer } from '../../../util/clock.js';
+import { monotonicMs, type Timer } from '../../../util/clock.js';
 import { asFailure, ProbeFailure, socketFailure } from '../../mqtt/classify.js';
 import type { Phase } from '../../mqtt/classify.js';
 import { readTlsMaterial } from '../../mqtt/endpoint.js';
@@ -29,7 +29,7 @@ export class ProbeConnection {
   #phase: Phase = 'tcp';
   /** What is awaited after the connection is up, for the timeout's message. */
   #awaiting = 'an answer';
-  readonly #t0 = performance.now();
+  readonly #t0 = monotonicMs();
   readonly #timer: Timer;
   readonly #onAbort = (): void => this.fail(new ProbeFailure('internal', 'check aborted'));
   readonly #onData = (b: Buffer): void => {
@@ -82,7 +82,7 @@ export class ProbeConnection {
   /** TCP connect, then TLS when the test is TLS from the start. */
   async open(): Promise<void> {
     const t = this.input.target;
-    const started = performance.now();
+    const started = monotonicMs();
     const sock = netConnect(
       t.path !== undefined
         ? { path: t.path }
@@ -105,7 +105,7 @@ export class ProbeConnection {
     const material = await readTlsMaterial(tls);
     this.check();
     this.#phase = 'tls';
-    const started = performance.now();
+    const started = monotonicMs();
     plain.off('data', this.#onData);
     const sni = tls.serverName ?? (isIP(t.host) ? undefined : t.host);
     let sock: TLSSocket;
@@ -298,5 +298,5 @@ export function printable(b: Buffer): string {
 }
 
 function since(t: number): number {
-  return Math.round(performance.now() - t);
+  return Math.round(monotonicMs() - t);
 }

@@ -10,6 +10,7 @@ import { asFailure, ProbeFailure, socketFailure } from '../../../mqtt/classify.j
 import { withConnection } from '../connection.js';
 import type { ProbeInput, ProbeOutcome } from '../types.js';
 import { answerProblem, readHeader, rootNsQuery } from './packet.js';
+import { monotonicMs } from '../../../../util/clock.js';
 
 /** The largest answer read over TCP: a root NS answer is about 1 kB. */
 const TCP_CAP = 65_537;
@@ -27,12 +28,12 @@ function judged(msg: Buffer, id: number): string {
 function overTcp(input: ProbeInput): Promise<ProbeOutcome> {
   return withConnection(input, async (conn) => {
     const q = rootNsQuery();
-    const t = performance.now();
+    const t = monotonicMs();
     const framed = Buffer.alloc(2 + q.bytes.length);
     framed.writeUInt16BE(q.bytes.length, 0);
     q.bytes.copy(framed, 2);
     conn.write(framed);
-    conn.metrics.requestMs = Math.round(performance.now() - t);
+    conn.metrics.requestMs = Math.round(monotonicMs() - t);
     conn.awaiting('DNS answer');
     const msg = await conn.read((b, final) => {
       const need = b.length >= 2 ? 2 + b.readUInt16BE(0) : Infinity;
@@ -40,7 +41,7 @@ function overTcp(input: ProbeInput): Promise<ProbeOutcome> {
       if (final) throw new ProbeFailure('protocol-error', `DNS answer cut short after ${b.length} bytes`);
       return -1;
     }, TCP_CAP);
-    conn.metrics.firstByteMs = Math.round(performance.now() - t);
+    conn.metrics.firstByteMs = Math.round(monotonicMs() - t);
     return judged(msg.subarray(2), q.id);
   });
 }
@@ -48,7 +49,7 @@ function overTcp(input: ProbeInput): Promise<ProbeOutcome> {
 /** One datagram each way, within the deadline; never throws. */
 async function overUdp(input: ProbeInput): Promise<ProbeOutcome> {
   const metrics: Record<string, number> = {};
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   let sock: UdpSocket | undefined;
   let fail: (f: ProbeFailure) => void = () => undefined;
   const failed = new Promise<never>((_resolve, reject) => (fail = reject));
@@ -73,24 +74,24 @@ async function overUdp(input: ProbeInput): Promise<ProbeOutcome> {
     );
     await Promise.race([new Promise<void>((ok) => s.connect(input.target.port, address, ok)), failed]);
     const q = rootNsQuery();
-    const t = performance.now();
+    const t = monotonicMs();
     const answer = new Promise<Buffer>((ok) => s.once('message', ok));
     await Promise.race([
       new Promise<void>((ok, ko) => s.send(q.bytes, (e) => (e ? ko(socketFailure(e, 'open')) : ok()))),
       failed,
     ]);
-    metrics.requestMs = Math.round(performance.now() - t);
+    metrics.requestMs = Math.round(monotonicMs() - t);
     const msg = await Promise.race([answer, failed]);
-    metrics.firstByteMs = Math.round(performance.now() - t);
+    metrics.firstByteMs = Math.round(monotonicMs() - t);
     const message = judged(msg, q.id);
-    return { ok: true, message, metrics: { ...metrics, totalMs: Math.round(performance.now() - t0) } };
+    return { ok: true, message, metrics: { ...metrics, totalMs: Math.round(monotonicMs() - t0) } };
   } catch (e) {
     const f = asFailure(e);
     return {
       ok: false,
       class: f.class_,
       message: f.message,
-      metrics: { ...metrics, totalMs: Math.round(performance.now() - t0) },
+      metrics: { ...metrics, totalMs: Math.round(monotonicMs() - t0) },
     };
   } finally {
     timer.cancel();

@@ -4,6 +4,7 @@ import { ProbeFailure } from '../../../mqtt/classify.js';
 import { printable, withConnection } from '../connection.js';
 import type { ProbeInput, ProbeOutcome } from '../types.js';
 import { sendBytes } from './syntax.js';
+import { monotonicMs } from '../../../../util/clock.js';
 
 /** monit's default `set expectbuffer`. */
 const EXPECT_BUFFER = 256;
@@ -11,7 +12,7 @@ const EXPECT_BUFFER = 256;
 export function probe(input: ProbeInput): Promise<ProbeOutcome> {
   return withConnection(input, async (conn) => {
     let expects = 0;
-    const t = performance.now();
+    const t = monotonicMs();
     for (const step of input.cond.exchange ?? []) {
       if (step.send !== undefined) {
         conn.write(sendBytes(step.send));
@@ -26,7 +27,7 @@ export function probe(input: ProbeInput): Promise<ProbeOutcome> {
         if (!final) return -1;
         throw new ProbeFailure('content-mismatch', `expected "${step.expect ?? ''}", received ${printable(buf)}`);
       }, EXPECT_BUFFER);
-      if (expects++ === 0) conn.metrics.firstByteMs = Math.round(performance.now() - t);
+      if (expects++ === 0) conn.metrics.firstByteMs = Math.round(monotonicMs() - t);
     }
     return `send/expect (${input.cond.exchange?.length ?? 0} steps)`;
   });

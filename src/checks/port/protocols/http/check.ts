@@ -11,6 +11,7 @@ import type { ProbeConnection } from '../connection.js';
 import { withConnection } from '../connection.js';
 import type { ProbeInput, ProbeOutcome } from '../types.js';
 import type { HttpOptions } from './syntax.js';
+import { monotonicMs } from '../../../../util/clock.js';
 
 /** The most of a body read: `content` and `checksum` see this much (monit's default limit too). */
 export const BODY_CAP = 1024 * 1024;
@@ -40,7 +41,7 @@ function headers(input: ProbeInput, h: HttpOptions): OutgoingHttpHeaders {
 /** Sends the request and waits for the answer's head. */
 function exchange(conn: ProbeConnection, input: ProbeInput, h: HttpOptions): Promise<IncomingMessage> {
   const sock = conn.handOver();
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   conn.awaiting(`HTTP answer to ${h.method} ${h.request}`);
   return conn.race(
     new Promise<IncomingMessage>((resolve, reject) => {
@@ -51,9 +52,9 @@ function exchange(conn: ProbeConnection, input: ProbeInput, h: HttpOptions): Pro
         headers: headers(input, h),
         setHost: false,
       });
-      req.once('finish', () => (conn.metrics.requestMs = Math.round(performance.now() - t0)));
+      req.once('finish', () => (conn.metrics.requestMs = Math.round(monotonicMs() - t0)));
       req.once('response', (res) => {
-        conn.metrics.firstByteMs = Math.round(performance.now() - t0);
+        conn.metrics.firstByteMs = Math.round(monotonicMs() - t0);
         resolve(res);
       });
       req.on('error', (e: NodeJS.ErrnoException) =>
@@ -70,14 +71,14 @@ function exchange(conn: ProbeConnection, input: ProbeInput, h: HttpOptions): Pro
 
 /** At most BODY_CAP bytes of the body; whether there was more. */
 function body(conn: ProbeConnection, res: IncomingMessage): Promise<{ bytes: Buffer; capped: boolean }> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   conn.awaiting('the end of the HTTP body');
   return conn.race(
     new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = (capped: boolean): void => {
-        conn.metrics.bodyMs = Math.round(performance.now() - t0);
+        conn.metrics.bodyMs = Math.round(monotonicMs() - t0);
         resolve({ bytes: Buffer.concat(chunks).subarray(0, BODY_CAP), capped });
       };
       res.on('data', (b: Buffer) => {

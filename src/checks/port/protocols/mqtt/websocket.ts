@@ -11,6 +11,7 @@ import { describeConnack } from '../../../mqtt/reasons.js';
 import type { MqttVersion } from '../../../mqtt/reasons.js';
 import type { RoundTrip } from '../../syntax.js';
 import type { ProbeInput, ProbeOutcome } from '../types.js';
+import { monotonicMs } from '../../../../util/clock.js';
 
 type Step = 'connect' | 'subscribe' | 'publish' | 'deliver';
 
@@ -89,12 +90,12 @@ class Attempt {
     const [{ connect }, { WebSocket }] = await Promise.all([import('mqtt'), import('ws')]);
     const { url, opts } = await this.race(clientOptions(this.input, suffix));
     const version = (opts.protocolVersion ?? 4) as MqttVersion;
-    const t = performance.now();
+    const t = monotonicMs();
     // Our own WebSocket, for what mqtt.js does not pass on: the handshake's time and its answer
     // when it is not 101 (mqtt.js drops errors without a code, leaving a bare close).
     const createWebsocket = (u: string, protocols: string[], o: IClientOptions): WsSocket => {
       const sock = new WebSocket(u, protocols, o.wsOptions as ClientOptions);
-      sock.once('upgrade', () => (this.metrics.firstByteMs ??= Math.round(performance.now() - t)));
+      sock.once('upgrade', () => (this.metrics.firstByteMs ??= Math.round(monotonicMs() - t)));
       sock.once('unexpected-response', (req, res) => {
         this.fail(
           new ProbeFailure(
@@ -131,7 +132,7 @@ async function roundTrip(a: Attempt, sub: MqttClient, pub: MqttClient, rt: Round
   const topic = `${rt.topic}/${process.pid}-${randomBytes(6).toString('hex')}`;
   const payload = Buffer.from(`brokerwatch ${topic} ${a.input.clock.now()}`);
   a.step = 'subscribe';
-  const t = performance.now();
+  const t = monotonicMs();
   const granted = await a.race(
     new Promise<number>((resolve, reject) =>
       sub.subscribe(topic, { qos: rt.qos }, (e, g) => (e ? reject(classify(e, 4)) : resolve(g?.[0]?.qos ?? 128))),
@@ -139,21 +140,21 @@ async function roundTrip(a: Attempt, sub: MqttClient, pub: MqttClient, rt: Round
   );
   if (granted >= 128)
     throw new ProbeFailure('subscribe-refused', `SUBACK refused the subscription to ${topic} (code ${granted})`);
-  a.metrics.subscribeMs = Math.round(performance.now() - t);
+  a.metrics.subscribeMs = Math.round(monotonicMs() - t);
   a.step = 'publish';
   const delivered = new Promise<Buffer>((resolve) =>
     sub.on('message', (got, p: Buffer) => (got === topic ? resolve(p) : undefined)),
   );
-  const tPub = performance.now();
+  const tPub = monotonicMs();
   await a.race(
     new Promise<void>((resolve, reject) =>
       pub.publish(topic, payload, { qos: rt.qos }, (e) => (e ? reject(classify(e, 4)) : resolve())),
     ),
   );
-  if (rt.qos > 0) a.metrics.publishAckMs = Math.round(performance.now() - tPub);
+  if (rt.qos > 0) a.metrics.publishAckMs = Math.round(monotonicMs() - tPub);
   a.step = 'deliver';
   const got = await a.race(delivered);
-  a.metrics.deliveryMs = Math.round(performance.now() - tPub);
+  a.metrics.deliveryMs = Math.round(monotonicMs() - tPub);
   if (!payload.equals(got)) throw new ProbeFailure('protocol-error', `a different payload came back on ${topic}`);
   return `round trip at QoS ${rt.qos} over WebSocket${granted < rt.qos ? ` (granted QoS ${granted})` : ''}${sub === pub ? '' : ' over two connections'}`;
 }
@@ -161,7 +162,7 @@ async function roundTrip(a: Attempt, sub: MqttClient, pub: MqttClient, rt: Round
 /** One attempt over the WebSocket; never throws. */
 export async function probeOverWebSocket(input: ProbeInput): Promise<ProbeOutcome> {
   const a = new Attempt(input);
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const timer = input.clock.setTimeout(() => a.fail(a.timeout()), input.timeoutMs);
   const onAbort = (): void => a.fail(new ProbeFailure('internal', 'check aborted'));
   input.signal.addEventListener('abort', onAbort, { once: true });
@@ -170,16 +171,16 @@ export async function probeOverWebSocket(input: ProbeInput): Promise<ProbeOutcom
     const rt = input.cond.mqtt?.roundTrip;
     const two = rt?.separateConnections === true;
     const [sub, pub] = await Promise.all(two ? [a.connect('s'), a.connect('p')] : [a.connect('')]);
-    a.metrics.connectMs = Math.round(performance.now() - t0);
+    a.metrics.connectMs = Math.round(monotonicMs() - t0);
     const message = rt && sub ? await roundTrip(a, sub, pub ?? sub, rt) : 'CONNACK 0 over WebSocket';
-    return { ok: true, message, metrics: { ...a.metrics, totalMs: Math.round(performance.now() - t0) } };
+    return { ok: true, message, metrics: { ...a.metrics, totalMs: Math.round(monotonicMs() - t0) } };
   } catch (e) {
     const f = asFailure(e);
     return {
       ok: false,
       class: f.class_,
       message: f.message,
-      metrics: { ...a.metrics, totalMs: Math.round(performance.now() - t0) },
+      metrics: { ...a.metrics, totalMs: Math.round(monotonicMs() - t0) },
     };
   } finally {
     timer.cancel();

@@ -3,17 +3,18 @@
 import { ProbeFailure } from '../../../mqtt/classify.js';
 import { printable, withConnection } from '../connection.js';
 import type { ProbeInput, ProbeOutcome } from '../types.js';
+import { monotonicMs } from '../../../../util/clock.js';
 
 export function probe(input: ProbeInput): Promise<ProbeOutcome> {
   return withConnection(input, async (conn) => {
-    const t = performance.now();
+    const t = monotonicMs();
     conn.awaiting('MySQL handshake packet');
     const packet = await conn.read((buf) => {
       if (buf.length < 4) return -1;
       const n = buf.readUIntLE(0, 3) + 4;
       return buf.length >= n ? n : -1;
     }, 64 * 1024);
-    conn.metrics.firstByteMs = Math.round(performance.now() - t);
+    conn.metrics.firstByteMs = Math.round(monotonicMs() - t);
     const payload = packet.subarray(4);
     if (payload[0] === 0x0a) {
       const end = payload.indexOf(0, 1);

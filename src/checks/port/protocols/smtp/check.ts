@@ -5,6 +5,7 @@ import { ProbeFailure } from '../../../mqtt/classify.js';
 import type { ProbeConnection } from '../connection.js';
 import { withConnection } from '../connection.js';
 import type { ProbeInput, ProbeOutcome } from '../types.js';
+import { monotonicMs } from '../../../../util/clock.js';
 
 /** One reply: its code and its lines' text. */
 async function reply(conn: ProbeConnection, after: string): Promise<{ code: number; text: string[] }> {
@@ -33,9 +34,9 @@ async function ehlo(conn: ProbeConnection): Promise<string[]> {
 
 export function probe(input: ProbeInput): Promise<ProbeOutcome> {
   return withConnection(input, async (conn) => {
-    const t = performance.now();
+    const t = monotonicMs();
     const banner = await expectCode(conn, 'the greeting', 220);
-    conn.metrics.firstByteMs = Math.round(performance.now() - t);
+    conn.metrics.firstByteMs = Math.round(monotonicMs() - t);
     const features = await ehlo(conn);
     if (input.cond.starttls) {
       if (!features.some((f) => /^STARTTLS\b/i.test(f)))

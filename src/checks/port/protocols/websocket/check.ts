@@ -12,6 +12,7 @@ import type { Frame } from './frames.js';
 import { checkHandshake, clientFrame, closeReason, frameLength, newKey, OPCODE, parseFrame } from './frames.js';
 import type { WebSocketOptions } from './syntax.js';
 import { DEFAULT_WEBSOCKET_VERSION } from './syntax.js';
+import { monotonicMs } from '../../../../util/clock.js';
 
 /** The most of the handshake's answer read, and of one frame. */
 const HEAD_CAP = 16 * 1024;
@@ -84,22 +85,22 @@ export function probe(input: ProbeInput): Promise<ProbeOutcome> {
   const w = input.cond.websocket ?? { request: '/', version: DEFAULT_WEBSOCKET_VERSION };
   return withConnection(input, async (conn) => {
     const key = newKey();
-    const t = performance.now();
+    const t = monotonicMs();
     conn.write(upgradeRequest(input, w, key));
-    conn.metrics.requestMs = Math.round(performance.now() - t);
+    conn.metrics.requestMs = Math.round(monotonicMs() - t);
     conn.awaiting(`answer to the WebSocket handshake (GET ${w.request})`);
     const head = await conn.read((b) => {
       const i = b.indexOf('\r\n\r\n');
       return i < 0 ? -1 : i + 4;
     }, HEAD_CAP);
-    conn.metrics.firstByteMs = Math.round(performance.now() - t);
+    conn.metrics.firstByteMs = Math.round(monotonicMs() - t);
     checkHandshake(head, key);
     const payload = randomBytes(8);
-    const tPing = performance.now();
+    const tPing = monotonicMs();
     conn.write(clientFrame(OPCODE.ping, payload));
     conn.awaiting('pong');
     await pong(conn, payload);
-    conn.metrics.responseMs = Math.round(performance.now() - tPing);
+    conn.metrics.responseMs = Math.round(monotonicMs() - tPing);
     await close(conn);
     return `WebSocket 101, pong in ${conn.metrics.responseMs} ms`;
   });
