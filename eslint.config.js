@@ -217,6 +217,19 @@ export default tseslint.config(
   },
   ...walls,
   {
+    // The daemon measures durations with util/clock.ts's monotonicMs(): the global `performance`
+    // loads Node's performance-timeline modules, 0.3 MB that every daemon would keep.
+    name: 'monotonic time',
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/page/browser/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'performance', message: 'use monotonicMs() from util/clock.ts (no performance-timeline modules)' },
+      ],
+    },
+  },
+  {
     // The page's script runs in the browser: its globals, none of Node's (its tsconfig has no Node types).
     name: 'browser script',
     files: ['src/http/page/browser/**/*.ts'],
