@@ -9,6 +9,7 @@ import { loadRules } from '../config/loader.js';
 import type { Config } from '../config/model.js';
 import { Daemon } from '../daemon/daemon.js';
 import { claimInstance } from '../daemon/instance-lock.js';
+import { OptimizerGate, v8Optimizer } from '../daemon/optimizer.js';
 import type { SystemdNotifier } from '../daemon/notify.js';
 import { raiseFdLimit } from '../process/fd-limit.js';
 import type { RaiseResult } from '../process/fd-limit.js';
@@ -28,6 +29,15 @@ export async function runDaemon(file: string): Promise<number> {
   logWarnings(log.logger, loaded.warnings);
   logFdLimit(log.logger, await raiseFdLimit());
   const daemon = new Daemon(loaded.config, { logger: log.logger });
+  // V8's optimizing compiler only once the daemon is busy (optimizer.ts); each cycle ends a sample.
+  const gate = new OptimizerGate(v8Optimizer, daemon.clock, (share) =>
+    log.logger.info(
+      { cpuPercent: Math.round(share * 1000) / 10 },
+      "the daemon is busy: V8's optimizing compiler is on from now",
+    ),
+  );
+  gate.start();
+  daemon.onCycle(() => gate.sample());
   // One daemon per state file: a second one would restart every broker twice.
   const claim = await claimInstance(daemon.statePath);
   if (!claim.ok) {
