@@ -114,8 +114,9 @@ const OUT = join(ROOT, 'dist', 'bin');
 
 /**
  * Packages built as scripts of their own, dist/bin/vendor/GROUP.cjs, each holding what its group
- * needs: only a rules file that uses them loads them (src/util/vendor.ts). execa, pino, mqtt-packet
- * and commander stay in the program: every daemon runs them.
+ * needs: only a rules file that uses them loads them (src/util/vendor.ts). execa is loaded at the
+ * first program a daemon runs (a restart), not before. pino, mqtt-packet and commander stay in the
+ * program: every daemon runs them.
  */
 const VENDOR = {
   http: ['fastify', '@fastify/rate-limit'],
@@ -124,6 +125,7 @@ const VENDOR = {
   mail: ['nodemailer', 'nodemailer/lib/smtp-transport/index.js'],
   mqtt: ['mqtt'],
   ws: ['ws'],
+  programs: ['execa'],
 };
 const VENDOR_GROUP = new Map(Object.entries(VENDOR).flatMap(([group, requests]) => requests.map((r) => [r, group])));
 const VENDOR_LOADER = join(ROOT, 'dist', 'src', 'util', 'vendor.js');

@@ -2,7 +2,6 @@
 // file, and `depends on` ordering. A reload swaps the rules only when the new file is valid.
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { loadPrograms } from '../actions/run.js';
 import { loadChecks } from '../checks/registry.js';
 import type { Config, Service } from '../config/model.js';
 import type { FleetPublisher } from '../fleet/publisher.js';
@@ -115,7 +114,7 @@ export class Daemon {
 
   /** Loads the state file, adopts running processes, and starts every service's loop. */
   async start(): Promise<void> {
-    await Promise.all([loadChecks(this.#config), loadPrograms(), this.#loadHostId()]);
+    await Promise.all([loadChecks(this.#config), this.#loadHostId()]);
     const { state, problem } = await readStateFile(this.statePath);
     if (problem) this.#log.warn({ statefile: this.statePath }, problem);
     const onError = (err: unknown): void =>

@@ -229,6 +229,7 @@ for (const variant of [ARCH_ALL, EMBEDDED])
         'usr/lib/brokerwatch/bin/vendor/mail.cjs': '-rw-r--r--',
         'usr/lib/brokerwatch/bin/vendor/mqtt.cjs': '-rw-r--r--',
         'usr/lib/brokerwatch/bin/vendor/ws.cjs': '-rw-r--r--',
+        'usr/lib/brokerwatch/bin/vendor/programs.cjs': '-rw-r--r--',
         'usr/lib/brokerwatch/bin/browser/page.css': '-rw-r--r--',
         'usr/lib/brokerwatch/bin/browser/page.js': '-rw-r--r--',
         'lib/systemd/system/brokerwatch.service': '-rw-r--r--',
