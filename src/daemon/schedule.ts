@@ -66,20 +66,26 @@ export class ScheduleGate {
 
 /** The first cycles of all services are spread over one cycle, but never over more than this… */
 const SPREAD_MAX_MS = 1_000;
-/** …in steps this far apart. */
+/** …in steps this far apart… */
 const SPREAD_STEP_MS = 25;
+/** …each step taking this many services before the next one is used. */
+const SERVICES_PER_STEP = 5;
 
 /**
  * When each of `n` services has its first cycle, in ms from the first one, in rules-file order:
- * spread over one cycle (at most 1 s) in 25 ms steps, as 500 services due in the same millisecond
- * would start their cycles one after another, the last ones 100 ms late, every cycle. Services in
- * one step share their timer wakeup: 200 services are 5 to a step, the fifth started some 2 ms late.
- * A step of its own for each (5 ms apart) was measured too: no fewer cycles over 5 ms late on a
- * quiet machine (99.7 %), and twice the CPU (13 → 27 % of a core for 200 HTTP checks: Node pays
- * for every wakeup, and code that has gone cold between wakeups runs slower).
+ * services share a timer wakeup five to a step, and steps are 25 ms apart within one cycle (at most
+ * 1 s); past 5 × 40 services, the steps take more each. Node pays for every wakeup (a wakeup of an
+ * idle daemon costs more than reading a few /proc files), so a daemon watching a broker and its host
+ * wakes once a cycle for all of them, as monit does; and 500 services due in the same millisecond
+ * would start their cycles one after another, the last ones 100 ms late, every cycle. Five to a step:
+ * for 200 HTTP checks, the fifth started some 2 ms late; a step of its own for each (5 ms apart) was
+ * measured too: no fewer cycles over 5 ms late on a quiet machine (99.7 %), and twice the CPU
+ * (13 → 27 % of a core: code that has gone cold between wakeups runs slower).
  */
 export function spreadOffsets(n: number, cycleMs: number): number[] {
   const window = Math.min(cycleMs, SPREAD_MAX_MS);
   const steps = Math.max(1, Math.floor(window / SPREAD_STEP_MS));
-  return Array.from({ length: n }, (_, i) => Math.floor((i * steps) / n) * SPREAD_STEP_MS);
+  const step = (i: number): number =>
+    n <= steps * SERVICES_PER_STEP ? Math.floor(i / SERVICES_PER_STEP) : Math.floor((i * steps) / n);
+  return Array.from({ length: n }, (_, i) => step(i) * SPREAD_STEP_MS);
 }

@@ -15,7 +15,7 @@ const cleanup = new Cleanup();
 after(() => cleanup.run());
 
 void describe('the cycle schedule', () => {
-  void test('80 services: first cycles spread over the second in 25 ms steps, then one phase each', async () => {
+  void test('80 services: first cycles five to a 25 ms step in rules-file order, then one phase each', async () => {
     const dir = await testDir(cleanup);
     const server = createServer((s) => s.destroy()).listen(0, '127.0.0.1');
     cleanup.add(() => server.close());
@@ -42,10 +42,10 @@ void describe('the cycle schedule', () => {
     const phase = (r: CycleRecord): number => r.dueAt % 1000;
     const firsts = Array.from({ length: n }, (_, i) => byService(`h${i}`)[0] as CycleRecord);
     const offsets = firsts.map((r) => r.dueAt - (firsts[0]?.dueAt ?? 0));
-    // Rules-file order, 40 steps of 25 ms, two services per step.
+    // Rules-file order, five services to a step, steps 25 ms apart: 16 steps over 400 ms.
     assert.deepEqual(
       offsets,
-      Array.from({ length: n }, (_, i) => Math.floor(i / 2) * 25),
+      Array.from({ length: n }, (_, i) => Math.floor(i / 5) * 25),
     );
     for (let i = 0; i < n; i++) {
       const rs = byService(`h${i}`);
@@ -64,13 +64,13 @@ void describe('spreadOffsets', () => {
     for (const v of o) m.set(v, (m.get(v) ?? 0) + 1);
     return [...m.values()];
   };
-  void test('a few services: spread over the whole cycle in 25 ms steps', () => {
+  void test('a few services share one wakeup, five to a 25 ms step', () => {
     assert.deepEqual(spreadOffsets(1, 1000), [0]);
-    assert.deepEqual(spreadOffsets(3, 1000), [0, 325, 650]);
-    assert.deepEqual(spreadOffsets(4, 30_000), [0, 250, 500, 750], 'never over more than 1 s');
-    assert.deepEqual(spreadOffsets(2, 400), [0, 200], 'over one cycle when it is shorter');
+    assert.deepEqual(spreadOffsets(3, 1000), [0, 0, 0], 'a broker and its host: one wakeup a cycle');
+    assert.deepEqual(spreadOffsets(7, 30_000), [0, 0, 0, 0, 0, 25, 25]);
+    assert.deepEqual(spreadOffsets(12, 50), [0, 0, 0, 0, 0, 0, 25, 25, 25, 25, 25, 25], 'two steps in a 50 ms cycle');
     assert.deepEqual(spreadOffsets(0, 1000), []);
-    assert.deepEqual(spreadOffsets(3, 10), [0, 0, 0], 'a cycle shorter than a step: one step');
+    assert.deepEqual(spreadOffsets(9, 10), Array(9).fill(0), 'a cycle shorter than a step: one step');
   });
   void test('200 services: 40 steps of 5, in rules-file order', () => {
     const o = spreadOffsets(200, 1000);
