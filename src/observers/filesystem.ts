@@ -2,8 +2,13 @@
 // or its device), read once per cycle: statfs for space and inodes, /proc/self/mountinfo for the
 // mount and its flags, the mount point's owner and mode, and the I/O counters of the block device
 // behind it (/sys/dev/block/MAJ:MIN/stat; none for tmpfs, overlay, network file systems), whose
-// rates need two cycles (null on the first).
+// rates need two cycles (null on the first). A local file system (ext4, xfs, tmpfs…) is read in
+// place: its statfs and stat answer from memory, and a trip through libuv's thread pool costs the
+// idle daemon more than the calls. Any other (NFS, CIFS, FUSE…) is read on the thread pool, where a
+// server that stopped answering holds a worker thread, never the daemon's loop.
 import { rethrowOwnFault } from '../util/own-fault.js';
+import { statfsSync, statSync } from 'node:fs';
+import type { StatsFs, Stats } from 'node:fs';
 import { realpath, stat, statfs } from 'node:fs/promises';
 import { readKernelFile } from '../util/kernel-file.js';
 import type { Service } from '../config/model.js';
@@ -110,10 +115,37 @@ function ioFacts(now: DiskCounters | undefined, prev: { at: number; c: DiskCount
   };
 }
 
+/** File systems whose statfs and stat of a mount point never wait for a device or a server. */
+const LOCAL_FS_TYPES = new Set([
+  'ext2',
+  'ext3',
+  'ext4',
+  'xfs',
+  'btrfs',
+  'f2fs',
+  'jfs',
+  'reiserfs',
+  'vfat',
+  'exfat',
+  'ntfs3',
+  'zfs',
+  'tmpfs',
+  'ramfs',
+  'devtmpfs',
+  'overlay',
+  'squashfs',
+  'iso9660',
+]);
+
+/** statfs and stat of a mount point: in place on a local file system, on the thread pool otherwise. */
+async function readMountPoint(m: Mount): Promise<[StatsFs, Stats]> {
+  if (LOCAL_FS_TYPES.has(m.fsType)) return [statfsSync(m.mountPoint), statSync(m.mountPoint)];
+  return Promise.all([statfs(m.mountPoint), stat(m.mountPoint)]);
+}
+
 /** Space and inodes from statfs of the mount point, in monit's terms: `usage` counts blocks not free
  *  (root's reserve included), `available` what a non-root user may still write. */
-async function spaceFacts(mountPoint: string): Promise<Facts> {
-  const s = await statfs(mountPoint);
+function spaceFacts(s: StatsFs): Facts {
   const total = s.blocks * s.bsize;
   const free = s.bfree * s.bsize;
   const avail = s.bavail * s.bsize;
@@ -153,20 +185,18 @@ class FilesystemObserver implements Observer {
       rethrowOwnFault(e);
       return { ok: false, message: 'no /proc/self/mountinfo: not Linux?' };
     }
-    const resolved = this.path.startsWith('/dev/')
-      ? this.path
-      : await realpath(this.path).catch((e: unknown) => {
-          rethrowOwnFault(e);
-          return undefined;
-        });
+    // A device, or a mount point as mountinfo writes it, needs no resolving: a trip to the thread pool less.
+    const resolved =
+      this.path.startsWith('/dev/') || mounts.some((x) => x.mountPoint === this.path)
+        ? this.path
+        : await realpath(this.path).catch((e: unknown) => {
+            rethrowOwnFault(e);
+            return undefined;
+          });
     const m = resolved === undefined ? undefined : mountOf(mounts, resolved);
     if (!m) return { ok: false, message: `filesystem ${this.path} is not mounted or does not exist` };
     try {
-      const [space, st, counters] = await Promise.all([
-        spaceFacts(m.mountPoint),
-        stat(m.mountPoint),
-        readDiskCounters(m.device),
-      ]);
+      const [[fs, st], counters] = await Promise.all([readMountPoint(m), readDiskCounters(m.device)]);
       const prev = this.#prev?.device === m.device ? this.#prev : undefined;
       if (counters) this.#prev = { at: now, device: m.device, c: counters };
       const facts: Facts = {
@@ -177,7 +207,7 @@ class FilesystemObserver implements Observer {
         mode: st.mode,
         uid: st.uid,
         gid: st.gid,
-        ...space,
+        ...spaceFacts(fs),
         ...ioFacts(counters, prev, now),
       };
       return { ok: true, facts };

@@ -163,21 +163,21 @@ export function parseStatUsage(
   return Object.values(out).every(Number.isSafeInteger) ? out : undefined;
 }
 
-/** `Key:\tvalue…` lines (/proc/PID/status, /proc/PID/io, /proc/meminfo) as key → first number. */
-export function parseKeyNumbers(text: string): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const nums = line
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/)
-      .map(Number)
-      .filter(Number.isFinite);
-    out.set(line.slice(0, colon).trim(), nums);
-  }
-  return out;
+/**
+ * The numbers on the `Key:\tvalue…` line of `key` (/proc/PID/status, /proc/PID/io, /proc/meminfo);
+ * undefined when there is no such line. Only the line asked for is read: /proc/meminfo has fifty,
+ * and splitting them all each cycle was most of the system check's work.
+ */
+export function keyNumbers(text: string, key: string): number[] | undefined {
+  const start = text.startsWith(`${key}:`) ? 0 : text.indexOf(`\n${key}:`) + 1;
+  if (start === 0 && !text.startsWith(`${key}:`)) return undefined;
+  const end = text.indexOf('\n', start);
+  return text
+    .slice(start + key.length + 1, end < 0 ? undefined : end)
+    .trim()
+    .split(/\s+/)
+    .map(Number)
+    .filter(Number.isFinite);
 }
 
 const PAGE_SIZE = 4096;
@@ -199,9 +199,8 @@ export async function readProcUsage(pid: number): Promise<ProcUsage | undefined>
   const status = readOptional(`/proc/${pid}/status`);
   const u = stat === undefined ? undefined : parseStatUsage(stat);
   if (!u || status === undefined) return undefined;
-  const st = parseKeyNumbers(status);
-  const uids = st.get('Uid') ?? [];
-  const gids = st.get('Gid') ?? [];
+  const uids = keyNumbers(status, 'Uid') ?? [];
+  const gids = keyNumbers(status, 'Gid') ?? [];
   return {
     pid,
     ppid: u.ppid,
@@ -233,8 +232,7 @@ export async function readProcIo(pid: number): Promise<ProcIo | undefined> {
   if (!isValidPid(pid)) return undefined;
   const text = readOptional(`/proc/${pid}/io`);
   if (text === undefined) return undefined;
-  const m = parseKeyNumbers(text);
-  const v = (k: string): number => m.get(k)?.[0] ?? 0;
+  const v = (k: string): number => keyNumbers(text, k)?.[0] ?? 0;
   return {
     rchar: v('rchar'),
     wchar: v('wchar'),
@@ -356,8 +354,7 @@ export async function readHostUsage(): Promise<
   const meminfo = readOptional('/proc/meminfo');
   const fileNr = readOptional('/proc/sys/fs/file-nr');
   if (meminfo === undefined) return undefined;
-  const m = parseKeyNumbers(meminfo);
-  const kb = (k: string): number => m.get(k)?.[0] ?? 0;
+  const kb = (k: string): number => keyNumbers(meminfo, k)?.[0] ?? 0;
   const [allocated = 0, unused = 0, maximum = 0] = (fileNr ?? '').trim().split(/\s+/).map(Number);
   return {
     cpu: stat === undefined ? undefined : parseHostCpu(stat),

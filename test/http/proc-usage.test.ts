@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   countDescendants,
   parseHostCpu,
-  parseKeyNumbers,
+  keyNumbers,
   parseStatUsage,
   readHostUsage,
   readProcFds,
@@ -22,7 +22,7 @@ void test('parseStatUsage counts fields from the last ")" (a comm may hold ") " 
   assert.equal(parseStatUsage('garbage'), undefined);
 });
 
-void test('parseHostCpu and parseKeyNumbers', () => {
+void test('parseHostCpu and keyNumbers', () => {
   assert.deepEqual(parseHostCpu('cpu  10 1 5 100 2 0 3 4 0 0\ncpu0 1 2 3'), {
     user: 10,
     nice: 1,
@@ -36,10 +36,13 @@ void test('parseHostCpu and parseKeyNumbers', () => {
     guestNice: 0,
   });
   assert.equal(parseHostCpu('intr 1 2'), undefined);
-  const m = parseKeyNumbers('Uid:\t1000\t1001\t1000\t1000\nVmRSS:\t    4220 kB\nName:\tnode\n');
-  assert.deepEqual(m.get('Uid'), [1000, 1001, 1000, 1000]);
-  assert.deepEqual(m.get('VmRSS'), [4220]);
-  assert.deepEqual(m.get('Name'), []);
+  const text = 'Uid:\t1000\t1001\t1000\t1000\nVmRSS:\t    4220 kB\nName:\tnode\nRss:\t1';
+  assert.deepEqual(keyNumbers(text, 'Uid'), [1000, 1001, 1000, 1000], 'the first line');
+  assert.deepEqual(keyNumbers(text, 'VmRSS'), [4220]);
+  assert.deepEqual(keyNumbers(text, 'Name'), []);
+  assert.deepEqual(keyNumbers(text, 'Rss'), [1], 'the last line, without a newline; not the end of VmRSS');
+  assert.equal(keyNumbers(text, 'Gid'), undefined);
+  assert.equal(keyNumbers(text, 'RSS'), undefined, 'the whole key, in its case');
 });
 
 void test('the readers on this process and this host', async () => {
