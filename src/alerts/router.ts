@@ -134,3 +134,10 @@ export class AlertRouter {
     return cycles === undefined ? resend : Math.min(cycles, resend);
   }
 }
+
+/** True when some recipient of CONFIG is ever reminded of an open failure: its `reminder N cycles`,
+ *  or a channel that re-sends open failures (Alertmanager). */
+export function canRemind(config: Config): boolean {
+  const recipients = [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
+  return recipients.some((r) => r.reminderCycles > 0 || syntaxOf(r.target).resendMs?.(r.target) !== undefined);
+}

@@ -17,7 +17,7 @@ import { Deliverer } from './lanes.js';
 import { Ledger } from './ledger.js';
 import { AlertQueue, DEFAULT_SLOTS } from './queue.js';
 import { allLanes, findRecipient } from './recipients.js';
-import { AlertRouter, isAlerted } from './router.js';
+import { AlertRouter, canRemind, isAlerted } from './router.js';
 import type { Alert, AlertEvent, Channel, ChannelEnv } from './types.js';
 import type { EventDraft } from '../state/types.js';
 
@@ -67,6 +67,8 @@ export class AlertService implements Alerts {
   #unsubscribe: () => void = () => undefined;
   #reminderTimer: Timer | undefined;
   #flapTimer: Timer | undefined;
+  /** Set by started(): from then on the timers run when there is work for them. */
+  #running = false;
 
   /** OPTS, and where an alert refused for good is told (the daemon's events). */
   constructor(opts: AlertsOptions, publish?: (e: EventDraft) => void) {
@@ -123,17 +125,32 @@ export class AlertService implements Alerts {
     });
   }
 
-  /** After the load: alerts "started" and starts the reminder and flapping timers. */
+  /** After the load: alerts "started", and the reminder and flapping timers when there is work for them. */
   started(unsubscribe: () => void): void {
     this.#unsubscribe = unsubscribe;
+    this.#running = true;
     if (this.#opts.instanceEvents !== false) void this.#jobs.run(() => this.#onEvent(this.#instance('started')));
     this.#startReminders();
-    const flapOpts = this.#flapOpts;
-    if (!flapOpts) return;
-    const every = Math.max(10, Math.min(1_000, flapOpts.quietMs / 4));
+    if (this.#flap.holding) this.#armFlapping();
+  }
+
+  /**
+   * The flapping timer runs while events are held, and each tick sends the summaries due: an idle
+   * daemon is not woken for it (a wakeup costs it more than the tick's work).
+   */
+  #armFlapping(): void {
+    const o = this.#flapOpts;
+    if (!o || !this.#running || this.#closed || this.#flapTimer) return;
+    const every = Math.max(10, Math.min(1_000, o.quietMs / 4));
     this.#flapTimer = this.#clock
       .setInterval(() => {
-        if (!this.#closed && this.#flap.holding) void this.#jobs.run(() => this.#flushFlapping());
+        if (this.#closed) return;
+        void this.#jobs.run(async () => {
+          await this.#flushFlapping();
+          if (this.#flap.holding) return;
+          this.#flapTimer?.cancel();
+          this.#flapTimer = undefined;
+        });
       }, every)
       .unref();
   }
@@ -146,10 +163,10 @@ export class AlertService implements Alerts {
     if (this.#closed) return;
     if (queueDirOf(next, this.#opts.stateDir) !== this.queueDir)
       this.#log.warn({ dir: this.queueDir }, 'a new eventqueue basedir takes effect at the next start');
-    const cycleChanged = next.daemon.cycleMs !== this.#config.daemon.cycleMs;
     this.#config = next;
     this.#queue.slots = next.eventQueue?.slots ?? DEFAULT_SLOTS;
-    if (cycleChanged) this.#startReminders();
+    // The cycle may be another, and recipients with reminders may have come or gone.
+    if (this.#running) this.#startReminders();
     void this.#jobs.run(async () => {
       this.#ledger.retain(allLanes(next), services(next));
       await this.#ledger.save();
@@ -191,9 +208,12 @@ export class AlertService implements Alerts {
     );
   }
 
-  /** Reminders are looked for once a cycle. */
+  /** Reminders are looked for once a cycle, when some recipient is reminded (`reminder N cycles`,
+   *  a channel that re-sends open failures); with none, no timer wakes the daemon for them. */
   #startReminders(): void {
     this.#reminderTimer?.cancel();
+    this.#reminderTimer = undefined;
+    if (!canRemind(this.#config)) return;
     const tick = (): void => {
       if (!this.#closed)
         void this.#jobs.run(() => this.#router.reminders(this.#clock.now(), this.#config.daemon.cycleMs));
@@ -208,6 +228,7 @@ export class AlertService implements Alerts {
         'service flapping: event folded into a summary',
       );
       await this.#saveHeld();
+      this.#armFlapping();
       return;
     }
     await this.#router.event(e);

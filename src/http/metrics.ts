@@ -1,6 +1,7 @@
 // GET /metrics: Prometheus metrics in brokerwatch's own registry (never prom-client's global one, so
 // two servers in one process, as in tests, never mix). Gauges and counters are read from the runners
-// at scrape time; timing histograms are fed by the daemon's cycle hook, once per completed cycle.
+// at scrape time; timing histograms are fed by the daemon's cycle hook, once per completed cycle,
+// from the first scrape on (server.ts builds the metrics then).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Daemon } from '../daemon/daemon.js';
 import type { RunnerStatus } from '../daemon/service-runner.js';

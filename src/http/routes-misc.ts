@@ -4,8 +4,12 @@ import type { Metrics } from './metrics.js';
 import type { OpenApiCollector } from './openapi.js';
 import { errorResponses } from './openapi.js';
 
-/** Registers /metrics and /api/v1/openapi.json. */
-export function registerMiscRoutes(app: FastifyInstance, metrics: Metrics, openapi: OpenApiCollector): void {
+/** Registers /metrics (the metrics loaded at its first request) and /api/v1/openapi.json. */
+export function registerMiscRoutes(
+  app: FastifyInstance,
+  metrics: () => Promise<Metrics>,
+  openapi: OpenApiCollector,
+): void {
   const errors = errorResponses(401, 429);
   app.get(
     '/metrics',
@@ -17,7 +21,10 @@ export function registerMiscRoutes(app: FastifyInstance, metrics: Metrics, opena
         response: errors,
       },
     },
-    async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()),
+    async (_req, reply) => {
+      const m = await metrics();
+      return reply.type(m.contentType).send(await m.text());
+    },
   );
   app.get(
     '/api/v1/openapi.json',

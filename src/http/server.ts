@@ -20,7 +20,7 @@ import type { ConnectionCounts, ConnectionLimits } from './connection-guard.js';
 import { DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard.js';
 import { authenticate } from './guard.js';
 import { LoginLimiter } from './login-limiter.js';
-import { Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { DaemonObserver } from './observer.js';
 import { OpenApiCollector } from './openapi.js';
 import { ensureSchemaCompilers, lazySchemaController } from './lazy-schemas.js';
@@ -78,8 +78,13 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
   const closers: Array<() => void> = [];
   try {
     await observer.load();
-    const metrics = new Metrics(daemon, observer);
-    closers.push(() => metrics.close());
+    // The metrics begin at the first scrape: prom-client, its loop-delay timer (a wakeup a second)
+    // and the histograms every cycle feeds cost a server that only answers the CLI and the page
+    // nothing. The gauges and counters are read from the runners, complete from the start.
+    let metrics: Promise<Metrics> | undefined;
+    const loadMetrics = (): Promise<Metrics> =>
+      (metrics ??= import('./metrics.js').then((m) => new m.Metrics(daemon, observer)));
+    closers.push(() => void metrics?.then((m) => m.close()));
     const resources = new ResourceSampler(daemon);
     closers.push(() => resources.close());
     const ctx = new HttpContext(daemon, opts, observer);
@@ -108,7 +113,7 @@ export async function buildHttpServer(daemon: Daemon, opts: HttpServerOptions): 
       }),
       limitActions,
     );
-    registerMiscRoutes(app, metrics, openapi);
+    registerMiscRoutes(app, loadMetrics, openapi);
     await app.ready();
     return {
       app,

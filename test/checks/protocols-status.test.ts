@@ -39,6 +39,8 @@ void test(
   'HTTP step timings in the status, the metrics and the XML; the password nowhere',
   { timeout: 30_000 },
   async () => {
+    // The metrics, and their histograms, begin at the first scrape.
+    await f.inject({ url: '/metrics', headers: auth });
     const status = await waitFor(
       async () => {
         const s = JSON.parse((await f.inject({ url: '/api/v1/status', headers: auth })).body) as StatusDto;
@@ -53,13 +55,16 @@ void test(
     const check = web?.checks.find((c) => c.test === 'port');
     assert.equal(check?.status, 'ok', check?.message);
     assert.equal(check?.protocol, 'http');
-    const metrics = (await f.inject({ url: '/metrics', headers: auth })).body;
-    for (const step of ['connect', 'request', 'first_byte', 'body'])
-      assert.match(
-        metrics,
-        new RegExp(`brokerwatch_probe_step_seconds_count\\{[^}]*step="${step}"[^}]*\\} [1-9]`),
-        step,
-      );
+    const steps = ['connect', 'request', 'first_byte', 'body'];
+    const counted = (text: string, step: string): boolean =>
+      new RegExp(`brokerwatch_probe_step_seconds_count\\{[^}]*step="${step}"[^}]*\\} [1-9]`).test(text);
+    const metrics = await waitFor(
+      async () => {
+        const text = (await f.inject({ url: '/metrics', headers: auth })).body;
+        return steps.every((step) => counted(text, step)) ? text : undefined;
+      },
+      { timeoutMs: 15_000, message: 'no HTTP probe step in the metrics' },
+    );
     const xml = (await f.inject({ url: '/_status?format=xml', headers: auth })).body;
     assert.match(
       xml,
