@@ -59,10 +59,12 @@ export function findRecipient(config: Config, service: string | undefined, lane:
   return undefined;
 }
 
+/** Every recipient the config names: the global ones (`set alert`), then each service's. */
+export function allRecipients(config: Config): AlertRecipient[] {
+  return [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
+}
+
 /** Every lane key the config names. */
 export function allLanes(config: Config): Set<string> {
-  const keys = new Set<string>();
-  for (const r of config.alerts) keys.add(recipientKey(r.target));
-  for (const s of config.services) for (const r of s.alerts) keys.add(recipientKey(r.target));
-  return keys;
+  return new Set(allRecipients(config).map((r) => recipientKey(r.target)));
 }

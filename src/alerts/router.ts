@@ -3,13 +3,14 @@
 // caller runs one job at a time, so alerts are queued in event order.
 import type { Config } from '../config/model.js';
 import { syntaxOf } from './channels/registry.js';
+import type { AlertTarget } from './channels/registry.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { newAlertId, summaryOf } from './fold.js';
 import type { Ledger } from './ledger.js';
 import type { AlertQueue } from './queue.js';
 import type { Resolved } from './recipients.js';
-import { passes, recipientsFor } from './recipients.js';
+import { allRecipients, passes, recipientsFor } from './recipients.js';
 import type { Alert, AlertEvent, AlertKind } from './types.js';
 
 /**
@@ -128,8 +129,7 @@ export class AlertRouter {
    *  well inside the window a firing alert is valid for (see alertmanager/send.ts). */
   #reminderMs(r: Resolved, cycleMs: number, lane: string): number | undefined {
     const cycles = r.recipient.reminderCycles > 0 ? r.recipient.reminderCycles * cycleMs : undefined;
-    const target = r.recipient.target;
-    const resend = syntaxOf(target).resendMs?.(target);
+    const resend = resendMsOf(r.recipient.target);
     if (resend === undefined || this.deps.queue.pending(lane).length > 0) return cycles;
     return cycles === undefined ? resend : Math.min(cycles, resend);
   }
@@ -138,6 +138,10 @@ export class AlertRouter {
 /** True when some recipient of CONFIG is ever reminded of an open failure: its `reminder N cycles`,
  *  or a channel that re-sends open failures (Alertmanager). */
 export function canRemind(config: Config): boolean {
-  const recipients = [...config.alerts, ...config.services.flatMap((s) => s.alerts)];
-  return recipients.some((r) => r.reminderCycles > 0 || syntaxOf(r.target).resendMs?.(r.target) !== undefined);
+  return allRecipients(config).some((r) => r.reminderCycles > 0 || resendMsOf(r.target) !== undefined);
+}
+
+/** How often TARGET's channel re-sends an open failure by itself; undefined: it does not. */
+function resendMsOf(target: AlertTarget): number | undefined {
+  return syntaxOf(target).resendMs?.(target);
 }

@@ -29,15 +29,17 @@ export async function runDaemon(file: string): Promise<number> {
   logWarnings(log.logger, loaded.warnings);
   logFdLimit(log.logger, await raiseFdLimit());
   const daemon = new Daemon(loaded.config, { logger: log.logger });
-  // V8's optimizing compiler only once the daemon is busy (optimizer.ts); each cycle ends a sample.
-  const gate = new OptimizerGate(v8Optimizer, daemon.clock, (share) =>
+  // V8's optimizing compiler only once the daemon is busy (optimizer.ts); each cycle ends a sample,
+  // until the compiler is let go.
+  const gate = new OptimizerGate(v8Optimizer, daemon.clock, (share) => {
+    stopSampling();
     log.logger.info(
       { cpuPercent: Math.round(share * 1000) / 10 },
       "the daemon is busy: V8's optimizing compiler is on from now",
-    ),
-  );
+    );
+  });
   gate.start();
-  daemon.onCycle(() => gate.sample());
+  const stopSampling = daemon.onCycle(() => gate.sample());
   // One daemon per state file: a second one would restart every broker twice.
   const claim = await claimInstance(daemon.statePath);
   if (!claim.ok) {

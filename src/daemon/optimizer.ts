@@ -66,16 +66,14 @@ export class OptimizerGate {
   /** Measures the window that ends now, if it is long enough; releases the compiler when it was busy. */
   sample(): void {
     if (!this.#held) return;
-    const now = { wall: this.clock.now(), cpu: this.#cpuMs() };
+    const wall = this.clock.now();
     const since = this.#since;
-    if (since === undefined || now.wall < since.wall) {
-      this.#since = now;
-      return;
-    }
-    const wallMs = now.wall - since.wall;
-    if (wallMs < this.#windowMs) return;
+    // Inside a window (every service's cycle samples) the CPU time is not even read.
+    if (since !== undefined && wall >= since.wall && wall - since.wall < this.#windowMs) return;
+    const now = { wall, cpu: this.#cpuMs() };
     this.#since = now;
-    const share = (now.cpu - since.cpu) / wallMs;
+    if (since === undefined || wall < since.wall) return;
+    const share = (now.cpu - since.cpu) / (wall - since.wall);
     if (share <= this.#busyShare) return;
     this.#held = false;
     this.optimizer.release();

@@ -169,11 +169,16 @@ export function parseStatUsage(
  * and splitting them all each cycle was most of the system check's work.
  */
 export function keyNumbers(text: string, key: string): number[] | undefined {
-  const start = text.startsWith(`${key}:`) ? 0 : text.indexOf(`\n${key}:`) + 1;
-  if (start === 0 && !text.startsWith(`${key}:`)) return undefined;
+  const head = `${key}:`;
+  let start = 0;
+  if (!text.startsWith(head)) {
+    const newline = text.indexOf(`\n${head}`);
+    if (newline < 0) return undefined;
+    start = newline + 1;
+  }
   const end = text.indexOf('\n', start);
   return text
-    .slice(start + key.length + 1, end < 0 ? undefined : end)
+    .slice(start + head.length, end < 0 ? undefined : end)
     .trim()
     .split(/\s+/)
     .map(Number)
