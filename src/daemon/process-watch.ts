@@ -1,7 +1,8 @@
 // Watching the identified process for death between cycles. While a probe holds a connection to the
 // broker, the kernel closing that connection is the instant sign of a crash, so /proc can be polled
-// slowly (the backstop watcher); without one, the fast watcher polls every 25 ms. Polling is what
-// an idle daemon spends its CPU on.
+// slowly (the backstop watcher), or not at all between cycles when the service's own cycles look up
+// the process as often (a 1 s cycle); without one, the fast watcher polls every 25 ms. Polling is
+// what an idle daemon spends its CPU on: a backstop tick a second is a wakeup of its own.
 import type { ProcessIdentity } from '../process/identity.js';
 import type { LivenessWatcher } from '../process/liveness.js';
 
@@ -14,7 +15,8 @@ export class ProcessWatch {
   constructor(
     private readonly key: string,
     private readonly fast: LivenessWatcher,
-    private readonly slow: LivenessWatcher,
+    /** The backstop while connected; undefined: the service's cycles are the backstop. */
+    private readonly slow: LivenessWatcher | undefined,
   ) {}
 
   /** True while a probe holds a connection to the broker: proof that a broker runs. */
@@ -26,13 +28,14 @@ export class ProcessWatch {
   watch(identity: ProcessIdentity): void {
     this.unwatch();
     this.#watched = identity;
-    (this.#connectionsUp > 0 ? this.slow : this.fast).watch(identity, this.key);
+    if (this.#connectionsUp === 0) this.fast.watch(identity, this.key);
+    else this.slow?.watch(identity, this.key);
   }
 
   unwatch(): void {
     this.#watched = undefined;
     this.fast.unwatch(this.key);
-    this.slow.unwatch(this.key);
+    this.slow?.unwatch(this.key);
   }
 
   /** A probe's connection to the broker came up or dropped: change watchers when the count crosses zero. */

@@ -113,7 +113,10 @@ export class ServiceRunner {
     this.identity = previous?.identity;
     this.#checks = new CheckSet(service, clock, deps.logger, previous?.checks, deps.config.limits);
     this.#observer = createObserver(service);
-    this.#process = new ProcessWatch(service.name, deps.liveness, deps.livenessSlow);
+    // Cycles that look the process up at least as often as the backstop would are the backstop.
+    const cyclesSuffice =
+      service.schedule.kind === 'always' && deps.config.daemon.cycleMs <= deps.livenessSlow.intervalMs;
+    this.#process = new ProcessWatch(service.name, deps.liveness, cyclesSuffice ? undefined : deps.livenessSlow);
     this.#ownFaults = new OwnFaults(service.name, deps.events, deps.logger, clock);
     this.#loop = new CycleLoop(clock, deps.config.daemon.cycleMs, service.schedule, {
       active: () => !this.#closed && this.state.monitor !== 'not-monitored',

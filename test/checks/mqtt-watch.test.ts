@@ -3,7 +3,8 @@
 // reported as refused; a healthy one costs little and reports nothing; close() leaves no socket.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { watchInterval } from '../../src/checks/mqtt/watch.js';
+import { endpointOf } from '../../src/checks/mqtt/endpoint.js';
+import { MqttWatch, watchInterval } from '../../src/checks/mqtt/watch.js';
 import { portCheck } from '../../src/checks/port/check.js';
 import type { CheckResult } from '../../src/checks/result.js';
 import type { Check } from '../../src/checks/types.js';
@@ -14,7 +15,7 @@ import { waitFor } from '../helpers/wait.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { Clock } from '../../src/util/clock.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service } from './fixtures.js';
+import { accept, fakeBroker, mqttPort, noSocketsLeft, openSockets, roundTrip, rule, service } from './fixtures.js';
 
 const LIMIT = { timeout: 30_000 };
 const TIMEOUT_MS = 1_000;
@@ -188,4 +189,72 @@ void describe('round-trip watch', () => {
     check.close?.();
     await noSocketsLeft(baseline);
   });
+});
+
+void describe('ask schedule', () => {
+  void test(
+    'half a timeout after each answer; a cycle asks in its own wakeup, never twice at once',
+    LIMIT,
+    async () => {
+      const clock = new FakeClock();
+      const pings: number[] = [];
+      let answering = true;
+      const peer = await fakeBroker(4, (p, reply) => {
+        if (accept(p, reply) || p.cmd !== 'pingreq') return;
+        pings.push(clock.now());
+        if (answering) reply({ cmd: 'pingresp' });
+      });
+      cleanups.push(peer.close);
+      const t0 = clock.now();
+      const reports: string[] = [];
+      const w = new MqttWatch(
+        endpointOf(mqttPort(peer.port, { timeoutMs: TIMEOUT_MS })),
+        TIMEOUT_MS,
+        (f) => reports.push(f.message),
+        undefined,
+        undefined,
+        clock,
+      );
+      cleanups.push(() => w.close());
+      assert.equal(watchInterval(TIMEOUT_MS), 500);
+      w.start();
+      await waitFor(() => w.state === 'up', { message: 'the watch never connected' });
+      /** One ask seen by the broker and its answer read by the watch. */
+      const answered = async (n: number): Promise<void> => {
+        await waitFor(() => pings.length === n, { message: `ask ${n} never came` });
+        await waitFor(() => !w.awaiting, { message: `answer ${n} never read` });
+      };
+      // The connection came up a moment ago: that answer is fresh, a cycle's ask now would be wasted.
+      w.askNow();
+      await clock.advance(200);
+      // A cycle: its ask goes out at once (in its own wakeup), once however often it asks.
+      w.askNow();
+      w.askNow();
+      await answered(1);
+      for (let cycle = 1; cycle <= 4; cycle++) {
+        await clock.advance(499);
+        assert.equal(pings.length, 2 * cycle - 1, 'nothing asked before half a timeout');
+        await clock.advance(1);
+        await answered(2 * cycle);
+        // The next cycle falls on the millisecond of the watch's own ask: answered just now, it asks nothing.
+        await clock.advance(500);
+        await answered(2 * cycle + 1);
+        w.askNow();
+        assert.equal(pings.length, 2 * cycle + 1, 'a cycle right after an answer asks nothing more');
+      }
+      assert.deepEqual(
+        pings.map((at) => at - t0),
+        [200, 700, 1200, 1700, 2200, 2700, 3200, 3700, 4200],
+        'two asks a second, not two and a half',
+      );
+      // A broker that stops answering is reported a timeout after its last answer, not later.
+      answering = false;
+      await clock.advance(500);
+      await waitFor(() => pings.length === 10, { message: 'the last ask never came' });
+      assert.equal(reports.length, 0);
+      await clock.advance(500);
+      await waitFor(() => reports.length === 1, { message: 'the hang was not reported' });
+      assert.match(reports[0] ?? '', /no answer within 1000 ms \(PINGREQ unanswered/);
+    },
+  );
 });

@@ -143,6 +143,34 @@ void describe('ProcessWatch', () => {
     w.unwatch();
     assert.deepEqual([fast.size, slow.size], [0, 0]);
   });
+
+  void test('without a backstop (cycles as frequent), nothing polls while connected; a drop still looks at once', async () => {
+    const clock = new FakeClock();
+    const fast = new LivenessWatcher({ intervalMs: 25, clock });
+    const seen: LivenessEvent[] = [];
+    fast.on('change', (e) => seen.push(e));
+    after(() => fast.close());
+    const w = new ProcessWatch('svc', fast, undefined);
+    const id = await sleeper();
+    w.watch(id);
+    assert.equal(fast.size, 1);
+    w.connection(true);
+    assert.equal(fast.size, 0, 'connected: no watcher polls (no timer wakes the daemon)');
+    w.watch(id);
+    assert.equal(fast.size, 0, 'a process identified again while connected is not polled either');
+    process.kill(id.pid, 'SIGKILL');
+    await waitFor(
+      () => {
+        const st = readProcStatSync(id.pid);
+        return st === undefined || isDeadState(st.state);
+      },
+      { message: 'the sleeper never died' },
+    );
+    w.connection(false);
+    assert.equal(seen.length, 1, 'the death is reported at the drop');
+    assert.equal(seen[0]?.identity.pid, id.pid);
+    w.unwatch();
+  });
 });
 
 void describe('ActionRunner', () => {

@@ -1,10 +1,12 @@
 // The between-cycles watch of an MQTT port rule: one persistent connection (unique id, clean
-// session) asked for an answer every ~200 ms — a PINGREQ, or for round-trip rules a QoS 0 message
-// on a private topic — so a hung broker (SIGSTOP: the kernel still accepts TCP, nothing answers) is
-// seen one timeout after it froze instead of at the next cycle. A failure is reported once per
-// episode; then the watch stays quiet and reconnects with backoff until a connection works again.
+// session) asked for an answer every half timeout — a PINGREQ, or for round-trip rules a QoS 0
+// message on a private topic — so a hung broker (SIGSTOP: the kernel still accepts TCP, nothing
+// answers) is seen one timeout after its last answer instead of at the next cycle. Each cycle's probe
+// asks too (askNow), in the wakeup that opens the cycle's own connection: a broker probed every
+// second is asked once between cycles. A failure is reported once per episode; then the watch stays
+// quiet and reconnects with backoff until a connection works again.
 import { generate } from 'mqtt-packet';
-import { monotonicMs, type Clock, type Timer } from '../../util/clock.js';
+import type { Clock, Timer } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { RoundTrip } from '../port/syntax.js';
 import { asFailure, ProbeFailure } from './classify.js';
@@ -14,17 +16,14 @@ import { subscribe } from './flow.js';
 import { MqttSession } from './session.js';
 
 /**
- * How often an answer is asked for while the broker answers, at most. A hang is judged from the
- * last answer ("silent for the whole timeout while asked"), not from the last request, so the
- * detection time is the timeout whatever the interval; the interval only has to leave a healthy
- * broker most of the timeout to answer. Each ask costs two wakeups (timer, answer), which is most
- * of an idle daemon's CPU, hence no more often than needed.
+ * How long after an answer the next one is asked for: half the timeout, between 100 ms and 1 s. A
+ * hang is judged from the last answer ("silent for the whole timeout while asked"), so it is seen
+ * between half a timeout and a timeout after the broker froze, and a healthy broker has half the
+ * timeout to answer each ask. Each ask costs the daemon two wakeups (timer, answer), which is most
+ * of an idle daemon's CPU: no more often than that.
  */
-export const WATCH_INTERVAL_MS = 400;
-
-/** The ask interval for a timeout: 40 % of it, between 100 ms and WATCH_INTERVAL_MS. */
 export function watchInterval(timeoutMs: number): number {
-  return Math.max(100, Math.min(WATCH_INTERVAL_MS, Math.round(timeoutMs * 0.4)));
+  return Math.max(100, Math.min(1_000, Math.round(timeoutMs / 2)));
 }
 const KEEPALIVE_S = 60;
 const DROP_RECONNECT_MS = 100;
@@ -50,23 +49,24 @@ export class MqttWatch {
   #armed = false;
   #connected = false;
   #attempts = 0;
-  /** monotonicMs() of the unanswered request, 0 when none is outstanding. */
+  /** When the unanswered request was sent (clock time), 0 when none is outstanding. */
   #sentAt = 0;
-  #tick: Timer | undefined;
-  #deadline: Timer | undefined;
+  /** The next ask while none is outstanding, the deadline while one is. */
+  #timer: Timer | undefined;
   #retry: Timer | undefined;
   // Encoded once per connection: an answered ping allocates nothing of ours.
   #request: Buffer = PINGREQ;
   #topic: string | undefined;
-  /** monotonicMs() of the last answer (or of the connection coming up). */
+  /** When the last answer came (or the connection came up), clock time. The timers decide when a
+   *  broker is hung; this only says how long ago a cycle's ask follows an answer (clamped: a step of
+   *  the wall clock cannot shorten a deadline below timeout − interval). */
   #lastAnswerAt = 0;
+  readonly #interval: number;
   readonly #answered = (): void => {
+    if (this.#state !== 'up') return;
     this.#sentAt = 0;
-    this.#lastAnswerAt = monotonicMs();
-    if (this.#deadline) {
-      this.#deadline.cancel();
-      this.#deadline = undefined;
-    }
+    this.#lastAnswerAt = this.clock.now();
+    this.#plan(this.#interval);
   };
 
   constructor(
@@ -76,13 +76,20 @@ export class MqttWatch {
     readonly roundTrip?: RoundTrip,
     /** Told when the connection comes up or goes away: a drop is the kernel's instant news of a crash. */
     readonly onConnection?: (up: boolean) => void,
-    /** Timers; answer ages are measured on the monotonic monotonicMs(). */
+    /** Timers and answer times. */
     readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.#interval = watchInterval(timeoutMs);
+  }
 
   /** Where the watch is (for tests and status). */
   get state(): WatchState {
     return this.#state;
+  }
+
+  /** True while an ask is unanswered. */
+  get awaiting(): boolean {
+    return this.#sentAt !== 0;
   }
 
   /** Starts connecting; failures before the first working connection are not reported (the
@@ -146,28 +153,41 @@ export class MqttWatch {
         if (p.topic === topic) this.#answered();
       };
     s.onEnd = (f) => this.#dropped(f);
-    this.#lastAnswerAt = monotonicMs();
-    this.#tick = this.clock.setInterval(() => this.#ask(), watchInterval(this.timeoutMs)).unref();
+    this.#lastAnswerAt = this.clock.now();
+    this.#plan(this.#interval);
   }
 
-  #ask(): void {
-    if (!this.#session) return;
-    if (this.#sentAt === 0) {
-      this.#sentAt = monotonicMs();
-      this.#session.sendRaw(this.#request);
-      if (this.timeoutMs <= watchInterval(this.timeoutMs))
-        this.#deadline = this.clock.setTimeout(() => this.#overdue(), this.timeoutMs).unref();
-    } else if (!this.#deadline) {
-      // Still unanswered a tick later (rare while healthy): only now a timer for the exact
-      // deadline, the timeout after the last answer, so an answered ping costs no timer of its own.
-      this.#deadline = this.clock
-        .setTimeout(() => this.#overdue(), Math.max(0, this.#lastAnswerAt + this.timeoutMs - monotonicMs()))
-        .unref();
-    }
+  /** Asks the broker for an answer now unless a request is outstanding: a cycle's probe calls this
+   *  as it opens its own connection, so that the ask shares its wakeup; the next ask between cycles
+   *  is then planned from this answer. */
+  askNow(): void {
+    if (this.#state !== 'up' || this.#sentAt !== 0) return;
+    const since = this.clock.now() - this.#lastAnswerAt;
+    // Answered a moment ago (the watch's own ask fell on the cycle's millisecond): asked already.
+    if (since >= 0 && since < this.#interval / 4) return;
+    this.#ask(since);
+  }
+
+  /** The one timer: the next ask `ms` from now while none is outstanding, else the deadline. */
+  #plan(ms: number): void {
+    this.#timer?.cancel();
+    this.#timer =
+      this.#sentAt === 0
+        ? this.clock.setTimeout(() => this.#ask(this.#interval), ms).unref()
+        : this.clock.setTimeout(() => this.#overdue(), ms).unref();
+  }
+
+  /** Asks, `sinceAnswer` ms after the last answer; the deadline is a timeout after that answer. An
+   *  ask late by a stall of brokerwatch's own still gives the broker timeout − interval to answer. */
+  #ask(sinceAnswer: number): void {
+    if (!this.#session || this.#sentAt !== 0) return;
+    this.#sentAt = this.clock.now() || 1;
+    this.#session.sendRaw(this.#request);
+    this.#plan(this.timeoutMs - Math.min(Math.max(0, sinceAnswer), this.#interval));
   }
 
   #overdue(): void {
-    this.#deadline = undefined;
+    this.#timer = undefined;
     if (this.#sentAt === 0 || this.#state !== 'up') return;
     // Timers run before I/O in Node's loop: after a stall of our own, an answer may be sitting in
     // the socket unread. setImmediate runs after the poll phase has read it.
@@ -207,10 +227,8 @@ export class MqttWatch {
 
   #teardown(): void {
     this.#setConnected(false);
-    this.#tick?.cancel();
-    this.#deadline?.cancel();
-    this.#tick = undefined;
-    this.#deadline = undefined;
+    this.#timer?.cancel();
+    this.#timer = undefined;
     this.#sentAt = 0;
     const s = this.#session;
     this.#session = undefined;

@@ -1,7 +1,7 @@
 // `if failed [host H] port N …`: the probe of the test's protocol (protocols/registry.ts, loaded at
 // the first run), a TCP (or TLS) connect when it names none. `retry N` tries again before reporting a
 // failure; `responsetime OP N ms` judges the total time. MQTT rules also watch between cycles
-// (mqtt/watch.ts), so a hung broker is seen one timeout after it froze.
+// (mqtt/watch.ts), so a hung broker is seen within one timeout after it froze.
 import type { Service } from '../../config/model.js';
 import { systemClock } from '../../util/clock.js';
 import { compare } from '../compare.js';
@@ -33,6 +33,8 @@ export function portCheck(cond: PortCondition, service?: Service): SampledCheck 
   return {
     async run(ctx: CheckContext): Promise<CheckResult> {
       const { probe } = await protocol.load();
+      // The watch's ask between cycles rides on this cycle's wakeup (mqtt/watch.ts).
+      watch?.askNow();
       let last: ProbeOutcome | undefined;
       for (let i = 0; i <= cond.retry && !ctx.signal.aborted; i++) {
         const clock = ctx.clock ?? systemClock;
