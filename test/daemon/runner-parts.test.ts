@@ -105,6 +105,17 @@ void describe('observe: what a service type looks at each cycle', () => {
   });
 });
 
+/** Waits until PID is gone or a zombie. */
+async function dead(pid: number): Promise<void> {
+  await waitFor(
+    () => {
+      const st = readProcStatSync(pid);
+      return st === undefined || isDeadState(st.state);
+    },
+    { message: 'the sleeper never died' },
+  );
+}
+
 void describe('ProcessWatch', () => {
   void test('fast watcher without a probe connection, slow backstop with one, and a look at once on a drop', async () => {
     const clock = new FakeClock();
@@ -127,13 +138,7 @@ void describe('ProcessWatch', () => {
     w.connection(false);
     assert.deepEqual([fast.size, slow.size], [0, 1], 'one connection is still up');
     process.kill(id.pid, 'SIGKILL');
-    await waitFor(
-      () => {
-        const st = readProcStatSync(id.pid);
-        return st === undefined || isDeadState(st.state);
-      },
-      { message: 'the sleeper never died' },
-    );
+    await dead(id.pid);
     assert.equal(seen.length, 0, 'no time passed: the slow watcher has not looked yet');
     // The last connection drops: the fast watcher takes over and looks at once, with no time passing.
     w.connection(false);
@@ -159,13 +164,7 @@ void describe('ProcessWatch', () => {
     w.watch(id);
     assert.equal(fast.size, 0, 'a process identified again while connected is not polled either');
     process.kill(id.pid, 'SIGKILL');
-    await waitFor(
-      () => {
-        const st = readProcStatSync(id.pid);
-        return st === undefined || isDeadState(st.state);
-      },
-      { message: 'the sleeper never died' },
-    );
+    await dead(id.pid);
     w.connection(false);
     assert.equal(seen.length, 1, 'the death is reported at the drop');
     assert.equal(seen[0]?.identity.pid, id.pid);
