@@ -49,8 +49,8 @@ export class MqttWatch {
   #armed = false;
   #connected = false;
   #attempts = 0;
-  /** When the unanswered request was sent (clock time), 0 when none is outstanding. */
-  #sentAt = 0;
+  /** An ask is out and not yet answered. */
+  #awaiting = false;
   /** The next ask while none is outstanding, the deadline while one is. */
   #timer: Timer | undefined;
   #retry: Timer | undefined;
@@ -64,7 +64,7 @@ export class MqttWatch {
   readonly #interval: number;
   readonly #answered = (): void => {
     if (this.#state !== 'up') return;
-    this.#sentAt = 0;
+    this.#awaiting = false;
     this.#lastAnswerAt = this.clock.now();
     this.#plan(this.#interval);
   };
@@ -89,7 +89,7 @@ export class MqttWatch {
 
   /** True while an ask is unanswered. */
   get awaiting(): boolean {
-    return this.#sentAt !== 0;
+    return this.#awaiting;
   }
 
   /** Starts connecting; failures before the first working connection are not reported (the
@@ -145,7 +145,7 @@ export class MqttWatch {
     this.#setConnected(true);
     this.#armed = true;
     this.#attempts = 0;
-    this.#sentAt = 0;
+    this.#awaiting = false;
     const topic = this.#topic;
     if (topic === undefined) s.onPingresp = this.#answered;
     else
@@ -161,7 +161,7 @@ export class MqttWatch {
    *  as it opens its own connection, so that the ask shares its wakeup; the next ask between cycles
    *  is then planned from this answer. */
   askNow(): void {
-    if (this.#state !== 'up' || this.#sentAt !== 0) return;
+    if (this.#state !== 'up' || this.#awaiting) return;
     const since = this.clock.now() - this.#lastAnswerAt;
     // Answered a moment ago (the watch's own ask fell on the cycle's millisecond): asked already.
     if (since >= 0 && since < this.#interval / 4) return;
@@ -171,28 +171,27 @@ export class MqttWatch {
   /** The one timer: the next ask `ms` from now while none is outstanding, else the deadline. */
   #plan(ms: number): void {
     this.#timer?.cancel();
-    this.#timer =
-      this.#sentAt === 0
-        ? this.clock.setTimeout(() => this.#ask(this.#interval), ms).unref()
-        : this.clock.setTimeout(() => this.#overdue(), ms).unref();
+    this.#timer = this.#awaiting
+      ? this.clock.setTimeout(() => this.#overdue(), ms).unref()
+      : this.clock.setTimeout(() => this.#ask(this.#interval), ms).unref();
   }
 
   /** Asks, `sinceAnswer` ms after the last answer; the deadline is a timeout after that answer. An
    *  ask late by a stall of brokerwatch's own still gives the broker timeout − interval to answer. */
   #ask(sinceAnswer: number): void {
-    if (!this.#session || this.#sentAt !== 0) return;
-    this.#sentAt = this.clock.now() || 1;
+    if (!this.#session || this.#awaiting) return;
+    this.#awaiting = true;
     this.#session.sendRaw(this.#request);
     this.#plan(this.timeoutMs - Math.min(Math.max(0, sinceAnswer), this.#interval));
   }
 
   #overdue(): void {
     this.#timer = undefined;
-    if (this.#sentAt === 0 || this.#state !== 'up') return;
+    if (!this.#awaiting || this.#state !== 'up') return;
     // Timers run before I/O in Node's loop: after a stall of our own, an answer may be sitting in
     // the socket unread. setImmediate runs after the poll phase has read it.
     setImmediate(() => {
-      if (this.#sentAt === 0 || this.#state !== 'up') return;
+      if (!this.#awaiting || this.#state !== 'up') return;
       const what = this.#topic === undefined ? 'PINGREQ unanswered' : 'round-trip message not delivered';
       const f = new ProbeFailure(
         this.#topic === undefined ? 'connect-timeout' : 'not-delivered',
@@ -229,7 +228,7 @@ export class MqttWatch {
     this.#setConnected(false);
     this.#timer?.cancel();
     this.#timer = undefined;
-    this.#sentAt = 0;
+    this.#awaiting = false;
     const s = this.#session;
     this.#session = undefined;
     if (s) {
