@@ -5,9 +5,17 @@
 // Node's inspector. The daemon's cache (one per rules file) is written once it has run for a while,
 // its HTTP server, checks and alerts compiled by then (a daemon stopped sooner, as in a test, writes
 // none); a CLI verb's when it exits.
+//
+// V8 takes a cache only under the flags it was made with. The daemon holds the optimizing compiler
+// back from its start (daemon/optimizer.ts: `--no-turbofan`), and writes its cache while held, so
+// the daemon's script is compiled under that flag too: otherwise every start would turn its cache
+// down, compile the whole program and write the cache again (some 1.5 MB more RSS for the daemon's
+// life, in what the allocator keeps of the copy).
 import './wake.js';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import type * as V8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { cacheName, compileCached, launchRole, processHost, runCommonJs } from '../util/code-cache.js';
 
@@ -17,6 +25,8 @@ const DAEMON_WARM_MS = 5_000;
 const file = fileURLToPath(new URL('./brokerwatch.cjs', import.meta.url));
 const { role, rulesFile } = launchRole(process.argv.slice(2));
 const name = cacheName(role, rulesFile === undefined ? undefined : resolve(rulesFile));
+// Required here, not imported: the commands never load node:v8.
+if (role === 'daemon') (createRequire(import.meta.url)('node:v8') as typeof V8).setFlagsFromString('--no-turbofan');
 const compiled = compileCached(readFileSync(file), file, role, processHost(), name);
 if (role === 'daemon') setTimeout(() => compiled.save(), DAEMON_WARM_MS).unref();
 else process.once('exit', () => compiled.save());

@@ -221,6 +221,43 @@ void describe('the installed command', () => {
     assert.equal(statSync(join(cache, files[0] ?? '')).mtimeMs, written, 'taken, so not written again');
   });
 
+  void test("a daemon's next start takes the cache its first start wrote (both compile under the daemon's V8 flags)", async () => {
+    const cache = join(dir.path, 'daemon-twice');
+    const file = join(dir.path, 'daemon-twice.rc');
+    writeFileSync(
+      file,
+      `set daemon 1\nset statefile ${join(dir.path, 'daemon-twice.state')}\ncheck host web with address 127.0.0.1\n  if failed port ${await freePort()} then alert\n`,
+      { mode: 0o600 },
+    );
+    const caches = (): string[] => (existsSync(cache) ? readdirSync(cache).filter((f) => f.startsWith('daemon.')) : []);
+    /** Runs the daemon until `until` holds (polled), then stops it. */
+    const runUntil = async (until: () => boolean, message: string): Promise<void> => {
+      const child = spawn(process.execPath, [BROKERWATCH, '-I', '-c', file], {
+        env: { ...process.env, BROKERWATCH_CODE_CACHE: cache },
+        stdio: 'ignore',
+      });
+      const stop = (): void => void (child.exitCode === null && child.kill('SIGKILL'));
+      process.once('exit', stop);
+      try {
+        await waitFor(until, { timeoutMs: 30_000, intervalMs: 50, message });
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      } finally {
+        stop();
+        process.removeListener('exit', stop);
+      }
+    };
+    // The first start writes its cache once warm (5 s).
+    await runUntil(() => caches().length === 1, 'the first start wrote no cache');
+    const [written] = caches();
+    const mtime = statSync(join(cache, written ?? '')).mtimeMs;
+    // The second runs past the same point: a cache V8 turned down would be written again by then.
+    const since = performance.now();
+    await runUntil(() => performance.now() - since > 7_000, 'unreachable');
+    assert.deepEqual(caches(), [written]);
+    assert.equal(statSync(join(cache, written ?? '')).mtimeMs, mtime, 'taken, so not written again');
+  });
+
   void test('a daemon loads the scripts of the packages its rules use, and only those', async () => {
     /** Runs the daemon on `rules` until `ready` says so, stops it, and lists the caches it wrote. */
     const cachesOf = async (name: string, rules: string, ready: (out: string) => Promise<boolean>) => {
