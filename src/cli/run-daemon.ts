@@ -16,7 +16,7 @@ import type { RaiseResult } from '../process/fd-limit.js';
 import type { Alerts } from '../alerts/index.js';
 import { createLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
-import type { HttpServer } from '../http/server.js';
+import type { HttpServer } from '../http/listeners.js';
 import { onWakeUp } from './wake.js';
 
 type ReloadOutcome = { ok: boolean; errors?: string[] };
@@ -199,8 +199,8 @@ async function startStatusServer(
 ): Promise<HttpServer | undefined> {
   if (!config.httpd) return undefined;
   try {
-    // Loaded only when `set httpd` asks for it: fastify is most of an idle daemon's memory otherwise.
-    const { startHttpServer } = await import('../http/server.js');
+    // Loaded only when `set httpd` asks for it; fastify and the routes only when a client connects.
+    const { startHttpServer } = await import('../http/listeners.js');
     return await startHttpServer(daemon, {
       config,
       logger,

@@ -7,10 +7,10 @@
 // and the socket is not served.
 import { chmod, chown, lstat, readFile, unlink } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { HttpdUnixSocket } from '../config/model.js';
 import { normalizeIp } from './access.js';
 
@@ -32,15 +32,15 @@ export function clientOf(req: FastifyRequest): string {
   return viaUnixSocket(req) ? 'unix-socket' : normalizeIp(req.ip);
 }
 
-/** Serves APP's routes on the unix socket; resolves once it listens with its mode and owner set.
+/** Serves HANDLER on the unix socket; resolves once it listens with its mode and owner set.
  *  PREPARE sees the server before it listens (connection limits and deadlines). */
 export async function listenUnixSocket(
-  app: FastifyInstance,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
   u: HttpdUnixSocket,
   prepare: (server: Server) => void,
 ): Promise<Server> {
   await removeStale(u.path);
-  const server = createServer((req, res) => app.routing(req, res));
+  const server = createServer(handler);
   server.on('connection', (s: Socket) => unixClients.add(s));
   prepare(server);
   await new Promise<void>((resolve, reject) => {

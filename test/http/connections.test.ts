@@ -8,8 +8,8 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import { DEFAULT_CONNECTION_LIMITS } from '../../src/http/connection-guard.js';
-import type { HttpServer, HttpServerOptions } from '../../src/http/server.js';
-import { startHttpServer } from '../../src/http/server.js';
+import type { HttpServer, HttpServerOptions } from '../../src/http/listeners.js';
+import { startHttpServer } from '../../src/http/listeners.js';
 import { waitFor } from '../helpers/wait.js';
 import type { BrokerSpec, InProcess } from '../daemon/harness.js';
 import { Cleanup, brokerRules, brokerSpec, startInProcess, supervisedPid, testDir } from '../daemon/harness.js';
@@ -80,6 +80,29 @@ async function ping(s: HttpServer, from: string): Promise<string> {
 }
 
 void describe('connections to the status port', () => {
+  void test('the application is built at the first connection; the first requests, all at once, are all answered', async () => {
+    const s = await server();
+    assert.equal(s.built, false, 'listening, nothing built');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => ping(s, '127.0.0.1')));
+    assert.deepEqual(answers, Array(8).fill('pong'));
+    assert.equal(s.built, true);
+    assert.equal(await ping(s, '127.0.0.1'), 'pong');
+  });
+
+  void test('a connection that sends nothing still has the application built, and a malformed request is answered 400', async () => {
+    const s = await server();
+    const socket = connect({ host: '127.0.0.1', port: s.port });
+    socket.on('error', () => undefined);
+    cleanup.add(() => socket.destroy());
+    await waitFor(() => s.built, { message: 'not built after a connection' });
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.write('NOT HTTP\r\n\r\n');
+    await waitFor(() => /^HTTP\/1\.1 400 /.test(text) && text.includes('BW_BAD_REQUEST'), {
+      message: `no 400 in the API's shape: ${text}`,
+    });
+  });
+
   void test('beyond 64 per address and 256 in all they are closed at once; the broker is not restarted', async () => {
     assert.equal(DEFAULT_CONNECTION_LIMITS.perClient, 64);
     assert.equal(DEFAULT_CONNECTION_LIMITS.total, 256);

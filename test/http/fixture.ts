@@ -10,8 +10,10 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { parseRules } from '../../src/config/loader.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { Clock } from '../../src/util/clock.js';
-import type { BuiltHttpServer, HttpServer, HttpServerOptions } from '../../src/http/server.js';
-import { buildHttpServer, startHttpServer } from '../../src/http/server.js';
+import type { HttpServer, HttpServerOptions } from '../../src/http/listeners.js';
+import { startHttpServer } from '../../src/http/listeners.js';
+import type { BuiltHttpServer } from '../../src/http/server.js';
+import { buildHttpServer } from '../../src/http/server.js';
 import { tempDir } from '../helpers/tmp.js';
 // Every in-process daemon test fails on an unhandled rejection or an uncaught exception.
 import '../helpers/stray-errors.js';

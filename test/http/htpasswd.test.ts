@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadRules } from '../../src/config/loader.js';
-import type { HttpServer } from '../../src/http/server.js';
+import type { HttpServer } from '../../src/http/listeners.js';
 import type { TempDir } from '../helpers/tmp.js';
 import { tempDir } from '../helpers/tmp.js';
 import { desCryptOf, opensslPasswd } from '../helpers/htpasswd.js';

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HttpServer } from '../../src/http/server.js';
+import type { HttpServer } from '../../src/http/listeners.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Fixture } from './fixture.js';
 import { ADMIN, GUEST, basic, sleeperBlock, startFixture } from './fixture.js';

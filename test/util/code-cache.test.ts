@@ -296,6 +296,13 @@ void describe('the installed command', () => {
       [],
       'no HTTP server, mail or MQTT alert: no package script',
     );
+    // The status port listens, but no client has come: fastify is not loaded yet (http/listeners.ts).
+    const unasked = await cachesOf(
+      'httpd-unasked',
+      `set httpd port ${await freePort()} address 127.0.0.1 allow admin:secret\n${probe}`,
+      (out) => Promise.resolve(/status API on http/.test(out)),
+    );
+    assert.deepEqual(unasked, [], 'listening, nobody asked: no package script');
     const port = await freePort();
     const served = await cachesOf(
       'httpd',
