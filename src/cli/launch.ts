@@ -6,9 +6,9 @@
 // its HTTP server, checks and alerts compiled by then (a daemon stopped sooner, as in a test, writes
 // none); a CLI verb's when it exits.
 //
-// V8 takes a cache only under the flags it was made with. The daemon holds the optimizing compiler
-// back from its start (daemon/optimizer.ts: `--no-turbofan`), and writes its cache while held, so
-// the daemon's script is compiled under that flag too: otherwise every start would turn its cache
+// V8 takes a cache only under the flags it was made with. The daemon holds V8's compilers beyond the
+// interpreter back from its start (daemon/optimizer.ts), and writes its cache while they are held, so
+// the daemon's script is compiled under those flags too: otherwise every start would turn its cache
 // down, compile the whole program and write the cache again (some 1.5 MB more RSS for the daemon's
 // life, in what the allocator keeps of the copy).
 import './wake.js';
@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type * as V8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
+import { HELD_TIERS } from '../util/compiler-tiers.js';
 import { cacheName, compileCached, launchRole, processHost, runCommonJs } from '../util/code-cache.js';
 
 /** How long the daemon runs before its cache is written. */
@@ -26,7 +27,7 @@ const file = fileURLToPath(new URL('./brokerwatch.cjs', import.meta.url));
 const { role, rulesFile } = launchRole(process.argv.slice(2));
 const name = cacheName(role, rulesFile === undefined ? undefined : resolve(rulesFile));
 // Required here, not imported: the commands never load node:v8.
-if (role === 'daemon') (createRequire(import.meta.url)('node:v8') as typeof V8).setFlagsFromString('--no-turbofan');
+if (role === 'daemon') (createRequire(import.meta.url)('node:v8') as typeof V8).setFlagsFromString(HELD_TIERS);
 const compiled = compileCached(readFileSync(file), file, role, processHost(), name);
 if (role === 'daemon') setTimeout(() => compiled.save(), DAEMON_WARM_MS).unref();
 else process.once('exit', () => compiled.save());

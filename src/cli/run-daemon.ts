@@ -29,13 +29,13 @@ export async function runDaemon(file: string): Promise<number> {
   logWarnings(log.logger, loaded.warnings);
   logFdLimit(log.logger, await raiseFdLimit());
   const daemon = new Daemon(loaded.config, { logger: log.logger });
-  // V8's optimizing compiler only once the daemon is busy (optimizer.ts); each cycle ends a sample,
-  // until the compiler is let go.
+  // V8's compilers beyond the interpreter only once the daemon is busy (optimizer.ts); each cycle
+  // ends a sample, until the compilers are let go.
   const gate = new OptimizerGate(v8Optimizer, daemon.clock, (share) => {
     stopSampling();
     log.logger.info(
       { cpuPercent: Math.round(share * 1000) / 10 },
-      "the daemon is busy: V8's optimizing compiler is on from now",
+      "the daemon is busy: V8's baseline and optimizing compilers are on from now",
     );
   });
   gate.start();

@@ -93,7 +93,7 @@ void describe('the optimizing compiler while idle', () => {
     assert.deepEqual(calls, ['hold', 'release']);
   });
 
-  void test("on a real V8: held, a hot loop is not optimized; released, it is (--trace-opt's log)", () => {
+  void test("on a real V8: held, a hot loop is neither baseline-compiled nor optimized; released, it is both (V8's traces)", () => {
     const module = fileURLToPath(new URL('../../src/daemon/optimizer.js', import.meta.url));
     const script = `
       const { v8Optimizer } = await import(${JSON.stringify(module)});
@@ -106,11 +106,15 @@ void describe('the optimizing compiler while idle', () => {
       console.log('== released');
       for (let i = 0; i < 2000; i++) hot(5000);
     `;
-    const out = execFileSync(process.execPath, ['--trace-opt', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--trace-opt', '--trace-baseline-batch-compilation', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
     const [, held = '', released = ''] = out.split(/^== (?:held|released)$/m);
     assert.doesNotMatch(held, /completed (optimizing|compiling).*JSFunction hot/, held);
+    assert.doesNotMatch(held, /\[Baseline batch compilation\].*hot/, held);
+    assert.match(released, /\[Baseline batch compilation\].*hot/, out.slice(0, 2000));
     assert.match(released, /completed (optimizing|compiling).*JSFunction hot .*TURBOFAN/, out.slice(0, 2000));
   });
 });
