@@ -13,13 +13,13 @@
 //   localhost or the exact host name): a web page that rebinds its own DNS name to 127.0.0.1 gets
 //   nothing. Clients that use another name log in with a user.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { BlockList } from 'node:net';
 import { hostname } from 'node:os';
 import type { Httpd } from '../config/model.js';
 import type { Digest } from './password-hash.js';
 import { checkPassword, dummyCheck } from './password-hash.js';
 import { ipFamily } from '../util/ip.js';
+import { dnsPromises } from '../util/lazy-builtins.js';
 
 /** How many passed credentials are remembered at most (then forgotten all at once). */
 const VERIFIED_MAX = 256;
@@ -170,7 +170,7 @@ export class AccessPolicy {
     if (type === 0) {
       if (mask !== undefined) return void this.problems.push(`allow ${entry}: not a network address`);
       try {
-        for (const r of await lookup(net, { all: true }))
+        for (const r of await dnsPromises().lookup(net, { all: true }))
           this.#nets.addAddress(r.address, r.family === 6 ? 'ipv6' : 'ipv4');
         this.#anyNet = true;
       } catch {

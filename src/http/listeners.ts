@@ -18,7 +18,7 @@ import type { Daemon } from '../daemon/daemon.js';
 import { BwError } from '../errors.js';
 import { connectionBudget, readFdLimits } from '../process/fd-limit.js';
 import { ipFamily } from '../util/ip.js';
-import { httpsModule } from '../util/tls-module.js';
+import { httpsModule } from '../util/lazy-builtins.js';
 import type { Logger } from '../util/logger.js';
 import type { ConnectionCounts, ConnectionLimits } from './connection-guard.js';
 import { DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard.js';

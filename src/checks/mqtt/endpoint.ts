@@ -9,7 +9,7 @@ import type { Service, TlsOptions } from '../../config/model.js';
 import type { PortCondition } from '../port/syntax.js';
 import { ProbeFailure } from './classify.js';
 import type { MqttVersion } from './reasons.js';
-import { tlsModule } from '../../util/tls-module.js';
+import { tlsModule } from '../../util/lazy-builtins.js';
 
 /** One broker endpoint and the identity a probe presents to it. */
 export interface Endpoint {

@@ -12,7 +12,7 @@ import type { Phase } from '../../mqtt/classify.js';
 import { readTlsMaterial } from '../../mqtt/endpoint.js';
 import type { CertificateTest } from '../syntax.js';
 import type { ProbeInput, ProbeOutcome } from './types.js';
-import { tlsModule } from '../../../util/tls-module.js';
+import { tlsModule } from '../../../util/lazy-builtins.js';
 
 const DAY_MS = 86_400_000;
 
