@@ -230,6 +230,22 @@ export default tseslint.config(
     },
   },
   {
+    // File operations come from util/fs-async.ts (node:fs's callbacks as promises): node:fs/promises,
+    // with FileHandle's streams and readline, is 0.4 MB that every daemon would keep.
+    name: 'callback fs',
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/page/browser/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[importKind!='type'][source.value=/^(node:)?fs\\/promises$/]",
+          message: 'use util/fs-async.ts (node:fs/promises is 0.4 MB of the daemon)',
+        },
+      ],
+    },
+  },
+  {
     // The page's script runs in the browser: its globals, none of Node's (its tsconfig has no Node types).
     name: 'browser script',
     files: ['src/http/page/browser/**/*.ts'],

@@ -1,7 +1,7 @@
 // User and group names for `as uid U` / `gid G`, resolved from /etc/passwd and /etc/group. Node has
 // no getpwnam(); the files cover local system accounts such as `mosquitto` and `nobody`. Accounts
 // known only to NSS (LDAP, sssd) must be written as numbers.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 
 export interface UserEntry {
   readonly name: string;

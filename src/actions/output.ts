@@ -9,8 +9,8 @@
 // closes it. We read only its tail, so the memory used is bounded however much is written.
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { open, unlink } from 'node:fs/promises';
+import type { FileHandle } from '../util/fs-async.js';
+import { open, unlink } from '../util/fs-async.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 

@@ -1,6 +1,6 @@
 // QUEUEDIR/flapping.json: the events held for flapping services, so that a crash while a service
 // flaps loses none of them (they go out as a summary at the next start).
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/logger.js';
 import type { Held } from './flapping.js';

@@ -3,7 +3,7 @@
 // a reload, or a daemon restart that re-arms failed rules), and a failure still open is what
 // reminders are about. Written after the alerts it records are queued; on load the queue, which
 // may be newer, is replayed on top, so a crash in between loses nothing and repeats nothing.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/logger.js';
 import type { AlertEvent, Alert } from './types.js';

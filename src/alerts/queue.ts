@@ -4,7 +4,7 @@
 // or delivered (or, if killed between acceptance and removal, queued again: sent twice, with the same
 // Message-ID). Over the quota (slots), the oldest alerts of the longest lane are folded into one.
 import { EventEmitter } from 'node:events';
-import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm } from '../util/fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Clock } from '../util/clock.js';

@@ -2,7 +2,7 @@
 // (CheckContext.process; none while a start or stop runs, and then no sample), a file, directory or
 // fifo service stats its path, a filesystem service reads its observer's finding (mounted or not).
 // Other services have nothing to exist.
-import { stat } from 'node:fs/promises';
+import { stat } from '../util/fs-async.js';
 import type { Service } from '../config/model.js';
 import type { CheckResult } from './result.js';
 import type { Check, CheckContext } from './types.js';

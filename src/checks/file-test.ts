@@ -1,7 +1,7 @@
 // What the file kinds share: the stat of the service's path (a missing file is "not measurable"
 // for every test but existence), results of class `file`, and the memory of "changed".
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from '../util/fs-async.js';
 import type { Stats } from 'node:fs';
 import type { CheckResult } from './result.js';
 import type { Check, CheckContext } from './types.js';

@@ -3,7 +3,7 @@
 // retained messages are all in (its marker came back, else they stopped coming for a moment, or at the
 // timeout); `--watch` stays and prints again on every change. A broker it cannot reach exits 2 (without
 // --watch).
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import type { FleetFlags } from './fleet.js';
 import { FLEET_EXIT } from './fleet.js';
 import { FleetView, renderTable } from './fleet-view.js';

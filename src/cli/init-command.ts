@@ -3,7 +3,7 @@
 // --force), and check them with `-t`'s own checkRules. Exit 0 when the rules pass the check, 1 when
 // something failed, 2 on a usage error.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat } from '../util/fs-async.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ERRORS } from '../errors.js';

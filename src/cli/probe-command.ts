@@ -1,7 +1,7 @@
 // What `brokerwatch probe URL` does: reads the URL and the options (any mistake is UNKNOWN, exit 3),
 // finds the credentials (a file or the environment, never the command line), runs the MQTT probe of
 // the daemon's checks once and reports it on one line (probe-output.ts).
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import type { ProbeFlags } from './probe.js';
 import { report, reportResult } from './probe-output.js';
 import type { ProbeReport } from './probe-output.js';

@@ -1,7 +1,7 @@
 // `brokerwatch -I`: the daemon in the foreground, as systemd runs it. SIGHUP reloads the rules (a
 // bad file is reported and the old rules keep running) and reopens the log; SIGTERM/SIGINT stop
 // brokerwatch and leave the brokers running; SIGUSR1 (monit's wake-up) runs every service's cycle now.
-import { rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from '../util/fs-async.js';
 import { resolve } from 'node:path';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import type { Diagnostic } from '../config/diagnostics.js';

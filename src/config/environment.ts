@@ -3,7 +3,7 @@
 // 5.33's `-t`: a missing start/stop/exec program is a warning (monit fails only when it runs it), a
 // missing `check program`, user, group or certificate is an error.
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, readFile, stat } from '../util/fs-async.js';
 import { delimiter, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import type { Config, SourcePos } from './model.js';

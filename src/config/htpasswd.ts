@@ -4,7 +4,7 @@
 // second `:` ends the hash (a passwd/shadow-style line). Where monit takes a line that can never log
 // anyone in, brokerwatch refuses the file, so that a wrong file fails at load and not at the login.
 // No message quotes a hash or a password.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from '../util/fs-async.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Config, HtpasswdAllow, HttpAllow } from './model.js';
 

@@ -3,7 +3,7 @@
 // `include "*.rc"` would be explored along every path (K! of them), and a chain 12,000 files deep
 // took 36 s and 1 GB. So a loop is cut at its first repeat, the depth, the number of files read and
 // the bytes read are capped, and each problem is reported once.
-import { open, realpath } from 'node:fs/promises';
+import { open, realpath } from '../util/fs-async.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import type { Token } from './lexer.js';

@@ -2,7 +2,7 @@
 // forgets), `include` globs expanded on the token stream where they stand (include-reader.ts: loops,
 // depth, size), the rules parsed and every diagnostic reported at once.
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from '../util/fs-async.js';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';

@@ -4,7 +4,7 @@
 // mails, so a server that replaces monit by brokerwatch keeps its identity. Without `set idfile` and
 // without ~/.monit.id nothing is written: the id is then derived from the host and the rules file.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from '../util/fs-async.js';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 

@@ -4,7 +4,7 @@
 // (monit never escalates, and a SIGSTOPped broker ignores TERM). Only an identified process is
 // ever signalled.
 import { readFileSync } from 'node:fs';
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readFile } from '../util/fs-async.js';
 import type { Service } from '../config/model.js';
 import { DEFAULT_PROGRAM_TIMEOUT_MS } from '../config/model.js';
 import type { FailureClass } from '../checks/result.js';

@@ -2,7 +2,7 @@
 // and its identified process (so a running broker is adopted, not restarted), the event counter and
 // the latest events (so the status page and the API still show what happened before the restart).
 // Writes are coalesced and atomic.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { ServiceEvent } from '../state/events.js';
 import type { MachineState } from '../state/types.js';

@@ -4,7 +4,7 @@
 // waits for the broker: publishing while disconnected is refused, and the owner republishes on
 // `up`. A new mqtt.js client per attempt keeps the state simple: one client, one session.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import { connect } from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from '../util/logger.js';

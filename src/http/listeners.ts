@@ -9,7 +9,7 @@
 // names resolved), the latency history is loaded and kept from the start, and so are the process
 // readings behind `status`. A build that fails (it should not) is logged; its request is answered
 // 503 and the next one tries again.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -128,7 +128,10 @@ class LazyApp {
       (built) => (this.#built = built),
       (e: unknown) => {
         this.#building = undefined;
-        this.log.error({ err: e }, 'cannot build the status API; the request is answered 503, the next one tries again');
+        this.log.error(
+          { err: e },
+          'cannot build the status API; the request is answered 503, the next one tries again',
+        );
         throw e;
       },
     ));

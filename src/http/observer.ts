@@ -4,7 +4,7 @@
 // Restarts need no observing: the state machine counts them (MachineState.restartCount). The latency
 // history is saved beside the state file every minute and when the server closes, and read back when
 // it starts, so a restart of brokerwatch keeps the chart.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import { join } from 'node:path';
 import type { Daemon } from '../daemon/daemon.js';
 import { writeFileAtomic } from '../util/atomic-file.js';

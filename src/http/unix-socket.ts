@@ -5,7 +5,7 @@
 // write permission); brokerwatch makes it 0600 unless `permission` says otherwise, whatever the
 // umask. A file at PATH that is not a socket, or a socket something still answers on, is left alone
 // and the socket is not served.
-import { chmod, chown, lstat, readFile, unlink } from 'node:fs/promises';
+import { chmod, chown, lstat, readFile, unlink } from '../util/fs-async.js';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';

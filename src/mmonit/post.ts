@@ -1,7 +1,7 @@
 // One push to an M/Monit collector, with monit's request: `POST PATH HTTP/1.1`, `Content-Type:
 // text/xml`, `Content-Length`, `Pragma: no-cache`, `Accept: */*`, basic auth from the URL's user
 // info, on a connection of its own. Errors never carry the URL (its user info is a secret).
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import http from 'node:http';
 import https from 'node:https';
 import { VERSION } from '../util/version.js';

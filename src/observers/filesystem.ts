@@ -9,7 +9,7 @@
 import { rethrowOwnFault } from '../util/own-fault.js';
 import { statfsSync, statSync } from 'node:fs';
 import type { StatsFs, Stats } from 'node:fs';
-import { realpath, stat, statfs } from 'node:fs/promises';
+import { realpath, stat, statfs } from '../util/fs-async.js';
 import { readKernelFile } from '../util/kernel-file.js';
 import type { Service } from '../config/model.js';
 import type { Facts, Observed, Observer, ObserverModule } from './kind.js';

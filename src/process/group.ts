@@ -1,7 +1,7 @@
 // Ending a process group: TERM, a grace period, then KILL (DESIGN.md §6: start/stop programs
 // always time out and are killed as a group). The whole group, because an init script's work is
 // done by its children: killing only `sh` would leave them running.
-import { readdir } from 'node:fs/promises';
+import { readdir } from '../util/fs-async.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ProcessIdentity } from './identity.js';
 import { killGroup, safeKillGroup } from './identity.js';

@@ -4,7 +4,7 @@
 // people and logs. Every signal to a process brokerwatch did not itself just spawn goes through
 // safeKill/safeKillGroup, which check that identity first, synchronously, so no event-loop turn
 // separates the check from the kill.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from '../util/fs-async.js';
 import type { FailureClass } from '../checks/result.js';
 import { readPidfile } from './pidfile.js';
 import type { ProcStat } from './proc-stat.js';

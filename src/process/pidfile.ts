@@ -1,7 +1,7 @@
 // Reading a pidfile, the way a broker tells where it runs. Every way a pidfile can be wrong gets its
 // own reason and a message a person can act on, because "process not running" alone hides a
 // half-written or hand-edited file.
-import { open } from 'node:fs/promises';
+import { open } from '../util/fs-async.js';
 import { OwnFault, isOwnFault } from '../util/own-fault.js';
 
 export type PidfileResult =

@@ -3,7 +3,7 @@
 // process can rename itself with prctl(PR_SET_NAME)), so fields are counted from the LAST ')'.
 // Field numbers in comments are proc(5)'s, 1-based. https://man7.org/linux/man-pages/man5/proc.5.html
 import { readFileSync } from 'node:fs';
-import { readdir, readlink } from 'node:fs/promises';
+import { readdir, readlink } from '../util/fs-async.js';
 import { readKernelFile } from '../util/kernel-file.js';
 import { rethrowOwnFault } from '../util/own-fault.js';
 

@@ -1,6 +1,6 @@
 // A process and its descendants, from one scan of /proc: what the `total` tests of a process
 // (`total cpu`, `total memory`, `total filedescriptors`) and `children` add up.
-import { readdir } from 'node:fs/promises';
+import { readdir } from '../util/fs-async.js';
 import { readProcStat } from './proc-stat.js';
 
 /** PID's direct children count, and PID with all its descendants (PID first). */

@@ -1,5 +1,5 @@
 // Atomic file writes: a crash (even SIGKILL) leaves either the old file or the new one, never half.
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from './fs-async.js';
 import { dirname } from 'node:path';
 
 /** Writes `data` to `path` via a temporary file, fsync and rename, with the given mode. */

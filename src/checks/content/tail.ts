@@ -4,7 +4,7 @@
 // without its newline is left for the next look (its writer is still writing it); a line is matched
 // on its first LINE_MAX - 1 bytes. Unlike monit, one look reads at most `readMax` bytes (the rest is
 // read next time), so a log that grew by gigabytes does not stall a cycle.
-import { open, stat } from 'node:fs/promises';
+import { open, stat } from '../../util/fs-async.js';
 
 /** Where the last look stopped: the file (inode) and the byte after the last line read. */
 export interface TailCursor {

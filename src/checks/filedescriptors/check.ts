@@ -1,6 +1,6 @@
 // `if [total] filedescriptors …`: the system service's reading of /proc/sys/fs/file-nr, or a
 // process's /proc/PID/fd entries against the soft "Max open files" of /proc/PID/limits.
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir } from '../../util/fs-async.js';
 import { numberFact } from '../../observers/kind.js';
 import { descendants } from '../../process/tree.js';
 import { judge, showAmount, unobserved } from '../amount.js';

@@ -2,7 +2,7 @@
 // Client ids are unique per connection so a probe never takes over a real client's session (or
 // another probe's: two daemons on one broker, a watch beside a cycle probe).
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../util/fs-async.js';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Service, TlsOptions } from '../../config/model.js';

@@ -1,6 +1,6 @@
 // Resources of a process (cpu, memory, children, threads) through pidusage and /proc. The first cpu
 // sample is "init": a share needs two samples, as in monit.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../util/fs-async.js';
 import { totalmem } from 'node:os';
 import pidusage from 'pidusage';
 import { descendants } from '../../process/tree.js';

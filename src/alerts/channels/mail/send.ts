@@ -5,7 +5,7 @@
 // CAs plus the rules' `cacertificatefile`/`cacertificatepath`, unless `verify: disable` or
 // `selfsigned: allow`. Without `using`, STARTTLS is used when offered, unverified, and plain SMTP
 // otherwise, like a mail relay's opportunistic TLS. Without any server, mails go to the outbox.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from '../../../util/fs-async.js';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { SendMailOptions } from 'nodemailer';

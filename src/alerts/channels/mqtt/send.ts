@@ -2,7 +2,7 @@
 // the recipient's QoS, disconnect) under one deadline. The broker is often another one than the
 // broker being watched: a dead broker cannot carry its own obituary.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../../util/fs-async.js';
 import type { IClientOptions } from 'mqtt';
 import { abortable } from '../../abort.js';
 import { alertDocument } from '../../alert-text.js';
