@@ -36,7 +36,12 @@ export class OutputCapture {
     // O_APPEND: the child's processes share one offset anyway; appending keeps a child that
     // seeks from overwriting earlier output.
     const handle = await open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW, 0o600);
-    await unlink(path);
+    try {
+      await unlink(path);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
     return new OutputCapture(handle);
   }
 

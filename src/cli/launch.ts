@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type * as V8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
-import { HELD_TIERS } from '../util/compiler-tiers.js';
+import { holdTiers, underHeldTiers } from '../util/compiler-tiers.js';
 import { cacheName, compileCached, launchRole, processHost, runCommonJs } from '../util/code-cache.js';
 
 /** How long the daemon runs before its cache is written. */
@@ -27,8 +27,11 @@ const file = fileURLToPath(new URL('./brokerwatch.cjs', import.meta.url));
 const { role, rulesFile } = launchRole(process.argv.slice(2));
 const name = cacheName(role, rulesFile === undefined ? undefined : resolve(rulesFile));
 // Required here, not imported: the commands never load node:v8.
-if (role === 'daemon') (createRequire(import.meta.url)('node:v8') as typeof V8).setFlagsFromString(HELD_TIERS);
+const setFlags =
+  role === 'daemon' ? (createRequire(import.meta.url)('node:v8') as typeof V8).setFlagsFromString : undefined;
+if (setFlags) holdTiers(setFlags);
 const compiled = compileCached(readFileSync(file), file, role, processHost(), name);
-if (role === 'daemon') setTimeout(() => compiled.save(), DAEMON_WARM_MS).unref();
+// Written under the flags it was compiled with, even if the daemon got busy meanwhile.
+if (setFlags) setTimeout(() => underHeldTiers(setFlags, () => compiled.save()), DAEMON_WARM_MS).unref();
 else process.once('exit', () => compiled.save());
 runCommonJs(compiled, file);

@@ -10,7 +10,7 @@
 // back within one measuring window and stay.
 import { setFlagsFromString } from 'node:v8';
 import type { Clock } from '../util/clock.js';
-import { HELD_TIERS, RELEASED_TIERS } from '../util/compiler-tiers.js';
+import { holdTiers, releaseTiers } from '../util/compiler-tiers.js';
 
 /** Turns V8's baseline and optimizing compilers off and on (node:v8's flags; functions already
  *  compiled stay so). */
@@ -21,8 +21,8 @@ export interface OptimizerSwitch {
 
 /** The running V8's switch. Only the daemon imports this module: the commands never load node:v8. */
 export const v8Optimizer: OptimizerSwitch = {
-  hold: () => setFlagsFromString(HELD_TIERS),
-  release: () => setFlagsFromString(RELEASED_TIERS),
+  hold: () => holdTiers(setFlagsFromString),
+  release: () => releaseTiers(setFlagsFromString),
 };
 
 export interface OptimizerGateOptions {

@@ -19,6 +19,7 @@ import { BwError } from '../errors.js';
 import { connectionBudget, readFdLimits } from '../process/fd-limit.js';
 import { ipFamily } from '../util/ip.js';
 import { httpsModule } from '../util/lazy-builtins.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ConnectionCounts, ConnectionLimits } from './connection-guard.js';
 import { DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard.js';
@@ -60,6 +61,12 @@ export interface HttpBase {
   readonly observer: DaemonObserver;
   readonly resources: ResourceSampler;
   close(): Promise<void>;
+}
+
+/** What builds the application (server.ts's buildApp) and the clock its retries go by; tests give their own. */
+export interface AppSeams {
+  readonly build?: (daemon: Daemon, opts: HttpServerOptions, base: HttpBase) => Promise<BuiltHttpServer>;
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 /** An HTTP request handler, as node:http calls it. */
@@ -106,15 +113,20 @@ export async function prepareHttp(daemon: Daemon, opts: HttpServerOptions): Prom
   }
 }
 
+/** After a failed build, requests are answered 503 for this long before one tries again (and logs). */
+const RETRY_BUILD_MS = 10_000;
+
 /** The application, built once by the first connection's wish; requests before it is ready wait. */
 class LazyApp {
   #building: Promise<BuiltHttpServer> | undefined;
   #built: BuiltHttpServer | undefined;
   #closed = false;
+  #failedAt: number | undefined;
 
   constructor(
     private readonly build: () => Promise<BuiltHttpServer>,
     private readonly log: Logger,
+    private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
   get built(): boolean {
@@ -124,15 +136,19 @@ class LazyApp {
   /** Starts building, if it has not begun; resolves with the application. */
   warm(): Promise<BuiltHttpServer> {
     if (this.#closed) return Promise.reject(new BwError('BW_UNAVAILABLE', 'the status API is closing'));
+    const failedAt = this.#failedAt;
+    if (!this.#building && failedAt !== undefined && Math.abs(this.clock.now() - failedAt) < RETRY_BUILD_MS)
+      return Promise.reject(new BwError('BW_UNAVAILABLE', 'the status API could not start; see the log'));
     return (this.#building ??= this.build().then(
       (built) => (this.#built = built),
       (e: unknown) => {
         this.#building = undefined;
+        this.#failedAt = this.clock.now();
         this.log.error(
           { err: e },
-          'cannot build the status API; the request is answered 503, the next one tries again',
+          `cannot build the status API; requests are answered 503 and one tries again after ${RETRY_BUILD_MS / 1000} s`,
         );
-        throw e;
+        throw new BwError('BW_UNAVAILABLE', 'the status API could not start; see the log');
       },
     ));
   }
@@ -142,7 +158,7 @@ class LazyApp {
     if (built) return built.app.routing(req, res);
     this.warm().then(
       (b) => b.app.routing(req, res),
-      () => unavailable(res),
+      (e: unknown) => unavailable(res, e instanceof BwError ? e : new BwError('BW_UNAVAILABLE')),
     );
   };
 
@@ -153,10 +169,10 @@ class LazyApp {
   }
 }
 
-/** 503 with the API's error shape, when the application could not be built. */
-function unavailable(res: ServerResponse): void {
+/** 503 with the API's error shape: the application could not be built, or the server is closing. */
+function unavailable(res: ServerResponse, e: BwError): void {
   if (res.headersSent) return void res.destroy();
-  const body = JSON.stringify(errorBody(new BwError('BW_UNAVAILABLE', 'the status API could not start; see the log')));
+  const body = JSON.stringify(errorBody(e));
   res.writeHead(503, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -172,10 +188,15 @@ function unavailable(res: ServerResponse): void {
  * as monit) and resolves once it listens. A socket that cannot be served beside a TCP port is logged
  * and the port serves alone (monit's); alone, its failure is the server's.
  */
-export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): Promise<HttpServer> {
+export async function startHttpServer(
+  daemon: Daemon,
+  opts: HttpServerOptions,
+  seams: AppSeams = {},
+): Promise<HttpServer> {
   const base = await prepareHttp(daemon, opts);
   const log = base.ctx.log;
-  const app = new LazyApp(async () => (await import('./server.js')).buildApp(daemon, opts, base), log);
+  const build = seams.build ?? (async (d, o, b) => (await import('./server.js')).buildApp(d, o, b));
+  const app = new LazyApp(() => build(daemon, opts, base), log, seams.clock ?? daemon.clock);
   const warm = (): void => void app.warm().catch(() => undefined);
   const httpd = opts.config.httpd;
   const limits = connectionLimits(opts);
@@ -206,6 +227,7 @@ export async function startHttpServer(daemon: Daemon, opts: HttpServerOptions): 
     }
   } catch (e) {
     if (tcp) await closeServer(tcp.server);
+    await app.close();
     await base.close();
     throw e;
   }

@@ -13,7 +13,8 @@ export const lstat = promisify(fs.lstat);
 export const statfs = promisify(fs.statfs);
 export const readdir = promisify(fs.readdir);
 export const readlink = promisify(fs.readlink);
-export const realpath = promisify(fs.realpath);
+/** The kernel's realpath(3) in one call (node:fs/promises' too), not one lstat per path component. */
+export const realpath = promisify(fs.realpath.native);
 export const rm = promisify(fs.rm);
 export const mkdir = promisify(fs.mkdir);
 export const mkdtemp = promisify(fs.mkdtemp);

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { DEFAULT_CONNECTION_LIMITS } from '../../src/http/connection-guard.js';
 import type { HttpServer, HttpServerOptions } from '../../src/http/listeners.js';
 import { startHttpServer } from '../../src/http/listeners.js';
+import { buildApp } from '../../src/http/server.js';
 import { waitFor } from '../helpers/wait.js';
 import type { BrokerSpec, InProcess } from '../daemon/harness.js';
 import { Cleanup, brokerRules, brokerSpec, startInProcess, supervisedPid, testDir } from '../daemon/harness.js';
@@ -87,6 +88,41 @@ void describe('connections to the status port', () => {
     assert.deepEqual(answers, Array(8).fill('pong'));
     assert.equal(s.built, true);
     assert.equal(await ping(s, '127.0.0.1'), 'pong');
+  });
+
+  void test('a build that fails is logged and answered 503; requests meanwhile get 503 too; one tries again 10 s later', async () => {
+    let now = 0;
+    let builds = 0;
+    const lines: string[] = [];
+    const s = await startHttpServer(
+      d.daemon,
+      {
+        config: d.daemon.config,
+        logger: pino({ level: 'error' }, { write: (l: string) => void lines.push(l) }),
+        rulesFile: join(dir, 'brokerwatch.rc'),
+        reload: () => Promise.resolve({ ok: true }),
+        quit: () => undefined,
+        port: 0,
+      },
+      {
+        clock: { now: () => now },
+        build: async (daemon, opts, base) => {
+          if (++builds === 1) throw new Error('no fastify here');
+          return buildApp(daemon, opts, base);
+        },
+      },
+    );
+    cleanup.add(() => s.close());
+    const first = await ping(s, '127.0.0.1');
+    assert.match(first, /^closed: HTTP\/1\.1 503 /);
+    assert.equal(lines.filter((l) => l.includes('cannot build the status API')).length, 1);
+    now += 9_000;
+    assert.match(await ping(s, '127.0.0.1'), /^closed: HTTP\/1\.1 503 /);
+    assert.equal(builds, 1, 'no second build within 10 s');
+    now += 1_000;
+    assert.equal(await ping(s, '127.0.0.1'), 'pong');
+    assert.equal(builds, 2);
+    assert.equal(s.built, true);
   });
 
   void test('a connection that sends nothing still has the application built, and a malformed request is answered 400', async () => {

@@ -68,7 +68,7 @@ const WALLS: Record<string, Wall> = {
       "import type { ChannelSyntax } from '../alerts/channels/contract.js';",
       "import { lex } from './lexer.js';",
       "import { validate } from 'node-cron';",
-      "import { readFile } from 'node:fs/promises';",
+      "import { readFile } from '../util/fs-async.js';",
       // The registry's way to a runtime half.
       "export const load = () => import('../checks/port/check.js');",
     ],
@@ -175,12 +175,15 @@ const WALLS: Record<string, Wall> = {
   },
   'the daemon entry (cli/run-daemon.ts)': {
     file: 'src/cli/run-daemon.ts',
-    forbidden: ["import { startHttpServer } from '../http/server.js';"],
+    forbidden: [
+      "import { startHttpServer } from '../http/listeners.js';",
+      "import { buildApp } from '../http/server.js';",
+    ],
     allowed: [
       "import { Daemon } from '../daemon/daemon.js';",
       "import { startAlerts } from '../alerts/index.js';",
-      "import type { HttpServer } from '../http/server.js';",
-      "const { startHttpServer } = await import('../http/server.js');",
+      "import type { HttpServer } from '../http/listeners.js';",
+      "const { startHttpServer } = await import('../http/listeners.js');",
       "import { createLogger } from '../util/logger.js';",
     ],
   },
@@ -228,6 +231,22 @@ void describe('the walls between folders', () => {
       }
     });
   }
+
+  void test('node:fs/promises is reported in the program (util/fs-async.ts instead), a type from it and tests are not', async () => {
+    const lint = new ESLint({
+      cwd: ROOT,
+      overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: false } } }],
+      ruleFilter: ({ ruleId }) => ruleId === 'no-restricted-syntax',
+    });
+    const messages = async (path: string, code: string): Promise<string[]> => {
+      const [result] = await lint.lintText(`${code}\n`, { filePath: resolve(ROOT, path) });
+      return (result?.messages ?? []).map((m) => m.message);
+    };
+    for (const code of ["import { readFile } from 'node:fs/promises';", "import { stat } from 'fs/promises';"])
+      assert.match((await messages('src/daemon/probe.ts', code)).join(), /util\/fs-async\.ts/, code);
+    assert.deepEqual(await messages('src/daemon/probe.ts', "import type { FileHandle } from 'node:fs/promises';"), []);
+    assert.deepEqual(await messages('test/daemon/probe.test.ts', "import { readFile } from 'node:fs/promises';"), []);
+  });
 
   void test('the walls do not reach tests, benches and the demo', async () => {
     assert.deepEqual(
