@@ -120,3 +120,13 @@ export function guardConnections(
   });
   return () => ({ open, refused });
 }
+
+/** Stops listening (for a unix socket Node removes its file) and ends idle keep-alive connections;
+ *  resolves once every connection has closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -22,14 +22,14 @@ import { httpsModule } from '../util/lazy-builtins.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ConnectionCounts, ConnectionLimits } from './connection-guard.js';
-import { DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard.js';
+import { DEFAULT_CONNECTION_LIMITS, closeServer, guardConnections } from './connection-guard.js';
 import type { HttpServerOptions } from './context.js';
 import { HttpContext } from './context.js';
 import { DaemonObserver } from './observer.js';
 import { clientErrorHandler, errorBody } from './replies.js';
 import { ResourceSampler } from './resource-sampler.js';
 import type { BuiltHttpServer } from './server.js';
-import { DEFAULT_SOCKET_MODE, closeUnixSocket, listenUnixSocket } from './unix-socket.js';
+import { DEFAULT_SOCKET_MODE, listenUnixSocket } from './unix-socket.js';
 
 /** What startHttpServer is given (see context.ts). */
 export type { HttpServerOptions } from './context.js';
@@ -236,7 +236,7 @@ export async function startHttpServer(
     close: async () => {
       // The application first: a request on a connection still open is answered 503 from now.
       await app.close();
-      if (unixServer) await closeUnixSocket(unixServer);
+      if (unixServer) await closeServer(unixServer);
       if (tcpListener) await closeServer(tcpListener.server);
       await base.close();
     },
@@ -287,15 +287,6 @@ async function listenTcp(server: Server, opts: HttpServerOptions, tls: boolean, 
       'the status API listens beyond this machine without TLS: passwords cross the network in clear text',
     );
   return addr;
-}
-
-/** Stops listening and ends idle keep-alive connections; resolves once every connection has closed. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 /** The connection limits: defaults, what the options change, and the total kept out of the descriptor reserve. */

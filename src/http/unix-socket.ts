@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { HttpdUnixSocket } from '../config/model.js';
 import { normalizeIp } from './access.js';
+import { closeServer } from './connection-guard.js';
 
 /** The mode of the socket file when the rules name none. */
 export const DEFAULT_SOCKET_MODE = 0o600;
@@ -55,19 +56,10 @@ export async function listenUnixSocket(
     const ids = await idsOf(u);
     if (ids.uid !== -1 || ids.gid !== -1) await chown(u.path, ids.uid, ids.gid);
   } catch (e) {
-    await closeUnixSocket(server);
+    await closeServer(server);
     throw e;
   }
   return server;
-}
-
-/** Stops listening (Node removes the socket file) and ends idle keep-alive connections. */
-export function closeUnixSocket(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 /** Removes PATH if it is a socket nobody answers on (left by a brokerwatch that was killed). */

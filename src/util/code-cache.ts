@@ -17,6 +17,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { isAscii } from 'node:buffer';
+import { underHeldTiers } from './compiler-tiers.js';
 
 /**
  * What a cache goes by: the daemon and the CLI verbs run different code, each keeps its own; a
@@ -91,6 +92,15 @@ export function launchRole(args: readonly string[]): { role: CacheRole; rulesFil
   return { role: interactive || daemon ? 'daemon' : 'cli', rulesFile };
 }
 
+/**
+ * Compiles SOURCE, in a daemon under the flags that hold V8's compilers back, as its cache was written
+ * (compiler-tiers.ts). A function of its own: a closure in compileCached would put the cache's bytes
+ * in the context that save() keeps for the daemon's life (0.7 MB).
+ */
+function compile(source: string, filename: string, cachedData: Buffer | undefined): Script {
+  return underHeldTiers(() => new Script(source, { filename, cachedData }));
+}
+
 /** A compiled script and what became of its cache. */
 export interface CachedScript {
   readonly script: Script;
@@ -132,7 +142,7 @@ export function compileCached(
       cachedData = undefined;
     }
   }
-  const script = new Script(source, { filename, cachedData });
+  const script = compile(source, filename, cachedData);
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   let saved = cache === 'accepted' || file === undefined;
   return {
@@ -144,7 +154,11 @@ export function compileCached(
       saved = true;
       try {
         const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        writeFileSync(
+          tmp,
+          underHeldTiers(() => script.createCachedData()),
+          { mode: 0o600 },
+        );
         renameSync(tmp, file);
         evict(dir, role, name, file);
       } catch {

@@ -1,7 +1,8 @@
 // Node modules that only some rules need, required at their first use: most daemons watch brokers on
 // plain ports with numeric addresses. node:tls (and node:https, built on it) is about 0.8 MB of a
-// daemon's memory with what it pulls in (the TLS wrap, secure contexts); node:dns/promises as much
-// (c-ares and its channel), and only an `allow` entry naming a host needs it.
+// daemon's memory with what it pulls in (the TLS wrap, secure contexts). node:dns/promises is needed
+// only by an `allow` entry naming a host (a TCP status port loads node:dns itself: net looks its
+// address up; a unix socket alone does not).
 import { createRequire } from 'node:module';
 import type * as DnsPromises from 'node:dns/promises';
 import type * as Https from 'node:https';

@@ -8,13 +8,8 @@
 //
 // Only the bundle calls this: the tests and tsc's output import the packages themselves.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type * as V8 from 'node:v8';
 import { compileCached, processHost, runCommonJs } from './code-cache.js';
-import { tiersEverHeld, underHeldTiers } from './compiler-tiers.js';
-
-const load = createRequire(import.meta.url);
 
 /** How long after a script ran its cache is written: its start-up code has been compiled by then. */
 const WARM_MS = 5_000;
@@ -27,15 +22,11 @@ export function vendorPackage(group: string, request: string): unknown {
   if (exports === undefined) {
     // In the bundle, import.meta.url is the program's own script (scripts/bundle.mjs).
     const file = fileURLToPath(new URL(`./vendor/${group}.cjs`, import.meta.url));
-    // In a daemon, compiled and written under the flags that hold V8's compilers back, as the
-    // program's own script is (compiler-tiers.ts): its cache is then taken whenever it is loaded.
-    const setFlags = tiersEverHeld() ? (load('node:v8') as typeof V8).setFlagsFromString : undefined;
-    const held = <T>(fn: () => T): T => (setFlags ? underHeldTiers(setFlags, fn) : fn());
-    const compiled = held(() => compileCached(readFileSync(file), file, 'vendor', processHost(), `vendor.${group}`));
+    const compiled = compileCached(readFileSync(file), file, 'vendor', processHost(), `vendor.${group}`);
     exports = runCommonJs(compiled, file) as Readonly<Record<string, unknown>>;
     groups.set(group, exports);
-    setTimeout(() => held(() => compiled.save()), WARM_MS).unref();
-    process.once('exit', () => held(() => compiled.save()));
+    setTimeout(() => compiled.save(), WARM_MS).unref();
+    process.once('exit', () => compiled.save());
   }
   if (!(request in exports)) throw new Error(`vendor/${group}.cjs does not hold ${request}`);
   return exports[request];

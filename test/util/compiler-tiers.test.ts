@@ -1,17 +1,10 @@
 // util/compiler-tiers.ts: the flags that hold V8's compilers back, kept process-wide, and a cache
-// written under them whatever the daemon is doing then, so that the next start takes it.
+// written under them (code-cache.ts) whatever the daemon is doing then, so that the next start takes it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  HELD_TIERS,
-  RELEASED_TIERS,
-  holdTiers,
-  releaseTiers,
-  tiersEverHeld,
-  underHeldTiers,
-} from '../../src/util/compiler-tiers.js';
+import { HELD_TIERS, RELEASED_TIERS, holdTiers, releaseTiers, underHeldTiers } from '../../src/util/compiler-tiers.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 
@@ -19,22 +12,21 @@ let dir: TempDir;
 before(async () => (dir = await tempDir('bw-tiers-')));
 after(() => dir.cleanup());
 
-void test('under the held flags: nothing to set while held; set and put back once released, or never held', () => {
+void test('under the held flags: nothing set in a command (never held) or while held; set and put back once released', () => {
   const set: string[] = [];
   const flags = (f: string): void => void set.push(f);
-  assert.equal(tiersEverHeld(), false, 'a command never holds them');
   assert.equal(
-    underHeldTiers(flags, () => 7),
+    underHeldTiers(() => 7),
     7,
   );
-  assert.deepEqual(set.splice(0), [HELD_TIERS, RELEASED_TIERS]);
+  assert.deepEqual(set.splice(0), [], 'a command compiles and writes its caches as it is');
   holdTiers(flags);
-  assert.equal(tiersEverHeld(), true);
-  underHeldTiers(flags, () => undefined);
-  assert.deepEqual(set.splice(0), [HELD_TIERS], 'held: left as it is');
+  assert.deepEqual(set.splice(0), [HELD_TIERS]);
+  underHeldTiers(() => undefined);
+  assert.deepEqual(set.splice(0), [], 'held: left as it is');
   releaseTiers(flags);
   assert.throws(() =>
-    underHeldTiers(flags, () => {
+    underHeldTiers(() => {
       throw new Error('save failed');
     }),
   );
@@ -52,7 +44,7 @@ void test('on a real V8: a cache written after the compilers were let go is stil
         '-e',
         `
         import { setFlagsFromString } from 'node:v8';
-        const { holdTiers, releaseTiers, underHeldTiers } = await import(${JSON.stringify(tiers)});
+        const { holdTiers, releaseTiers } = await import(${JSON.stringify(tiers)});
         const { compileCached } = await import(${JSON.stringify(cache)});
         holdTiers(setFlagsFromString);
         const body = Buffer.from(Array.from({ length: 200 }, (_, i) => 'function f' + i + '(x) { return x * ' + i + '; }').join('\\n') + '\\nmodule.exports = f7(6);\\n');
@@ -61,7 +53,7 @@ void test('on a real V8: a cache written after the compilers were let go is stil
         c.script.runInThisContext();
         if (${JSON.stringify(step)} === 'first') {
           releaseTiers(setFlagsFromString); // busy before the cache is written
-          underHeldTiers(setFlagsFromString, () => c.save());
+          c.save();
         }
         console.log(c.cache);
         `,
